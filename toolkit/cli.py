@@ -1,0 +1,60 @@
+"""The ``toolkit`` command (also ``python -m toolkit``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+import pandas as pd
+
+from .analysis import error_rates, summary
+from .read import LogFormatError, RejectWarning, read_logs
+
+
+def _summarize(args) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RejectWarning)
+        load = read_logs(args.source)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    df = load.frame
+    skipped = int(load.report["skipped"].sum())
+    print(f"{len(df):,} calls from {len(load.report)} file(s); {len(load.rejects):,} lines rejected, "
+          f"{skipped:,} skipped")
+    if df.empty:
+        print("no calls to summarise")
+        return 1
+    print(f"from {df['ts'].min():%Y-%m-%d %H:%M} to {df['ts'].max():%Y-%m-%d %H:%M} UTC\n")
+    table = summary(df)
+    with pd.option_context("display.width", 120, "display.max_rows", 100):
+        print(table.to_string())
+    rates = error_rates(table)
+    print("\nerror rate  " + "  ".join(f"{m} {r:.1%}" for m, r in rates.items()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toolkit", description="Post-mortems for trading bots' Spot and Futures Open API calls.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("summarize", help="calls per market and error category, in the terminal",
+                       description="Load recordings and print calls per market and error category.")
+    p.add_argument("source", nargs="+", help="recording files, directories or globs")
+    p.set_defaults(func=_summarize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (LogFormatError, OSError, ValueError) as exc:
+        print(f"toolkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""Turn the fields every reader extracts into the loader's typed, tagged frame.
+
+Readers (JSON Lines, HAR, VCR, text) only pull raw fields out of their
+format into a :class:`Batch`, one list per field. :func:`finish` does the
+rest for all of them with vectorised pandas/Arrow work: time parsing, URL
+splitting, endpoint templating, market detection and classification.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from email.utils import parsedate_to_datetime
+from urllib.parse import unquote
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import classify
+from ..schema import DTYPES, METHODS, STRING, empty_frame
+from ..secrets import redact
+
+# body kinds, as classify_calls reads them
+CODE, NO_CODE, NOT_JSON, NO_BODY = 0, 1, 2, 3
+
+_URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://(?P<host>[^/?#]*))?(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
+_SYMBOL = r"(?:^|&)symbol=(?P<symbol>[^&]*)"
+_ID_SEGMENT = re.compile(
+    r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|(?=[^/]*\d)[0-9a-fA-F\-]{8,}|(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_\-]{12,})$"
+)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_METHODS = frozenset(METHODS)
+EXCERPT = 200
+_NAT = np.iinfo(np.int64).min
+
+
+#: A record as every reader hands it over, in this order and with these types.
+ROW = pa.struct([
+    ("line", pa.int64()),       # 1-based line (or entry) number
+    ("ts_str", pa.string()),    # time written as text: ISO-8601 or epoch digits
+    ("ts_int", pa.int64()),     # time written as an integer: epoch s/ms/us/ns
+    ("method", pa.string()),    # upper case, or None
+    ("url", pa.string()),       # absolute URL or path, query allowed
+    ("status", pa.int16()),     # HTTP status; None when no response came
+    ("kind", pa.int8()),        # body kind: CODE, NO_CODE, NOT_JSON, NO_BODY
+    ("code", pa.int64()),       # the envelope's code
+    ("message", pa.string()),   # msg/message, or the body text when it is not JSON
+    ("error", pa.string()),     # exception text when no response came
+    ("latency", pa.float64()),  # ms
+    ("market", pa.string()),    # the record's own market field
+    ("symbol", pa.string()),    # from the request's params or body
+    ("client_ts", pa.int64()),  # ACCESS-TIMESTAMP request header (epoch number)
+    ("server_ts", pa.string()), # Date response header
+])
+_INT64 = (-(1 << 63), 1 << 63)
+
+
+class Batch:
+    """Accepted records as :data:`ROW` tuples, plus the raw input to quote in rejects."""
+
+    def __init__(self, raw_of=None):
+        self.rows: list[tuple] = []
+        self.raw_of = raw_of or (lambda line: "")
+
+    def __len__(self):
+        return len(self.rows)
+
+    def add(self, line, ts, method, url, status, kind, code, message, error,
+            latency=None, market=None, symbol=None, client_ts=None, server_ts=None):
+        """Append one record; ``ts`` may be text or an epoch number."""
+        self.rows.append((line, *split_time(ts), method, url, status, kind, code, message, error,
+                          latency, market, symbol, client_ts, server_ts))
+
+
+def split_time(ts):
+    """(ts_str, ts_int) for a time written as text or as a number (floats go as text)."""
+    if type(ts) is str:
+        return ts, None
+    if type(ts) is int:
+        return (None, ts) if _INT64[0] <= ts < _INT64[1] else (str(ts), None)
+    if type(ts) is float:
+        return repr(ts), None
+    return None, None
+
+
+def epoch_ns(value):
+    """Epoch seconds, ms, us or ns (told apart by magnitude) as int ns; None if not a number.
+
+    Examples
+    --------
+    >>> epoch_ns(1764000000), epoch_ns(1764000000123)
+    (1764000000000000000, 1764000000123000000)
+    """
+    t = type(value)
+    if t is int:
+        a = -value if value < 0 else value
+        if a < 100_000_000_000:
+            return value * 1_000_000_000
+        if a < 100_000_000_000_000:
+            return value * 1_000_000
+        if a < 100_000_000_000_000_000:
+            return value * 1_000
+        return value if a < 9_000_000_000_000_000_000 else None
+    if t is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        a = abs(value)
+        scale = 1e9 if a < 1e11 else 1e6 if a < 1e14 else 1e3 if a < 1e17 else 1.0
+        ns = round(value * scale / 1000.0) * 1000  # floats carry no more than microseconds
+        return ns if abs(ns) < 9_000_000_000_000_000_000 else None
+    return None
+
+
+def excerpt(raw) -> str:
+    """A short, redacted excerpt of a raw input line or entry, for rejects."""
+    if isinstance(raw, (bytes, bytearray)):
+        raw = raw.decode("utf-8", "replace")
+    elif not isinstance(raw, str):
+        try:
+            raw = orjson.dumps(raw, default=str).decode()
+        except TypeError:
+            raw = repr(raw)
+    raw = raw.strip("\r\n\ufeff")
+    text = redact(raw[: EXCERPT * 4])
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+def parse_body(body):
+    """Split a response body into (kind, code, message).
+
+    A dict is the parsed envelope; a string may hold JSON or be a gateway's
+    HTML page; bytes are decoded as UTF-8.
+    """
+    if body is None:
+        return NO_BODY, None, None
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str):
+        text = body.strip()
+        if not text:
+            return NO_BODY, None, None
+        if text[0] in "{[":
+            try:
+                body = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                return NOT_JSON, None, text
+        else:
+            return NOT_JSON, None, text
+    if isinstance(body, dict):
+        code = body.get("code")
+        msg = body.get("msg") or body.get("message")
+        if msg is not None and not isinstance(msg, str):
+            msg = orjson.dumps(msg, default=str).decode()
+        code = as_int(code)
+        return (NO_CODE if code is None else CODE), code, msg
+    return NO_CODE, None, None
+
+
+def as_int(value):
+    """An int from an int, an integral float or a numeric string; else None."""
+    t = type(value)
+    if t is int:
+        return value
+    if t is str:
+        value = value.strip()
+        if value.lstrip("-").isdigit():
+            return int(value)
+        return None
+    if t is float and value.is_integer():
+        return int(value)
+    return None
+
+
+def _int_ns(ns: pa.Array) -> np.ndarray:
+    return pc.fill_null(ns, _NAT).to_numpy(zero_copy_only=False).view("datetime64[ns]")
+
+
+def _times(strs: pa.Array, ints: pa.Array) -> np.ndarray:
+    """datetime64[ns] from text times (ISO-8601 with ``T`` or space, ``Z``/offset/none
+    meaning UTC, or epoch digits) and integer epochs (s/ms/us/ns by magnitude); NaT where
+    unreadable."""
+    num = pc.fill_null(ints, 0).to_numpy(zero_copy_only=False)
+    mag = np.abs(num)
+    scale = np.select([mag < 10**11, mag < 10**14, mag < 10**17], [10**9, 10**6, 10**3], 1)
+    ok = ints.is_valid().to_numpy(zero_copy_only=False) & (mag < (9 * 10**18) // scale)
+    out = np.where(ok, num * np.where(ok, scale, 0), _NAT).view("datetime64[ns]")
+    if strs.null_count < len(strs):
+        idx = np.flatnonzero(strs.is_valid().to_numpy(zero_copy_only=False))
+        text = strs.drop_null().to_numpy(zero_copy_only=False)
+        parsed = pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601", utc=True, errors="coerce")
+        vals = parsed.to_numpy(dtype="datetime64[ns]")
+        for j in np.flatnonzero(np.isnat(vals)):  # digits-only strings are epoch numbers
+            s = text[j].strip()
+            try:
+                num = int(s) if s.lstrip("-").isdigit() else float(s)
+            except ValueError:
+                continue
+            v = epoch_ns(num)
+            if v is not None:
+                vals[j] = np.datetime64(v, "ns")
+        out[idx] = vals
+    return out
+
+
+def _http_dates(dates: pa.Array) -> pa.Array:
+    """HTTP ``Date`` headers as int ns (RFC 7231 vectorised; other forms one by one)."""
+    enc = pc.dictionary_encode(dates)
+    uniq = enc.dictionary
+    ts = pc.strptime(uniq, format="%a, %d %b %Y %H:%M:%S GMT", unit="s", error_is_null=True)
+    ns = pc.multiply(ts.cast(pa.int64()), 1_000_000_000)
+    if ns.null_count:
+        slow = [v if v is not None else _http_date(u) for v, u in zip(ns.to_pylist(), uniq.to_pylist())]
+        ns = pa.array(slow, pa.int64())
+    return pc.take(ns, enc.indices)
+
+
+def _http_date(text: str):
+    """One HTTP ``Date`` header (RFC 7231, or ISO-8601) as int ns; None when unreadable."""
+    try:
+        t = pd.Timestamp(parsedate_to_datetime(text)) if "," in text else pd.Timestamp(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if t is pd.NaT:
+        return None
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return t.as_unit("ns").value
+
+
+def _endpoint(path: str) -> str:
+    parts = path.split("/")
+    return "/".join("{id}" if p and _ID_SEGMENT.match(p) else p for p in parts)
+
+
+def clean_text(text: str) -> str:
+    """A one-line, tag-free, redacted excerpt of a non-JSON body or error text."""
+    if "<" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    text = redact(_SPACE.sub(" ", text).strip())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+def _apply_unique(arr: pa.Array, func, type=pa.string()) -> pa.Array:
+    """Apply ``func`` once per distinct non-null value of ``arr``; map back onto the rows."""
+    enc = pc.dictionary_encode(arr)
+    uniq = [None if v is None else func(v) for v in enc.dictionary.to_pylist()]
+    return pc.take(pa.array(uniq, type=type), enc.indices)
+
+
+def _pd_string(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+    return pd.array(arr.to_pandas(types_mapper={pa.string(): STRING, pa.large_string(): STRING}.get), dtype=STRING)
+
+
+def _categorical(arr: pa.Array) -> pd.Categorical:
+    enc = pc.dictionary_encode(arr)
+    return pd.Categorical.from_codes(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False),
+                                     categories=pd.Index(_pd_string(enc.dictionary)))
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """(host, path) of an absolute URL or a path; the query is already cut off."""
+    if "://" in url[:12]:
+        rest = url.split("://", 1)[1]
+        host, slash, path = rest.partition("/")
+        return host, "/" + path.split("#", 1)[0] if slash else "/"
+    return "", url.split("#", 1)[0] or "/"
+
+
+_NUMERIC_SEGMENT = r"/\d+(/|$)"
+_SCHEME_HOST = r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*"
+_NULL_STR = pa.scalar(None, pa.string())
+
+
+def _urls(url: pa.Array, compiled_rules) -> dict:
+    """Path, endpoint, URL query and URL-rule market for every row.
+
+    Work is done once per distinct URL (without its query), and the costly
+    per-value Python once per distinct *templated* URL, which are few.
+    """
+    # a "?" is appended so every URL splits into exactly two parts
+    parts = pc.split_pattern(pc.binary_join_element_wise(url, "?", ""), "?", max_splits=1)
+    query = pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -1)
+    enc = pc.dictionary_encode(pc.list_element(parts, 0))
+    bases = enc.dictionary
+    paths = pc.replace_substring_regex(bases, _SCHEME_HOST, "")
+    paths = pc.if_else(pc.equal(paths, ""), "/", paths)
+    templated = bases
+    for _ in range(2):  # twice, for ids in consecutive segments
+        templated = pc.replace_substring_regex(templated, _NUMERIC_SEGMENT, r"/{id}\1")
+    tenc = pc.dictionary_encode(templated)
+    endpoints, markets = [], []
+    for base in tenc.dictionary.to_pylist():
+        host, path = _split_url(base)
+        endpoints.append(_endpoint(path))
+        markets.append(classify.url_market(host + path, compiled_rules))
+    per_base_endpoint = pc.take(pa.array(endpoints, pa.string()), tenc.indices)
+    per_base_market = np.asarray(markets, dtype=np.int8)[tenc.indices.to_numpy(zero_copy_only=False)]
+    idx = enc.indices
+    return {
+        "path": pc.take(paths, idx),
+        "endpoint": pc.take(per_base_endpoint, idx),
+        "query": query,
+        "market": per_base_market[idx.to_numpy(zero_copy_only=False)],
+    }
+
+
+def _query_symbol(query: pa.Array) -> pa.Array:
+    has = pc.fill_null(pc.match_substring(query, "symbol="), False)
+    if not pc.any(has).as_py():
+        return pa.nulls(len(query), pa.string())
+    found = pc.extract_regex(pc.if_else(has, query, _NULL_STR), _SYMBOL)
+    return _apply_unique(pc.if_else(found.is_valid(), found.field("symbol"), _NULL_STR),
+                         lambda s: unquote(s) or None)
+
+
+def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tuple[int, str, object]]]:
+    """Build the typed, classified frame for one batch.
+
+    Returns the frame and the rejects found at this stage (unreadable
+    times), as ``(line, reason, raw)`` tuples.
+    """
+    rejects: list[tuple[int, str, object]] = []
+    if not b.rows:
+        return empty_frame(), rejects
+    rec = pa.array(b.rows, type=ROW)
+    f = {name: rec.field(name) for name in ROW.names}
+    ts = _times(f["ts_str"], f["ts_int"])
+    bad = np.isnat(ts)
+    if bad.any():
+        for i in np.flatnonzero(bad):
+            line = b.rows[i][0]
+            shown = b.rows[i][1] if b.rows[i][1] is not None else str(b.rows[i][2])
+            rejects.append((line, f"unreadable time {shown[:40]!r}", b.raw_of(line)))
+        keep = pa.array(~bad)
+        f = {name: col.filter(keep) for name, col in f.items()}
+        ts = ts[~bad]
+        if not len(ts):
+            return empty_frame(), rejects
+    n = len(ts)
+
+    status = pc.fill_null(f["status"], -1).to_numpy(zero_copy_only=False)
+    code = pc.fill_null(f["code"], -1).to_numpy(zero_copy_only=False)
+    kind = f["kind"].to_numpy(zero_copy_only=False)
+    url = _urls(f["url"], rules_compiled)
+    symbol = pc.coalesce(f["symbol"], _query_symbol(url["query"]))
+    market = classify.detect_market(f["market"], url["market"], code)
+
+    no_response = pa.array(status < 0)
+    text = pc.if_else(no_response, pc.coalesce(f["error"], f["message"]), f["message"])
+    category, reason, retryable = classify.classify_calls(market, status, kind, code, text)
+    # the message users see: the envelope's msg; other bodies and exception texts as a clean excerpt
+    needs_clean = pa.array((kind == NOT_JSON) | (status < 0))
+    shown = pc.if_else(needs_clean, _apply_unique(text, clean_text), _apply_unique(text, redact))
+
+    method = pc.dictionary_encode(f["method"])
+    method_codes = np.array([METHODS.index(m) for m in method.dictionary.to_pylist()] + [-1], dtype=np.int8)
+    method_idx = pc.fill_null(method.indices, len(method.dictionary)).to_numpy(zero_copy_only=False)
+
+    frame = pd.DataFrame({
+        "ts": pd.DatetimeIndex(ts).tz_localize("UTC"),
+        "market": pd.Categorical.from_codes(market, dtype=DTYPES["market"]),
+        "method": pd.Categorical.from_codes(method_codes[method_idx], dtype=DTYPES["method"]),
+        "path": _pd_string(url["path"]),
+        "endpoint": _categorical(url["endpoint"]),
+        "http_status": f["status"].to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get),
+        "code": f["code"].to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+        "message": _pd_string(shown),
+        "category": pd.Categorical.from_codes(category, dtype=DTYPES["category"]),
+        "reason": _pd_string(reason),
+        "retryable": retryable,
+        "is_error": category != 0,
+        "latency_ms": f["latency"].to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get),
+        "symbol": _pd_string(symbol),
+        "source": pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([source], dtype=STRING)),
+        "line": f["line"].to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+        "client_ts": pd.DatetimeIndex(_times(pa.nulls(n, pa.string()), f["client_ts"])).tz_localize("UTC"),
+        "server_ts": pd.DatetimeIndex(_int_ns(_http_dates(f["server_ts"]))).tz_localize("UTC"),
+    })
+    return frame, rejects

@@ -1,0 +1,321 @@
+"""Where recordings come from: paths, directories, globs, open files, gzip.
+
+Also the per-file accounting every reader reports into (:class:`FileResult`)
+and the reader interface.
+"""
+
+from __future__ import annotations
+
+import collections
+import glob
+import gzip
+import io
+import itertools
+import os
+import re
+import zlib
+from collections import Counter
+from pathlib import Path
+
+from ..secrets import redact
+from ._frame import Batch, excerpt, finish
+
+
+class LogFormatError(ValueError):
+    """A recording could not be read: names the file and, where one is to blame, the line."""
+
+
+#: File name endings a directory walk picks up (also under ``.gz``).
+SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".txt", ".har", ".yaml", ".yml")
+
+
+class Chunk:
+    """What parsing one piece of a file gave: frames, rejects (with excerpts), blank and skipped lines.
+
+    Picklable, so pieces can be parsed in other processes.
+    """
+
+    def __init__(self):
+        self.frames: list = []
+        self.rejects: list[tuple[int, str, str]] = []
+        self.blank = 0
+        self.skipped = 0
+        self.size = 0  # lines in the piece, blank ones included
+
+    def reject(self, line: int, reason: str, raw) -> None:
+        self.rejects.append((line, reason, excerpt(raw)))
+
+    def add(self, batch: Batch, source: str, rules) -> None:
+        frame, rejects = finish(batch, source, rules)
+        for line, reason, raw in rejects:
+            self.reject(line, reason, raw)
+        if len(frame):
+            self.frames.append(frame)
+
+
+class FileResult:
+    """Accounting for one input file: rows (as frames), rejects and skips."""
+
+    def __init__(self, source: str, fmt: str, options: dict, errors: str):
+        self.source = source
+        self.format = fmt
+        self.options = options
+        self.errors = errors
+        self.frames = []
+        self.rejects: list[tuple[int, str, str]] = []
+        self.skipped = 0
+        self.blank = 0
+        self._offset = 0  # lines of the file already merged
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f) for f in self.frames)
+
+    @property
+    def lines(self) -> int:
+        """Non-blank lines (or entries) read: rows + rejects + skipped."""
+        return self.rows + len(self.rejects) + self.skipped
+
+    def reject(self, line: int, reason: str, text: str) -> None:
+        if self.errors == "raise":
+            raise LogFormatError(f"{self.source}, line {line}: {reason}: {text}")
+        self.rejects.append((line, reason, text))
+
+    def merge(self, chunk: Chunk) -> None:
+        """Add the next piece of the file; its line numbers count from 1 within the piece."""
+        off = self._offset
+        for line, reason, text in sorted(chunk.rejects):
+            self.reject(line + off, reason, text)
+        for frame in chunk.frames:
+            if off:
+                frame["line"] += off
+            self.frames.append(frame)
+        self.blank += chunk.blank
+        self.skipped += chunk.skipped
+        self._offset += chunk.size
+
+    def summary(self) -> str | None:
+        """The warning text for this file's rejects, or None when there are none."""
+        if not self.rejects:
+            return None
+        kinds = Counter(re.split(r"[:(']", reason, maxsplit=1)[0].strip() for _, reason, _ in self.rejects)
+        parts = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common())
+        return f"{len(self.rejects):,} of {self.lines:,} lines rejected in {self.source}: {parts}"
+
+
+CHUNK = 16 << 20  # bytes of whole lines parsed at a time
+WORKERS = min(os.cpu_count() or 1, 8)
+_pool = None
+
+
+def _executor():
+    global _pool
+    if _pool is None:
+        import concurrent.futures
+        import multiprocessing
+
+        _pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
+    return _pool
+
+
+def iter_chunks(stream, size: int | None = None):
+    """Yield pieces of whole lines from a binary stream; a UTF-8 BOM is dropped."""
+    size = size or CHUNK
+    carry = b""
+    first = True
+    while True:
+        chunk = stream.read(size)
+        if first:
+            first = False
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        cut = chunk.rfind(b"\n") + 1
+        if cut == 0:
+            carry += chunk
+            continue
+        yield carry + chunk[:cut] if carry else chunk[:cut]
+        carry = chunk[cut:]
+
+
+def _read_range(path: str, start: int, end: int) -> bytes:
+    """The whole lines that start in bytes [start, end) of a file (a BOM at 0 dropped)."""
+    with open(path, "rb") as f:
+        if start:
+            f.seek(start - 1)
+            f.readline()  # the rest of a line that began before start belongs to the range before
+        pos = f.tell()
+        if pos >= end:
+            return b""
+        data = f.read(end - pos)
+        if data and not data.endswith(b"\n"):
+            data += f.readline()
+    return data[3:] if start == 0 and data.startswith(b"\xef\xbb\xbf") else data
+
+
+def _parse_range(parse_chunk, path, start, end, source, options):
+    return parse_chunk(_read_range(path, start, end), source, options)
+
+
+def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None) -> None:
+    """Parse a line format piece by piece, in worker processes when the input is big.
+
+    ``parse_chunk(data, source, options)`` parses bytes of whole lines. A plain
+    file (``path`` given) is split into byte ranges that the workers read
+    themselves; other streams are cut into pieces here.
+    """
+    args = (result.source, result.options)
+    size = os.path.getsize(path) if path else -1
+    if path and size > CHUNK and WORKERS > 1:
+        bounds = list(range(0, size, CHUNK)) + [size]
+        jobs = ((_parse_range, parse_chunk, path, a, b, *args) for a, b in zip(bounds, bounds[1:]))
+    else:
+        chunks = iter_chunks(stream)
+        head = next(chunks, None)
+        second = next(chunks, None)
+        if second is None or WORKERS < 2:
+            for data in itertools.chain([head, second], chunks):
+                if data is not None:
+                    result.merge(parse_chunk(data, *args))
+            return
+        jobs = ((parse_chunk, data, *args) for data in itertools.chain([head, second], chunks))
+    pool = _executor()
+    pending = collections.deque()
+    for fn, *fargs in jobs:
+        pending.append(pool.submit(fn, *fargs))
+        if len(pending) > WORKERS:
+            result.merge(pending.popleft().result())
+    while pending:
+        result.merge(pending.popleft().result())
+
+
+class Reader:
+    """One input format. Subclasses set ``name`` and implement ``read`` and ``sniff``."""
+
+    name = ""
+
+    def read(self, stream, result: FileResult) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @staticmethod
+    def sniff(lines: list[bytes]) -> float:  # pragma: no cover - interface
+        """Score in [0, 1]: how much the start of a file looks like this format."""
+        raise NotImplementedError
+
+
+def open_source(src) -> tuple[str, object, str | None]:
+    """Open one file (or wrap one open file) as a binary stream; gzip is undone.
+
+    Returns the source name, the stream and, for a plain uncompressed file on
+    disk, its path (which lets big files be read in parallel ranges).
+    """
+    if hasattr(src, "read"):
+        name = str(getattr(src, "name", "<stream>"))
+        if isinstance(src.read(0), str):  # an open text file: readers consume bytes
+            src = io.BytesIO(src.read().encode("utf-8", "replace"))
+        return name, _maybe_gzip(src, name), None
+    path = str(src)
+    try:
+        f = open(path, "rb")
+    except OSError as exc:
+        raise type(exc)(exc.errno, f"cannot open recording {path}: {exc.strerror}", path) from None
+    stream = _maybe_gzip(f, path)
+    return path, stream, (path if stream is f and os.path.isfile(path) else None)
+
+
+def _maybe_gzip(stream, name):
+    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+    if head == b"\x1f\x8b" or (not head and str(name).endswith(".gz")):
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if not hasattr(stream, "peek"):
+        return _Peekable(stream)
+    return stream
+
+
+class _Peekable(io.RawIOBase):
+    """Gives ``peek`` to a binary file object that lacks it."""
+
+    def __init__(self, f):
+        self._f = f
+        self._buf = b""
+
+    def readable(self):
+        return True
+
+    def peek(self, n=1):
+        if len(self._buf) < n:
+            self._buf += self._f.read(n - len(self._buf)) or b""
+        return self._buf
+
+    def read(self, n=-1):
+        if n is None or n < 0:
+            data, self._buf = self._buf + (self._f.read() or b""), b""
+            return data
+        if self._buf:
+            data, self._buf = self._buf[:n], self._buf[n:]
+            return data
+        return self._f.read(n) or b""
+
+
+class Replay:
+    """A stream that first returns ``head`` (already read for sniffing), then the rest."""
+
+    def __init__(self, head: bytes, stream):
+        self._head = head
+        self._stream = stream
+
+    def read(self, n=-1):
+        if self._head:
+            if n is None or n < 0:
+                data, self._head = self._head + self._stream.read(), b""
+                return data
+            data, self._head = self._head[:n], self._head[n:]
+            return data
+        return self._stream.read(n)
+
+
+READ_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def describe_read_error(name: str, exc: Exception) -> LogFormatError:
+    if isinstance(exc, EOFError):
+        return LogFormatError(f"{name}: compressed data is cut short ({exc}); nothing was loaded")
+    return LogFormatError(f"{name}: corrupt compressed data ({redact(str(exc))}); nothing was loaded")
+
+
+def _wanted(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return name.endswith(SUFFIXES)
+
+
+def expand(source) -> list:
+    """Resolve a path, directory, glob, open file or list of these to inputs, in order."""
+    if hasattr(source, "read"):
+        return [source]
+    if isinstance(source, (list, tuple)):
+        out = []
+        for s in source:
+            out.extend(expand(s))
+        return out
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source must be a path, a glob, an open file or a list of these, not {type(source).__name__}")
+    path = Path(source)
+    if path.is_dir():
+        found = sorted(
+            p for p in path.rglob("*")
+            if p.is_file() and _wanted(p) and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        return [str(p) for p in found]
+    if path.exists():
+        return [str(path)]
+    if glob.has_magic(str(source)):
+        found = sorted(p for p in glob.glob(str(source), recursive=True) if os.path.isfile(p))
+        if not found:
+            raise FileNotFoundError(f"no recordings match {str(source)!r}")
+        return found
+    raise FileNotFoundError(f"no such recording: {str(source)!r}")

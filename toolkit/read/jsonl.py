@@ -1,0 +1,335 @@
+"""JSON Lines recordings: one API call per line, flat or nested (gateway) form.
+
+Flat form (key aliases in brackets)::
+
+    {"ts": "2026-11-20T21:05:00Z", "method": "POST", "url": "https://.../order",
+     "status": 429, "response": {"code": 429, "message": "Rate limit exceeded"},
+     "elapsed_ms": 41.5}
+
+    time   [ts, timestamp, time, @timestamp]  ISO-8601 or epoch s/ms
+    url    [url, uri, path]
+    status [status, status_code, http_status]  null when no response came
+    body   [response, body, response_body]     object, JSON string or text
+    latency [elapsed_ms, latency_ms, duration_ms] in ms, or [elapsed] in s
+    error, market, method, request {headers, params, body}
+
+Nested form, as gateways and proxies write it::
+
+    {"time": ..., "request": {"method", "url", "headers"},
+     "response": {"status", "headers", "body"}, "duration_ms": ...}
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
+from ._source import Chunk, FileResult, Reader, read_lines
+
+_TIME_KEYS = ("ts", "timestamp", "time", "@timestamp")
+_URL_KEYS = ("url", "uri", "path")
+_STATUS_KEYS = ("status", "status_code", "http_status")
+_BODY_KEYS = ("response", "body", "response_body")
+_MS_KEYS = ("elapsed_ms", "latency_ms", "duration_ms")
+_METHODS = frozenset(("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"))
+
+
+class Reject(Exception):
+    """A record that cannot become a row; the message is the reason."""
+
+
+def _first(rec: dict, keys: tuple[str, ...]):
+    for k in keys:
+        v = rec.get(k)
+        if v is not None:
+            return v
+    return None
+
+
+def header(headers, name: str):
+    """Case-insensitive header lookup in a dict, a HAR list or a list of pairs."""
+    if not headers:
+        return None
+    lname = name.lower()
+    if isinstance(headers, dict):
+        v = headers.get(name)
+        if v is None:
+            for k, val in headers.items():
+                if isinstance(k, str) and k.lower() == lname:
+                    v = val
+                    break
+    else:
+        v = None
+        for item in headers:
+            if isinstance(item, dict):
+                k, val = item.get("name"), item.get("value")
+            elif isinstance(item, (list, tuple)) and len(item) == 2:
+                k, val = item
+            else:
+                continue
+            if isinstance(k, str) and k.lower() == lname:
+                v = val
+                break
+    if isinstance(v, list):  # VCR stores header values as lists
+        v = v[0] if v else None
+    return v
+
+
+def _symbol(container):
+    if isinstance(container, dict):
+        s = container.get("symbol")
+        return s if isinstance(s, str) and s else None
+    if isinstance(container, str) and '"symbol"' in container:
+        try:
+            return _symbol(orjson.loads(container))
+        except orjson.JSONDecodeError:
+            return None
+    return None
+
+
+def method_of(method):
+    """Upper-case HTTP method, ``None`` when absent; :class:`Reject` when not a method."""
+    if method is None:
+        return None
+    if isinstance(method, str):
+        m = method.strip().upper()
+        if m in _METHODS:
+            return m
+    raise Reject(f"unknown HTTP method {str(method)[:20]!r}")
+
+
+def status_of(status):
+    """HTTP status as int (``None``: no response); :class:`Reject` when unreadable."""
+    if status is None:
+        return None
+    s = as_int(status) if type(status) is not bool else None
+    if s is None:
+        raise Reject(f"status is not a number: {str(status)[:20]!r}")
+    if s == 0:  # written by some loggers (and HAR) when no response came
+        return None
+    if not 100 <= s <= 599:
+        raise Reject(f"status out of range: {s}")
+    return s
+
+
+def latency_of(ms, seconds):
+    try:
+        if ms is not None and type(ms) is not bool:
+            return float(ms)
+        if seconds is not None and type(seconds) is not bool:
+            return float(seconds) * 1000.0
+    except (TypeError, ValueError):
+        pass
+    return None
+
+
+def record(rec: dict, line: int) -> tuple:
+    """Extract one JSON record as a :class:`Batch` row; raise :class:`Reject` when it cannot be one.
+
+    Written for speed: the common keys are tried first with plain ``dict.get``.
+    """
+    get = rec.get
+    req = get("request")
+    resp = get("response")
+    nested = type(req) is dict and ("url" in req or "method" in req or "uri" in req)
+
+    ts = get("ts")
+    if ts is None:
+        ts = get("timestamp")
+        if ts is None:
+            ts = get("time")
+            if ts is None:
+                ts = get("@timestamp")
+                if ts is None and nested:
+                    ts = _first(req, _TIME_KEYS)
+                if ts is None:
+                    raise Reject("missing time")
+    t = type(ts)
+    if t is str:
+        ts_str, ts_int = ts, None
+    elif t is int and -(1 << 63) <= ts < (1 << 63):
+        ts_str, ts_int = None, ts
+    elif t is int or t is float:
+        ts_str, ts_int = repr(ts), None
+    else:
+        raise Reject(f"time is not a string or number: {t.__name__}")
+
+    src = req if nested else rec
+    url = src.get("url")
+    if url is None:
+        url = src.get("uri")
+        if url is None:
+            url = src.get("path")
+            if url is None:
+                raise Reject("missing URL")
+    if type(url) is not str:
+        raise Reject(f"URL is not a string: {type(url).__name__}")
+    method = src.get("method")
+    if method is not None and method not in _METHODS:
+        method = method_of(method)
+
+    if type(resp) is dict and ("status" in resp or "status_code" in resp):
+        raw_status = resp.get("status")
+        if raw_status is None:
+            raw_status = resp.get("status_code")
+        body = resp.get("body")
+        if body is None:
+            body = _first(resp, ("response_body", "content", "text"))
+        resp_headers = resp.get("headers")
+        if type(resp_headers) is dict:
+            server_ts = resp_headers.get("Date")
+            if server_ts is None:
+                server_ts = header(resp_headers, "Date")
+        else:
+            server_ts = header(resp_headers, "Date") if resp_headers else None
+    else:
+        raw_status = get("status")
+        if raw_status is None:
+            raw_status = get("status_code")
+            if raw_status is None:
+                raw_status = get("http_status")
+        body = resp
+        if body is None:
+            body = get("body")
+            if body is None:
+                body = get("response_body")
+        resp_headers = get("response_headers")
+        server_ts = header(resp_headers, "Date") if resp_headers else None
+    if server_ts is not None and type(server_ts) is not str:
+        server_ts = None
+    if type(raw_status) is int and 100 <= raw_status <= 599:
+        status = raw_status
+    else:
+        status = status_of(raw_status)
+    error = get("error")
+    if error is not None and type(error) is not str:
+        error = orjson.dumps(error, default=str).decode()
+    if raw_status is None and not error:
+        raise Reject("neither a status nor an error")
+
+    if body is None:
+        kind = NO_BODY
+        code = message = None
+    elif type(body) is dict:
+        code = body.get("code")
+        message = body.get("msg") or body.get("message")
+        if type(code) is int and (message is None or type(message) is str):
+            kind = CODE
+        else:
+            kind, code, message = parse_body(body)
+    else:
+        kind, code, message = parse_body(body)
+
+    latency = get("elapsed_ms")
+    if latency is None:
+        latency = get("latency_ms")
+        if latency is None:
+            latency = get("duration_ms")
+            if latency is None:
+                latency = get("elapsed")
+                if latency is not None:
+                    latency = latency_of(None, latency)
+    if latency is not None and type(latency) is not float:
+        latency = latency_of(latency, None)
+
+    market = get("market")
+    if market is not None and type(market) is not str:
+        market = None
+    symbol = get("symbol")
+    if symbol is not None and type(symbol) is not str:
+        symbol = None
+    if symbol is None:
+        params = get("params")
+        if params is not None:
+            symbol = _symbol(params)
+    client_ts = None
+    if type(req) is dict:
+        if symbol is None:
+            params = req.get("params")
+            if params is not None:
+                symbol = _symbol(params)
+            if symbol is None:
+                rbody = req.get("body")
+                if rbody is not None:
+                    symbol = _symbol(rbody)
+        headers = req.get("headers")
+        if headers:
+            client_ts = headers.get("ACCESS-TIMESTAMP") if type(headers) is dict else None
+            if client_ts is None:
+                client_ts = header(headers, "ACCESS-TIMESTAMP")
+            if client_ts is not None:
+                client_ts = as_int(client_ts)
+
+    if code is not None and not _INT64[0] <= code < _INT64[1]:
+        kind, code = NO_CODE, None
+    if client_ts is not None and not _INT64[0] <= client_ts < _INT64[1]:
+        client_ts = None
+    return (line, ts_str, ts_int, method, url, status, kind, code, message, error,
+            latency, market, symbol, client_ts, server_ts)
+
+
+def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
+    loads = orjson.loads
+    JSONDecodeError = orjson.JSONDecodeError
+    reject = out.reject
+    batch = Batch(lambda n: lines[n - first_line])
+    append = batch.rows.append
+    line = first_line - 1
+    for raw in lines:
+        line += 1
+        try:
+            rec = loads(raw)
+        except JSONDecodeError:
+            if not raw.strip():
+                out.blank += 1
+                continue
+            try:  # invalid UTF-8 bytes: keep the record, with replacement characters
+                rec = loads(raw.decode("utf-8", "replace"))
+            except JSONDecodeError as exc:
+                if raw.lstrip()[:1] in (b"{", b"["):
+                    reject(line, f"invalid JSON ({str(exc).split(':')[0]})", raw)
+                else:
+                    reject(line, "invalid JSON (not a JSON value)", raw)
+                continue
+        if type(rec) is not dict:
+            name = "null" if rec is None else type(rec).__name__
+            name = {"list": "an array", "str": "a string", "int": "a number",
+                    "float": "a number", "bool": "a boolean"}.get(name, name)
+            reject(line, f"not a JSON object ({name})", raw)
+            continue
+        try:
+            append(record(rec, line))
+        except Reject as exc:
+            reject(line, str(exc), raw)
+    return batch
+
+
+def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
+    """Parse bytes of whole JSON Lines; line numbers count from 1 within ``data``."""
+    out = Chunk()
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    out.size = len(lines)
+    out.add(_parse_lines(lines, 1, out), source, options["rules"])
+    return out
+
+
+class JsonLinesReader(Reader):
+    """Reads JSON Lines in chunks of whole lines, several processes at once for big files."""
+
+    name = "jsonl"
+    parse_chunk = staticmethod(parse_chunk)
+
+    def read(self, stream, result: FileResult, path: str | None = None) -> None:
+        read_lines(parse_chunk, stream, result, path)
+
+    @staticmethod
+    def sniff(lines: list[bytes]) -> float:
+        """Share of sample lines that are JSON objects."""
+        hits = 0
+        for raw in lines:
+            s = raw.strip()
+            if s.startswith(b"{") and s.endswith(b"}"):
+                hits += 1
+        return hits / len(lines) if lines else 0.0

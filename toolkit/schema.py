@@ -1,0 +1,94 @@
+"""The columns of a loaded recording: names, dtypes and fixed vocabularies.
+
+Every reader, the store and the Dask front end build their frames from
+:func:`empty_frame` / :data:`DTYPES`, so one definition decides the schema.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Markets, in the order plots and groupbys list them.
+MARKETS = ["spot", "futures", "unknown"]
+
+#: Error categories: the project's fixed vocabulary, in its documented order.
+CATEGORIES = [
+    "ok",
+    "bad_request",
+    "auth",
+    "permission",
+    "not_found",
+    "rate_limit",
+    "insufficient_funds",
+    "order_rejected",
+    "position",
+    "leverage_margin",
+    "tpsl",
+    "product",
+    "server_error",
+    "upstream_error",
+    "transport",
+    "malformed",
+    "unknown",
+]
+
+#: HTTP methods a recording may carry (upper case).
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+#: Input formats named in :attr:`toolkit.Load.report`.
+FORMATS = ["jsonl", "har", "vcr", "text"]
+
+TS = pd.DatetimeTZDtype("ns", "UTC")
+STRING = pd.StringDtype("pyarrow")
+
+DTYPES: dict[str, object] = {
+    "ts": TS,
+    "market": pd.CategoricalDtype(MARKETS),
+    "method": pd.CategoricalDtype(METHODS),
+    "path": STRING,
+    "endpoint": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "http_status": pd.Int16Dtype(),
+    "code": pd.Int64Dtype(),
+    "message": STRING,
+    "category": pd.CategoricalDtype(CATEGORIES),
+    "reason": STRING,
+    "retryable": pd.BooleanDtype(),
+    "is_error": bool,
+    "latency_ms": pd.Float64Dtype(),
+    "symbol": STRING,
+    "source": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "line": pd.Int64Dtype(),
+    "client_ts": TS,
+    "server_ts": TS,
+}
+
+#: Column order of a loaded frame.
+COLUMNS = list(DTYPES)
+
+REJECT_DTYPES: dict[str, object] = {
+    "source": STRING,
+    "line": pd.Int64Dtype(),
+    "reason": STRING,
+    "excerpt": STRING,
+}
+
+REPORT_DTYPES: dict[str, object] = {
+    "source": STRING,
+    "format": pd.CategoricalDtype(FORMATS),
+    "rows": pd.Int64Dtype(),
+    "rejects": pd.Int64Dtype(),
+    "skipped": pd.Int64Dtype(),
+}
+
+
+def empty_frame(dtypes: dict[str, object] | None = None) -> pd.DataFrame:
+    """Return an empty frame with the loader's columns and dtypes.
+
+    Examples
+    --------
+    >>> from toolkit.schema import empty_frame
+    >>> empty_frame().dtypes["category"].categories[:3].tolist()
+    ['ok', 'bad_request', 'auth']
+    """
+    dtypes = DTYPES if dtypes is None else dtypes
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in dtypes.items()})
