@@ -69,7 +69,7 @@ def detect_format(head: bytes, name: str) -> str:
 
 
 def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto") -> Load:
-    """Read recorded API calls into a tagged DataFrame, accounting for every line.
+    r"""Read recorded API calls into a tagged DataFrame, accounting for every line.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         ``"report"`` collects bad lines in :attr:`Load.rejects` and warns with a
         summary per file; ``"raise"`` raises :class:`LogFormatError` at the first.
     format : {"auto", "jsonl"}
-        ``"auto"`` tells the format of each file from its content.
+        ``"auto"`` tells the format of each file from its content; a name forces it.
 
     Returns
     -------
@@ -92,13 +92,19 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
 
     Examples
     --------
-    >>> import io, toolkit
-    >>> f = io.StringIO('{"ts": 1764000000, "url": "/api/v1/stock/open-api/order", '
-    ...                 '"status": 429, "response": {"code": 429, "msg": "Too many requests"}}\\n'
-    ...                 'not json\\n')
-    >>> load = toolkit.read_logs(f, errors="report")  # doctest: +SKIP
-    >>> load.frame[["market", "category", "reason"]].iloc[0].tolist()  # doctest: +SKIP
+    >>> import io, warnings, toolkit
+    >>> f = io.StringIO(
+    ...     '{"ts": 1764000000, "url": "/api/v1/stock/open-api/order", "status": 429,'
+    ...     ' "response": {"code": 429, "msg": "Too many requests"}}\n'
+    ...     'not json\n')
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     load = toolkit.read_logs(f)
+    >>> load.frame[["market", "category", "reason"]].iloc[0].tolist()
     ['spot', 'rate_limit', 'rate_limited']
+    >>> load.rejects[["line", "reason"]].values.tolist()
+    [[2, 'invalid JSON (not a JSON value)']]
+    >>> str(caught[0].message)
+    '1 of 2 lines rejected in <stream>: 1 invalid JSON'
     """
     if errors not in ("report", "raise"):
         raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
@@ -158,7 +164,9 @@ def load_logs(source, **kwargs) -> pd.DataFrame:
     Examples
     --------
     >>> import toolkit
-    >>> df = toolkit.load_logs("data/sample/")  # doctest: +SKIP
+    >>> df = toolkit.load_logs("data/sample/")
+    >>> df["market"].value_counts().to_dict()
+    {'futures': 96688, 'spot': 29988, 'unknown': 0}
     """
     return read_logs(source, **kwargs).frame
 
