@@ -1,4 +1,6 @@
 import gzip
+import os
+import shutil
 from pathlib import Path
 
 import matplotlib
@@ -9,6 +11,7 @@ matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
+NOTEBOOKS = ROOT / "notebooks"
 SPOT = "https://openapi.exchange.example/api/v1/stock/open-api/order"
 FUTURES = "https://openapi.exchange.example/api/v1/futures/trade/order"
 
@@ -41,6 +44,16 @@ def call(url=SPOT, status=200, body=None, **extra) -> dict:
     return rec
 
 
+def workspace(root: Path) -> Path:
+    """A copy of notebooks/ beside a copy of the sample, laid out as in the repository; returns its notebooks/.
+
+    Notebooks run there read and write nothing in the repository.
+    """
+    shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(SAMPLE, root / "data" / "sample")
+    return root / "notebooks"
+
+
 @pytest.fixture(scope="session")
 def sample_load():
     import toolkit
@@ -54,3 +67,11 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _kernels_import_this_checkout():
+    """Jupyter kernels started by the tests (papermill, nbclient, JupyterLab) import this checkout's toolkit."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+        yield

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .analysis import error_rates, summary
 from .read import LogFormatError, RejectWarning, read_logs
+from .report import ReportError
 
 
 def _summarize(args) -> int:
@@ -34,6 +35,19 @@ def _summarize(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from .report import build_report, check_output, check_parameters
+
+    # Parameters and the output folder are checked before a kernel starts.
+    params = check_parameters(args.source, args.start, args.end, args.market, args.title)
+    check_output(args.out)
+    print(f"toolkit report: running the post-mortem notebook on {', '.join(params.source)}", file=sys.stderr)
+    path = build_report(params.source, args.out, start=params.start, end=params.end, market=params.market,
+                        title=params.title, progress=True)
+    print(f"wrote {path.resolve()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Post-mortems for trading bots' Spot and Futures Open API calls.")
@@ -42,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load recordings and print calls per market and error category.")
     p.add_argument("source", nargs="+", help="recording files, directories or globs")
     p.set_defaults(func=_summarize)
+    p = sub.add_parser(
+        "report", help="the post-mortem as a self-contained HTML page",
+        description="Execute the post-mortem notebook (notebooks/03_postmortem.ipynb) on the recordings and "
+                    "write it as one HTML page with the code hidden. The page is written whole or not at all.")
+    p.add_argument("source", nargs="+", help="recording files, directories or globs")
+    p.add_argument("--start", help="first moment to examine, UTC, e.g. '2026-11-18 14:00' (default: the first call)")
+    p.add_argument("--end", help="moment to stop at (excluded), UTC (default: after the last call)")
+    p.add_argument("--market", help="spot, futures or unknown (default: all)")
+    p.add_argument("--title", help="the report's heading (default: made from the market and the window)")
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write; its folder must exist")
+    p.set_defaults(func=_report)
     return parser
 
 
@@ -51,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (LogFormatError, OSError, ValueError) as exc:
+    except (LogFormatError, ReportError, OSError, ValueError) as exc:
         print(f"toolkit {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,153 @@
+"""``toolkit report`` and :mod:`toolkit.report`: the post-mortem as one HTML page, or a clear error and no page."""
+
+import re
+
+import pandas as pd
+import pytest
+
+from tests.conftest import FUTURES, SAMPLE, call, jsonl
+from toolkit.cli import main
+from toolkit.report import ReportError, build_report, check_parameters, select_calls, write_atomic
+
+
+def test_report_end_to_end(tmp_path, capfd):
+    out = tmp_path / "postmortem.html"
+    assert main(["report", str(SAMPLE), "--title", "Sample week <bot>", "--out", str(out)]) == 0
+    captured = capfd.readouterr()
+    assert captured.out.strip() == f"wrote {out.resolve()}"
+    assert "Executing" in captured.err and "100%" in captured.err  # progress while the notebook runs
+    page = out.read_text()
+    assert "<title>Sample week &lt;bot&gt;</title>" in page and "<h1>Sample week &lt;bot&gt;</h1>" in page
+    # code hidden, notebook-only cells left out
+    assert "check_parameters" not in page and "import toolkit" not in page
+    assert "your own recordings" not in page
+    # self-contained: no script or stylesheet to fetch
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", page)
+    assert "<script src" not in page
+    assert [p.name for p in tmp_path.iterdir()] == ["postmortem.html"]
+
+
+def test_report_for_one_market_and_window(tmp_path, capfd):
+    out = tmp_path / "spot.html"
+    argv = ["report", str(SAMPLE), "--market", "spot", "--start", "2026-11-18 12:00", "--end", "2026-11-18 18:00",
+            "--out", str(out)]
+    assert main(argv) == 0
+    page = out.read_text()
+    assert "<h1>Post-mortem: spot, 2026-11-18 12:00 to 2026-11-18 18:00 UTC</h1>" in page
+    assert "from 2026-11-18 12:0" in page
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """Three futures calls on one afternoon."""
+    return jsonl(tmp_path / "rec" / "calls.jsonl",
+                 *(call(FUTURES, ts=f"2026-11-20T15:0{i}:00Z") for i in range(3)))
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--start", "tuesday"], "start must be a time such as '2026-11-16 21:05' (UTC) or None, not 'tuesday'"),
+    (["--start", "2026-11-21", "--end", "2026-11-20"], "start must be before end"),
+    (["--market", "options"], "market must be one of spot, futures, unknown or None, not 'options'"),
+    (["--market", "spot"], "market 'spot' has no calls in the data; it holds futures"),
+    (["--start", "2026-11-21"], "no calls from 2026-11-21 00:00:00 UTC to the end: the recording runs from "
+                                "2026-11-20 15:00:00 to 2026-11-20 15:02:00 UTC"),
+])
+def test_report_bad_input_is_one_clean_line_and_no_page(tiny, tmp_path, capfd, extra, message):
+    out = tmp_path / "out" / "postmortem.html"
+    out.parent.mkdir()
+    out.write_text("the previous report")
+    assert main(["report", str(tiny), *extra, "--out", str(out)]) == 2
+    err = capfd.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("toolkit report: error: ") and message in last
+    assert "Traceback" not in err
+    assert out.read_text() == "the previous report"  # untouched, and no part file left beside it
+    assert [p.name for p in out.parent.iterdir()] == ["postmortem.html"]
+
+
+def test_report_of_an_empty_source(tmp_path, capfd):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    out = tmp_path / "postmortem.html"
+    assert main(["report", str(empty), "--out", str(out)]) == 2
+    assert "the source holds no calls" in capfd.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("out, message", [
+    ("missing/postmortem.html", "the folder '{tmp}/missing' for 'postmortem.html' does not exist"),
+    (".", "'{tmp}' is a folder; give a file name such as '{tmp}/postmortem.html'"),
+])
+def test_report_output_path_is_checked_before_running(tmp_path, capfd, monkeypatch, out, message):
+    monkeypatch.chdir(tmp_path)
+    started = []
+    monkeypatch.setattr("toolkit.report._execute", lambda *a: started.append(a))
+    out = str(tmp_path / out) if out != "." else str(tmp_path)
+    assert main(["report", str(SAMPLE), "--out", out]) == 2
+    err = capfd.readouterr().err
+    assert err.strip() == "toolkit report: error: " + message.format(tmp=tmp_path)
+    assert started == []
+
+
+def test_report_help_names_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--start", "--end", "--market", "--title", "--out"):
+        assert option in out
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"source": []}, "source must be a path, a glob or a list of these, not []"),
+    ({"source": 3}, "source must be a path, a glob or a list of these, not 3"),
+    ({"start": 1.5}, "start must be a time such as '2026-11-16 21:05' (UTC) or None, not 1.5"),
+    ({"end": "noon-ish"}, "end must be a time"),
+    ({"title": 7}, "title must be a string or None, not 7"),
+])
+def test_check_parameters_names_the_parameter(kwargs, message):
+    kwargs = {"source": "logs/", **kwargs}
+    with pytest.raises(ReportError, match=re.escape(message)):
+        check_parameters(**kwargs)
+
+
+def test_check_parameters_normalises():
+    p = check_parameters(["a.jsonl", "b/"], start="2026-11-18T15:00+01:00", end=pd.Timestamp("2026-11-19"))
+    assert p.source == ["a.jsonl", "b/"]
+    assert p.start == pd.Timestamp("2026-11-18 14:00", tz="UTC") and p.end == pd.Timestamp("2026-11-19", tz="UTC")
+    assert p.title == "Post-mortem: all markets, 2026-11-18 14:00 to 2026-11-19 00:00 UTC"
+    assert check_parameters("x", title="Tuesday").title == "Tuesday"
+
+
+def test_select_calls_keeps_the_window_and_leaves_the_input_alone():
+    ts = pd.to_datetime(["2026-11-18 14:02", "2026-11-18 13:59", "2026-11-18 14:00", "2026-11-18 15:00"], utc=True)
+    df = pd.DataFrame({"ts": ts, "market": ["spot", "spot", "futures", "spot"]})
+    before = df.copy()
+    got = select_calls(df, start="2026-11-18 14:00", end="2026-11-18 15:00")
+    assert got["ts"].tolist() == [ts[2], ts[0]]  # end excluded, sorted by time
+    assert select_calls(df, market="spot", start="2026-11-18 14:00")["ts"].tolist() == [ts[0], ts[3]]
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_write_atomic_leaves_nothing_behind_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "page.html"
+    target.write_text("old")
+    with monkeypatch.context() as m:
+        m.setattr("os.replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+        with pytest.raises(OSError, match="disk full"):
+            write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+    write_atomic(target, "new")
+    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_import_toolkit_leaves_the_report_machinery_alone():
+    import subprocess
+    import sys
+
+    code = "import sys, toolkit; print(sorted(m for m in ('papermill', 'nbconvert', 'ipywidgets') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    import toolkit
+
+    assert toolkit.report.build_report is build_report  # imported on first use

@@ -1,0 +1,299 @@
+"""The post-mortem report: ``notebooks/03_postmortem.ipynb`` executed with parameters, as one HTML page.
+
+:func:`build_report` runs the notebook with papermill and converts it with
+nbconvert, code hidden, into a page that reads offline (plots are embedded).
+The notebook itself calls :func:`check_parameters` and :func:`select_calls`,
+so a bad parameter, an empty source or an empty window stops it with a
+:class:`ReportError` that says what is wrong, in the notebook and on the
+command line alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .schema import MARKETS
+
+#: The notebook :func:`build_report` executes.
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_postmortem.ipynb"
+
+#: Cells with this tag are for people reading the notebook (how to point it at your own
+#: recordings, ...) and are left out of the HTML report.
+NOTEBOOK_ONLY = "notebook-only"
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class ReportError(ValueError):
+    """A post-mortem that cannot be made: a bad parameter, no calls, an empty window."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The notebook's parameters, checked: sources as a list, times as UTC Timestamps."""
+
+    source: list[str]
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    market: str | None
+    title: str
+
+
+def _time(value, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    bad = ReportError(f"{name} must be a time such as '2026-11-16 21:05' (UTC) or None, not {value!r}")
+    if not isinstance(value, (str, pd.Timestamp)) and not hasattr(value, "isoformat"):
+        raise bad  # an int or float would be read as nanoseconds since 1970: never what was meant
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise bad from None
+    if ts is pd.NaT:
+        raise bad
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _label(ts: pd.Timestamp | None, missing: str) -> str:
+    return missing if ts is None else f"{ts:%Y-%m-%d %H:%M}"
+
+
+def check_parameters(source, start=None, end=None, market=None, title=None) -> Parameters:
+    """Check the post-mortem's parameters before anything is loaded.
+
+    Parameters
+    ----------
+    source : str, path or list of these
+        Recording files, directories or globs, as :func:`toolkit.load_logs` takes them.
+    start, end : str, Timestamp, datetime or None
+        The window to examine, ``start`` included, ``end`` excluded; naive times
+        are UTC. ``None`` means the start or end of the recording.
+    market : {"spot", "futures", "unknown"} or None
+        One market, or ``None`` for all.
+    title : str or None
+        The report's heading; ``None`` or ``""`` makes one from the market and the window.
+
+    Returns
+    -------
+    Parameters
+
+    Raises
+    ------
+    ReportError
+        Naming the parameter and repeating the bad value.
+
+    Examples
+    --------
+    >>> from toolkit.report import check_parameters
+    >>> p = check_parameters("data/sample", start="2026-11-18 14:00", market="spot")
+    >>> p.start
+    Timestamp('2026-11-18 14:00:00+0000', tz='UTC')
+    >>> p.title
+    'Post-mortem: spot, 2026-11-18 14:00 to end UTC'
+    >>> check_parameters("data/sample", start=5)
+    Traceback (most recent call last):
+    ...
+    toolkit.report.ReportError: start must be a time such as '2026-11-16 21:05' (UTC) or None, not 5
+    """
+    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    if not sources or not all(isinstance(s, (str, os.PathLike)) and str(s) for s in sources):
+        raise ReportError(f"source must be a path, a glob or a list of these, not {source!r}")
+    t0, t1 = _time(start, "start"), _time(end, "end")
+    if t0 is not None and t1 is not None and t0 >= t1:
+        raise ReportError(f"start must be before end, not {t0:%Y-%m-%d %H:%M:%S} >= {t1:%Y-%m-%d %H:%M:%S}")
+    if market is not None and market not in MARKETS:
+        raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
+    if title is not None and not isinstance(title, str):
+        raise ReportError(f"title must be a string or None, not {title!r}")
+    if not title:
+        title = "Post-mortem: " + (market or "all markets")
+        if t0 is not None or t1 is not None:
+            title += f", {_label(t0, 'start')} to {_label(t1, 'end')} UTC"
+    return Parameters([os.fspath(s) for s in sources], t0, t1, market, title)
+
+
+def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFrame:
+    """The calls of ``df`` in ``[start, end)`` and ``market``, or a ReportError saying why there are none.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them.
+    start, end, market
+        As in :func:`check_parameters`.
+
+    Returns
+    -------
+    DataFrame
+        A new frame, sorted by time; ``df`` is left as it is.
+
+    Raises
+    ------
+    ReportError
+        When ``df`` has no calls, ``market`` has none, or the window holds none.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.report import select_calls
+    >>> df = pd.DataFrame({"ts": pd.to_datetime(["2026-11-16 21:01", "2026-11-16 21:02"], utc=True),
+    ...                    "market": ["spot", "futures"]})
+    >>> len(select_calls(df, market="spot"))
+    1
+    >>> select_calls(df, start="2026-11-17")
+    Traceback (most recent call last):
+    ...
+    toolkit.report.ReportError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from 2026-11-16 21:01:00 to 2026-11-16 21:02:00 UTC
+    """
+    if df.empty:
+        raise ReportError("the source holds no calls: nothing to report on")
+    t0, t1 = _time(start, "start"), _time(end, "end")
+    if market is not None:
+        if market not in MARKETS:
+            raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
+        present = [m for m in MARKETS if (df["market"] == m).any()]
+        if market not in present:
+            raise ReportError(f"market {market!r} has no calls in the data; it holds {', '.join(present)}")
+        df = df[(df["market"] == market).to_numpy(bool)]
+    keep = pd.Series(True, index=df.index)
+    if t0 is not None:
+        keep &= df["ts"] >= t0
+    if t1 is not None:
+        keep &= df["ts"] < t1
+    out = df[keep.to_numpy(bool)].sort_values("ts", kind="stable")
+    if out.empty:
+        first, last = df["ts"].min(), df["ts"].max()
+        window = (f"from {t0:%Y-%m-%d %H:%M:%S} UTC" if t0 is not None else "from the start") + (
+            f" to {t1:%Y-%m-%d %H:%M:%S} UTC" if t1 is not None else " to the end")
+        where = f" on {market}" if market else ""
+        raise ReportError(f"no calls{where} {window}: the recording runs from {first:%Y-%m-%d %H:%M:%S} "
+                          f"to {last:%Y-%m-%d %H:%M:%S} UTC")
+    return out
+
+
+def write_atomic(path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it.
+
+    Readers see the old file or the whole new one, never a part; on any error
+    the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def check_output(out) -> Path:
+    """``out`` as a Path, or a ReportError when it cannot be written: a folder, or in a folder that does not exist."""
+    if not isinstance(out, (str, os.PathLike)) or not str(out):
+        raise ReportError(f"out must be a file path such as 'postmortem.html', not {out!r}")
+    path = Path(out).expanduser()
+    if path.is_dir():
+        raise ReportError(f"{str(path)!r} is a folder; give a file name such as {str(path / 'postmortem.html')!r}")
+    if not path.parent.is_dir():
+        raise ReportError(f"the folder {str(path.parent)!r} for {path.name!r} does not exist")
+    return path
+
+
+def _execute(params: Parameters, notebook: Path, progress: bool, timeout: int):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    values = {
+        "source": params.source if len(params.source) > 1 else params.source[0],
+        "start": None if params.start is None else params.start.isoformat(),
+        "end": None if params.end is None else params.end.isoformat(),
+        "market": params.market,
+        "title": params.title,
+    }
+    quiet = logging.getLogger("papermill")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # papermill warns about optional formatters it does not find
+    try:
+        return papermill.execute_notebook(
+            str(notebook), None, parameters=values, cwd=str(notebook.parent), progress_bar=progress,
+            kernel_name="python3", execution_timeout=timeout, request_save_on_cell_execute=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # not its notice about plain TCP on localhost
+    except PapermillExecutionError as exc:
+        if exc.ename == "ReportError":
+            raise ReportError(exc.evalue) from None
+        raise ReportError(f"the post-mortem notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    finally:
+        quiet.setLevel(level)
+
+
+def to_html(nb, title: str) -> str:
+    """The executed notebook as one self-contained HTML page, code and notebook-only cells left out."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(_TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={NOTEBOOK_ONLY}), enabled=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def build_report(source, out, *, start=None, end=None, market=None, title=None, progress: bool = False,
+                 notebook=None, timeout: int = 600) -> Path:
+    """Execute the post-mortem notebook on ``source`` and write it as a self-contained HTML page.
+
+    Parameters
+    ----------
+    source : str, path or list of these
+        Recording files, directories or globs.
+    out : str or path
+        The HTML file to write. Its folder must exist. The page is written
+        whole or not at all.
+    start, end, market, title
+        As in :func:`check_parameters`.
+    progress : bool, default False
+        Show a progress bar on stderr while the notebook runs.
+    notebook : path, optional
+        Another notebook to execute instead of :data:`NOTEBOOK`.
+    timeout : int, default 600
+        Seconds any one cell may run.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    ReportError
+        For a bad parameter, a missing output folder, no calls, a market with no
+        calls, an empty window, or any other failure inside the notebook.
+
+    Examples
+    --------
+    >>> from toolkit.report import build_report
+    >>> build_report("data/sample", "build/postmortem.html", market="futures")  # doctest: +SKIP
+    PosixPath('build/postmortem.html')
+    """
+    params = check_parameters(source, start, end, market, title)
+    path = check_output(out)
+    nb_path = Path(notebook) if notebook is not None else NOTEBOOK
+    if not nb_path.is_file():
+        raise ReportError(f"the post-mortem notebook {str(nb_path)!r} is missing; the report runs from a "
+                          "checkout of the project (pip install -e .)")
+    params = Parameters([str(Path(s).expanduser().absolute()) for s in params.source], params.start, params.end,
+                        params.market, params.title)
+    nb = _execute(params, nb_path, progress, timeout)
+    page = to_html(nb, params.title)
+    return write_atomic(path, page)
