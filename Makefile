@@ -17,6 +17,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(PY) -m toolkit summarize data/sample/
+	mkdir -p build
+	$(PY) -m toolkit report data/sample/ --out build/postmortem.html
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
