@@ -15,6 +15,7 @@ from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .record import RecordingWarning, attach_recorder, recording_session
 from .schema import CATEGORIES, COLUMNS, MARKETS
+from .scrub import scrub
 from .simulation import simulate
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "load_logs",
     "read_logs",
     "recording_session",
+    "scrub",
     "simulate",
     "summary",
 ]
