@@ -71,6 +71,6 @@ def test_format_forces_a_reader(tmp_path):
 
 def test_a_user_pattern_helps_detect_a_text_log_with_no_leading_timestamp(tmp_path):
     shutil.copy(DATA / "gateway.log", tmp_path / "gateway.jsonl")
-    pattern = r"^(?P<ts>\d+\.\d+) \| (?P<method>[A-Z]+) (?P<url>\S+) \| (?P<status>\d{3}) \|"
+    pattern = r"^(?P<ts>\d+\.\d+) \| (?P<method>[A-Z]+) (?P<url>\S+) \| (?P<status>\d{3}) \| \d+ \| (?P<body>.*)$"
     load = read(tmp_path / "gateway.jsonl", pattern=pattern)
     assert load.report.loc[0, "format"] == "text" and len(load.frame) == 2

@@ -167,3 +167,13 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(parallel.frame.drop(columns="source"), serial.frame.drop(columns="source"))
     assert len(serial.frame) == 2000 - 1 and serial.report.loc[0, "skipped"] == 1001
     assert serial.frame["line"].iloc[-1] == 3000
+
+
+def test_a_2xx_without_its_body_is_a_reject_other_statuses_are_rows(tmp_path):
+    path = tmp_path / "bot.log"
+    path.write_text("2026-11-20 21:05:00,000 INFO GET /api/v1/stock/open-api/depth -> 200 (38 ms)\n"
+                    "2026-11-20 21:05:01,000 INFO GET /api/v1/stock/open-api/depth -> 429 (3 ms)\n")
+    with pytest.warns(toolkit.RejectWarning, match="1 of 2 lines rejected in .*: 1 2xx without a logged body"):
+        load = toolkit.read_logs(path)
+    assert load.rejects["line"].tolist() == [1]
+    assert load.frame[["line", "category"]].astype(str).values.tolist() == [["2", "rate_limit"]]
