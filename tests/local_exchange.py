@@ -27,6 +27,7 @@ ROUTES = {
 SLOW = "/api/v1/futures/trade/slow"  # answers after SLOW_S: longer than the tests' read timeout
 SLOW_S = 1.0
 CUT = "/api/v1/futures/trade/cut"  # promises a body, sends half, hangs up
+MOVED = "/api/v1/stock/open-api/moved"  # redirects to the spot depth
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -45,6 +46,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path == SLOW:
             time.sleep(SLOW_S)
         status, body = ROUTES.get(path, (404, {"code": 404, "msg": "no such endpoint"}))
+        if path == MOVED:
+            self.send_response(302)
+            self.send_header("Location", "/api/v1/stock/open-api/depth")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if path == CUT:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

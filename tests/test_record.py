@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import toolkit
-from tests.local_exchange import CUT, SLOW, LocalExchange, refused_url
+from tests.local_exchange import CUT, MOVED, SLOW, LocalExchange, refused_url
 from toolkit import record
 
 SECRET_KEY = "ak-LIVE-3f9a2c7d1e"
@@ -154,6 +154,15 @@ def test_responses_reach_the_caller_intact_and_stream_is_not_consumed(tmp_path, 
     recs = lines(tmp_path / "calls.jsonl")
     assert recs[1]["body"] == {"code": 8018, "message": "Insufficient margin"}
     assert "body" not in recs[2] and recs[2]["status"] == 200
+
+
+def test_each_redirect_hop_is_one_line(tmp_path, exchange):
+    with toolkit.recording_session(tmp_path / "calls.jsonl") as s:
+        r = call(s, exchange.url, "GET", MOVED)
+    assert r.status_code == 200 and [h.status_code for h in r.history] == [302]
+    recs = lines(tmp_path / "calls.jsonl")
+    hops = [(rec["status"], rec["url"].split("?")[0].rsplit("/", 1)[-1]) for rec in recs]
+    assert hops == [(302, "moved"), (200, "depth")]
 
 
 def test_rotation_by_size_keeps_every_call_loadable(tmp_path, exchange):
