@@ -73,6 +73,7 @@ def test_no_secret_reaches_the_file(tmp_path, exchange):
     path = tmp_path / "calls.jsonl"
     s = toolkit.attach_recorder(requests.Session(), path)
     s.auth = ("trader", SECRET_PASS)  # an Authorization header too
+    s.headers["Referer"] = f"https://trade.exchange.example/?apiKey={SECRET_KEY}"  # a secret in a value
     for method, p, _, _ in CALLS:
         call(s, exchange.url, method, p)
     with pytest.raises(requests.ConnectionError):

@@ -177,3 +177,12 @@ def test_a_2xx_without_its_body_is_a_reject_other_statuses_are_rows(tmp_path):
         load = toolkit.read_logs(path)
     assert load.rejects["line"].tolist() == [1]
     assert load.frame[["line", "category"]].astype(str).values.tolist() == [["2", "rate_limit"]]
+
+
+def test_a_user_pattern_with_an_empty_body_group(tmp_path):
+    path = tmp_path / "access.log"
+    path.write_text("2026-11-20T21:05:00Z GET /api/v1/stock/open-api/depth 200 \n"
+                    "2026-11-20T21:05:01Z GET /api/v1/stock/open-api/depth 503 \n")
+    load = read(path, pattern=r"^(?P<ts>\S+) (?P<method>\S+) (?P<url>\S+) (?P<status>\d+) ?(?P<body>.*)$")
+    assert load.rejects["reason"].str.startswith("2xx without a logged body").tolist() == [True]
+    assert load.frame["reason"].tolist() == ["gateway_error"]

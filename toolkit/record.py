@@ -32,7 +32,7 @@ import orjson
 
 from . import classify
 from .schema import MARKETS
-from .secrets import mentions_secret, redact, redact_data, redact_mapping, redact_url
+from .secrets import mentions_secret, redact, redact_data, redact_url
 
 #: Bodies longer than this (bytes) are cut: JSON envelopes keep ``code`` and ``msg``.
 MAX_BODY = 64 << 10
@@ -209,12 +209,12 @@ class _Recorder:
             body = self._body(response.content, response.headers.get("Content-Type"))
             if body is not None:
                 rec["body"] = body
-        req = {"headers": redact_mapping(dict(request.headers))}
+        req = {"headers": redact_data(dict(request.headers))[0]}  # secret names, and secrets in values
         if request.body is not None:
             req["body"] = self._body(request.body, request.headers.get("Content-Type"))
         rec["request"] = req
         if response is not None:
-            rec["response_headers"] = redact_mapping(dict(response.headers))
+            rec["response_headers"] = redact_data(dict(response.headers))[0]
         return orjson.dumps(rec, default=str) + b"\n"
 
     def _market_of(self, url: str):

@@ -181,7 +181,7 @@ def _iso(ts: str) -> str:
 def _row(line, ts, method, url, status, body_text, error, latency, symbol=None):
     if status is None:
         kind, code, message = NO_BODY, None, None
-    elif body_text is None and status < 300:
+    elif body_text is None and 200 <= status < 300:
         raise Reject(NO_BODY_2XX)
     else:
         kind, code, message = parse_body(None if body_text is None else parse_text_body(body_text))
@@ -214,6 +214,7 @@ def pattern_row(line_text: str, line: int, pattern: re.Pattern):
     if status is None and not (error and error.strip()):
         return None  # status 0 and no error: not a call this pattern describes
     body = g.get("body")
+    body = body.strip() or None if body is not None else None
     return _row(line, _iso(ts.strip()), method, url.rstrip(_URL_TAIL), status, body,
                 error.strip() if status is None else None, latency)
 
