@@ -8,7 +8,11 @@ when and why::
 """
 
 from . import analysis
-from .analysis import summary
+from .analysis import (
+    error_rate,
+    request_rate,
+    summary,
+)
 from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .schema import CATEGORIES, COLUMNS, MARKETS
@@ -22,8 +26,10 @@ __all__ = [
     "LogFormatError",
     "RejectWarning",
     "catalog",
+    "error_rate",
     "load_logs",
     "read_logs",
+    "request_rate",
     "simulate",
     "summary",
 ]

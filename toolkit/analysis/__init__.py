@@ -1,5 +1,14 @@
-"""Failure analysis over a loaded frame: each function takes the frame and returns a new one."""
+"""Failure analysis over a loaded frame: each function takes the frame and returns a new one.
 
+One module per concern: :mod:`.rates` (error and request rates).
+"""
+
+from .rates import error_rate, request_rate
 from .summary import error_rates, summary
 
-__all__ = ["error_rates", "summary"]
+__all__ = [
+    "error_rate",
+    "error_rates",
+    "request_rate",
+    "summary",
+]
