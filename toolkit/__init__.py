@@ -11,7 +11,9 @@ from . import analysis
 from .analysis import (
     error_rate,
     request_rate,
+    retries,
     summary,
+    top_errors,
 )
 from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
@@ -30,6 +32,8 @@ __all__ = [
     "load_logs",
     "read_logs",
     "request_rate",
+    "retries",
     "simulate",
     "summary",
+    "top_errors",
 ]

@@ -1,8 +1,9 @@
 """Failure analysis over a loaded frame: each function takes the frame and returns a new one.
 
-One module per concern: :mod:`.rates` (error and request rates).
+One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors` (grouped errors, retries).
 """
 
+from .errors import retries, top_errors
 from .rates import error_rate, request_rate
 from .summary import error_rates, summary
 
@@ -10,5 +11,7 @@ __all__ = [
     "error_rate",
     "error_rates",
     "request_rate",
+    "retries",
     "summary",
+    "top_errors",
 ]
