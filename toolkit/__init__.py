@@ -5,11 +5,13 @@ when and why::
 
     import toolkit
     df = toolkit.load_logs("logs/")
+    toolkit.find_incidents(df)
 """
 
 from . import analysis
 from .analysis import (
     error_rate,
+    find_incidents,
     request_rate,
     retries,
     summary,
@@ -29,6 +31,7 @@ __all__ = [
     "RejectWarning",
     "catalog",
     "error_rate",
+    "find_incidents",
     "load_logs",
     "read_logs",
     "request_rate",

@@ -1,15 +1,17 @@
 """Failure analysis over a loaded frame: each function takes the frame and returns a new one.
 
-One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors` (grouped errors, retries).
+One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors` (grouped errors, retries), :mod:`.incidents` (finding incidents).
 """
 
 from .errors import retries, top_errors
+from .incidents import find_incidents
 from .rates import error_rate, request_rate
 from .summary import error_rates, summary
 
 __all__ = [
     "error_rate",
     "error_rates",
+    "find_incidents",
     "request_rate",
     "retries",
     "summary",
