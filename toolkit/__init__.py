@@ -10,6 +10,8 @@ when and why::
 
 from . import analysis
 from .analysis import (
+    clock_drift,
+    describe_window,
     error_rate,
     find_incidents,
     request_rate,
@@ -30,6 +32,8 @@ __all__ = [
     "LogFormatError",
     "RejectWarning",
     "catalog",
+    "clock_drift",
+    "describe_window",
     "error_rate",
     "find_incidents",
     "load_logs",
