@@ -8,7 +8,7 @@ when and why::
     toolkit.find_incidents(df)
 """
 
-from . import analysis
+from . import analysis, plots
 from .analysis import (
     clock_drift,
     describe_window,
@@ -37,6 +37,7 @@ __all__ = [
     "error_rate",
     "find_incidents",
     "load_logs",
+    "plots",
     "read_logs",
     "request_rate",
     "retries",
