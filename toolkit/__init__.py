@@ -7,10 +7,20 @@ and why::
     import toolkit
     session = toolkit.attach_recorder(requests.Session(), "logs/calls.jsonl")
     df = toolkit.load_logs("logs/")
+    toolkit.find_incidents(df)
 """
 
-from . import analysis
-from .analysis import summary
+from . import analysis, plots
+from .analysis import (
+    clock_drift,
+    describe_window,
+    error_rate,
+    find_incidents,
+    request_rate,
+    retries,
+    summary,
+    top_errors,
+)
 from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .record import RecordingWarning, attach_recorder, recording_session
@@ -28,10 +38,18 @@ __all__ = [
     "RejectWarning",
     "attach_recorder",
     "catalog",
+    "clock_drift",
+    "describe_window",
+    "error_rate",
+    "find_incidents",
     "load_logs",
+    "plots",
     "read_logs",
     "recording_session",
+    "request_rate",
+    "retries",
     "scrub",
     "simulate",
     "summary",
+    "top_errors",
 ]
