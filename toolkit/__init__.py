@@ -10,7 +10,9 @@ and why::
     toolkit.find_incidents(df)
 """
 
-from . import analysis, plots
+import importlib
+
+from . import analysis
 from .analysis import (
     clock_drift,
     describe_window,
@@ -27,6 +29,15 @@ from .record import RecordingWarning, attach_recorder, recording_session
 from .schema import CATEGORIES, COLUMNS, MARKETS
 from .scrub import scrub
 from .simulation import simulate
+
+# modules that pull in heavy libraries (matplotlib, ipywidgets, ...) load on first use
+_LAZY_MODULES = ("plots",)
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CATEGORIES",
