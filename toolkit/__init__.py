@@ -1,31 +1,43 @@
 """Post-mortems for trading bots' Spot and Futures Open API calls.
 
-Load recordings into one tagged DataFrame and ask what failed, where, since
-when and why::
+Record a bot's calls (or bring its HAR files, VCR cassettes or text logs),
+load them into one tagged DataFrame and ask what failed, where, since when
+and why::
 
     import toolkit
+    session = toolkit.attach_recorder(requests.Session(), "logs/calls.jsonl")
     df = toolkit.load_logs("logs/")
+    toolkit.find_incidents(df)
 """
 
+import importlib
+
 from . import analysis
-from .analysis import summary
+from .analysis import (
+    clock_drift,
+    describe_window,
+    error_rate,
+    find_incidents,
+    request_rate,
+    retries,
+    summary,
+    top_errors,
+)
 from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
+from .record import RecordingWarning, attach_recorder, recording_session
 from .schema import CATEGORIES, COLUMNS, MARKETS
+from .scrub import scrub
 from .simulation import simulate
 
-#: Submodules imported on first use: they pull in ipywidgets, papermill and nbconvert, which
-#: ``import toolkit`` should not wait for.
-_LAZY = ("report", "widgets")
+# modules that pull in heavy libraries (matplotlib, ipywidgets, papermill, nbconvert) load on first use
+_LAZY_MODULES = ("plots", "report", "widgets")
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
+    if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "CATEGORIES",
@@ -33,10 +45,22 @@ __all__ = [
     "MARKETS",
     "Load",
     "LogFormatError",
+    "RecordingWarning",
     "RejectWarning",
+    "attach_recorder",
     "catalog",
+    "clock_drift",
+    "describe_window",
+    "error_rate",
+    "find_incidents",
     "load_logs",
+    "plots",
     "read_logs",
+    "recording_session",
+    "request_rate",
+    "retries",
+    "scrub",
     "simulate",
     "summary",
+    "top_errors",
 ]

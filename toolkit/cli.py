@@ -11,6 +11,7 @@ import pandas as pd
 from .analysis import error_rates, summary
 from .read import LogFormatError, RejectWarning, read_logs
 from .report import ReportError
+from .scrub import scrub
 
 
 def _summarize(args) -> int:
@@ -48,6 +49,13 @@ def _report(args) -> int:
     return 0
 
 
+def _scrub(args) -> int:
+    done = scrub(args.file, args.out, format=args.format)
+    where = "in place" if args.out is None else f"into {done.path}"
+    print(f"{done.replaced:,} secret value(s) masked in {args.file} ({done.format}), written {where}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Post-mortems for trading bots' Spot and Futures Open API calls.")
@@ -67,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="the report's heading (default: made from the market and the window)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write; its folder must exist")
     p.set_defaults(func=_report)
+    p = sub.add_parser("scrub", help="mask API keys, signatures and other secrets in a recording",
+                       description="Rewrite a recording (JSON Lines, HAR, VCR cassette or text log, gzip too) "
+                                   "with every secret value replaced by ***; everything else is kept.")
+    p.add_argument("file", help="the recording to scrub")
+    p.add_argument("--out", metavar="FILE", help="write here instead of replacing FILE")
+    p.add_argument("--format", default="auto", choices=["auto", "jsonl", "har", "vcr", "text"],
+                   help="the recording's format (default: told from its content)")
+    p.set_defaults(func=_scrub)
     return parser
 
 
