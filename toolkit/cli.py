@@ -8,7 +8,7 @@ import warnings
 
 import pandas as pd
 
-from .analysis import error_rates, summary
+from .analysis import error_rates, find_incidents, summary
 from .read import LogFormatError, RejectWarning, read_logs
 from .report import ReportError
 from .scrub import scrub
@@ -33,7 +33,29 @@ def _summarize(args) -> int:
         print(table.to_string())
     rates = error_rates(table)
     print("\nerror rate  " + "  ".join(f"{m} {r:.1%}" for m, r in rates.items()))
+    _print_incidents(find_incidents(df))
     return 0
+
+
+def _print_incidents(incidents: pd.DataFrame) -> None:
+    if incidents.empty:
+        print("\nno incidents: errors stayed near each market's baseline")
+        return
+    print(f"\n{len(incidents)} incident(s): windows in which a market's errors rose well above its baseline\n")
+    columns = {  # name: (cells, alignment)
+        "start": (incidents["start"].dt.strftime("%a %d %H:%M"), "<"),
+        "end": (incidents["end"].dt.strftime("%H:%M"), "<"),
+        "market": (incidents["market"].astype(str), "<"),
+        "category": (incidents["category"].astype(str), "<"),
+        "calls": (incidents["calls"].map("{:,}".format), ">"),
+        "errors": (incidents["errors"].map("{:,}".format), ">"),
+        "error_rate": (incidents["error_rate"].map("{:.0%}".format), ">"),
+        "top_reason": (incidents["top_reason"].astype(str), "<"),
+    }
+    width = {name: max(len(name), *(len(v) for v in cells)) for name, (cells, _) in columns.items()}
+    print("  ".join(f"{name:{a}{width[name]}}" for name, (_, a) in columns.items()).rstrip())
+    for i in range(len(incidents)):
+        print("  ".join(f"{cells.iloc[i]:{a}{width[name]}}" for name, (cells, a) in columns.items()).rstrip())
 
 
 def _report(args) -> int:
@@ -60,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Post-mortems for trading bots' Spot and Futures Open API calls.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("summarize", help="calls per market and error category, in the terminal",
-                       description="Load recordings and print calls per market and error category.")
+    p = sub.add_parser("summarize", help="calls per market and error category, and the incidents, in the terminal",
+                       description="Load recordings and print calls per market and error category, then the "
+                                   "incidents: windows in which a market's errors rose well above its baseline.")
     p.add_argument("source", nargs="+", help="recording files, directories or globs")
     p.set_defaults(func=_summarize)
     p = sub.add_parser(
