@@ -34,7 +34,9 @@ def test_report_for_one_market_and_window(tmp_path, capfd):
     assert main(argv) == 0
     page = out.read_text()
     assert "<h1>Post-mortem: spot, 2026-11-18 12:00 to 2026-11-18 18:00 UTC</h1>" in page
-    assert "from 2026-11-18 12:0" in page
+    heading = re.search(r"<p>([\d,]+ calls \(.*?\) from .*?)</p>", page).group(1)
+    assert re.match(r"[\d,]+ calls \(spot [\d,]+\) from Wed 18 Nov 2026 12:0\d to Wed 18 Nov 17:5\d UTC", heading)
+    assert "futures" not in heading
 
 
 @pytest.fixture
@@ -151,3 +153,66 @@ def test_import_toolkit_leaves_the_report_machinery_alone():
     import toolkit
 
     assert toolkit.report.build_report is build_report  # imported on first use
+
+
+def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
+    import toolkit
+
+    out = build_report(SAMPLE, tmp_path / "postmortem.html")
+    page = out.read_text()
+    for heading in ("Incidents", "Timeline", "Top errors", "Latency", "Request rate against the limits", "Clock drift",
+                    "Retries", "Findings"):
+        assert f">{heading}<" in page, heading
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3  # timeline, latency, request rate
+    for inc in toolkit.simulation.planted().itertuples():
+        assert f"{inc.start:%a %d %b %H:%M}" in page or f"{inc.start + pd.Timedelta('1min'):%a %d %b %H:%M}" in page
+    assert "spot: 5,687 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
+    assert "up to 25 calls in one second against a limit of 10" in page
+    assert "the client clock was up to 60 s off the server&#x27;s" in page or "up to 60 s off the server's" in page
+    assert "retrying cannot fix (insufficient_margin)" in page
+    assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
+
+
+def test_findings_name_the_evidence(sample_load):
+    import toolkit
+    from toolkit.report import FINDINGS, findings
+
+    df = sample_load.frame
+    incidents = toolkit.find_incidents(df)
+    table = findings(incidents, rate=toolkit.request_rate(df), drift=toolkit.clock_drift(df),
+                     retried=toolkit.retries(df))
+    assert list(table.columns) == FINDINGS and len(table) == len(incidents) == 9
+    by = {(r.market, r.finding.split(":")[0], r.when[:3]): r for r in table.itertuples()}
+    assert "up to 25 calls in one second against a limit of 10" in by["spot", "rate_limit", "Mon"].evidence
+    assert "client clock was up to 60 s off" in by["futures", "auth", "Tue"].evidence
+    assert "clock offset not recorded" in by["spot", "auth", "Tue"].evidence
+    assert "retrying cannot fix (insufficient_margin)" in by["futures", "insufficient_funds", "Thu"].evidence
+    assert by["spot", "transport", "Fri"].evidence == "most failures on /api/v1/stock/open-api/depth"
+    assert by["futures", "rate_limit", "Sat"].impact == "6,421 of 8,497 calls failed (76%; baseline 1.9%)"
+    assert findings(incidents.iloc[:0]).empty
+
+
+def test_styled_formats_times_rates_and_escapes_text():
+    from toolkit.report import styled
+
+    t = pd.DataFrame({"start": pd.to_datetime(["2026-11-16 21:20"], utc=True), "error_rate": [0.5],
+                      "latency": [12.345], "calls": [1234], "pattern": ["<b>x</b>"]})
+    page = styled(t).to_html()
+    assert "Mon 16 Nov 21:20" in page and "50.0%" in page and "12.3" in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+
+
+def test_a_cell_that_runs_too_long_is_a_clean_error(tmp_path, capfd):
+    import nbformat
+
+    slow = tmp_path / "slow.ipynb"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                            "language": "python"}})
+    parameters = nbformat.v4.new_code_cell("source = start = end = market = title = None",
+                                           metadata={"tags": ["parameters"]})
+    nb.cells = [parameters, nbformat.v4.new_code_cell("import time; time.sleep(30)")]
+    nbformat.write(nb, slow)
+    out = tmp_path / "page.html"
+    with pytest.raises(ReportError, match="a cell of the post-mortem notebook ran longer than 2 s"):
+        build_report(SAMPLE, out, notebook=slow, timeout=2)
+    assert not out.exists()

@@ -150,7 +150,7 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
     >>> select_calls(df, start="2026-11-17")
     Traceback (most recent call last):
     ...
-    toolkit.report.ReportError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from 2026-11-16 21:01:00 to 2026-11-16 21:02:00 UTC
+    toolkit.report.ReportError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from ...
     """
     if df.empty:
         raise ReportError("the source holds no calls: nothing to report on")
@@ -176,6 +176,124 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
         raise ReportError(f"no calls{where} {window}: the recording runs from {first:%Y-%m-%d %H:%M:%S} "
                           f"to {last:%Y-%m-%d %H:%M:%S} UTC")
     return out
+
+
+#: Columns of :func:`findings`.
+FINDINGS = ["when", "market", "finding", "impact", "evidence"]
+
+
+def _span(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    start, end = start.tz_convert("UTC"), end.tz_convert("UTC")
+    return f"{start:%a %d %b %H:%M}–{end:%H:%M}" if start.date() == end.date() else \
+        f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
+
+
+def _overlapping(table: pd.DataFrame, market, start, end, first="start", last="end") -> pd.DataFrame:
+    if table is None or table.empty:
+        return pd.DataFrame()
+    hit = (table["market"].astype(str) == str(market)) & (table[first] < end) & (table[last] >= start)
+    return table[hit.fillna(False).to_numpy(bool)]
+
+
+def findings(incidents: pd.DataFrame, *, rate=None, drift=None, retried=None,
+             rate_window: str = "second") -> pd.DataFrame:
+    """The closing table of a post-mortem: one row per incident, with the evidence the diagnostics found.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        What :func:`toolkit.find_incidents` returns.
+    rate, drift, retried : DataFrame, optional
+        What :func:`toolkit.request_rate`, :func:`toolkit.clock_drift` and
+        :func:`toolkit.retries` return for the same calls; a row of theirs that
+        overlaps an incident (same market, overlapping time) becomes evidence.
+    rate_window : str, default "second"
+        The window ``rate`` was counted in (its ``freq``), in words.
+
+    Returns
+    -------
+    DataFrame
+        ``when`` (the incident's window, UTC), ``market``, ``finding`` (its
+        category and main reason), ``impact`` (failed calls against the baseline)
+        and ``evidence`` (request rate over the limit, clock offset, repeated
+        failing calls, the endpoint most hit), in the incidents' order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.report import findings
+    >>> inc = pd.DataFrame({"start": [pd.Timestamp("2026-11-16 21:20", tz="UTC")],
+    ...                     "end": [pd.Timestamp("2026-11-16 21:30", tz="UTC")], "market": ["spot"],
+    ...                     "category": ["rate_limit"], "calls": [7821], "errors": [5687], "error_rate": [0.727],
+    ...                     "baseline_rate": [0.02], "top_reason": ["rate_limited"],
+    ...                     "top_endpoint": ["/api/v1/stock/open-api/depth"]})
+    >>> row = findings(inc).iloc[0]
+    >>> row["when"], row["finding"], row["impact"]
+    ('Mon 16 Nov 21:20–21:30', 'rate_limit: rate_limited', '5,687 of 7,821 calls failed (73%; baseline 2.0%)')
+    >>> row["evidence"]
+    'most failures on /api/v1/stock/open-api/depth'
+    """
+    rows = []
+    for inc in incidents.itertuples():
+        evidence = []
+        for r in _overlapping(rate, inc.market, inc.start, inc.end, "first_over", "last_over").itertuples():
+            evidence.append(f"up to {r.peak:,} calls in one {rate_window} against a limit of {r.limit:,}; "
+                            f"{r.in_over_share:.0%} of the 429s fell in {rate_window}s over it")
+        for d in _overlapping(drift, inc.market, inc.start, inc.end).itertuples():
+            if pd.notna(d.max_offset_s):
+                evidence.append(f"the client clock was up to {d.max_offset_s:,.0f} s off the server's "
+                                f"({d.expired:,} timestamp-expired errors)")
+            else:
+                evidence.append(f"{d.expired:,} timestamp-expired errors (clock offset not recorded)")
+        repeats = _overlapping(retried, inc.market, inc.start, inc.end, "first_seen", "last_seen")
+        if not repeats.empty:
+            repeats = repeats[(repeats["category"].astype(str) == str(inc.category)) & (repeats["repeats"] > 0)]
+        if not repeats.empty:
+            n = int(repeats["repeats"].sum())
+            futile = " that retrying cannot fix" if repeats["retryable"].eq(False).all() else ""
+            evidence.append(f"the bot repeated {n:,} failing call{'s' if n != 1 else ''}{futile} "
+                            f"({', '.join(repeats['reason'].astype(str))})")
+        evidence.append(f"most failures on {inc.top_endpoint}")
+        rows.append([_span(inc.start, inc.end), str(inc.market), f"{inc.category}: {inc.top_reason}",
+                     f"{inc.errors:,} of {inc.calls:,} calls failed ({inc.error_rate:.0%}; "
+                     f"baseline {inc.baseline_rate:.1%})", "; ".join(evidence)])
+    return pd.DataFrame(rows, columns=FINDINGS)
+
+
+def styled(df: pd.DataFrame, *, rows: int | None = None):
+    """``df`` for display in the report: no index, times as 'Mon 16 Nov 21:20', rates and shares as percentages.
+
+    Text is HTML-escaped (messages come from the exchange and gateways) and left-aligned;
+    times do not wrap. Returns a pandas ``Styler``; ``rows``
+    keeps only the first rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.report import styled
+    >>> t = pd.DataFrame({"start": [pd.Timestamp("2026-11-16 21:20", tz="UTC")], "error_rate": [0.727]})
+    >>> t["pattern"] = ["port=<num>"]
+    >>> page = styled(t).to_html()
+    >>> "Mon 16 Nov 21:20" in page and "72.7%" in page and "port=&lt;num&gt;" in page
+    True
+    """
+    df = df if rows is None else df.head(rows)
+    formats, times, text = {}, [], []
+    for c in df.columns:
+        dtype = df[c].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            formats[c] = lambda v: "" if pd.isna(v) else f"{v.tz_convert('UTC'):%a %d %b %H:%M}"
+            times.append(c)
+        elif pd.api.types.is_float_dtype(dtype) and str(c).endswith(("rate", "share")):
+            formats[c] = lambda v: "" if pd.isna(v) else f"{v:.1%}"
+        elif pd.api.types.is_float_dtype(dtype):
+            formats[c] = lambda v: "" if pd.isna(v) else f"{v:,.1f}"
+        elif not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            text.append(c)
+    return (df.style.format(formats, na_rep="", escape="html").hide(axis="index")
+            .set_properties(subset=text + times, **{"text-align": "left"})
+            .set_properties(subset=times, **{"white-space": "nowrap"})
+            .set_table_styles([{"selector": "th", "props": "text-align: left"}]))
 
 
 def write_atomic(path, data: str | bytes) -> Path:
@@ -212,6 +330,8 @@ def check_output(out) -> Path:
 
 def _execute(params: Parameters, notebook: Path, progress: bool, timeout: int):
     import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     values = {
@@ -232,7 +352,14 @@ def _execute(params: Parameters, notebook: Path, progress: bool, timeout: int):
     except PapermillExecutionError as exc:
         if exc.ename == "ReportError":
             raise ReportError(exc.evalue) from None
-        raise ReportError(f"the post-mortem notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+        raise ReportError(f"the post-mortem notebook failed in cell {exc.exec_count}: "
+                          f"{exc.ename}: {exc.evalue}") from None
+    except NoSuchKernel:
+        raise ReportError("no Jupyter kernel named python3: install ipykernel in this environment") from None
+    except CellTimeoutError:
+        raise ReportError(f"a cell of the post-mortem notebook ran longer than {timeout} s") from None
+    except DeadKernelError as exc:
+        raise ReportError(f"the notebook's kernel died ({exc}); is the machine short of memory?") from None
     finally:
         quiet.setLevel(level)
 
