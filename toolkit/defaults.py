@@ -60,3 +60,19 @@ PERCENTILES = (50, 90, 99)
 
 #: More buckets than this in one result is a mistake (a tiny freq over a long recording).
 MAX_BUCKETS = 20_000_000
+
+#: The explorer (:func:`toolkit.widgets.explore`): the bucket sizes it offers ("auto" picks the
+#: smallest that keeps the timeline under ``EXPLORER_MAX_BUCKETS``) ...
+EXPLORER_BUCKETS = ("auto", "1min", "5min", "15min", "1h", "6h", "1D")
+EXPLORER_MAX_BUCKETS = 600
+
+#: ... the steps of its time slider (the smallest that keeps it under this many positions) ...
+EXPLORER_TIME_STEPS = ("1min", "5min", "15min", "1h", "6h", "1D", "7D")
+EXPLORER_MAX_POSITIONS = 1000
+
+#: ... the rows it shows of the top errors and of the raw calls ...
+EXPLORER_TOP_ERRORS = 8
+EXPLORER_SAMPLE_ROWS = 12
+
+#: ... and how long, in seconds, its time slider must rest before the app redraws.
+EXPLORER_DEBOUNCE = 0.25

@@ -1,0 +1,308 @@
+"""The explorer driven from code: each control changes what the outputs show, and only that."""
+
+import asyncio
+import gc
+import html
+import os
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import toolkit
+from toolkit.widgets import Explorer, explore
+
+
+@pytest.fixture(scope="module")
+def df(sample_load):
+    return sample_load.frame
+
+
+@pytest.fixture(scope="module")
+def incidents(df):
+    return toolkit.find_incidents(df)
+
+
+@pytest.fixture
+def app(df, incidents):
+    return explore(df, incidents=incidents, debounce=0)
+
+
+def table_rows(value: str) -> list[list[str]]:
+    """The body cells of the HTML table in a widget's value."""
+    body = value.split("<tbody>", 1)[1] if "<tbody>" in value else ""
+    return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)]
+
+
+def scope(df, app):
+    """The calls inside the app's time range, market and endpoint search, recomputed with pandas."""
+    t0, t1 = (pd.Timestamp(v, tz="UTC") for v in app.time_range.value)
+    view = df[(df["ts"] >= t0) & (df["ts"] < t1)]
+    if app.market.value:
+        view = view[view["market"] == app.market.value]
+    if app.endpoint.value:
+        view = view[view["endpoint"].astype(str).str.contains(app.endpoint.value, case=False, regex=False)]
+    return view
+
+
+def assert_timeline_is_error_rate(df, app, freq):
+    """What the plot shows is toolkit.error_rate(view, by="category") for the chosen error categories."""
+    view = scope(df, app)
+    expected = toolkit.error_rate(view, freq=freq, by="category")
+    expected = expected[expected["category"].isin(app.categories.value)].reset_index(drop=True)
+    got = app.timeline
+    got = got[(got["ts"] >= expected["ts"].min()) & (got["ts"] <= expected["ts"].max())].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_categorical=False)
+
+
+def test_explorer_shows_the_timeline_tables_and_incidents(app, df, incidents):
+    assert isinstance(app, Explorer)
+    assert bytes(app.plot.value).startswith(b"\x89PNG") and app.plot.format == "png"
+    assert len(app.incident.options) == len(incidents) >= 9
+    assert app.incident.options[0][0].startswith("Mon 16 Nov 21:20")
+    top = table_rows(app.top_table.value)
+    assert top[0][2:4] == ["futures", "rate_limit"] and len(top) == 8
+    rows = table_rows(app.rows_table.value)
+    assert len(rows) == 12 and all(r[5] != "ok" for r in rows)
+    assert "of 15,038 rows in view" in app.rows_table.value
+    assert "all markets · 126,676 calls, 15,038 rows in view" in app.status.value
+    assert app.view_rows == int(df["is_error"].sum())
+
+
+def test_timeline_is_error_rate_by_category(app, df):
+    assert_timeline_is_error_rate(df, app, "1h")
+    app.market.value = "spot"
+    app.bucket.value = "15min"
+    assert_timeline_is_error_rate(df, app, "15min")
+    app.endpoint.value = "order"
+    app.zoom("2026-11-18 12:00", "2026-11-18 18:00")
+    assert_timeline_is_error_rate(df, app, "15min")
+    app.bucket.value = "auto"
+    assert "· 1min buckets ·" in app.status.value  # six hours of one-minute buckets stay under 600
+    assert_timeline_is_error_rate(df, app, "1min")
+
+
+def test_market_narrows_every_output(app, df):
+    app.market.value = "spot"
+    assert {r[2] for r in table_rows(app.top_table.value)} == {"spot"}
+    assert {r[1] for r in table_rows(app.rows_table.value)} == {"spot"}
+    assert app.view_calls == int((df["market"] == "spot").sum())
+    assert int(app.timeline.drop_duplicates("ts")["calls"].sum()) == app.view_calls
+    assert set(app.top["market"].astype(str)) == {"spot"}
+    pd.testing.assert_frame_equal(app.top, toolkit.top_errors(app.rows_in_view(), n=8))
+
+
+def test_categories_choose_what_is_plotted_listed_and_sampled(app):
+    app.categories.value = ("auth", "server_error")
+    assert set(app.timeline["category"].astype(str)) == {"auth", "server_error"}
+    assert {r[3] for r in table_rows(app.top_table.value)} == {"auth", "server_error"}
+    assert {r[5] for r in table_rows(app.rows_table.value)} <= {"auth", "server_error"}
+    rows = app.rows_in_view()
+    assert set(rows["category"].astype(str)) == {"auth", "server_error"} and len(rows) == app.view_rows
+    app.categories.value = ("ok",)
+    assert app.timeline.empty and "No errors in view." in app.top_table.value
+    assert {r[5] for r in table_rows(app.rows_table.value)} == {"ok"}
+
+
+def test_endpoint_search(app, df):
+    app.endpoint.value = "kline"
+    kline = df["endpoint"].astype(str).str.contains("kline")
+    assert app.view_calls == int(kline.sum())
+    assert all("kline" in r[2] for r in table_rows(app.rows_table.value))
+    app.endpoint.value = "/api/v1/futures/market/kline"
+    assert app.view_calls == int((df["endpoint"] == "/api/v1/futures/market/kline").sum())
+    app.endpoint.value = "no-such-endpoint"
+    assert app.view_calls == 0 and "No rows in view." in app.rows_table.value
+    assert bytes(app.plot.value).startswith(b"\x89PNG")
+    assert app.endpoint.options == tuple(sorted(df["endpoint"].astype(str).unique()))
+
+
+def test_bucket_size(app):
+    for bucket, step in [("5min", "5min"), ("1D", "1D"), ("auto", "1h")]:
+        app.bucket.value = bucket
+        steps = app.timeline["ts"].drop_duplicates().diff().dropna().unique()
+        assert list(steps) == [pd.Timedelta(step)]
+
+
+def test_time_range(app, df):
+    n = len(app.time_range.options)
+    app.time_range.index = (0, n // 7)
+    t0, t1 = (pd.Timestamp(v, tz="UTC") for v in app.time_range.value)
+    rows = app.rows_in_view()
+    assert rows["ts"].between(t0, t1, inclusive="left").all()
+    assert rows["ts"].is_monotonic_increasing
+    assert len(rows) == int(((df["ts"] >= t0) & (df["ts"] < t1) & df["is_error"]).sum())
+    assert app.time_label.value == f"{t0:%a %d %b %H:%M} to {t1:%a %d %b %H:%M}"
+
+
+def test_choosing_an_incident_zooms_and_explains_it(app, df, incidents):
+    pick = incidents.index[(incidents["market"] == "spot") & (incidents["category"] == "server_error")][0]
+    inc = incidents.loc[pick]
+    before = app.redraws
+    app.incident.value = int(pick)
+    assert app.redraws == before + 1  # one redraw for market, time range and summary together
+    assert app.market.value == "spot"
+    t0, t1 = (pd.Timestamp(v, tz="UTC") for v in app.time_range.value)
+    assert t0 <= inc["start"] and inc["end"] <= t1 and t1 - t0 <= pd.Timedelta("3h")
+    window = toolkit.describe_window(df, inc["start"], inc["end"], market="spot")
+    assert html.unescape(re.sub("<[^>]+>", "", app.incident_summary.value)) == window.summary
+    assert "server_error" in window.summary
+    for name, table in window.tables().items():
+        pd.testing.assert_frame_equal(app.explanation.tables()[name], table)
+    assert table_rows(app.top_table.value)[0][3] == "server_error"
+    app.reset()
+    assert app.market.value == "" and app.time_range.index == (0, len(app.time_range.options) - 1)
+    assert app.incident.value is None and app.incident_summary.value == "" and app.explanation is None
+
+
+def test_zoom_from_code(app):
+    app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="futures")
+    assert app.time_range.value == (pd.Timestamp("2026-11-18 14:00", tz="UTC").value,
+                                    pd.Timestamp("2026-11-18 15:00", tz="UTC").value)
+    assert app.market.value == "futures" and "server_error" in set(app.timeline["category"].astype(str))
+    with pytest.raises(ValueError, match="zoom\\(\\): market must be one of spot, futures, not 'options'"):
+        app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="options")
+
+
+def test_close_frees_the_app(df, incidents):
+    from ipywidgets.widgets.widget import _instances as live_widgets
+
+    before = len(live_widgets)
+    app = explore(df, incidents=incidents)
+    assert len(live_widgets) > before
+    app.close()
+    assert len(live_widgets) == before
+
+
+def test_export_writes_the_rows_in_view(df, incidents, tmp_path):
+    app = explore(df, incidents=incidents, export_dir=tmp_path)
+    app.market.value = "futures"
+    app.categories.value = ("upstream_error",)
+    app.export_button.click()
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and files[0].suffix == ".csv" and "futures" in files[0].name
+    back = pd.read_csv(files[0])
+    view = app.rows_in_view()
+    assert len(back) == len(view) == app.view_rows > 0
+    assert list(back.columns) == list(df.columns)
+    assert set(back["category"]) == {"upstream_error"}
+    assert str(files[0].resolve()) in app.status.value
+
+
+def test_export_to_a_missing_folder_says_so(df, incidents, tmp_path):
+    app = explore(df, incidents=incidents, export_dir=tmp_path / "nope")
+    with pytest.raises(FileNotFoundError, match="export_dir .* does not exist"):
+        app.export()
+    assert "export failed" in app.status.value
+
+
+def test_the_frame_is_left_alone(df, incidents):
+    df = df[df["ts"] < pd.Timestamp("2026-11-17", tz="UTC")].sample(frac=1, random_state=1)  # one day, shuffled
+    before = df.copy()
+    app = explore(df, incidents=incidents)
+    app.market.value = "spot"
+    app.incident.value = 0
+    app.rows_in_view()
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_outputs_are_replaced_in_place(app):
+    """No Output widget cleared then refilled, no pyplot figure: the same widgets get new values."""
+    import ipywidgets
+    import matplotlib.pyplot as plt
+
+    def walk(w):
+        yield w
+        for c in getattr(w, "children", ()):
+            yield from walk(c)
+
+    assert not any(isinstance(w, ipywidgets.Output) for w in walk(app))
+    plot, top = app.plot, app.top_table
+    seen = []
+    plot.observe(lambda change: seen.append(change["new"]), names="value")
+    for market in ("spot", "futures", ""):
+        app.market.value = market
+    assert app.plot is plot and app.top_table is top
+    assert len(seen) == 3 and all(bytes(v).startswith(b"\x89PNG") for v in seen)  # never an empty frame in between
+    assert plt.get_fignums() == []
+
+
+def test_time_slider_is_debounced(df, incidents):
+    app = explore(df, incidents=incidents, debounce=0.05)
+    n = len(app.time_range.options)
+
+    async def drag():
+        for i in range(1, 30):
+            app.time_range.index = (i, n - 1)
+            await asyncio.sleep(0.001)
+        moved = app.redraws
+        await asyncio.sleep(0.2)
+        return moved
+
+    before = app.redraws
+    moved_while_dragging = asyncio.run(drag())
+    assert moved_while_dragging == before  # nothing queued while the slider moved
+    assert app.redraws == before + 1  # one redraw once it rested, at its last position
+    assert app.time_range.index == (29, n - 1) and app.status.value.startswith(f"<span>{app.time_label.value}")
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads the resident size from /proc")
+def test_memory_stays_flat_over_200_interactions(df, incidents):
+    """Over the second hundred of 200 interactions no widget is added and neither live objects nor memory grow."""
+    from ipywidgets.widgets.widget import _instances as live_widgets
+
+    cut = pd.Timestamp("2026-11-18", tz="UTC")
+    app = explore(df[df["ts"] < cut], incidents=incidents[incidents["end"] <= cut], debounce=0)
+    n = len(app.time_range.options)
+    steps = [
+        lambda i: setattr(app.market, "value", ["spot", "futures", ""][i % 3]),
+        lambda i: setattr(app.bucket, "value", ["5min", "15min", "auto"][i % 3]),
+        lambda i: setattr(app.time_range, "index", (i % (n // 2), n - 1 - i % 7)),
+        lambda i: setattr(app.categories, "value", (("auth",), ("rate_limit", "server_error"))[i % 2]),
+        lambda i: setattr(app.endpoint, "value", ["order", "", "depth"][i % 3]),
+        lambda i: setattr(app.incident, "value", i % len(app.incident.options)),
+        lambda i: app.reset(),
+    ]
+
+    def interact(first, last):
+        for i in range(first, last):
+            steps[i % len(steps)](i)
+        gc.collect()
+        return len(live_widgets), len(gc.get_objects()), _resident_bytes()
+
+    widgets, objects, resident = interact(0, 100)  # caches (fonts, text layout, tick formats) fill up here
+    widgets_end, objects_end, resident_end = interact(100, 200)
+    assert app.redraws >= 170
+    assert widgets_end == widgets
+    assert objects_end - objects < 2_000, f"{objects_end - objects:,} more live objects over 100 interactions"
+    assert resident_end - resident < 20e6, f"resident memory grew {(resident_end - resident) / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("frame, kwargs, error, message", [
+    ("list", {}, TypeError, "explore() takes the DataFrame from toolkit.load_logs, not list"),
+    ("ts only", {}, ValueError, "explore() needs the column(s) market"),
+    ("empty", {}, ValueError, "explore(): the frame holds no calls"),
+    ("sample", {"debounce": -1}, ValueError, "debounce must be a number of seconds >= 0, not -1"),
+    ("sample", {"incidents": "all"}, ValueError, "incidents must be a DataFrame such as toolkit.find_incidents"),
+])
+def test_bad_input_says_what_is_wrong(df, frame, kwargs, error, message):
+    frames = {"list": [1, 2], "ts only": pd.DataFrame({"ts": []}), "empty": df.iloc[:0], "sample": df}
+    with pytest.raises(error, match=re.escape(message)):
+        explore(frames[frame], **kwargs)
+
+
+def test_controls_offer_what_the_data_holds(app, df):
+    assert app.bucket.options == tuple(toolkit.widgets.BUCKETS)
+    assert [v for _, v in app.market.options] == ["", "spot", "futures"]
+    assert app.categories.options[0] == "ok" and "ok" not in app.categories.value
+    assert set(app.categories.options) == set(df["category"].astype(str))
+    starts = np.array([v for _, v in app.time_range.options])
+    assert np.all(np.diff(starts) == pd.Timedelta("15min").value)  # a week: 15-minute steps
+    assert starts[0] <= df["ts"].min().value and starts[-1] > df["ts"].max().value
