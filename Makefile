@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_load.py
+	$(PY) benchmarks/bench_explorer.py
+
+# the README's screenshots of the explorer and the report, taken by the browser tests
+screenshots: $(VENV)/.installed-dev
+	TOOLKIT_SCREENSHOTS=docs $(PY) -m pytest -m browser tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
