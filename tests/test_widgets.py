@@ -289,11 +289,16 @@ def test_memory_stays_flat_over_200_interactions(df, incidents):
     ("list", {}, TypeError, "explore() takes the DataFrame from toolkit.load_logs, not list"),
     ("ts only", {}, ValueError, "explore() needs the column(s) market"),
     ("empty", {}, ValueError, "explore(): the frame holds no calls"),
+    ("ts as text", {}, ValueError, "explore(): ts must hold datetimes (datetime64, UTC), not str"),
+    ("ts missing", {}, ValueError, "explore(): ts has missing times (NaT); drop those rows first"),
     ("sample", {"debounce": -1}, ValueError, "debounce must be a number of seconds >= 0, not -1"),
     ("sample", {"incidents": "all"}, ValueError, "incidents must be a DataFrame such as toolkit.find_incidents"),
 ])
 def test_bad_input_says_what_is_wrong(df, frame, kwargs, error, message):
-    frames = {"list": [1, 2], "ts only": pd.DataFrame({"ts": []}), "empty": df.iloc[:0], "sample": df}
+    head = df.head(50)
+    frames = {"list": [1, 2], "ts only": pd.DataFrame({"ts": []}), "empty": df.iloc[:0], "sample": df,
+              "ts as text": head.assign(ts=head["ts"].astype(str)),
+              "ts missing": head.assign(ts=head["ts"].where(head.index != head.index[3]))}
     with pytest.raises(error, match=re.escape(message)):
         explore(frames[frame], **kwargs)
 
@@ -306,3 +311,10 @@ def test_controls_offer_what_the_data_holds(app, df):
     starts = np.array([v for _, v in app.time_range.options])
     assert np.all(np.diff(starts) == pd.Timedelta("15min").value)  # a week: 15-minute steps
     assert starts[0] <= df["ts"].min().value and starts[-1] > df["ts"].max().value
+
+
+def test_naive_times_are_taken_as_utc(df, incidents):
+    head = df[df["ts"] < pd.Timestamp("2026-11-16 06:00", tz="UTC")]
+    app = explore(head.assign(ts=head["ts"].dt.tz_localize(None)), incidents=incidents.iloc[:0])
+    assert app.view_calls == len(head)
+    assert app.time_range.value[0] == pd.Timestamp("2026-11-16", tz="UTC").value

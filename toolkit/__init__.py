@@ -57,10 +57,12 @@ __all__ = [
     "plots",
     "read_logs",
     "recording_session",
+    "report",
     "request_rate",
     "retries",
     "scrub",
     "simulate",
     "summary",
     "top_errors",
+    "widgets",
 ]

@@ -185,14 +185,15 @@ class Explorer(widgets.VBox):
             raise ValueError("explore(): the frame holds no calls; check the source passed to toolkit.load_logs")
         if not isinstance(debounce, (int, float)) or isinstance(debounce, bool) or debounce < 0:
             raise ValueError(f"explore(): debounce must be a number of seconds >= 0, not {debounce!r}")
-        if incidents is None:
-            incidents = find_incidents(df)
-        elif not isinstance(incidents, pd.DataFrame) or not {"start", "end", "market", "category"} <= set(incidents):
+        if incidents is not None and (not isinstance(incidents, pd.DataFrame)
+                                      or not {"start", "end", "market", "category"} <= set(incidents)):
             raise ValueError("explore(): incidents must be a DataFrame such as toolkit.find_incidents returns "
                              f"(start, end, market, category), not {type(incidents).__name__}")
         self._df = df
         self._export_dir = Path(export_dir)
         self._index(df)
+        if incidents is None:
+            incidents = find_incidents(df)
         self._incidents = incidents.reset_index(drop=True)
         self._spans = [(pd.Timestamp(r.start).value, pd.Timestamp(r.end).value, str(r.market), str(r.category))
                        for r in self._incidents.itertuples()]
@@ -210,10 +211,15 @@ class Explorer(widgets.VBox):
 
     def _index(self, df: pd.DataFrame) -> None:
         """Times and the filtered columns as small integer arrays, in time order."""
+        ts = df["ts"].array
+        if not isinstance(ts, pd.arrays.DatetimeArray):
+            raise ValueError(f"explore(): ts must hold datetimes (datetime64, UTC), not {df['ts'].dtype}; "
+                             "pass the frame toolkit.load_logs returns")
         if df["ts"].isna().any():
             raise ValueError("explore(): ts has missing times (NaT); drop those rows first, "
                              "e.g. df.dropna(subset=['ts'])")
-        t = np.asarray(df["ts"].array.tz_convert("UTC").as_unit("ns").asi8)
+        ts = ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize("UTC")  # naive times are UTC
+        t = np.asarray(ts.as_unit("ns").asi8)
         self._order = np.argsort(t, kind="stable")
         self._t = t[self._order]
         present = lambda col, names: [n for n in names if (df[col] == n).any()]  # noqa: E731
