@@ -7,7 +7,7 @@ when and why::
     df = toolkit.load_logs("logs/")
 """
 
-from . import analysis
+from . import analysis, store
 from .analysis import summary
 from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
@@ -25,5 +25,15 @@ __all__ = [
     "load_logs",
     "read_logs",
     "simulate",
+    "store",
     "summary",
 ]
+
+
+def __getattr__(name):
+    # toolkit.dask is imported on first use: dask is optional, and slow to import
+    if name == "dask":
+        import importlib
+
+        return importlib.import_module(".dask", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .analysis import error_rates, summary
 from .read import LogFormatError, RejectWarning, read_logs
+from .store import IngestWarning, StoreError, ingest
 
 
 def _summarize(args) -> int:
@@ -34,6 +35,21 @@ def _summarize(args) -> int:
     return 0
 
 
+def _ingest(args) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RejectWarning)
+        warnings.simplefilter("always", IngestWarning)
+        done = ingest(args.source, args.into, wait=args.wait)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    rep = done.report
+    for r in rep.itertuples():
+        pending = f", {r.pending:,} bytes of an unfinished line left for next time" if r.pending else ""
+        print(f"{r.status:<9} {r.rows:>12,} rows {r.rejects:>9,} rejects  {r.source}{pending}")
+    print(f"{done.rows:,} rows and {done.rejects:,} rejects added to {done.store} from {len(rep)} file(s)")
+    return 1 if rep["status"].isin(["changed", "failed"]).any() else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Post-mortems for trading bots' Spot and Futures Open API calls.")
@@ -42,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load recordings and print calls per market and error category.")
     p.add_argument("source", nargs="+", help="recording files, directories or globs")
     p.set_defaults(func=_summarize)
+    p = sub.add_parser("ingest", help="add recordings to a Parquet store (only what is new)",
+                       description="Parse recordings into a Parquet store partitioned by date and market. "
+                                   "Run it again to add new files and what was appended to growing logs; "
+                                   "nothing is added twice. Exits 1 when a file failed or changed.")
+    p.add_argument("source", nargs="+", help="recording files, directories or globs")
+    p.add_argument("--into", required=True, metavar="DIR", help="the store directory (created when missing)")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="wait this long when another ingest is writing to the store (default: fail at once)")
+    p.set_defaults(func=_ingest)
     return parser
 
 
@@ -51,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (LogFormatError, OSError, ValueError) as exc:
+    except (LogFormatError, StoreError, OSError, ValueError, TypeError) as exc:
         print(f"toolkit {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

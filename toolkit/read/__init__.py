@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from pandas.api.types import union_categoricals
 from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
 from ._source import READ_ERRORS, FileResult, Replay, LogFormatError, describe_read_error, expand, open_source
+from ._window import window
 from .jsonl import JsonLinesReader
 
 READERS = {r.name: r for r in (JsonLinesReader(),)}
@@ -68,13 +70,16 @@ def detect_format(head: bytes, name: str) -> str:
     return tied[0]
 
 
-def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto") -> Load:
+def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto",
+              start=None, end=None, market=None) -> Load:
     """Read recorded API calls into a tagged DataFrame, accounting for every line.
 
     Parameters
     ----------
     source : path, directory, glob, open file, or a list of these
         Directories are read recursively; ``.gz`` files are decompressed.
+        A store written by :func:`toolkit.store.ingest` is read from its
+        Parquet files instead (see :func:`load_logs`).
     market_rules : dict, optional
         ``{market: regex}`` tried in order on each URL's host and path,
         replacing the default rules (``futures|contract|swap|perp`` -> futures,
@@ -84,6 +89,10 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         summary per file; ``"raise"`` raises :class:`LogFormatError` at the first.
     format : {"auto", "jsonl"}
         ``"auto"`` tells the format of each file from its content.
+    start, end : time, optional
+        Keep the calls with ``start <= ts < end`` (naive times are UTC).
+    market : str or list of str, optional
+        Keep the calls of these markets.
 
     Returns
     -------
@@ -104,6 +113,17 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
     if format != "auto" and format not in READERS:
         raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+    win = window(start, end, market)
+    if (store := _store_of(source, market_rules, format)) is not None:
+        from ..store._read import read_calls, read_rejects, report
+
+        rejects = read_rejects(store)
+        if errors == "raise" and len(rejects):
+            first = rejects.iloc[0]
+            raise LogFormatError(f"{first.source}, line {first.line}: {first.reason}: {first.excerpt}")
+        rep = report(store)
+        lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
+        return Load(read_calls(store, win), rejects, rep, lines)
     options = {"rules": compile_market_rules(market_rules)}
     results = []
     for src in expand(source):
@@ -122,7 +142,26 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         results.append(result)
         if errors == "report" and (msg := result.summary()):
             warnings.warn(msg, RejectWarning, stacklevel=2)
-    return _assemble(results)
+    load = _assemble(results)
+    load.frame = win.apply(load.frame)
+    return load
+
+
+def _store_of(source, market_rules, format):
+    """The store directory ``source`` names, or None when it names recordings."""
+    from ..store._manifest import is_store
+
+    items = source if isinstance(source, (list, tuple)) else [source]
+    stores = [s for s in items if isinstance(s, (str, os.PathLike)) and is_store(s)]
+    if not stores:
+        return None
+    if len(items) > 1:
+        raise ValueError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
+                         "ingest the recordings into it with toolkit.store.ingest")
+    if market_rules is not None or format != "auto":
+        raise ValueError(f"market_rules and format apply when recordings are parsed; {stores[0]!s} is a store, "
+                         "so pass them to toolkit.store.ingest")
+    return stores[0]
 
 
 def _assemble(results: list[FileResult]) -> Load:
@@ -152,15 +191,27 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frame[COLUMNS]
 
 
-def load_logs(source, **kwargs) -> pd.DataFrame:
+def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.DataFrame:
     """Read recorded API calls and return only the DataFrame; see :func:`read_logs`.
+
+    ``source`` may also be a store written by :func:`toolkit.store.ingest`:
+    then ``start``, ``end`` and ``market`` are pushed down, so only the
+    Parquet partitions (UTC dates and markets) they need are opened, and the
+    rows come sorted by time. Over recordings the same filters are applied
+    after parsing (every line is still read).
 
     Examples
     --------
     >>> import toolkit
     >>> df = toolkit.load_logs("data/sample/")  # doctest: +SKIP
+    >>> df = toolkit.load_logs("store/", start="2026-11-18 14:00", end="2026-11-18 15:00",
+    ...                        market="futures")  # doctest: +SKIP
     """
-    return read_logs(source, **kwargs).frame
+    if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"))) is not None:
+        from ..store._read import read_calls
+
+        return read_calls(store, window(start, end, market))
+    return read_logs(source, start=start, end=end, market=market, **kwargs).frame
 
 
-__all__ = ["read_logs", "load_logs", "Load", "LogFormatError", "RejectWarning", "detect_format"]
+__all__ = ["read_logs", "load_logs", "concat_frames", "Load", "LogFormatError", "RejectWarning", "detect_format"]
