@@ -222,7 +222,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> hour = toolkit.load_logs(store, start="2026-11-18 14:00", end="2026-11-18 15:00", market="spot")
     >>> len(hour), str(hour["ts"].min())
-    (201, '2026-11-18 14:00:19.140000+00:00')
+    (192, '2026-11-18 14:00:10.264000+00:00')
     """
     if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"))) is not None:
         from ..store._read import read_calls

@@ -127,10 +127,10 @@ def ingest(source, dest, *, market_rules=None, format: str = "auto", errors: str
     --------
     >>> import tempfile, toolkit
     >>> store = tempfile.mkdtemp() + "/calls"
-    >>> toolkit.store.ingest("data/sample/", store).report[["status", "rows"]].values.tolist()
-    [['new', 97048], ['new', 29628]]
-    >>> toolkit.store.ingest("data/sample/", store).report["status"].tolist()
-    ['unchanged', 'unchanged']
+    >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report[["status", "rows"]].values.tolist()
+    [['new', 29988]]
+    >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report["status"].tolist()
+    ['unchanged']
     """
     if errors not in ("report", "raise"):
         raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")

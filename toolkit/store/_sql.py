@@ -59,8 +59,8 @@ def connect(dest, **config):
     >>> store = tempfile.mkdtemp() + "/calls"
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> con = toolkit.store.connect(store, memory_limit="1GB")
-    >>> con.sql("SELECT count(*) FROM calls WHERE market = 'spot'").fetchone()[0]
-    29628
+    >>> con.execute("SELECT count(*) FROM calls WHERE market = 'spot'").fetchone()[0]
+    29988
     """
     import duckdb
 
@@ -112,9 +112,9 @@ def query(dest, sql: str, params=None, **config) -> pd.DataFrame:
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> toolkit.store.query(store, "SELECT category, count(*) AS calls FROM calls "
     ...                     "WHERE ts >= ? GROUP BY ALL ORDER BY calls DESC LIMIT 2", ["2026-11-18"])
-      category  calls
-    0       ok  16966
-    1     auth    127
+        category  calls
+    0         ok  15511
+    1  not_found     83
     """
     if not isinstance(sql, str):
         raise TypeError(f"sql must be a string of SQL, not {type(sql).__name__}")
