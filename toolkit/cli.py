@@ -11,6 +11,7 @@ import pandas as pd
 from .analysis import error_rates, summary
 from .read import LogFormatError, RejectWarning, read_logs
 from .store import IngestWarning, StoreError, ingest
+from .scrub import scrub
 
 
 def _summarize(args) -> int:
@@ -50,6 +51,13 @@ def _ingest(args) -> int:
     return 1 if rep["status"].isin(["changed", "failed"]).any() else 0
 
 
+def _scrub(args) -> int:
+    done = scrub(args.file, args.out, format=args.format)
+    where = "in place" if args.out is None else f"into {done.path}"
+    print(f"{done.replaced:,} secret value(s) masked in {args.file} ({done.format}), written {where}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Post-mortems for trading bots' Spot and Futures Open API calls.")
@@ -67,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long when another ingest is writing to the store (default: fail at once)")
     p.set_defaults(func=_ingest)
+    p = sub.add_parser("scrub", help="mask API keys, signatures and other secrets in a recording",
+                       description="Rewrite a recording (JSON Lines, HAR, VCR cassette or text log, gzip too) "
+                                   "with every secret value replaced by ***; everything else is kept.")
+    p.add_argument("file", help="the recording to scrub")
+    p.add_argument("--out", metavar="FILE", help="write here instead of replacing FILE")
+    p.add_argument("--format", default="auto", choices=["auto", "jsonl", "har", "vcr", "text"],
+                   help="the recording's format (default: told from its content)")
+    p.set_defaults(func=_scrub)
     return parser
 
 

@@ -23,6 +23,7 @@ from dask.utils import parse_bytes
 
 from .classify import compile_market_rules
 from .read import READERS, concat_frames, detect_format
+from .read.text import compile_pattern
 from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_error, expand, iter_chunks, open_source
 from .schema import REJECT_DTYPES, empty_frame
 
@@ -31,7 +32,7 @@ _META = clear_known_categories(empty_frame(), cols=["endpoint", "source"])
 _REJECTS_META = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
 
 
-def read_logs(paths, *, blocksize="64MiB", market_rules=None, format: str = "auto",
+def read_logs(paths, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
               errors: str = "report") -> dd.DataFrame:
     """Read recordings into a Dask DataFrame with the loader's columns and dtypes.
 
@@ -44,7 +45,7 @@ def read_logs(paths, *, blocksize="64MiB", market_rules=None, format: str = "aut
         Split uncompressed line-format files larger than this into byte ranges
         of about this size (``"64MiB"``, ``128_000_000``); ``None``: one
         partition per file. Compressed files are always one partition.
-    market_rules, format :
+    market_rules, pattern, format :
         As for :func:`toolkit.read_logs`.
     errors : {"report", "raise"}
         ``"report"`` leaves bad lines to :func:`read_rejects`; ``"raise"``
@@ -74,11 +75,12 @@ def read_logs(paths, *, blocksize="64MiB", market_rules=None, format: str = "aut
     >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
     >>> ddf.category.value_counts().compute()  # doctest: +SKIP
     """
-    frames, _ = _partitions(paths, blocksize, market_rules, format, errors)
+    frames, _ = _partitions(paths, blocksize, market_rules, pattern, format, errors)
     return dd.from_delayed(frames, meta=_META, verify_meta=False)
 
 
-def read_rejects(paths, *, blocksize="64MiB", market_rules=None, format: str = "auto") -> dd.DataFrame:
+def read_rejects(paths, *, blocksize="64MiB", market_rules=None, pattern=None,
+                 format: str = "auto") -> dd.DataFrame:
     """The lines of :func:`read_logs` that could not become rows: ``source``, ``line``, ``reason``, ``excerpt``.
 
     Built on the same parsing tasks as :func:`read_logs` (same arguments, same
@@ -92,11 +94,11 @@ def read_rejects(paths, *, blocksize="64MiB", market_rules=None, format: str = "
     >>> len(toolkit.dask.read_rejects("data/sample/", blocksize=None))
     0
     """
-    _, rejects = _partitions(paths, blocksize, market_rules, format, "report")
+    _, rejects = _partitions(paths, blocksize, market_rules, pattern, format, "report")
     return dd.from_delayed(rejects, meta=_REJECTS_META, verify_meta=False)
 
 
-def _partitions(paths, blocksize, market_rules, format, errors):
+def _partitions(paths, blocksize, market_rules, pattern, format, errors):
     if errors not in ("report", "raise"):
         raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
     if format != "auto" and format not in READERS:
@@ -110,8 +112,11 @@ def _partitions(paths, blocksize, market_rules, format, errors):
             raise ValueError(f"blocksize must be a positive number of bytes, a size such as '64MiB', or None, "
                              f"not {blocksize!r}")
         blocksize = size
+    if pattern is not None and format not in ("auto", "text"):
+        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
     rules = None if market_rules is None else dict(market_rules)
-    compile_market_rules(rules)
+    options = (rules, compile_pattern(pattern))
+    _options(options)
     files = expand(paths)
     if any(hasattr(f, "read") for f in files):
         raise TypeError("toolkit.dask.read_logs reads files by path (workers open them), not open files")
@@ -119,21 +124,21 @@ def _partitions(paths, blocksize, market_rules, format, errors):
         raise FileNotFoundError(f"no recordings in {paths!r}")
     pieces = []
     for path in files:
-        fmt, size = _inspect(path, format)
+        fmt, size = _inspect(path, format, _options(options))
         if size is not None and blocksize and size > blocksize and hasattr(READERS[fmt], "parse_chunk"):
             bounds = list(range(0, size, blocksize)) + [size]
             offset = 0
             for a, b in zip(bounds, bounds[1:]):
-                pieces.append(dask.delayed(_parse_range, pure=True)(path, a, b, fmt, rules, errors, offset))
+                pieces.append(dask.delayed(_parse_range, pure=True)(path, a, b, fmt, options, errors, offset))
                 offset = dask.delayed(operator.add, pure=True)(offset, dask.delayed(_count_lines, pure=True)(path, a, b))
         else:
-            pieces.append(dask.delayed(_parse_file, pure=True)(path, fmt, rules, errors))
+            pieces.append(dask.delayed(_parse_file, pure=True)(path, fmt, options, errors))
     frames = [dask.delayed(operator.getitem, pure=True)(p, 0) for p in pieces]
     rejects = [dask.delayed(operator.getitem, pure=True)(p, 1) for p in pieces]
     return frames, rejects
 
 
-def _inspect(path: str, format: str) -> tuple[str, int | None]:
+def _inspect(path: str, format: str, options: dict) -> tuple[str, int | None]:
     """The format of a file and, when it is plain (can be read in ranges), its size."""
     name, stream, plain = open_source(path)
     try:
@@ -142,7 +147,7 @@ def _inspect(path: str, format: str) -> tuple[str, int | None]:
         raise describe_read_error(name, exc) from None
     finally:
         stream.close()
-    fmt = detect_format(head, name) if format == "auto" else format
+    fmt = detect_format(head, name, options) if format == "auto" else format
     size = None
     if plain is not None:
         import os
@@ -151,8 +156,10 @@ def _inspect(path: str, format: str) -> tuple[str, int | None]:
     return fmt, size
 
 
-def _options(rules):
-    return {"rules": compile_market_rules(rules)}
+def _options(options) -> dict:
+    """The readers' options from (market rules, compiled text pattern), as tasks receive them."""
+    rules, pattern = options
+    return {"rules": compile_market_rules(rules), "pattern": pattern}
 
 
 def _done(result: FileResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -167,17 +174,17 @@ def _count_lines(path: str, start: int, end: int) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def _parse_range(path, start, end, fmt, rules, errors, first_line):
+def _parse_range(path, start, end, fmt, options, errors, first_line):
     """Parse the whole lines starting in bytes [start, end), numbering them after ``first_line`` lines."""
-    result = FileResult(path, fmt, _options(rules), errors)
+    result = FileResult(path, fmt, _options(options), errors)
     result._offset = first_line
     result.merge(READERS[fmt].parse_chunk(_read_range(path, start, end), path, result.options))
     return _done(result)
 
 
-def _parse_file(path, fmt, rules, errors):
+def _parse_file(path, fmt, options, errors):
     """Parse a whole file in this process (no worker pool inside a Dask task)."""
-    result = FileResult(path, fmt, _options(rules), errors)
+    result = FileResult(path, fmt, _options(options), errors)
     name, stream, _ = open_source(path)
     try:
         parse = getattr(READERS[fmt], "parse_chunk", None)

@@ -11,11 +11,14 @@ from pandas.api.types import union_categoricals
 
 from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
-from ._source import READ_ERRORS, FileResult, Replay, LogFormatError, describe_read_error, expand, open_source
+from ._source import READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand, open_source
 from ._window import window
+from .har import HarReader
 from .jsonl import JsonLinesReader
+from .text import TextReader, compile_pattern
+from .vcr import VcrReader
 
-READERS = {r.name: r for r in (JsonLinesReader(),)}
+READERS = {r.name: r for r in (JsonLinesReader(), HarReader(), VcrReader(), TextReader())}
 SNIFF_BYTES = 256 << 10
 SNIFF_LINES = 50
 
@@ -53,11 +56,29 @@ class Load:
                 f"from {len(self.report):,} files)")
 
 
-def detect_format(head: bytes, name: str) -> str:
-    """Tell the format of a file from its first bytes; the file name breaks ties."""
+def detect_format(head: bytes, name: str, options: dict | None = None) -> str:
+    """Tell the format of a file from its first bytes; the file name breaks ties.
+
+    A whole-file format (HAR, VCR) whose opening is found at the start wins;
+    otherwise each line format scores the share of the first
+    :data:`SNIFF_LINES` non-blank lines that look like it, and the majority
+    decides, so one odd line never changes a file's format.
+
+    Examples
+    --------
+    >>> detect_format(b'{"log": {"version": "1.2", "entries": []}}', "calls.json")
+    'har'
+    >>> detect_format(b"2026-11-20 21:05:00,123 INFO GET /api/v1/x -> 200\\n", "bot.jsonl")
+    'text'
+    """
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
     lines = [ln for ln in head.split(b"\n")[:-1] if ln.strip()] or [head]
     sample = lines[:SNIFF_LINES]
-    scores = {fmt: reader.sniff(sample) for fmt, reader in READERS.items()}
+    scores = {fmt: reader.sniff(sample, options) for fmt, reader in READERS.items()}
+    for fmt, reader in READERS.items():
+        if getattr(reader, "whole_file", False) and scores[fmt] >= 1.0:
+            return fmt
     best = max(scores.values())
     tied = [fmt for fmt, s in scores.items() if s == best]
     if len(tied) > 1:
@@ -70,7 +91,7 @@ def detect_format(head: bytes, name: str) -> str:
     return tied[0]
 
 
-def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto",
+def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto", pattern=None,
               start=None, end=None, market=None) -> Load:
     r"""Read recorded API calls into a tagged DataFrame, accounting for every line.
 
@@ -87,8 +108,14 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     errors : {"report", "raise"}
         ``"report"`` collects bad lines in :attr:`Load.rejects` and warns with a
         summary per file; ``"raise"`` raises :class:`LogFormatError` at the first.
-    format : {"auto", "jsonl"}
-        ``"auto"`` tells the format of each file from its content; a name forces it.
+        A HAR or cassette that cannot be parsed at all is one reject at line 0.
+    format : {"auto", "jsonl", "har", "vcr", "text"}
+        ``"auto"`` tells the format of each file from its content (the file
+        name breaks ties); a name forces it for every file.
+    pattern : str or re.Pattern, optional
+        For text logs of another layout: a regex searched in each line, with
+        named groups ``ts`` and ``url`` and any of ``method``, ``status``,
+        ``body``, ``error``, ``latency_ms``. Lines it does not match are skipped.
     start, end : time, optional
         Keep the calls with ``start <= ts < end`` (naive times are UTC). Over
         recordings they filter :attr:`Load.frame` after parsing; ``report``
@@ -121,8 +148,10 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
     if format != "auto" and format not in READERS:
         raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+    if pattern is not None and format not in ("auto", "text"):
+        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
     win = window(start, end, market)
-    if (store := _store_of(source, market_rules, format)) is not None:
+    if (store := _store_of(source, market_rules, format, pattern)) is not None:
         from ..store._read import read_calls, read_rejects, report
 
         rejects = read_rejects(store)
@@ -132,14 +161,14 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         rep = report(store)
         lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
         return Load(read_calls(store, win), rejects, rep, lines)
-    options = {"rules": compile_market_rules(market_rules)}
+    options = {"rules": compile_market_rules(market_rules), "pattern": compile_pattern(pattern)}
     results = []
     for src in expand(source):
         name, stream, plain = open_source(src)
         try:
             try:
                 head = stream.read(SNIFF_BYTES)
-                fmt = detect_format(head, name) if format == "auto" else format
+                fmt = detect_format(head, name, options) if format == "auto" else format
                 result = FileResult(name, fmt, options, errors)
                 READERS[fmt].read(Replay(head, stream), result, plain)
             except READ_ERRORS as exc:
@@ -155,7 +184,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     return load
 
 
-def _store_of(source, market_rules, format):
+def _store_of(source, market_rules, format, pattern=None):
     """The store directory ``source`` names, or None when it names recordings."""
     from ..store._manifest import is_store
 
@@ -166,9 +195,9 @@ def _store_of(source, market_rules, format):
     if len(items) > 1:
         raise ValueError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
                          "ingest the recordings into it with toolkit.store.ingest")
-    if market_rules is not None or format != "auto":
-        raise ValueError(f"market_rules and format apply when recordings are parsed; {stores[0]!s} is a store, "
-                         "so pass them to toolkit.store.ingest")
+    if market_rules is not None or format != "auto" or pattern is not None:
+        raise ValueError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
+                         "a store, so pass them to toolkit.store.ingest")
     return stores[0]
 
 
@@ -224,7 +253,8 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> len(hour), str(hour["ts"].min())
     (192, '2026-11-18 14:00:10.264000+00:00')
     """
-    if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"))) is not None:
+    if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
+                           kwargs.get("pattern"))) is not None:
         from ..store._read import read_calls
 
         return read_calls(store, window(start, end, market))

@@ -6,6 +6,7 @@ and the reader interface.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import glob
 import gzip
@@ -100,7 +101,8 @@ class FileResult:
             return None
         kinds = Counter(re.split(r"[:(']", reason, maxsplit=1)[0].strip() for _, reason, _ in self.rejects)
         parts = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common())
-        return f"{len(self.rejects):,} of {self.lines:,} lines rejected in {self.source}: {parts}"
+        unit = "entries" if self.format in ("har", "vcr") else "lines"
+        return f"{len(self.rejects):,} of {self.lines:,} {unit} rejected in {self.source}: {parts}"
 
 
 CHUNK = 16 << 20  # bytes of whole lines parsed at a time
@@ -115,6 +117,7 @@ def _executor():
         import multiprocessing
 
         _pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
+        atexit.register(_pool.shutdown)
     return _pool
 
 
@@ -196,13 +199,19 @@ class Reader:
     """One input format. Subclasses set ``name`` and implement ``read`` and ``sniff``."""
 
     name = ""
+    whole_file = False
 
     def read(self, stream, result: FileResult) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
     @staticmethod
-    def sniff(lines: list[bytes]) -> float:  # pragma: no cover - interface
-        """Score in [0, 1]: how much the start of a file looks like this format."""
+    def sniff(lines: list[bytes], options: dict | None = None) -> float:  # pragma: no cover - interface
+        """Score in [0, 1]: how much the start of a file looks like this format.
+
+        ``options`` are the load's reader options (a text ``pattern``, market rules).
+        A reader with ``whole_file = True`` (one document per file) returns 1.0
+        only when the file opens with its signature, which then decides the format.
+        """
         raise NotImplementedError
 
 

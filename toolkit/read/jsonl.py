@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import orjson
 
+from ._fields import _METHODS, Reject, first, header, latency_of, method_of, status_of, symbol_of
 from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
 from ._source import Chunk, FileResult, Reader, read_lines
 
@@ -31,96 +32,6 @@ _URL_KEYS = ("url", "uri", "path")
 _STATUS_KEYS = ("status", "status_code", "http_status")
 _BODY_KEYS = ("response", "body", "response_body")
 _MS_KEYS = ("elapsed_ms", "latency_ms", "duration_ms")
-_METHODS = frozenset(("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"))
-
-
-class Reject(Exception):
-    """A record that cannot become a row; the message is the reason."""
-
-
-def _first(rec: dict, keys: tuple[str, ...]):
-    for k in keys:
-        v = rec.get(k)
-        if v is not None:
-            return v
-    return None
-
-
-def header(headers, name: str):
-    """Case-insensitive header lookup in a dict, a HAR list or a list of pairs."""
-    if not headers:
-        return None
-    lname = name.lower()
-    if isinstance(headers, dict):
-        v = headers.get(name)
-        if v is None:
-            for k, val in headers.items():
-                if isinstance(k, str) and k.lower() == lname:
-                    v = val
-                    break
-    else:
-        v = None
-        for item in headers:
-            if isinstance(item, dict):
-                k, val = item.get("name"), item.get("value")
-            elif isinstance(item, (list, tuple)) and len(item) == 2:
-                k, val = item
-            else:
-                continue
-            if isinstance(k, str) and k.lower() == lname:
-                v = val
-                break
-    if isinstance(v, list):  # VCR stores header values as lists
-        v = v[0] if v else None
-    return v
-
-
-def _symbol(container):
-    if isinstance(container, dict):
-        s = container.get("symbol")
-        return s if isinstance(s, str) and s else None
-    if isinstance(container, str) and '"symbol"' in container:
-        try:
-            return _symbol(orjson.loads(container))
-        except orjson.JSONDecodeError:
-            return None
-    return None
-
-
-def method_of(method):
-    """Upper-case HTTP method, ``None`` when absent; :class:`Reject` when not a method."""
-    if method is None:
-        return None
-    if isinstance(method, str):
-        m = method.strip().upper()
-        if m in _METHODS:
-            return m
-    raise Reject(f"unknown HTTP method {str(method)[:20]!r}")
-
-
-def status_of(status):
-    """HTTP status as int (``None``: no response); :class:`Reject` when unreadable."""
-    if status is None:
-        return None
-    s = as_int(status) if type(status) is not bool else None
-    if s is None:
-        raise Reject(f"status is not a number: {str(status)[:20]!r}")
-    if s == 0:  # written by some loggers (and HAR) when no response came
-        return None
-    if not 100 <= s <= 599:
-        raise Reject(f"status out of range: {s}")
-    return s
-
-
-def latency_of(ms, seconds):
-    try:
-        if ms is not None and type(ms) is not bool:
-            return float(ms)
-        if seconds is not None and type(seconds) is not bool:
-            return float(seconds) * 1000.0
-    except (TypeError, ValueError):
-        pass
-    return None
 
 
 def record(rec: dict, line: int) -> tuple:
@@ -141,7 +52,7 @@ def record(rec: dict, line: int) -> tuple:
             if ts is None:
                 ts = get("@timestamp")
                 if ts is None and nested:
-                    ts = _first(req, _TIME_KEYS)
+                    ts = first(req, _TIME_KEYS)
                 if ts is None:
                     raise Reject("missing time")
     t = type(ts)
@@ -174,7 +85,7 @@ def record(rec: dict, line: int) -> tuple:
             raw_status = resp.get("status_code")
         body = resp.get("body")
         if body is None:
-            body = _first(resp, ("response_body", "content", "text"))
+            body = first(resp, ("response_body", "content", "text"))
         resp_headers = resp.get("headers")
         if type(resp_headers) is dict:
             server_ts = resp_headers.get("Date")
@@ -241,17 +152,17 @@ def record(rec: dict, line: int) -> tuple:
     if symbol is None:
         params = get("params")
         if params is not None:
-            symbol = _symbol(params)
+            symbol = symbol_of(params)
     client_ts = None
     if type(req) is dict:
         if symbol is None:
             params = req.get("params")
             if params is not None:
-                symbol = _symbol(params)
+                symbol = symbol_of(params)
             if symbol is None:
                 rbody = req.get("body")
                 if rbody is not None:
-                    symbol = _symbol(rbody)
+                    symbol = symbol_of(rbody)
         headers = req.get("headers")
         if headers:
             client_ts = headers.get("ACCESS-TIMESTAMP") if type(headers) is dict else None
@@ -325,7 +236,7 @@ class JsonLinesReader(Reader):
         read_lines(parse_chunk, stream, result, path)
 
     @staticmethod
-    def sniff(lines: list[bytes]) -> float:
+    def sniff(lines: list[bytes], options: dict | None = None) -> float:
         """Share of sample lines that are JSON objects."""
         hits = 0
         for raw in lines:

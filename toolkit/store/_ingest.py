@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import time
 import uuid
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 
 from ..classify import compile_market_rules
 from ..read import READERS, RejectWarning, concat_frames, detect_format
+from ..read.text import compile_pattern
 from ..read._source import (READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand,
                             open_source, read_lines)
 from ..schema import STRING
@@ -81,7 +83,7 @@ class Ingest:
         return f"Ingest({self.rows:,} rows, {self.rejects:,} rejects into {self.store}; files: {parts or 'none'})"
 
 
-def ingest(source, dest, *, market_rules=None, format: str = "auto", errors: str = "report",
+def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto", errors: str = "report",
            wait: float | None = 0) -> Ingest:
     """Parse recordings into a Parquet store, adding only what is not in it yet.
 
@@ -101,7 +103,10 @@ def ingest(source, dest, *, market_rules=None, format: str = "auto", errors: str
         The store directory; created when missing. It must be a store or new.
     market_rules : dict, optional
         As for :func:`toolkit.read_logs`; fixed when the store is created.
-    format : {"auto", "jsonl", ...}
+    pattern : str or re.Pattern, optional
+        The layout of text logs, as for :func:`toolkit.read_logs`; fixed when
+        the store is created.
+    format : {"auto", "jsonl", "har", "vcr", "text"}
         As for :func:`toolkit.read_logs`.
     errors : {"report", "raise"}
         ``"report"`` keeps bad lines in the rejects dataset (and warns);
@@ -140,6 +145,9 @@ def ingest(source, dest, *, market_rules=None, format: str = "auto", errors: str
         raise ValueError(f"wait must be a number of seconds >= 0 or None, not {wait!r}")
     rules = None if market_rules is None else dict(market_rules)
     compile_market_rules(rules)
+    if pattern is not None and format not in ("auto", "text"):
+        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+    layout = None if pattern is None else [compile_pattern(pattern).pattern, compile_pattern(pattern).flags]
     files = expand(source)
     if any(hasattr(f, "read") for f in files):
         raise TypeError("ingest reads recordings by path (to find them again when they grow), not open files")
@@ -157,11 +165,16 @@ def ingest(source, dest, *, market_rules=None, format: str = "auto", errors: str
             if rules is not None and rules != manifest["market_rules"]:
                 raise ValueError(f"market_rules must stay as the store was created with "
                                  f"({manifest['market_rules']!r}), not {rules!r}")
+            if layout is not None and layout != manifest.get("pattern"):
+                raise ValueError(f"pattern must stay as the store was created with "
+                                 f"({(manifest.get('pattern') or [None])[0]!r}), not {layout[0]!r}")
         else:
-            manifest = new_manifest(rules)
+            manifest = new_manifest(rules, layout)
             store.write_manifest(manifest)
         store.clean(manifest)
-        options = {"rules": compile_market_rules(manifest["market_rules"])}
+        stored = manifest.get("pattern")
+        options = {"rules": compile_market_rules(manifest["market_rules"]),
+                   "pattern": None if stored is None else re.compile(stored[0], stored[1])}
         seen = set()
         for path in files:
             src = os.path.abspath(path)
@@ -225,7 +238,7 @@ class _Recording:
         try:
             head = stream.read(SNIFF_BYTES)
             if fmt is None:
-                fmt = detect_format(head, src) if format == "auto" else format
+                fmt = detect_format(head, src, self.options) if format == "auto" else format
             parse = getattr(READERS[fmt], "parse_chunk", None)
             if parse is None:
                 row = self._whole(fmt, Replay(head, stream), st)

@@ -58,8 +58,10 @@ def is_store(path) -> bool:
         return False
 
 
-def new_manifest(market_rules) -> dict:
-    return {"toolkit_store": VERSION, "columns": COLUMNS, "market_rules": market_rules, "sources": {}}
+def new_manifest(market_rules, pattern=None) -> dict:
+    """An empty store's manifest; ``pattern`` is a text-log layout as ``[regex, flags]``."""
+    return {"toolkit_store": VERSION, "columns": COLUMNS, "market_rules": market_rules, "pattern": pattern,
+            "sources": {}}
 
 
 def units(manifest: dict):

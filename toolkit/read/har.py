@@ -1,0 +1,196 @@
+"""HAR 1.2 files (browser DevTools, proxies): one row per API entry.
+
+Per entry: time from ``startedDateTime``, latency from ``time`` (ms), body
+from ``response.content.text`` (base64 when ``content.encoding`` says so),
+``ACCESS-TIMESTAMP`` from the request headers and ``Date`` from the response
+headers. Status 0 or an ``_error`` field means no response came.
+
+Skipped and counted, neither rows nor rejects: CORS preflights (``OPTIONS``)
+and entries that are not API calls (a URL path without ``/api/`` that no
+market rule matches: scripts, styles, icons, pages). Rows are numbered by
+their 1-based entry index; a file that is not HAR at all is one reject at
+line 0 (the whole file), and the load goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import re
+import zlib
+
+import orjson
+
+from .. import classify
+from ..schema import MARKETS
+from ._fields import Reject, header, method_of, status_of, symbol_of
+from ._frame import NO_BODY, Batch, as_int, excerpt, parse_body
+from ._source import Chunk, FileResult, Reader
+
+_SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
+_NET_ERROR = re.compile(r"\bERR_([A-Z_]+)")
+_UNKNOWN = MARKETS.index("unknown")
+
+
+def load_document(data: bytes, result: FileResult, what: str):
+    """Parse a whole-file JSON document; on failure reject the file (line 0) and return None."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        try:  # invalid UTF-8 inside strings: read on with replacement characters
+            return orjson.loads(data.decode("utf-8", "replace"))
+        except orjson.JSONDecodeError:
+            pass
+        where = f" at line {exc.lineno}, column {exc.colno}" if exc.lineno else ""
+        result.reject(0, f"not a valid {what}: invalid JSON ({exc.msg}{where}); the file was not read",
+                      excerpt(data[:800]))
+        return None
+
+
+def brief(request: dict | None, response: dict | None, **extra) -> dict:
+    """The few fields of an entry or interaction worth quoting in a reject."""
+    out = dict(extra)
+    if isinstance(request, dict):
+        out["request"] = {k: request[k] for k in ("method", "url", "uri") if k in request}
+    if isinstance(response, dict):
+        status = response.get("status")
+        out["response"] = {"status": status} if status is not None else {}
+    return out
+
+
+def is_api(url: str, rules) -> bool:
+    """A URL whose path holds ``/api/`` or that a market rule matches."""
+    base = url.split("?", 1)[0].split("#", 1)[0]
+    location = base.split("://", 1)[1] if "://" in base[:12] else base
+    return "/api/" in location or classify.url_market(location, rules) != _UNKNOWN
+
+
+def no_response_text(error) -> str:
+    """The text of a HAR ``_error`` (``net::ERR_CONNECTION_TIMED_OUT`` also spelled out in words)."""
+    if not error:
+        return "no response"
+    text = error if isinstance(error, str) else orjson.dumps(error, default=str).decode()
+    m = _NET_ERROR.search(text)
+    if m:
+        text = f"{text} ({m.group(1).replace('_', ' ').lower()})"
+    return text
+
+
+def _body(response: dict):
+    """The response body as text or bytes; None when the entry did not record it."""
+    content = response.get("content")
+    if not isinstance(content, dict) or "text" not in content:
+        return None
+    text = content["text"]
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise Reject(f"response content.text is not a string: {type(text).__name__}")
+    if content.get("encoding") == "base64":
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise Reject("response body is not valid base64") from None
+        if raw[:2] == b"\x1f\x8b":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error):
+                raise Reject("response body is corrupt gzip") from None
+        return raw
+    return text
+
+
+def _symbol(request: dict):
+    for item in request.get("queryString") or ():
+        if isinstance(item, dict) and item.get("name") == "symbol" and isinstance(item.get("value"), str):
+            return item["value"] or None
+    post = request.get("postData")
+    if isinstance(post, dict):
+        s = symbol_of(post.get("text"))
+        if s is None:
+            for item in post.get("params") or ():
+                if isinstance(item, dict) and item.get("name") == "symbol" and isinstance(item.get("value"), str):
+                    return item["value"] or None
+        return s
+    return None
+
+
+def entry_row(entry, line: int, rules):
+    """One HAR entry as a :class:`Batch` row; None when it is to be skipped; :class:`Reject` when bad."""
+    if not isinstance(entry, dict):
+        raise Reject(f"entry is not an object ({type(entry).__name__})")
+    request = entry.get("request")
+    if not isinstance(request, dict):
+        raise Reject("entry has no request")
+    url = request.get("url")
+    if not isinstance(url, str) or not url:
+        raise Reject("entry has no request URL")
+    method = method_of(request.get("method"))
+    if method == "OPTIONS" or not is_api(url, rules):
+        return None
+    ts = entry.get("startedDateTime")
+    if not isinstance(ts, str):
+        raise Reject("entry has no startedDateTime")
+    response = entry.get("response")
+    if not isinstance(response, dict):
+        raise Reject("entry has no response")
+    error = entry.get("_error") or response.get("_error")
+    status = status_of(response.get("status"))
+    if error or status is None:
+        status, kind, code, message, error = None, NO_BODY, None, None, no_response_text(error)
+    else:
+        body = _body(response)
+        if body is None and status < 300:
+            raise Reject("response body not recorded (a 2xx without its body cannot be classified)")
+        kind, code, message = parse_body(body)
+        error = None
+    latency = entry.get("time")
+    latency = float(latency) if type(latency) in (int, float) and latency >= 0 else None
+    client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
+    server_ts = header(response.get("headers"), "Date")
+    return (line, ts, None, method, url, status, kind, code, message, error, latency, None,
+            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None)
+
+
+class HarReader(Reader):
+    """Reads a HAR 1.2 document (a whole-file JSON format)."""
+
+    name = "har"
+    whole_file = True
+
+    def read(self, stream, result: FileResult, path: str | None = None) -> None:
+        doc = load_document(stream.read(), result, "HAR file")
+        if doc is None:
+            return
+        log = doc.get("log") if isinstance(doc, dict) else None
+        entries = log.get("entries") if isinstance(log, dict) else None
+        if not isinstance(entries, list):
+            result.reject(0, "not a HAR file: no log.entries list; the file was not read",
+                          excerpt(orjson.dumps(doc)[:800] if isinstance(doc, (dict, list)) else str(doc)))
+            return
+        rules = result.options["rules"]
+        chunk = Chunk()
+        batch = Batch(lambda n: brief(entries[n - 1].get("request"), entries[n - 1].get("response"),
+                                      startedDateTime=entries[n - 1].get("startedDateTime")))
+        for line, entry in enumerate(entries, 1):
+            try:
+                row = entry_row(entry, line, rules)
+            except Reject as exc:
+                raw = brief(entry.get("request"), entry.get("response")) if isinstance(entry, dict) else entry
+                chunk.reject(line, str(exc), raw)
+                continue
+            if row is None:
+                chunk.skipped += 1
+            else:
+                batch.rows.append(row)
+        chunk.size = len(entries)
+        chunk.add(batch, result.source, rules)
+        result.merge(chunk)
+
+    @staticmethod
+    def sniff(lines: list[bytes], options: dict | None = None) -> float:
+        """1.0 when the file opens as a HAR document (``{"log": {``), else 0."""
+        return 1.0 if _SIGNATURE.match(b"\n".join(lines[:5])) else 0.0

@@ -1,0 +1,270 @@
+"""Bot text logs: one API call per line, found by pattern.
+
+A line is an API call when it begins with a timestamp (ISO-8601, or
+``YYYY-MM-DD HH:MM:SS,mmm`` as Python's logging writes it; no zone means
+UTC) and holds an HTTP method followed by a URL or path. Then:
+
+- status: ``status=NNN``, ``status NNN``, ``status: NNN``, ``-> NNN`` or
+  ``HTTP NNN`` (``HTTP/1.1 NNN``);
+- body: the ``{...}`` on the line, JSON or a Python dict as logging prints
+  ``resp.json()`` (read with :func:`ast.literal_eval`, which runs no code),
+  else an HTML page (``<...``) logged after the status;
+- latency: ``NNN ms`` or ``NNNms`` outside the body;
+- no status, but a timeout or connection error mentioned: a call that got
+  no response (``transport``).
+
+A 2xx line without a body is a reject: the exchange answers business
+errors with HTTP 200, so without the body success cannot be told from
+failure.
+
+Every other line (start-up messages, strategy output, tracebacks, and lines
+with a method and URL but neither a status nor an error, such as
+``sending POST /order``) is skipped and counted.
+
+A ``pattern`` (a regex with named groups ``ts``, ``url`` and any of
+``method``, ``status``, ``body``, ``error``, ``latency_ms``) replaces the
+default: lines it does not find a match in are skipped; a match with a
+status is a response, a match with an ``error`` and no status a transport
+failure.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import orjson
+
+from ._fields import Reject, method_of, status_of
+from ._frame import NO_BODY, Batch, parse_body
+from ._source import Chunk, FileResult, Reader, read_lines
+
+_TS = r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d\d(?::?\d\d)?))?)"
+_STARTS = re.compile(r"^\s*\[?" + _TS + r"(?![\d:.,])")
+_CALL = re.compile(
+    r"(?<![A-Za-z])(?P<method>GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+"
+    r"(?P<url>https?://[^\s\"'<>]+|/[^\s\"'<>]*)"
+)
+_STATUS = re.compile(
+    r"(?:\bstatus(?:[_ ]?code)?\s*[=:]?\s*|[-=]>\s*|\bHTTP(?:/\d(?:\.\d)?)?\s+)(?P<status>\d{3})(?!\d)", re.I)
+_FAILURE = re.compile(
+    r"time[d ]?\s?out|timeout|connection|refused|reset by peer|aborted|name resolution|failed to resolve"
+    r"|unreachable|max retries", re.I)
+_LATENCY = re.compile(r"(?<![\w.])(?P<ms>\d+(?:\.\d+)?)\s?ms\b")
+_SYMBOL = re.compile(r"""\bsymbol['"]?\s*[=:]\s*['"]?(?P<symbol>[A-Za-z0-9][A-Za-z0-9/_.\-]*)""")
+_URL_TAIL = ",;:.)]}'\""
+NO_BODY_2XX = "2xx without a logged body (success and business errors cannot be told apart)"
+GROUPS = frozenset(("ts", "method", "url", "status", "body", "error", "latency_ms"))
+
+
+def compile_pattern(pattern) -> re.Pattern | None:
+    """Check a user's line pattern: a regex (text or compiled) with named groups ``ts`` and ``url``."""
+    if pattern is None:
+        return None
+    if not isinstance(pattern, (str, re.Pattern)):
+        raise TypeError(f"pattern must be a regex string or a compiled pattern, not {type(pattern).__name__}")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"pattern is not a valid regex: {pattern!r} ({exc})") from None
+    names = set(compiled.groupindex)
+    unknown = sorted(names - GROUPS)
+    if unknown:
+        raise ValueError(f"pattern has unknown named groups {unknown}; use {sorted(GROUPS)}")
+    missing = sorted({"ts", "url"} - names)
+    if missing:
+        raise ValueError(f"pattern needs the named groups 'ts' and 'url'; {missing} missing in {compiled.pattern!r}")
+    return compiled
+
+
+_PY_TOKEN = re.compile(r"""'([^'\\]*)'|"([^"\\]*)"|\b(True|False|None)\b|(['"\\])""")
+_PY_WORDS = {"True": "true", "False": "false", "None": "null"}
+
+
+def _python_as_json(text: str) -> str | None:
+    """A Python dict literal rewritten as JSON (quotes, ``True``, ``None``); None when escapes make it hard."""
+    def swap(m):
+        if m.group(4) is not None:  # a backslash, or a quote left over: not a simple literal
+            raise ValueError
+        if m.group(3) is not None:
+            return _PY_WORDS[m.group(3)]
+        inner = m.group(1) if m.group(1) is not None else m.group(2)
+        return '"' + inner.replace('"', '\\"') + '"' if '"' in inner else '"' + inner + '"'
+
+    try:
+        return _PY_TOKEN.sub(swap, text)
+    except ValueError:
+        return None
+
+
+def parse_text_body(text: str):
+    """A logged body: JSON, or a Python dict literal; other text stays text.
+
+    Examples
+    --------
+    >>> parse_text_body('''{'code': 0, 'msg': "it's fine", 'ok': True, 'data': None}''')
+    {'code': 0, 'msg': "it's fine", 'ok': True, 'data': None}
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    as_json = _python_as_json(text)  # fast path for what repr() prints; ast below is the reference
+    if as_json is not None:
+        try:
+            value = orjson.loads(as_json)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if isinstance(value, dict):
+                return value
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return value if isinstance(value, dict) else text
+
+
+def _body_and_rest(rest: str) -> tuple[str | None, str]:
+    """Split what follows the URL into the ``{...}`` body (or None) and the text around it."""
+    i = rest.find("{")
+    if i < 0:
+        return None, rest
+    j = rest.rfind("}")
+    if j < i:
+        return None, rest
+    return rest[i:j + 1], rest[:i] + " " + rest[j + 1:]
+
+
+def default_row(line_text: str, line: int):
+    """A row for a line of the default layout; None when the line is not an API call."""
+    m = _STARTS.match(line_text)
+    if m is None:
+        return None
+    call = _CALL.search(line_text, m.end())
+    if call is None:
+        return None
+    ts = _iso(m.group("ts"))
+    rest = line_text[call.end():]
+    body_text, around = _body_and_rest(rest)
+    st = _STATUS.search(around)
+    if st is not None:
+        status = status_of(st.group("status"))
+        error = None
+        if body_text is None:  # a gateway's page logged after the status
+            tail = around[st.end():].strip()
+            body_text = tail if tail.startswith("<") else None
+    else:
+        status = None
+        if _FAILURE.search(rest) is not None:  # the failure, as written after the URL
+            error = rest.strip(" \t|-:")
+        elif _FAILURE.search(line_text, m.end(), call.start()) is not None:  # ... or before the method
+            error = line_text[m.end():].strip(" \t]|-:")
+        else:
+            return None
+    url = call.group("url").rstrip(_URL_TAIL)
+    lat = _LATENCY.search(around) if "ms" in around else None
+    sym = _SYMBOL.search(around) if "symbol" in around else None
+    return _row(line, ts, call.group("method"), url, status, body_text, error,
+                float(lat.group("ms")) if lat else None, sym.group("symbol") if sym else None)
+
+
+def _iso(ts: str) -> str:
+    """A logged time as ISO-8601: ``,mmm`` (logging's default) as ``.mmm``, ``UTC`` as ``Z``."""
+    if "," in ts:
+        ts = ts.replace(",", ".")
+    if ts.endswith("UTC"):
+        ts = ts[:-3].rstrip() + "Z"
+    return ts
+
+
+def _row(line, ts, method, url, status, body_text, error, latency, symbol=None):
+    if status is None:
+        kind, code, message = NO_BODY, None, None
+    elif body_text is None and 200 <= status < 300:
+        raise Reject(NO_BODY_2XX)
+    else:
+        kind, code, message = parse_body(None if body_text is None else parse_text_body(body_text))
+        error = None
+    return (line, ts, None, method, url, status, kind, code, message, error, latency, None,
+            symbol, None, None)
+
+
+def pattern_row(line_text: str, line: int, pattern: re.Pattern):
+    """A row for a line the user's pattern matches; None when it does not (or is no call)."""
+    m = pattern.search(line_text)
+    if m is None:
+        return None
+    g = m.groupdict()
+    ts, url = g.get("ts"), g.get("url")
+    raw_status, error = g.get("status"), g.get("error")
+    if raw_status is None and not (error and error.strip()):
+        return None
+    if not ts:
+        raise Reject("pattern matched, but its 'ts' group is empty")
+    if not url:
+        raise Reject("pattern matched, but its 'url' group is empty")
+    method = method_of(g.get("method"))
+    status = status_of(raw_status.strip()) if raw_status is not None else None
+    latency = g.get("latency_ms")
+    try:
+        latency = float(latency) if latency else None
+    except ValueError:
+        raise Reject(f"latency_ms is not a number: {latency[:20]!r}") from None
+    if status is None and not (error and error.strip()):
+        return None  # status 0 and no error: not a call this pattern describes
+    body = g.get("body")
+    body = body.strip() or None if body is not None else None
+    return _row(line, _iso(ts.strip()), method, url.rstrip(_URL_TAIL), status, body,
+                error.strip() if status is None else None, latency)
+
+
+def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
+    """Parse bytes of whole log lines; line numbers count from 1 within ``data``."""
+    out = Chunk()
+    lines = data.decode("utf-8", "replace").split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    out.size = len(lines)
+    pattern = options.get("pattern")
+    batch = Batch(lambda n: lines[n - 1])
+    append = batch.rows.append
+    for line, text in enumerate(lines, 1):
+        if not text.strip():
+            out.blank += 1
+            continue
+        text = text.rstrip("\r")
+        try:
+            row = default_row(text, line) if pattern is None else pattern_row(text, line, pattern)
+        except Reject as exc:
+            out.reject(line, str(exc), text)
+            continue
+        if row is None:
+            out.skipped += 1
+        else:
+            append(row)
+    out.add(batch, source, options["rules"])
+    return out
+
+
+class TextReader(Reader):
+    """Reads text logs in chunks of whole lines, several processes at once for big files."""
+
+    name = "text"
+    parse_chunk = staticmethod(parse_chunk)
+
+    def read(self, stream, result: FileResult, path: str | None = None) -> None:
+        read_lines(parse_chunk, stream, result, path)
+
+    @staticmethod
+    def sniff(lines: list[bytes], options: dict | None = None) -> float:
+        """Share of sample lines that begin with a timestamp (or that the user's pattern matches)."""
+        if not lines:
+            return 0.0
+        pattern = (options or {}).get("pattern")
+        stamped = matched = 0
+        for raw in lines:
+            text = raw.decode("utf-8", "replace")
+            stamped += _STARTS.match(text) is not None
+            matched += pattern is not None and pattern.search(text) is not None
+        return max(stamped, matched) / len(lines)

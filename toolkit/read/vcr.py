@@ -1,0 +1,189 @@
+"""VCR.py cassettes (YAML or JSON, ``version: 1``): one row per interaction.
+
+A cassette carries no timestamp of its own, so a call's time is the
+response's ``Date`` header (to the second), or failing that the request's
+``ACCESS-TIMESTAMP``. Headers are ``{name: [values]}``; bodies are
+``{string: ...}``, text or ``!!binary`` bytes, compressed when the response
+had ``Content-Encoding: gzip`` (or ``deflate``). Cassettes store no latency.
+Rows are numbered by their 1-based interaction index; a file that is not a
+cassette is one reject at line 0 (the whole file).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import io
+import re
+import zlib
+
+import yaml
+
+from ._fields import Reject, header, method_of, status_of, symbol_of
+from ._frame import Batch, _http_date, as_int, excerpt, parse_body
+from ._source import Chunk, FileResult, Reader
+from .har import brief, load_document
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?interactions:\s*(?:#.*)?$", re.M)
+_JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions)"\s*:')
+
+
+class CassetteLoader(_BaseLoader):
+    """A safe YAML loader that also reads the few harmless Python tags old cassettes hold."""
+
+
+def _python_str(loader, node):
+    return loader.construct_scalar(node)
+
+
+def _python_tuple(loader, node):
+    return loader.construct_sequence(node)
+
+
+def _bytes_io(loader, node):
+    # an old cassette's file-like request body: keep only its bytes
+    state = loader.construct_mapping(node, deep=True).get("state") or (b"",)
+    data = state[0] if state else b""
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
+
+
+for _tag, _fn in (("python/str", _python_str), ("python/unicode", _python_str), ("python/tuple", _python_tuple),
+                  ("python/object/new:_io.BytesIO", _bytes_io)):
+    CassetteLoader.add_constructor("tag:yaml.org,2002:" + _tag, _fn)
+
+
+def load_cassette(data: bytes, result: FileResult):
+    """Parse a cassette (YAML, or vcrpy's JSON form); on failure reject the file (line 0) and return None."""
+    if _JSON_SIGNATURE.match(data[:200]):
+        return load_document(data, result, "cassette")
+    try:
+        return yaml.load(io.BytesIO(data), Loader=CassetteLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        result.reject(0, f"not a valid cassette: invalid YAML ({problem}{where}); the file was not read",
+                      excerpt(data[:800]))
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_ns(text: str):
+    return _http_date(text)
+
+
+def decode_body(body, encoding) -> bytes | str | None:
+    """A recorded body as text or bytes, undoing ``Content-Encoding``; :class:`Reject` when it cannot be.
+
+    vcrpy often stores the body already decoded while keeping the header, so
+    the bytes decide: a gzip body starts with its magic number, and text that
+    reads as UTF-8 needs no decoding.
+    """
+    if isinstance(body, dict):
+        body = body.get("string")
+    if body is None or isinstance(body, str):
+        return body
+    if not isinstance(body, bytes):
+        raise Reject(f"body is not text or bytes: {type(body).__name__}")
+    enc = (encoding or "").strip().lower()
+    if body[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(body)
+        except (OSError, EOFError, zlib.error):
+            raise Reject("response body is corrupt gzip") from None
+    if enc in ("", "identity", "gzip", "x-gzip") or _is_text(body):
+        return body
+    if enc == "deflate":
+        for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):  # zlib-wrapped, or raw as some servers send it
+            try:
+                return zlib.decompress(body, wbits)
+            except zlib.error:
+                pass
+        raise Reject("response body is corrupt deflate data")
+    raise Reject(f"response body uses Content-Encoding {enc[:20]!r}, which cannot be read")
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        text = data[:256].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    text = text.lstrip()
+    return not text or text[0] in "{[<\"" or text[0].isalnum()
+
+
+def interaction_row(item, line: int):
+    """One interaction as a :class:`Batch` row; :class:`Reject` when it cannot be one."""
+    if not isinstance(item, dict):
+        raise Reject(f"interaction is not a mapping ({type(item).__name__})")
+    request = item.get("request")
+    if not isinstance(request, dict):
+        raise Reject("interaction has no request")
+    url = request.get("uri") or request.get("url")
+    if not isinstance(url, str):
+        raise Reject("interaction has no request uri")
+    method = method_of(request.get("method"))
+    response = item.get("response")
+    if not isinstance(response, dict):
+        raise Reject("interaction has no response")
+    raw_status = response.get("status")
+    status = status_of(raw_status.get("code") if isinstance(raw_status, dict) else raw_status)
+    if status is None:
+        raise Reject("response has no status code")
+    headers = response.get("headers")
+    date = header(headers, "Date")
+    client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
+    ts = _date_ns(date) if isinstance(date, str) else None
+    if ts is None:
+        if client_ts is None:
+            raise Reject("no time: the response has no readable Date header and the request no ACCESS-TIMESTAMP")
+        ts = client_ts
+    encoding = header(headers, "Content-Encoding")
+    body = decode_body(response.get("body"), encoding if isinstance(encoding, str) else None)
+    kind, code, message = parse_body(body)
+    request_body = request.get("body")
+    if isinstance(request_body, bytes):
+        request_body = request_body.decode("utf-8", "replace")
+    return (line, None, ts, method, url, status, kind, code, message, None, None, None,
+            symbol_of(request_body), client_ts, date if isinstance(date, str) else None)
+
+
+class VcrReader(Reader):
+    """Reads a VCR.py cassette (a whole-file YAML or JSON format)."""
+
+    name = "vcr"
+    whole_file = True
+
+    def read(self, stream, result: FileResult, path: str | None = None) -> None:
+        doc = load_cassette(stream.read(), result)
+        if doc is None:
+            return
+        interactions = doc.get("interactions") if isinstance(doc, dict) else None
+        if not isinstance(interactions, list):
+            result.reject(0, "not a cassette: no interactions list; the file was not read",
+                          excerpt(str(doc)[:800]))
+            return
+        chunk = Chunk()
+
+        def raw_of(n):
+            item = interactions[n - 1]
+            return brief(item.get("request"), item.get("response")) if isinstance(item, dict) else item
+
+        batch = Batch(raw_of)
+        for line, item in enumerate(interactions, 1):
+            try:
+                batch.rows.append(interaction_row(item, line))
+            except Reject as exc:
+                chunk.reject(line, str(exc), raw_of(line))
+        chunk.size = len(interactions)
+        chunk.add(batch, result.source, result.options["rules"])
+        result.merge(chunk)
+
+    @staticmethod
+    def sniff(lines: list[bytes], options: dict | None = None) -> float:
+        """1.0 when the file holds a top-level ``interactions:`` key (YAML) or opens as vcrpy's JSON."""
+        head = b"\n".join(lines)
+        if _YAML_SIGNATURE.search(head) or (_JSON_SIGNATURE.match(head) and b'"interactions"' in head):
+            return 1.0
+        return 0.0

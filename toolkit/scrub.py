@@ -1,0 +1,221 @@
+"""Mask the secrets in a recording so that it can be shared: :func:`scrub`.
+
+What counts as a secret is :mod:`toolkit.secrets`' one definition. Each
+format is rewritten the way that keeps the most of it byte-for-byte:
+
+- JSON Lines: line by line; a line without secrets is copied as it is, and a
+  line with some keeps its layout when masking its text gives the same data
+  as masking its parsed record (else it is written anew, compactly).
+- HAR and VCR cassettes: the document is parsed and masked as data; when
+  masking its text gives the same data, the text is kept, else the document
+  is written anew (HAR and JSON cassettes as indented JSON, YAML cassettes as
+  vcrpy writes them, which vcrpy loads back).
+- Text logs: line by line, ``name=value``, ``"name": "value"`` and
+  ``Name: value`` pairs of secret names masked.
+
+Gzip in gives gzip out.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import yaml
+
+from .read import READERS, SNIFF_BYTES, LogFormatError, detect_format
+from .read.vcr import CassetteLoader
+from .secrets import mentions_secret, redact_count, redact_data
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_JSON_DOC = re.compile(rb"^\s*[{\[]")
+
+
+@dataclass(frozen=True)
+class Scrubbed:
+    """What :func:`scrub` did: the file written, the format it read, how many values it masked."""
+
+    path: str
+    format: str
+    replaced: int
+
+
+def scrub(path, out=None, *, format: str = "auto") -> Scrubbed:
+    """Rewrite a recording with every secret value replaced by ``***``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A recording in any format :func:`toolkit.read_logs` reads (gzip too).
+    out : str or Path, optional
+        Where to write; by default ``path`` is replaced (atomically, once the
+        masked copy is complete).
+    format : {"auto", "jsonl", "har", "vcr", "text"}
+        As in :func:`toolkit.read_logs`.
+
+    Returns
+    -------
+    Scrubbed
+        ``path`` written, ``format`` read and ``replaced``, the number of values masked.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, toolkit
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "calls.jsonl"
+    >>> _ = p.write_text('{"ts": 1, "url": "/api/v1/order?apiKey=ak-1", "status": 200}\\n'
+    ...                  '{"ts": 2, "url": "/api/v1/order", "status": 200}\\n')
+    >>> toolkit.scrub(p).replaced
+    1
+    >>> print(p.read_text(), end="")
+    {"ts": 1, "url": "/api/v1/order?apiKey=***", "status": 200}
+    {"ts": 2, "url": "/api/v1/order", "status": 200}
+    """
+    if format != "auto" and format not in READERS:
+        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+    src = Path(path)
+    if not src.is_file():
+        raise FileNotFoundError(f"no such recording: {str(path)!r}")
+    with open(src, "rb") as f:
+        packed = f.read(2) == b"\x1f\x8b"
+    target = Path(out) if out is not None else src
+    opener = gzip.open if packed else open
+    try:
+        with opener(src, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+        fmt = detect_format(head, src.name) if format == "auto" else format
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        os.close(fd)
+        try:
+            with opener(src, "rb") as fin, opener(tmp, "wb") as fout:
+                replaced = _SCRUBBERS[fmt](fin, fout, str(src))
+            if replaced:
+                os.replace(tmp, target)
+            elif target != src:  # nothing to mask: an exact copy (gzip is not re-compressed)
+                shutil.copyfile(src, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except (EOFError, gzip.BadGzipFile) as exc:
+        raise LogFormatError(f"{src}: corrupt or cut-short gzip ({exc}); nothing was written") from None
+    return Scrubbed(str(target), fmt, replaced)
+
+
+def _lines(fin, fout, scrub_line) -> int:
+    total = 0
+    for line in fin:
+        new, n = scrub_line(line)
+        total += n
+        fout.write(new)
+    return total
+
+
+def _split_end(line: bytes) -> tuple[bytes, bytes]:
+    body = line.rstrip(b"\r\n")
+    return body, line[len(body):]
+
+
+def _text_line(line: bytes) -> tuple[bytes, int]:
+    if not mentions_secret(line):
+        return line, 0
+    body, end = _split_end(line)
+    text, n = redact_count(body.decode("utf-8", "surrogateescape"))
+    return (text.encode("utf-8", "surrogateescape") + end, n) if n else (line, 0)
+
+
+def _jsonl_line(line: bytes) -> tuple[bytes, int]:
+    if not mentions_secret(line):
+        return line, 0
+    body, end = _split_end(line)
+    try:
+        record = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _text_line(line)  # not JSON: mask it as text, keep it otherwise
+    clean, n = redact_data(record)
+    if not n:
+        return line, 0
+    return _keep_layout(body, clean, orjson.loads, orjson.dumps) + end, n
+
+
+def _keep_layout(raw: bytes, clean, load, dump) -> bytes:
+    """``raw`` with its secrets masked as text when that gives ``clean``; else ``clean`` written anew."""
+    text, _ = redact_count(raw.decode("utf-8", "surrogateescape"))
+    masked = text.encode("utf-8", "surrogateescape")
+    try:
+        if load(masked) == clean:
+            return masked
+    except (ValueError, yaml.YAMLError):
+        pass
+    return dump(clean)
+
+
+def _jsonl(fin, fout, name) -> int:
+    return _lines(fin, fout, _jsonl_line)
+
+
+def _text(fin, fout, name) -> int:
+    return _lines(fin, fout, _text_line)
+
+
+def _document(scrub_raw):
+    """A whole-file scrubber from ``scrub_raw(raw, name) -> (bytes, replaced)``."""
+
+    def run(fin, fout, name) -> int:
+        raw = fin.read()
+        new, n = scrub_raw(raw, name)
+        fout.write(new if n else raw)
+        return n
+
+    return run
+
+
+def _json_raw(raw: bytes, name: str) -> tuple[bytes, int]:
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    body = raw[len(bom):]
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise LogFormatError(f"{name}: not valid JSON ({exc}); nothing was written") from None
+    clean, n = redact_data(doc)
+    if not n:
+        return raw, 0
+    m = re.search(rb"\n([ \t]+)\S", body[:4096])
+    indent = None if m is None else len(m.group(1).expandtabs(4))
+
+    def dump(data):
+        text = json.dumps(data, indent=indent, ensure_ascii=False)
+        return text.encode("utf-8", "surrogateescape") + (b"\n" if body.endswith(b"\n") else b"")
+
+    return bom + _keep_layout(body, clean, orjson.loads, dump), n
+
+
+def _load_yaml(data: bytes):
+    return yaml.load(data, Loader=CassetteLoader)
+
+
+def _dump_yaml(data) -> bytes:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False).encode("utf-8")
+
+
+def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
+    if _JSON_DOC.match(raw[:64]):
+        return _json_raw(raw, name)  # vcrpy's JSON serializer
+    try:
+        doc = _load_yaml(raw)
+    except yaml.YAMLError as exc:
+        raise LogFormatError(f"{name}: not valid YAML ({exc}); nothing was written") from None
+    clean, n = redact_data(doc)
+    if not n:
+        return raw, 0
+    return _keep_layout(raw, clean, _load_yaml, _dump_yaml), n
+
+
+_SCRUBBERS = {"jsonl": _jsonl, "text": _text, "har": _document(_json_raw), "vcr": _document(_cassette_raw)}
+
+__all__ = ["scrub", "Scrubbed"]
