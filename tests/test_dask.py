@@ -23,10 +23,10 @@ def assert_frames(a, b):
     pd.testing.assert_frame_equal(a, b, check_exact=True, check_categorical=False)
 
 
-def loaded(paths):
+def loaded(paths, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", toolkit.RejectWarning)
-        return toolkit.read_logs(paths)
+        return toolkit.read_logs(paths, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +158,16 @@ def test_an_analysis_on_the_cluster(client, plain_sample, sample_load):
     df = sample_load.frame
     want = df[df["is_error"]].groupby(["market", "category"], observed=True).size()
     pd.testing.assert_series_equal(errors.sort_index(), want.sort_index(), check_names=False)
+
+
+def test_every_format_the_loader_reads():
+    data = ROOT / "tests" / "data"
+    files = [data / "devtools.har", data / "cassette.yaml", data / "bot.log"]
+    load = loaded(files)
+    assert_frames(computed(toolkit.dask.read_logs(files, blocksize=500)), load.frame)
+    pd.testing.assert_frame_equal(computed(toolkit.dask.read_rejects(files, blocksize=500)), load.rejects)
+    pattern = (r"^(?P<ts>\d+\.\d+) \| (?P<method>[A-Z]+) (?P<url>\S+) \| (?:-|(?P<status>\S+)) \| "
+               r"(?P<latency_ms>\d+) \| (?:(?P<body>\{.*\})|(?P<error>.*))$")
+    gateway = data / "gateway.log"
+    assert_frames(computed(toolkit.dask.read_logs(gateway, pattern=pattern, blocksize=100)),
+                  loaded(gateway, pattern=pattern).frame)

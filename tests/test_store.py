@@ -16,6 +16,8 @@ import pytest
 import toolkit
 import toolkit.cli
 from tests.conftest import FUTURES, ROOT, SAMPLE, SPOT, call, jsonl
+
+DATA = ROOT / "tests" / "data"
 from toolkit.store import _ingest, _manifest
 
 PY = sys.executable
@@ -26,6 +28,12 @@ def ingest(*args, **kw):
         warnings.simplefilter("ignore", toolkit.RejectWarning)
         warnings.simplefilter("ignore", toolkit.store.IngestWarning)
         return toolkit.store.ingest(*args, **kw)
+
+
+def loaded(source, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        return toolkit.read_logs(source, **kw)
 
 
 def by_time(df: pd.DataFrame) -> pd.DataFrame:
@@ -244,32 +252,73 @@ def test_a_recording_that_vanished_is_reported_and_its_rows_stay(tmp_path):
     assert len(toolkit.load_logs(store)) == 11
 
 
-def test_a_format_read_whole_is_ingested_once(tmp_path, monkeypatch):
-    """Formats without ``parse_chunk`` (documents such as HAR) go in whole, through the reader's ``read``."""
-    from toolkit.read import READERS
-    from toolkit.read._source import Reader, iter_chunks
-    from toolkit.read.jsonl import parse_chunk
+@pytest.fixture
+def other_formats(tmp_path):
+    """Copies of the HAR, VCR and text-log fixtures."""
+    rec = tmp_path / "formats"
+    rec.mkdir()
+    for name in ("devtools.har", "cassette.yaml", "bot.log"):
+        (rec / name).write_bytes((DATA / name).read_bytes())
+    return rec
 
-    class Document(Reader):
-        name = "jsonl"
 
-        def read(self, stream, result, path=None):
-            for data in iter_chunks(stream):
-                result.merge(parse_chunk(data, result.source, result.options))
-
-        sniff = staticmethod(lambda lines: 1.0)
-
-    monkeypatch.setitem(READERS, "jsonl", Document())
-    log = jsonl(tmp_path / "doc.jsonl", *records(12, bad_every=5))
+def test_every_format_the_loader_reads(tmp_path, other_formats):
     store = tmp_path / "store"
-    assert ingest(log, store).report[["status", "rows", "rejects"]].values.tolist() == [["new", 10, 2]]
-    os.utime(log)  # touched, same content
-    assert ingest(log, store).report["status"].tolist() == ["unchanged"]
+    run = ingest(other_formats, store)
+    assert sorted(zip(run.report["format"], run.report["status"])) == [
+        ("har", "new"), ("text", "new"), ("vcr", "new")]
+    load, raw = toolkit.read_logs(store), loaded(other_formats)
+    assert_same_calls(load.frame, raw.frame)
+    pd.testing.assert_frame_equal(load.rejects, raw.rejects.sort_values(["source", "line"], ignore_index=True))
+    pd.testing.assert_frame_equal(load.report, raw.report)
+    assert load.lines == raw.lines
+
+
+def test_a_document_format_goes_in_whole_once(tmp_path, other_formats):
+    har = other_formats / "devtools.har"
+    store = tmp_path / "store"
+    ingest(har, store)
+    os.utime(har)  # touched, same content
+    assert ingest(har, store).report["status"].tolist() == ["unchanged"]
+    doc = json.loads(har.read_text())
+    doc["log"]["entries"].append(doc["log"]["entries"][0])
+    har.write_text(json.dumps(doc))
+    with pytest.warns(toolkit.store.IngestWarning, match="har recording is ingested whole, once"):
+        run = toolkit.store.ingest(har, store)
+    assert run.report["status"].tolist() == ["changed"]
+    assert len(toolkit.load_logs(store)) == 8
+
+
+def test_a_growing_text_log(tmp_path, small_units):
+    log = tmp_path / "bot.log"
+    data = (DATA / "bot.log").read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    log.write_bytes(data[:cut])
+    store = tmp_path / "store"
+    ingest(log, store)
     with open(log, "ab") as f:
-        f.write(lines_of(records(2, start="2026-11-22")))
-    assert ingest(log, store).report["status"].tolist() == ["changed"]
-    monkeypatch.undo()
-    assert_same_calls(toolkit.load_logs(store), toolkit.load_logs(str(log), end="2026-11-22"))
+        f.write(data[cut:])
+    assert ingest(log, store).report["status"].tolist() == ["appended"]
+    load, raw = toolkit.read_logs(store), loaded(log)
+    assert_same_calls(load.frame, raw.frame)
+    pd.testing.assert_frame_equal(load.report, raw.report)
+
+
+def test_the_text_pattern_is_kept_by_the_store(tmp_path):
+    pattern = (r"^(?P<ts>\d+\.\d+) \| (?P<method>[A-Z]+) (?P<url>\S+) \| (?:-|(?P<status>\S+)) \| "
+               r"(?P<latency_ms>\d+) \| (?:(?P<body>\{.*\})|(?P<error>.*))$")
+    lines = (DATA / "gateway.log").read_bytes().splitlines()
+    first = jsonl(tmp_path / "a" / "gw1.log", *lines[:3])
+    store = tmp_path / "store"
+    ingest(first, store, pattern=pattern)
+    second = jsonl(tmp_path / "a" / "gw2.log", *lines[3:])
+    assert ingest(second, store).report["rows"].tolist() == [1]  # the store's pattern applies
+    load, raw = toolkit.read_logs(store), loaded([first, second], pattern=pattern)
+    assert_same_calls(load.frame, raw.frame)
+    pd.testing.assert_frame_equal(load.rejects, raw.rejects)
+    assert load.report["rows"].tolist() == [2, 1]
+    with pytest.raises(ValueError, match="pattern must stay as the store was created"):
+        ingest(second, store, pattern=r"(?P<ts>\S+) (?P<url>\S+)")
 
 
 # -- interrupted runs ------------------------------------------------------------------------------
