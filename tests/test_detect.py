@@ -28,8 +28,8 @@ def test_a_directory_of_mixed_files_loads_in_one_call(tmp_path):
     load = read(tmp_path)
     report = load.report.assign(source=load.report["source"].str.rsplit("/", n=1).str[-1])
     assert report[["source", "format", "rows"]].astype(str).values.tolist() == [
-        ["a.json", "har", "8"], ["b.txt", "vcr", "5"], ["c.jsonl", "text", "8"], ["d.log", "jsonl", "2"]]
-    assert len(load.frame) == 23
+        ["a.json", "har", "9"], ["b.txt", "vcr", "5"], ["c.jsonl", "text", "8"], ["d.log", "jsonl", "2"]]
+    assert len(load.frame) == 24
     assert load.frame["source"].nunique() == 4
     assert len(load.frame) + len(load.rejects) + load.report["skipped"].sum() == load.lines
 

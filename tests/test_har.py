@@ -49,6 +49,7 @@ def test_devtools_export_becomes_the_expected_rows():
         [9, "GET", "futures", None, None, "transport", "timeout"],
         [10, "POST", "spot", 429, 429, "rate_limit", "rate_limited"],
         [11, "GET", "spot", 502, None, "server_error", "gateway_error"],
+        [14, "GET", "futures", 200, None, "malformed", "not_json"],
     ]
     first = df.iloc[0]
     assert first["ts"] == pd.Timestamp("2026-11-20 21:05:00.120", tz="UTC")
@@ -64,19 +65,21 @@ def test_devtools_export_becomes_the_expected_rows():
 def test_preflights_and_non_api_entries_are_skipped_and_counted():
     load = read(HAR)
     assert load.report.to_dict("records") == [
-        {"source": str(HAR), "format": "har", "rows": 8, "rejects": 3, "skipped": 3}]
+        {"source": str(HAR), "format": "har", "rows": 9, "rejects": 2, "skipped": 3}]
     assert "OPTIONS" not in set(load.frame["method"].astype(str))
     assert load.lines == 14 == len(load.frame) + len(load.rejects) + load.report["skipped"].sum()
 
 
 def test_bad_entries_are_rejects_with_reasons():
-    with pytest.warns(toolkit.RejectWarning, match=r"3 of 14 entries rejected in .*devtools\.har"):
+    with pytest.warns(toolkit.RejectWarning, match=r"2 of 14 entries rejected in .*devtools\.har"):
         load = toolkit.read_logs(HAR)
     assert load.rejects[["line", "reason"]].values.tolist() == [
         [12, "entry has no response"],
         [13, "response body is not valid base64"],
-        [14, "response body not recorded (a 2xx without its body cannot be classified)"],
     ]
+    # a 2xx whose body was not recorded is a row, like in every format: the envelope is missing
+    last = load.frame.iloc[-1]
+    assert (last["line"], last["category"], last["reason"]) == (14, "malformed", "not_json")
     assert load.rejects["excerpt"].str.contains('"url":"https://openapi.exchange.example/api/v1/').all()
 
 

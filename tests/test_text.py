@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import toolkit
-from tests.conftest import ROOT
+from tests.conftest import ROOT, jsonl
 
 DATA = ROOT / "tests" / "data"
 BOT = DATA / "bot.log"
@@ -169,14 +169,17 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
     assert serial.frame["line"].iloc[-1] == 3000
 
 
-def test_a_2xx_without_its_body_is_a_reject_other_statuses_are_rows(tmp_path):
+def test_a_2xx_without_its_body_is_a_malformed_row_as_in_json_lines(tmp_path):
     path = tmp_path / "bot.log"
     path.write_text("2026-11-20 21:05:00,000 INFO GET /api/v1/stock/open-api/depth -> 200 (38 ms)\n"
                     "2026-11-20 21:05:01,000 INFO GET /api/v1/stock/open-api/depth -> 429 (3 ms)\n")
-    with pytest.warns(toolkit.RejectWarning, match="1 of 2 lines rejected in .*: 1 2xx without a logged body"):
-        load = toolkit.read_logs(path)
-    assert load.rejects["line"].tolist() == [1]
-    assert load.frame[["line", "category"]].astype(str).values.tolist() == [["2", "rate_limit"]]
+    load = toolkit.read_logs(path)
+    assert load.rejects.empty
+    assert load.frame[["line", "category", "reason"]].astype(str).values.tolist() == [
+        ["1", "malformed", "not_json"], ["2", "rate_limit", "rate_limited"]]
+    as_jsonl = toolkit.load_logs(jsonl(tmp_path / "same.jsonl", {
+        "ts": "2026-11-20 21:05:00", "method": "GET", "url": "/api/v1/stock/open-api/depth", "status": 200}))
+    assert as_jsonl.loc[0, "reason"] == load.frame.loc[0, "reason"]
 
 
 def test_a_user_pattern_with_an_empty_body_group(tmp_path):
@@ -184,5 +187,5 @@ def test_a_user_pattern_with_an_empty_body_group(tmp_path):
     path.write_text("2026-11-20T21:05:00Z GET /api/v1/stock/open-api/depth 200 \n"
                     "2026-11-20T21:05:01Z GET /api/v1/stock/open-api/depth 503 \n")
     load = read(path, pattern=r"^(?P<ts>\S+) (?P<method>\S+) (?P<url>\S+) (?P<status>\d+) ?(?P<body>.*)$")
-    assert load.rejects["reason"].str.startswith("2xx without a logged body").tolist() == [True]
-    assert load.frame["reason"].tolist() == ["gateway_error"]
+    assert load.rejects.empty
+    assert load.frame["reason"].tolist() == ["not_json", "gateway_error"]

@@ -7,16 +7,38 @@ and why::
     import toolkit
     session = toolkit.attach_recorder(requests.Session(), "logs/calls.jsonl")
     df = toolkit.load_logs("logs/")
+    toolkit.find_incidents(df)
 """
 
+import importlib
+
 from . import analysis, store
-from .analysis import summary
+from .analysis import (
+    clock_drift,
+    describe_window,
+    error_rate,
+    find_incidents,
+    request_rate,
+    retries,
+    summary,
+    top_errors,
+)
 from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .record import RecordingWarning, attach_recorder, recording_session
 from .schema import CATEGORIES, COLUMNS, MARKETS
 from .scrub import scrub
 from .simulation import simulate
+
+# modules that pull in heavy libraries (matplotlib, ipywidgets, ...) load on first use;
+# toolkit.dask needs the optional dask extra, so it is not in __all__
+_LAZY_MODULES = ("plots", "dask")
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CATEGORIES",
@@ -28,20 +50,20 @@ __all__ = [
     "RejectWarning",
     "attach_recorder",
     "catalog",
+    "clock_drift",
+    "describe_window",
+    "error_rate",
+    "find_incidents",
     "load_logs",
+    "plots",
     "read_logs",
     "recording_session",
+    "request_rate",
+    "retries",
     "scrub",
     "simulate",
     "store",
     "summary",
+    "top_errors",
 ]
 
-
-def __getattr__(name):
-    # toolkit.dask is imported on first use: dask is optional, and slow to import
-    if name == "dask":
-        import importlib
-
-        return importlib.import_module(".dask", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,27 @@
-"""Failure analysis over a loaded frame: each function takes the frame and returns a new one."""
+"""Failure analysis over a loaded frame: each function takes the frame and returns a new one.
 
+One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
+(grouped errors, retries), :mod:`.incidents` (finding incidents),
+:mod:`.describe` (explaining a window), :mod:`.clock` (clock drift).
+"""
+
+from .clock import clock_drift, clock_offsets
+from .describe import Window, describe_window
+from .errors import retries, top_errors
+from .incidents import find_incidents
+from .rates import error_rate, request_rate
 from .summary import error_rates, summary
 
-__all__ = ["error_rates", "summary"]
+__all__ = [
+    "Window",
+    "clock_drift",
+    "clock_offsets",
+    "describe_window",
+    "error_rate",
+    "error_rates",
+    "find_incidents",
+    "request_rate",
+    "retries",
+    "summary",
+    "top_errors",
+]

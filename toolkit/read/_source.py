@@ -106,7 +106,7 @@ class FileResult:
 
 
 CHUNK = 16 << 20  # bytes of whole lines parsed at a time
-WORKERS = min(os.cpu_count() or 1, 8)
+WORKERS = int(os.environ.get("TOOLKIT_WORKERS") or min(os.cpu_count() or 1, 8))  # processes for big inputs
 _pool = None
 
 

@@ -142,10 +142,7 @@ def entry_row(entry, line: int, rules):
     if error or status is None:
         status, kind, code, message, error = None, NO_BODY, None, None, no_response_text(error)
     else:
-        body = _body(response)
-        if body is None and status < 300:
-            raise Reject("response body not recorded (a 2xx without its body cannot be classified)")
-        kind, code, message = parse_body(body)
+        kind, code, message = parse_body(_body(response))
         error = None
     latency = entry.get("time")
     latency = float(latency) if type(latency) in (int, float) and latency >= 0 else None

@@ -13,9 +13,9 @@ UTC) and holds an HTTP method followed by a URL or path. Then:
 - no status, but a timeout or connection error mentioned: a call that got
   no response (``transport``).
 
-A 2xx line without a body is a reject: the exchange answers business
-errors with HTTP 200, so without the body success cannot be told from
-failure.
+A 2xx line without a body becomes a ``malformed`` row, as in every
+format: the exchange answers business errors with HTTP 200, so without the
+envelope success cannot be told from failure.
 
 Every other line (start-up messages, strategy output, tracebacks, and lines
 with a method and URL but neither a status nor an error, such as
@@ -53,7 +53,6 @@ _FAILURE = re.compile(
 _LATENCY = re.compile(r"(?<![\w.])(?P<ms>\d+(?:\.\d+)?)\s?ms\b")
 _SYMBOL = re.compile(r"""\bsymbol['"]?\s*[=:]\s*['"]?(?P<symbol>[A-Za-z0-9][A-Za-z0-9/_.\-]*)""")
 _URL_TAIL = ",;:.)]}'\""
-NO_BODY_2XX = "2xx without a logged body (success and business errors cannot be told apart)"
 GROUPS = frozenset(("ts", "method", "url", "status", "body", "error", "latency_ms"))
 
 
@@ -181,8 +180,6 @@ def _iso(ts: str) -> str:
 def _row(line, ts, method, url, status, body_text, error, latency, symbol=None):
     if status is None:
         kind, code, message = NO_BODY, None, None
-    elif body_text is None and 200 <= status < 300:
-        raise Reject(NO_BODY_2XX)
     else:
         kind, code, message = parse_body(None if body_text is None else parse_text_body(body_text))
         error = None

@@ -1,0 +1,157 @@
+"""Time the analysis functions on N simulated calls, on one core, next to naive baselines.
+
+The frame is simulated and loaded once, then kept as Parquet (``--cache``) for the next
+run. The process is then pinned to one core and each function timed (best of
+``--repeat`` runs after a warm-up). Baselines, measured in the same run on the same frame:
+
+- ``error_rate``: ``groupby(...).apply`` with a Python function per (bucket, market)
+  group, then reindexed to the full grid;
+- ``top_errors``: Python ``re.sub`` of the same masks on every error row, then
+  ``groupby(...).agg`` with Python lambdas;
+- ``find_incidents``: bucket counts by ``groupby(...).apply`` and the same scan
+  written as a Python loop over buckets (``math.lgamma`` for the Poisson tail).
+
+    python benchmarks/bench_analysis.py [--calls 1000000] [--cache PATH] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+import toolkit
+from toolkit import defaults
+from toolkit.analysis.errors import message_masks
+
+
+def frame(calls: int, cache: Path) -> pd.DataFrame:
+    if cache.exists():
+        return pd.read_parquet(cache)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "calls.jsonl"
+        t0 = time.perf_counter()
+        toolkit.simulate(path, calls=calls)
+        df = toolkit.load_logs(path)
+        print(f"simulated and loaded {len(df):,} calls in {time.perf_counter() - t0:.0f} s")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(cache)
+    return df
+
+
+def best(fn, repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+# naive baselines ------------------------------------------------------------------------------
+
+def naive_error_rate(df: pd.DataFrame) -> pd.DataFrame:
+    key = [df["ts"].dt.floor("5min").rename("bucket"), df["market"]]
+    out = df.groupby(key, observed=True)["is_error"].apply(
+        lambda s: pd.Series({"calls": len(s), "errors": int(s.sum())})).unstack()
+    full = pd.MultiIndex.from_product([pd.date_range(out.index.levels[0].min(), out.index.levels[0].max(),
+                                                     freq="5min"), out.index.levels[1]])
+    out = out.reindex(full, fill_value=0)
+    out["error_rate"] = out["errors"] / out["calls"].where(out["calls"] > 0)
+    return out.reset_index()
+
+
+def naive_top_errors(df: pd.DataFrame) -> pd.DataFrame:
+    err = df[df["is_error"]]
+    rules = [(re.compile(p), r) for p, r in message_masks(err["symbol"].dropna().unique())]
+
+    def mask(m):
+        if not isinstance(m, str):
+            return ""
+        for p, r in rules:
+            m = p.sub(r, m)
+        return m
+
+    err = err.assign(pattern=[mask(m) for m in err["message"].astype(object)])
+    g = err.groupby(["market", "category", "reason", "code", "pattern"], observed=True, dropna=False)
+    out = g.agg(count=("ts", "size"), first_seen=("ts", "min"), last_seen=("ts", "max"),
+                endpoints=("endpoint", lambda s: ", ".join(sorted(set(map(str, s))))),
+                symbols=("symbol", lambda s: ", ".join(sorted({str(x) for x in s if isinstance(x, str)}))),
+                example=("message", "first"))
+    return out.sort_values("count", ascending=False).head(10)
+
+
+def naive_find_incidents(df: pd.DataFrame) -> list:
+    counts = df.groupby([df["market"], df["ts"].dt.floor("1min").rename("bucket")], observed=True)["is_error"].apply(
+        lambda s: (len(s), int(s.sum())))
+    found = []
+    for market, series in counts.groupby(level=0):
+        idx = pd.date_range(series.index.get_level_values(1).min(), series.index.get_level_values(1).max(),
+                            freq="1min")
+        pairs = series.droplevel(0).reindex(idx, fill_value=(0, 0))
+        calls = [c for c, _ in pairs]
+        errors = [e for _, e in pairs]
+        hourly = [sum(errors[i:i + 60]) / max(sum(calls[i:i + 60]), 1) for i in range(0, len(calls), 60)]
+        base = max(sorted(hourly)[len(hourly) // 2], 1e-9)
+        flagged = [False] * len(calls)
+        for w in defaults.SCAN_WINDOWS:
+            for i in range(len(calls) - w + 1):
+                c, e = sum(calls[i:i + w]), sum(errors[i:i + w])
+                mu = base * c
+                if e < defaults.MIN_ERRORS or e < defaults.MIN_RATIO * mu or mu >= e + 1:
+                    continue
+                log_p = e * math.log(mu) - mu - math.lgamma(e + 1) + math.log(e + 1) - math.log(e + 1 - mu)
+                if log_p < math.log(defaults.ALPHA):
+                    for j in range(i, i + w):
+                        flagged[j] = flagged[j] or errors[j] >= defaults.MIN_RATIO * base * calls[j] > 0
+        found.append((market, sum(flagged)))
+    return found
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=1_000_000)
+    ap.add_argument("--cache", type=Path, help="Parquet file of the loaded frame (made when missing)")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    cache = args.cache or Path(tempfile.gettempdir()) / "toolkit-bench" / f"calls-{args.calls}.parquet"
+    df = frame(args.calls, cache)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+    print(f"{len(df):,} calls, {int(df['is_error'].sum()):,} errors; one core\n")
+
+    ours = {
+        "find_incidents": lambda: toolkit.find_incidents(df),
+        "error_rate": lambda: toolkit.error_rate(df),
+        "top_errors": lambda: toolkit.top_errors(df),
+        "request_rate": lambda: toolkit.request_rate(df),
+        "retries": lambda: toolkit.retries(df),
+        "clock_drift": lambda: toolkit.clock_drift(df),
+        "describe_window": lambda: toolkit.describe_window(df, "2026-11-16 21:20", "2026-11-16 21:30"),
+    }
+    naive = {"find_incidents": naive_find_incidents, "error_rate": naive_error_rate, "top_errors": naive_top_errors}
+    print(f"{'function':16} {'toolkit s':>10} {'baseline s':>11} {'speed-up':>9}  target")
+    for name, fn in ours.items():
+        t = best(fn, args.repeat)
+        if name in naive:
+            b = best(lambda: naive[name](df), 1)
+            ok = "under 2 s" if t < 2 else "OVER 2 s"
+            print(f"{name:16} {t:10.3f} {b:11.2f} {b / t:8.0f}x  {ok}")
+        else:
+            print(f"{name:16} {t:10.3f} {'':>11} {'':>9}")
+    found = toolkit.find_incidents(df)
+    print(f"\nfind_incidents found {len(found)} incidents; planted: {len(toolkit.simulation.planted())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""What the analysis functions share: argument checks and counting calls per group and time bucket.
+
+Every check raises a ``ValueError`` that names the function, the parameter and
+the bad value, before pandas gets a chance to fail somewhere deep inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import defaults
+from ..schema import MARKETS
+from .summary import require
+
+#: Columns that describe what came back rather than which call was made. Grouping by one
+#: of them splits the errors, while the calls they are measured against stay whole: the
+#: error rate of ``rate_limit`` is rate-limit errors per call, not per rate-limit error.
+OUTCOME_COLUMNS = ("category", "reason", "code", "http_status", "message", "retryable")
+
+def as_duration(value, name: str, func: str) -> int:
+    """A positive fixed duration (``"5min"``, ``"1h"``, a Timedelta) as nanoseconds."""
+    try:
+        td = pd.Timedelta(value)
+    except (ValueError, TypeError):
+        td = None
+    if td is None or td is pd.NaT or td <= pd.Timedelta(0):
+        raise ValueError(f"{func}(): {name} must be a positive duration such as '5min' or '1h', not {value!r}")
+    return int(td.value)
+
+
+def as_time(value, name: str, func: str) -> pd.Timestamp:
+    """A point in time as a UTC Timestamp; naive times are taken as UTC."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        ts = None
+    if ts is None or ts is pd.NaT:
+        raise ValueError(f"{func}(): {name} must be a time such as '2026-11-16 21:05', not {value!r}")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def as_count(value, name: str, func: str, minimum: int = 1) -> int:
+    """An integer of at least ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{func}(): {name} must be an integer >= {minimum}, not {value!r}")
+    return int(value)
+
+
+def as_by(by, df: pd.DataFrame, func: str) -> list[str]:
+    """``by`` as a list of column names of ``df`` (``None`` means no grouping)."""
+    require(df, (), func)
+    if by is None:
+        return []
+    cols = [by] if isinstance(by, str) else list(by) if isinstance(by, (list, tuple)) else None
+    if cols is None or not all(isinstance(c, str) for c in cols):
+        raise ValueError(f"{func}(): by must be a column name, a list of them or None, not {by!r}")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{func}(): by={by!r} names no column of the frame: {', '.join(missing)}")
+    if "ts" in cols or len(set(cols)) != len(cols):
+        raise ValueError(f"{func}(): by must name distinct columns other than ts, not {by!r}")
+    return cols
+
+
+def as_market(market, func: str) -> list[str] | None:
+    """``market`` as a list of market names, or None for all."""
+    if market is None:
+        return None
+    names = [market] if isinstance(market, str) else list(market) if isinstance(market, (list, tuple)) else None
+    if not names or any(m not in MARKETS for m in names):
+        raise ValueError(f"{func}(): market must be one of {', '.join(MARKETS)} (or a list of them), "
+                         f"not {market!r}")
+    return names
+
+
+def select_market(df: pd.DataFrame, market, func: str) -> pd.DataFrame:
+    """The rows of the given market(s); the frame itself when ``market`` is None."""
+    names = as_market(market, func)
+    if names is None:
+        return df
+    require(df, ["market"], func)
+    return df[df["market"].isin(names).to_numpy(bool)]
+
+
+def times(df: pd.DataFrame, func: str, column: str = "ts", allow_nat: bool = False) -> np.ndarray:
+    """A datetime column as int64 nanoseconds since the epoch, UTC (naive times taken as UTC)."""
+    s = df[column]
+    if not (isinstance(s.dtype, pd.DatetimeTZDtype) or (isinstance(s.dtype, np.dtype) and s.dtype.kind == "M")):
+        raise ValueError(f"{func}(): {column} must hold datetimes (datetime64, UTC), not {s.dtype}; "
+                         "pass the frame toolkit.load_logs returns")
+    arr = s.array
+    if arr.tz is not None:
+        arr = arr.tz_convert("UTC")
+    ns = np.asarray(arr.as_unit("ns").asi8)
+    if not allow_nat:
+        bad = int(np.count_nonzero(ns == np.iinfo(np.int64).min))
+        if bad:
+            raise ValueError(f"{func}(): {column} has {bad:,} missing time(s) (NaT); "
+                             f"drop those rows first, e.g. df.dropna(subset=['{column}'])")
+    return ns
+
+
+def utc(ns) -> pd.DatetimeIndex:
+    """Int64 nanoseconds as a UTC DatetimeIndex."""
+    return pd.DatetimeIndex(np.asarray(ns, dtype="int64").view("datetime64[ns]")).tz_localize("UTC")
+
+
+def groups(df: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group id of every row and the key of every group, in sorted key order.
+
+    Categorical keys sort in their categories' order (so categories keep the
+    taxonomy's order), others by value, missing values last and kept as a group.
+    With no columns every row is in the one group.
+    """
+    n = len(df)
+    if not cols:
+        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), df[cols].iloc[:0].reset_index(drop=True)
+    gb = df.groupby(cols, observed=True, sort=True, dropna=False)
+    ids = gb.ngroup().to_numpy(dtype=np.int64)
+    keys = gb.size().index.to_frame(index=False)
+    for c in cols:  # a key column keeps the frame's dtype
+        if keys[c].dtype != df[c].dtype:
+            keys[c] = keys[c].astype(df[c].dtype)
+    return ids, keys
+
+
+def codes(values) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and distinct values of a column; missing values get their own code."""
+    c, u = pd.factorize(values, use_na_sentinel=False)
+    return c.astype(np.int64), pd.Index(u)
+
+
+@dataclass
+class Grid:
+    """Calls and errors per group and time bucket, every group over every bucket.
+
+    ``row_group`` is the group of each row that counts as one of its errors
+    (-1 otherwise), ``row_call`` each row's group among the ``by`` columns that
+    are not outcome columns (the same as the group when there are none) and
+    ``row_bucket`` each row's bucket, counted from ``first``.
+    """
+
+    keys: pd.DataFrame
+    freq: int
+    first: int
+    calls: np.ndarray
+    errors: np.ndarray
+    row_group: np.ndarray
+    row_call: np.ndarray
+    row_bucket: np.ndarray
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Bucket starts, int64 ns."""
+        return (self.first + np.arange(self.calls.shape[1], dtype=np.int64)) * self.freq
+
+
+def grid(df: pd.DataFrame, func: str, *, freq: int, by: list[str]) -> Grid:
+    """Count calls and errors of ``df`` per ``by`` group and bucket of ``freq`` ns.
+
+    Buckets are aligned on the epoch (as ``Series.dt.floor``). When ``by``
+    holds :data:`OUTCOME_COLUMNS`, groups are only formed from failed calls
+    and each is measured against all calls of its other ``by`` values.
+    """
+    t = times(df, func)
+    err = df["is_error"].to_numpy(dtype=bool, na_value=False) if "is_error" in df else None
+    if err is None:
+        raise ValueError(f"{func}() needs the column is_error; pass the frame toolkit.load_logs returns")
+    call_cols = [c for c in by if c not in OUTCOME_COLUMNS]
+    if len(t) == 0:
+        return Grid(df[by].iloc[:0].reset_index(drop=True), freq, 0, np.zeros((0, 0), np.int64),
+                    np.zeros((0, 0), np.int64), *[np.zeros(0, np.int64)] * 3)
+    bucket = t // freq
+    first = int(bucket.min())
+    nb = int(bucket.max()) - first + 1
+    bucket -= first
+    call_group, call_keys = groups(df, call_cols)
+    if len(call_cols) == len(by):
+        keys, row_group, of_call = call_keys, call_group, None
+    else:
+        err_group, keys = groups(df[err], by)
+        of_call = np.zeros(len(keys), dtype=np.int64)
+        of_call[err_group] = call_group[err]
+        row_group = np.full(len(t), -1, dtype=np.int64)
+        row_group[err] = err_group
+    ng = len(keys)
+    if max(ng, len(call_keys)) * nb > defaults.MAX_BUCKETS:
+        span = pd.Timedelta(nb * freq, unit="ns")
+        raise ValueError(f"{func}(): freq={pd.Timedelta(freq, unit='ns')} over {span} and {ng:,} group(s) makes "
+                         f"{ng * nb:,} buckets; use a larger freq or fewer groups")
+    calls = np.bincount(call_group * nb + bucket, minlength=len(call_keys) * nb).reshape(len(call_keys), nb)
+    if of_call is not None:
+        calls = calls[of_call]
+    hit = err & (row_group >= 0)
+    errors = np.bincount(row_group[hit] * nb + bucket[hit], minlength=ng * nb).reshape(ng, nb)
+    row_group = np.where(err, row_group, -1)
+    return Grid(keys, freq, first, calls.astype(np.int64), errors.astype(np.int64), row_group, call_group, bucket)
+
+
+def runs(flags: np.ndarray, gap: int):
+    """Runs of True in each row of ``flags``, joined across at most ``gap`` False cells.
+
+    Returns (row, lo, hi) arrays, one entry per run, ``hi`` exclusive, sorted by
+    row then ``lo``.
+    """
+    gi, bi = np.nonzero(flags)  # row-major: sorted by row then column
+    if len(gi) == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    new = np.ones(len(gi), dtype=bool)
+    new[1:] = (gi[1:] != gi[:-1]) | (bi[1:] - bi[:-1] - 1 > gap)
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(gi)) - 1
+    return gi[starts].astype(np.int64), bi[starts].astype(np.int64), bi[ends].astype(np.int64) + 1
+
+
+def window_sums(a: np.ndarray, group, lo, hi) -> np.ndarray:
+    """Sums of ``a[group, lo:hi]`` for each window."""
+    cs = np.concatenate([np.zeros((a.shape[0], 1), np.int64), np.cumsum(a, axis=1)], axis=1)
+    return cs[group, hi] - cs[group, lo]
+
+
+def window_of(shape: tuple[int, int], group, lo, hi) -> np.ndarray:
+    """For every cell of a (groups, buckets) grid, flattened, the window holding it or -1.
+
+    Windows of one group must not overlap.
+    """
+    ng, nb = shape
+    out = np.full(ng * nb, -1, dtype=np.int64)
+    lengths = hi - lo
+    flat = np.repeat(group * nb + lo - np.cumsum(np.append(0, lengths[:-1])), lengths) + np.arange(lengths.sum())
+    out[flat] = np.repeat(np.arange(len(group)), lengths)
+    return out

@@ -1,0 +1,325 @@
+"""Errors grouped the way an error tracker groups issues, and the retries that repeated them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import defaults
+from ..schema import STRING
+from ._common import as_count, as_duration, groups, times, utc
+from .summary import require
+
+#: How :func:`top_errors` masks a message before grouping: (pattern, replacement) pairs,
+#: applied in this order, each to every match. RE2 syntax without lookarounds, so that
+#: pyarrow's ``replace_substring_regex`` and DuckDB's ``regexp_replace(s, p, r, 'g')``
+#: compute the same masks. The symbols of the frame come first (see :func:`message_masks`).
+MASKS: list[tuple[str, str]] = [
+    (r"(?i)\b(?:https?|wss?)://[^\s'\"<>]+", "<url>"),                          # URLs
+    (r"(?:/[A-Za-z0-9_.{}-]+){2,}", "<path>"),                                  # request paths
+    (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<uuid>"),
+    (r"\b0[xX][0-9a-fA-F]+\b", "<hex>"),                                        # 0x... literals
+    (r"\b[A-Z0-9]{2,12}[-_/]?(?:USDT|USDC|BUSD|USD|BTC|ETH)\b", "<symbol>"),     # trading pairs
+    (r"\b[0-9a-fA-F]{8,}\b", "<id>"),                                           # long hex or decimal ids
+    (r"\d+(?:\.\d+)?", "<num>"),                                                # any other number
+]
+
+#: Masked messages are cut to this many characters (then end with "…"): recorded messages
+#: may be excerpts cut at a fixed length, which masking shortens by varying amounts.
+PATTERN_LENGTH = 120
+
+
+def message_masks(symbols=()) -> list[tuple[str, str]]:
+    """The masking rules for a frame whose ``symbol`` column holds ``symbols``.
+
+    The frame's own symbols of three characters or more (tickers such as
+    ``AAPL`` that no general rule recognises) are masked first, as whole words,
+    longest first, case-sensitively; then :data:`MASKS`.
+
+    Examples
+    --------
+    >>> message_masks(["AAPL", "BTC-USDT", "X"])[0]
+    ('\\\\b(?:BTC\\\\-USDT|AAPL)\\\\b', '<symbol>')
+    """
+    names = sorted({s for s in symbols if isinstance(s, str) and len(s) >= 3}, key=lambda s: (-len(s), s))
+    rules = list(MASKS)
+    if names:
+        rules.insert(0, (r"\b(?:" + "|".join(re.escape(s) for s in names) + r")\b", "<symbol>"))
+    return rules
+
+
+def mask_messages(messages, symbols=()) -> pa.Array:
+    """Apply :func:`message_masks` to messages and cut them to :data:`PATTERN_LENGTH`.
+
+    Missing messages become empty strings.
+
+    Examples
+    --------
+    >>> mask_messages(["Order 8025896254 failed: BTCUSDT qty 0.5",
+    ...                "Max retries exceeded with url: /api/v1/stock/open-api/order/12"]).to_pylist()
+    ['Order <id> failed: <symbol> qty <num>', 'Max retries exceeded with url: <path>']
+    """
+    values = pd.Series(list(messages) if not isinstance(messages, pd.Series) else messages, dtype=object)
+    arr = pa.array(values.where(values.notna(), "").tolist(), type=pa.string())
+    for pattern, replacement in message_masks(symbols):
+        arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
+    long = pc.greater(pc.utf8_length(arr), PATTERN_LENGTH)
+    cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, PATTERN_LENGTH - 1), "…", "")
+    return pc.if_else(long, cut, arr)
+
+
+def fingerprint(market, category, reason, code, pattern) -> str:
+    """Stable short id of an error group: the first 12 hex digits of the MD5 of
+    ``market|category|reason|code|pattern`` (missing values as empty strings).
+
+    Examples
+    --------
+    >>> fingerprint("spot", "rate_limit", "rate_limited", 429, "Rate limit exceeded")
+    '5f1403c7bdce'
+    """
+    parts = ["" if pd.isna(v) else str(v) for v in (market, category, reason, code, pattern)]
+    return hashlib.md5("|".join(parts).encode()).hexdigest()[:12]
+
+
+def _listing(gid: np.ndarray, values: pd.Series, ng: int, noun: str) -> list[str]:
+    """Comma-joined sorted distinct values per group id, or "N <noun>" past MAX_LISTED."""
+
+    def join(v):
+        distinct = sorted({str(x) for x in v if not pd.isna(x)})
+        return f"{len(distinct)} {noun}" if len(distinct) > defaults.MAX_LISTED else ", ".join(distinct)
+
+    pairs = pd.DataFrame({"g": gid, "v": values.astype(object).to_numpy()}).drop_duplicates()
+    joined = pairs.groupby("g", sort=True)["v"].agg(join)
+    return joined.reindex(range(ng), fill_value="").tolist()
+
+
+_TOP_COLUMNS = {
+    "fingerprint": STRING, "market": None, "category": None, "reason": STRING, "code": pd.Int64Dtype(),
+    "pattern": STRING, "count": np.int64, "share": np.float64, "first_seen": pd.DatetimeTZDtype("ns", "UTC"),
+    "last_seen": pd.DatetimeTZDtype("ns", "UTC"), "endpoints": STRING, "symbols": STRING, "example": STRING,
+}
+
+
+def top_errors(df: pd.DataFrame, *, n: int | None = 10) -> pd.DataFrame:
+    """The most frequent kinds of error, grouped as an error tracker groups issues.
+
+    Errors are grouped by a fingerprint of their market, category, reason, code
+    and message, with numbers, ids, URLs, paths and symbols in the message masked
+    (:data:`MASKS`, :func:`message_masks`), so "Order 1 not found" and "Order 2
+    not found" are one issue.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them (``ts``, ``is_error``,
+        ``market``, ``category``, ``reason``, ``code``, ``message``, ``endpoint``,
+        ``symbol``).
+    n : int or None, default 10
+        How many groups to return; None returns them all.
+
+    Returns
+    -------
+    DataFrame
+        ``fingerprint`` (12 hex digits, see :func:`fingerprint`), ``market``,
+        ``category``, ``reason``, ``code``, ``pattern`` (the masked message),
+        ``count``, ``share`` (of all errors), ``first_seen``, ``last_seen``,
+        ``endpoints`` and ``symbols`` (comma-joined sorted distinct values, or
+        "N endpoints" / "N symbols" past five), ``example`` (one raw message). Sorted by count,
+        largest first; RangeIndex; empty when there are no errors.
+
+    Examples
+    --------
+    >>> import pandas as pd, toolkit
+    >>> df = pd.DataFrame({
+    ...     "ts": pd.to_datetime(["2026-11-16 21:05", "2026-11-16 21:06", "2026-11-16 21:07"], utc=True),
+    ...     "market": "futures", "category": "not_found", "reason": "pair_or_object_not_found",
+    ...     "code": 3000, "is_error": True, "endpoint": "/api/v1/futures/trade/order/{id}",
+    ...     "message": ["Order 1764 not found", "Order 1799 not found", "Order 1802 not found"],
+    ...     "symbol": ["BTCUSDT", "ETHUSDT", "BTCUSDT"]})
+    >>> top_errors(df)[["pattern", "count", "share", "symbols", "example"]]
+                 pattern  count  share           symbols               example
+    0  Order <num> not found      3    1.0  BTCUSDT, ETHUSDT  Order 1764 not found
+    """
+    func = "top_errors"
+    require(df, ["ts", "is_error", "market", "category", "reason", "code", "message", "endpoint", "symbol"], func)
+    if n is not None:
+        n = as_count(n, "n", func)
+    t = times(df, func)
+    err = df["is_error"].to_numpy(dtype=bool, na_value=False)
+    rows = np.flatnonzero(err)
+    if len(rows) == 0:
+        return _empty_top(df)
+    errors = df.take(rows)
+    t = t[rows]
+    msg_codes, msgs = pd.factorize(errors["message"], use_na_sentinel=False)
+    symbols = df["symbol"].dropna().unique()
+    masked = mask_messages(msgs, symbols)
+    pat_codes, patterns = pd.factorize(np.asarray(masked.to_pylist(), dtype=object))
+    key = pd.DataFrame({
+        c: pd.factorize(errors[c], use_na_sentinel=False)[0] for c in ("market", "category", "reason", "code")
+    })
+    key["pattern"] = pat_codes[msg_codes]
+    gid = key.groupby(list(key.columns), sort=False).ngroup().to_numpy(np.int64)
+    ng = int(gid.max()) + 1
+    count = np.bincount(gid, minlength=ng)
+    first = np.full(ng, np.iinfo(np.int64).max)
+    last = np.full(ng, np.iinfo(np.int64).min)
+    np.minimum.at(first, gid, t)
+    np.maximum.at(last, gid, t)
+    rep = np.full(ng, -1, dtype=np.int64)
+    rep[gid[::-1]] = np.arange(len(gid))[::-1]  # first row of each group
+    order = np.lexsort((first, -count))
+    if n is not None:
+        order = order[:n]
+    pick = rep[order]
+    top = errors.take(pick)
+    out = pd.DataFrame({
+        "market": top["market"].reset_index(drop=True),
+        "category": top["category"].reset_index(drop=True),
+        "reason": top["reason"].astype(STRING).reset_index(drop=True),
+        "code": top["code"].astype(pd.Int64Dtype()).reset_index(drop=True),
+        "pattern": pd.array(np.asarray(patterns, dtype=object)[key["pattern"].to_numpy()[pick]], dtype=STRING),
+        "count": count[order].astype(np.int64),
+        "share": count[order] / len(rows),
+        "first_seen": utc(first[order]),
+        "last_seen": utc(last[order]),
+    })
+    out.insert(0, "fingerprint", pd.array([fingerprint(*r) for r in zip(
+        out["market"], out["category"], out["reason"], out["code"], out["pattern"])], dtype=STRING))
+    # endpoints and symbols only for the groups kept
+    rank = np.full(ng, -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    kept = rank[gid] >= 0
+    kept_rank = rank[gid][kept]
+    out["endpoints"] = pd.array(_listing(kept_rank, errors["endpoint"][kept], len(order), "endpoints"), dtype=STRING)
+    out["symbols"] = pd.array(_listing(kept_rank, errors["symbol"][kept], len(order), "symbols"), dtype=STRING)
+    out["example"] = top["message"].astype(STRING).reset_index(drop=True)
+    return out
+
+
+def _empty_top(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        c: (df[c].iloc[:0].reset_index(drop=True) if d is None else pd.Series([], dtype=d))
+        for c, d in _TOP_COLUMNS.items()
+    })
+
+
+_RETRY_COLUMNS = {
+    "market": None, "category": None, "reason": STRING, "retryable": pd.BooleanDtype(), "chains": np.int64,
+    "repeats": np.int64, "failed_calls": np.int64, "longest": np.int64, "first_seen": pd.DatetimeTZDtype("ns", "UTC"),
+    "last_seen": pd.DatetimeTZDtype("ns", "UTC"), "endpoints": STRING, "symbols": STRING,
+}
+
+
+def retries(df: pd.DataFrame, *, window=defaults.RETRY_WINDOW) -> pd.DataFrame:
+    """Identical failing calls repeated close together, per kind of error.
+
+    Calls are identical when they share market, method, endpoint and symbol
+    (a missing symbol counts as a value). A failed call is a *repeat* when the
+    identical call just before it failed with the same error (category, reason
+    and code) at most ``window`` earlier; a *chain* is a failure and its repeats.
+    A success in between ends a chain.
+
+    The ``retryable`` column comes from the error catalog: repeats of errors
+    that are not retryable (insufficient funds, bad request, permission, ...)
+    are calls that retrying could not fix, ``r.loc[r["retryable"].eq(False),
+    "repeats"].sum()`` of them.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them (``ts``, ``is_error``,
+        ``market``, ``endpoint``, ``symbol``, ``category``, ``reason``, ``code``,
+        ``retryable``; ``method`` when present).
+    window : str or Timedelta, default "10s"
+        Longest gap between a failure and its repeat.
+
+    Returns
+    -------
+    DataFrame
+        One row per kind of error that was repeated: ``market``, ``category``,
+        ``reason``, ``retryable`` (nullable boolean), ``chains`` (failures
+        repeated at least once), ``repeats`` (the repeats), ``failed_calls``
+        (``chains + repeats``), ``longest`` (calls in the longest chain),
+        ``first_seen`` / ``last_seen`` (first and last repeat), ``endpoints`` and
+        ``symbols`` (of the repeats). Sorted by ``repeats``, largest first;
+        RangeIndex; empty when nothing was repeated.
+
+    Examples
+    --------
+    >>> import pandas as pd, toolkit
+    >>> df = pd.DataFrame({
+    ...     "ts": pd.to_datetime(["2026-11-19 02:10:00", "2026-11-19 02:10:02", "2026-11-19 02:10:04",
+    ...                           "2026-11-19 02:30:00"], utc=True),
+    ...     "market": "futures", "method": "POST", "endpoint": "/api/v1/futures/trade/order",
+    ...     "symbol": "BTCUSDT", "is_error": True, "category": "insufficient_funds",
+    ...     "reason": "insufficient_margin", "code": 8018, "retryable": False})
+    >>> r = toolkit.retries(df)
+    >>> r[["reason", "retryable", "chains", "repeats", "longest"]]
+                    reason  retryable  chains  repeats  longest
+    0  insufficient_margin      False       1        2        3
+    >>> int(r.loc[r["retryable"].eq(False), "repeats"].sum())  # repeats retrying could not fix
+    2
+    """
+    func = "retries"
+    call_cols = ["market", "method", "endpoint", "symbol"] if "method" in df else ["market", "endpoint", "symbol"]
+    error_cols = ["category", "reason", "code"]
+    require(df, ["ts", "is_error", *call_cols, *error_cols, "retryable"], func)
+    w = as_duration(window, "window", func)
+    t = times(df, func)
+    if len(t) == 0:
+        return _empty_retries(df)
+    err = df["is_error"].to_numpy(dtype=bool, na_value=False)
+    call_id, _ = groups(df, call_cols)
+    error_id = np.full(len(t), -1, dtype=np.int64)
+    error_id[err] = groups(df[err], error_cols)[0]
+    o = np.lexsort((t, call_id))
+    cid, ts, eid = call_id[o], t[o], error_id[o]
+    repeat = np.zeros(len(o), dtype=bool)
+    repeat[1:] = (cid[1:] == cid[:-1]) & (ts[1:] - ts[:-1] <= w) & (eid[1:] >= 0) & (eid[1:] == eid[:-1])
+    if not repeat.any():
+        return _empty_retries(df)
+    chain = np.cumsum(~repeat) - 1  # chain id of every sorted row
+    length = np.bincount(chain)
+    head = ~repeat & np.append(repeat[1:], False)  # failures with at least one repeat
+    rows = o[repeat | head]
+    kind_id, keys = groups(df.take(rows), ["market", "category", "reason"])
+    is_rep = repeat[repeat | head]
+    ng = len(keys)
+    chains = np.bincount(kind_id[~is_rep], minlength=ng)
+    reps = np.bincount(kind_id[is_rep], minlength=ng)
+    longest = np.zeros(ng, dtype=np.int64)
+    np.maximum.at(longest, kind_id[~is_rep], length[chain[repeat | head][~is_rep]])
+    rep_rows, rep_kind, rep_t = rows[is_rep], kind_id[is_rep], t[rows[is_rep]]
+    first = np.full(ng, np.iinfo(np.int64).max)
+    last = np.full(ng, np.iinfo(np.int64).min)
+    np.minimum.at(first, rep_kind, rep_t)
+    np.maximum.at(last, rep_kind, rep_t)
+    out = keys.copy()
+    out["reason"] = out["reason"].astype(STRING)
+    # a kind's flag is the catalog's: the same on all its rows, so the first head's will do
+    heads, head_kind = rows[~is_rep], kind_id[~is_rep]
+    first_head = np.zeros(ng, dtype=np.int64)
+    first_head[head_kind[::-1]] = heads[::-1]
+    out["retryable"] = df["retryable"].astype(pd.BooleanDtype()).take(first_head).reset_index(drop=True)
+    out["chains"] = chains.astype(np.int64)
+    out["repeats"] = reps.astype(np.int64)
+    out["failed_calls"] = (chains + reps).astype(np.int64)
+    out["longest"] = longest
+    out["first_seen"] = utc(first)
+    out["last_seen"] = utc(last)
+    out["endpoints"] = pd.array(_listing(rep_kind, df["endpoint"].take(rep_rows), ng, "endpoints"), dtype=STRING)
+    out["symbols"] = pd.array(_listing(rep_kind, df["symbol"].take(rep_rows), ng, "symbols"), dtype=STRING)
+    return out.sort_values("repeats", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _empty_retries(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        c: (df[c].iloc[:0].reset_index(drop=True) if d is None else pd.Series([], dtype=d))
+        for c, d in _RETRY_COLUMNS.items()
+    })

@@ -1,0 +1,398 @@
+"""Matplotlib plots of a loaded frame: errors over time, a heatmap, latency and request rate.
+
+Every function takes the frame from :func:`toolkit.load_logs`, draws onto
+``ax`` (the current Axes when None), passes ``**kwargs`` on to the matplotlib
+call that draws the data, and returns the Axes; none calls ``plt.show()``.
+Times are UTC. Categories keep the taxonomy's order and one colour each
+(:data:`CATEGORY_COLORS`) in every plot.
+"""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+
+from . import defaults
+from .analysis._common import as_by, as_duration, select_market, times
+from .analysis.incidents import find_incidents
+from .analysis.rates import error_rate, limit_for, rate_limits, window_counts
+from .analysis.summary import require
+from .schema import CATEGORIES, MARKETS
+
+#: One colour per category, keyed in the taxonomy's order.
+CATEGORY_COLORS: dict[str, str] = dict(zip(CATEGORIES, [
+    "#c7c7c7",  # ok
+    "#8c564b",  # bad_request
+    "#e377c2",  # auth
+    "#f7b6d2",  # permission
+    "#c49c94",  # not_found
+    "#ff7f0e",  # rate_limit
+    "#9467bd",  # insufficient_funds
+    "#c5b0d5",  # order_rejected
+    "#17becf",  # position
+    "#9edae5",  # leverage_margin
+    "#bcbd22",  # tpsl
+    "#dbdb8d",  # product
+    "#d62728",  # server_error
+    "#ff9896",  # upstream_error
+    "#1f77b4",  # transport
+    "#aec7e8",  # malformed
+    "#7f7f7f",  # unknown
+]))
+
+#: One colour per market.
+MARKET_COLORS: dict[str, str] = {"spot": "#2ca02c", "futures": "#393b79", "unknown": "#7f7f7f"}
+
+_STEPS = ["1s", "10s", "1min", "5min", "15min", "1h", "3h", "6h", "1D", "7D"]
+_LINESTYLES = ["-", "--", ":", "-."]
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    return ax
+
+
+def _auto_freq(t: np.ndarray, most: int) -> str:
+    """The smallest of :data:`_STEPS` that keeps the span under ``most`` buckets."""
+    span = int(t.max() - t.min()) if len(t) else 0
+    for step in _STEPS:
+        if span // as_duration(step, "freq", "plots") < most:
+            return step
+    return _STEPS[-1]
+
+
+def _naive(ts) -> pd.DatetimeIndex:
+    """UTC times without a zone, as matplotlib's date axis wants them."""
+    return pd.DatetimeIndex(ts).tz_convert("UTC").tz_localize(None)
+
+
+def _time_axis(ax, label: str = "time (UTC)") -> None:
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel(label)
+
+
+def _nothing(ax, title: str):
+    ax.text(0.5, 0.5, "no calls to show", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title(title)
+    return ax
+
+
+def _where(market) -> str:
+    if market is None:
+        return "all markets"
+    return market if isinstance(market, str) else ", ".join(market)
+
+
+def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=None, **kwargs):
+    """Errors per category over time, stacked, with call volume on a second axis and incidents shaded.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them.
+    freq : str or Timedelta, optional
+        Bucket size; by default the smallest of 1s, 10s, 1min, 5min, 15min, 1h,
+        ... that keeps the plot under 800 buckets.
+    market : str or list of str, optional
+        Only these markets; all by default.
+    incidents : bool or DataFrame, default True
+        Shade the windows of :func:`toolkit.find_incidents` (True), of the given
+        result (a DataFrame with ``start``, ``end``, ``category``), or none (False).
+    ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default. The call volume goes on a
+        twin Axes that shares its x axis.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.stackplot`.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd, toolkit
+    >>> df = pd.DataFrame({"ts": pd.date_range("2026-11-16", periods=120, freq="1min", tz="UTC"),
+    ...                    "market": "spot", "category": ["ok", "rate_limit"] * 60})
+    >>> df["is_error"] = df["category"] != "ok"
+    >>> fig, ax = plt.subplots()
+    >>> toolkit.plots.timeline(df, incidents=False, ax=ax).get_title()
+    'Errors per category, all markets (UTC)'
+    >>> plt.close(fig)
+    """
+    require(df, ["ts", "market", "category", "is_error"], "timeline")
+    ax = _axes(ax)
+    title = f"Errors per category, {_where(market)} (UTC)"
+    sub = select_market(df, market, "timeline")
+    if len(sub) == 0:
+        return _nothing(ax, title)
+    t = times(sub, "timeline")
+    freq = _auto_freq(t, 800) if freq is None else freq
+    total = error_rate(sub, freq=freq, by=None)
+    x = _naive(total["ts"])
+    per = error_rate(sub, freq=freq, by="category")
+    present = [c for c in CATEGORIES if c != "ok" and (per["category"] == c).any()]
+    ys = [per.loc[per["category"] == c, "errors"].to_numpy() for c in present]
+    if ys:
+        kwargs.setdefault("step", "post")
+        kwargs.setdefault("linewidth", 0)
+        ax.stackplot(x, *ys, colors=[CATEGORY_COLORS[c] for c in present], labels=present, **kwargs)
+    ax.set_ylabel(f"errors per {freq}")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    right = ax.twinx()
+    right.plot(x, total["calls"].to_numpy(), color="black", linewidth=0.7, alpha=0.7, drawstyle="steps-post",
+               label="calls")
+    right.set_ylabel(f"calls per {freq}")
+    right.set_ylim(bottom=0)
+    if incidents is not False:
+        found = find_incidents(sub) if incidents is True else incidents
+        if not isinstance(found, pd.DataFrame) or not {"start", "end", "category"} <= set(found.columns):
+            raise ValueError("timeline(): incidents must be True, False or a DataFrame with start, end and "
+                             f"category columns such as find_incidents returns, not {type(incidents).__name__}")
+        if market is not None and "market" in found:
+            found = found[found["market"].isin([market] if isinstance(market, str) else market)]
+        for i, row in enumerate(found.itertuples()):  # one span per incident, a handful of them
+            ax.axvspan(_naive([row.start])[0], _naive([row.end])[0], color=CATEGORY_COLORS.get(str(row.category),
+                       "#7f7f7f"), alpha=0.25, linewidth=0, label="incident" if i == 0 else "_incident")
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = right.get_legend_handles_labels()
+    if handles or h2:  # outside, right of the second axis: the data stay visible
+        ax.legend(handles + h2, labels + l2, loc="upper left", bbox_to_anchor=(1.08, 1), fontsize="small",
+                  frameon=False)
+    _time_axis(ax)
+    return ax
+
+
+def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None, **kwargs):
+    """Errors per value of ``by`` (rows) and time bucket (columns).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them.
+    by : str, default "category"
+        The rows: ``category`` (in the taxonomy's order, label colours kept),
+        ``endpoint``, ``reason``, ``symbol``, ... (by error count, at most 25).
+    freq : str or Timedelta, default "1h"
+        Column width.
+    market : str or list of str, optional
+        Only these markets; all by default.
+    ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.pcolormesh` (``cmap``, ...).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd, toolkit
+    >>> df = pd.DataFrame({"ts": pd.date_range("2026-11-16", periods=240, freq="1min", tz="UTC"),
+    ...                    "market": "spot", "category": ["ok", "rate_limit", "ok", "auth"] * 60})
+    >>> df["is_error"] = df["category"] != "ok"
+    >>> fig, ax = plt.subplots()
+    >>> [t.get_text() for t in toolkit.plots.heatmap(df, ax=ax).get_yticklabels()]
+    ['auth', 'rate_limit']
+    >>> plt.close(fig)
+    """
+    cols = as_by(by, df, "heatmap")
+    if len(cols) != 1:
+        raise ValueError(f"heatmap(): by must name one column, not {by!r}")
+    col = cols[0]
+    require(df, ["ts", "market", "is_error", col], "heatmap")
+    ax = _axes(ax)
+    title = f"Errors by {col} per {freq}, {_where(market)} (UTC)"
+    sub = select_market(df, market, "heatmap")
+    sub = sub[sub["is_error"].to_numpy(dtype=bool, na_value=False)]
+    if len(sub) == 0:
+        return _nothing(ax, title)
+    counts = error_rate(sub.assign(is_error=True), freq=freq, by=col)
+    table = counts.pivot_table(index=col, columns="ts", values="errors", aggfunc="sum", observed=True, sort=False)
+    if col == "category":
+        table = table.reindex([c for c in CATEGORIES if c in table.index])
+    else:
+        table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index[:25]]
+    table = table.loc[table.sum(axis=1) > 0]
+    starts = _naive(table.columns)
+    edges = mdates.date2num(starts.append(pd.DatetimeIndex([starts[-1] + pd.Timedelta(freq)])))
+    z = np.ma.masked_equal(table.to_numpy(dtype=np.float64), 0)
+    kwargs.setdefault("cmap", "Reds")
+    kwargs.setdefault("norm", mcolors.LogNorm(vmin=1, vmax=max(float(z.max()), 1.0) if z.count() else 1.0))
+    mesh = ax.pcolormesh(edges, np.arange(len(table) + 1), z, **kwargs)
+    ax.set_yticks(np.arange(len(table)) + 0.5, [str(v) for v in table.index])
+    ax.invert_yaxis()
+    if col == "category":
+        for label in ax.get_yticklabels():
+            label.set_color(CATEGORY_COLORS.get(label.get_text(), "black"))
+    ax.figure.colorbar(mesh, ax=ax, label=f"errors per {freq}")
+    ax.set_ylabel(col)
+    ax.set_title(title)
+    ax.xaxis_date()
+    _time_axis(ax)
+    return ax
+
+
+def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentiles=defaults.PERCENTILES,
+            ax=None, **kwargs):
+    """Latency percentiles per time bucket: one line style per percentile, one colour per group.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them (``ts``, ``latency_ms``).
+    freq : str or Timedelta, optional
+        Bucket size; by default the smallest of 1s, 10s, 1min, 5min, 15min, 1h,
+        ... that keeps the plot under 200 buckets (a week: one hour).
+    by : str or None, default "market"
+        One set of lines per value of this column; None for all calls together.
+    market : str or list of str, optional
+        Only these markets; all by default.
+    percentiles : sequence of numbers, default (50, 90, 99)
+        Between 0 and 100.
+    ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd, toolkit
+    >>> df = pd.DataFrame({"ts": pd.date_range("2026-11-16", periods=600, freq="1min", tz="UTC"),
+    ...                    "market": "spot", "latency_ms": 40.0})
+    >>> fig, ax = plt.subplots()
+    >>> len(toolkit.plots.latency(df, percentiles=[50, 99], ax=ax).get_lines())
+    2
+    >>> plt.close(fig)
+    """
+    cols = as_by(by, df, "latency")
+    if len(cols) > 1:
+        raise ValueError(f"latency(): by must name one column or be None, not {by!r}")
+    require(df, ["ts", "latency_ms", *cols], "latency")
+    q = list(percentiles) if isinstance(percentiles, (list, tuple, np.ndarray)) else None
+    if not q or not all(isinstance(p, (int, float, np.integer, np.floating)) and 0 <= p <= 100 for p in q):
+        raise ValueError(f"latency(): percentiles must be numbers between 0 and 100, not {percentiles!r}")
+    ax = _axes(ax)
+    sub = select_market(df, market, "latency")
+    t = times(sub, "latency")
+    freq = _auto_freq(t, 200) if freq is None else freq
+    f = as_duration(freq, "freq", "latency")
+    title = f"Latency percentiles per {freq}, {_where(market)} (UTC)"
+    if len(sub) == 0:
+        return _nothing(ax, title)
+    bucket = t // f
+    frame = pd.DataFrame({"bucket": bucket, "latency": sub["latency_ms"].to_numpy(dtype=np.float64, na_value=np.nan)})
+    keys = ["bucket"]
+    if cols:
+        frame["group"] = sub[cols[0]].to_numpy()
+        keys = ["group", "bucket"]
+    stats = frame.dropna().groupby(keys, sort=True, observed=True)["latency"].quantile([p / 100 for p in q])
+    stats = stats.unstack(-1)
+    groups = stats.index.get_level_values("group").unique() if cols else [None]
+    if cols and cols[0] == "market":
+        groups = [m for m in MARKETS if m in set(groups)] + [g for g in groups if g not in MARKETS]
+    for i, g in enumerate(groups):
+        part = stats.loc[g] if g is not None else stats
+        x = _naive(pd.DatetimeIndex((part.index.to_numpy() * f).view("datetime64[ns]"), tz="UTC"))
+        color = MARKET_COLORS.get(str(g)) if cols and cols[0] == "market" else f"C{i}"
+        for j, p in enumerate(q):
+            name = f"p{p:g}" if g is None else f"{g} p{p:g}"
+            ax.plot(x, part[p / 100].to_numpy(), color=color, linestyle=_LINESTYLES[j % len(_LINESTYLES)],
+                    label=name, **kwargs)
+    ax.set_yscale("log")
+    ax.set_ylabel("latency (ms)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small", ncol=max(1, len(q)))
+    _time_axis(ax)
+    return ax
+
+
+def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", market=None, limits=None, every=None,
+         ax=None, **kwargs):
+    """Peak calls per window of ``freq`` against the limit line, per group.
+
+    A week holds 604,800 one-second windows: each point is the busiest window
+    of ``freq`` in a display bucket of ``every``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them.
+    freq : str or Timedelta, default "1s"
+        Window the limit applies to (see :func:`toolkit.request_rate`).
+    by : str or None, default "market"
+        One line per value of this column; None for all calls together.
+    market : str or list of str, optional
+        Only these markets; all by default.
+    limits : str or dict, optional
+        As in :func:`toolkit.request_rate`.
+    every : str or Timedelta, optional
+        Display bucket; by default the smallest of 1s, 10s, 1min, ... that keeps
+        the plot under 1,500 points.
+    ax : matplotlib Axes, optional
+        Where to draw; the current Axes by default.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd, toolkit
+    >>> df = pd.DataFrame({"ts": pd.date_range("2026-11-16", periods=600, freq="100ms", tz="UTC"),
+    ...                    "market": "spot"})
+    >>> fig, ax = plt.subplots()
+    >>> toolkit.plots.rate(df, ax=ax).get_lines()[-1].get_label()
+    'limit 10 per 1s'
+    >>> plt.close(fig)
+    """
+    cols = as_by(by, df, "rate")
+    if len(cols) > 1:
+        raise ValueError(f"rate(): by must name one column or be None, not {by!r}")
+    require(df, ["ts", *cols], "rate")
+    f = as_duration(freq, "freq", "rate")
+    limit = limit_for(f, rate_limits(limits, "rate"))
+    ax = _axes(ax)
+    title = f"Busiest {freq} window per display bucket, {_where(market)} (UTC)"
+    sub = select_market(df, market, "rate")
+    if len(sub) == 0:
+        return _nothing(ax, title)
+    t = times(sub, "rate")
+    every = _auto_freq(t, 1500) if every is None else every
+    e = max(as_duration(every, "every", "rate"), f)
+    keys, group, start, calls, _ = window_counts(sub[["ts", *cols]], "rate", freq=f, by=cols)
+    peaks = pd.DataFrame({"g": group, "b": start // e, "calls": calls}).groupby(["g", "b"], sort=True)["calls"].max()
+    first, last = int(t.min() // e), int(t.max() // e)
+    span = np.arange(first, last + 1)
+    for gi in range(len(keys)):
+        series = peaks.loc[gi] if gi in peaks.index.get_level_values("g") else pd.Series(dtype=np.int64)
+        y = series.reindex(span, fill_value=0).to_numpy()
+        x = _naive(pd.DatetimeIndex((span * e).view("datetime64[ns]"), tz="UTC"))
+        name = str(keys.iloc[gi, 0]) if cols else "all calls"
+        color = MARKET_COLORS.get(name) if cols and cols[0] == "market" else f"C{gi}"
+        ax.plot(x, y, drawstyle="steps-post", color=color, label=name, **kwargs)
+    ax.axhline(limit, color="#d62728", linestyle="--", linewidth=1, label=f"limit {limit:,} per {freq}")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"calls per {freq}")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small")
+    _time_axis(ax)
+    return ax
