@@ -46,7 +46,10 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
-    """A scanned table of calls as the loader's frame: same columns, same dtypes."""
+    """A scanned table of calls as the loader's frame: same columns, same dtypes.
+
+    ``endpoint`` and ``source`` get the categories of the values present, sorted.
+    """
     if table.num_rows == 0:
         return empty_frame()
     plain = [c for c in COLUMNS if c not in CATEGORICAL]
@@ -76,5 +79,6 @@ def _categorical(arr: pa.ChunkedArray, dtype: pd.CategoricalDtype, name: str) ->
             raise ValueError(f"column {name} holds {unknown[:3]!r}, outside its categories {list(dtype.categories)}")
         mapped = np.where(codes >= 0, where[np.maximum(codes, 0)], -1) if len(values) else codes
         return pd.Categorical.from_codes(mapped, dtype=dtype)
-    cat = pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=STRING))
-    return cat.remove_unused_categories()
+    # categories of the values present, sorted: the same whichever parts the rows came from
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=STRING)).remove_unused_categories()
+    return cat.reorder_categories(cat.categories.sort_values())

@@ -8,7 +8,8 @@ import pyarrow as pa
 from ..schema import COLUMNS
 from ._arrow import _MAPPER
 from ._manifest import Store, parts, reject_parts
-from ._read import _damage, damaged_parts
+from ..read._window import Window
+from ._read import _damage, damaged_parts, select_parts
 
 # DuckDB types of the columns, for the views of an empty store
 _SQL_TYPES = {
@@ -62,13 +63,17 @@ def connect(dest, **config):
     >>> con.execute("SELECT count(*) FROM calls WHERE market = 'spot'").fetchone()[0]
     29988
     """
+    return open_views(Store(dest), None, config)
+
+
+def open_views(store: Store, window: Window | None, config: dict):
+    """:func:`connect`, with ``calls`` over only the parts that can hold rows of ``window``."""
     import duckdb
 
-    store = Store(dest)
     manifest = store.read_manifest()
     con = duckdb.connect(config=config)
     con.execute("SET TimeZone = 'UTC'")
-    calls = [p["path"] for p in parts(manifest)]
+    calls = [p["path"] for p in (parts(manifest) if window is None else select_parts(manifest, window))]
     rejects = [p["path"] for p in reject_parts(manifest)]
     columns = ", ".join(COLUMNS)
     views = {
