@@ -183,6 +183,26 @@ def test_appended_lines_continue_the_numbering_and_rejects(tmp_path, small_units
     assert len(_manifest.Store(store).read_manifest()["sources"][str(log)]["units"]) > 2
 
 
+def test_big_units_are_parsed_in_parallel_byte_ranges(tmp_path, monkeypatch):
+    from toolkit.read import _source
+
+    monkeypatch.setattr(_ingest, "UNIT", 20_000)
+    monkeypatch.setattr(_ingest, "CHUNK", 3_000)  # several ranges per unit, parsed by the worker processes
+    monkeypatch.setattr(_source, "WORKERS", 2)
+    log = tmp_path / "bot.jsonl"
+    recs = records(400, bad_every=13)
+    log.write_bytes(lines_of(recs[:150]) + b"\n\n")
+    store = tmp_path / "store"
+    ingest(log, store)
+    with open(log, "ab") as f:
+        f.write(lines_of(recs[150:]))
+    ingest(log, store)
+    assert len(_manifest.Store(store).read_manifest()["sources"][str(log)]["units"]) > 3
+    load, raw = toolkit.read_logs(store), loaded(str(log))
+    assert_same_calls(load.frame, raw.frame)
+    pd.testing.assert_frame_equal(load.rejects, raw.rejects)
+
+
 def test_an_unfinished_last_line_waits_for_its_newline(tmp_path):
     log = tmp_path / "bot.jsonl"
     recs = records(4)

@@ -26,8 +26,9 @@ import pyarrow.parquet as pq
 from ..classify import compile_market_rules
 from ..read import READERS, RejectWarning, concat_frames, detect_format
 from ..read.text import compile_pattern
-from ..read._source import (READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand,
-                            open_source, read_lines)
+from ..read import _source
+from ..read._source import (CHUNK, READ_ERRORS, FileResult, Replay, _executor, _parse_range, describe_read_error,
+                            expand, open_source, read_lines)
 from ..schema import STRING
 from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, to_table
 from ._manifest import CALLS, REJECTS, Store, StoreError, fsync_dir, new_manifest, no_space_hint
@@ -270,7 +271,9 @@ class _Recording:
                                           "or they were rewritten")
         else:
             stream, last = Replay(head, stream), b""
-        blocks = _Blocks(stream, final=not plain)
+        if plain:
+            return self._plain(fmt, parse, stream, head, st, units, offset, line)
+        blocks = _Blocks(stream, final=True)
         start = offset
         for data in blocks:
             result = FileResult(src, fmt, self.options, self.errors)
@@ -284,6 +287,27 @@ class _Recording:
         self._seen(fmt, st, blocks.pending)
         status = "new" if not units else ("appended" if offset > start else "unchanged")
         return _row(src, fmt, status, nbytes=offset - start, pending=blocks.pending)
+
+    def _plain(self, fmt, parse, stream, head: bytes, st, units, offset: int, line: int) -> dict:
+        """An uncompressed file: units of whole lines, parsed in byte ranges the workers read themselves."""
+        f = stream._stream if isinstance(stream, Replay) else stream
+        size = os.fstat(f.fileno()).st_size
+        complete = _after_last_newline(f, size)  # a last line without its newline waits
+        start = offset
+        while offset < complete:
+            end = _line_end(f, min(offset + UNIT, complete), complete)
+            result = FileResult(self.src, fmt, self.options, self.errors)
+            result._offset = line  # line numbers go on from the lines already ingested
+            _parse_span(parse, self.src, offset, end, result)
+            f.seek(max(0, end - TAIL))
+            last = f.read(end - max(0, end - TAIL))
+            self._commit(fmt, result, {"start": offset, "end": end, "line_start": line,
+                                       "line_end": result._offset, "tail": _sha(last)}, head)
+            offset, line = end, result._offset
+        pending = size - complete
+        self._seen(fmt, st, pending)
+        status = "new" if not units else ("appended" if offset > start else "unchanged")
+        return _row(self.src, fmt, status, nbytes=offset - start, pending=pending)
 
     def _seek(self, stream, head: bytes, offset: int, plain: bool):
         """The stream moved to ``offset``, and the ``TAIL`` bytes before it (None: the file is shorter)."""
@@ -400,6 +424,42 @@ def _partitions(frame: pd.DataFrame):
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(key)]):
         day, code = divmod(int(key[a]), 4)
         yield str(np.datetime64(day, "D")), markets[code], frame.iloc[a:b]
+
+
+def _after_last_newline(f, size: int) -> int:
+    """The offset just past the last newline in the first ``size`` bytes of ``f`` (0 when there is none)."""
+    pos = size
+    while pos > 0:
+        step = min(pos, 1 << 16)
+        f.seek(pos - step)
+        block = f.read(step)
+        at = block.rfind(b"\n")
+        if at >= 0:
+            return pos - step + at + 1
+        pos -= step
+    return 0
+
+
+def _line_end(f, at: int, limit: int) -> int:
+    """The end of the line holding byte ``at - 1``: where a unit ending near ``at`` really ends."""
+    if at >= limit:
+        return limit
+    f.seek(at - 1)
+    f.readline()
+    return min(f.tell(), limit)
+
+
+def _parse_span(parse, path: str, start: int, end: int, result: FileResult) -> None:
+    """Parse the whole lines in bytes [start, end) of a file, in worker processes when there are several chunks."""
+    bounds = list(range(start, end, CHUNK)) + [end]
+    args = (result.source, result.options)
+    if len(bounds) > 2 and _source.WORKERS > 1:
+        pool = _executor()
+        for job in [pool.submit(_parse_range, parse, path, a, b, *args) for a, b in zip(bounds, bounds[1:])]:
+            result.merge(job.result())
+    else:
+        for a, b in zip(bounds, bounds[1:]):
+            result.merge(_parse_range(parse, path, a, b, *args))
 
 
 def _write(table, path) -> None:
