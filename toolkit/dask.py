@@ -1,10 +1,12 @@
 """Recordings as a Dask DataFrame, for loading across a cluster: :func:`read_logs`.
 
 The loader's own parser is mapped over the inputs: one partition per file,
-or per byte range of a large uncompressed file in a line format (JSON Lines).
-A range holds the whole lines that start in it, and its line numbers go on
-from the ranges before it (counted by small tasks of their own), so the rows
-are exactly those :func:`toolkit.load_logs` gives, partition after partition.
+or per byte range of a large uncompressed file in a line format (JSON Lines,
+text logs). A range holds the whole lines that start in it, and its line
+numbers go on from the ranges before it: :func:`read_logs` counts the lines
+of split files when called (a quick pass over their bytes, run on the
+cluster), so the rows are exactly those :func:`toolkit.load_logs` gives,
+partition after partition, and the parsing tasks depend on nothing.
 
 With a ``distributed.Client`` created first, computations run on its
 cluster; the recordings must be readable at the same paths from the client
@@ -122,17 +124,27 @@ def _partitions(paths, blocksize, market_rules, pattern, format, errors):
         raise TypeError("toolkit.dask.read_logs reads files by path (workers open them), not open files")
     if not files:
         raise FileNotFoundError(f"no recordings in {paths!r}")
-    pieces = []
+    plan = []  # (path, fmt, byte ranges or None)
     for path in files:
         fmt, size = _inspect(path, format, _options(options))
         if size is not None and blocksize and size > blocksize and hasattr(READERS[fmt], "parse_chunk"):
             bounds = list(range(0, size, blocksize)) + [size]
-            offset = 0
-            for a, b in zip(bounds, bounds[1:]):
-                pieces.append(dask.delayed(_parse_range, pure=True)(path, a, b, fmt, options, errors, offset))
-                offset = dask.delayed(operator.add, pure=True)(offset, dask.delayed(_count_lines, pure=True)(path, a, b))
+            plan.append((path, fmt, list(zip(bounds, bounds[1:]))))
         else:
+            plan.append((path, fmt, None))
+    # lines before each range: counted now, in one pass over the bytes (on the cluster when there is
+    # one), so the parsing tasks depend on nothing and spread over every worker
+    counts = iter(dask.compute(*[dask.delayed(_count_lines, pure=True)(path, a, b)
+                                 for path, _, ranges in plan if ranges for a, b in ranges]))
+    pieces = []
+    for path, fmt, ranges in plan:
+        if ranges is None:
             pieces.append(dask.delayed(_parse_file, pure=True)(path, fmt, options, errors))
+            continue
+        first = 0
+        for a, b in ranges:
+            pieces.append(dask.delayed(_parse_range, pure=True)(path, a, b, fmt, options, errors, first))
+            first += next(counts)
     frames = [dask.delayed(operator.getitem, pure=True)(p, 0) for p in pieces]
     rejects = [dask.delayed(operator.getitem, pure=True)(p, 1) for p in pieces]
     return frames, rejects
