@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import _tree_rss  # noqa: E402
+from bench_load import _tree_rss
 
 RUNNER = """
 import time, warnings
@@ -106,7 +106,7 @@ def main(argv=None) -> None:
                 n = lines - lines * 9 // 10
             else:
                 n = 0 if name == "ingest again, nothing new" else lines
-            wall, inner, rows, peak = run(body.format(**paths))
+            wall, inner, _, peak = run(body.format(**paths))
             results[name] = wall
             rate = f"{n / wall:11,.0f}" if n else f"{'-':>11}"
             print(f"{name:28} {wall:8.2f} {inner:10.2f} {n:11,} {rate} {peak:9,.0f}")

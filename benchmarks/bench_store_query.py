@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import _tree_rss  # noqa: E402
+from bench_load import _tree_rss
 
 RUNNER = """
 import time, warnings
@@ -134,7 +134,7 @@ def build(store: Path, rows: int, base_calls: int) -> None:
                     table = table.set_column(i, c, pc.add(table.column(c), shift))
                 table = table.set_column(table.schema.get_field_index("source"), "source",
                                          pa.array([name] * table.num_rows, pa.string()))
-                date = str((pa.scalar(p["date"]).cast(pa.date32()).as_py() + __import__("datetime").timedelta(k * 7)))
+                date = str(pa.scalar(p["date"]).cast(pa.date32()).as_py() + __import__("datetime").timedelta(k * 7))
                 rel = f"calls/date={date}/market={p['market']}/part-week{k + 1}-{Path(p['path']).stem[5:]}.parquet"
                 s.path(rel).parent.mkdir(parents=True, exist_ok=True)
                 pq.write_table(table, s.path(rel), compression="zstd")

@@ -22,7 +22,7 @@ def test_the_code_runs_on_the_sample(tmp_path, monkeypatch, sample_load):
 
     (tmp_path / "data").symlink_to(ROOT / "data")
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```python\n(.*?)```", section(), flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", section(), flags=re.DOTALL)
     assert len(blocks) == 2
     namespace = {}
     try:

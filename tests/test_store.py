@@ -2,6 +2,7 @@
 
 import errno
 import gzip
+import itertools
 import json
 import os
 import subprocess
@@ -460,7 +461,8 @@ def test_a_real_write_failure_in_another_process(tmp_path):
         sys.exit(toolkit.cli.main(["ingest", {str(big)!r}, "--into", {str(store)!r}]))
     """)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
     assert done.returncode == 2, done.stderr
     assert "no space left while writing the rows of" in done.stderr and "Traceback" not in done.stderr
     assert_frames(toolkit.load_logs(store), before)
@@ -516,7 +518,7 @@ def test_two_ingests_at_once_never_interleave(tmp_path):
     manifest = _manifest.Store(store).read_manifest()
     for src, entry in manifest["sources"].items():  # each file's units follow each other without gap or overlap
         ends = [(u["start"], u["end"]) for u in entry["units"]]
-        assert ends[0][0] == 0 and all(a[1] == b[0] for a, b in zip(ends, ends[1:])), src
+        assert ends[0][0] == 0 and all(a[1] == b[0] for a, b in itertools.pairwise(ends)), src
 
 
 # -- damage: corrupt and missing parts -------------------------------------------------------------
@@ -652,7 +654,7 @@ def test_filters_on_recordings_apply_after_parsing(tmp_path):
 
 
 def test_stores_are_not_read_as_recordings(tmp_path, week_store):
-    store, rec = week_store
+    _, rec = week_store
     # a directory holding recordings and a store: the store's files are not taken for recordings
     assert_same_calls(toolkit.load_logs(tmp_path), toolkit.load_logs(rec))
 

@@ -15,6 +15,7 @@ cluster; the recordings must be readable at the same paths from the client
 
 from __future__ import annotations
 
+import itertools
 import operator
 
 import dask
@@ -25,8 +26,8 @@ from dask.utils import parse_bytes
 
 from .classify import compile_market_rules
 from .read import READERS, concat_frames, detect_format
-from .read.text import compile_pattern
 from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_error, expand, iter_chunks, open_source
+from .read.text import compile_pattern
 from .schema import REJECT_DTYPES, empty_frame
 
 SNIFF_BYTES = 256 << 10
@@ -129,7 +130,7 @@ def _partitions(paths, blocksize, market_rules, pattern, format, errors):
         fmt, size = _inspect(path, format, _options(options))
         if size is not None and blocksize and size > blocksize and hasattr(READERS[fmt], "parse_chunk"):
             bounds = list(range(0, size, blocksize)) + [size]
-            plan.append((path, fmt, list(zip(bounds, bounds[1:]))))
+            plan.append((path, fmt, list(itertools.pairwise(bounds))))
         else:
             plan.append((path, fmt, None))
     # lines before each range: counted now, in one pass over the bytes (on the cluster when there is

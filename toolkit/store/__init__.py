@@ -21,9 +21,9 @@ from ._read import read_rejects, repair
 from ._sql import connect, query
 
 __all__ = [
+    "STATUSES",
     "Ingest",
     "IngestWarning",
-    "STATUSES",
     "StoreError",
     "StoreLockedError",
     "connect",

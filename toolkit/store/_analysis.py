@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import defaults
 from ..analysis._common import OUTCOME_COLUMNS, as_by, as_count, as_duration, groups, utc
-from ..analysis.errors import PATTERN_LENGTH, _listing, _TOP_COLUMNS, fingerprint, message_masks
+from ..analysis.errors import _TOP_COLUMNS, PATTERN_LENGTH, _listing, fingerprint, message_masks
 from ..read._window import Window, window
 from ..schema import DTYPES, STRING, empty_frame
 from ._manifest import Store

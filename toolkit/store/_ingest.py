@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import re
 import shutil
@@ -24,11 +25,20 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..classify import compile_market_rules
-from ..read import READERS, RejectWarning, concat_frames, detect_format
+from ..read import READERS, RejectWarning, _source, concat_frames, detect_format
+from ..read._source import (
+    CHUNK,
+    READ_ERRORS,
+    FileResult,
+    Replay,
+    _executor,
+    _parse_range,
+    describe_read_error,
+    expand,
+    open_source,
+    read_lines,
+)
 from ..read.text import compile_pattern
-from ..read import _source
-from ..read._source import (CHUNK, READ_ERRORS, FileResult, Replay, _executor, _parse_range, describe_read_error,
-                            expand, open_source, read_lines)
 from ..schema import STRING
 from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, to_table
 from ._manifest import CALLS, REJECTS, Store, StoreError, fsync_dir, new_manifest, no_space_hint
@@ -455,10 +465,10 @@ def _parse_span(parse, path: str, start: int, end: int, result: FileResult) -> N
     args = (result.source, result.options)
     if len(bounds) > 2 and _source.WORKERS > 1:
         pool = _executor()
-        for job in [pool.submit(_parse_range, parse, path, a, b, *args) for a, b in zip(bounds, bounds[1:])]:
+        for job in [pool.submit(_parse_range, parse, path, a, b, *args) for a, b in itertools.pairwise(bounds)]:
             result.merge(job.result())
     else:
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             result.merge(_parse_range(parse, path, a, b, *args))
 
 

@@ -28,8 +28,9 @@ def select_parts(manifest: dict, window: Window) -> list[dict]:
             and (window.markets is None or p["market"] in window.markets)]
 
 
-def read_calls(dest, window: Window = Window()) -> pd.DataFrame:
+def read_calls(dest, window: Window | None = None) -> pd.DataFrame:
     """The calls of a store inside ``window``, as the loader's frame sorted by time (then source and line)."""
+    window = window or Window()
     store = Store(dest)
     manifest = store.read_manifest()
     chosen = select_parts(manifest, window)
@@ -174,4 +175,4 @@ def _files(unit: dict) -> list[str]:
     return [p["path"] for p in unit["parts"]] + ([unit["rejects_part"]["path"]] if unit.get("rejects_part") else [])
 
 
-__all__ = ["read_calls", "read_rejects", "report", "repair", "select_parts", "units"]
+__all__ = ["read_calls", "read_rejects", "repair", "report", "select_parts", "units"]

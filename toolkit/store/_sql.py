@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from ..read._window import Window
 from ..schema import COLUMNS
 from ._arrow import _MAPPER
 from ._manifest import Store, parts, reject_parts
-from ..read._window import Window
 from ._read import _damage, damaged_parts, select_parts
 
 # DuckDB types of the columns, for the views of an empty store
@@ -84,7 +84,7 @@ def open_views(store: Store, window: Window | None, config: dict):
     }
     try:
         for name, select in views.items():
-            _guard(store, manifest, lambda: con.execute(f"CREATE VIEW {name} AS {select}"))
+            _guard(store, manifest, lambda sql=f"CREATE VIEW {name} AS {select}": con.execute(sql))
     except BaseException:
         con.close()
         raise
