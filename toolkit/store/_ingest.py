@@ -279,13 +279,13 @@ class _Recording:
             if last is None or _sha(last) != units[-1]["tail"]:
                 return self._changed(fmt, f"it is shorter than the {offset:,} bytes ingested before, "
                                           "or they were rewritten")
-        else:
-            stream, last = Replay(head, stream), b""
         if plain:
             return self._plain(fmt, parse, stream, head, st, units, offset, line)
-        blocks = _Blocks(stream, final=True)
+        if not units:
+            stream, last = Replay(head, stream), b""
+        # compressed: read through, in units of whole lines (the file is complete: its last line counts)
         start = offset
-        for data in blocks:
+        for data in _blocks(stream):
             result = FileResult(src, fmt, self.options, self.errors)
             result._offset = line  # line numbers go on from the lines already ingested
             read_lines(parse, io.BytesIO(data), result)
@@ -294,13 +294,12 @@ class _Recording:
                                        "line_end": result._offset, "tail": _sha(last)}, head)
             offset += len(data)
             line = result._offset
-        self._seen(fmt, st, blocks.pending)
+        self._seen(fmt, st, 0)
         status = "new" if not units else ("appended" if offset > start else "unchanged")
-        return _row(src, fmt, status, nbytes=offset - start, pending=blocks.pending)
+        return _row(src, fmt, status, nbytes=offset - start)
 
-    def _plain(self, fmt, parse, stream, head: bytes, st, units, offset: int, line: int) -> dict:
+    def _plain(self, fmt, parse, f, head: bytes, st, units, offset: int, line: int) -> dict:
         """An uncompressed file: units of whole lines, parsed in byte ranges the workers read themselves."""
-        f = stream._stream if isinstance(stream, Replay) else stream
         size = os.fstat(f.fileno()).st_size
         complete = _after_last_newline(f, size)  # a last line without its newline waits
         start = offset
@@ -479,30 +478,17 @@ def _write(table, path) -> None:
         os.fsync(f.fileno())
 
 
-class _Blocks:
-    """Whole-line blocks of about :data:`UNIT` bytes; what follows the last newline is ``pending``
-    unless ``final`` (then it is the last block)."""
-
-    def __init__(self, stream, final: bool):
-        self.stream, self.final, self.pending = stream, final, 0
-
-    def __iter__(self):
-        carry = b""
-        while True:
-            block = self.stream.read(UNIT)
-            if not block:
-                if carry and self.final:
-                    yield carry
-                elif carry:
-                    self.pending = len(carry)
-                return
-            data = carry + block if carry else block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
-            carry = data[cut:]
+def _blocks(stream):
+    """Blocks of whole lines of about :data:`UNIT` bytes, then whatever follows the last newline."""
+    carry = b""
+    while block := stream.read(UNIT):
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1
+        if cut:
             yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
 
 
 class _Hashing:
