@@ -10,8 +10,8 @@ import pandas as pd
 
 from .analysis import error_rates, summary
 from .read import LogFormatError, RejectWarning, read_logs
-from .store import IngestWarning, StoreError, ingest
 from .scrub import scrub
+from .store import IngestWarning, StoreError, ingest
 
 
 def _summarize(args) -> int:
