@@ -12,7 +12,7 @@ and why::
 
 import importlib
 
-from . import analysis
+from . import analysis, store
 from .analysis import (
     clock_drift,
     describe_window,
@@ -30,8 +30,9 @@ from .schema import CATEGORIES, COLUMNS, MARKETS
 from .scrub import scrub
 from .simulation import simulate
 
-# modules that pull in heavy libraries (matplotlib, ipywidgets, papermill, nbconvert) load on first use
-_LAZY_MODULES = ("plots", "report", "widgets")
+# modules that pull in heavy libraries (matplotlib, ipywidgets, papermill, nbconvert, ...) load on first use;
+# toolkit.dask needs the optional dask extra, so it is not in __all__
+_LAZY_MODULES = ("plots", "dask", "report", "widgets")
 
 
 def __getattr__(name):
@@ -62,6 +63,7 @@ __all__ = [
     "retries",
     "scrub",
     "simulate",
+    "store",
     "summary",
     "top_errors",
     "widgets",

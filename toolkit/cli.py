@@ -12,6 +12,7 @@ from .analysis import error_rates, find_incidents, summary
 from .read import LogFormatError, RejectWarning, read_logs
 from .report import ReportError
 from .scrub import scrub
+from .store import IngestWarning, StoreError, ingest
 
 
 def _summarize(args) -> int:
@@ -71,6 +72,21 @@ def _report(args) -> int:
     return 0
 
 
+def _ingest(args) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RejectWarning)
+        warnings.simplefilter("always", IngestWarning)
+        done = ingest(args.source, args.into, wait=args.wait)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    rep = done.report
+    for r in rep.itertuples():
+        pending = f", {r.pending:,} bytes of an unfinished line left for next time" if r.pending else ""
+        print(f"{r.status:<9} {r.rows:>12,} rows {r.rejects:>9,} rejects  {r.source}{pending}")
+    print(f"{done.rows:,} rows and {done.rejects:,} rejects added to {done.store} from {len(rep)} file(s)")
+    return 1 if rep["status"].isin(["changed", "failed"]).any() else 0
+
+
 def _scrub(args) -> int:
     done = scrub(args.file, args.out, format=args.format)
     where = "in place" if args.out is None else f"into {done.path}"
@@ -98,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="the report's heading (default: made from the market and the window)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write; its folder must exist")
     p.set_defaults(func=_report)
+    p = sub.add_parser("ingest", help="add recordings to a Parquet store (only what is new)",
+                       description="Parse recordings into a Parquet store partitioned by date and market. "
+                                   "Run it again to add new files and what was appended to growing logs; "
+                                   "nothing is added twice. Exits 1 when a file failed or changed.")
+    p.add_argument("source", nargs="+", help="recording files, directories or globs")
+    p.add_argument("--into", required=True, metavar="DIR", help="the store directory (created when missing)")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="wait this long when another ingest is writing to the store (default: fail at once)")
+    p.set_defaults(func=_ingest)
     p = sub.add_parser("scrub", help="mask API keys, signatures and other secrets in a recording",
                        description="Rewrite a recording (JSON Lines, HAR, VCR cassette or text log, gzip too) "
                                    "with every secret value replaced by ***; everything else is kept.")
@@ -115,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (LogFormatError, ReportError, OSError, ValueError) as exc:
+    except (LogFormatError, ReportError, StoreError, OSError, ValueError, TypeError) as exc:
         print(f"toolkit {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

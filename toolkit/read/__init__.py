@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from pandas.api.types import union_categoricals
 from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
 from ._source import READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand, open_source
+from ._window import window
 from .har import HarReader
 from .jsonl import JsonLinesReader
 from .text import TextReader, compile_pattern
@@ -89,13 +91,16 @@ def detect_format(head: bytes, name: str, options: dict | None = None) -> str:
     return tied[0]
 
 
-def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto", pattern=None) -> Load:
+def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto", pattern=None,
+              start=None, end=None, market=None) -> Load:
     r"""Read recorded API calls into a tagged DataFrame, accounting for every line.
 
     Parameters
     ----------
     source : path, directory, glob, open file, or a list of these
         Directories are read recursively; ``.gz`` files are decompressed.
+        A store written by :func:`toolkit.store.ingest` is read from its
+        Parquet files instead (see :func:`load_logs`).
     market_rules : dict, optional
         ``{market: regex}`` tried in order on each URL's host and path,
         replacing the default rules (``futures|contract|swap|perp`` -> futures,
@@ -111,6 +116,12 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         For text logs of another layout: a regex searched in each line, with
         named groups ``ts`` and ``url`` and any of ``method``, ``status``,
         ``body``, ``error``, ``latency_ms``. Lines it does not match are skipped.
+    start, end : time, optional
+        Keep the calls with ``start <= ts < end`` (naive times are UTC). Over
+        recordings they filter :attr:`Load.frame` after parsing; ``report``
+        and ``rejects`` still account for every line read.
+    market : str or list of str, optional
+        Keep the calls of these markets.
 
     Returns
     -------
@@ -139,6 +150,17 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
     if pattern is not None and format not in ("auto", "text"):
         raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+    win = window(start, end, market)
+    if (store := _store_of(source, market_rules, format, pattern)) is not None:
+        from ..store._read import read_calls, read_rejects, report
+
+        rejects = read_rejects(store)
+        if errors == "raise" and len(rejects):
+            first = rejects.iloc[0]
+            raise LogFormatError(f"{first.source}, line {first.line}: {first.reason}: {first.excerpt}")
+        rep = report(store)
+        lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
+        return Load(read_calls(store, win), rejects, rep, lines)
     options = {"rules": compile_market_rules(market_rules), "pattern": compile_pattern(pattern)}
     results = []
     for src in expand(source):
@@ -157,7 +179,26 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         results.append(result)
         if errors == "report" and (msg := result.summary()):
             warnings.warn(msg, RejectWarning, stacklevel=2)
-    return _assemble(results)
+    load = _assemble(results)
+    load.frame = win.apply(load.frame)
+    return load
+
+
+def _store_of(source, market_rules, format, pattern=None):
+    """The store directory ``source`` names, or None when it names recordings."""
+    from ..store._manifest import is_store
+
+    items = source if isinstance(source, (list, tuple)) else [source]
+    stores = [s for s in items if isinstance(s, (str, os.PathLike)) and is_store(s)]
+    if not stores:
+        return None
+    if len(items) > 1:
+        raise ValueError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
+                         "ingest the recordings into it with toolkit.store.ingest")
+    if market_rules is not None or format != "auto" or pattern is not None:
+        raise ValueError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
+                         "a store, so pass them to toolkit.store.ingest")
+    return stores[0]
 
 
 def _assemble(results: list[FileResult]) -> Load:
@@ -187,8 +228,14 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frame[COLUMNS]
 
 
-def load_logs(source, **kwargs) -> pd.DataFrame:
+def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.DataFrame:
     """Read recorded API calls and return only the DataFrame; see :func:`read_logs`.
+
+    ``source`` may also be a store written by :func:`toolkit.store.ingest`:
+    then ``start``, ``end`` and ``market`` are pushed down, so only the
+    Parquet partitions (UTC dates and markets) they need are opened, and the
+    rows come sorted by time. Over recordings the same filters are applied
+    after parsing (every line is still read).
 
     Examples
     --------
@@ -196,8 +243,22 @@ def load_logs(source, **kwargs) -> pd.DataFrame:
     >>> df = toolkit.load_logs("data/sample/")
     >>> df["market"].value_counts().to_dict()
     {'futures': 96688, 'spot': 29988, 'unknown': 0}
+
+    The same calls from a store, one hour of one market:
+
+    >>> import tempfile
+    >>> store = tempfile.mkdtemp() + "/store"
+    >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
+    >>> hour = toolkit.load_logs(store, start="2026-11-18 14:00", end="2026-11-18 15:00", market="spot")
+    >>> len(hour), str(hour["ts"].min())
+    (192, '2026-11-18 14:00:10.264000+00:00')
     """
-    return read_logs(source, **kwargs).frame
+    if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
+                           kwargs.get("pattern"))) is not None:
+        from ..store._read import read_calls
+
+        return read_calls(store, window(start, end, market))
+    return read_logs(source, start=start, end=end, market=market, **kwargs).frame
 
 
-__all__ = ["read_logs", "load_logs", "Load", "LogFormatError", "RejectWarning", "detect_format"]
+__all__ = ["read_logs", "load_logs", "concat_frames", "Load", "LogFormatError", "RejectWarning", "detect_format"]

@@ -1,0 +1,123 @@
+"""Ingest N simulated calls into a Parquet store, each step in its own process; print lines/s and peak memory.
+
+Baseline, measured in the same run on the same file: ``toolkit.load_logs`` (parse into
+pandas, nothing written). Then:
+
+1. ``toolkit.store.ingest`` of the whole file into a new store;
+2. the same again (nothing new: the manifest says so);
+3. a growing log: the first 90% of the lines ingested, the last 10% appended and ingested
+   (only the appended bytes are read);
+4. ``toolkit.load_logs`` of the store (reading the Parquet back).
+
+Wall time includes starting Python and importing toolkit (about a second); "in-proc" is
+the call alone. Peak memory is the largest resident set of the process and its children (the parser's
+worker processes), sampled every 20 ms from /proc.
+
+    python benchmarks/bench_ingest.py [--calls 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_load import _tree_rss
+
+RUNNER = """
+import time, warnings
+import toolkit
+t0 = time.perf_counter()
+{body}
+print(rows, time.perf_counter() - t0)
+"""
+
+STEPS = {
+    "load_logs (baseline)": "rows = len(toolkit.load_logs({file!r}))",
+    "ingest, new store": "rows = toolkit.store.ingest({file!r}, {store!r}).rows",
+    "ingest again, nothing new": "rows = toolkit.store.ingest({file!r}, {store!r}).rows",
+    "ingest 10% appended": "rows = toolkit.store.ingest({grown!r}, {store2!r}).rows",
+    "load_logs of the store": "rows = len(toolkit.load_logs({store!r}))",
+}
+
+
+def run(body: str) -> tuple[float, float, int, float]:
+    """(wall s, inner s, rows, peak MB) of ``body`` run in a fresh process."""
+    code = RUNNER.format(body=body)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    stop.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"step failed with exit status {proc.returncode}: {body}")
+    rows, inner = out.strip().splitlines()[-1].split()
+    return wall, float(inner), int(rows), peak / 1e6
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=1_000_000)
+    args = ap.parse_args(argv)
+
+    import toolkit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        file = tmp / "calls.jsonl"
+        t0 = time.perf_counter()
+        toolkit.simulate(file, calls=args.calls)
+        data = file.read_bytes()
+        lines = data.count(b"\n")
+        cut = 0
+        for _ in range(lines * 9 // 10):
+            cut = data.index(b"\n", cut) + 1
+        grown = tmp / "growing.jsonl"
+        grown.write_bytes(data[:cut])
+        print(f"simulated {lines:,} lines, {len(data) / 1e6:,.0f} MB in {time.perf_counter() - t0:.1f} s; "
+              f"{os.cpu_count()} cores\n")
+        paths = {"file": str(file), "store": str(tmp / "store"), "grown": str(grown), "store2": str(tmp / "store2")}
+        print(f"{'':28} {'wall s':>8} {'in-proc s':>10} {'lines':>11} {'lines/s':>11} {'peak MB':>9}")
+        results = {}
+        for name, body in STEPS.items():
+            if name == "ingest 10% appended":
+                run(body.format(**paths))  # the first 90%, not measured
+                with open(grown, "ab") as f:
+                    f.write(data[cut:])
+                n = lines - lines * 9 // 10
+            else:
+                n = 0 if name == "ingest again, nothing new" else lines
+            wall, inner, _, peak = run(body.format(**paths))
+            results[name] = wall
+            rate = f"{n / wall:11,.0f}" if n else f"{'-':>11}"
+            print(f"{name:28} {wall:8.2f} {inner:10.2f} {n:11,} {rate} {peak:9,.0f}")
+        size = sum(f.stat().st_size for f in (tmp / "store").rglob("*") if f.is_file())
+        print(f"\nstore: {size / 1e6:,.0f} MB on disk for {lines:,} calls "
+              f"({len(data) / size:.0f}x smaller than the JSON Lines)")
+        print(f"ingest / load_logs wall time: {results['ingest, new store'] / results['load_logs (baseline)']:.2f}x; "
+              f"reading the store back: {results['load_logs (baseline)'] / results['load_logs of the store']:.1f}x "
+              "faster than parsing")
+        shutil.rmtree(tmp / "store", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Recordings as a Dask DataFrame, for loading across a cluster: :func:`read_logs`.
+
+The loader's own parser is mapped over the inputs: one partition per file,
+or per byte range of a large uncompressed file in a line format (JSON Lines,
+text logs). A range holds the whole lines that start in it, and its line
+numbers go on from the ranges before it: :func:`read_logs` counts the lines
+of split files when called (a quick pass over their bytes, run on the
+cluster), so the rows are exactly those :func:`toolkit.load_logs` gives,
+partition after partition, and the parsing tasks depend on nothing.
+
+With a ``distributed.Client`` created first, computations run on its
+cluster; the recordings must be readable at the same paths from the client
+(which tells formats and sizes) and from every worker (which parse).
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+
+import dask
+import dask.dataframe as dd
+import pandas as pd
+from dask.dataframe.utils import clear_known_categories
+from dask.utils import parse_bytes
+
+from .classify import compile_market_rules
+from .read import READERS, concat_frames, detect_format
+from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_error, expand, iter_chunks, open_source
+from .read.text import compile_pattern
+from .schema import REJECT_DTYPES, empty_frame
+
+SNIFF_BYTES = 256 << 10
+_META = clear_known_categories(empty_frame(), cols=["endpoint", "source"])
+_REJECTS_META = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
+
+
+def read_logs(paths, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
+              errors: str = "report") -> dd.DataFrame:
+    """Read recordings into a Dask DataFrame with the loader's columns and dtypes.
+
+    Parameters
+    ----------
+    paths : path, directory, glob, or a list of these
+        As for :func:`toolkit.read_logs` (open files are not accepted: workers
+        open the files themselves).
+    blocksize : int, str or None
+        Split uncompressed line-format files larger than this into byte ranges
+        of about this size (``"64MiB"``, ``128_000_000``); ``None``: one
+        partition per file. Compressed files are always one partition.
+    market_rules, pattern, format :
+        As for :func:`toolkit.read_logs`.
+    errors : {"report", "raise"}
+        ``"report"`` leaves bad lines to :func:`read_rejects`; ``"raise"``
+        fails the computation with :class:`toolkit.LogFormatError` naming a bad
+        line (the first of the piece that fails first).
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Partitions in file order, rows in line order, each partition with its
+        own RangeIndex. ``endpoint`` and ``source`` are categoricals whose
+        categories are known once computed; the other categoricals have the
+        loader's fixed categories.
+
+    Examples
+    --------
+    >>> import toolkit
+    >>> ddf = toolkit.dask.read_logs("data/sample/", blocksize=None)
+    >>> ddf.npartitions, list(ddf.columns) == toolkit.COLUMNS
+    (2, True)
+    >>> ddf.groupby("market", observed=True)["is_error"].mean().compute().sort_index().round(3).to_dict()
+    {'spot': 0.208, 'futures': 0.091}
+
+    On a cluster (any ``distributed.Client``; a local one here):
+
+    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
+    >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
+    >>> ddf.category.value_counts().compute()  # doctest: +SKIP
+    """
+    frames, _ = _partitions(paths, blocksize, market_rules, pattern, format, errors)
+    return dd.from_delayed(frames, meta=_META, verify_meta=False)
+
+
+def read_rejects(paths, *, blocksize="64MiB", market_rules=None, pattern=None,
+                 format: str = "auto") -> dd.DataFrame:
+    """The lines of :func:`read_logs` that could not become rows: ``source``, ``line``, ``reason``, ``excerpt``.
+
+    Built on the same parsing tasks as :func:`read_logs` (same arguments, same
+    tasks), so computing both together parses each piece once::
+
+        calls, rejects = dask.compute(read_logs(p), read_rejects(p))
+
+    Examples
+    --------
+    >>> import toolkit
+    >>> len(toolkit.dask.read_rejects("data/sample/", blocksize=None))
+    0
+    """
+    _, rejects = _partitions(paths, blocksize, market_rules, pattern, format, "report")
+    return dd.from_delayed(rejects, meta=_REJECTS_META, verify_meta=False)
+
+
+def _partitions(paths, blocksize, market_rules, pattern, format, errors):
+    if errors not in ("report", "raise"):
+        raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
+    if format != "auto" and format not in READERS:
+        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+    if blocksize is not None:
+        try:
+            size = parse_bytes(blocksize) if isinstance(blocksize, str) else blocksize
+        except ValueError:
+            size = None
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise ValueError(f"blocksize must be a positive number of bytes, a size such as '64MiB', or None, "
+                             f"not {blocksize!r}")
+        blocksize = size
+    if pattern is not None and format not in ("auto", "text"):
+        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+    rules = None if market_rules is None else dict(market_rules)
+    options = (rules, compile_pattern(pattern))
+    _options(options)
+    files = expand(paths)
+    if any(hasattr(f, "read") for f in files):
+        raise TypeError("toolkit.dask.read_logs reads files by path (workers open them), not open files")
+    if not files:
+        raise FileNotFoundError(f"no recordings in {paths!r}")
+    plan = []  # (path, fmt, byte ranges or None)
+    for path in files:
+        fmt, size = _inspect(path, format, _options(options))
+        if size is not None and blocksize and size > blocksize and hasattr(READERS[fmt], "parse_chunk"):
+            bounds = list(range(0, size, blocksize)) + [size]
+            plan.append((path, fmt, list(itertools.pairwise(bounds))))
+        else:
+            plan.append((path, fmt, None))
+    # lines before each range: counted now, in one pass over the bytes (on the cluster when there is
+    # one), so the parsing tasks depend on nothing and spread over every worker
+    counts = iter(dask.compute(*[dask.delayed(_count_lines, pure=True)(path, a, b)
+                                 for path, _, ranges in plan if ranges for a, b in ranges]))
+    pieces = []
+    for path, fmt, ranges in plan:
+        if ranges is None:
+            pieces.append(dask.delayed(_parse_file, pure=True)(path, fmt, options, errors))
+            continue
+        first = 0
+        for a, b in ranges:
+            pieces.append(dask.delayed(_parse_range, pure=True)(path, a, b, fmt, options, errors, first))
+            first += next(counts)
+    frames = [dask.delayed(operator.getitem, pure=True)(p, 0) for p in pieces]
+    rejects = [dask.delayed(operator.getitem, pure=True)(p, 1) for p in pieces]
+    return frames, rejects
+
+
+def _inspect(path: str, format: str, options: dict) -> tuple[str, int | None]:
+    """The format of a file and, when it is plain (can be read in ranges), its size."""
+    name, stream, plain = open_source(path)
+    try:
+        head = stream.read(SNIFF_BYTES)
+    except READ_ERRORS as exc:
+        raise describe_read_error(name, exc) from None
+    finally:
+        stream.close()
+    fmt = detect_format(head, name, options) if format == "auto" else format
+    size = None
+    if plain is not None:
+        import os
+
+        size = os.path.getsize(plain)
+    return fmt, size
+
+
+def _options(options) -> dict:
+    """The readers' options from (market rules, compiled text pattern), as tasks receive them."""
+    rules, pattern = options
+    return {"rules": compile_market_rules(rules), "pattern": pattern}
+
+
+def _done(result: FileResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rejects = pd.DataFrame([(result.source, line, reason, text) for line, reason, text in sorted(result.rejects)],
+                           columns=list(REJECT_DTYPES)).astype(REJECT_DTYPES)
+    return concat_frames(result.frames), rejects
+
+
+def _count_lines(path: str, start: int, end: int) -> int:
+    """Lines that start in bytes [start, end): what a range's parse numbers."""
+    data = _read_range(path, start, end)
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def _parse_range(path, start, end, fmt, options, errors, first_line):
+    """Parse the whole lines starting in bytes [start, end), numbering them after ``first_line`` lines."""
+    result = FileResult(path, fmt, _options(options), errors)
+    result._offset = first_line
+    result.merge(READERS[fmt].parse_chunk(_read_range(path, start, end), path, result.options))
+    return _done(result)
+
+
+def _parse_file(path, fmt, options, errors):
+    """Parse a whole file in this process (no worker pool inside a Dask task)."""
+    result = FileResult(path, fmt, _options(options), errors)
+    name, stream, _ = open_source(path)
+    try:
+        parse = getattr(READERS[fmt], "parse_chunk", None)
+        if parse is None:
+            READERS[fmt].read(stream, result)
+        else:
+            for data in iter_chunks(stream):
+                result.merge(parse(data, path, result.options))
+    except READ_ERRORS as exc:
+        raise describe_read_error(name, exc) from None
+    finally:
+        stream.close()
+    return _done(result)
+
+
+__all__ = ["read_logs", "read_rejects"]

@@ -1,0 +1,84 @@
+"""The loader's frame as Parquet columns and back, dtypes exactly as :data:`toolkit.schema.DTYPES`.
+
+In the files every categorical is plain text (Parquet dictionary-encodes it
+anyway) and ``market`` lives in the partition path, not in the file, so any
+Parquet reader (DuckDB, Spark, pandas) sees ordinary columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..schema import COLUMNS, DTYPES, REJECT_DTYPES, STRING, empty_frame
+
+_TS = pa.timestamp("ns", "UTC")
+_ARROW = {
+    "ts": _TS, "market": pa.string(), "method": pa.string(), "path": pa.string(), "endpoint": pa.string(),
+    "http_status": pa.int16(), "code": pa.int64(), "message": pa.string(), "category": pa.string(),
+    "reason": pa.string(), "retryable": pa.bool_(), "is_error": pa.bool_(), "latency_ms": pa.float64(),
+    "symbol": pa.string(), "source": pa.string(), "line": pa.int64(), "client_ts": _TS, "server_ts": _TS,
+}
+assert list(_ARROW) == COLUMNS
+#: Categorical columns, read back from Parquet as Arrow dictionaries.
+CATEGORICAL = [c for c in COLUMNS if isinstance(DTYPES[c], pd.CategoricalDtype)]
+#: Partition columns: in the directory names, not in the files.
+PARTITIONS = pa.schema([("date", pa.string()), ("market", pa.string())])
+#: The columns of a calls part.
+FILE_SCHEMA = pa.schema([(c, t) for c, t in _ARROW.items() if c != "market"])
+#: What a dataset scan of the calls yields (categoricals as dictionaries, partitions last).
+READ_SCHEMA = pa.schema(
+    [(c, pa.dictionary(pa.int32(), pa.string()) if c in CATEGORICAL else t) for c, t in _ARROW.items() if c != "market"]
+    + [("date", pa.string()), ("market", pa.dictionary(pa.int32(), pa.string()))]
+)
+REJECT_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()), ("reason", pa.string()),
+                           ("excerpt", pa.string())])
+_MAPPER = {pa.string(): STRING, pa.large_string(): STRING, pa.int16(): pd.Int16Dtype(), pa.int64(): pd.Int64Dtype(),
+           pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+
+
+def to_table(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
+    """The columns of ``schema`` from a loaded frame, without pandas metadata."""
+    table = pa.Table.from_pandas(frame[schema.names], preserve_index=False)
+    return table.cast(schema).replace_schema_metadata(None)
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """A scanned table of calls as the loader's frame: same columns, same dtypes.
+
+    ``endpoint`` and ``source`` get the categories of the values present, sorted.
+    """
+    if table.num_rows == 0:
+        return empty_frame()
+    plain = [c for c in COLUMNS if c not in CATEGORICAL]
+    frame = table.select(plain).to_pandas(types_mapper=_MAPPER)
+    out = {}
+    for c in COLUMNS:
+        out[c] = _categorical(table.column(c), DTYPES[c], c) if c in CATEGORICAL else frame[c]
+    frame = pd.DataFrame(out)
+    return frame.astype({c: DTYPES[c] for c in plain})
+
+
+def rejects_frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper=_MAPPER).astype(REJECT_DTYPES)[list(REJECT_DTYPES)]
+
+
+def _categorical(arr: pa.ChunkedArray, dtype: pd.CategoricalDtype, name: str) -> pd.Categorical:
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.unify_dictionaries().combine_chunks() if arr.num_chunks else pa.array([], arr.type)
+    values = arr.dictionary.to_pylist()
+    codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    if len(dtype.categories):  # a fixed vocabulary: map onto it
+        where = dtype.categories.get_indexer(values)
+        unknown = [v for v, w in zip(values, where) if w < 0]
+        if unknown:
+            raise ValueError(f"column {name} holds {unknown[:3]!r}, outside its categories {list(dtype.categories)}")
+        mapped = np.where(codes >= 0, where[np.maximum(codes, 0)], -1) if len(values) else codes
+        return pd.Categorical.from_codes(mapped, dtype=dtype)
+    # categories of the values present, sorted: the same whichever parts the rows came from
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=STRING)).remove_unused_categories()
+    return cat.reorder_categories(cat.categories.sort_values())

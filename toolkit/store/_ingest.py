@@ -1,0 +1,509 @@
+"""Parse recordings into a store: new files whole, growing logs from where the last run stopped.
+
+Line formats (JSON Lines and any reader with a ``parse_chunk``) are read in
+units of whole lines; each unit is parsed by the loader's own parser, written
+as Parquet parts and committed with the byte offset and line count it reached,
+so the next run reads only what was appended and numbers its lines on from
+there. Other formats are ingested whole, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import os
+import re
+import shutil
+import time
+import uuid
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ..classify import compile_market_rules
+from ..read import READERS, RejectWarning, _source, concat_frames, detect_format
+from ..read._source import (
+    CHUNK,
+    READ_ERRORS,
+    FileResult,
+    Replay,
+    _executor,
+    _parse_range,
+    describe_read_error,
+    expand,
+    open_source,
+    read_lines,
+)
+from ..read.text import compile_pattern
+from ..schema import STRING
+from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, to_table
+from ._manifest import CALLS, REJECTS, Store, StoreError, fsync_dir, new_manifest, no_space_hint
+
+UNIT = 64 << 20  # bytes of whole lines parsed and committed at a time
+HEAD = 64 << 10  # bytes fingerprinted at the start of a recording
+TAIL = 4 << 10  # bytes fingerprinted just before where the last run stopped
+SNIFF_BYTES = 256 << 10
+
+#: What an ingest did with each file, as :attr:`Ingest.report` names it.
+STATUSES = ["new", "appended", "unchanged", "changed", "failed", "gone"]
+_DAY_NS = 86_400 * 10**9
+REPORT_DTYPES = {
+    "source": STRING, "format": STRING, "status": pd.CategoricalDtype(STATUSES), "rows": "int64",
+    "rejects": "int64", "skipped": "int64", "bytes": "int64", "pending": "int64", "message": STRING,
+}
+
+
+class IngestWarning(UserWarning):
+    """A recording could not be ingested (failed, or changed other than by appending)."""
+
+
+@dataclass
+class Ingest:
+    """What :func:`ingest` did.
+
+    Attributes
+    ----------
+    store : str
+        The store directory.
+    report : DataFrame
+        One row per recording: ``source`` (absolute path), ``format``, ``status``
+        (new, appended, unchanged, changed, failed, gone), the ``rows``, ``rejects``
+        and ``skipped`` lines added by this run, the ``bytes`` read (uncompressed),
+        ``pending`` bytes of an unfinished last line left for the next run, and a
+        ``message`` for changed and failed files.
+    """
+
+    store: str
+    report: pd.DataFrame
+
+    @property
+    def rows(self) -> int:
+        return int(self.report["rows"].sum())
+
+    @property
+    def rejects(self) -> int:
+        return int(self.report["rejects"].sum())
+
+    def __repr__(self) -> str:
+        counts = self.report["status"].value_counts()
+        parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        return f"Ingest({self.rows:,} rows, {self.rejects:,} rejects into {self.store}; files: {parts or 'none'})"
+
+
+def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto", errors: str = "report",
+           wait: float | None = 0) -> Ingest:
+    """Parse recordings into a Parquet store, adding only what is not in it yet.
+
+    The store (a directory) holds the calls partitioned by UTC date and market
+    with the loader's columns, the rejected lines beside them, and a manifest
+    of what was read from each recording. Running it again adds new files and
+    the bytes appended to growing logs, nothing twice. An interrupted run
+    leaves nothing half-written visible and can simply be rerun.
+
+    Parameters
+    ----------
+    source : path, directory, glob, or a list of these
+        As for :func:`toolkit.read_logs` (but not open files: recordings are
+        found again by path to read what was appended). A recording is known by
+        its absolute path, which is also its ``source`` in the store.
+    dest : path
+        The store directory; created when missing. It must be a store or new.
+    market_rules : dict, optional
+        As for :func:`toolkit.read_logs`; fixed when the store is created.
+    pattern : str or re.Pattern, optional
+        The layout of text logs, as for :func:`toolkit.read_logs`; fixed when
+        the store is created.
+    format : {"auto", "jsonl", "har", "vcr", "text"}
+        As for :func:`toolkit.read_logs`.
+    errors : {"report", "raise"}
+        ``"report"`` keeps bad lines in the rejects dataset (and warns);
+        ``"raise"`` stops at the first with :class:`toolkit.LogFormatError`,
+        keeping what was committed before it.
+    wait : float or None
+        Seconds to wait when another ingest is writing to the store; then
+        :class:`StoreLockedError`. ``None`` waits as long as it takes.
+
+    Returns
+    -------
+    Ingest
+        ``.report``: one row per recording with what this run added.
+
+    Notes
+    -----
+    A line format's last line is taken only once it ends with a newline (the
+    logger may be writing it), except in a compressed file, which is complete.
+    A recording that changed other than by growing (rewritten, truncated,
+    rotated under the same name) is left alone, reported as ``changed``.
+
+    Examples
+    --------
+    >>> import tempfile, toolkit
+    >>> store = tempfile.mkdtemp() + "/calls"
+    >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report[["status", "rows"]].values.tolist()
+    [['new', 29988]]
+    >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report["status"].tolist()
+    ['unchanged']
+    """
+    if errors not in ("report", "raise"):
+        raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
+    if format != "auto" and format not in READERS:
+        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+    if wait is not None and (not isinstance(wait, (int, float)) or wait < 0):
+        raise ValueError(f"wait must be a number of seconds >= 0 or None, not {wait!r}")
+    rules = None if market_rules is None else dict(market_rules)
+    compile_market_rules(rules)
+    if pattern is not None and format not in ("auto", "text"):
+        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+    layout = None if pattern is None else [compile_pattern(pattern).pattern, compile_pattern(pattern).flags]
+    files = expand(source)
+    if any(hasattr(f, "read") for f in files):
+        raise TypeError("ingest reads recordings by path (to find them again when they grow), not open files")
+    store = Store(dest)
+    if store.root.exists() and not store.manifest_path.exists():
+        if not store.root.is_dir():
+            raise StoreError(f"{store.root} is a file, not a store directory")
+        if any(p.name != ".toolkit" for p in store.root.iterdir()):
+            raise StoreError(f"{store.root} is not empty and not a toolkit store; ingest into a new directory")
+    store.root.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with store.lock(wait):
+        if store.manifest_path.exists():
+            manifest = store.read_manifest()
+            if rules is not None and rules != manifest["market_rules"]:
+                raise ValueError(f"market_rules must stay as the store was created with "
+                                 f"({manifest['market_rules']!r}), not {rules!r}")
+            if layout is not None and layout != manifest.get("pattern"):
+                raise ValueError(f"pattern must stay as the store was created with "
+                                 f"({(manifest.get('pattern') or [None])[0]!r}), not {layout[0]!r}")
+        else:
+            manifest = new_manifest(rules, layout)
+            store.write_manifest(manifest)
+        store.clean(manifest)
+        stored = manifest.get("pattern")
+        options = {"rules": compile_market_rules(manifest["market_rules"]),
+                   "pattern": None if stored is None else re.compile(stored[0], stored[1])}
+        seen = set()
+        for path in files:
+            src = os.path.abspath(path)
+            if src in seen:
+                continue
+            seen.add(src)
+            rows.append(_Recording(store, manifest, src, options, errors).ingest(format))
+        rows.extend(_gone(manifest, source, seen))
+    report = pd.DataFrame(rows, columns=list(REPORT_DTYPES)).astype(REPORT_DTYPES)
+    for r in report.itertuples():
+        if r.status in ("changed", "failed"):
+            warnings.warn(f"{r.source}: {r.message}", IngestWarning, stacklevel=2)
+        elif r.rejects:
+            warnings.warn(f"{r.rejects:,} of {r.rows + r.rejects + r.skipped:,} new lines rejected in {r.source} "
+                          f"(kept in the store's rejects)", RejectWarning, stacklevel=2)
+    return Ingest(str(store.root), report)
+
+
+def _gone(manifest, source, seen) -> list[dict]:
+    """Report recordings the store holds under a directory given as source that are no longer there."""
+    dirs = [os.path.abspath(s) for s in (source if isinstance(source, (list, tuple)) else [source])
+            if isinstance(s, (str, os.PathLike)) and os.path.isdir(s)]
+    out = []
+    for src, entry in sorted(manifest["sources"].items()):
+        if src not in seen and any(src.startswith(d.rstrip(os.sep) + os.sep) for d in dirs) and not os.path.exists(src):
+            out.append(_row(src, entry["format"], "gone", message="no longer there; its rows stay in the store"))
+    return out
+
+
+def _row(source, fmt=None, status="unchanged", rows=0, rejects=0, skipped=0, nbytes=0, pending=0, message=""):
+    return {"source": source, "format": fmt, "status": status, "rows": rows, "rejects": rejects,
+            "skipped": skipped, "bytes": nbytes, "pending": pending, "message": message}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Recording:
+    """Ingesting one recording into an open (locked) store."""
+
+    def __init__(self, store: Store, manifest: dict, src: str, options: dict, errors: str):
+        self.store, self.manifest, self.src = store, manifest, src
+        self.options, self.errors = options, errors
+        self.entry = manifest["sources"].get(src)
+        self.added = {"rows": 0, "rejects": 0, "skipped": 0}
+
+    def ingest(self, format: str) -> dict:
+        src, entry = self.src, self.entry
+        try:
+            st = os.stat(src)
+        except OSError as exc:
+            return _row(src, status="failed", message=f"cannot open: {exc.strerror}")
+        if entry and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
+            return _row(src, entry["format"], "unchanged", pending=entry["pending"])
+        try:
+            _, stream, plain = open_source(src)
+        except OSError as exc:
+            return _row(src, status="failed", message=str(exc))
+        fmt = entry["format"] if entry else None
+        try:
+            head = stream.read(SNIFF_BYTES)
+            if fmt is None:
+                fmt = detect_format(head, src, self.options) if format == "auto" else format
+            parse = getattr(READERS[fmt], "parse_chunk", None)
+            if parse is None:
+                row = self._whole(fmt, Replay(head, stream), st)
+            else:
+                row = self._lines(fmt, parse, head, stream, plain is not None, st)
+        except READ_ERRORS as exc:
+            err = describe_read_error(src, exc)
+            if self.errors == "raise":
+                raise err from None
+            row = _row(src, fmt, "failed", message=f"{err}".replace(f"{src}: ", "", 1))
+        finally:
+            stream.close()
+        row.update(self.added)
+        return row
+
+    # -- line formats ----------------------------------------------------------
+    def _lines(self, fmt, parse, head: bytes, stream, plain: bool, st) -> dict:
+        src, entry = self.src, self.entry
+        units = entry["units"] if entry else []
+        offset = units[-1]["end"] if units else 0
+        line = units[-1]["line_end"] if units else 0
+        if entry and units:
+            hlen, hsha = entry["head"]
+            if len(head) < hlen or _sha(head[:hlen]) != hsha:
+                return self._changed(fmt, "its first bytes are not the ones ingested before")
+            stream, last = self._seek(stream, head, offset, plain)
+            if last is None or _sha(last) != units[-1]["tail"]:
+                return self._changed(fmt, f"it is shorter than the {offset:,} bytes ingested before, "
+                                          "or they were rewritten")
+        if plain:
+            return self._plain(fmt, parse, stream, head, st, units, offset, line)
+        if not units:
+            stream, last = Replay(head, stream), b""
+        # compressed: read through, in units of whole lines (the file is complete: its last line counts)
+        start = offset
+        for data in _blocks(stream):
+            result = FileResult(src, fmt, self.options, self.errors)
+            result._offset = line  # line numbers go on from the lines already ingested
+            read_lines(parse, io.BytesIO(data), result)
+            last = (last + data[-TAIL:])[-TAIL:]
+            self._commit(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
+                                       "line_end": result._offset, "tail": _sha(last)}, head)
+            offset += len(data)
+            line = result._offset
+        self._seen(fmt, st, 0)
+        status = "new" if not units else ("appended" if offset > start else "unchanged")
+        return _row(src, fmt, status, nbytes=offset - start)
+
+    def _plain(self, fmt, parse, f, head: bytes, st, units, offset: int, line: int) -> dict:
+        """An uncompressed file: units of whole lines, parsed in byte ranges the workers read themselves."""
+        size = os.fstat(f.fileno()).st_size
+        complete = _after_last_newline(f, size)  # a last line without its newline waits
+        start = offset
+        while offset < complete:
+            end = _line_end(f, min(offset + UNIT, complete), complete)
+            result = FileResult(self.src, fmt, self.options, self.errors)
+            result._offset = line  # line numbers go on from the lines already ingested
+            _parse_span(parse, self.src, offset, end, result)
+            f.seek(max(0, end - TAIL))
+            last = f.read(end - max(0, end - TAIL))
+            self._commit(fmt, result, {"start": offset, "end": end, "line_start": line,
+                                       "line_end": result._offset, "tail": _sha(last)}, head)
+            offset, line = end, result._offset
+        pending = size - complete
+        self._seen(fmt, st, pending)
+        status = "new" if not units else ("appended" if offset > start else "unchanged")
+        return _row(self.src, fmt, status, nbytes=offset - start, pending=pending)
+
+    def _seek(self, stream, head: bytes, offset: int, plain: bool):
+        """The stream moved to ``offset``, and the ``TAIL`` bytes before it (None: the file is shorter)."""
+        n = min(TAIL, offset)
+        if plain:
+            stream.seek(offset - n)
+            last = stream.read(n)
+            return stream, (last if len(last) == n else None)
+        stream = Replay(head, stream)
+        todo = offset - n
+        while todo:
+            got = stream.read(min(todo, 16 << 20))
+            if not got:
+                return stream, None
+            todo -= len(got)
+        last = b""
+        while len(last) < n:
+            got = stream.read(n - len(last))
+            if not got:
+                return stream, None
+            last += got
+        return stream, last
+
+    # -- other formats -----------------------------------------------------------
+    def _whole(self, fmt, stream, st) -> dict:
+        src, entry = self.src, self.entry
+        hashing = _Hashing(stream)
+        if entry and entry["units"]:
+            while hashing.read(16 << 20):
+                pass
+            if hashing.hexdigest() == entry["units"][0]["sha"]:
+                self._seen(fmt, st, 0)
+                return _row(src, fmt, "unchanged")
+            return self._changed(fmt, f"a {fmt} recording is ingested whole, once; "
+                                      "it has changed since, so ingest the new version under another name")
+        result = FileResult(src, fmt, self.options, self.errors)
+        READERS[fmt].read(hashing, result)
+        self._commit(fmt, result, {"whole": True, "sha": hashing.hexdigest(), "size": hashing.size}, b"")
+        self._seen(fmt, st, 0)
+        return _row(src, fmt, "new", nbytes=hashing.size)
+
+    # -- bookkeeping -------------------------------------------------------------
+    def _changed(self, fmt, why: str) -> dict:
+        return _row(self.src, fmt, "changed",
+                    message=f"changed since it was ingested: {why}; left alone, its rows stay in the store")
+
+    def _entry(self, fmt, head: bytes) -> dict:
+        if self.entry is None:
+            self.entry = self.manifest["sources"][self.src] = {
+                "format": fmt, "size": None, "mtime_ns": None, "pending": 0, "head": [0, _sha(b"")], "units": []}
+        if not self.entry["units"] and head:  # fingerprint the start from the first unit on
+            hlen = min(HEAD, len(head))
+            self.entry["head"] = [hlen, _sha(head[:hlen])]
+        return self.entry
+
+    def _seen(self, fmt, st, pending: int) -> None:
+        """Record that the file was read to its end as it was at ``st``: unchanged files are skipped next time."""
+        entry = self._entry(fmt, b"")
+        entry.update(size=st.st_size, mtime_ns=st.st_mtime_ns, pending=pending)
+        self.store.write_manifest(self.manifest)
+
+    def _commit(self, fmt, result: FileResult, unit: dict, head: bytes) -> None:
+        """Write one unit's parts, move them into place, then name them in the manifest."""
+        store, src = self.store, self.src
+        uid = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
+        frame = concat_frames(result.frames)
+        staging = store.staging()
+        written: list[tuple[str, dict]] = []
+        with no_space_hint(store, f"writing the rows of {src}"):
+            for date, market, group in _partitions(frame):
+                rel = f"{CALLS}/date={date}/market={market}/part-{uid}.parquet"
+                _write(to_table(group, FILE_SCHEMA), staging / rel)
+                written.append((rel, {"path": rel, "date": date, "market": market, "rows": len(group)}))
+            rejects = None
+            if result.rejects:
+                rel = f"{REJECTS}/part-{uid}.parquet"
+                table = to_table(pd.DataFrame(
+                    [(src, ln, reason, text) for ln, reason, text in sorted(result.rejects)],
+                    columns=REJECT_SCHEMA.names), REJECT_SCHEMA)
+                _write(table, staging / rel)
+                rejects = {"path": rel, "rows": len(result.rejects)}
+                written.append((rel, rejects))
+            for rel, _ in written:
+                final = store.path(rel)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, final)
+            for d in {store.path(rel).parent for rel, _ in written}:
+                fsync_dir(d)
+        shutil.rmtree(staging, ignore_errors=True)
+        entry = self._entry(fmt, head)
+        unit.update(id=uid, rows=len(frame), rejects=len(result.rejects), skipped=result.skipped,
+                    parts=[p for rel, p in written if rel.startswith(CALLS + "/")], rejects_part=rejects)
+        entry["units"].append(unit)
+        try:
+            store.write_manifest(self.manifest)
+        except BaseException:
+            entry["units"].pop()  # not committed: the parts just moved are orphans the next run deletes
+            raise
+        for k in self.added:
+            self.added[k] += unit[k]
+
+
+def _partitions(frame: pd.DataFrame):
+    """(date, market, rows sorted by time and line) for every UTC date and market in ``frame``."""
+    if not len(frame):
+        return
+    ts = frame["ts"].array.asi8
+    key = (ts // _DAY_NS) * 4 + frame["market"].cat.codes.to_numpy()
+    order = np.lexsort((frame["line"].to_numpy(dtype="int64", na_value=0), ts, key))
+    frame = frame.take(order)
+    key = key[order]
+    cuts = np.flatnonzero(np.diff(key)) + 1
+    markets = frame["market"].cat.categories
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(key)]):
+        day, code = divmod(int(key[a]), 4)
+        yield str(np.datetime64(day, "D")), markets[code], frame.iloc[a:b]
+
+
+def _after_last_newline(f, size: int) -> int:
+    """The offset just past the last newline in the first ``size`` bytes of ``f`` (0 when there is none)."""
+    pos = size
+    while pos > 0:
+        step = min(pos, 1 << 16)
+        f.seek(pos - step)
+        block = f.read(step)
+        at = block.rfind(b"\n")
+        if at >= 0:
+            return pos - step + at + 1
+        pos -= step
+    return 0
+
+
+def _line_end(f, at: int, limit: int) -> int:
+    """The end of the line holding byte ``at - 1``: where a unit ending near ``at`` really ends."""
+    if at >= limit:
+        return limit
+    f.seek(at - 1)
+    f.readline()
+    return min(f.tell(), limit)
+
+
+def _parse_span(parse, path: str, start: int, end: int, result: FileResult) -> None:
+    """Parse the whole lines in bytes [start, end) of a file, in worker processes when there are several chunks."""
+    bounds = list(range(start, end, CHUNK)) + [end]
+    args = (result.source, result.options)
+    if len(bounds) > 2 and _source.WORKERS > 1:
+        pool = _executor()
+        for job in [pool.submit(_parse_range, parse, path, a, b, *args) for a, b in itertools.pairwise(bounds)]:
+            result.merge(job.result())
+    else:
+        for a, b in itertools.pairwise(bounds):
+            result.merge(_parse_range(parse, path, a, b, *args))
+
+
+def _write(table, path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd")
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _blocks(stream):
+    """Blocks of whole lines of about :data:`UNIT` bytes, then whatever follows the last newline."""
+    carry = b""
+    while block := stream.read(UNIT):
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
+
+
+class _Hashing:
+    """A stream that hashes what is read through it."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._sha = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n=-1):
+        data = self._stream.read(n)
+        self._sha.update(data)
+        self.size += len(data)
+        return data
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()

@@ -1,0 +1,202 @@
+"""Where a store keeps its files, its manifest, and the lock writers take.
+
+Layout of a store directory::
+
+    calls/date=2026-11-16/market=spot/part-<unit>.parquet   the calls, by UTC date and market
+    rejects/part-<unit>.parquet                             lines that could not become rows
+    .toolkit/manifest.json                                  what is in the store (the only truth)
+    .toolkit/lock                                           held by the one ingest writing
+    .toolkit/staging/                                       parts being written (never read)
+    .toolkit/quarantine/                                    parts :func:`repair` took out
+
+A *unit* is one committed piece of one recording: a byte range of a line
+format, or a whole file of any other format. Its Parquet parts are written
+under ``staging/``, moved into place, and only then named in the manifest,
+which is replaced atomically. Readers list parts from the manifest, so a part
+of an interrupted run is never seen; the next writer deletes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from ..schema import COLUMNS
+
+META = ".toolkit"
+MANIFEST = "manifest.json"
+VERSION = 1
+CALLS, REJECTS = "calls", "rejects"
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class StoreError(RuntimeError):
+    """A store cannot be read or written: names the store, the file to blame and what to do."""
+
+
+class StoreLockedError(StoreError):
+    """Another ingest is writing to the store."""
+
+
+def is_store(path) -> bool:
+    """Tell whether ``path`` is a directory written by :func:`toolkit.store.ingest`.
+
+    Examples
+    --------
+    >>> from toolkit.store import is_store
+    >>> is_store("data/sample")
+    False
+    """
+    try:
+        return os.path.isfile(os.path.join(os.fspath(path), META, MANIFEST))
+    except TypeError:
+        return False
+
+
+def new_manifest(market_rules, pattern=None) -> dict:
+    """An empty store's manifest; ``pattern`` is a text-log layout as ``[regex, flags]``."""
+    return {"toolkit_store": VERSION, "columns": COLUMNS, "market_rules": market_rules, "pattern": pattern,
+            "sources": {}}
+
+
+def units(manifest: dict):
+    """(source, unit) for every committed unit, sources in path order, units in file order."""
+    for src in sorted(manifest["sources"]):
+        for unit in manifest["sources"][src]["units"]:
+            yield src, unit
+
+
+def parts(manifest: dict) -> list[dict]:
+    """Every committed calls part: ``path`` (relative to the store), ``date``, ``market``, ``rows``."""
+    return [p for _, u in units(manifest) for p in u["parts"]]
+
+
+def reject_parts(manifest: dict) -> list[dict]:
+    return [u["rejects_part"] for _, u in units(manifest) if u.get("rejects_part")]
+
+
+class Store:
+    """Paths of one store directory; reads and writes its manifest."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.meta = self.root / META
+        self.manifest_path = self.meta / MANIFEST
+
+    def __str__(self):
+        return str(self.root)
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def read_manifest(self) -> dict:
+        try:
+            text = self.manifest_path.read_bytes()
+        except FileNotFoundError:
+            raise StoreError(f"{self.root} is not a toolkit store (no {META}/{MANIFEST}); "
+                             "create one with toolkit.store.ingest") from None
+        try:
+            manifest = json.loads(text)
+        except ValueError as exc:
+            raise StoreError(f"{self.manifest_path} is damaged ({exc}); the Parquet parts are intact "
+                             "but cannot be listed without it") from None
+        if not isinstance(manifest, dict) or manifest.get("toolkit_store") != VERSION:
+            raise StoreError(f"{self.manifest_path} is not a version {VERSION} toolkit store manifest")
+        if manifest.get("columns") != COLUMNS:
+            raise StoreError(f"{self.root} was written with other columns than this toolkit reads; "
+                             "ingest the recordings into a new store")
+        return manifest
+
+    def write_manifest(self, manifest: dict) -> None:
+        """Replace the manifest atomically: readers see the old one or the new one, never a mix."""
+        tmp = self.meta / (MANIFEST + ".tmp")
+        data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+        with no_space_hint(self, "writing the manifest"):
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.manifest_path)
+        fsync_dir(self.meta)
+
+    # -- writing -----------------------------------------------------------
+    def lock(self, wait: float | None):
+        """The writers' lock: ``wait`` seconds for it (None: as long as it takes), then :class:`StoreLockedError`."""
+        from filelock import FileLock, Timeout
+
+        self.meta.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.meta / "lock", timeout=-1 if wait is None else wait)
+
+        @contextlib.contextmanager
+        def held():
+            try:
+                lock.acquire()
+            except Timeout:
+                waited = "" if not wait else f" for {wait:g} s"
+                raise StoreLockedError(
+                    f"another ingest is writing to {self.root}; waited{waited} and gave up. "
+                    "Run again when it is done, or pass wait=SECONDS (--wait on the command line) "
+                    "to wait for it") from None
+            try:
+                yield
+            finally:
+                lock.release()
+
+        return held()
+
+    def staging(self) -> Path:
+        path = self.meta / "staging" / uuid.uuid4().hex
+        path.mkdir(parents=True)
+        return path
+
+    def clean(self, manifest: dict) -> list[str]:
+        """Delete what interrupted runs left: staging directories and parts the manifest does not name.
+
+        Call with the lock held. Returns the deleted parts (relative paths).
+        """
+        shutil.rmtree(self.meta / "staging", ignore_errors=True)
+        known = {p["path"] for p in parts(manifest)} | {p["path"] for p in reject_parts(manifest)}
+        removed = []
+        for top in (CALLS, REJECTS):
+            base = self.root / top
+            if not base.is_dir():
+                continue
+            for f in base.rglob("part-*.parquet"):
+                rel = f.relative_to(self.root).as_posix()
+                if rel not in known:
+                    f.unlink()
+                    removed.append(rel)
+        return removed
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def no_space_hint(store: Store, doing: str):
+    """Turn a full disk into a :class:`StoreError` saying that nothing committed was lost."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            raise StoreError(
+                f"no space left while {doing} in {store.root} ({exc.strerror}); everything committed "
+                "before stays in the store and readable. Free some space and run the ingest again: "
+                "it carries on where it stopped") from None
+        raise

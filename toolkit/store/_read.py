@@ -1,0 +1,178 @@
+"""Read a store back into the loader's frame, opening only the partitions a window needs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from ..read._window import Window
+from ..schema import REJECT_DTYPES, REPORT_DTYPES
+from ._arrow import CATEGORICAL, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, rejects_frame, to_frame
+from ._manifest import Store, StoreError, parts, reject_parts, units
+
+_FORMAT = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=CATEGORICAL))
+
+
+def select_parts(manifest: dict, window: Window) -> list[dict]:
+    """The calls parts whose date and market can hold rows of ``window``."""
+    first = None if window.start is None else window.start.strftime("%Y-%m-%d")
+    last = None if window.end is None else (window.end - pd.Timedelta(1, "ns")).strftime("%Y-%m-%d")
+    return [p for p in parts(manifest)
+            if (first is None or p["date"] >= first) and (last is None or p["date"] <= last)
+            and (window.markets is None or p["market"] in window.markets)]
+
+
+def read_calls(dest, window: Window | None = None) -> pd.DataFrame:
+    """The calls of a store inside ``window``, as the loader's frame sorted by time (then source and line)."""
+    window = window or Window()
+    store = Store(dest)
+    manifest = store.read_manifest()
+    chosen = select_parts(manifest, window)
+    paths = [str(store.path(p["path"])) for p in chosen]
+    table = _scan(store, paths, _row_filter(window))
+    frame = to_frame(table)
+    if len(frame) > 1:
+        src = frame["source"].cat.codes.to_numpy()
+        rank = np.argsort(np.argsort(frame["source"].cat.categories.to_numpy(dtype=object)))
+        order = np.lexsort((frame["line"].to_numpy(dtype="int64", na_value=0), rank[src],
+                            frame["ts"].array.asi8))
+        frame = frame.take(order).reset_index(drop=True)
+    return frame
+
+
+def read_rejects(dest) -> pd.DataFrame:
+    """Every rejected line kept in a store: ``source``, ``line``, ``reason``, ``excerpt``."""
+    store = Store(dest)
+    manifest = store.read_manifest()
+    paths = [str(store.path(p["path"])) for p in reject_parts(manifest)]
+    if not paths:
+        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
+    try:
+        table = ds.dataset(paths, schema=REJECT_SCHEMA, format="parquet").to_table()
+    except (OSError, pa.ArrowException) as exc:
+        raise _damage(store, paths, exc) from None
+    return rejects_frame(table).sort_values(["source", "line"], ignore_index=True)
+
+
+def report(dest) -> pd.DataFrame:
+    """Per recording in a store: ``source``, ``format``, ``rows``, ``rejects``, ``skipped`` (as :attr:`Load.report`)."""
+    manifest = Store(dest).read_manifest()
+    rows = []
+    for src, entry in sorted(manifest["sources"].items()):
+        us = entry["units"]
+        rows.append((src, entry["format"], sum(u["rows"] for u in us), sum(u["rejects"] for u in us),
+                     sum(u["skipped"] for u in us)))
+    return pd.DataFrame(rows, columns=list(REPORT_DTYPES)).astype(REPORT_DTYPES)
+
+
+def _row_filter(window: Window):
+    expr = None
+    for op, bound in ((">=", window.start), ("<", window.end)):
+        if bound is not None:
+            value = pa.scalar(bound.as_unit("ns").value, pa.int64()).cast(pa.timestamp("ns", "UTC"))
+            term = ds.field("ts") >= value if op == ">=" else ds.field("ts") < value
+            expr = term if expr is None else expr & term
+    return expr
+
+
+def _scan(store: Store, paths: list[str], expr) -> pa.Table:
+    if not paths:
+        return READ_SCHEMA.empty_table()
+    try:
+        dataset = ds.dataset(paths, schema=READ_SCHEMA, format=_FORMAT,
+                             partitioning=ds.partitioning(PARTITIONS, flavor="hive"),
+                             partition_base_dir=str(store.root / "calls"))
+        return dataset.to_table(filter=expr)
+    except (OSError, pa.ArrowException) as exc:
+        raise _damage(store, paths, exc) from None
+
+
+def damaged_parts(store: Store, paths) -> list[tuple[str, str]]:
+    """(path, problem) for each listed Parquet part that is missing or unreadable."""
+    bad = []
+    for path in paths:
+        if not os.path.exists(path):
+            bad.append((path, "missing"))
+            continue
+        try:
+            pq.ParquetFile(path).metadata  # noqa: B018 - reading the footer is the check
+        except (OSError, pa.ArrowException) as exc:
+            bad.append((path, f"unreadable ({str(exc).splitlines()[0][:120]})"))
+    return bad
+
+
+def _damage(store: Store, paths, exc) -> StoreError:
+    bad = damaged_parts(store, paths)
+    if not bad:
+        return StoreError(f"cannot read the store {store.root}: {str(exc).splitlines()[0][:200]}")
+    names = "; ".join(f"{os.path.relpath(p, store.root)} is {why}" for p, why in bad[:3])
+    more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+    return StoreError(f"store {store.root} is damaged: {names}{more}. Run toolkit.store.repair({str(store.root)!r}) "
+                      "to set the damaged parts aside; the next ingest reads their recordings again")
+
+
+def repair(dest, *, wait: float | None = 0) -> pd.DataFrame:
+    """Set aside missing or unreadable parts so the store reads again, and let the next ingest redo them.
+
+    Every unit with a damaged part is dropped from the manifest, with the later
+    units of the same recording (so nothing is counted twice when it is read
+    again); their files move to ``.toolkit/quarantine/``. The next
+    :func:`ingest` of the recordings reads those bytes again. A unit whose
+    recording no longer exists cannot be redone: the report says so.
+
+    Returns
+    -------
+    DataFrame
+        One row per dropped unit: ``source``, ``unit``, ``rows``, ``problem``
+        (empty for later units dropped with it) and ``recoverable`` (the
+        recording is still there to be ingested again).
+
+    Examples
+    --------
+    >>> import tempfile, toolkit
+    >>> store = tempfile.mkdtemp() + "/calls"
+    >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
+    >>> toolkit.store.repair(store).empty
+    True
+    """
+    store = Store(dest)
+    out = []
+    with store.lock(wait):
+        manifest = store.read_manifest()
+        files = {p["path"] for p in parts(manifest)} | {p["path"] for p in reject_parts(manifest)}
+        problems = {os.path.relpath(p, store.root): why
+                    for p, why in damaged_parts(store, [str(store.path(f)) for f in sorted(files)])}
+        quarantine = store.meta / "quarantine"
+        for src, entry in sorted(manifest["sources"].items()):
+            us = entry["units"]
+            first = next((i for i, u in enumerate(us) if any(f in problems for f in _files(u))), None)
+            if first is None:
+                continue
+            for u in us[first:]:
+                why = "; ".join(f"{f} is {problems[f]}" for f in _files(u) if f in problems)
+                out.append((src, u["id"], u["rows"], why, os.path.exists(src)))
+                for f in _files(u):
+                    if os.path.exists(store.path(f)):
+                        target = quarantine / f
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.move(store.path(f), target)
+            entry["units"] = us[:first]
+            entry.update(size=None, mtime_ns=None)  # read it again next time
+        if out:
+            store.write_manifest(manifest)
+    return pd.DataFrame(out, columns=["source", "unit", "rows", "problem", "recoverable"]).astype(
+        {"source": "string[pyarrow]", "unit": "string[pyarrow]", "rows": "int64", "problem": "string[pyarrow]",
+         "recoverable": bool})
+
+
+def _files(unit: dict) -> list[str]:
+    return [p["path"] for p in unit["parts"]] + ([unit["rejects_part"]["path"]] if unit.get("rejects_part") else [])
+
+
+__all__ = ["read_calls", "read_rejects", "repair", "report", "select_parts", "units"]

@@ -1,0 +1,171 @@
+"""SQL over a store with DuckDB: the views ``calls`` and ``rejects``, results as pandas."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from ..read._window import Window
+from ..schema import COLUMNS
+from ._arrow import _MAPPER
+from ._manifest import Store, parts, reject_parts
+from ._read import _damage, damaged_parts, select_parts
+
+# DuckDB types of the columns, for the views of an empty store
+_SQL_TYPES = {
+    "ts": "TIMESTAMPTZ_NS", "market": "VARCHAR", "method": "VARCHAR", "path": "VARCHAR", "endpoint": "VARCHAR",
+    "http_status": "SMALLINT", "code": "BIGINT", "message": "VARCHAR", "category": "VARCHAR", "reason": "VARCHAR",
+    "retryable": "BOOLEAN", "is_error": "BOOLEAN", "latency_ms": "DOUBLE", "symbol": "VARCHAR", "source": "VARCHAR",
+    "line": "BIGINT", "client_ts": "TIMESTAMPTZ_NS", "server_ts": "TIMESTAMPTZ_NS",
+}
+_REJECT_TYPES = {"source": "VARCHAR", "line": "BIGINT", "reason": "VARCHAR", "excerpt": "VARCHAR"}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _files(store: Store, rels) -> str:
+    return "[" + ", ".join(_literal(str(store.path(r))) for r in rels) + "]"
+
+
+def _empty(types: dict) -> str:
+    return "SELECT " + ", ".join(f"NULL::{t} AS {c}" for c, t in types.items()) + " WHERE false"
+
+
+def connect(dest, **config):
+    """A DuckDB connection with the store's calls and rejects as the views ``calls`` and ``rejects``.
+
+    The views list the parts named in the store's manifest, so what an ingest
+    is still writing is never seen. ``calls`` has the loader's columns (the
+    categoricals as text, ``market`` from the partition path, so a filter on it
+    skips whole partitions); DuckDB streams the Parquet files and spills to
+    disk, so queries work on stores far larger than memory.
+
+    Parameters
+    ----------
+    dest : path
+        The store directory.
+    **config
+        DuckDB settings, e.g. ``memory_limit="2GB"``, ``threads=4``.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        With its time zone set to UTC.
+
+    Examples
+    --------
+    >>> import tempfile, toolkit
+    >>> store = tempfile.mkdtemp() + "/calls"
+    >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
+    >>> con = toolkit.store.connect(store, memory_limit="1GB")
+    >>> con.execute("SELECT count(*) FROM calls WHERE market = 'spot'").fetchone()[0]
+    29988
+    """
+    return open_views(Store(dest), None, config)
+
+
+def open_views(store: Store, window: Window | None, config: dict):
+    """:func:`connect`, with ``calls`` over only the parts that can hold rows of ``window``."""
+    import duckdb
+
+    manifest = store.read_manifest()
+    con = duckdb.connect(config=config)
+    con.execute("SET TimeZone = 'UTC'")
+    calls = [p["path"] for p in (parts(manifest) if window is None else select_parts(manifest, window))]
+    rejects = [p["path"] for p in reject_parts(manifest)]
+    columns = ", ".join(COLUMNS)
+    views = {
+        "calls": (f"SELECT {columns} FROM read_parquet({_files(store, calls)}, hive_partitioning = true, "
+                  "hive_types = {'date': DATE, 'market': VARCHAR})") if calls else _empty(_SQL_TYPES),
+        "rejects": (f"SELECT source, line, reason, excerpt FROM read_parquet({_files(store, rejects)})"
+                    if rejects else _empty(_REJECT_TYPES)),
+    }
+    try:
+        for name, select in views.items():
+            _guard(store, manifest, lambda sql=f"CREATE VIEW {name} AS {select}": con.execute(sql))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def query(dest, sql: str, params=None, **config) -> pd.DataFrame:
+    """Run SQL over a store's ``calls`` and ``rejects`` views and return a DataFrame.
+
+    Parameters
+    ----------
+    dest : path
+        The store directory.
+    sql : str
+        Any DuckDB query; ``?`` or ``$name`` placeholders take ``params``.
+    params : list or dict, optional
+    **config
+        DuckDB settings, as for :func:`connect`.
+
+    Returns
+    -------
+    DataFrame
+        Text as ``string[pyarrow]``, integers and booleans as nullable dtypes,
+        times as UTC ``datetime64[ns, UTC]``.
+
+    Examples
+    --------
+    >>> import tempfile, toolkit
+    >>> store = tempfile.mkdtemp() + "/calls"
+    >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
+    >>> toolkit.store.query(store, "SELECT category, count(*) AS calls FROM calls "
+    ...                     "WHERE ts >= ? GROUP BY ALL ORDER BY calls DESC LIMIT 2", ["2026-11-18"])
+        category  calls
+    0         ok  15511
+    1  not_found     83
+    """
+    if not isinstance(sql, str):
+        raise TypeError(f"sql must be a string of SQL, not {type(sql).__name__}")
+    con = connect(dest, **config)
+    try:
+        return execute(Store(dest), con, sql, params)
+    finally:
+        con.close()
+
+
+def execute(store: Store, con, sql: str, params=None) -> pd.DataFrame:
+    """Run SQL on a :func:`connect` connection; a damaged part becomes a :class:`StoreError` naming it."""
+
+    def run():
+        rel = con.sql(sql, params=params)
+        return None if rel is None else rel.to_arrow_table()
+
+    table = _guard(store, None, run)
+    return pd.DataFrame() if table is None else to_pandas(table)
+
+
+def _guard(store: Store, manifest, work):
+    """Run ``work``; when DuckDB fails on a file and a part is missing or unreadable, say which."""
+    import duckdb
+
+    try:
+        return work()
+    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+        manifest = manifest or store.read_manifest()
+        paths = [str(store.path(p["path"])) for p in parts(manifest) + reject_parts(manifest)]
+        if not damaged_parts(store, paths):
+            raise
+        raise _damage(store, paths, exc) from None
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """A DuckDB result as pandas with the loader's kinds of dtypes; times in UTC at ns."""
+    columns = []
+    for col in table.columns:
+        if pa.types.is_timestamp(col.type):
+            col = col.cast(pa.timestamp("ns", "UTC"))  # naive times are UTC: the connection's time zone
+        elif pa.types.is_large_string(col.type) or pa.types.is_string_view(col.type):
+            col = col.cast(pa.string())
+        columns.append(col)
+    table = pa.Table.from_arrays(columns, names=table.column_names)
+    return table.to_pandas(types_mapper=_MAPPER)
+
+
+__all__ = ["connect", "query"]
