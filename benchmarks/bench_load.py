@@ -6,7 +6,7 @@
 3. the obvious pandas way: ``pandas.read_json(lines=True)`` then deriving the same columns.
 
 Peak memory is the largest resident set of the process *and its children* (the loader
-parses big files in worker processes), sampled every 20 ms from /proc.
+parses big files in worker processes), sampled every 50 ms from /proc.
 
     python benchmarks/bench_load.py [--calls 1000000] [--skip-pandas]
 """
@@ -95,24 +95,19 @@ print(rows, mem, time.perf_counter() - t0)
 
 
 def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
+    """Resident bytes of a process and all its descendants (read from /proc)."""
     total, todo = 0, [pid]
+    page = os.sysconf("SC_PAGE_SIZE")
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
-        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
     return total
 
 
@@ -127,7 +122,7 @@ def run(name: str, body: str, path: Path) -> dict:
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -207,15 +207,30 @@ def _times(strs: pa.Array, ints: pa.Array) -> np.ndarray:
     return out
 
 
+_MONTHS = pa.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
+_MONTH_NUMBERS = pa.array([f"{i:02d}" for i in range(1, 13)])
+
+
 def _http_dates(dates: pa.Array) -> pa.Array:
-    """HTTP ``Date`` headers as int ns (RFC 7231 vectorised; other forms one by one)."""
+    """HTTP ``Date`` headers as int ns.
+
+    The standard layout (``Sun, 06 Nov 1994 08:49:37 GMT``) is rearranged to
+    ISO-8601 by slicing its fixed fields and parsed vectorised; any other form
+    is parsed one value at a time.
+    """
     enc = pc.dictionary_encode(dates)
     uniq = enc.dictionary
-    ts = pc.strptime(uniq, format="%a, %d %b %Y %H:%M:%S GMT", unit="s", error_is_null=True)
+
+    def part(start, stop):
+        return pc.utf8_slice_codeunits(uniq, start, stop)
+
+    month = pc.take(_MONTH_NUMBERS, pc.index_in(part(8, 11), value_set=_MONTHS))
+    iso = pc.binary_join_element_wise(part(12, 16), "-", month, "-", part(5, 7), "T", part(17, 25), part(25, 40), "")
+    ts = pc.strptime(iso, format="%Y-%m-%dT%H:%M:%S GMT", unit="s", error_is_null=True)
     ns = pc.multiply(ts.cast(pa.int64()), 1_000_000_000)
-    if ns.null_count:
-        slow = [v if v is not None else _http_date(u) for v, u in zip(ns.to_pylist(), uniq.to_pylist())]
-        ns = pa.array(slow, pa.int64())
+    if ns.null_count > uniq.null_count:
+        ns = pa.array([v if v is not None else (None if u is None else _http_date(u))
+                       for v, u in zip(ns.to_pylist(), uniq.to_pylist())], pa.int64())
     return pc.take(ns, enc.indices)
 
 
@@ -309,12 +324,16 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
 
 
 def _query_symbol(query: pa.Array) -> pa.Array:
-    has = pc.fill_null(pc.match_substring(query, "symbol="), False)
+    """The ``symbol`` query parameter of each URL, worked out once per distinct query."""
+    enc = pc.dictionary_encode(query)
+    uniq = enc.dictionary
+    has = pc.fill_null(pc.match_substring(uniq, "symbol="), False)
     if not pc.any(has).as_py():
         return pa.nulls(len(query), pa.string())
-    found = pc.extract_regex(pc.if_else(has, query, _NULL_STR), _SYMBOL)
-    return _apply_unique(pc.if_else(found.is_valid(), found.field("symbol"), _NULL_STR),
-                         lambda s: unquote(s) or None)
+    found = pc.extract_regex(pc.if_else(has, uniq, _NULL_STR), _SYMBOL)
+    symbols = pc.if_else(found.is_valid(), found.field("symbol"), _NULL_STR)
+    symbols = pa.array([None if v is None else unquote(v) or None for v in symbols.to_pylist()], pa.string())
+    return pc.take(symbols, enc.indices)
 
 
 def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tuple[int, str, object]]]:

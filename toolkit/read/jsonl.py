@@ -161,7 +161,11 @@ def record(rec: dict, line: int) -> tuple:
                 symbol = symbol_of(params)
             if symbol is None:
                 rbody = req.get("body")
-                if rbody is not None:
+                if type(rbody) is dict:
+                    symbol = rbody.get("symbol")
+                    if type(symbol) is not str or not symbol:
+                        symbol = None
+                elif rbody is not None:
                     symbol = symbol_of(rbody)
         headers = req.get("headers")
         if headers:
@@ -169,7 +173,7 @@ def record(rec: dict, line: int) -> tuple:
             if client_ts is None:
                 client_ts = header(headers, "ACCESS-TIMESTAMP")
             if client_ts is not None:
-                client_ts = as_int(client_ts)
+                client_ts = int(client_ts) if type(client_ts) is str and client_ts.isdigit() else as_int(client_ts)
 
     if code is not None and not _INT64[0] <= code < _INT64[1]:
         kind, code = NO_CODE, None
