@@ -21,15 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import _tree_rss
+from _measure import run_code
 
 RUNNER = """
 import time, warnings
@@ -50,28 +48,9 @@ STEPS = {
 
 def run(body: str) -> tuple[float, float, int, float]:
     """(wall s, inner s, rows, peak MB) of ``body`` run in a fresh process."""
-    code = RUNNER.format(body=body)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    peak = 0
-    stop = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
-    stop.set()
-    sampler.join()
-    if proc.returncode:
-        raise SystemExit(f"step failed with exit status {proc.returncode}: {body}")
-    rows, inner = out.strip().splitlines()[-1].split()
-    return wall, float(inner), int(rows), peak / 1e6
+    wall, last, peak_mb = run_code(RUNNER.format(body=body), f"step {body!r}", every=0.02)
+    rows, inner = last.split()
+    return wall, float(inner), int(rows), peak_mb
 
 
 def main(argv=None) -> None:

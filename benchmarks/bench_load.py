@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import textwrap
-import threading
 import time
 from pathlib import Path
+
+from _measure import run_code
 
 TOOLKIT = """
 import toolkit
@@ -94,47 +93,12 @@ print(rows, mem, time.perf_counter() - t0)
 """
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (read from /proc)."""
-    total, todo = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * page
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
-
-
 def run(name: str, body: str, path: Path) -> dict:
     code = RUNNER.format(path=str(path), body=textwrap.dedent(body))
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    peak = 0
-    stop = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
-    stop.set()
-    sampler.join()
-    if proc.returncode:
-        raise SystemExit(f"{name} failed with exit status {proc.returncode}")
-    rows, mem, inner = out.strip().splitlines()[-1].split()
+    wall, last, peak_mb = run_code(code, name)
+    rows, mem, inner = last.split()
     return {"name": name, "wall": wall, "inner": float(inner), "rows": int(rows), "frame_mb": int(mem) / 1e6,
-            "peak_mb": peak / 1e6}
+            "peak_mb": peak_mb}
 
 
 def main(argv=None) -> None:

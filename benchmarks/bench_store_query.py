@@ -25,14 +25,12 @@ import argparse
 import math
 import os
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import _tree_rss
+from _measure import run_code
 
 RUNNER = """
 import time, warnings
@@ -74,29 +72,9 @@ rows, extra = int(a["calls"].sum()), "equal"
 
 
 def run(store: Path, body: str) -> dict:
-    code = RUNNER.format(store=str(store), body=body)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    peak = 0
-    stop = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
-    stop.set()
-    sampler.join()
-    if proc.returncode:
-        raise SystemExit(f"failed with exit status {proc.returncode}:\n{body}")
-    rows, inner, extra = out.strip().splitlines()[-1].split(maxsplit=2)
-    return {"wall": wall, "inner": float(inner), "rows": int(rows), "peak_mb": peak / 1e6, "extra": extra}
-
+    wall, last, peak_mb = run_code(RUNNER.format(store=str(store), body=body), f"query {body!r}", every=0.02)
+    rows, inner, extra = last.split(maxsplit=2)
+    return {"wall": wall, "inner": float(inner), "rows": int(rows), "peak_mb": peak_mb, "extra": extra}
 
 def build(store: Path, rows: int, base_calls: int) -> None:
     """Ingest a simulated week, then copy its parts week after week up to ``rows`` calls."""
