@@ -26,7 +26,6 @@ from ..secrets import redact
 # body kinds, as classify_calls reads them
 CODE, NO_CODE, NOT_JSON, NO_BODY = 0, 1, 2, 3
 
-_URL = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://(?P<host>[^/?#]*))?(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
 _SYMBOL = r"(?:^|&)symbol=(?P<symbol>[^&]*)"
 _ID_SEGMENT = re.compile(
     r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -34,7 +33,6 @@ _ID_SEGMENT = re.compile(
 )
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
-_METHODS = frozenset(METHODS)
 EXCERPT = 200
 _NAT = np.iinfo(np.int64).min
 
@@ -70,22 +68,6 @@ class Batch:
     def __len__(self):
         return len(self.rows)
 
-    def add(self, line, ts, method, url, status, kind, code, message, error,
-            latency=None, market=None, symbol=None, client_ts=None, server_ts=None):
-        """Append one record; ``ts`` may be text or an epoch number."""
-        self.rows.append((line, *split_time(ts), method, url, status, kind, code, message, error,
-                          latency, market, symbol, client_ts, server_ts))
-
-
-def split_time(ts):
-    """(ts_str, ts_int) for a time written as text or as a number (floats go as text)."""
-    if type(ts) is str:
-        return ts, None
-    if type(ts) is int:
-        return (None, ts) if _INT64[0] <= ts < _INT64[1] else (str(ts), None)
-    if type(ts) is float:
-        return repr(ts), None
-    return None, None
 
 
 def epoch_ns(value):

@@ -215,6 +215,16 @@ class Reader:
         raise NotImplementedError
 
 
+class LineReader(Reader):
+    """A line format: ``parse_chunk(data, source, options)`` parses bytes of whole lines,
+    and :func:`read_lines` maps it over the file (in worker processes when it is big)."""
+
+    parse_chunk = None
+
+    def read(self, stream, result: FileResult, path: str | None = None) -> None:
+        read_lines(type(self).parse_chunk, stream, result, path)
+
+
 def open_source(src) -> tuple[str, object, str | None]:
     """Open one file (or wrap one open file) as a binary stream; gzip is undone.
 

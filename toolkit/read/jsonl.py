@@ -25,7 +25,7 @@ import orjson
 
 from ._fields import _METHODS, Reject, first, header, latency_of, method_of, status_of, symbol_of
 from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
-from ._source import Chunk, FileResult, Reader, read_lines
+from ._source import Chunk, LineReader
 
 _TIME_KEYS = ("ts", "timestamp", "time", "@timestamp")
 _URL_KEYS = ("url", "uri", "path")
@@ -230,14 +230,11 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     return out
 
 
-class JsonLinesReader(Reader):
+class JsonLinesReader(LineReader):
     """Reads JSON Lines in chunks of whole lines, several processes at once for big files."""
 
     name = "jsonl"
     parse_chunk = staticmethod(parse_chunk)
-
-    def read(self, stream, result: FileResult, path: str | None = None) -> None:
-        read_lines(parse_chunk, stream, result, path)
 
     @staticmethod
     def sniff(lines: list[bytes], options: dict | None = None) -> float:

@@ -37,7 +37,7 @@ import orjson
 
 from ._fields import Reject, method_of, status_of
 from ._frame import NO_BODY, Batch, parse_body
-from ._source import Chunk, FileResult, Reader, read_lines
+from ._source import Chunk, LineReader
 
 _TS = r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d\d(?::?\d\d)?))?)"
 _STARTS = re.compile(r"^\s*\[?" + _TS + r"(?![\d:.,])")
@@ -244,14 +244,11 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     return out
 
 
-class TextReader(Reader):
+class TextReader(LineReader):
     """Reads text logs in chunks of whole lines, several processes at once for big files."""
 
     name = "text"
     parse_chunk = staticmethod(parse_chunk)
-
-    def read(self, stream, result: FileResult, path: str | None = None) -> None:
-        read_lines(parse_chunk, stream, result, path)
 
     @staticmethod
     def sniff(lines: list[bytes], options: dict | None = None) -> float:
