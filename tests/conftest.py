@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 NOTEBOOKS = ROOT / "notebooks"
-SPOT = "https://openapi.exchange.example/api/v1/stock/open-api/order"
-FUTURES = "https://openapi.exchange.example/api/v1/futures/trade/order"
+SPOT = "https://api9528mystks.mystonks.org/api/v1/stock/open-api/order"
+FUTURES = "https://api9528mystks.mystonks.org/api/v1/futures/open-api/order/create"
 
 
 def jsonl(path: Path, *records, gz: bool = False) -> Path:
@@ -97,12 +97,15 @@ def frame(ts, **columns):
         "market": market,
         "method": col("method", "GET"),
         "endpoint": col("endpoint", "/api/v1/stock/open-api/order"),
+        "kind": col("kind", "trading"),
         "http_status": col("http_status", [200 if c == "ok" else 400 for c in category]),
         "code": col("code", [0 if c == "ok" else None for c in category]),
         "message": col("message", ["success" if c == "ok" else c for c in category]),
         "category": category,
         "reason": col("reason", category),
         "retryable": col("retryable", [_RETRYABLE.get(c, False) for c in category]),
+        "items": col("items", None),
+        "items_failed": col("items_failed", None),
         "latency_ms": col("latency_ms", 40.0),
         "symbol": col("symbol", ["AAPL" if m == "spot" else "BTCUSDT" for m in market]),
         "source": col("source", "test.jsonl"),

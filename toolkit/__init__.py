@@ -24,6 +24,7 @@ from .analysis import (
     top_errors,
 )
 from .catalog import catalog
+from .endpoints import endpoints
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .record import RecordingWarning, attach_recorder, recording_session
 from .schema import CATEGORIES, COLUMNS, MARKETS
@@ -52,6 +53,7 @@ __all__ = [
     "catalog",
     "clock_drift",
     "describe_window",
+    "endpoints",
     "error_rate",
     "find_incidents",
     "load_logs",

@@ -5,32 +5,74 @@ The table lives in ``catalog.csv`` beside this module. Each row is one
 response message (or, for transport failures, the exception text). Within a
 case the rows are tried in file order and the first match wins; a row with an
 empty ``code`` is the layer's fallback and ``5xx`` matches a whole class.
-Market ``*`` rows apply to every market.
+Market ``*`` rows apply to every market. Messages are matched after NFKC
+normalisation, so full-width punctuation and letters read as their ASCII forms,
+and without the spaces next to Chinese characters;
+rows with ``documented`` false record what other clients saw the exchange
+answer live, explained in ``note``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from importlib import resources
 
 import pandas as pd
 
+from .endpoints import CatalogError
 from .schema import CATEGORIES
 
 LAYERS = ["business", "http", "transport", "envelope"]
+_FILE = "catalog.csv"
+_COLUMNS = ["market", "layer", "code", "match", "description", "category", "reason", "retryable", "ccxt",
+            "documented", "note"]
+# spaces next to a CJK character carry no meaning: "IP 不在白名单" reads as "IP不在白名单"
+_CJK_SPACE = re.compile(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])")
+_CODE = re.compile(r"^(?:-?\d+|[1-5]xx|bare)?$")
+
+
+def _check(t: pd.DataFrame) -> None:
+    """Raise :class:`CatalogError` naming the file and line of the first bad row."""
+    if list(t.columns) != _COLUMNS:
+        raise CatalogError(f"toolkit/{_FILE}: columns must be {_COLUMNS}, not {list(t.columns)}")
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(t.itertuples(index=False)):
+        where = f"toolkit/{_FILE} line {i + 2}"  # the header is line 1
+        if row.market not in ("spot", "futures", "*"):
+            raise CatalogError(f"{where}: market {row.market!r} is not 'spot', 'futures' or '*'")
+        if row.layer not in LAYERS:
+            raise CatalogError(f"{where}: layer {row.layer!r} is not one of {LAYERS}")
+        if row.category not in CATEGORIES:
+            raise CatalogError(f"{where}: category {row.category!r} is not one of {CATEGORIES}")
+        if not _CODE.match(row.code):
+            raise CatalogError(f"{where}: code {row.code!r} is not a number, a class like '5xx' or empty")
+        if row.retryable not in ("true", "false", "") or row.documented not in ("true", "false"):
+            raise CatalogError(f"{where}: retryable must be true, false or empty and documented true or false")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", row.reason):
+            raise CatalogError(f"{where}: reason {row.reason!r} is not snake_case")
+        if row.match:
+            try:
+                re.compile(row.match, re.I)
+            except re.error as exc:
+                raise CatalogError(f"{where}: match {row.match!r} is not a valid regex ({exc})") from None
+        key = (row.market, row.layer, row.code, row.match)
+        if key in seen:
+            raise CatalogError(f"{where}: duplicate of line {seen[key] + 2} "
+                               f"(market {row.market}, layer {row.layer}, code {row.code!r}, match {row.match!r})")
+        seen[key] = i
 
 
 @functools.cache
 def _table() -> pd.DataFrame:
-    with resources.files(__package__).joinpath("catalog.csv").open("r", encoding="utf-8") as f:
+    with resources.files(__package__).joinpath(_FILE).open("r", encoding="utf-8") as f:
         t = pd.read_csv(f, dtype=str, keep_default_na=False)
+    _check(t)  # a typo in the data file must not pass silently
     t["retryable"] = t["retryable"].map({"true": True, "false": False, "": pd.NA}).astype("boolean")
+    t["documented"] = t["documented"].map({"true": True, "false": False}).astype(bool)
     t["category"] = pd.Categorical(t["category"], categories=CATEGORIES)
-    unknown = t["category"].isna()
-    if unknown.any():  # a typo in the data file must not pass silently
-        raise ValueError(f"catalog.csv: categories outside the vocabulary in rows {list(t.index[unknown])}")
-    for col in ("market", "layer", "code", "match", "description", "reason", "ccxt"):
+    for col in ("market", "layer", "code", "match", "description", "reason", "ccxt", "note"):
         t[col] = t[col].astype(pd.StringDtype("pyarrow"))
     t["layer"] = pd.Categorical(t["layer"], categories=LAYERS)
     return t
@@ -45,7 +87,9 @@ def catalog() -> pd.DataFrame:
     envelope), ``code`` (the code or status; ``5xx`` for the class; empty for
     the layer's fallback), ``match`` (case-insensitive regex on the message,
     empty for any), ``description``, ``category``, ``reason``, ``retryable``
-    (nullable boolean) and ``ccxt`` (nearest CCXT exception class).
+    (nullable boolean), ``ccxt`` (nearest CCXT exception class),
+    ``documented`` (false for behaviour other clients saw live that the
+    documentation does not list) and ``note``.
 
     Examples
     --------
@@ -53,6 +97,8 @@ def catalog() -> pd.DataFrame:
     >>> cat = toolkit.catalog()
     >>> cat.query("market == 'futures' and code == '8018'")[["category", "reason"]].iloc[0].tolist()
     ['insufficient_funds', 'insufficient_margin']
+    >>> cat.loc[~cat["documented"], ["code", "reason"]].values.tolist()
+    [['200', 'ok'], ['1006', 'concurrent_order_limit']]
     """
     return _table().copy()
 
@@ -85,20 +131,30 @@ class _Rules:
                         return result
         raise LookupError(f"catalog has no fallback for {layer!r} in market {market!r}")
 
-    def classify(self, market, status, kind, code, subject):
-        """Classify one distinct call shape; see :func:`toolkit.classify.classify`."""
+    def classify(self, market, status, kind, code, subject, legacy=False, failed=False):
+        """Classify one distinct call shape; see :func:`toolkit.classify.classify_calls`.
+
+        ``legacy``: the call went to the bare-JSON legacy market data;
+        ``failed``: a batch call with failed items, ``subject`` their message.
+        """
+        subject = _CJK_SPACE.sub("", unicodedata.normalize("NFKC", subject)) if subject else ""
         if status is None:
-            return self._first(market, "transport", ("",), subject or "")
+            return self._first(market, "transport", ("",), subject)
         if 200 <= status < 300:
             if kind != "code":
-                return self._first(market, "envelope", ("",), kind)
+                return self._first(market, "envelope", ("bare", "") if legacy else ("",), kind)
+            if failed:  # a batch's failed items: their message read by the spot rules
+                return self._first("spot", "http", ("400",), subject)
             table = "futures" if market == "unknown" else market
             return self._first(table, "business", (str(code), ""), None)
         table = "spot" if market == "unknown" else market
-        return self._first(table, "http", (str(status), f"{status // 100}xx", ""), subject or "")
+        return self._first(table, "http", (str(status), f"{status // 100}xx", ""), subject)
 
 
 @functools.cache
 def rules() -> _Rules:
     """The compiled catalog (cached)."""
     return _Rules(_table())
+
+
+rules()  # a broken data file fails when the toolkit is imported, not on the first load

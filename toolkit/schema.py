@@ -32,6 +32,9 @@ CATEGORIES = [
     "unknown",
 ]
 
+#: Endpoint kinds (the endpoint catalog's ``kind``; ``unknown`` for paths it does not list).
+KINDS = ["trading", "account", "market_data", "unknown"]
+
 #: HTTP methods a recording may carry (upper case).
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
@@ -47,6 +50,7 @@ DTYPES: dict[str, object] = {
     "method": pd.CategoricalDtype(METHODS),
     "path": STRING,
     "endpoint": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "kind": pd.CategoricalDtype(KINDS),
     "http_status": pd.Int16Dtype(),
     "code": pd.Int64Dtype(),
     "message": STRING,
@@ -54,6 +58,8 @@ DTYPES: dict[str, object] = {
     "reason": STRING,
     "retryable": pd.BooleanDtype(),
     "is_error": bool,
+    "items": pd.Int32Dtype(),
+    "items_failed": pd.Int32Dtype(),
     "latency_ms": pd.Float64Dtype(),
     "symbol": STRING,
     "source": pd.CategoricalDtype(pd.Index([], dtype=STRING)),

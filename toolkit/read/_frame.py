@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import classify
-from ..schema import DTYPES, METHODS, STRING, empty_frame
+from ..endpoints import matcher
+from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
 from ..secrets import redact
 
 # body kinds, as classify_calls reads them
@@ -54,6 +55,8 @@ ROW = pa.struct([
     ("symbol", pa.string()),    # from the request's params or body
     ("client_ts", pa.int64()),  # ACCESS-TIMESTAMP request header (epoch number)
     ("server_ts", pa.string()), # Date response header
+    ("items", pa.int32()),      # a batch call's items; None when not a batch
+    ("items_failed", pa.int32()),  # how many of them failed
 ])
 _INT64 = (-(1 << 63), 1 << 63)
 
@@ -113,34 +116,67 @@ def excerpt(raw) -> str:
 
 
 def parse_body(body):
-    """Split a response body into (kind, code, message).
+    """Split a response body into (kind, code, message, items, items_failed).
 
     A dict is the parsed envelope; a string may hold JSON or be a gateway's
-    HTML page; bytes are decoded as UTF-8.
+    HTML page; bytes are decoded as UTF-8. The message is ``msg``, else
+    ``message``, else ``error`` (the legacy market data's only key). A batch
+    call's ``data`` (``{"results": [...]}`` or a list of items with a
+    ``success`` flag) gives ``items`` and ``items_failed``, and the first
+    failed item's ``errorMsg`` becomes the message; both are None otherwise.
+
+    Examples
+    --------
+    >>> parse_body('{"code": 0, "msg": "success", "data": {"results": ['
+    ...            '{"orderId": "1", "success": true}, {"orderId": "", "success": false,'
+    ...            ' "errorCode": 1001, "errorMsg": "余额不足"}]}}')
+    (0, 0, '余额不足', 2, 1)
+    >>> parse_body('{"error": "invalid symbol format: BTC-USDT"}')
+    (1, None, 'invalid symbol format: BTC-USDT', None, None)
     """
     if body is None:
-        return NO_BODY, None, None
+        return NO_BODY, None, None, None, None
     if isinstance(body, (bytes, bytearray)):
         body = body.decode("utf-8", "replace")
     if isinstance(body, str):
         text = body.strip()
         if not text:
-            return NO_BODY, None, None
+            return NO_BODY, None, None, None, None
         if text[0] in "{[":
             try:
                 body = orjson.loads(text)
             except orjson.JSONDecodeError:
-                return NOT_JSON, None, text
+                return NOT_JSON, None, text, None, None
         else:
-            return NOT_JSON, None, text
+            return NOT_JSON, None, text, None, None
     if isinstance(body, dict):
-        code = body.get("code")
-        msg = body.get("msg") or body.get("message")
+        code = as_int(body.get("code"))
+        msg = body.get("msg") or body.get("message") or body.get("error")
         if msg is not None and not isinstance(msg, str):
             msg = orjson.dumps(msg, default=str).decode()
-        code = as_int(code)
-        return (NO_CODE if code is None else CODE), code, msg
-    return NO_CODE, None, None
+        items = failed = None
+        if code is not None:
+            items, failed, item_msg = batch_items(body.get("data"))
+            if failed:
+                msg = item_msg
+        return (NO_CODE if code is None else CODE), code, msg, items, failed
+    return NO_CODE, None, None, None, None
+
+
+def batch_items(data):
+    """(items, failed, first failed item's message) of a batch call's ``data``; Nones if not a batch."""
+    results = data.get("results") if type(data) is dict else data
+    if type(results) is not list or (type(data) is list and not (results and type(results[0]) is dict
+                                                                 and "success" in results[0])):
+        return None, None, None
+    failed, msg = 0, None
+    for item in results:
+        if type(item) is dict and item.get("success") is not True:
+            failed += 1
+            if msg is None:
+                m = item.get("errorMsg") or item.get("msg") or item.get("message")
+                msg = m if isinstance(m, str) else None
+    return len(results), failed, msg
 
 
 def as_int(value):
@@ -273,10 +309,14 @@ _NULL_STR = pa.scalar(None, pa.string())
 
 
 def _urls(url: pa.Array, compiled_rules) -> dict:
-    """Path, endpoint, URL query and URL-rule market for every row.
+    """Path, endpoint, kind, path symbol, legacy flag, URL query and market for every row.
 
-    Work is done once per distinct URL (without its query), and the costly
-    per-value Python once per distinct *templated* URL, which are few.
+    Work is done once per distinct URL (without its query): the endpoint
+    catalog is matched with vectorised Arrow passes over the distinct paths,
+    and the costly per-value Python runs once per distinct *templated* URL,
+    which are few. A path the catalog lists gets its template, kind and
+    market; any other keeps the generic normaliser (``{id}`` for id-like
+    segments) and the URL rules' market.
     """
     # a "?" is appended so every URL splits into exactly two parts
     parts = pc.split_pattern(pc.binary_join_element_wise(url, "?", ""), "?", max_splits=1)
@@ -296,12 +336,27 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
         markets.append(classify.url_market(host + path, compiled_rules))
     per_base_endpoint = pc.take(pa.array(endpoints, pa.string()), tenc.indices)
     per_base_market = np.asarray(markets, dtype=np.int8)[tenc.indices.to_numpy(zero_copy_only=False)]
+    cat = matcher()
+    row, path_symbol = cat.match(paths)
+    known = row >= 0
+    at = np.maximum(row, 0)
+    per_base_kind = np.where(known, cat.kind[at], KINDS.index("unknown")).astype(np.int8)
+    if known.any():
+        per_base_endpoint = pc.if_else(pa.array(known), pc.take(cat.templates, pa.array(at)), per_base_endpoint)
+        per_base_market = np.where(known, cat.market[at], per_base_market).astype(np.int8)
+    legacy = known & cat.bare[at]
+    if cat.legacy_base is not None:  # any path under the legacy base answers bare JSON
+        legacy |= ~known & pc.fill_null(pc.starts_with(paths, cat.legacy_base), False).to_numpy(zero_copy_only=False)
     idx = enc.indices
+    idx_np = idx.to_numpy(zero_copy_only=False)
     return {
         "path": pc.take(paths, idx),
         "endpoint": pc.take(per_base_endpoint, idx),
+        "kind": per_base_kind[idx_np],
+        "symbol": pc.take(path_symbol, idx),
+        "legacy": legacy[idx_np],
         "query": query,
-        "market": per_base_market[idx.to_numpy(zero_copy_only=False)],
+        "market": per_base_market[idx_np],
     }
 
 
@@ -347,12 +402,14 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
     code = pc.fill_null(f["code"], -1).to_numpy(zero_copy_only=False)
     kind = f["kind"].to_numpy(zero_copy_only=False)
     url = _urls(f["url"], rules_compiled)
-    symbol = pc.coalesce(f["symbol"], _query_symbol(url["query"]))
+    symbol = pc.coalesce(f["symbol"], url["symbol"], _query_symbol(url["query"]))
     market = classify.detect_market(f["market"], url["market"], code)
 
     no_response = pa.array(status < 0)
     text = pc.if_else(no_response, pc.coalesce(f["error"], f["message"]), f["message"])
-    category, reason, retryable = classify.classify_calls(market, status, kind, code, text)
+    failed = pc.fill_null(f["items_failed"], 0).to_numpy(zero_copy_only=False) > 0
+    category, reason, retryable = classify.classify_calls(market, status, kind, code, text,
+                                                          legacy=url["legacy"], failed=failed)
     # the message users see: the envelope's msg; other bodies and exception texts as a clean excerpt
     needs_clean = pa.array((kind == NOT_JSON) | (status < 0))
     shown = pc.if_else(needs_clean, _apply_unique(text, clean_text), _apply_unique(text, redact))
@@ -367,6 +424,7 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
         "method": pd.Categorical.from_codes(method_codes[method_idx], dtype=DTYPES["method"]),
         "path": _pd_string(url["path"]),
         "endpoint": _categorical(url["endpoint"]),
+        "kind": pd.Categorical.from_codes(url["kind"], dtype=DTYPES["kind"]),
         "http_status": f["status"].to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get),
         "code": f["code"].to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
         "message": _pd_string(shown),
@@ -374,6 +432,8 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
         "reason": _pd_string(reason),
         "retryable": retryable,
         "is_error": category != 0,
+        "items": f["items"].to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get),
+        "items_failed": f["items_failed"].to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get),
         "latency_ms": f["latency"].to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get),
         "symbol": _pd_string(symbol),
         "source": pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([source], dtype=STRING)),

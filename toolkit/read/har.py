@@ -141,15 +141,16 @@ def entry_row(entry, line: int, rules):
     status = status_of(response.get("status"))
     if error or status is None:
         status, kind, code, message, error = None, NO_BODY, None, None, no_response_text(error)
+        items = failed = None
     else:
-        kind, code, message = parse_body(_body(response))
+        kind, code, message, items, failed = parse_body(_body(response))
         error = None
     latency = entry.get("time")
     latency = float(latency) if type(latency) in (int, float) and latency >= 0 else None
     client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
     server_ts = header(response.get("headers"), "Date")
     return (line, ts, None, method, url, status, kind, code, message, error, latency, None,
-            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None)
+            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed)
 
 
 class HarReader(Reader):

@@ -118,18 +118,21 @@ def record(rec: dict, line: int) -> tuple:
     if raw_status is None and not error:
         raise Reject("neither a status nor an error")
 
+    items = failed = None
     if body is None:
         kind = NO_BODY
         code = message = None
     elif type(body) is dict:
         code = body.get("code")
         message = body.get("msg") or body.get("message")
-        if type(code) is int and (message is None or type(message) is str):
+        data = body.get("data")
+        if (type(code) is int and type(message) is str and type(data) is not list
+                and (type(data) is not dict or "results" not in data)):
             kind = CODE
-        else:
-            kind, code, message = parse_body(body)
+        else:  # no message, or a batch's items
+            kind, code, message, items, failed = parse_body(body)
     else:
-        kind, code, message = parse_body(body)
+        kind, code, message, items, failed = parse_body(body)
 
     latency = get("elapsed_ms")
     if latency is None:
@@ -180,7 +183,7 @@ def record(rec: dict, line: int) -> tuple:
     if client_ts is not None and not _INT64[0] <= client_ts < _INT64[1]:
         client_ts = None
     return (line, ts_str, ts_int, method, url, status, kind, code, message, error,
-            latency, market, symbol, client_ts, server_ts)
+            latency, market, symbol, client_ts, server_ts, items, failed)
 
 
 def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:

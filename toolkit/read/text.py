@@ -179,12 +179,12 @@ def _iso(ts: str) -> str:
 
 def _row(line, ts, method, url, status, body_text, error, latency, symbol=None):
     if status is None:
-        kind, code, message = NO_BODY, None, None
+        kind, code, message, items, failed = NO_BODY, None, None, None, None
     else:
-        kind, code, message = parse_body(None if body_text is None else parse_text_body(body_text))
+        kind, code, message, items, failed = parse_body(None if body_text is None else parse_text_body(body_text))
         error = None
     return (line, ts, None, method, url, status, kind, code, message, error, latency, None,
-            symbol, None, None)
+            symbol, None, None, items, failed)
 
 
 def pattern_row(line_text: str, line: int, pattern: re.Pattern):

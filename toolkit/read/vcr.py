@@ -141,12 +141,12 @@ def interaction_row(item, line: int):
         ts = client_ts
     encoding = header(headers, "Content-Encoding")
     body = decode_body(response.get("body"), encoding if isinstance(encoding, str) else None)
-    kind, code, message = parse_body(body)
+    kind, code, message, items, failed = parse_body(body)
     request_body = request.get("body")
     if isinstance(request_body, bytes):
         request_body = request_body.decode("utf-8", "replace")
     return (line, None, ts, method, url, status, kind, code, message, None, None, None,
-            symbol_of(request_body), client_ts, date if isinstance(date, str) else None)
+            symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed)
 
 
 class VcrReader(Reader):

@@ -17,8 +17,9 @@ from ..schema import COLUMNS, DTYPES, REJECT_DTYPES, STRING, empty_frame
 _TS = pa.timestamp("ns", "UTC")
 _ARROW = {
     "ts": _TS, "market": pa.string(), "method": pa.string(), "path": pa.string(), "endpoint": pa.string(),
-    "http_status": pa.int16(), "code": pa.int64(), "message": pa.string(), "category": pa.string(),
-    "reason": pa.string(), "retryable": pa.bool_(), "is_error": pa.bool_(), "latency_ms": pa.float64(),
+    "kind": pa.string(), "http_status": pa.int16(), "code": pa.int64(), "message": pa.string(), "category": pa.string(),
+    "reason": pa.string(), "retryable": pa.bool_(), "is_error": pa.bool_(),
+    "items": pa.int32(), "items_failed": pa.int32(), "latency_ms": pa.float64(),
     "symbol": pa.string(), "source": pa.string(), "line": pa.int64(), "client_ts": _TS, "server_ts": _TS,
 }
 assert list(_ARROW) == COLUMNS
@@ -35,7 +36,7 @@ READ_SCHEMA = pa.schema(
 )
 REJECT_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()), ("reason", pa.string()),
                            ("excerpt", pa.string())])
-_MAPPER = {pa.string(): STRING, pa.large_string(): STRING, pa.int16(): pd.Int16Dtype(), pa.int64(): pd.Int64Dtype(),
+_MAPPER = {pa.string(): STRING, pa.large_string(): STRING, pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
            pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
 
 

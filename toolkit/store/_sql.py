@@ -14,8 +14,9 @@ from ._read import _damage, damaged_parts, select_parts
 # DuckDB types of the columns, for the views of an empty store
 _SQL_TYPES = {
     "ts": "TIMESTAMPTZ_NS", "market": "VARCHAR", "method": "VARCHAR", "path": "VARCHAR", "endpoint": "VARCHAR",
-    "http_status": "SMALLINT", "code": "BIGINT", "message": "VARCHAR", "category": "VARCHAR", "reason": "VARCHAR",
-    "retryable": "BOOLEAN", "is_error": "BOOLEAN", "latency_ms": "DOUBLE", "symbol": "VARCHAR", "source": "VARCHAR",
+    "kind": "VARCHAR", "http_status": "SMALLINT", "code": "BIGINT", "message": "VARCHAR", "category": "VARCHAR", "reason": "VARCHAR",
+    "retryable": "BOOLEAN", "is_error": "BOOLEAN",
+    "items": "INTEGER", "items_failed": "INTEGER", "latency_ms": "DOUBLE", "symbol": "VARCHAR", "source": "VARCHAR",
     "line": "BIGINT", "client_ts": "TIMESTAMPTZ_NS", "server_ts": "TIMESTAMPTZ_NS",
 }
 _REJECT_TYPES = {"source": "VARCHAR", "line": "BIGINT", "reason": "VARCHAR", "excerpt": "VARCHAR"}

@@ -1,0 +1,167 @@
+"""The endpoint catalog: every documented REST endpoint of the exchange, as data.
+
+The table lives in ``endpoints.csv`` beside this module, one row per
+endpoint: its ``market``, ``method``, full ``path`` template (a path symbol
+is written ``{symbol}``), whether it needs ``auth``, its ``kind``
+(``trading``, ``account`` or ``market_data``), its ``envelope`` (``code``
+for the ``{"code", "msg", "data"}`` envelope, ``bare`` for the legacy market
+data's plain JSON), a ``description``, ``documented`` and a ``note``.
+
+A loaded call whose path matches a row gets the row's template as its
+``endpoint``, the row's ``kind`` and market, and the path's symbol. The match
+runs once per distinct path, as a handful of vectorised Arrow passes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .schema import KINDS, MARKETS, METHODS, STRING
+
+_FILE = "endpoints.csv"
+_COLUMNS = ["market", "method", "path", "auth", "kind", "envelope", "description", "documented", "note"]
+_PARAM = re.compile(r"\{([A-Za-z_]+)\}")
+_PARAMS = {"symbol"}  # the only path parameter the exchange has
+_BOOL = {"true": True, "false": False}
+
+
+class CatalogError(ValueError):
+    """A bundled or edited data file (``catalog.csv``, ``endpoints.csv``) that cannot be used."""
+
+
+def _bad(row: int, why: str):
+    # row numbers count the file's lines: the header is line 1
+    raise CatalogError(f"toolkit/{_FILE} line {row + 2}: {why}")
+
+
+def _check(t: pd.DataFrame) -> None:
+    """Raise :class:`CatalogError` naming the file and line of the first bad row."""
+    if list(t.columns) != _COLUMNS:
+        raise CatalogError(f"toolkit/{_FILE}: columns must be {_COLUMNS}, not {list(t.columns)}")
+    seen: dict[str, int] = {}
+    for i, row in enumerate(t.itertuples(index=False)):
+        if row.market not in MARKETS[:2]:
+            _bad(i, f"market {row.market!r} is not one of {MARKETS[:2]}")
+        if row.method not in METHODS:
+            _bad(i, f"method {row.method!r} is not an HTTP method")
+        if not row.path.startswith("/") or "?" in row.path:
+            _bad(i, f"path {row.path!r} must start with '/' and carry no query")
+        for name in _PARAM.findall(row.path):
+            if name not in _PARAMS:
+                _bad(i, f"path parameter {{{name}}} is not one of {sorted(_PARAMS)}")
+        if row.kind not in KINDS[:-1]:
+            _bad(i, f"kind {row.kind!r} is not one of {KINDS[:-1]}")
+        if row.envelope not in ("code", "bare"):
+            _bad(i, f"envelope {row.envelope!r} is not 'code' or 'bare'")
+        for col in ("auth", "documented"):
+            if getattr(row, col) not in _BOOL:
+                _bad(i, f"{col} {getattr(row, col)!r} is not 'true' or 'false'")
+        key = _PARAM.sub("{}", row.path)
+        if key in seen:
+            _bad(i, f"duplicate of line {seen[key] + 2} ({row.path})")
+        seen[key] = i
+
+
+@functools.cache
+def _table() -> pd.DataFrame:
+    with resources.files(__package__).joinpath(_FILE).open("r", encoding="utf-8") as f:
+        t = pd.read_csv(f, dtype=str, keep_default_na=False)
+    _check(t)  # a typo in the data file must not pass silently
+    for col in ("auth", "documented"):
+        t[col] = t[col].map(_BOOL).astype(bool)
+    t["kind"] = pd.Categorical(t["kind"], categories=KINDS)
+    for col in ("market", "method", "path", "envelope", "description", "note"):
+        t[col] = t[col].astype(STRING)
+    return t
+
+
+def endpoints() -> pd.DataFrame:
+    """Return the endpoint catalog as a DataFrame.
+
+    Columns: ``market`` (``spot`` or ``futures``), ``method``, ``path`` (the
+    full path template, ``{symbol}`` for a path symbol), ``auth`` (private
+    endpoint), ``kind`` (``trading``, ``account``, ``market_data``),
+    ``envelope`` (``code``: the ``{"code", "msg", "data"}`` envelope;
+    ``bare``: plain JSON, the legacy ``/api/v1/fdata`` market data),
+    ``description``, ``documented`` and ``note``.
+
+    Examples
+    --------
+    >>> import toolkit
+    >>> eps = toolkit.endpoints()
+    >>> eps.loc[eps["path"] == "/api/v1/futures/open-api/order/create", ["method", "kind"]].iloc[0].tolist()
+    ['POST', 'trading']
+    >>> eps.groupby("market", observed=True).size().to_dict()
+    {'futures': 18, 'spot': 13}
+    """
+    return _table().copy()
+
+
+class _Matcher:
+    """The catalog compiled for matching arrays of paths."""
+
+    def __init__(self, table: pd.DataFrame):
+        paths = table["path"].tolist()
+        self.templates = pa.array(paths, pa.string())
+        self.market = np.array([MARKETS.index(m) for m in table["market"]], dtype=np.int8)
+        self.kind = table["kind"].cat.codes.to_numpy().astype(np.int8)
+        self.bare = (table["envelope"] == "bare").to_numpy()
+        literal = [i for i, p in enumerate(paths) if "{" not in p]
+        self.literal_rows = np.array(literal, dtype=np.int64)
+        self.literal_set = pa.array([paths[i] for i in literal], pa.string())
+        self.patterns = [
+            (i, "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(p).replace(r"\{", "{")
+                                 .replace(r"\}", "}")) + "/?$")
+            for i, p in enumerate(paths) if "{" in p
+        ]
+        # the legacy base: the directory every bare-envelope endpoint shares
+        bare = [p for p, b in zip(paths, self.bare) if b]
+        self.legacy_base = _common_dir(bare) if bare else None
+
+    def match(self, paths: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        """Catalog row per path (``-1``: none) and the path's symbol (null where none)."""
+        trimmed = pc.if_else(pc.and_(pc.ends_with(paths, "/"), pc.greater(pc.utf8_length(paths), 1)),
+                             pc.utf8_slice_codeunits(paths, 0, -1), paths)
+        pos = pc.index_in(trimmed, value_set=self.literal_set)
+        pos = pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        row = np.where(pos >= 0, self.literal_rows[np.maximum(pos, 0)] if len(self.literal_rows) else -1, -1)
+        symbol = pa.nulls(len(paths), pa.string())
+        for i, pattern in self.patterns:
+            hit = pc.fill_null(pc.match_substring_regex(paths, pattern), False)
+            hit_np = hit.to_numpy(zero_copy_only=False) & (row < 0)
+            if not hit_np.any():
+                continue
+            row = np.where(hit_np, i, row)
+            found = pc.extract_regex(pc.if_else(pa.array(hit_np), paths, pa.scalar(None, pa.string())), pattern)
+            value = found.field("symbol") if found.type.get_field_index("symbol") >= 0 else None
+            if value is not None:
+                value = pa.array([None if v is None else unquote(v) for v in value.to_pylist()], pa.string())
+                symbol = pc.if_else(pa.array(hit_np), value, symbol)
+        return row, symbol
+
+
+def _common_dir(paths: list[str]) -> str:
+    parts = [p.split("/") for p in paths]
+    common = []
+    for segs in zip(*(p[:-1] for p in parts)):
+        if len(set(segs)) != 1:
+            break
+        common.append(segs[0])
+    return "/".join(common) + "/"
+
+
+@functools.cache
+def matcher() -> _Matcher:
+    """The compiled endpoint catalog (cached)."""
+    return _Matcher(_table())
+
+
+matcher()  # a broken data file fails when the toolkit is imported, not on the first load
