@@ -230,9 +230,9 @@ def test_sources_directory_glob_list_and_open_file(tmp_path):
 def test_market_precedence(tmp_path):
     recs = [
         call("https://x.example/api/v1/order", market="futures"),     # explicit field
-        call("https://x.example/api/v1/perp/order", market="spot"),   # explicit beats URL
-        call("https://contract.example.com/api/v1/order"),           # host rule
-        call("https://x.example/api/v1/spot/order"),                 # path rule
+        call("https://x.example/api/v1/futures/order", market="spot"),  # explicit beats URL
+        call("https://x.example/api/v1/futures/order"),              # path segment rule
+        call("https://x.example/api/v1/spot/order"),                 # path segment rule
         call("https://x.example/api/v1/order", 200, {"code": 8001, "message": "Below minimum"}),  # body
         call("https://x.example/api/v1/order"),                      # nothing says
     ]
