@@ -53,7 +53,7 @@ def test_the_report_command_uses_real_options():
 def test_quick_start_quotes_what_summarize_prints(capsys):
     assert main(["summarize", str(SAMPLE)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    quoted = re.search(r"```\n(126,676 calls.*?)```", section("Quick start", "Notebooks and the post-mortem report"),
+    quoted = re.search(r"```\n(126,646 calls.*?)```", section("Quick start", "Notebooks and the post-mortem report"),
                        flags=re.S).group(1).splitlines()
     for line in quoted:
         if line and line != "..." and not line.startswith("wrote "):

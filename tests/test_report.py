@@ -165,8 +165,9 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
         assert f">{heading}<" in page, heading
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3  # timeline, latency, request rate
     for inc in toolkit.simulation.planted().itertuples():
-        assert f"{inc.start:%a %d %b %H:%M}" in page or f"{inc.start + pd.Timedelta('1min'):%a %d %b %H:%M}" in page
-    assert "spot: 5,687 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
+        # found within three minutes of its planted start, as test_incidents asks
+        assert any(f"{inc.start + pd.Timedelta(minutes=m):%a %d %b %H:%M}" in page for m in range(4)), inc
+    assert "spot: 5,729 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
     assert "up to 25 calls in one second against a limit of 10" in page
     assert "the client clock was up to 60 s off the server&#x27;s" in page or "up to 60 s off the server's" in page
     assert "retrying cannot fix (insufficient_margin)" in page
@@ -188,7 +189,7 @@ def test_findings_name_the_evidence(sample_load):
     assert "clock offset not recorded" in by["spot", "auth", "Tue"].evidence
     assert "retrying cannot fix (insufficient_margin)" in by["futures", "insufficient_funds", "Thu"].evidence
     assert by["spot", "transport", "Fri"].evidence == "most failures on /api/v1/stock/open-api/depth"
-    assert by["futures", "rate_limit", "Sat"].impact == "6,421 of 8,497 calls failed (76%; baseline 1.9%)"
+    assert by["futures", "rate_limit", "Sat"].impact == "6,518 of 8,475 calls failed (77%; baseline 2.0%)"
     assert findings(incidents.iloc[:0]).empty
 
 

@@ -66,8 +66,8 @@ def test_explorer_shows_the_timeline_tables_and_incidents(app, df, incidents):
     assert top[0][2:4] == ["futures", "rate_limit"] and len(top) == 8
     rows = table_rows(app.rows_table.value)
     assert len(rows) == 12 and all(r[5] != "ok" for r in rows)
-    assert "of 15,038 rows in view" in app.rows_table.value
-    assert "all markets · 126,676 calls, 15,038 rows in view" in app.status.value
+    assert "of 15,560 rows in view" in app.rows_table.value
+    assert "all markets · 126,646 calls, 15,560 rows in view" in app.status.value
     assert app.view_rows == int(df["is_error"].sum())
 
 

@@ -1,11 +1,19 @@
 """Write realistic recordings of a bot trading both markets, with planted incidents.
 
-The spot bot logs flat JSON Lines (ISO times, the envelope under
-``response``); the futures bot sits behind a gateway that logs the nested
-form (epoch-ms ``time``, ``request`` with its auth headers, ``response`` with
-its ``Date`` header). Both see a background of ordinary errors (about 2%)
-and the incidents listed by :func:`planted`. The same seed gives the same
-bytes.
+The calls are the exchange's real ones: its production host, the documented
+paths, methods, parameters and data shapes of both markets (batch calls and
+the legacy ``/api/v1/fdata`` market data included), ``ACCESS-KEY`` /
+``ACCESS-SIGN`` / ``ACCESS-TIMESTAMP`` headers on signed calls, error texts
+mostly in the exchange's Chinese with a share in English. The spot bot logs
+flat JSON Lines (ISO times, the envelope under ``response``); the futures
+bot sits behind a gateway that logs the nested form (epoch-ms ``time``,
+``request`` with its headers, ``response`` with its ``Date`` header).
+
+Both see a background of ordinary errors (about 2%), batch items failing
+inside a success envelope, code 1006 when three or more order calls are in
+flight, a first stretch of ``code: 200`` successes from the futures
+gateway's older build, and the incidents listed by :func:`planted`. The same
+seed gives the same bytes.
 """
 
 from __future__ import annotations
@@ -19,85 +27,141 @@ import numpy as np
 import orjson
 import pandas as pd
 
-HOST = "https://openapi.exchange.example"
+from . import _shapes
+
+HOST = "https://api9528mystks.mystonks.org"  # the exchange's production host
 LIMIT_PER_S, LIMIT_PER_MIN = 10, 300
 DEFAULT_START = "2026-11-16"
+#: Share of error bodies worded in Chinese, as the exchange documents them; the rest in English.
+CHINESE_SHARE = 0.75
+#: Hours from the start during which the futures gateway's private endpoints answer success with
+#: ``code: 200`` (the older API build other clients saw live), not 0.
+CODE_200_HOURS = 8
+#: Order calls in flight at once from which the exchange answers HTTP 200 code 1006.
+CONCURRENT_ORDERS, IN_FLIGHT_MS = 3, 250
 
-# (method, path, weight, signed, has symbol)
+# (method, path, weight, signed, role): role says which body and which errors the call gets.
+# Paths, methods and parameters are the exchange's (see toolkit.endpoints()).
+_SPOT = "/api/v1/stock/open-api"
+_FUT = "/api/v1/futures/open-api"
 ENDPOINTS = {
     "spot": [
-        ("GET", "/api/v1/stock/open-api/depth", 30, False, True),
-        ("GET", "/api/v1/stock/open-api/ticker", 25, False, True),
-        ("GET", "/api/v1/stock/open-api/kline", 10, False, True),
-        ("POST", "/api/v1/stock/open-api/order", 12, True, True),
-        ("POST", "/api/v1/stock/open-api/cancel", 6, True, True),
-        ("GET", "/api/v1/stock/open-api/order/{id}", 9, True, False),
-        ("GET", "/api/v1/stock/open-api/account/balance", 8, True, False),
+        ("GET", f"{_SPOT}/depth", 30, False, "data"),
+        ("GET", f"{_SPOT}/ticker", 22, False, "data"),
+        ("GET", f"{_SPOT}/klines", 10, False, "data"),
+        ("GET", f"{_SPOT}/priceSteps", 1, False, "data"),
+        ("POST", f"{_SPOT}/order", 12, True, "order"),
+        ("POST", f"{_SPOT}/batchOrder", 2, True, "batch"),
+        ("POST", f"{_SPOT}/cancelOrder", 5, True, "order"),
+        ("POST", f"{_SPOT}/batchCancelOrder", 1, True, "batch"),
+        ("GET", f"{_SPOT}/openOrders", 4, True, "query"),
+        ("GET", f"{_SPOT}/historyOrders", 1, True, "query"),
+        ("GET", f"{_SPOT}/orderDetail", 4, True, "query"),
+        ("GET", f"{_SPOT}/trades", 2, True, "query"),
+        ("GET", f"{_SPOT}/assets", 6, True, "query"),
     ],
     "futures": [
-        ("GET", "/api/v1/futures/market/depth", 26, False, True),
-        ("GET", "/api/v1/futures/market/ticker", 20, False, True),
-        ("GET", "/api/v1/futures/market/kline", 10, False, True),
-        ("POST", "/api/v1/futures/trade/order", 14, True, True),
-        ("POST", "/api/v1/futures/trade/cancel", 6, True, True),
-        ("GET", "/api/v1/futures/trade/order/{id}", 8, True, False),
-        ("GET", "/api/v1/futures/position", 10, True, True),
-        ("POST", "/api/v1/futures/account/leverage", 3, True, True),
-        ("POST", "/api/v1/futures/trade/tpsl", 3, True, True),
+        ("GET", f"{_FUT}/orderbook/{{symbol}}", 24, True, "data"),
+        ("GET", f"{_FUT}/ticker/{{symbol}}", 16, True, "data"),
+        ("GET", f"{_FUT}/kline", 10, True, "data"),
+        ("GET", f"{_FUT}/products", 1, True, "data"),
+        ("GET", f"{_FUT}/price-steps/{{symbol}}", 1, True, "data"),
+        ("POST", f"{_FUT}/order/create", 14, True, "order"),
+        ("POST", f"{_FUT}/order/cancel", 6, True, "order"),
+        ("POST", f"{_FUT}/order/limit", 4, True, "query"),
+        ("POST", f"{_FUT}/order/history", 2, True, "query"),
+        ("POST", f"{_FUT}/order/entrust-history", 1, True, "query"),
+        ("POST", f"{_FUT}/position/current", 8, True, "query"),
+        ("POST", f"{_FUT}/position/history", 1, True, "query"),
+        ("GET", f"{_FUT}/account/config", 1, True, "query"),
+        ("POST", f"{_FUT}/account/leverage", 2, True, "account"),
+        ("POST", f"{_FUT}/account/margin-mode", 1, True, "account"),
+        ("GET", "/api/v1/fdata/productList", 1, False, "legacy"),
+        ("GET", "/api/v1/fdata/ticker/price", 2, False, "legacy"),
+        ("GET", "/api/v1/fdata/depth", 3, False, "legacy"),
     ],
 }
-SYMBOLS = {"spot": ["AAPL", "TSLA", "NVDA", "MSFT", "AMZN"], "futures": ["BTCUSDT", "ETHUSDT", "SOLUSDT"]}
+SYMBOLS = {"spot": ["AAPL", "TSLA", "NVDA", "MSFT", "AMZN"], "futures": ["BTCUSDT", "ETHUSDT", "SOLUSDT", "00700", "AAPL"]}
+_CO_TYPE = {"BTCUSDT": 3, "ETHUSDT": 3, "SOLUSDT": 3, "00700": 2, "AAPL": 1}  # 1 US stock, 2 HK stock, 3 crypto
+_LEGACY = {"BTCUSDT": "BTC-USD-PERP", "ETHUSDT": "ETH-USD-PERP", "SOLUSDT": "SOL-USD-PERP",
+           "00700": "BTC-USD-PERP", "AAPL": "ETH-USD-PERP"}
 
-# Outcomes: (status, body, error text). Bodies are what the exchange documents.
+# Outcomes: (status, Chinese body, English body, error text). Texts are the exchange's (endpoints.md).
 _HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
 _HTML_503 = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
-_TIMEOUT = ("HTTPSConnectionPool(host='openapi.exchange.example', port=443): "
+_TIMEOUT = ("HTTPSConnectionPool(host='api9528mystks.mystonks.org', port=443): "
             "Read timed out. (read timeout=10)")
 _RESET = ("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))")
-_REFUSED = ("HTTPSConnectionPool(host='openapi.exchange.example', port=443): Max retries exceeded with url: "
+_REFUSED = ("HTTPSConnectionPool(host='api9528mystks.mystonks.org', port=443): Max retries exceeded with url: "
             "{path} (Caused by NewConnectionError('Failed to establish a new connection: "
             "[Errno 111] Connection refused'))")
 
+
+def _err(code, zh, en, key="message"):
+    return {"code": code, key: zh}, {"code": code, key: en}
+
+
 OUTCOMES = {
-    "ok": (200, None, None),
-    "rate_limited": (429, {"code": 429, "message": "Rate limit exceeded"}, None),
-    "order_rate_limited": (429, {"code": 429, "message": "Order rate limit exceeded"}, None),
-    "timestamp_expired": (401, {"code": 401, "message": "Request timestamp expired"}, None),
-    "signature_invalid": (401, {"code": 401, "message": "Signature verification failed"}, None),
-    "internal_error": (500, {"code": 500, "message": "Internal error"}, None),
-    "kline_unavailable": (500, {"code": 500, "msg": "K-line service unavailable"}, None),
-    "bad_gateway": (502, _HTML_502, None),
-    "unavailable": (503, _HTML_503, None),
-    "timeout": (None, None, _TIMEOUT),
-    "reset": (None, None, _RESET),
-    "refused": (None, None, _REFUSED),
-    "invalid_parameters": (400, {"code": 400, "message": "Invalid parameters: quantity"}, None),
-    "spot_insufficient": (400, {"code": 400, "msg": "Order failed: insufficient balance"}, None),
-    "spot_pair_not_found": (400, {"code": 400, "msg": "Trading pair does not exist"}, None),
-    "spot_cancel_failed": (400, {"code": 400, "msg": "Cancel order failed"}, None),
-    "spot_order_not_found": (404, {"code": 404, "msg": "Order not found"}, None),
-    "system_error": (200, {"code": 1001, "message": "System error"}, None),
-    "object_not_found": (200, {"code": 3000, "message": "Object not found"}, None),
-    "third_party_error": (200, {"code": 3004, "message": "Third-party service error: K-line query failed"}, None),
-    "below_min_amount": (200, {"code": 8001, "message": "Below minimum trade amount"}, None),
-    "insufficient_balance_to_close": (200, {"code": 8003, "message": "Insufficient balance to close, check position and open orders"}, None),
-    "order_creation_failed": (200, {"code": 8004, "message": "Order creation failed"}, None),
-    "tpsl_immediate": (200, {"code": 8006, "message": "Take-profit/stop-loss order would be triggered immediately"}, None),
-    "insufficient_margin": (200, {"code": 8018, "message": "Insufficient margin"}, None),
+    "ok": (200, None, None, None),
+    "rate_limited": (429, *_err(429, "请求频率超限（每秒/每分钟）", "Too Many Requests"), None),
+    "order_rate_limited": (429, *_err(429, "下单频率超限", "Order rate limit exceeded"), None),
+    "concurrent_order_limit": (200, *_err(1006, "Request too frequent", "Request too frequent"), None),
+    "timestamp_expired": (401, *_err(401, "时间戳过期", "Timestamp expired"), None),
+    "signature_invalid": (401, *_err(401, "签名验证失败", "Signature verification failed"), None),
+    "internal_error": (500, *_err(500, "内部错误", "Internal error"), None),
+    "kline_unavailable": (500, *_err(500, "K 线服务不可用", "K-line service unavailable", "msg"), None),
+    "bad_gateway": (502, _HTML_502, _HTML_502, None),
+    "unavailable": (503, _HTML_503, _HTML_503, None),
+    "timeout": (None, None, None, _TIMEOUT),
+    "reset": (None, None, None, _RESET),
+    "refused": (None, None, None, _REFUSED),
+    "invalid_parameters": (400, *_err(400, "参数错误", "Invalid parameters: quantity"), None),
+    "spot_insufficient": (400, *_err(400, "余额不足", "Order failed: insufficient balance", "msg"), None),
+    "spot_pair_not_found": (400, *_err(400, "交易对不存在", "Trading pair does not exist", "msg"), None),
+    "spot_cancel_failed": (400, *_err(400, "撤单失败", "Cancel order failed", "msg"), None),
+    "spot_order_not_found": (404, *_err(404, "订单不存在", "Order not found", "msg"), None),
+    "system_error": (200, *_err(1001, "System error", "System error"), None),
+    "object_not_found": (200, *_err(3000, "Trading pair not found", "Object not found"), None),
+    "third_party_error": (200, *_err(3004, "Third-party service error: K-line query failed",
+                                     "Third-party service error: ticker query failed"), None),
+    "below_min_amount": (200, *_err(8001, "Below minimum trade amount", "Below minimum trade amount"), None),
+    "insufficient_balance_to_close": (200, *_err(8003, "Insufficient balance to close, check position and open orders",
+                                                 "Insufficient balance to close"), None),
+    "order_creation_failed": (200, *_err(8004, "Order creation failed", "Order creation failed"), None),
+    "tpsl_immediate": (200, *_err(8006, "Take-profit/stop-loss order would be triggered immediately",
+                                  "Take-profit/stop-loss order would be triggered immediately"), None),
+    "leverage_error": (200, *_err(8011, "杠杆异常", "Leverage error"), None),
+    "margin_mode_error": (200, *_err(8012, "保证金模式异常", "Margin mode error"), None),
+    "insufficient_margin": (200, *_err(8018, "Insufficient margin", "Insufficient margin"), None),
+    # the legacy market data: HTTP 500 {"error": ...} and nothing else; {legacy} is the symbol sent
+    "legacy_invalid_symbol": (500, {"error": "invalid symbol format: {legacy}"}, None, None),
+    "legacy_no_data": (500, {"error": "no data returned for symbol: {legacy}"}, None, None),
 }
 _NAMES = list(OUTCOMES)
 _ID = {name: i for i, name in enumerate(_NAMES)}
 
-# Background errors per market: (outcome, weight); about 2% of calls.
+# Background errors per market and role: (outcome, weight); about 2% of calls.
+_TRANSIENT = [("internal_error", 1), ("timeout", 2), ("rate_limited", 1)]
 BACKGROUND = {
-    "spot": [("invalid_parameters", 3), ("spot_insufficient", 2), ("spot_pair_not_found", 1),
-             ("spot_cancel_failed", 2), ("spot_order_not_found", 3), ("internal_error", 1),
-             ("timeout", 2), ("rate_limited", 1), ("signature_invalid", 1)],
-    "futures": [("invalid_parameters", 2), ("below_min_amount", 3), ("order_creation_failed", 2),
-                ("tpsl_immediate", 2), ("object_not_found", 1), ("system_error", 1), ("internal_error", 1),
-                ("timeout", 2), ("rate_limited", 1), ("insufficient_balance_to_close", 1)],
+    "spot": {
+        "data": [("spot_pair_not_found", 2), ("invalid_parameters", 2), *_TRANSIENT],
+        "order": [("invalid_parameters", 3), ("spot_insufficient", 3), ("spot_cancel_failed", 2),
+                  ("spot_order_not_found", 1), ("signature_invalid", 1), *_TRANSIENT],
+        "batch": [("invalid_parameters", 1), *_TRANSIENT],
+        "query": [("spot_order_not_found", 3), ("invalid_parameters", 1), ("signature_invalid", 1), *_TRANSIENT],
+    },
+    "futures": {
+        "data": [("invalid_parameters", 1), ("object_not_found", 1), ("system_error", 1), *_TRANSIENT],
+        "order": [("invalid_parameters", 2), ("below_min_amount", 3), ("order_creation_failed", 2),
+                  ("tpsl_immediate", 2), ("insufficient_balance_to_close", 1), *_TRANSIENT],
+        "query": [("invalid_parameters", 1), ("system_error", 1), *_TRANSIENT],
+        "account": [("leverage_error", 2), ("margin_mode_error", 2), *_TRANSIENT],
+        "legacy": [("legacy_invalid_symbol", 3), ("timeout", 1)],
+    },
 }
 BACKGROUND_RATE = 0.02
+#: Share of a batch call's items that fail inside its success envelope (spot batchOrder / batchCancelOrder).
+BATCH_ITEM_FAILURE = 0.06
 
 
 @dataclass(frozen=True)
@@ -142,7 +206,8 @@ def _incidents(start, seed) -> list[Incident]:
     outage = at(2, 14, 0, 2)
     return [
         Incident("spot", at(0, 21, 5, 0), 10, "rate_limit", "storm",
-                 "bot loop bursts to 13 requests/s on spot; calls over 10/s and 300/min get 429"),
+                 "bot loop bursts to 13 requests/s on spot; calls over 10/s and 300/min get 429, "
+                 "order calls three at a time get 1006"),
         Incident("spot", drift, 40, "auth", "drift",
                  "host clock drifts beyond +/-30 s: signed calls get 401 timestamp expired"),
         Incident("futures", drift, 40, "auth", "drift",
@@ -156,9 +221,10 @@ def _incidents(start, seed) -> list[Incident]:
         Incident("spot", at(4, 18, 0, 4), 15, "transport", "network",
                  "network trouble to the exchange: timeouts and connection resets on spot"),
         Incident("futures", at(5, 10, 0, 5), 30, "upstream_error", "upstream",
-                 "market data upstream fails: kline/ticker/depth return 3004 third-party error"),
+                 "market data upstream fails: kline/ticker/orderbook return 3004 third-party error"),
         Incident("futures", at(5, 20, 30, 6), 10, "rate_limit", "storm",
-                 "futures bot bursts to 14 requests/s; calls over the limit get 429"),
+                 "futures bot bursts to 14 requests/s; calls over the limit get 429, "
+                 "order calls three at a time get 1006"),
     ]
 
 
@@ -180,15 +246,24 @@ def _schedule(market, t0, days, per_minute, rng, incidents):
     return np.sort(np.concatenate([times, *extra]))
 
 
+def _roles(market, endpoints):
+    return np.array([e[4] for e in ENDPOINTS[market]])[endpoints]
+
+
 def _outcomes(market, times, endpoints, signed, rng, incidents):
     n = len(times)
-    names, weights = zip(*BACKGROUND[market])
-    p = np.array(weights, float) / sum(weights)
+    role = _roles(market, endpoints)
     out = np.full(n, _ID["ok"], dtype=np.int16)
     bg = rng.random(n) < BACKGROUND_RATE
-    out[bg] = np.array([_ID[x] for x in names])[rng.choice(len(names), bg.sum(), p=p)]
-    is_order = np.isin(endpoints, [i for i, e in enumerate(ENDPOINTS[market]) if e[0] == "POST"])
-    is_data = np.isin(endpoints, [i for i, e in enumerate(ENDPOINTS[market]) if "/market/" in e[1]])
+    pick = rng.random(n)
+    for r, table in BACKGROUND[market].items():
+        names, weights = zip(*table)
+        cum = np.cumsum(weights) / sum(weights)
+        w = bg & (role == r)
+        out[w] = np.array([_ID[x] for x in names])[np.searchsorted(cum, pick[w], side="right").clip(0, len(names) - 1)]
+    is_order = np.isin(role, ["order", "batch"])
+    is_data = role == "data"
+    legacy = role == "legacy"
     for inc in incidents:
         if inc.market != market:
             continue
@@ -202,6 +277,7 @@ def _outcomes(market, times, endpoints, signed, rng, incidents):
                      if market == "futures" else ["internal_error", "bad_gateway", "unavailable", "kline_unavailable"])
             hit = w & (rng.random(n) < 0.8)
             out[hit] = np.array([_ID[x] for x in kinds])[rng.integers(0, len(kinds), hit.sum())]
+            out[hit & legacy] = _ID["legacy_no_data"]
         elif inc.kind == "margin":
             hit = w & is_order & (rng.random(n) < 0.9)
             pick = rng.random(hit.sum()) < 0.8
@@ -222,6 +298,12 @@ def _outcomes(market, times, endpoints, signed, rng, incidents):
         limited = over & ((out == _ID["ok"]) | (rng.random(n) < 0.5))
         out[limited] = np.where(is_order[limited] & (rng.random(limited.sum()) < 0.3),
                                 _ID["order_rate_limited"], _ID["rate_limited"])
+    # three or more order calls in flight at once: HTTP 200, code 1006 (seen live, not documented)
+    orders = np.flatnonzero(is_order & (role != "batch"))
+    t = times[orders]
+    in_flight = np.arange(len(t)) - np.searchsorted(t, t - IN_FLIGHT_MS * 1_000_000, side="right") + 1
+    busy = orders[in_flight >= CONCURRENT_ORDERS]
+    out[busy[out[busy] == _ID["ok"]]] = _ID["concurrent_order_limit"]
     return out
 
 
@@ -243,26 +325,6 @@ def _clock_offset_ms(times, incidents, rng):
     return off
 
 
-def _success_body(path, symbol, rng_val, oid):
-    if path.endswith("/depth"):
-        px = round(100 + rng_val * 50, 2)
-        data = {"symbol": symbol, "bids": [[px, 12], [round(px - 0.05, 2), 30]],
-                "asks": [[round(px + 0.05, 2), 8], [round(px + 0.1, 2), 25]]}
-    elif path.endswith("/ticker"):
-        data = {"symbol": symbol, "last": round(100 + rng_val * 50, 2), "volume": int(rng_val * 1e6)}
-    elif path.endswith("/kline"):
-        data = [[1, 2, 3, 4]]
-    elif path.endswith("/order") or path.endswith("/tpsl"):
-        data = {"orderId": oid, "status": "NEW"}
-    elif path.endswith("/cancel"):
-        data = {"orderId": oid, "status": "CANCELED"}
-    elif "{id}" in path:
-        data = {"orderId": oid, "status": "FILLED", "filledQty": "1"}
-    else:
-        data = {"available": round(rng_val * 1e4, 2)}
-    return {"code": 0, "msg": "success", "data": data}
-
-
 def _market_calls(market, t0, days, per_minute, rng, incidents):
     times = _schedule(market, t0, days, per_minute, rng, incidents)
     eps = ENDPOINTS[market]
@@ -270,17 +332,27 @@ def _market_calls(market, t0, days, per_minute, rng, incidents):
     endpoint = rng.choice(len(eps), len(times), p=w / w.sum())
     signed = np.array([e[3] for e in eps])[endpoint]
     out = _outcomes(market, times, endpoint, signed, rng, incidents)
+    # which items of a batch call fail: a bit mask over its (at most 5) items
+    fails = (rng.random((len(times), 5)) < BATCH_ITEM_FAILURE) @ (1 << np.arange(5))
     latency = np.round(rng.lognormal(np.log(45), 0.5, len(times)), 1)
     timeout = np.isin(out, [_ID["timeout"]])
     latency[timeout] = 10_000.0 + np.round(rng.random(timeout.sum()) * 50, 1)
     slow = np.isin(out, [_ID[x] for x in ("bad_gateway", "unavailable", "internal_error", "system_error")])
     latency[slow] = np.round(rng.lognormal(np.log(900), 0.6, slow.sum()), 1)
-    return pd.DataFrame({
+    calls = pd.DataFrame({
         "t": times, "endpoint": endpoint, "outcome": out, "latency": latency,
         "symbol": rng.integers(0, len(SYMBOLS[market]), len(times)),
         "u": rng.random(len(times)), "oid": rng.integers(10**9, 10**10, len(times)),
         "offset": _clock_offset_ms(times, incidents, rng),
+        "zh": rng.random(len(times)) < CHINESE_SHARE, "fails": fails,
     })
+    # the bot retries an order the margin rejected, 2 to 4 times, 1 to 3 s apart: the same call each time
+    margin = calls[calls["outcome"] == _ID["insufficient_margin"]]
+    tries = rng.integers(2, 5, len(margin))
+    again = margin.loc[margin.index.repeat(tries)].copy()
+    step = np.concatenate([np.arange(1, k + 1) for k in tries]) if len(tries) else np.zeros(0, np.int64)
+    again["t"] += step * rng.integers(1_000_000_000, 3_000_000_000, len(again))
+    return pd.concat([calls, again], ignore_index=True).sort_values("t", kind="stable", ignore_index=True)
 
 
 def _iso(ns: np.ndarray) -> list[str]:
@@ -292,31 +364,52 @@ def _http_date(ns: np.ndarray) -> list[str]:
     return pd.DatetimeIndex(ns, tz="UTC").strftime("%a, %d %b %Y %H:%M:%S GMT").tolist()
 
 
-def _lines(market: str, calls: pd.DataFrame, seed: int):
+def _lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp):
     eps, syms = ENDPOINTS[market], SYMBOLS[market]
     iso = _iso(calls["t"].to_numpy()) if market == "spot" else None
     dates = _http_date(calls["t"].to_numpy()) if market == "futures" else None
     key = f"ak-{seed:04d}-5f1e9c2a7b"
-    for i, (t, e, o, lat, s, u, oid, off) in enumerate(calls.itertuples(index=False, name=None)):
-        method, tmpl, _, signed, has_symbol = eps[e]
-        path = tmpl.replace("{id}", str(oid))
+    code_200_until = (t0 + pd.Timedelta(hours=CODE_200_HOURS)).value if market == "futures" else 0
+    for i, (t, e, o, lat, s, u, oid, off, zh, fails) in enumerate(calls.itertuples(index=False, name=None)):
+        method, tmpl, _, signed, role = eps[e]
         symbol = syms[s]
-        status, body, error = OUTCOMES[_NAMES[o]]
+        co_type, legacy = _CO_TYPE.get(symbol, 1), _LEGACY.get(symbol, "BTC-USD-PERP")
+        path = tmpl.replace("{symbol}", symbol)
+        status, body, body_en, error = OUTCOMES[_NAMES[o]]
+        if body_en is not None and not zh:
+            body = body_en
+        query, sent = _shapes.request(tmpl, symbol, co_type, legacy, u, oid)
+        if _NAMES[o] == "legacy_invalid_symbol":  # the bot sent the futures symbol form
+            legacy = legacy.replace("-USD-PERP", "-USDT")
+            query = {**(query or {}), "symbol": legacy}
+        if isinstance(body, dict) and "error" in body:
+            body = {"error": body["error"].replace("{legacy}", legacy)}
         if status == 200 and body is None:
-            body = _success_body(tmpl, symbol, u, str(oid))
+            failed = {j for j in range(5) if fails >> j & 1} if role == "batch" else ()
+            payload = _shapes.data(tmpl, symbol, co_type, legacy, u, oid, failed)
+            if role == "legacy":
+                body = payload
+            elif t < code_200_until and role != "data":  # the older build: private success is code 200
+                body = ({"code": 200, "message": "订单创建成功", "data": payload} if tmpl.endswith("order/create")
+                        else {"code": 200, "msg": "success", "data": payload})
+            else:
+                body = {"code": 0, "msg": "success", "data": payload}
         if error is not None:
             error = error.replace("{path}", path)
-        params = {"symbol": symbol} if has_symbol else None
+        url = HOST + path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+        headers = None
+        if signed:
+            headers = {"ACCESS-KEY": key, "ACCESS-SIGN": f"{oid * 7919:x}=",
+                       "ACCESS-TIMESTAMP": str(int(t // 1_000_000 + off))}
         if market == "spot":
-            url = HOST + path
-            rec = {"ts": iso[i], "method": method}
-            if method == "GET" and params:
-                url += f"?symbol={symbol}"
-                if signed:
-                    url += f"&timestamp={int(t // 1_000_000 + off)}&signature={oid:x}"
-            elif params:
-                rec["request"] = {"body": {**params, "qty": "1"}}
-            rec["url"] = url
+            rec = {"ts": iso[i], "method": method, "url": url}
+            req = {}
+            if headers:
+                req["headers"] = headers
+            if sent is not None:
+                req["body"] = sent
+            if req:
+                rec["request"] = req
             rec["status"] = status
             if body is not None:
                 rec["response"] = body
@@ -324,13 +417,11 @@ def _lines(market: str, calls: pd.DataFrame, seed: int):
                 rec["error"] = error
             rec["elapsed_ms"] = lat
         else:
-            url = HOST + path + (f"?symbol={symbol}" if method == "GET" and params else "")
             req = {"method": method, "url": url}
-            if signed:
-                req["headers"] = {"ACCESS-KEY": key, "ACCESS-SIGN": f"{oid * 7919:x}=",
-                                  "ACCESS-TIMESTAMP": str(int(t // 1_000_000 + off))}
-            if method == "POST" and params:
-                req["body"] = {**params, "size": 1}
+            if headers:
+                req["headers"] = {**headers, "Content-Type": "application/json"} if sent is not None else headers
+            if sent is not None:
+                req["body"] = sent
             rec = {"time": int(t // 1_000_000), "request": req}
             if status is None:
                 rec["response"] = None
@@ -388,14 +479,14 @@ def simulate(dest, *, seed: int = 7, start=DEFAULT_START, days: int = 7, calls: 
         dest.parent.mkdir(parents=True, exist_ok=True)
         both = pd.concat([frames["spot"].assign(m=0), frames["futures"].assign(m=1)], ignore_index=True)
         order = np.argsort(both["t"].to_numpy(), kind="stable")
-        gens = {m: _lines(m, frames[m], seed) for m in ("spot", "futures")}
+        gens = {m: _lines(m, frames[m], seed, t0) for m in ("spot", "futures")}
         which = both["m"].to_numpy()[order]
         _write(dest, (next(gens["spot" if w == 0 else "futures"]) for w in which))
     else:
         dest.mkdir(parents=True, exist_ok=True)
         suffix = ".jsonl.gz" if compress else ".jsonl"
-        _write(dest / f"spot-bot{suffix}", _lines("spot", frames["spot"], seed))
-        _write(dest / f"futures-gateway{suffix}", _lines("futures", frames["futures"], seed))
+        _write(dest / f"spot-bot{suffix}", _lines("spot", frames["spot"], seed, t0))
+        _write(dest / f"futures-gateway{suffix}", _lines("futures", frames["futures"], seed, t0))
     end = t0 + pd.Timedelta(days=days)
     p = planted(start, seed=seed)
     return p[p["start"] < end].reset_index(drop=True)
