@@ -1,4 +1,8 @@
-"""A local HTTP server on 127.0.0.1 that answers like the exchange's Open APIs, for recorder tests."""
+"""A local HTTP server on 127.0.0.1 that answers like the exchange's Open APIs, for recorder tests.
+
+Paths are the exchange's (``toolkit.endpoints()``); bodies follow its documented envelope and
+Chinese error texts (endpoints.md section 4: 余额不足, 订单不存在, 时间戳过期, 请求频率超限).
+"""
 
 from __future__ import annotations
 
@@ -15,19 +19,19 @@ HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad G
 ROUTES = {
     "/api/v1/stock/open-api/depth": (200, {"code": 0, "msg": "success",
                                            "data": {"bids": [["189.1", "5"]], "asks": []}}),
-    "/api/v1/stock/open-api/order": (400, {"code": 400, "msg": "Order failed: insufficient balance"}),
-    "/api/v1/stock/open-api/order/404": (404, {"code": 404, "msg": "Order not found"}),
-    "/api/v1/futures/trade/order": (200, {"code": 8018, "message": "Insufficient margin"}),
-    "/api/v1/futures/market/ticker": (429, {"code": 429, "message": "Rate limit exceeded"}),
-    "/api/v1/futures/position": (401, {"code": 401, "message": "Request timestamp expired"}),
-    "/api/v1/futures/market/kline": (502, HTML_502),
-    "/api/v1/futures/market/depth": (200, {"code": 3004, "message": "Third-party service error"}),
+    "/api/v1/stock/open-api/order": (400, {"code": 400, "msg": "余额不足"}),
+    "/api/v1/stock/open-api/orderDetail": (404, {"code": 404, "msg": "订单不存在"}),
+    "/api/v1/futures/open-api/order/create": (200, {"code": 8018, "message": "Insufficient margin"}),
+    "/api/v1/futures/open-api/ticker/BTCUSDT": (429, {"code": 429, "message": "请求频率超限（每秒/每分钟）"}),
+    "/api/v1/futures/open-api/position/current": (401, {"code": 401, "message": "时间戳过期"}),
+    "/api/v1/futures/open-api/kline": (502, HTML_502),
+    "/api/v1/futures/open-api/orderbook/BTCUSDT": (200, {"code": 3004, "message": "Third-party service error"}),
     "/api/v1/stock/open-api/ticker": (200, "OK"),
 }
-SLOW = "/api/v1/futures/trade/slow"  # answers after SLOW_S: longer than the tests' read timeout
+SLOW = "/api/v1/futures/open-api/order/entrust-history"  # answers after SLOW_S: longer than the tests' read timeout
 SLOW_S = 1.0
-CUT = "/api/v1/futures/trade/cut"  # promises a body, sends half, hangs up
-MOVED = "/api/v1/stock/open-api/moved"  # redirects to the spot depth
+CUT = "/api/v1/futures/open-api/position/history"  # promises a body, sends half, hangs up
+MOVED = "/api/v1/stock/open-api/priceSteps"  # redirects to the spot depth
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -45,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.seen.append((self.command, self.path, dict(self.headers)))
         if path == SLOW:
             time.sleep(SLOW_S)
-        status, body = ROUTES.get(path, (404, {"code": 404, "msg": "no such endpoint"}))
+        status, body = ROUTES.get(path, (404, {"code": 404, "message": "Not Found"}))
         if path == MOVED:
             self.send_response(302)
             self.send_header("Location", "/api/v1/stock/open-api/depth")

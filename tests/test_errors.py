@@ -28,7 +28,7 @@ def at(*seconds):
     ("trace 5f1e9c2a7b11 rejected", "trace <id> rejected"),
     ("Below minimum trade amount for BTCUSDT: 0.001", "Below minimum trade amount for <symbol>: <num>"),
     ("ETH-USDT and SOL_USDC paused", "<symbol> and <symbol> paused"),
-    ("HTTPSConnectionPool(host='x', port=443): Max retries exceeded with url: /api/v1/stock/open-api/order/12",
+    ("HTTPSConnectionPool(host='x', port=443): Max retries exceeded with url: /api/v1/stock/open-api/cancelOrder",
      "HTTPSConnectionPool(host='x', port=<num>): Max retries exceeded with url: <path>"),
     ("see https://status.exchange.example/incidents/42 for details", "see <url> for details"),
     ("502 Bad Gateway", "<num> Bad Gateway"),
@@ -55,7 +55,7 @@ def test_masks_are_re2_without_lookarounds():
 def test_duckdb_regexp_replace_gives_the_same_masks():
     duckdb = pytest.importorskip("duckdb")
     messages = ["Order 8025896254 failed: BTCUSDT qty 0.5 at https://x.example/a/b",
-                "Max retries exceeded with url: /api/v1/stock/open-api/order/12 [Errno 111]",
+                "Max retries exceeded with url: /api/v1/stock/open-api/cancelOrder [Errno 111]",
                 "id 3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f 0xFF AAPL halted"]
     expr, params = "m", []
     for pattern, replacement in message_masks(["AAPL"]):
@@ -159,7 +159,7 @@ def test_top_errors_on_the_sample(sample_load):
 
 def margin(seconds, **kw):
     n = len(seconds)
-    cols = dict(market="futures", method="POST", endpoint="/api/v1/futures/trade/order", symbol="BTCUSDT",
+    cols = dict(market="futures", method="POST", endpoint="/api/v1/futures/open-api/order/create", symbol="BTCUSDT",
                 category="insufficient_funds", reason="insufficient_margin", code=8018, retryable=False)
     cols.update(kw)
     return frame(at(*seconds), **{k: v if not isinstance(v, list) else v[:n] for k, v in cols.items()})
@@ -174,7 +174,7 @@ def test_retries_counts_chains_and_repeats():
     assert (row["chains"], row["repeats"], row["failed_calls"], row["longest"]) == (2, 3, 5, 3)
     assert row["retryable"] is False or row["retryable"] == False  # noqa: E712 (nullable boolean)
     assert row["first_seen"] == T + pd.Timedelta("2s") and row["last_seen"] == T + pd.Timedelta("33s")
-    assert row["endpoints"] == "/api/v1/futures/trade/order" and row["symbols"] == "BTCUSDT"
+    assert row["endpoints"] == "/api/v1/futures/open-api/order/create" and row["symbols"] == "BTCUSDT"
     assert int(got.loc[got["retryable"].eq(False), "repeats"].sum()) == 3
 
 

@@ -26,7 +26,7 @@ def har(path, *entries, **log):
     return path
 
 
-def entry(url="https://openapi.exchange.example/api/v1/stock/open-api/order", status=200,
+def entry(url="https://api9528mystks.mystonks.org/api/v1/stock/open-api/order", status=200,
           text='{"code": 0, "msg": "success"}', method="POST", **extra):
     e = {"startedDateTime": "2026-11-20T21:05:00.000Z", "time": 10,
          "request": {"method": method, "url": url, "headers": []},
@@ -44,7 +44,7 @@ def test_devtools_export_becomes_the_expected_rows():
         [1, "GET", "spot", 200, 0, "ok", "ok"],
         [3, "POST", "futures", 200, 8018, "insufficient_funds", "insufficient_margin"],
         [6, "POST", "spot", 400, 400, "insufficient_funds", "insufficient_balance"],
-        [7, "GET", "futures", None, None, "transport", "connection_error"],
+        [7, "POST", "futures", None, None, "transport", "connection_error"],
         [8, "GET", "futures", None, None, "transport", "transport_error"],
         [9, "GET", "futures", None, None, "transport", "timeout"],
         [10, "POST", "spot", 429, 429, "rate_limit", "rate_limited"],
@@ -80,7 +80,7 @@ def test_bad_entries_are_rejects_with_reasons():
     # a 2xx whose body was not recorded is a row, like in every format: the envelope is missing
     last = load.frame.iloc[-1]
     assert (last["line"], last["category"], last["reason"]) == (14, "malformed", "not_json")
-    assert load.rejects["excerpt"].str.contains('"url":"https://openapi.exchange.example/api/v1/').all()
+    assert load.rejects["excerpt"].str.contains('"url":"https://api9528mystks.mystonks.org/api/v1/').all()
 
 
 def test_no_key_or_signature_anywhere_in_the_load():
@@ -107,7 +107,7 @@ def test_gzipped_base64_body_is_read_and_a_corrupt_one_rejected(tmp_path):
     import gzip
 
     body = base64.b64encode(gzip.compress(b'{"code": 3004, "message": "Third-party service error"}')).decode()
-    e = entry("https://openapi.exchange.example/api/v1/futures/market/kline", method="GET")
+    e = entry("https://api9528mystks.mystonks.org/api/v1/futures/open-api/kline", method="GET")
     e["response"]["content"] = {"mimeType": "application/json", "encoding": "base64", "text": body}
     bad = entry()
     bad["response"]["content"] = {"encoding": "base64", "text": base64.b64encode(b"\x1f\x8b\x08\x00broken").decode()}

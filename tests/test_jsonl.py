@@ -117,7 +117,7 @@ def test_nested_gateway_form(tmp_path):
            "request": {"method": "POST", "url": FUTURES,
                        "headers": {"ACCESS-KEY": SECRET_KEY, "ACCESS-SIGN": SECRET_SIGN,
                                    "ACCESS-TIMESTAMP": "1763672745123"},
-                       "body": {"symbol": "BTCUSDT", "size": 1}},
+                       "body": {"symbol": "BTCUSDT", "coType": 3, "orderType": 2, "openType": 1, "side": 1, "vol": "1"}},
            "response": {"status": 401, "headers": {"Date": "Thu, 20 Nov 2025 21:05:00 GMT"},
                         "body": {"code": 401, "message": "Request timestamp expired"}},
            "duration_ms": 31}
@@ -252,14 +252,14 @@ def test_custom_market_rules(tmp_path):
 
 def test_symbol_from_params_body_or_query(tmp_path):
     recs = [call(SPOT + "?symbol=TSLA&limit=5"), call(request={"params": {"symbol": "NVDA"}}),
-            call(request={"body": '{"symbol": "AAPL", "qty": 1}'}), call(SPOT + "?symbol=BTC%2FUSDT"), call()]
+            call(request={"body": '{"symbol": "AAPL", "quantity": "1"}'}), call(SPOT + "?symbol=BTC%2FUSDT"), call()]
     df = load(tmp_path, *recs).frame
     assert df["symbol"].tolist()[:4] == ["TSLA", "NVDA", "AAPL", "BTC/USDT"]
     assert pd.isna(df.loc[4, "symbol"])
 
 
 @pytest.mark.parametrize("path,endpoint", [
-    ("/api/v1/stock/open-api/order/1234567", "/api/v1/stock/open-api/order/{id}"),
+    ("/api/v1/stockhome/home/1/1000", "/api/v1/stockhome/home/{id}/{id}"),  # the exchange's web API
     ("/api/v1/order/6f1c2a3b-9d4e-4f00-8a11-0123456789ab/fills", "/api/v1/order/{id}/fills"),
     ("/api/v1/order/ab12cd34ef56", "/api/v1/order/{id}"),
     ("/api/v1/order/12/34", "/api/v1/order/{id}/{id}"),

@@ -28,7 +28,7 @@ def test_readme_snippets_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     scope = {}  # one namespace, as in a notebook
     with LocalExchange() as ex:
-        exec(record.replace("https://openapi.exchange.example", ex.url), scope)
+        exec(record.replace("https://api9528mystks.mystonks.org", ex.url), scope)
     scope["session"].close()
     assert len(toolkit.load_logs("logs/")) == 2
     shutil.copy(DATA / "devtools.har", "session.har")
@@ -36,7 +36,7 @@ def test_readme_snippets_run(tmp_path, monkeypatch):
     shutil.copy(DATA / "cassette.yaml", "tests/cassettes/orders.yaml")
     shutil.copy(DATA / "bot.log", "bot.log")
     shutil.copy(DATA / "bot.log", "logs/bot.log")
-    (tmp_path / "gateway.log").write_text("2026-11-20T21:05:00Z GET /api/v1/futures/market/ticker 429 rate limited\n")
+    (tmp_path / "gateway.log").write_text("2026-11-20T21:05:00Z GET /api/v1/futures/open-api/ticker/BTCUSDT 429 rate limited\n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", toolkit.RejectWarning)
         exec(load, scope)

@@ -24,12 +24,12 @@ HEADERS = {"ACCESS-KEY": SECRET_KEY, "ACCESS-SIGN": SECRET_SIGN, "ACCESS-TIMESTA
 CALLS = [
     ("GET", "/api/v1/stock/open-api/depth", "ok", "ok"),
     ("POST", "/api/v1/stock/open-api/order", "insufficient_funds", "insufficient_balance"),
-    ("GET", "/api/v1/stock/open-api/order/404", "not_found", "order_not_found"),
-    ("POST", "/api/v1/futures/trade/order", "insufficient_funds", "insufficient_margin"),
-    ("GET", "/api/v1/futures/market/ticker", "rate_limit", "rate_limited"),
-    ("GET", "/api/v1/futures/position", "auth", "timestamp_expired"),
-    ("GET", "/api/v1/futures/market/kline", "server_error", "gateway_error"),
-    ("GET", "/api/v1/futures/market/depth", "upstream_error", "third_party_error"),
+    ("GET", "/api/v1/stock/open-api/orderDetail", "not_found", "order_not_found"),
+    ("POST", "/api/v1/futures/open-api/order/create", "insufficient_funds", "insufficient_margin"),
+    ("GET", "/api/v1/futures/open-api/ticker/BTCUSDT", "rate_limit", "rate_limited"),
+    ("POST", "/api/v1/futures/open-api/position/current", "auth", "timestamp_expired"),
+    ("GET", "/api/v1/futures/open-api/kline", "server_error", "gateway_error"),
+    ("GET", "/api/v1/futures/open-api/orderbook/BTCUSDT", "upstream_error", "third_party_error"),
     ("GET", "/api/v1/stock/open-api/ticker", "malformed", "not_json"),
 ]
 
@@ -47,7 +47,7 @@ def lines(path):
 def call(session, base, method, path, **kw):
     return session.request(method, base + path, headers=HEADERS, timeout=kw.pop("timeout", 5),
                            params={"symbol": "AAPL", "apiKey": SECRET_KEY, "signature": SECRET_SIGN},
-                           json={"symbol": "AAPL", "qty": 1, "password": SECRET_PASS} if method == "POST" else None,
+                           json={"symbol": "AAPL", "quantity": "1", "password": SECRET_PASS} if method == "POST" else None,
                            **kw)
 
 
@@ -61,7 +61,9 @@ def test_recorded_calls_load_back_with_the_expected_categories(tmp_path, exchang
     df = load.frame
     assert df[["category", "reason"]].values.tolist() == [[c, r] for _, _, c, r in CALLS]
     assert df["market"].astype(str).tolist() == ["spot"] * 3 + ["futures"] * 5 + ["spot"]
-    assert (df["symbol"] == "AAPL").all() and (df["latency_ms"] > 0).all()
+    # the futures ticker and order book carry their symbol in the path, which wins over the query's
+    assert df["symbol"].tolist() == ["BTCUSDT" if "{symbol}" in e else "AAPL" for e in df["endpoint"].astype(str)]
+    assert (df["latency_ms"] > 0).all()
     assert df["client_ts"].notna().all() and df["server_ts"].notna().all()  # ACCESS-TIMESTAMP and Date kept
     first = lines(path)[0]
     assert first["ts"].endswith("Z") and first["market"] == "spot"
@@ -77,7 +79,7 @@ def test_no_secret_reaches_the_file(tmp_path, exchange):
     for method, p, _, _ in CALLS:
         call(s, exchange.url, method, p)
     with pytest.raises(requests.ConnectionError):
-        call(s, refused_url(), "GET", "/api/v1/futures/position")
+        call(s, refused_url(), "POST", "/api/v1/futures/open-api/position/current")
     s.close()
     data = path.read_text()
     for secret in (SECRET_KEY, SECRET_SIGN, SECRET_PASS):
@@ -86,7 +88,7 @@ def test_no_secret_reaches_the_file(tmp_path, exchange):
     assert rec["url"].endswith("?symbol=AAPL&apiKey=***&signature=***")
     assert {k: rec["request"]["headers"][k] for k in ("ACCESS-KEY", "ACCESS-SIGN", "X-Api-Token", "Authorization")} == {
         "ACCESS-KEY": "***", "ACCESS-SIGN": "***", "X-Api-Token": "***", "Authorization": "***"}
-    assert rec["request"]["body"] == {"symbol": "AAPL", "qty": 1, "password": "***"}
+    assert rec["request"]["body"] == {"symbol": "AAPL", "quantity": "1", "password": "***"}
     # the server did receive the real values: only the recording is masked
     assert any(h.get("ACCESS-KEY") == SECRET_KEY for _, _, h in exchange.seen)
 
@@ -98,7 +100,7 @@ def test_no_secret_reaches_the_file(tmp_path, exchange):
 ])
 def test_failures_are_recorded_and_the_exception_reaches_the_caller_unchanged(tmp_path, exchange, target,
                                                                               exc_type, reason):
-    base, path = {"slow": (exchange.url, SLOW), "refused": (refused_url(), "/api/v1/futures/position"),
+    base, path = {"slow": (exchange.url, SLOW), "refused": (refused_url(), "/api/v1/futures/open-api/position/current"),
                   "cut": (exchange.url, CUT)}[target]
     with pytest.raises(exc_type) as plain:
         call(requests.Session(), base, "GET", path, timeout=0.2)
@@ -124,7 +126,7 @@ def test_many_threads_share_one_session_without_torn_lines(tmp_path, exchange):
         method, p, _, _ = jobs[i]
         if i % 60 == 59:
             with pytest.raises(requests.ConnectionError):
-                call(s, refused, "GET", "/api/v1/futures/position")
+                call(s, refused, "POST", "/api/v1/futures/open-api/position/current")
             return "transport"
         return call(s, exchange.url, method, p).status_code
 
@@ -148,7 +150,7 @@ def test_responses_reach_the_caller_intact_and_stream_is_not_consumed(tmp_path, 
     with toolkit.recording_session(tmp_path / "calls.jsonl") as s:
         r = call(s, exchange.url, "GET", "/api/v1/stock/open-api/depth")
         assert r.json()["data"]["bids"] == [["189.1", "5"]]
-        r = call(s, exchange.url, "POST", "/api/v1/futures/trade/order")  # gzip-encoded by the server
+        r = call(s, exchange.url, "POST", "/api/v1/futures/open-api/order/create")  # gzip-encoded by the server
         assert r.json() == {"code": 8018, "message": "Insufficient margin"}
         streamed = call(s, exchange.url, "GET", "/api/v1/stock/open-api/depth", stream=True)
         assert orjson.loads(b"".join(streamed.iter_content(16)))["code"] == 0
@@ -163,7 +165,7 @@ def test_each_redirect_hop_is_one_line(tmp_path, exchange):
     assert r.status_code == 200 and [h.status_code for h in r.history] == [302]
     recs = lines(tmp_path / "calls.jsonl")
     hops = [(rec["status"], rec["url"].split("?")[0].rsplit("/", 1)[-1]) for rec in recs]
-    assert hops == [(302, "moved"), (200, "depth")]
+    assert hops == [(302, "priceSteps"), (200, "depth")]
 
 
 def test_rotation_by_size_keeps_every_call_loadable(tmp_path, exchange):
@@ -235,7 +237,7 @@ def test_market_override_and_rules(tmp_path, exchange):
     with toolkit.recording_session(path, market="futures") as s:
         call(s, exchange.url, "GET", "/api/v1/stock/open-api/depth")
     with toolkit.recording_session(path, market_rules={"spot": r"/futures/"}) as s:
-        call(s, exchange.url, "GET", "/api/v1/futures/position")
+        call(s, exchange.url, "POST", "/api/v1/futures/open-api/position/current")
         call(s, exchange.url, "GET", "/api/v1/stock/open-api/depth")
     assert [r.get("market") for r in lines(path)] == ["futures", "spot", None]
 

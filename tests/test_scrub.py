@@ -107,7 +107,7 @@ def test_cassette_only_the_secret_values_change(tmp_path):
     diff = changed(src.read_bytes(), (tmp_path / "clean.yaml").read_bytes())
     assert [new.strip() for _, new in diff] == [
         "- '***'", "- '***'",
-        "uri: https://openapi.exchange.example/api/v1/stock/open-api/depth?symbol=TSLA&signature=***", "- '***'"]
+        "uri: https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth?symbol=TSLA&signature=***", "- '***'"]
     pd.testing.assert_frame_equal(frame(src), frame(tmp_path / "clean.yaml"))
 
 
@@ -117,7 +117,7 @@ def test_a_scrubbed_cassette_still_replays_in_vcrpy(tmp_path):
     headers = {"ACCESS-KEY": KEY, "ACCESS-SIGN": SIGN, "ACCESS-TIMESTAMP": "1795208700000"}
     with LocalExchange() as ex:
         with vcr.use_cassette(str(cassette), record_mode="all"):
-            requests.get(ex.url + "/api/v1/futures/trade/order", headers=headers, params={"apiKey": KEY})
+            requests.get(ex.url + "/api/v1/futures/open-api/order/create", headers=headers, params={"apiKey": KEY})
             requests.get(ex.url + "/api/v1/stock/open-api/depth", headers=headers)
         url = ex.url
     assert KEY in cassette.read_text()
@@ -126,7 +126,7 @@ def test_a_scrubbed_cassette_still_replays_in_vcrpy(tmp_path):
     text = cassette.read_text()
     assert KEY not in text and SIGN not in text
     with vcr.use_cassette(str(cassette), record_mode="none"):  # the server is gone: answers come from the file
-        first = requests.get(url + "/api/v1/futures/trade/order", params={"apiKey": "***"})
+        first = requests.get(url + "/api/v1/futures/open-api/order/create", params={"apiKey": "***"})
         second = requests.get(url + "/api/v1/stock/open-api/depth")
     assert first.json() == {"code": 8018, "message": "Insufficient margin"}
     assert second.json()["msg"] == "success"
@@ -155,7 +155,7 @@ def test_text_log(tmp_path):
     before = log.read_bytes()
     assert toolkit.scrub(log).replaced == 4
     assert [new for _, new in changed(before, log.read_bytes())] == [
-        "2026-11-20 21:05:05,000 ERROR api: POST /api/v1/stock/open-api/cancel?apiKey=*** ConnectionError: "
+        "2026-11-20 21:05:05,000 ERROR api: POST /api/v1/stock/open-api/cancelOrder?apiKey=*** ConnectionError: "
         "[Errno 111] Connection refused",
         "2026-11-20 21:06:00,000 DEBUG api: headers {'ACCESS-KEY': '***', 'ACCESS-SIGN': '***', "
         "'ACCESS-TIMESTAMP': '1795208760000'}",

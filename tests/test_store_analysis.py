@@ -75,8 +75,8 @@ def test_top_errors_over_a_window_equals_pandas(store):
 MESSAGES = [
     "Order 8025896254 failed: BTCUSDT qty 0.5",
     "Order 8025896999 failed: ETH-USDT qty 12",
-    "Max retries exceeded with url: /api/v1/stock/open-api/order/12 (Caused by ConnectTimeout)",
-    "see https://openapi.exchange.example/docs?id=4 and HTTP://X.Y/z",
+    "Max retries exceeded with url: /api/v1/stock/open-api/cancelOrder (Caused by ConnectTimeout)",
+    "see https://api9528mystks.mystonks.org/docs?id=4 and HTTP://X.Y/z",
     "request 3f9a2c7d-1e2b-4c5d-8e9f-0a1b2c3d4e5f rejected at 0xdeadBEEF",
     "trace deadbeefcafe1234 for AAPL and TSLA, not AAPLX",
     "prix dépassé: 12,5 € — réessayez " + "très long message " * 12,

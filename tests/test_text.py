@@ -13,7 +13,7 @@ BOT = DATA / "bot.log"
 GATEWAY = DATA / "gateway.log"
 GATEWAY_PATTERN = (r"^(?P<ts>\d+\.\d+) \| (?P<method>[A-Z]+) (?P<url>\S+) \| (?:-|(?P<status>\S+)) \| "
                    r"(?P<latency_ms>\d+) \| (?:(?P<body>\{.*\})|(?P<error>.*))$")
-SPOT = "https://openapi.exchange.example/api/v1/stock/open-api/order"
+SPOT = "https://api9528mystks.mystonks.org/api/v1/stock/open-api/order"
 
 
 def read(path, **kw):
@@ -38,10 +38,10 @@ def test_bot_log_becomes_the_expected_rows():
         [3, "POST", "futures", 200, 8018, "insufficient_funds", "insufficient_margin", None, None],
         [5, "POST", "spot", 400, 400, "insufficient_funds", "insufficient_balance", 12.5, "TSLA"],
         [7, "GET", "futures", 429, 429, "rate_limit", "rate_limited", None, "BTCUSDT"],
-        [8, "GET", "futures", None, None, "transport", "timeout", None, None],
+        [8, "POST", "futures", None, None, "transport", "timeout", None, None],
         [13, "POST", "spot", None, None, "transport", "connection_error", None, None],
         [14, "GET", "spot", 502, None, "server_error", "gateway_error", None, "NVDA"],
-        [15, "DELETE", "spot", 404, 404, "not_found", "order_not_found", None, None],
+        [15, "GET", "spot", 404, 404, "not_found", "order_not_found", None, "TSLA"],
     ]
     assert df["ts"].dt.strftime("%H:%M:%S.%f").str[:12].tolist() == [
         "21:05:00.123", "21:05:00.450", "21:05:01.002", "21:05:03.000", "21:05:04.000", "21:05:05.000",
@@ -73,7 +73,7 @@ def test_status_forms(tmp_path, tail, status):
     ("b'{\"code\": 8001, \"message\": \"Below minimum\"}'", 8001, "Below minimum"),
 ])
 def test_body_forms(tmp_path, body, code, message):
-    line = f"2026-11-20T21:05:00Z INFO POST https://x.example/api/v1/futures/trade/order -> 200 {body}"
+    line = f"2026-11-20T21:05:00Z INFO POST https://x.example/api/v1/futures/open-api/order/create -> 200 {body}"
     df = one(tmp_path, line).frame
     assert (df.loc[0, "code"], df.loc[0, "message"], df.loc[0, "category"]) == (code, message, "order_rejected")
 

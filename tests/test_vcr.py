@@ -29,9 +29,9 @@ def test_cassette_becomes_the_expected_rows():
     assert got.where(got.notna(), None).values.tolist() == [
         [1, "GET", "spot", 200, 0, "ok", "ok", "TSLA"],
         [2, "POST", "futures", 200, 8001, "order_rejected", "below_min_amount", "ETHUSDT"],  # gzip !!binary body
-        [3, "GET", "futures", 401, 401, "auth", "timestamp_expired", "BTCUSDT"],
+        [3, "POST", "futures", 401, 401, "auth", "timestamp_expired", "BTCUSDT"],
         [4, "GET", "spot", 500, 500, "server_error", "internal_error", "AAPL"],
-        [5, "DELETE", "spot", 404, 404, "not_found", "order_not_found", None],
+        [5, "GET", "spot", 404, 404, "not_found", "order_not_found", "AAPL"],
     ]
     # time from the Date header; without one, from ACCESS-TIMESTAMP
     assert df["ts"].dt.strftime("%H:%M:%S").tolist() == ["21:05:00", "21:05:01", "21:05:02", "21:05:03", "21:05:04"]
@@ -63,10 +63,12 @@ def _record_with_vcrpy(cassette, serializer="yaml"):
         s = requests.Session()
         s.get(ex.url + "/api/v1/stock/open-api/depth", params={"symbol": "AAPL", "apiKey": SECRET_KEY},
               headers=headers)
-        s.post(ex.url + "/api/v1/futures/trade/order", json={"symbol": "BTCUSDT", "size": 1}, headers=headers)
-        s.get(ex.url + "/api/v1/futures/market/ticker", headers=headers)
-        s.get(ex.url + "/api/v1/futures/market/kline", headers=headers)
-        s.delete(ex.url + "/api/v1/stock/open-api/order/404", headers=headers)
+        s.post(ex.url + "/api/v1/futures/open-api/order/create", json={"symbol": "BTCUSDT", "coType": 3, "orderType": 2, "openType": 1, "side": 1,
+                                                                  "vol": "1", "leverage": 10}, headers=headers)
+        s.get(ex.url + "/api/v1/futures/open-api/ticker/BTCUSDT", headers=headers)
+        s.get(ex.url + "/api/v1/futures/open-api/kline", headers=headers)
+        s.get(ex.url + "/api/v1/stock/open-api/orderDetail", params={"symbol": "AAPL", "orderId": "404"},
+              headers=headers)
     return cassette
 
 
@@ -91,7 +93,7 @@ def test_a_cassette_vcrpy_records_loads_with_the_expected_categories(tmp_path, s
 
 
 def test_python_tags_of_old_cassettes_are_read_safely(tmp_path):
-    uri = "uri: https://openapi.exchange.example/api/v1/stock/open-api/depth"
+    uri = "uri: https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth"
     text = CASSETTE.read_text().replace(f"method: GET\n    {uri}", f"method: !!python/unicode GET\n    {uri}", 1)
     path = tmp_path / "old.yaml"
     path.write_text(text)

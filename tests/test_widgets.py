@@ -111,8 +111,8 @@ def test_endpoint_search(app, df):
     kline = df["endpoint"].astype(str).str.contains("kline")
     assert app.view_calls == int(kline.sum())
     assert all("kline" in r[2] for r in table_rows(app.rows_table.value))
-    app.endpoint.value = "/api/v1/futures/market/kline"
-    assert app.view_calls == int((df["endpoint"] == "/api/v1/futures/market/kline").sum())
+    app.endpoint.value = "/api/v1/futures/open-api/kline"
+    assert app.view_calls == int((df["endpoint"] == "/api/v1/futures/open-api/kline").sum())
     app.endpoint.value = "no-such-endpoint"
     assert app.view_calls == 0 and "No rows in view." in app.rows_table.value
     assert bytes(app.plot.value).startswith(b"\x89PNG")

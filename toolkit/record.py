@@ -92,7 +92,7 @@ def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str 
     --------
     >>> import requests, toolkit
     >>> s = toolkit.attach_recorder(requests.Session(), "calls.jsonl", rotate="daily")  # doctest: +SKIP
-    >>> s.get("https://openapi.exchange.example/api/v1/stock/open-api/depth",
+    >>> s.get("https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth",
     ...       params={"symbol": "AAPL"})  # doctest: +SKIP
     """
     if getattr(session, "_toolkit_recorder", None) is not None:
@@ -129,7 +129,7 @@ def recording_session(path, **kwargs):
     --------
     >>> import toolkit
     >>> with toolkit.recording_session("calls.jsonl", max_bytes=50_000_000) as s:  # doctest: +SKIP
-    ...     s.get("https://openapi.exchange.example/api/v1/futures/market/ticker")
+    ...     s.get("https://api9528mystks.mystonks.org/api/v1/futures/open-api/ticker/BTCUSDT")
     """
     import requests
 

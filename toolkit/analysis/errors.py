@@ -61,7 +61,7 @@ def mask_messages(messages, symbols=()) -> pa.Array:
     Examples
     --------
     >>> mask_messages(["Order 8025896254 failed: BTCUSDT qty 0.5",
-    ...                "Max retries exceeded with url: /api/v1/stock/open-api/order/12"]).to_pylist()
+    ...                "Max retries exceeded with url: /api/v1/stock/open-api/cancelOrder"]).to_pylist()
     ['Order <id> failed: <symbol> qty <num>', 'Max retries exceeded with url: <path>']
     """
     values = pd.Series(list(messages) if not isinstance(messages, pd.Series) else messages, dtype=object)
@@ -138,7 +138,7 @@ def top_errors(df: pd.DataFrame, *, n: int | None = 10) -> pd.DataFrame:
     >>> df = pd.DataFrame({
     ...     "ts": pd.to_datetime(["2026-11-16 21:05", "2026-11-16 21:06", "2026-11-16 21:07"], utc=True),
     ...     "market": "futures", "category": "not_found", "reason": "pair_or_object_not_found",
-    ...     "code": 3000, "is_error": True, "endpoint": "/api/v1/futures/trade/order/{id}",
+    ...     "code": 3000, "is_error": True, "endpoint": "/api/v1/futures/open-api/order/cancel",
     ...     "message": ["Order 1764 not found", "Order 1799 not found", "Order 1802 not found"],
     ...     "symbol": ["BTCUSDT", "ETHUSDT", "BTCUSDT"]})
     >>> top_errors(df)[["pattern", "count", "share", "symbols", "example"]]
@@ -256,7 +256,7 @@ def retries(df: pd.DataFrame, *, window=defaults.RETRY_WINDOW) -> pd.DataFrame:
     >>> df = pd.DataFrame({
     ...     "ts": pd.to_datetime(["2026-11-19 02:10:00", "2026-11-19 02:10:02", "2026-11-19 02:10:04",
     ...                           "2026-11-19 02:30:00"], utc=True),
-    ...     "market": "futures", "method": "POST", "endpoint": "/api/v1/futures/trade/order",
+    ...     "market": "futures", "method": "POST", "endpoint": "/api/v1/futures/open-api/order/create",
     ...     "symbol": "BTCUSDT", "is_error": True, "category": "insufficient_funds",
     ...     "reason": "insufficient_margin", "code": 8018, "retryable": False})
     >>> r = toolkit.retries(df)

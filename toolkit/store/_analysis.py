@@ -264,8 +264,9 @@ def top_errors(dest, *, n: int | None = 10, start=None, end=None, market=None, *
         out["market"], out["category"], out["reason"], out["code"], out["pattern"])], dtype=STRING))
     rank = np.arange(len(top))
     for col, noun in (("endpoints", "endpoints"), ("symbols", "symbols")):
-        gid = np.repeat(rank, [len(v) for v in top[col]])
-        values = pd.Series([x for v in top[col] for x in v], dtype=object)
+        lists = [[] if v is None else v for v in top[col]]  # DuckDB gives NULL for a group with none
+        gid = np.repeat(rank, [len(v) for v in lists])
+        values = pd.Series([x for v in lists for x in v], dtype=object)
         out[col] = pd.array(_listing(gid, values, len(top), noun), dtype=STRING)
     out["example"] = top["example"].astype(STRING)
     return out
