@@ -23,7 +23,7 @@ def test_the_code_runs_on_the_sample(monkeypatch, capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert isinstance(namespace["incidents"], pd.DataFrame) and len(namespace["incidents"]) == 9
-    assert capsys.readouterr().out.startswith("spot: 5,687 of 7,821 calls failed (73%)")
+    assert capsys.readouterr().out.startswith("spot: 5,729 of 7,821 calls failed (73%)")
 
 
 def test_the_quoted_summary_is_what_describe_window_says(sample_load):
