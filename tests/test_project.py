@@ -45,6 +45,37 @@ def test_bundled_sample_loads_cleanly(sample_load):
         assert (inside["category"] == inc.category).sum() >= 20, inc
 
 
+def test_every_endpoint_of_the_sample_is_in_the_endpoint_catalog(sample_load):
+    df = sample_load.frame
+    catalog = toolkit.endpoints()
+    assert set(df["endpoint"].astype(str)) <= set(catalog["path"])
+    assert not (df["kind"] == "unknown").any()
+    # and every documented endpoint is called
+    assert set(catalog["path"]) == set(df["endpoint"].astype(str))
+
+
+def test_the_sample_shows_the_real_exchange_behaviour(sample_load):
+    df = sample_load.frame
+    batch = df[df["items"].notna()]
+    assert set(batch["endpoint"].astype(str)) == {"/api/v1/stock/open-api/batchOrder",
+                                                   "/api/v1/stock/open-api/batchCancelOrder"}
+    failed = batch[batch["items_failed"] > 0]
+    assert len(failed) > 50 and failed["is_error"].all()
+    assert set(failed["reason"]) <= {"insufficient_balance", "order_not_found", "rate_limited", "order_rate_limited",
+                                     "timestamp_expired", "internal_error", "gateway_error"}
+    busy = df[df["reason"] == "concurrent_order_limit"]
+    assert len(busy) > 20 and (busy["http_status"] == 200).all() and (busy["code"] == 1006).all()
+    storms = toolkit.simulation.planted().query("kind == 'storm'")
+    assert all(((busy["ts"] >= s.start) & (busy["ts"] < s.end) & (busy["market"] == s.market)).any()
+               for s in storms.itertuples())
+    old = df[df["code"] == 200]
+    assert len(old) > 500 and (old["category"] == "ok").all() and (old["market"] == "futures").all()
+    legacy = df[df["endpoint"].astype(str).str.startswith("/api/v1/fdata/")]
+    assert (legacy["category"] == "ok").mean() > 0.9 and legacy["symbol"].str.endswith("-PERP").mean() > 0.9
+    chinese = df.loc[df["is_error"], "message"].str.contains(r"[\u4e00-\u9fff]")
+    assert 0.4 < chinese.mean() < 0.95  # mostly Chinese, as documented, with a share in English
+
+
 def test_sample_never_leaks_the_recorded_keys(sample_load):
     frame = sample_load.frame
     for col in ("message", "path", "symbol"):
