@@ -242,7 +242,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> import toolkit
     >>> df = toolkit.load_logs("data/sample/")
     >>> df["market"].value_counts().to_dict()
-    {'futures': 96688, 'spot': 29988, 'unknown': 0}
+    {'futures': 96658, 'spot': 29988, 'unknown': 0}
 
     The same calls from a store, one hour of one market:
 

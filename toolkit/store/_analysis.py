@@ -97,7 +97,7 @@ def error_rate(dest, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None, 
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> toolkit.store.error_rate(store, freq="1h", start="2026-11-18 14:00", end="2026-11-18 16:00")
                              ts market  calls  errors  error_rate
-    0 2026-11-18 14:00:00+00:00   spot    192      63    0.328125
+    0 2026-11-18 14:00:00+00:00   spot    192      61    0.317708
     1 2026-11-18 15:00:00+00:00   spot    190       5    0.026316
     """
     func = "error_rate"
@@ -209,11 +209,11 @@ def top_errors(dest, *, n: int | None = 10, start=None, end=None, market=None, *
     >>> import tempfile, toolkit
     >>> store = tempfile.mkdtemp() + "/store"
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
-    >>> toolkit.store.top_errors(store, n=3)[["reason", "count", "share"]]
-                   reason  count     share
-    0        rate_limited   5309  0.850665
-    1  order_rate_limited    334  0.053517
-    2     order_not_found    100  0.016023
+    >>> toolkit.store.top_errors(store, n=3)[["reason", "pattern", "count"]]
+                   reason            pattern  count
+    0        rate_limited     请求频率超限（每秒/每分钟）   3960
+    1        rate_limited  Too Many Requests   1362
+    2  order_rate_limited             下单频率超限    246
     """
     func = "top_errors"
     if n is not None:

@@ -118,9 +118,9 @@ def query(dest, sql: str, params=None, **config) -> pd.DataFrame:
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> toolkit.store.query(store, "SELECT category, count(*) AS calls FROM calls "
     ...                     "WHERE ts >= ? GROUP BY ALL ORDER BY calls DESC LIMIT 2", ["2026-11-18"])
-        category  calls
-    0         ok  15511
-    1  not_found     83
+           category  calls
+    0            ok  15427
+    1  server_error    105
     """
     if not isinstance(sql, str):
         raise TypeError(f"sql must be a string of SQL, not {type(sql).__name__}")
