@@ -14,6 +14,7 @@ import importlib
 
 from . import analysis, store
 from .analysis import (
+    cause_rules,
     clock_drift,
     describe_window,
     error_rate,
@@ -50,6 +51,7 @@ __all__ = [
     "RejectWarning",
     "attach_recorder",
     "catalog",
+    "cause_rules",
     "clock_drift",
     "describe_window",
     "error_rate",

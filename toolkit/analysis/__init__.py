@@ -5,6 +5,7 @@ One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
 :mod:`.describe` (explaining a window), :mod:`.clock` (clock drift).
 """
 
+from .causes import CAUSES, SIDES, cause_rules
 from .clock import clock_drift, clock_offsets
 from .describe import Window, describe_window
 from .errors import retries, top_errors
@@ -13,6 +14,9 @@ from .rates import error_rate, request_rate
 from .summary import error_rates, summary
 
 __all__ = [
+    "CAUSES",
+    "SIDES",
+    "cause_rules",
     "Window",
     "clock_drift",
     "clock_offsets",
