@@ -18,11 +18,14 @@ from .analysis import (
     clock_drift,
     describe_window,
     error_rate,
+    explain_incidents,
+    find_gaps,
     find_incidents,
     request_rate,
     retries,
     summary,
     top_errors,
+    uncertain_orders,
 )
 from .catalog import catalog
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
@@ -55,6 +58,8 @@ __all__ = [
     "clock_drift",
     "describe_window",
     "error_rate",
+    "explain_incidents",
+    "find_gaps",
     "find_incidents",
     "load_logs",
     "plots",
@@ -68,5 +73,6 @@ __all__ = [
     "store",
     "summary",
     "top_errors",
+    "uncertain_orders",
     "widgets",
 ]

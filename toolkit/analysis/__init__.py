@@ -9,7 +9,10 @@ from .causes import CAUSES, SIDES, cause_rules
 from .clock import clock_drift, clock_offsets
 from .describe import Window, describe_window
 from .errors import retries, top_errors
+from .explain import explain_incidents
+from .gaps import find_gaps
 from .incidents import find_incidents
+from .orders import uncertain_orders
 from .rates import error_rate, request_rate
 from .summary import error_rates, summary
 
@@ -23,9 +26,12 @@ __all__ = [
     "describe_window",
     "error_rate",
     "error_rates",
+    "explain_incidents",
+    "find_gaps",
     "find_incidents",
     "request_rate",
     "retries",
     "summary",
     "top_errors",
+    "uncertain_orders",
 ]

@@ -145,6 +145,12 @@ def _rate_words(t: np.ndarray, seconds: float) -> tuple[str, int]:
     return f"{len(t) / max(seconds, 1.0):.1f} calls/s (peak {peak:,} in one second)", peak
 
 
+def _peak_words(t: np.ndarray, seconds: float) -> tuple[str, int]:
+    per_s = _per_second(t)
+    peak = int(per_s.max(initial=0))
+    return f"{len(t) / max(seconds, 1.0):.1f} calls/s, peak {peak:,} in one second", peak
+
+
 def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,
              tolerance=defaults.CLOCK_TOLERANCE) -> str:
     """One sentence of evidence for ``cause``, measured on ``calls`` (one market's calls in the window) only.
@@ -182,6 +188,9 @@ def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,
     err = calls["is_error"].to_numpy(dtype=bool, na_value=False) if len(calls) else np.zeros(0, bool)
     if failed is not None:
         err = err & np.asarray(failed, dtype=bool)
+    if cause in CAUSES and cause != "unknown" and err.any():  # the errors of this cause, not the background's
+        own = err & (row_causes(calls) == CAUSES.index(cause))
+        err = own if own.any() else err
     bad = calls[err]
     n = int(err.sum())
     seconds = (pd.Timestamp(end) - pd.Timestamp(start)).total_seconds()
@@ -232,14 +241,14 @@ def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,
             where = f", mostly on {top.index[0]}" if len(top) else ""
         return f"{n:,} requests were rejected ({reasons}){where}"
     if cause == "exchange":
-        words, peak = _rate_words(t, seconds)
+        words, peak = _peak_words(t, seconds)
         statuses = ""
         if "http_status" in bad:
             s = bad["http_status"].to_numpy(dtype=np.float64, na_value=np.nan)
             codes5 = sorted({int(x) for x in s[s >= 500]})
             statuses = f"; HTTP {', '.join(map(str, codes5))}" if codes5 else ""
-        within = f"within the limits ({words})" if peak <= limit else f"at {words}"
-        return f"{n:,} calls failed on the exchange's side ({reasons}{statuses}) while the bot sent {within}"
+        within = "stayed within the limits at" if peak <= limit else "sent"
+        return f"{n:,} calls failed on the exchange's side ({reasons}{statuses}) while the bot {within} {words}"
     if cause == "network":
         dns = int((bad["reason"] == "dns_failure").sum())
         what = "; the exchange's host name did not resolve (DNS)" if dns > n / 2 else ""
