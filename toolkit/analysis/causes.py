@@ -139,16 +139,19 @@ def _per_second(t: np.ndarray) -> np.ndarray:
     return np.unique(t // 1_000_000_000, return_counts=True)[1] if len(t) else np.zeros(0, np.int64)
 
 
+def _per_unit(n: int, seconds: float) -> str:
+    per_s = n / max(seconds, 1.0)
+    return f"{per_s:.1f} calls/s" if per_s >= 1 else f"{per_s * 60:.1f} calls/min"
+
+
 def _rate_words(t: np.ndarray, seconds: float) -> tuple[str, int]:
-    per_s = _per_second(t)
-    peak = int(per_s.max(initial=0))
-    return f"{len(t) / max(seconds, 1.0):.1f} calls/s (peak {peak:,} in one second)", peak
+    peak = int(_per_second(t).max(initial=0))
+    return f"{_per_unit(len(t), seconds)} (peak {peak:,} in one second)", peak
 
 
 def _peak_words(t: np.ndarray, seconds: float) -> tuple[str, int]:
-    per_s = _per_second(t)
-    peak = int(per_s.max(initial=0))
-    return f"{len(t) / max(seconds, 1.0):.1f} calls/s, peak {peak:,} in one second", peak
+    peak = int(_per_second(t).max(initial=0))
+    return f"{_per_unit(len(t), seconds)}, peak {peak:,} in one second", peak
 
 
 def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,

@@ -133,12 +133,13 @@ def _row(inc, i, m, cause, ev, by_id, incidents) -> list:
     if repeats >= defaults.MIN_ERRORS:
         words.append(f"the bot repeated {repeats:,} failing calls within {defaults.RETRY_WINDOW} of each other")
     scope = str(getattr(inc, "scope", "market"))
-    if scope == "exchange-wide":
+    if scope in ("exchange-wide", "bot-wide"):
         others = incidents[(incidents["market"].astype(str) != m)
                            & (incidents["category"].astype(str) == str(inc.category))
                            & (incidents["start"] < inc.end) & (incidents["end"] > inc.start)]
         names = ", ".join(sorted({str(x) for x in others["market"]}))
-        words.append(f"the same {inc.category} hit {names} at the same time: exchange-wide")
+        whose = "exchange-wide" if scope == "exchange-wide" else "bot-wide (the bot's own fault, not one market's)"
+        words.append(f"the same {inc.category} hit {names} at the same time: {whose}")
     when = span_words(inc.start, inc.end)
     text = f"{when} {m}: " + "; ".join(words) + "."
     ident = int(inc.id) if hasattr(inc, "id") else i + 1

@@ -102,7 +102,8 @@ def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market"
         (the cause of most of its errors, see :func:`toolkit.cause_rules`),
         ``side`` (``client``, ``exchange``, ``network`` or ``unknown``),
         ``scope`` (``exchange-wide`` when the same category rose in another
-        market at overlapping times, else ``market``), ``follows`` (the ``id`` of
+        market at overlapping times, ``bot-wide`` when that category is the
+        bot's own fault, its clock or its key, on both markets; else ``market``), ``follows`` (the ``id`` of
         the incident this one came on the heels of, in the same market, with the
         bot's repeated calls rising: a retry storm after an outage; NA if none),
         ``level`` (``market``, or the ``by`` columns, for incidents of the whole
@@ -399,14 +400,17 @@ def _repeats(df: pd.DataFrame, inc: pd.DataFrame) -> np.ndarray:
 
 
 def _scope(inc: pd.DataFrame) -> pd.array:
-    """``exchange-wide`` where the same category rose in another market at overlapping times."""
+    """Where the same category rose in another market at overlapping times: ``exchange-wide`` for the exchange's
+    or the network's faults, ``bot-wide`` for the bot's own (its clock, its key); else ``market``."""
     market = inc["market"].astype(str).to_numpy()
     cat = inc["category"].astype(str).to_numpy()
     s, e = inc["start"].to_numpy(), inc["end"].to_numpy()
     known = np.isin(market, [m for m in MARKETS if m != "unknown"])
     both = ((market[:, None] != market[None, :]) & (cat[:, None] == cat[None, :]) & known[:, None]
             & known[None, :] & (s[:, None] < e[None, :]) & (s[None, :] < e[:, None]))
-    return pd.array(np.where(both.any(axis=1), "exchange-wide", "market"), dtype=STRING)
+    own = inc["side"].astype(str).to_numpy() == "client"
+    wide = np.where(own, "bot-wide", "exchange-wide")
+    return pd.array(np.where(both.any(axis=1), wide, "market"), dtype=STRING)
 
 
 def _follows(inc: pd.DataFrame, within: int) -> pd.array:
