@@ -116,8 +116,8 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
     >>> print(w.summary)  # doctest: +NORMALIZE_WHITESPACE
     spot: 60 of 60 calls failed (100%) between Mon 16 Nov 21:20 and 21:30 UTC, 100% rate_limit
     (mostly rate_limited), against 0.0% in the 3 hours before; requests stayed within the limits
-    (peak 1 in one second, 6 in one minute). Cause: the bot's request rate (client side): the bot sent 0.1
-    calls/s (peak 1 in one second), within 10/s (peak 6 in one minute against 300/min), yet got 60 429s:
+    (peak 1 in one second, 6 in one minute). Cause: the bot's request rate (client side): the bot sent 6.0
+    calls/min (peak 1 in one second), within 10/s (peak 6 in one minute against 300/min), yet got 60 429s:
     another client on the same key, or the order rate limit.
     >>> w.categories
          category  before  during  before_rate  during_rate  ratio  excess
