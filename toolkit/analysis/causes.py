@@ -79,11 +79,16 @@ def _sides() -> dict[str, str]:
     return dict(zip(t["cause"][::-1], t["side"][::-1]))  # the first row of a cause decides
 
 
+@functools.cache
+def _rules() -> tuple[tuple[str, str, str, str], ...]:
+    t = _table()
+    return tuple(zip(t["category"], t["reason"], t["code"], t["cause"]))
+
+
 def _match(category: str, reason: str, code: str) -> str:
-    for row in _table().itertuples(index=False):
-        if ((not row.category or row.category == category) and (not row.reason or row.reason == reason)
-                and (not row.code or row.code == code)):
-            return row.cause
+    for cat, rsn, cd, cause in _rules():
+        if (not cat or cat == category) and (not rsn or rsn == reason) and (not cd or cd == code):
+            return cause
     return "unknown"
 
 

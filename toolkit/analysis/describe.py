@@ -137,14 +137,16 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
     match = None
     if incidents is not None:
         require(incidents, ["start", "end", "market"], func)
-        mk = scope["market"].astype(str).to_numpy() if len(incidents) else None
+        mk, names = pd.factorize(scope["market"], use_na_sentinel=False)
+        code_of = {str(v): i for i, v in enumerate(names)}
         for r in incidents.itertuples():
             if markets is not None and str(r.market) not in markets:
                 continue
             if r.start.value == lo and r.end.value == hi:
                 match = r if match is None or (markets is not None and str(r.market) == markets[0]) else match
                 continue
-            before_mask &= ~((t >= r.start.value) & (t < r.end.value) & (mk == str(r.market)))
+            if r.end.value > b0 and r.start.value < lo:  # only incidents that reach into the before hours
+                before_mask &= ~((t >= r.start.value) & (t < r.end.value) & (mk == code_of.get(str(r.market), -1)))
     during, prior = scope[during_mask], scope[before_mask]
     err_d = during["is_error"].to_numpy(dtype=bool, na_value=False)
     err_b = prior["is_error"].to_numpy(dtype=bool, na_value=False)

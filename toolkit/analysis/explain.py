@@ -92,6 +92,8 @@ def explain_incidents(df: pd.DataFrame, incidents=None) -> pd.DataFrame:
         incidents = find_incidents(df)
     require(incidents, ["start", "end", "market", "category", "cause"], func)
     t = times(df, func)
+    df = df[[c for c in ("ts", "market", "is_error", "category", "reason", "code", "http_status", "endpoint",
+                         "client_ts", "server_ts") if c in df]]  # what the evidence reads
     codes, names = pd.factorize(df["market"], use_na_sentinel=False)
     code_of = {str(v): i for i, v in enumerate(names)}
     by_id = {int(r.id): r for r in incidents.itertuples()} if "id" in incidents else {}

@@ -374,10 +374,16 @@ def _repeats(df: pd.DataFrame, inc: pd.DataFrame) -> np.ndarray:
     t = times(df, "find_incidents")
     market, names = pd.factorize(df["market"], use_na_sentinel=False)
     lookup = {str(v): i for i, v in enumerate(names)}
-    near = np.zeros(len(df), dtype=bool)
     spans = [(lookup.get(str(r.market), -1), r.start.value, r.end.value) for r in inc.itertuples()]
+    # rows near an incident, found through one-minute cells of (market, minute) rather than a pass per incident
+    cell = 60_000_000_000
+    first = int(t.min() // cell)
+    nb = int(t.max() // cell) - first + 1
+    marked = np.zeros((len(names), nb + 1), dtype=bool)
     for m, s, e in spans:
-        near |= (t >= s - window) & (t < e) & (market == m)
+        if m >= 0:
+            marked[m, max(0, (s - window) // cell - first):max(0, -(-e // cell) - first)] = True
+    near = marked[market, t // cell - first]
     rows = np.flatnonzero(near)
     out = np.zeros(len(inc), dtype=np.int64)
     if not len(rows):
