@@ -25,7 +25,8 @@ SEC = 1_000_000_000
 KINDS = ["trading", "account", "market_data", "unknown"]
 
 S, F = "/api/v1/stock/open-api", "/api/v1/futures/open-api"
-# (path, method, kind, weight, signed); futures path symbols are normalised to {symbol} as endpoints
+# (path, method, kind, share of the calls); the futures path symbol appears as {symbol}, as the endpoint
+# catalog names those endpoints
 ENDPOINTS = {
     "spot": [
         (f"{S}/order", "POST", "trading", 0.16), (f"{S}/cancelOrder", "POST", "trading", 0.08),
@@ -35,7 +36,8 @@ ENDPOINTS = {
     ],
     "futures": [
         (f"{F}/order/create", "POST", "trading", 0.25), (f"{F}/order/cancel", "POST", "trading", 0.08),
-        (f"{F}/orderbook/{{symbol}}", "GET", "market_data", 0.22), (f"{F}/ticker/{{symbol}}", "GET", "market_data", 0.14),
+        (f"{F}/orderbook/{{symbol}}", "GET", "market_data", 0.22),
+        (f"{F}/ticker/{{symbol}}", "GET", "market_data", 0.14),
         (f"{F}/kline", "GET", "market_data", 0.08), (f"{F}/position/current", "POST", "account", 0.12),
         (f"{F}/account/config", "GET", "account", 0.05), (f"{F}/order/limit", "POST", "account", 0.06),
     ],
@@ -184,7 +186,7 @@ def _ep(market: str, suffix: str) -> int:
 
 
 def _storm(rng, calls: _Calls, market, start, minutes, per_second, endpoint_idx=None, symbol=None):
-    """Extra calls at ``per_second``; those beyond the 10th of their second get 429."""
+    """Extra calls at ``per_second`` (:func:`_limit_429` later refuses those over the limit)."""
     a = pd.Timestamp(start).value
     n = int(per_second * minutes * 60)
     ts = np.sort(a + rng.integers(0, minutes * MIN, n))
@@ -251,8 +253,9 @@ def scenario(days: int = 14, *, scale: float = 1.0, seed: int = 14) -> pd.DataFr
     if p := has("margin runs out"):
         _set(rng, _window(fu, "futures", p.start, 60) & (fu["ep"] == _ep("futures", "/order/create")), fu,
              ["fut_margin"], 0.9)
-        storm_parts["futures"].append(r := _storm(rng, calls, "futures", p.start, 60, 0.3, _ep("futures", "/order/create"), 2))
-        r["err"][:] = "fut_margin"
+        retried = _storm(rng, calls, "futures", p.start, 60, 0.3, _ep("futures", "/order/create"), 2)
+        retried["err"][:] = "fut_margin"
+        storm_parts["futures"].append(retried)
     if p := has("DNS failure"):
         _set(rng, _window(sp, "spot", p.start, 15), sp, ["dns"], 1.0)
     if p := has("market data upstream"):

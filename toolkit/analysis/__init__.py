@@ -2,7 +2,9 @@
 
 One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
 (grouped errors, retries), :mod:`.incidents` (finding incidents),
-:mod:`.describe` (explaining a window), :mod:`.clock` (clock drift).
+:mod:`.describe` (explaining a window), :mod:`.clock` (clock drift), :mod:`.causes`
+(the cause-rule table and the evidence of each cause), :mod:`.explain` (whose fault each
+incident was), :mod:`.gaps` (silences), :mod:`.orders` (orders of unknown outcome).
 """
 
 from .causes import CAUSES, SIDES, cause_rules

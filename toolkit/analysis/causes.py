@@ -22,6 +22,8 @@ from ..schema import CATEGORIES
 from ._common import as_duration, times
 from .rates import rate_limits
 
+__all__ = ["CAUSES", "CAUSE_WORDS", "SIDES", "cause_rules", "evidence", "row_causes", "side_of"]
+
 #: The causes, in the order the rule table and the reports list them.
 CAUSES = ["client_rate", "client_clock", "client_funds", "client_auth", "client_request", "exchange", "network",
           "unknown"]
@@ -189,8 +191,9 @@ def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,
     >>> ts = pd.Timestamp("2026-11-16 21:05", tz="UTC") + pd.to_timedelta(range(0, 2000, 50), unit="ms")
     >>> calls = pd.DataFrame({"ts": ts, "is_error": [i % 2 == 1 for i in range(40)],
     ...                       "category": "rate_limit", "reason": "rate_limited"})
-    >>> evidence(calls, "client_rate", start=ts[0], end=ts[0] + pd.Timedelta("2s"))
-    'the bot sent 20.0 calls/s (peak 20 in one second) against a limit of 10/s; 100% of the 429s came in seconds over it'
+    >>> print(evidence(calls, "client_rate", start=ts[0], end=ts[0] + pd.Timedelta("2s")))
+    the bot sent 20.0 calls/s (peak 20 in one second) against a limit of 10/s; 100% of the 429s came in
+    seconds over it
     """
     t = times(calls, "evidence") if len(calls) else np.zeros(0, np.int64)
     err = calls["is_error"].to_numpy(dtype=bool, na_value=False) if len(calls) else np.zeros(0, bool)
