@@ -193,3 +193,35 @@ def _in_planted(df):
     for p in planted().itertuples():
         hit |= ((df["ts"] >= p.start - pd.Timedelta("30min")) & (df["ts"] < p.end + pd.Timedelta("30min"))).to_numpy()
     return hit
+
+
+def test_the_bundled_weeks_bots_never_fell_silent(sample_load):
+    assert toolkit.find_gaps(sample_load.frame).empty
+
+
+def test_a_short_recording_is_judged_against_its_median_bucket():
+    ts = pd.date_range("2026-11-16 00:00", "2026-11-16 23:59", freq="10s", tz="UTC")
+    ts = ts[(ts < "2026-11-16 12:00") | (ts >= "2026-11-16 13:00")]
+    df = pd.DataFrame({"ts": ts, "market": "futures", "is_error": False, "reason": "ok"})
+    gaps = toolkit.find_gaps(df)
+    assert gaps[["start", "end"]].values.tolist() == [[pd.Timestamp("2026-11-16 12:00", tz="UTC"),
+                                                       pd.Timestamp("2026-11-16 13:00", tz="UTC")]]
+    assert gaps["last_reason"].tolist() == ["ok"] and gaps["calls"].tolist() == [0]
+    assert toolkit.find_gaps(df, min_duration="2h").empty
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"share": 1.5}, r"find_gaps\(\): share must be a number from 0 to below 1, not 1.5"),
+    ({"freq": "soon"}, r"find_gaps\(\): freq must be a positive duration"),
+    ({"market": "options"}, r"find_gaps\(\): market must be one of"),
+])
+def test_find_gaps_refuses_bad_arguments(kwargs, message):
+    df = pd.DataFrame({"ts": pd.to_datetime(["2026-11-16 00:00"], utc=True), "market": "spot", "is_error": False,
+                       "reason": "ok"})
+    with pytest.raises(ValueError, match=message):
+        toolkit.find_gaps(df, **kwargs)
+
+
+def test_narrow_must_name_columns(weeks):
+    with pytest.raises(ValueError, match=r"find_incidents\(\): narrow=\['venue'\] names no column"):
+        toolkit.find_incidents(weeks.head(1000), narrow=["venue"])
