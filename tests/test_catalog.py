@@ -37,6 +37,11 @@ MESSAGES = {
     "no_data_returned": "no data returned for symbol: ETH-USD-PERP",
     "concurrent_order_limit": "Request too frequent",
     "timeout": "HTTPSConnectionPool(host='x', port=443): Read timed out. (read timeout=10)",
+    # urllib3 2's NameResolutionError, as requests raises it when the host name does not resolve
+    "dns_failure": ("HTTPSConnectionPool(host='api9528mystks.mystonks.org', port=443): Max retries exceeded with url: "
+                    "/api/v1/stock/open-api/depth (Caused by NameResolutionError(\"<urllib3.connection."
+                    "HTTPSConnection object at 0x7f3a2c>: Failed to resolve 'api9528mystks.mystonks.org' "
+                    "([Errno -3] Temporary failure in name resolution)\"))"),
     "connection_error": "('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))",
     "transport_error": "SSLError(SSLCertVerificationError(1, 'certificate verify failed'))",
 }
@@ -284,3 +289,31 @@ def test_spot_message_rules_first_match_wins(tmp_path):
     assert df["reason"].tolist() == ["insufficient_balance", "trading_pair_not_found", "order_failed",
                                      "invalid_parameters", "insufficient_balance", "order_not_found",
                                      "trading_pair_not_found"]
+
+
+# what common clients raise when the host name does not resolve, and neighbours that must not be taken for it
+TRANSPORT_TEXTS = [
+    # requests / urllib3 1.x on Linux
+    ("HTTPSConnectionPool(host='api9528mystks.mystonks.org', port=443): Max retries exceeded with url: "
+     "/api/v1/futures/open-api/order/create (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection "
+     "object at 0x7f>: Failed to establish a new connection: [Errno -2] Name or service not known'))", "dns_failure"),
+    # aiohttp ClientConnectorError on macOS
+    ("Cannot connect to host api9528mystks.mystonks.org:443 ssl:default [nodename nor servname provided, or not "
+     "known]", "dns_failure"),
+    # a HAR written by Chrome DevTools (response._error)
+    ("net::ERR_NAME_NOT_RESOLVED", "dns_failure"),
+    # httpx ConnectError
+    ("[Errno -3] Temporary failure in name resolution", "dns_failure"),
+    ("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))", "connection_error"),
+    ("HTTPSConnectionPool(host='api9528mystks.mystonks.org', port=443): Max retries exceeded with url: "
+     "/api/v1/stock/open-api/order (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection object at "
+     "0x7f>: Failed to establish a new connection: [Errno 111] Connection refused'))", "connection_error"),
+    ("HTTPSConnectionPool(host='api9528mystks.mystonks.org', port=443): Read timed out. (read timeout=10)",
+     "timeout"),
+]
+
+
+@pytest.mark.parametrize("text,reason", TRANSPORT_TEXTS)
+def test_dns_failures_are_their_own_transport_reason(tmp_path, text, reason):
+    df = toolkit.load_logs(jsonl(tmp_path / "c.jsonl", call(SPOT, None, None, error=text, response=None)))
+    assert (df.loc[0, "category"], df.loc[0, "reason"], df.loc[0, "retryable"]) == ("transport", reason, True)

@@ -11,10 +11,10 @@ def test_summarize_prints_the_incidents(capsys):
     out = capsys.readouterr().out
     assert "9 incident(s): windows in which a market's errors rose well above its baseline" in out
     lines = out[out.index("9 incident(s)"):].splitlines()[2:]
-    assert re.split(r"\s{2,}", lines[0]) == ["start", "end", "market", "category", "calls", "errors", "error_rate",
-                                            "top_reason"]
-    assert re.split(r"\s{2,}", lines[1]) == ["Mon 16 21:20", "21:30", "spot", "rate_limit", "7,821", "5,729", "73%",
-                                            "rate_limited"]
+    assert re.split(r"\s{2,}", lines[0]) == ["start", "end", "market", "category", "cause", "calls", "errors",
+                                            "error_rate", "top_reason"]
+    assert re.split(r"\s{2,}", lines[1]) == ["Mon 16 21:20", "21:30", "spot", "rate_limit", "client_rate", "7,821",
+                                            "5,729", "73%", "rate_limited"]
     assert len(lines) == 10
 
 

@@ -68,8 +68,13 @@ def test_result_columns_types_and_order():
     assert list(found.columns) == INCIDENT_COLUMNS
     assert isinstance(found.index, pd.RangeIndex)
     assert found.dtypes.astype(str).tolist() == [
-        "datetime64[ns, UTC]", "datetime64[ns, UTC]", "category", "category", "int64", "int64", "float64",
-        "float64", "string", "string"]
+        "int64", "datetime64[ns, UTC]", "datetime64[ns, UTC]", "category", "category", "category", "string",
+        "string", "Int64", "string", "int64", "int64", "float64", "float64", "string", "string", "int64"]
+    assert found["id"].tolist() == [1, 2]
+    assert found["cause"].astype(str).tolist() == ["client_rate", "client_auth"]  # auth: not a timestamp error
+    assert found["side"].tolist() == ["client", "client"]
+    assert found["scope"].tolist() == ["market", "market"] and found["follows"].isna().all()
+    assert found["level"].tolist() == ["market", "market"]
     assert found["category"].astype(str).tolist() == ["rate_limit", "auth"]
     assert found["top_reason"].tolist() == ["rate_limit", "auth"]  # the frame() helper's reasons
     assert found["top_endpoint"].tolist() == ["/api/v1/stock/open-api/order"] * 2

@@ -160,37 +160,44 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
 
     out = build_report(SAMPLE, tmp_path / "postmortem.html")
     page = out.read_text()
-    for heading in ("Incidents", "Timeline", "Top errors", "Latency", "Request rate against the limits", "Clock drift",
-                    "Retries", "Findings"):
+    for heading in ("Whose fault", "Incidents", "Cascades and scope", "Timeline", "Top errors", "Latency",
+                    "Request rate against the limits", "Clock drift", "Retries", "Silences",
+                    "Orders of unknown outcome", "Findings"):
         assert f">{heading}<" in page, heading
+    assert page.index(">Whose fault<") < page.index(">Incidents<")  # the report opens with whose fault it was
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3  # timeline, latency, request rate
     for inc in toolkit.simulation.planted().itertuples():
         # found within three minutes of its planted start, as test_incidents asks
         assert any(f"{inc.start + pd.Timedelta(minutes=m):%a %d %b %H:%M}" in page for m in range(4)), inc
     assert "spot: 5,729 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
-    assert "up to 25 calls in one second against a limit of 10" in page
-    assert "the client clock was up to 60 s off the server&#x27;s" in page or "up to 60 s off the server's" in page
+    assert "the bot sent 13.0 calls/s (peak 25 in one second) against a limit of 10/s" in page
+    assert "the client clock was 32–59 s ahead of the exchange's" in page
     assert "retrying cannot fix (insufficient_margin)" in page
+    for cause in ("client_rate", "client_clock", "client_funds", "exchange", "network"):
+        assert f">{cause}<" in page, cause
+    assert "bot-wide" in page and "exchange-wide" in page  # the clock drift and the outage hit both markets
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
 
 
-def test_findings_name_the_evidence(sample_load):
+def test_findings_name_the_evidence_of_their_own_window(sample_load):
     import toolkit
     from toolkit.report import FINDINGS, findings
 
     df = sample_load.frame
     incidents = toolkit.find_incidents(df)
-    table = findings(incidents, rate=toolkit.request_rate(df), drift=toolkit.clock_drift(df),
-                     retried=toolkit.retries(df))
+    table = findings(df, incidents)
     assert list(table.columns) == FINDINGS and len(table) == len(incidents) == 9
     by = {(r.market, r.finding.split(":")[0], r.when[:3]): r for r in table.itertuples()}
-    assert "up to 25 calls in one second against a limit of 10" in by["spot", "rate_limit", "Mon"].evidence
-    assert "client clock was up to 60 s off" in by["futures", "auth", "Tue"].evidence
-    assert "clock offset not recorded" in by["spot", "auth", "Tue"].evidence
+    assert "the bot sent 13.0 calls/s (peak 25 in one second)" in by["spot", "rate_limit", "Mon"].evidence
+    assert "client clock was 32–59 s ahead" in by["futures", "auth", "Tue"].evidence
+    assert "the clock offset was not recorded" in by["spot", "auth", "Tue"].evidence
     assert "retrying cannot fix (insufficient_margin)" in by["futures", "insufficient_funds", "Thu"].evidence
-    assert by["spot", "transport", "Fri"].evidence == "most failures on /api/v1/stock/open-api/depth"
     assert by["futures", "rate_limit", "Sat"].impact == "6,518 of 8,475 calls failed (77%; baseline 2.0%)"
-    assert findings(incidents.iloc[:0]).empty
+    # no figure is borrowed from another day: the outage, the network failure and the clock drift carry no rate peak
+    for key in (("spot", "server_error", "Wed"), ("spot", "transport", "Fri"), ("futures", "auth", "Tue")):
+        assert "against a limit" not in by[key].evidence, by[key].evidence
+    assert [r.cause for r in table.itertuples()] == [str(c) for c in incidents["cause"]]
+    assert findings(df, incidents.iloc[:0]).empty
 
 
 def test_styled_formats_times_rates_and_escapes_text():

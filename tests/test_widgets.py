@@ -146,9 +146,11 @@ def test_choosing_an_incident_zooms_and_explains_it(app, df, incidents):
     assert app.market.value == "spot"
     t0, t1 = (pd.Timestamp(v, tz="UTC") for v in app.time_range.value)
     assert t0 <= inc["start"] and inc["end"] <= t1 and t1 - t0 <= pd.Timedelta("3h")
-    window = toolkit.describe_window(df, inc["start"], inc["end"], market="spot")
-    assert html.unescape(re.sub("<[^>]+>", "", app.incident_summary.value)) == window.summary
-    assert "server_error" in window.summary
+    window = toolkit.describe_window(df, inc["start"], inc["end"], market="spot", incidents=incidents)
+    shown = html.unescape(re.sub("<[^>]+>", "", app.incident_summary.value))
+    assert shown == f"Whose fault: exchange (exchange): {window.evidence}" + window.summary
+    assert "server_error" in window.summary and "exchange-wide" in window.summary  # the outage hit both markets
+    assert "calls failed on the exchange's side" in window.evidence
     for name, table in window.tables().items():
         pd.testing.assert_frame_equal(app.explanation.tables()[name], table)
     assert table_rows(app.top_table.value)[0][3] == "server_error"

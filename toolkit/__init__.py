@@ -14,14 +14,18 @@ import importlib
 
 from . import analysis, store
 from .analysis import (
+    cause_rules,
     clock_drift,
     describe_window,
     error_rate,
+    explain_incidents,
+    find_gaps,
     find_incidents,
     request_rate,
     retries,
     summary,
     top_errors,
+    uncertain_orders,
 )
 from .catalog import catalog
 from .endpoints import endpoints
@@ -51,10 +55,13 @@ __all__ = [
     "RejectWarning",
     "attach_recorder",
     "catalog",
+    "cause_rules",
     "clock_drift",
     "describe_window",
     "endpoints",
     "error_rate",
+    "explain_incidents",
+    "find_gaps",
     "find_incidents",
     "load_logs",
     "plots",
@@ -68,5 +75,6 @@ __all__ = [
     "store",
     "summary",
     "top_errors",
+    "uncertain_orders",
     "widgets",
 ]

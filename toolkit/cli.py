@@ -48,6 +48,7 @@ def _print_incidents(incidents: pd.DataFrame) -> None:
         "end": (incidents["end"].dt.strftime("%H:%M"), "<"),
         "market": (incidents["market"].astype(str), "<"),
         "category": (incidents["category"].astype(str), "<"),
+        "cause": (incidents["cause"].astype(str), "<"),
         "calls": (incidents["calls"].map("{:,}".format), ">"),
         "errors": (incidents["errors"].map("{:,}".format), ">"),
         "error_rate": (incidents["error_rate"].map("{:.0%}".format), ">"),

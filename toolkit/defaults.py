@@ -43,6 +43,42 @@ ALPHA = 1e-6
 #: low-rate spell both stand out at one of them).
 SCAN_WINDOWS = (1, 3, 10, 30)
 
+#: Narrow incidents: :func:`toolkit.find_incidents` also seeks incidents per market and each of these
+#: columns (one reason, one endpoint), at this bucket size, each against its own rate for that hour of
+#: the day ...
+NARROW = ("reason", "endpoint")
+NARROW_FREQ = "15min"
+
+#: ... flagged buckets this close together making one narrow incident ...
+NARROW_MERGE = "30min"
+
+#: ... with at least this many errors, this many times the expected ones, and a Poisson tail below
+#: ``ALPHA`` divided by the number of narrow groups tested ...
+NARROW_MIN_ERRORS = 20
+NARROW_RATIO = 2.0
+
+#: ... an hour of the day with few calls leans on the group's whole-day rate as if it held this many
+#: errors at that rate, and no rate is taken below this share of the group's rate over the recording.
+NARROW_PRIOR_ERRORS = 5
+NARROW_FLOOR = 0.5
+
+#: A run of incident buckets is split where its dominant category changes for at least this long.
+CASCADE_MIN = "5min"
+
+#: An incident starting this soon after another one in the same market, with the bot's repeated
+#: calls rising, follows it (a retry storm after an outage).
+FOLLOW_WITHIN = "15min"
+
+#: Silences (:func:`toolkit.find_gaps`): buckets of this size whose calls fall to this share of the
+#: usual calls for that time of day, for at least this long, where at least this many were expected.
+GAP_FREQ = "5min"
+GAP_SHARE = 0.1
+GAP_MIN = "15min"
+GAP_MIN_EXPECTED = 20
+
+#: :func:`toolkit.uncertain_orders`: the same order sent again this soon counts as a repeat.
+ORDER_REPEAT_WINDOW = "10s"
+
 #: How far back :func:`toolkit.describe_window` looks for its "before".
 BEFORE = "3h"
 

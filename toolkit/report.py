@@ -179,82 +179,69 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
 
 
 #: Columns of :func:`findings`.
-FINDINGS = ["when", "market", "finding", "impact", "evidence"]
+FINDINGS = ["when", "market", "side", "cause", "finding", "impact", "evidence"]
 
 
-def _span(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    start, end = start.tz_convert("UTC"), end.tz_convert("UTC")
-    return f"{start:%a %d %b %H:%M}–{end:%H:%M}" if start.date() == end.date() else \
-        f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
-
-
-def _overlapping(table: pd.DataFrame, market, start, end, first="start", last="end") -> pd.DataFrame:
-    if table is None or table.empty:
-        return pd.DataFrame()
-    hit = (table["market"].astype(str) == str(market)) & (table[first] < end) & (table[last] >= start)
-    return table[hit.fillna(False).to_numpy(bool)]
-
-
-def findings(incidents: pd.DataFrame, *, rate=None, drift=None, retried=None,
-             rate_window: str = "second") -> pd.DataFrame:
-    """The closing table of a post-mortem: one row per incident, with the evidence the diagnostics found.
+def findings(df: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
+    """The closing table of a post-mortem: one row per incident, with evidence from its own window.
 
     Parameters
     ----------
+    df : DataFrame
+        The calls the incidents were found in.
     incidents : DataFrame
-        What :func:`toolkit.find_incidents` returns.
-    rate, drift, retried : DataFrame, optional
-        What :func:`toolkit.request_rate`, :func:`toolkit.clock_drift` and
-        :func:`toolkit.retries` return for the same calls; a row of theirs that
-        overlaps an incident (same market, overlapping time) becomes evidence.
-    rate_window : str, default "second"
-        The window ``rate`` was counted in (its ``freq``), in words.
+        What :func:`toolkit.find_incidents` returns for ``df``.
 
     Returns
     -------
     DataFrame
-        ``when`` (the incident's window, UTC), ``market``, ``finding`` (its
-        category and main reason), ``impact`` (failed calls against the baseline)
-        and ``evidence`` (request rate over the limit, clock offset, repeated
-        failing calls, the endpoint most hit), in the incidents' order.
+        ``when`` (the incident's window, UTC), ``market``, ``side`` and ``cause``
+        (whose fault), ``finding`` (its category and main reason), ``impact``
+        (failed calls against the baseline) and ``evidence``: the cause's
+        evidence (:func:`toolkit.explain_incidents`), the failing calls the bot
+        repeated in the window (and whether retrying could have helped) and the
+        endpoint most hit, every figure measured between the incident's start and
+        end. In the incidents' order.
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> import numpy as np, pandas as pd, toolkit
     >>> from toolkit.report import findings
-    >>> inc = pd.DataFrame({"start": [pd.Timestamp("2026-11-16 21:20", tz="UTC")],
-    ...                     "end": [pd.Timestamp("2026-11-16 21:30", tz="UTC")], "market": ["spot"],
-    ...                     "category": ["rate_limit"], "calls": [7821], "errors": [5687], "error_rate": [0.727],
-    ...                     "baseline_rate": [0.02], "top_reason": ["rate_limited"],
-    ...                     "top_endpoint": ["/api/v1/stock/open-api/depth"]})
-    >>> row = findings(inc).iloc[0]
-    >>> row["when"], row["finding"], row["impact"]
-    ('Mon 16 Nov 21:20–21:30', 'rate_limit: rate_limited', '5,687 of 7,821 calls failed (73%; baseline 2.0%)')
-    >>> row["evidence"]
-    'most failures on /api/v1/stock/open-api/depth'
+    >>> ts = pd.date_range("2026-11-19 00:00", periods=6 * 600, freq="6s", tz="UTC")
+    >>> failed = (ts >= "2026-11-19 02:10") & (ts < "2026-11-19 02:20") | (np.arange(len(ts)) % 50 == 0)
+    >>> df = pd.DataFrame({"ts": ts, "market": "futures", "method": "POST", "symbol": "BTCUSDT",
+    ...                    "endpoint": "/api/v1/futures/open-api/order/create", "is_error": failed,
+    ...                    "category": np.where(failed, "insufficient_funds", "ok"),
+    ...                    "reason": np.where(failed, "insufficient_margin", "ok"), "retryable": ~failed})
+    >>> row = findings(df, toolkit.find_incidents(df)).iloc[0]
+    >>> row["when"], row["side"], row["cause"], row["impact"]
+    ('Thu 19 Nov 02:10–02:20', 'client', 'client_funds', '100 of 100 calls failed (100%; baseline 2.0%)')
+    >>> print(row["evidence"])  # doctest: +NORMALIZE_WHITESPACE
+    100 calls failed for want of funds or margin (insufficient_margin 100%); the bot repeated 99 failing calls that
+    retrying cannot fix (insufficient_margin); most failures on /api/v1/futures/open-api/order/create
     """
+    from .analysis import explain_incidents
+    from .analysis._common import times
+    from .analysis.explain import span_words
+
+    if incidents.empty:
+        return pd.DataFrame(columns=FINDINGS)
+    explained = explain_incidents(df, incidents)
+    t = times(df, "findings")
+    market = df["market"].astype(str).to_numpy()
     rows = []
-    for inc in incidents.itertuples():
-        evidence = []
-        for r in _overlapping(rate, inc.market, inc.start, inc.end, "first_over", "last_over").itertuples():
-            evidence.append(f"up to {r.peak:,} calls in one {rate_window} against a limit of {r.limit:,}; "
-                            f"{r.in_over_share:.0%} of the 429s fell in {rate_window}s over it")
-        for d in _overlapping(drift, inc.market, inc.start, inc.end).itertuples():
-            if pd.notna(d.max_offset_s):
-                evidence.append(f"the client clock was up to {d.max_offset_s:,.0f} s off the server's "
-                                f"({d.expired:,} timestamp-expired errors)")
-            else:
-                evidence.append(f"{d.expired:,} timestamp-expired errors (clock offset not recorded)")
-        repeats = _overlapping(retried, inc.market, inc.start, inc.end, "first_seen", "last_seen")
-        if not repeats.empty:
-            repeats = repeats[(repeats["category"].astype(str) == str(inc.category)) & (repeats["repeats"] > 0)]
-        if not repeats.empty:
-            n = int(repeats["repeats"].sum())
-            futile = " that retrying cannot fix" if repeats["retryable"].eq(False).all() else ""
-            evidence.append(f"the bot repeated {n:,} failing call{'s' if n != 1 else ''}{futile} "
-                            f"({', '.join(repeats['reason'].astype(str))})")
+    for inc, ex in zip(incidents.itertuples(), explained.itertuples()):
+        evidence = [ex.evidence]
+        if inc.repeats:
+            sel = (t >= inc.start.value) & (t < inc.end.value) & (market == str(inc.market))
+            failed = df[sel & df["is_error"].to_numpy(dtype=bool, na_value=False)]
+            top = failed[(failed["reason"] == inc.top_reason).to_numpy(dtype=bool, na_value=False)]
+            futile = "retryable" in top and len(top) and top["retryable"].eq(False).all()
+            tail = f" that retrying cannot fix ({inc.top_reason})" if futile else ""
+            evidence.append(f"the bot repeated {inc.repeats:,} failing call{'s' if inc.repeats != 1 else ''}{tail}")
         evidence.append(f"most failures on {inc.top_endpoint}")
-        rows.append([_span(inc.start, inc.end), str(inc.market), f"{inc.category}: {inc.top_reason}",
+        rows.append([span_words(inc.start, inc.end), str(inc.market), str(inc.side), str(inc.cause),
+                     f"{inc.category}: {inc.top_reason}",
                      f"{inc.errors:,} of {inc.calls:,} calls failed ({inc.error_rate:.0%}; "
                      f"baseline {inc.baseline_rate:.1%})", "; ".join(evidence)])
     return pd.DataFrame(rows, columns=FINDINGS)

@@ -313,6 +313,8 @@ class Explorer(widgets.VBox):
         out = []
         for i, row in enumerate(self._incidents.itertuples()):
             label = f"{row.start:%a %d %b %H:%M}–{row.end:%H:%M}  {row.market}  {row.category}"
+            if hasattr(row, "cause"):
+                label += f" ({row.cause})"
             if hasattr(row, "errors") and hasattr(row, "error_rate"):
                 label += f", {int(row.errors):,} errors ({row.error_rate:.0%})"
             out.append((label, i))
@@ -393,11 +395,15 @@ class Explorer(widgets.VBox):
         pad = max(pd.Timedelta(row["end"] - row["start"]), pd.Timedelta("30min"))
         # describe_window reads only the window and the hours before it: hand it just those rows
         lo, hi = np.searchsorted(self._t, [(row["start"] - pd.Timedelta(defaults.BEFORE)).value, row["end"].value])
-        window = describe_window(self._df.take(self._order[lo:hi]), row["start"], row["end"], market=row["market"])
+        known = {"start", "end", "market", "cause", "id"} <= set(self._incidents)
+        window = describe_window(self._df.take(self._order[lo:hi]), row["start"], row["end"], market=row["market"],
+                                 incidents=self._incidents if known else None)
         with self._hold():
             self.zoom(row["start"] - pad, row["end"] + pad, market=str(row["market"]))
             self.explanation = window
-            self.incident_summary.value = f"<p class='toolkit-explanation'>{html.escape(window.summary)}</p>"
+            cause = (f"<p class='toolkit-cause'><b>Whose fault: {html.escape(window.side)}</b> "
+                     f"({html.escape(window.cause)}): {html.escape(window.evidence)}</p>" if window.errors else "")
+            self.incident_summary.value = cause + f"<p class='toolkit-explanation'>{html.escape(window.summary)}</p>"
 
     # -- what is in view -----------------------------------------------------------------------------------
 

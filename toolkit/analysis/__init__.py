@@ -2,26 +2,38 @@
 
 One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
 (grouped errors, retries), :mod:`.incidents` (finding incidents),
-:mod:`.describe` (explaining a window), :mod:`.clock` (clock drift).
+:mod:`.describe` (explaining a window), :mod:`.clock` (clock drift), :mod:`.causes`
+(the cause-rule table and the evidence of each cause), :mod:`.explain` (whose fault each
+incident was), :mod:`.gaps` (silences), :mod:`.orders` (orders of unknown outcome).
 """
 
+from .causes import CAUSES, SIDES, cause_rules
 from .clock import clock_drift, clock_offsets
 from .describe import Window, describe_window
 from .errors import retries, top_errors
+from .explain import explain_incidents
+from .gaps import find_gaps
 from .incidents import find_incidents
+from .orders import uncertain_orders
 from .rates import error_rate, request_rate
 from .summary import error_rates, summary
 
 __all__ = [
+    "CAUSES",
+    "SIDES",
+    "cause_rules",
     "Window",
     "clock_drift",
     "clock_offsets",
     "describe_window",
     "error_rate",
     "error_rates",
+    "explain_incidents",
+    "find_gaps",
     "find_incidents",
     "request_rate",
     "retries",
     "summary",
     "top_errors",
+    "uncertain_orders",
 ]

@@ -120,13 +120,35 @@ def groups(df: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
     if n == 0:
         return np.zeros(0, dtype=np.int64), df[cols].iloc[:0].reset_index(drop=True)
-    gb = df.groupby(cols, observed=True, sort=True, dropna=False)
-    ids = gb.ngroup().to_numpy(dtype=np.int64)
-    keys = gb.size().index.to_frame(index=False)
+    # each column as sorted codes (categories in their order, missing values last), combined in mixed radix
+    key = np.zeros(n, dtype=np.int64)
+    parts = []
+    for c in cols:
+        s = df[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            k = len(s.dtype.categories)
+            code = s.cat.codes.to_numpy(np.int64)
+            code = np.where(code < 0, k, code)
+        else:
+            code, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
+            k = len(uniq)
+            code = np.where(code < 0, k, code).astype(np.int64)
+        parts.append((c, k + 1))
+        key = key * (k + 1) + code
+    size = int(np.prod([k for _, k in parts], dtype=np.float64))
+    if size <= 4 * n + 1024:
+        present = np.bincount(key, minlength=size) > 0
+        distinct = np.flatnonzero(present)
+        ids = (np.cumsum(present) - 1)[key]
+    else:
+        distinct, ids = np.unique(key, return_inverse=True)
+    first = np.full(len(distinct), -1, dtype=np.int64)
+    first[ids[::-1]] = np.arange(n - 1, -1, -1)  # a row of each group, to read its key from
+    keys = df[cols].take(first).reset_index(drop=True)
     for c in cols:  # a key column keeps the frame's dtype
         if keys[c].dtype != df[c].dtype:
             keys[c] = keys[c].astype(df[c].dtype)
-    return ids, keys
+    return ids.astype(np.int64), keys
 
 
 def codes(values) -> tuple[np.ndarray, pd.Index]:

@@ -11,6 +11,8 @@ import pandas as pd
 from .. import defaults
 from ..schema import MARKETS, STRING
 from ._common import as_duration, as_market, as_time, times
+from .causes import CAUSE_WORDS, evidence, side_of
+from .explain import _focus, explain_one, window_cause
 from .rates import rate_limits
 from .summary import require
 
@@ -47,6 +49,9 @@ class Window:
     latency: pd.DataFrame
     rate: pd.DataFrame
     summary: str = field(default="")
+    cause: str = field(default="unknown")
+    side: str = field(default="unknown")
+    evidence: str = field(default="")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name, in the order they are shown."""
@@ -68,7 +73,7 @@ class Window:
         return "\n".join(parts)
 
 
-def describe_window(df: pd.DataFrame, start, end, *, market=None, before=defaults.BEFORE) -> Window:
+def describe_window(df: pd.DataFrame, start, end, *, market=None, before=defaults.BEFORE, incidents=None) -> Window:
     """What changed between ``start`` and ``end`` against the ``before`` hours before it.
 
     Parameters
@@ -84,11 +89,16 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
         Only these markets; all by default.
     before : str or Timedelta, default "3h"
         How far back the comparison period reaches from ``start``.
+    incidents : DataFrame, optional
+        What :func:`toolkit.find_incidents` returned: the windows of other
+        incidents are left out of the comparison period, and when the window is
+        one of them its explanation (what it follows, its scope) is the one of
+        :func:`toolkit.explain_incidents`.
 
     Returns
     -------
     Window
-        Tables (see :class:`Window`) and ``summary``, e.g. "spot: 5,687 of
+        Tables (see :class:`Window`) and ``summary``, e.g. "spot: 5,729 of
         7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC, 100%
         rate_limit (mostly rate_limited), against 1.9% in the 3 hours before;
         requests ran at 13.0/s (peak 25 in one second) against a limit of 10/s".
@@ -106,7 +116,9 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
     >>> print(w.summary)  # doctest: +NORMALIZE_WHITESPACE
     spot: 60 of 60 calls failed (100%) between Mon 16 Nov 21:20 and 21:30 UTC, 100% rate_limit
     (mostly rate_limited), against 0.0% in the 3 hours before; requests stayed within the limits
-    (peak 1 in one second, 6 in one minute).
+    (peak 1 in one second, 6 in one minute). Cause: the bot's request rate (client side): the bot sent 6.0
+    calls/min (peak 1 in one second), within 10/s (peak 6 in one minute against 300/min), yet got 60 429s:
+    another client on the same key, or the order rate limit.
     >>> w.categories
          category  before  during  before_rate  during_rate  ratio  excess
     0  rate_limit       0      60          0.0          1.0    inf    60.0
@@ -122,6 +134,19 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
     t = times(scope, func)
     lo, hi, b0 = t0.value, t1.value, t0.value - span
     during_mask, before_mask = (t >= lo) & (t < hi), (t >= b0) & (t < lo)
+    match = None
+    if incidents is not None:
+        require(incidents, ["start", "end", "market"], func)
+        mk, names = pd.factorize(scope["market"], use_na_sentinel=False)
+        code_of = {str(v): i for i, v in enumerate(names)}
+        for r in incidents.itertuples():
+            if markets is not None and str(r.market) not in markets:
+                continue
+            if r.start.value == lo and r.end.value == hi:
+                match = r if match is None or (markets is not None and str(r.market) == markets[0]) else match
+                continue
+            if r.end.value > b0 and r.start.value < lo:  # only incidents that reach into the before hours
+                before_mask &= ~((t >= r.start.value) & (t < r.end.value) & (mk == code_of.get(str(r.market), -1)))
     during, prior = scope[during_mask], scope[before_mask]
     err_d = during["is_error"].to_numpy(dtype=bool, na_value=False)
     err_b = prior["is_error"].to_numpy(dtype=bool, na_value=False)
@@ -134,7 +159,28 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
         rate=_rate(scope, t, lo, hi, b0, df),
     )
     w.summary = _summary(w, scope)
+    _cause(w, during, match, incidents)
     return w
+
+
+def _cause(w: Window, during: pd.DataFrame, match, incidents) -> None:
+    """Set the window's cause, side and evidence, and say them at the end of its summary."""
+    if not w.errors:
+        return
+    if match is not None and hasattr(match, "cause"):
+        cause, m = str(match.cause), str(match.market)
+        calls = during[(during["market"].astype(str) == m).to_numpy(bool)]
+        ev = evidence(calls, cause, start=w.start, end=w.end, failed=_focus(calls, match))
+        text = explain_one(match, m, cause, ev, incidents).split(": ", 1)[1]
+    else:
+        cause = window_cause(during)
+        failed = during[during["is_error"].to_numpy(dtype=bool, na_value=False)]
+        m = failed["market"].astype(str).value_counts().index[0]
+        calls = during[(during["market"].astype(str) == m).to_numpy(bool)]
+        ev = evidence(calls, cause, start=w.start, end=w.end)
+        text = f"{CAUSE_WORDS.get(cause, cause)} ({side_of(cause)} side): {ev}."
+    w.cause, w.side, w.evidence = cause, side_of(cause), ev
+    w.summary += " Cause: " + text
 
 
 def _changes(prior: pd.DataFrame, during: pd.DataFrame, col: str, n_prior: int, n_during: int) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Incidents: the windows in which a group's errors rose well above its own baseline.
+"""Incidents: the windows in which a group's errors rose well above its own baseline, and whose fault they were.
 
 The recipe, per group (a market by default):
 
@@ -13,13 +13,25 @@ The recipe, per group (a market by default):
    one bucket, a long low-rate spell (a clock drift on a quiet market) at thirty;
 4. flag the buckets of significant windows whose own error rate is above
    ``ratio`` times the baseline; repeat 2-4 until the flags stop changing;
-5. merge flagged buckets at most ``merge`` apart into windows, and keep the windows
-   that pass the test of step 3 as a whole.
+5. merge flagged buckets at most ``merge`` apart into windows, keep the windows
+   that pass the test of step 3 as a whole, and split a window where its dominant
+   category changes for at least :data:`~toolkit.defaults.CASCADE_MIN` (an outage,
+   then the bot's retry storm), keeping the pieces that pass the test on their own;
+6. narrow incidents: the same scan per market and reason and per market and
+   endpoint (:data:`~toolkit.defaults.NARROW`), in buckets of
+   :data:`~toolkit.defaults.NARROW_FREQ`, each group against its own pooled error
+   rate for that hour of the day, with the windows of step 5 left out of it.
+   Because there are many such groups the test is stricter: at least
+   :data:`~toolkit.defaults.NARROW_MIN_ERRORS` errors, ``alpha`` divided by the
+   number of groups, and a rate floor of half the group's rate over the
+   recording; a narrow window overlapping a market-wide one, or a more
+   significant narrow one, is left out.
 
 The tail probability uses the bound ``P(X >= k) <= pmf(k) (k + 1) / (k + 1 - mu)``
 of a Poisson variable with mean ``mu < k + 1``, exact to within that factor, so
 small counts are judged by their real distribution rather than a normal
-approximation.
+approximation. Each incident then gets its ``cause`` and ``side`` from the rule
+table (:func:`toolkit.cause_rules`), its ``scope`` and what it ``follows``.
 """
 
 from __future__ import annotations
@@ -28,30 +40,37 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from ..schema import STRING
-from ._common import Grid, as_by, as_count, as_duration, grid, runs, utc, window_of, window_sums
+from ..schema import MARKETS, STRING
+from ._common import Grid, as_by, as_count, as_duration, codes, grid, times, utc, window_of, window_sums
+from ._scan import Significance, median_baseline, poisson_log_tail, scan, time_of_day_baseline, window_sums_float
+from .causes import CAUSES, row_causes, side_of
 from .summary import require
 
+__all__ = ["INCIDENT_COLUMNS", "find_incidents", "poisson_log_tail"]
+
 #: Columns of :func:`find_incidents`, in order (extra ``by`` columns follow).
-INCIDENT_COLUMNS = ["start", "end", "market", "category", "calls", "errors", "error_rate", "baseline_rate",
-                    "top_reason", "top_endpoint"]
+INCIDENT_COLUMNS = ["id", "start", "end", "market", "category", "cause", "side", "scope", "follows", "level",
+                    "calls", "errors", "error_rate", "baseline_rate", "top_reason", "top_endpoint", "repeats"]
+
+_CAUSE_DTYPE = pd.CategoricalDtype(CAUSES)
 
 
 def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market", merge=defaults.INCIDENT_MERGE,
                    baseline=defaults.BASELINE_FREQ, min_errors: int = defaults.MIN_ERRORS,
-                   ratio: float = defaults.MIN_RATIO, alpha: float = defaults.ALPHA) -> pd.DataFrame:
-    """Windows in which a group's errors rose well above its own baseline.
+                   ratio: float = defaults.MIN_RATIO, alpha: float = defaults.ALPHA,
+                   narrow=defaults.NARROW) -> pd.DataFrame:
+    """Windows in which a group's errors rose well above its own baseline, with their cause.
 
     See the module notes for the method. A group's baseline is its typical error
     rate per bucket outside incidents, never its errors divided by its calls over
-    the whole recording, so a storm of calls cannot raise its own baseline. An
-    event that hits both markets gives one incident per market.
+    the whole recording, so a storm of calls cannot raise its own baseline.
 
     Parameters
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them (``ts``, ``is_error``,
-        ``market``, ``category``, ``reason``, ``endpoint`` and the ``by`` columns).
+        ``market``, ``category``, ``reason``, ``endpoint`` and the ``by`` columns;
+        ``code``, ``method`` and ``symbol`` when present).
     freq : str or Timedelta, default "1min"
         Bucket size: the resolution of ``start`` and ``end``.
     by : str, list of str or None, default "market"
@@ -69,16 +88,31 @@ def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market"
     alpha : float, default 1e-6
         Largest Poisson tail probability of an incident's errors given the
         baseline (small: a week of one-minute buckets makes many tests).
+    narrow : sequence of str, default ("reason", "endpoint")
+        Columns to also seek narrow incidents by, each within the ``by``
+        groups (one reason, one endpoint); ``()`` for none.
 
     Returns
     -------
     DataFrame
-        One row per incident: ``start``, ``end`` (bucket edges, UTC), ``market``
-        (the group's, or the market with most errors in the window when ``by``
-        does not hold market), ``category`` (the most frequent error category in
-        the window), ``calls``, ``errors``, ``error_rate``, ``baseline_rate``,
-        ``top_reason``, ``top_endpoint``; then the other ``by`` columns. Sorted by
-        ``start``; RangeIndex; empty (with these columns) when nothing stands out.
+        One row per incident: ``id`` (1, 2, ... in order of ``start``),
+        ``start``, ``end`` (bucket edges, UTC), ``market`` (the group's, or the
+        market with most errors in the window when ``by`` does not hold market),
+        ``category`` (the most frequent error category in the window), ``cause``
+        (the cause of most of its errors, see :func:`toolkit.cause_rules`),
+        ``side`` (``client``, ``exchange``, ``network`` or ``unknown``),
+        ``scope`` (``exchange-wide`` when the same category rose in another
+        market at overlapping times, ``bot-wide`` when that category is the
+        bot's own fault, its clock or its key, on both markets; else ``market``), ``follows`` (the ``id`` of
+        the incident this one came on the heels of, in the same market, with the
+        bot's repeated calls rising: a retry storm after an outage; NA if none),
+        ``level`` (``market``, or the ``by`` columns, for incidents of the whole
+        group; ``reason`` or ``endpoint`` for narrow ones), ``calls``, ``errors``,
+        ``error_rate``, ``baseline_rate`` (the expected errors per call),
+        ``top_reason``, ``top_endpoint``, ``repeats`` (failed calls that repeated
+        an identical failed call at most :data:`~toolkit.defaults.RETRY_WINDOW`
+        earlier); then the other ``by`` columns. Sorted by ``start``;
+        RangeIndex; empty (with these columns) when nothing stands out.
 
     Examples
     --------
@@ -92,9 +126,9 @@ def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market"
     >>> found[["start", "end", "market", "category"]]
                           start                       end market    category
     0 2026-11-16 21:05:00+00:00 2026-11-16 21:15:00+00:00   spot  rate_limit
-    >>> found[["calls", "errors", "baseline_rate"]]
-       calls  errors  baseline_rate
-    0    100     100           0.02
+    >>> found[["cause", "side", "scope", "calls", "errors", "baseline_rate"]]
+             cause    side   scope  calls  errors  baseline_rate
+    0  client_rate  client  market    100     100           0.02
     """
     func = "find_incidents"
     cols = as_by(by, df, func)
@@ -107,158 +141,93 @@ def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market"
         raise ValueError(f"{func}(): ratio must be a number >= 1, not {ratio!r}")
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
         raise ValueError(f"{func}(): alpha must be a probability between 0 and 1, not {alpha!r}")
+    narrow_cols = _as_narrow(narrow, df, cols, func)
     g = grid(df, func, freq=f, by=cols)
     extra = [c for c in cols if c not in ("market", "category")]
     if g.calls.size == 0 or not g.errors.any():
         return _empty(df, extra)
-    test = _Test(g.errors.sum(axis=1).max(), min_errors, float(ratio), float(np.log(alpha)))
-    flagged = np.zeros(g.calls.shape, dtype=bool)
-    for _ in range(5):
-        base = _baseline(g, flagged, per)
-        new = _flag(g.calls, g.errors, base, test)
-        if np.array_equal(new, flagged):
-            break
-        flagged = new
-    group, lo, hi = runs(flagged, gap)
-    lo, hi = _trim(g.calls, g.errors, base, group, lo, hi)
+    tags = _tags(df)
+    test = Significance(g.errors.sum(axis=1).max(), min_errors, float(ratio), float(np.log(alpha)))
+    group, lo, hi, expected = scan(g, test, lambda skip: median_baseline(g, skip, per), gap=gap)
+    if "category" not in cols and len(group):
+        min_len = max(1, as_duration(defaults.CASCADE_MIN, "CASCADE_MIN", func) // f)
+        group, lo, hi = _split_cascades(tags, g, group, lo, hi, expected, test, min_len)
+    level = "market" if cols == ["market"] else ", ".join(cols) or "all"
+    pieces = [_rows(tags, g, group, lo, hi, expected, level, extra)] if len(group) else []
+    wide = pieces[0] if pieces else None
+    narrow_rows = [_narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) for col in narrow_cols]
+    narrow_rows = [n for n in narrow_rows if n is not None and len(n)]
+    if narrow_rows:
+        pieces.append(_keep_narrow(pd.concat(narrow_rows, ignore_index=True), wide))
+    if not pieces or not sum(len(p) for p in pieces):
+        return _empty(df, extra)
+    out = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    out = out.sort_values(["start", "market", "end"], kind="stable").reset_index(drop=True)
+    out = out.drop(columns=["_tail"])
+    out.insert(0, "id", np.arange(1, len(out) + 1, dtype=np.int64))
+    out["repeats"] = _repeats(df, out)
+    out["scope"] = _scope(out)
+    out["follows"] = _follows(out, as_duration(defaults.FOLLOW_WITHIN, "FOLLOW_WITHIN", func))
+    return out[INCIDENT_COLUMNS + extra]
+
+
+def _as_narrow(narrow, df, cols, func) -> list[str]:
+    if narrow is None:
+        return []
+    names = [narrow] if isinstance(narrow, str) else list(narrow) if isinstance(narrow, (list, tuple)) else None
+    if names is None or not all(isinstance(c, str) for c in names):
+        raise ValueError(f"{func}(): narrow must be a column name, a list of them or (), not {narrow!r}")
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        raise ValueError(f"{func}(): narrow={narrow!r} names no column of the frame: {', '.join(missing)}")
+    return [c for c in names if c not in cols and c != "ts"]
+
+
+def _tags(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """The columns whose most frequent value among a window's errors describes it, with each row's cause."""
+    tags = {c: df[c] for c in ("market", "category", "reason", "endpoint")}
+    tags["cause"] = pd.Series(pd.Categorical.from_codes(row_causes(df), dtype=_CAUSE_DTYPE), index=df.index)
+    return tags
+
+
+def _rows(tags, g: Grid, group, lo, hi, expected, level, extra) -> pd.DataFrame:
+    """One row per window of ``g``: times, dominant values, counts and the expected rate."""
     calls = window_sums(g.calls, group, lo, hi)
     errors = window_sums(g.errors, group, lo, hi)
-    keep = test.significant(calls, errors, base[group])
-    group, lo, hi, calls, errors = group[keep], lo[keep], hi[keep], calls[keep], errors[keep]
-    if len(group) == 0:
-        return _empty(df, extra)
-    tops = _dominant(df, g, group, lo, hi)
+    mu = window_sums_float(expected, group, lo, hi)
+    tops = _dominant(tags, g, group, lo, hi)
+    cause = tops["cause"].astype(str)
     out = pd.DataFrame({
         "start": utc((g.first + lo) * g.freq),
         "end": utc((g.first + hi) * g.freq),
         "market": tops["market"],
         "category": tops["category"],
+        "cause": pd.Categorical(cause.where(cause != "nan", "unknown"), dtype=_CAUSE_DTYPE),
+        "side": pd.array([side_of(c) for c in cause], dtype=STRING),
+        "level": pd.array([level] * len(group), dtype=STRING),
         "calls": calls.astype(np.int64),
         "errors": errors.astype(np.int64),
         "error_rate": errors / np.maximum(calls, 1),
-        "baseline_rate": base[group].astype(np.float64),
+        "baseline_rate": mu / np.maximum(calls, 1),
         "top_reason": pd.array(tops["reason"], dtype=STRING),
         "top_endpoint": pd.array(tops["endpoint"], dtype=STRING),
+        "_tail": poisson_log_tail(errors, mu),
     })
     for c in extra:
         out[c] = g.keys[c].take(group).reset_index(drop=True)
-    order = np.lexsort((group, lo))
-    return out.take(order).reset_index(drop=True)
-
-
-class _Test:
-    """The significance test of a window: counts, ratio to baseline and Poisson tail."""
-
-    def __init__(self, max_k: int, min_errors: int, ratio: float, log_alpha: float):
-        self.logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, int(max_k) + 2, dtype=np.float64)))])
-        self.min_errors, self.ratio, self.log_alpha = min_errors, ratio, log_alpha
-
-    def significant(self, calls, errors, base) -> np.ndarray:
-        mu = base * calls
-        enough = (errors >= self.min_errors) & (errors >= self.ratio * mu)
-        return enough & (poisson_log_tail(errors, mu, self.logfact) < self.log_alpha)
-
-
-def poisson_log_tail(k, mu, logfact=None) -> np.ndarray:
-    """An upper bound of ``log P(X >= k)`` for ``X ~ Poisson(mu)``, elementwise.
-
-    ``P(X >= k) <= pmf(k) * (k + 1) / (k + 1 - mu)`` when ``mu < k + 1`` (the
-    tail's terms shrink at least geometrically); 0 (probability one) otherwise.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> float(np.exp(poisson_log_tail(np.array([3]), np.array([0.5]))[0]))  # exact: 0.014388
-    0.01444...
-    """
-    k = np.asarray(k, dtype=np.int64)
-    mu = np.asarray(mu, dtype=np.float64)
-    if logfact is None:
-        logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, max(int(k.max(initial=0)), 1) + 1)))])
-    kf = k.astype(np.float64)
-    out = np.zeros(np.broadcast(k, mu).shape)
-    ok = mu < kf + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_mu = np.log(mu)
-        bound = kf * log_mu - mu - logfact[np.clip(k, 0, len(logfact) - 1)] + np.log(kf + 1) - np.log(kf + 1 - mu)
-    bound = np.where(mu > 0, bound, np.where(k > 0, -np.inf, 0.0))
-    out[ok] = np.minimum(bound[ok], 0.0)
     return out
 
 
-def _baseline(g: Grid, flagged: np.ndarray, per: int) -> np.ndarray:
-    """Median error rate over unflagged buckets of ``per`` buckets, per group."""
-    ng, nb = g.calls.shape
-    pad = g.first % per  # coarse buckets aligned on the epoch, as fine ones
-    width = -(-(nb + pad) // per) * per
-
-    def coarse(a):
-        z = np.zeros((ng, width), dtype=a.dtype)
-        z[:, pad:pad + nb] = a
-        return z.reshape(ng, -1, per).sum(axis=2)
-
-    calls, errors, bad = coarse(g.calls), coarse(g.errors), coarse(flagged.astype(np.int64)) > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where((calls > 0) & ~bad, errors / calls, np.nan)
-        med = np.nanmedian(np.where(np.isnan(rate).all(axis=1, keepdims=True), 0.0, rate), axis=1)
-        clean_calls = np.where(flagged, 0, g.calls).sum(axis=1)
-        clean_errors = np.where(flagged, 0, g.errors).sum(axis=1)
-        pooled = np.where(clean_calls > 0, clean_errors / np.maximum(clean_calls, 1), 0.0)
-    return np.where(med > 0, med, pooled)
-
-
-def _flag(calls, errors, base, test: _Test) -> np.ndarray:
-    """Buckets in a significant scan window whose own error rate is high enough."""
-    ng, nb = calls.shape
-    cc = np.concatenate([np.zeros((ng, 1), np.int64), np.cumsum(calls, axis=1)], axis=1)
-    ce = np.concatenate([np.zeros((ng, 1), np.int64), np.cumsum(errors, axis=1)], axis=1)
-    cover = np.zeros((ng, nb + 1), dtype=np.int64)
-    for w in defaults.SCAN_WINDOWS:
-        w = min(w, nb)
-        c, e = cc[:, w:] - cc[:, :-w], ce[:, w:] - ce[:, :-w]
-        hit = test.significant(c, e, base[:, None])
-        gi, si = np.nonzero(hit)
-        np.add.at(cover, (gi, si), 1)
-        np.add.at(cover, (gi, si + w), -1)
-    covered = np.cumsum(cover, axis=1)[:, :nb] > 0
-    return covered & (errors > 0) & (errors >= test.ratio * base[:, None] * calls)
-
-
-def _trim(calls, errors, base, group, lo, hi):
-    """Shrink each window to its span of greatest Poisson likelihood ratio against the baseline.
-
-    Merging can chain an incident to stray background errors a few buckets away;
-    the span that maximises ``E log(E / mu) - (E - mu)`` (the scan statistic's
-    maximum-likelihood cluster) leaves them out.
-    """
-    lo, hi = lo.copy(), hi.copy()
-    for i, (gi, a, b) in enumerate(zip(group, lo, hi)):
-        if b - a > 2000:  # a day-long window at one-minute buckets: keep it whole
-            continue
-        cc = np.concatenate([[0], np.cumsum(calls[gi, a:b])])
-        ce = np.concatenate([[0], np.cumsum(errors[gi, a:b])])
-        c = cc[None, :] - cc[:, None]
-        e = (ce[None, :] - ce[:, None]).astype(np.float64)
-        mu = max(base[gi], 1e-12) * c
-        with np.errstate(divide="ignore", invalid="ignore"):
-            llr = np.where((e > mu) & (c > 0), e * np.log(e / mu) - (e - mu), -np.inf)
-        llr[np.tril_indices_from(llr)] = -np.inf  # spans end after they start
-        s, t = np.unravel_index(np.argmax(llr), llr.shape)
-        if t > s:
-            lo[i], hi[i] = a + s, a + t
-    return lo, hi
-
-
-def _dominant(df: pd.DataFrame, g: Grid, group, lo, hi) -> dict:
-    """The most frequent market, category, reason and endpoint among each window's errors."""
+def _dominant(tags, g: Grid, group, lo, hi) -> dict:
+    """The most frequent market, category, reason, endpoint and cause among each window's errors."""
     nb = g.calls.shape[1]
     index = window_of(g.calls.shape, group, lo, hi)
     rows = np.flatnonzero(g.row_group >= 0)
     w = index[g.row_group[rows] * nb + g.row_bucket[rows]]
     rows, w = rows[w >= 0], w[w >= 0]
     out = {}
-    for col in ("market", "category", "reason", "endpoint"):
-        values = df[col].take(rows)
+    for col, series in tags.items():
+        values = series.take(rows)
         if isinstance(values.dtype, pd.CategoricalDtype):
             # codes in category order, so that ties go to the taxonomy's order; -1 (missing) last
             n = len(values.dtype.categories)
@@ -275,18 +244,212 @@ def _dominant(df: pd.DataFrame, g: Grid, group, lo, hi) -> dict:
             picked = pd.Series(pd.Categorical.from_codes(top, dtype=values.dtype))
         else:
             picked = pd.Series(np.asarray(uniques, dtype=object)[top] if n else [None] * len(top), dtype=object)
-        out[col] = picked if col in ("market", "category") else picked.astype(object).where(picked.notna(), None)
+        out[col] = picked if col in ("market", "category", "cause") else \
+            picked.astype(object).where(picked.notna(), None)
     return out
+
+
+def _split_cascades(tags, g: Grid, group, lo, hi, expected, test: Significance, min_len: int):
+    """Split windows where the dominant category of the errors changes for at least ``min_len`` buckets."""
+    nb = g.calls.shape[1]
+    cat = tags["category"]
+    k = len(cat.dtype.categories) + 1 if isinstance(cat.dtype, pd.CategoricalDtype) else None
+    c = cat.cat.codes.to_numpy(np.int64) if k else codes(cat)[0]
+    k = k or int(c.max(initial=0)) + 2
+    c = np.where(c < 0, k - 1, c)
+    index = window_of(g.calls.shape, group, lo, hi)
+    rows = np.flatnonzero(g.row_group >= 0)
+    w = index[g.row_group[rows] * nb + g.row_bucket[rows]]
+    rows, w = rows[w >= 0], w[w >= 0]
+    length = hi - lo
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
+    pos = offset[w] + g.row_bucket[rows] - lo[w]
+    counts = np.bincount(pos * k + c[rows], minlength=int(length.sum()) * k).reshape(-1, k)
+    out_g, out_lo, out_hi = [], [], []
+    for i, (gi, a, b) in enumerate(zip(group, lo, hi)):
+        bounds = _segments(counts[offset[i]:offset[i] + length[i]], min_len)
+        pieces = [(a + s, a + t) for s, t in bounds]
+        if len(pieces) > 1:  # a piece that does not stand out on its own joins its neighbour
+            ok = [bool(test.significant(np.array([g.errors[gi, s:t].sum()]),
+                                        np.array([expected[gi, s:t].sum()]))[0]) for s, t in pieces]
+            merged = []
+            for (s, t), good in zip(pieces, ok):
+                if merged and (not good or not merged[-1][2]):
+                    merged[-1] = (merged[-1][0], t, merged[-1][2] or good)
+                else:
+                    merged.append((s, t, good))
+            pieces = [(s, t) for s, t, _ in merged]
+        for s, t in pieces:
+            out_g.append(gi)
+            out_lo.append(s)
+            out_hi.append(t)
+    return (np.asarray(out_g, np.int64), np.asarray(out_lo, np.int64), np.asarray(out_hi, np.int64))
+
+
+def _segments(counts: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """Runs of one dominant category (over a rolling ``min_len`` buckets), runs shorter than ``min_len`` absorbed."""
+    n = len(counts)
+    cs = np.concatenate([np.zeros((1, counts.shape[1]), np.int64), np.cumsum(counts, axis=0)])
+    half = min_len // 2
+    a, b = np.clip(np.arange(n) - half, 0, n), np.clip(np.arange(n) - half + min_len, 0, n)
+    smooth = cs[b] - cs[a]
+    dom = np.where(smooth.sum(axis=1) > 0, smooth.argmax(axis=1), -1)
+    for i in range(1, n):  # buckets without errors keep the category before them
+        if dom[i] < 0:
+            dom[i] = dom[i - 1]
+    if n and dom[0] < 0:
+        dom[dom < 0] = dom[dom >= 0][0] if (dom >= 0).any() else 0
+    runs = []
+    for i in range(n):
+        if runs and runs[-1][2] == dom[i]:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1, dom[i]])
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        for j, (s, t, _) in enumerate(runs):
+            if t - s < min_len:
+                other = j - 1 if j > 0 else j + 1
+                lo_, hi_ = min(runs[other][0], s), max(runs[other][1], t)
+                runs[other] = [lo_, hi_, runs[other][2]]
+                del runs[j]
+                changed = True
+                break
+        # neighbours that now share a category become one
+        k = 1
+        while k < len(runs):
+            if runs[k][2] == runs[k - 1][2]:
+                runs[k - 1][1] = runs[k][1]
+                del runs[k]
+            else:
+                k += 1
+    return [(s, t) for s, t, _ in runs]
+
+
+def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) -> pd.DataFrame | None:
+    """Incidents of one reason or one endpoint within each ``by`` group, against its time-of-day rate."""
+    nf = as_duration(defaults.NARROW_FREQ, "NARROW_FREQ", func)
+    g = grid(df, func, freq=nf, by=[*cols, col])
+    has = g.errors.sum(axis=1) > 0
+    if not has.any():
+        return None
+    exclude = np.zeros(g.calls.shape, dtype=bool)
+    if wide is not None and len(wide):
+        starts = g.starts
+        market = g.keys["market"].astype(str).to_numpy() if "market" in g.keys else None
+        for r in wide.itertuples():
+            cells = (starts + nf > r.start.value) & (starts < r.end.value)
+            rows = slice(None) if market is None else market == str(r.market)
+            exclude[np.ix_(np.atleast_1d(np.arange(len(g.keys))[rows]), np.flatnonzero(cells))] = True
+    total_calls, total_errors = g.calls.sum(axis=1), g.errors.sum(axis=1)
+    floor = defaults.NARROW_FLOOR * np.where(total_calls > 0, total_errors / np.maximum(total_calls, 1), 0.0)
+    test = Significance(g.errors.sum(axis=1).max(), max(min_errors, defaults.NARROW_MIN_ERRORS),
+                        defaults.NARROW_RATIO, float(np.log(alpha / max(int(has.sum()), 1))))
+    group, lo, hi, expected = scan(g, test, lambda skip: time_of_day_baseline(g, skip, floor),
+                                   gap=as_duration(defaults.NARROW_MERGE, "NARROW_MERGE", func) // nf,
+                                   exclude=exclude)
+    if not len(group):
+        return None
+    return _rows(tags, g, group, lo, hi, expected, col, extra)
+
+
+def _keep_narrow(cand: pd.DataFrame, wide: pd.DataFrame | None) -> pd.DataFrame:
+    """Narrow windows that overlap no market-wide one and no more significant narrow one of their market."""
+    cand = cand.sort_values("_tail", kind="stable").reset_index(drop=True)
+    kept: list[int] = []
+    taken = [] if wide is None else [(str(r.market), r.start, r.end) for r in wide.itertuples()]
+    for i, r in enumerate(cand.itertuples()):
+        m = str(r.market)
+        if any(m == m2 and r.start < e2 and s2 < r.end for m2, s2, e2 in taken):
+            continue
+        kept.append(i)
+        taken.append((m, r.start, r.end))
+    return cand.take(kept)
+
+
+def _repeats(df: pd.DataFrame, inc: pd.DataFrame) -> np.ndarray:
+    """Per incident: failed calls repeating an identical failed call (market, method, endpoint, symbol) soon before."""
+    window = as_duration(defaults.RETRY_WINDOW, "RETRY_WINDOW", "find_incidents")
+    t = times(df, "find_incidents")
+    market, names = pd.factorize(df["market"], use_na_sentinel=False)
+    lookup = {str(v): i for i, v in enumerate(names)}
+    spans = [(lookup.get(str(r.market), -1), r.start.value, r.end.value) for r in inc.itertuples()]
+    # rows near an incident, found through one-minute cells of (market, minute) rather than a pass per incident
+    cell = 60_000_000_000
+    first = int(t.min() // cell)
+    nb = int(t.max() // cell) - first + 1
+    marked = np.zeros((len(names), nb + 1), dtype=bool)
+    for m, s, e in spans:
+        if m >= 0:
+            marked[m, max(0, (s - window) // cell - first):max(0, -(-e // cell) - first)] = True
+    near = marked[market, t // cell - first]
+    rows = np.flatnonzero(near)
+    out = np.zeros(len(inc), dtype=np.int64)
+    if not len(rows):
+        return out
+    ids = np.zeros(len(rows), dtype=np.int64)
+    for c in ("market", "method", "endpoint", "symbol"):
+        if c in df:
+            codes_, uniques = pd.factorize(df[c].take(rows), use_na_sentinel=False)
+            ids = ids * (len(uniques) + 1) + codes_
+    err = df["is_error"].to_numpy(dtype=bool, na_value=False)[rows]
+    ts = t[rows]
+    order = np.lexsort((ts, ids))
+    ids_o, ts_o, err_o = ids[order], ts[order], err[order]
+    rep = np.zeros(len(rows), dtype=bool)
+    rep[1:] = (ids_o[1:] == ids_o[:-1]) & err_o[1:] & err_o[:-1] & (ts_o[1:] - ts_o[:-1] <= window)
+    rep_ts, rep_m = ts_o[rep], market[rows][order][rep]
+    for i, (m, s, e) in enumerate(spans):
+        out[i] = int(np.count_nonzero((rep_ts >= s) & (rep_ts < e) & (rep_m == m)))
+    return out
+
+
+def _scope(inc: pd.DataFrame) -> pd.array:
+    """Where the same category rose in another market at overlapping times: ``exchange-wide`` for the exchange's
+    or the network's faults, ``bot-wide`` for the bot's own (its clock, its key); else ``market``."""
+    market = inc["market"].astype(str).to_numpy()
+    cat = inc["category"].astype(str).to_numpy()
+    s, e = inc["start"].to_numpy(), inc["end"].to_numpy()
+    known = np.isin(market, [m for m in MARKETS if m != "unknown"])
+    both = ((market[:, None] != market[None, :]) & (cat[:, None] == cat[None, :]) & known[:, None]
+            & known[None, :] & (s[:, None] < e[None, :]) & (s[None, :] < e[:, None]))
+    own = inc["side"].astype(str).to_numpy() == "client"
+    wide = np.where(own, "bot-wide", "exchange-wide")
+    return pd.array(np.where(both.any(axis=1), wide, "market"), dtype=STRING)
+
+
+def _follows(inc: pd.DataFrame, within: int) -> pd.array:
+    """The id of the incident each one came on the heels of (same market, soon after, repeats rising)."""
+    out = [pd.NA] * len(inc)
+    market = inc["market"].astype(str).to_numpy()
+    s, e = inc["start"].array.asi8, inc["end"].array.asi8
+    rep = inc["repeats"].to_numpy(np.float64)
+    per_min = rep / np.maximum((e - s) / 60e9, 1.0)
+    for j in range(len(inc)):
+        best = None
+        for i in range(len(inc)):
+            if i == j or market[i] != market[j] or not (s[i] < s[j] and e[i] <= e[j]):
+                continue
+            if s[j] - e[i] <= within and rep[j] >= defaults.MIN_ERRORS and per_min[j] > per_min[i]:
+                best = i if best is None or e[i] > e[best] else best
+        if best is not None:
+            out[j] = int(inc["id"].iloc[best])
+    return pd.array(out, dtype="Int64")
 
 
 def _empty(df: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
     out = pd.DataFrame({
-        "start": utc([]), "end": utc([]),
+        "id": np.zeros(0, np.int64), "start": utc([]), "end": utc([]),
         "market": df["market"].iloc[:0].reset_index(drop=True),
         "category": df["category"].iloc[:0].reset_index(drop=True),
+        "cause": pd.Categorical([], dtype=_CAUSE_DTYPE), "side": pd.array([], dtype=STRING),
+        "scope": pd.array([], dtype=STRING), "follows": pd.array([], dtype="Int64"),
+        "level": pd.array([], dtype=STRING),
         "calls": np.zeros(0, np.int64), "errors": np.zeros(0, np.int64),
         "error_rate": np.zeros(0), "baseline_rate": np.zeros(0),
         "top_reason": pd.array([], dtype=STRING), "top_endpoint": pd.array([], dtype=STRING),
+        "repeats": np.zeros(0, np.int64),
     })
     for c in extra:
         out[c] = df[c].iloc[:0].reset_index(drop=True)

@@ -1,0 +1,182 @@
+"""The statistics behind :func:`toolkit.find_incidents`: baselines, the Poisson scan and window trimming.
+
+Everything works on a :class:`~toolkit.analysis._common.Grid` (calls and errors
+per group and bucket) and an ``expected`` array of the same shape: the errors
+each bucket's calls would have at the group's baseline rate. A window's
+``mu`` is the sum of its buckets' expected errors, so a baseline may be one
+rate per group (the median hourly rate) or one per group and time of day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import defaults
+from ._common import Grid, runs, window_sums
+
+_HOUR = 3_600_000_000_000
+
+
+class Significance:
+    """The significance test of a window: counts, ratio to the expected errors and Poisson tail."""
+
+    def __init__(self, max_k: int, min_errors: int, ratio: float, log_alpha: float):
+        self.logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, int(max_k) + 2, dtype=np.float64)))])
+        self.min_errors, self.ratio, self.log_alpha = min_errors, ratio, log_alpha
+
+    def significant(self, errors, mu) -> np.ndarray:
+        enough = (errors >= self.min_errors) & (errors >= self.ratio * mu)
+        return enough & (poisson_log_tail(errors, mu, self.logfact) < self.log_alpha)
+
+
+def poisson_log_tail(k, mu, logfact=None) -> np.ndarray:
+    """An upper bound of ``log P(X >= k)`` for ``X ~ Poisson(mu)``, elementwise.
+
+    ``P(X >= k) <= pmf(k) * (k + 1) / (k + 1 - mu)`` when ``mu < k + 1`` (the
+    tail's terms shrink at least geometrically); 0 (probability one) otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(np.exp(poisson_log_tail(np.array([3]), np.array([0.5]))[0]))  # exact: 0.014388
+    0.01444...
+    """
+    k = np.asarray(k, dtype=np.int64)
+    mu = np.asarray(mu, dtype=np.float64)
+    if logfact is None:
+        logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, max(int(k.max(initial=0)), 1) + 1)))])
+    kf = k.astype(np.float64)
+    out = np.zeros(np.broadcast(k, mu).shape)
+    ok = mu < kf + 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_mu = np.log(mu)
+        bound = kf * log_mu - mu - logfact[np.clip(k, 0, len(logfact) - 1)] + np.log(kf + 1) - np.log(kf + 1 - mu)
+    bound = np.where(mu > 0, bound, np.where(k > 0, -np.inf, 0.0))
+    out[ok] = np.minimum(bound[ok], 0.0)
+    return out
+
+
+def median_baseline(g: Grid, skip: np.ndarray, per: int) -> np.ndarray:
+    """Expected errors per cell: each group's median error rate over coarse buckets of ``per`` buckets.
+
+    Coarse buckets holding a ``skip`` cell are left out; when the median is zero
+    (a quiet group whose typical hour has no error), the pooled rate of the
+    cells not skipped.
+    """
+    ng, nb = g.calls.shape
+    pad = g.first % per  # coarse buckets aligned on the epoch, as fine ones
+    width = -(-(nb + pad) // per) * per
+
+    def coarse(a):
+        z = np.zeros((ng, width), dtype=a.dtype)
+        z[:, pad:pad + nb] = a
+        return z.reshape(ng, -1, per).sum(axis=2)
+
+    calls, errors, bad = coarse(g.calls), coarse(g.errors), coarse(skip.astype(np.int64)) > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where((calls > 0) & ~bad, errors / calls, np.nan)
+        med = np.nanmedian(np.where(np.isnan(rate).all(axis=1, keepdims=True), 0.0, rate), axis=1)
+    clean_calls = np.where(skip, 0, g.calls).sum(axis=1)
+    clean_errors = np.where(skip, 0, g.errors).sum(axis=1)
+    pooled = np.where(clean_calls > 0, clean_errors / np.maximum(clean_calls, 1), 0.0)
+    return np.where(med > 0, med, pooled)[:, None] * g.calls
+
+
+def time_of_day_baseline(g: Grid, skip: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """Expected errors per cell: each group's pooled error rate at that hour of the day, cells ``skip`` left out.
+
+    An hour with few calls leans on the group's rate over the whole day: the
+    hour's rate is ``(E_h + r C0) / (C_h + C0)`` with ``r`` the group's pooled
+    rate and ``C0`` the calls in which ``r`` predicts
+    :data:`~toolkit.defaults.NARROW_PRIOR_ERRORS` errors. ``floor`` (one rate per
+    group) bounds the rate from below, so a group that is nearly always silent
+    does not make an incident of its first few errors.
+    """
+    ng, nb = g.calls.shape
+    hour = ((g.starts // _HOUR) % 24).astype(np.int64)
+    calls = np.where(skip, 0, g.calls)
+    errors = np.where(skip, 0, g.errors)
+    c_h = np.zeros((ng, 24))
+    e_h = np.zeros((ng, 24))
+    for h in range(24):
+        sel = hour == h
+        c_h[:, h] = calls[:, sel].sum(axis=1)
+        e_h[:, h] = errors[:, sel].sum(axis=1)
+    c_all, e_all = c_h.sum(axis=1), e_h.sum(axis=1)
+    r = np.where(c_all > 0, e_all / np.maximum(c_all, 1), 0.0)
+    c0 = np.where(r > 0, defaults.NARROW_PRIOR_ERRORS / np.maximum(r, 1e-300), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(c_h + c0[:, None] > 0, (e_h + (r * c0)[:, None]) / (c_h + c0[:, None]), 0.0)
+    rate = np.maximum(rate, floor[:, None])
+    return rate[:, hour] * g.calls
+
+
+def flag(calls, errors, expected, test: Significance, windows=defaults.SCAN_WINDOWS) -> np.ndarray:
+    """Buckets in a significant scan window whose own errors are at least ``ratio`` times their expected ones."""
+    ng, nb = calls.shape
+    ce = np.concatenate([np.zeros((ng, 1), np.int64), np.cumsum(errors, axis=1)], axis=1)
+    cx = np.concatenate([np.zeros((ng, 1)), np.cumsum(expected, axis=1)], axis=1)
+    cover = np.zeros((ng, nb + 1), dtype=np.int64)
+    for w in windows:
+        w = min(w, nb)
+        e, mu = ce[:, w:] - ce[:, :-w], cx[:, w:] - cx[:, :-w]
+        hit = test.significant(e, mu)
+        gi, si = np.nonzero(hit)
+        np.add.at(cover, (gi, si), 1)
+        np.add.at(cover, (gi, si + w), -1)
+    covered = np.cumsum(cover, axis=1)[:, :nb] > 0
+    return covered & (errors > 0) & (errors >= test.ratio * expected)
+
+
+def trim(errors, expected, group, lo, hi):
+    """Shrink each window to its span of greatest Poisson likelihood ratio against the expected errors.
+
+    Merging can chain an incident to stray background errors a few buckets away;
+    the span that maximises ``E log(E / mu) - (E - mu)`` (the scan statistic's
+    maximum-likelihood cluster) leaves them out.
+    """
+    lo, hi = lo.copy(), hi.copy()
+    for i, (gi, a, b) in enumerate(zip(group, lo, hi)):
+        if b - a > 2000:  # a day-long window at one-minute buckets: keep it whole
+            continue
+        ce = np.concatenate([[0], np.cumsum(errors[gi, a:b])])
+        cx = np.concatenate([[0.0], np.cumsum(expected[gi, a:b])])
+        e = (ce[None, :] - ce[:, None]).astype(np.float64)
+        mu = np.maximum(cx[None, :] - cx[:, None], 1e-12)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            llr = np.where(e > mu, e * np.log(e / mu) - (e - mu), -np.inf)
+        llr[np.tril_indices_from(llr)] = -np.inf  # spans end after they start
+        s, t = np.unravel_index(np.argmax(llr), llr.shape)
+        if t > s:
+            lo[i], hi[i] = a + s, a + t
+    return lo, hi
+
+
+def scan(g: Grid, test: Significance, baseline, *, gap: int, exclude=None, windows=defaults.SCAN_WINDOWS):
+    """Find the significant windows of every group.
+
+    ``baseline(skip)`` returns the expected errors per cell given the cells to
+    leave out; flags and baselines are refined until the flags stop changing.
+    ``exclude`` cells (other incidents) never count towards a baseline.
+    Returns ``(group, lo, hi, expected)``, ``hi`` exclusive.
+    """
+    skip0 = np.zeros(g.calls.shape, dtype=bool) if exclude is None else exclude
+    flagged = np.zeros(g.calls.shape, dtype=bool)
+    for _ in range(5):
+        expected = baseline(flagged | skip0)
+        new = flag(g.calls, g.errors, expected, test, windows)
+        if np.array_equal(new, flagged):
+            break
+        flagged = new
+    group, lo, hi = runs(flagged, gap)
+    lo, hi = trim(g.errors, expected, group, lo, hi)
+    errors = window_sums(g.errors, group, lo, hi)
+    mu = window_sums_float(expected, group, lo, hi)
+    keep = test.significant(errors, mu)
+    return group[keep], lo[keep], hi[keep], expected
+
+
+def window_sums_float(a: np.ndarray, group, lo, hi) -> np.ndarray:
+    """Sums of a float grid ``a[group, lo:hi]`` for each window."""
+    cs = np.concatenate([np.zeros((a.shape[0], 1)), np.cumsum(a, axis=1)], axis=1)
+    return cs[group, hi] - cs[group, lo]

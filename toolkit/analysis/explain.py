@@ -1,0 +1,155 @@
+"""Whose fault, in words: one explanation per incident, every figure from the incident's own window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import defaults
+from ..schema import STRING
+from ._common import times
+from .causes import CAUSE_WORDS, CAUSES, evidence, row_causes, side_of
+from .summary import require
+
+__all__ = ["EXPLAIN_COLUMNS", "explain_incidents", "span_words"]
+
+#: Columns of :func:`explain_incidents`.
+EXPLAIN_COLUMNS = ["id", "when", "market", "scope", "side", "cause", "follows", "evidence", "explanation"]
+
+#: How an earlier incident is named when a later one follows it.
+_EARLIER = {
+    "client_rate": "the rate-limit storm", "client_clock": "the clock drift", "client_funds": "the run on funds",
+    "client_auth": "the key failure", "client_request": "the rejected requests", "exchange": "the exchange outage",
+    "network": "the network failure", "unknown": "the incident",
+}
+
+
+def span_words(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """A window as 'Mon 16 Nov 21:20–21:30' (UTC), with the end's day when it is another.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> span_words(pd.Timestamp("2026-11-16 21:20", tz="UTC"), pd.Timestamp("2026-11-16 21:30", tz="UTC"))
+    'Mon 16 Nov 21:20–21:30'
+    """
+    start, end = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
+    return f"{start:%a %d %b %H:%M}–{end:%H:%M}" if start.date() == end.date() else \
+        f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
+
+
+def _focus(calls: pd.DataFrame, inc) -> np.ndarray | None:
+    """The errors a narrow incident is about: its reason or its endpoint."""
+    level = str(getattr(inc, "level", "market"))
+    if level == "reason":
+        return (calls["reason"] == inc.top_reason).to_numpy(dtype=bool, na_value=False)
+    if level == "endpoint":
+        return (calls["endpoint"].astype(object) == inc.top_endpoint).to_numpy(dtype=bool, na_value=False)
+    return None
+
+
+def explain_incidents(df: pd.DataFrame, incidents=None) -> pd.DataFrame:
+    """Whose fault each incident was, with its evidence, in one sentence each.
+
+    The evidence of an incident is measured from the calls of its market in its
+    own window only (request rates, clock offsets, the errors and their
+    reasons); see :func:`toolkit.analysis.causes.evidence` for what each cause
+    is stated with. A narrow incident names its reason or endpoint, an
+    incident that follows another says so ("retry storm after the exchange
+    outage of ..."), an exchange-wide one names the other market.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them.
+    incidents : DataFrame, optional
+        What :func:`toolkit.find_incidents` returns for ``df``; computed by default.
+
+    Returns
+    -------
+    DataFrame
+        The "whose fault" table: ``id``, ``when`` (the window in words, UTC),
+        ``market``, ``scope``, ``side``, ``cause``, ``follows``, ``evidence``
+        (one sentence of figures) and ``explanation`` (the whole story in one
+        sentence), in the incidents' order.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, toolkit
+    >>> ts = pd.date_range("2026-11-16 18:00", periods=6 * 600, freq="6s", tz="UTC")
+    >>> failed = (ts >= "2026-11-16 21:05") & (ts < "2026-11-16 21:15") | (np.arange(len(ts)) % 50 == 0)
+    >>> df = pd.DataFrame({"ts": ts, "market": "futures", "endpoint": "/api/v1/futures/open-api/order/create",
+    ...                    "is_error": failed, "category": np.where(failed, "transport", "ok"),
+    ...                    "reason": np.where(failed, "dns_failure", "ok")})
+    >>> print(toolkit.explain_incidents(df)["explanation"].iloc[0])  # doctest: +NORMALIZE_WHITESPACE
+    Mon 16 Nov 21:05–21:15 futures: the network (network side): 100 calls got no response (dns_failure 100%);
+    the exchange's host name did not resolve (DNS); the bot repeated 99 failing calls within 10s of each other.
+    """
+    func = "explain_incidents"
+    require(df, ["ts", "market", "is_error", "category", "reason", "endpoint"], func)
+    if incidents is None:
+        from .incidents import find_incidents
+        incidents = find_incidents(df)
+    require(incidents, ["start", "end", "market", "category", "cause"], func)
+    t = times(df, func)
+    df = df[[c for c in ("ts", "market", "is_error", "category", "reason", "code", "http_status", "endpoint",
+                         "client_ts", "server_ts") if c in df]]  # what the evidence reads
+    codes, names = pd.factorize(df["market"], use_na_sentinel=False)
+    code_of = {str(v): i for i, v in enumerate(names)}
+    by_id = {int(r.id): r for r in incidents.itertuples()} if "id" in incidents else {}
+    rows = []
+    for i, inc in enumerate(incidents.itertuples()):
+        m = str(inc.market)
+        sel = (t >= inc.start.value) & (t < inc.end.value) & (codes == code_of.get(m, -1))
+        calls = df[sel]
+        cause = str(inc.cause)
+        ev = evidence(calls, cause, start=inc.start, end=inc.end, failed=_focus(calls, inc))
+        rows.append(_row(inc, i, m, cause, ev, by_id, incidents))
+    return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS).astype({
+        "id": np.int64, "when": STRING, "market": STRING, "scope": STRING, "side": STRING, "cause": STRING,
+        "follows": "Int64", "evidence": STRING, "explanation": STRING})
+
+
+def explain_one(inc, m: str, cause: str, ev: str, incidents: pd.DataFrame) -> str:
+    """The explanation of one incident (a row of ``incidents``) whose evidence is ``ev``."""
+    by_id = {int(r.id): r for r in incidents.itertuples()} if "id" in incidents else {}
+    return _row(inc, 0, m, cause, ev, by_id, incidents)[-1]
+
+
+def _row(inc, i, m, cause, ev, by_id, incidents) -> list:
+    side = str(getattr(inc, "side", side_of(cause)))
+    words = [f"{CAUSE_WORDS.get(cause, cause)} ({side} side): {ev}"]
+    level = str(getattr(inc, "level", "market"))
+    if level == "endpoint":
+        words.append(f"on {inc.top_endpoint} alone, against its own rate for that time of day")
+    elif level == "reason":
+        words.append(f"{inc.top_reason} alone (mostly on {inc.top_endpoint}), against its own rate for that time "
+                     "of day")
+    follows = getattr(inc, "follows", pd.NA)
+    if not pd.isna(follows) and int(follows) in by_id:
+        e = by_id[int(follows)]
+        what = "retry storm" if cause == "client_rate" else "came"
+        words.append(f"{what} after {_EARLIER.get(str(e.cause), 'the incident')} of {span_words(e.start, e.end)} "
+                     f"(incident {int(follows)})")
+    repeats = int(getattr(inc, "repeats", 0) or 0)
+    if repeats >= defaults.MIN_ERRORS:
+        words.append(f"the bot repeated {repeats:,} failing calls within {defaults.RETRY_WINDOW} of each other")
+    scope = str(getattr(inc, "scope", "market"))
+    if scope in ("exchange-wide", "bot-wide"):
+        others = incidents[(incidents["market"].astype(str) != m)
+                           & (incidents["category"].astype(str) == str(inc.category))
+                           & (incidents["start"] < inc.end) & (incidents["end"] > inc.start)]
+        names = ", ".join(sorted({str(x) for x in others["market"]}))
+        whose = "exchange-wide" if scope == "exchange-wide" else "bot-wide (the bot's own fault, not one market's)"
+        words.append(f"the same {inc.category} hit {names} at the same time: {whose}")
+    when = span_words(inc.start, inc.end)
+    text = f"{when} {m}: " + "; ".join(words) + "."
+    ident = int(inc.id) if hasattr(inc, "id") else i + 1
+    return [ident, when, m, scope, side, cause, follows, ev, text]
+
+
+def window_cause(calls: pd.DataFrame) -> str:
+    """The cause of most of the failed calls of ``calls`` (``unknown`` without any)."""
+    c = row_causes(calls)
+    c = c[c >= 0]
+    return CAUSES[int(np.bincount(c, minlength=len(CAUSES)).argmax())] if len(c) else "unknown"
