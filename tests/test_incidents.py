@@ -180,8 +180,8 @@ def test_poisson_tail_bound_is_an_upper_bound_close_to_exact(k):
 
 
 def test_every_planted_incident_of_the_bundled_week(sample_load):
-    """The bundled sample (seed 7): each planted incident is found with its market and
-    category, within three minutes of its planted start and end; no false alarm."""
+    """The bundled sample (seed 7): each planted incident is found with its market,
+    category and cause (the one data/README.md lists), within three minutes of its planted start and end; no false alarm."""
     found = toolkit.find_incidents(sample_load.frame)
     planted = toolkit.simulation.planted(seed=7)
     matched = set()
@@ -190,6 +190,7 @@ def test_every_planted_incident_of_the_bundled_week(sample_load):
         assert len(hits) == 1, f"{p.market} {p.category} at {p.start}: {windows(hits)}"
         got = hits.iloc[0]
         assert got["category"] == p.category, (p.description, got["category"])
+        assert got["cause"] == p.cause, (p.description, got["cause"])
         assert near(got["start"], p.start) and near(got["end"], p.end), (p.description, got["start"], got["end"])
         matched.add(hits.index[0])
     false_alarms = found.drop(index=sorted(matched))

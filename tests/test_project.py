@@ -104,3 +104,13 @@ def test_every_cli_command_has_help():
     for name, p in sub.choices.items():
         assert p.description, name
         assert next(a for a in sub._choices_actions if a.dest == name).help
+
+
+def test_data_readme_lists_each_planted_incident_with_its_cause():
+    text = (ROOT / "data" / "README.md").read_text()
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in text.splitlines()
+            if re.match(r"\| \w{3} \d\d Nov \d\d:\d\d \|", line)]
+    listed = {(r[0][4:], r[2], r[3], r[4]) for r in rows}
+    planted = {(f"{p.start:%d %b %H:%M}", p.market, p.category, p.cause)
+               for p in toolkit.simulation.planted().itertuples()}
+    assert listed == planted

@@ -176,11 +176,17 @@ class Incident:
     description: str
 
 
+#: Whose fault each kind of planted incident is (the causes of ``toolkit/causes.csv``).
+CAUSES = {"storm": "client_rate", "drift": "client_clock", "margin": "client_funds", "outage": "exchange",
+          "upstream": "exchange", "network": "network"}
+
+
 def planted(start=DEFAULT_START, *, seed: int = 7) -> pd.DataFrame:
     """The incidents :func:`simulate` plants for ``start`` and ``seed``.
 
     Returns a DataFrame with ``start``, ``end`` (UTC), ``market``,
-    ``category``, ``kind`` and ``description``, sorted by start.
+    ``category``, ``cause`` (whose fault, as :func:`toolkit.find_incidents`
+    names it), ``kind`` and ``description``, sorted by start.
 
     Examples
     --------
@@ -190,7 +196,7 @@ def planted(start=DEFAULT_START, *, seed: int = 7) -> pd.DataFrame:
     """
     return pd.DataFrame([
         {"start": i.start, "end": i.start + pd.Timedelta(minutes=i.minutes), "market": i.market,
-         "category": i.category, "kind": i.kind, "description": i.description}
+         "category": i.category, "cause": CAUSES[i.kind], "kind": i.kind, "description": i.description}
         for i in _incidents(start, seed)
     ]).sort_values(["start", "market"], kind="stable", ignore_index=True)
 
