@@ -5,6 +5,8 @@ from __future__ import annotations
 import orjson
 
 from ..schema import METHODS
+from ..secrets import mask_values, secret_values
+from ._excerpt import short
 from ._frame import as_int
 
 _METHODS = frozenset(METHODS)
@@ -25,7 +27,7 @@ def first(rec: dict, keys: tuple[str, ...]):
 
 def header(headers, name: str):
     """Case-insensitive header lookup in a dict, a HAR list or a list of pairs."""
-    if not headers:
+    if not headers or not isinstance(headers, (dict, list, tuple)):
         return None
     lname = name.lower()
     if isinstance(headers, dict):
@@ -72,7 +74,7 @@ def method_of(method):
         m = method.strip().upper()
         if m in _METHODS:
             return m
-    raise Reject(f"unknown HTTP method {str(method)[:20]!r}")
+    raise Reject(f"unknown HTTP method {short(method)}")
 
 
 def status_of(status):
@@ -81,7 +83,7 @@ def status_of(status):
         return None
     s = as_int(status) if type(status) is not bool else None
     if s is None:
-        raise Reject(f"status is not a number: {str(status)[:20]!r}")
+        raise Reject(f"status is not a number: {short(status)}")
     if s == 0:  # written by some loggers (and HAR) when no response came
         return None
     if not 100 <= s <= 599:
@@ -98,3 +100,11 @@ def latency_of(ms, seconds):
     except (TypeError, ValueError):
         pass
     return None
+
+
+def mask_seen(row: tuple, data) -> tuple:
+    """A row with the secret values seen anywhere in its record masked in its message and error too."""
+    values = secret_values(data)
+    if not values:
+        return row
+    return row[:8] + (mask_values(row[8], values), mask_values(row[9], values)) + row[10:]
