@@ -134,8 +134,14 @@ def redact_count(text: str) -> tuple[str, int]:
     >>> redact_count('{"msg": "Invalid ACCESS-KEY ak-7f3a"}')[0]
     '{"msg": "Invalid ACCESS-KEY ***"}'
     """
+    text, n, _ = _redact_text(text)
+    return text, n
+
+
+def _redact_text(text: str) -> tuple[str, int, set]:
+    """:func:`redact_count`, also returning the values it masked (those long enough to look for elsewhere)."""
     if not mentions_secret(text):  # every pattern below needs a secret word, an escape or userinfo
-        return text, 0
+        return text, 0, set()
     if "\\u00" in text:  # names spelled with escapes: "\u0061piKey"
         text = _ESCAPED.sub(_unescape, text)
     seen: set[str] = set()
@@ -180,7 +186,7 @@ def redact_count(text: str) -> tuple[str, int]:
         if n:
             text = text.replace(value, MASK)
             counter[0] += n
-    return text, counter[0]
+    return text, counter[0], seen
 
 
 def _item(m: re.Match, q: str, counter: list, seen: set) -> str:
@@ -263,17 +269,14 @@ def mask_values(text, values) -> str:
 
 
 def redact_url(url: str) -> str:
-    """Mask secret query parameters of a URL, leaving the rest unchanged.
+    """Mask a URL's userinfo password and secret query and fragment parameters, leaving the rest unchanged.
 
     Examples
     --------
-    >>> redact_url("https://x/api?apiKey=abc&symbol=BTC")
-    'https://x/api?apiKey=***&symbol=BTC'
+    >>> redact_url("https://bot:pw@x/api?apiKey=abc&symbol=BTC#access_token=t1")
+    'https://bot:***@x/api?apiKey=***&symbol=BTC#access_token=***'
     """
-    if "?" not in url:
-        return url
-    head, _, query = url.partition("?")
-    return head + "?" + redact(query)
+    return redact(url)
 
 
 def redact_mapping(mapping):
@@ -374,8 +377,9 @@ class _Walk:
 
     def _text(self, text: str) -> str:
         if self.text:
-            text, n = redact_count(text)
+            text, n, seen = _redact_text(text)
             self.count += n
+            self.seen |= seen
         for value in self.echo:
             n = text.count(value)
             if n:

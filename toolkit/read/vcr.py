@@ -60,6 +60,9 @@ def load_cassette(data: bytes, result: FileResult):
         return load_document(data, result, "cassette")
     try:
         return yaml.load(io.BytesIO(data), Loader=CassetteLoader)
+    except RecursionError:
+        result.reject(0, "not a valid cassette: YAML nested too deeply; the file was not read", excerpt(data[:800]))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
