@@ -15,7 +15,8 @@ as ``apiKey`` or ``signature``. In text, masked are:
   bodies, ``api_key = X`` logs, header lines; ``Bearer``/``Basic`` tokens
   whole), and a credential-like word (holding a digit, or 20 characters
   long) right after the name in prose: ``Invalid ACCESS-KEY ak-...``;
-- ``{"name": "ACCESS-KEY", "value": ...}`` pairs, and the value of every
+- ``{"name": "ACCESS-KEY", "value": ...}`` objects and ``["ACCESS-KEY", ...]``
+  pairs, and the value of every
   cookie (``Cookie:`` and ``Set-Cookie:`` lines whole, every item of a HAR
   ``cookies`` list);
 - the password of URL userinfo (``https://bot:***@host/``);
@@ -47,6 +48,8 @@ _ITEM = re.compile(rf"""{_STRING}|(?P<num>-?[0-9][0-9.eE+\-]*+)""")
 # HAR-style header objects: {"name": "ACCESS-KEY", "value": "..."}
 _NAME_VALUE = re.compile(
     rf"""(?P<head>{_Q}name{_Q}\s*+:\s*+{_Q}{_NAME}{_Q}\s*+,\s*+{_Q}value{_Q}\s*+:\s*+){_STRING}""", re.I)
+# header pairs: ["ACCESS-KEY", "..."]
+_PAIR = re.compile(rf"""(?P<head>\[\s*+(?P<q>{_Q}){_NAME}(?P=q)\s*+,\s*+){_STRING}""", re.I)
 # a HAR cookies list: every value in it
 _COOKIES = re.compile(rf"""{_Q}(?:request_|response_)?cookies{_Q}\s*+:\s*+\[[^\[\]]*+\]""", re.I)
 _COOKIE_VALUE = re.compile(rf"""(?P<head>{_Q}value{_Q}\s*+:\s*+){_STRING}""", re.I)
@@ -175,6 +178,7 @@ def _redact_text(text: str) -> tuple[str, int, set]:
     if _SECRET_NAME.search(text) is not None:
         text = _COOKIES.sub(sub_cookies, text)
         text = _NAME_VALUE.sub(sub, text)
+        text = _PAIR.sub(sub, text)
         text = _QUOTED.sub(sub, text)
         text = _QUOTED_OTHER.sub(sub_items, text)
         text = _MULTIPART.sub(sub, text)
@@ -237,8 +241,9 @@ def secret_values(data, limit: int = 10_000) -> list[str]:
             for k, v in obj.items():
                 walk(v, secret or (pair and k == "value") or (k != "name" and is_secret_name(k)))
         elif t is list or t is tuple:
-            for v in obj:
-                walk(v, secret)
+            pair = len(obj) == 2 and is_secret_name(obj[0])
+            for i, v in enumerate(obj):
+                walk(v, secret or (pair and i == 1))
         elif secret and (t is str or t is int):
             value = str(obj)
             if len(value) >= _MIN_ECHO and value != MASK:
@@ -366,6 +371,8 @@ class _Walk:
 
     def _container(self, obj, t, secret: bool):
         if t is not dict:
+            if len(obj) == 2 and is_secret_name(obj[0]):  # a header pair: ["ACCESS-KEY", "..."]
+                return t((obj[0], self.data(obj[1], True)))
             return t(self.data(v, secret) for v in obj)
         if "name" in obj and "value" in obj:  # a HAR-style pair: only its value can be secret
             secret_value = secret or is_secret_name(obj["name"])

@@ -97,7 +97,7 @@ def latency_of(ms, seconds):
             return float(ms)
         if seconds is not None and type(seconds) is not bool:
             return float(seconds) * 1000.0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     return None
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from .. import classify
 from ..schema import DTYPES, METHODS, STRING, empty_frame
 from ..secrets import redact
-from ._excerpt import excerpt  # noqa: F401 - readers import it from here
+from ._excerpt import bounded_json, excerpt  # noqa: F401 - readers import excerpt from here
 
 # body kinds, as classify_calls reads them
 CODE, NO_CODE, NOT_JSON, NO_BODY = 0, 1, 2, 3
@@ -127,7 +127,7 @@ def parse_body(body):
         code = body.get("code")
         msg = body.get("msg") or body.get("message")
         if msg is not None and not isinstance(msg, str):
-            msg = orjson.dumps(msg, default=str).decode()
+            msg = bounded_json(msg, 4000)
         code = as_int(code)
         return (NO_CODE if code is None else CODE), code, msg
     return NO_CODE, None, None

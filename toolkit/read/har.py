@@ -26,7 +26,7 @@ import orjson
 from .. import classify
 from ..schema import MARKETS
 from ._excerpt import bounded_json, clean_data
-from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
+from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
 from ._frame import NO_BODY, Batch, as_int, excerpt, parse_body
 from ._source import Chunk, FileResult, Reader
 
@@ -157,7 +157,7 @@ def entry_row(entry, line: int, rules):
         kind, code, message = parse_body(_body(response))
         error = None
     latency = entry.get("time")
-    latency = float(latency) if type(latency) in (int, float) and latency >= 0 else None
+    latency = latency_of(latency, None) if type(latency) in (int, float) and latency >= 0 else None
     client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
     server_ts = header(response.get("headers"), "Date")
     row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,

@@ -198,11 +198,11 @@ def _lenient(raw: bytes, exc: orjson.JSONDecodeError) -> tuple:
     Read on: BOMs at the start of the line (files joined with ``cat``), invalid
     UTF-8 bytes (as replacement characters) and escaped lone surrogates (as U+FFFD).
     """
+    if not raw.replace(_BOM, b"").strip():  # blank: ASCII whitespace and BOMs only
+        return _BLANK, None
     text = raw.strip()
     while text.startswith(_BOM):
         text = text[3:].lstrip()
-    if not text:
-        return _BLANK, None
     decoded = text.decode("utf-8", "replace")
     for attempt in (text, decoded):
         try:

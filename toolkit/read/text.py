@@ -56,6 +56,7 @@ _FAILURE = re.compile(
 _LATENCY = re.compile(r"(?<![\w.])(?P<ms>\d++(?:\.\d++)?)\s?ms\b", re.A)
 _SYMBOL = re.compile(r"""\bsymbol['"]?\s*+[=:]\s*+['"]?(?P<symbol>[A-Za-z0-9][A-Za-z0-9/_.\-]*+)""", re.A)
 _URL_TAIL = ",;:.)]}'\""
+_BLANK = " \t\r\n\x0b\x0c"
 GROUPS = frozenset(("ts", "method", "url", "status", "body", "error", "latency_ms"))
 
 
@@ -232,7 +233,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     for line, text in enumerate(lines, 1):
         if "\ufeff" in text[:1]:  # files joined with cat: a BOM at the start of a line
             text = text.lstrip("\ufeff")
-        if not text.strip():
+        if not text.replace("\ufeff", "").strip(_BLANK):  # blank: ASCII whitespace and BOMs only
             out.blank += 1
             continue
         text = text.rstrip("\r")
