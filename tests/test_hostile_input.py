@@ -264,6 +264,17 @@ def test_the_nine_level_yaml_alias_bomb_is_one_bounded_reject_per_entry(tmp_path
     assert (load.rejects["excerpt"].str.len() <= 200).all()
 
 
+def test_the_yaml_alias_bomb_scrubs_its_key(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_bytes(yaml_bomb().replace(b"uri: *a9", b"uri: *a9, headers: {ACCESS-KEY: [ak-bomb-1a2b3c4d]}"))
+    load = read(path)
+    assert load.report["format"].tolist() == ["vcr"]
+    done = toolkit.scrub(path, tmp_path / "clean.yaml")
+    assert done.replaced >= 1
+    assert b"ak-bomb-1a2b3c4d" not in (tmp_path / "clean.yaml").read_bytes()
+    assert read(tmp_path / "clean.yaml").lines == load.lines
+
+
 def yaml_bomb(levels: int = 9) -> bytes:
     """The billion-laughs shape: each level a list of nine aliases of the one before."""
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']

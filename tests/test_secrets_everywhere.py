@@ -165,10 +165,14 @@ def test_deflate_cassette_bodies(tmp_path):
     assert len(toolkit.read_logs(tmp_path / "scrubbed-cassette.yaml").frame) == 2
 
 
-def test_a_cassette_that_fails_to_parse_never_quotes_its_key(tmp_path):
+@pytest.mark.parametrize("headers", [
+    "      ACCESS-KEY: [{}\n",
+    "      ACCESS-KEY:\n      - {}\n",  # vcrpy's block style
+])
+def test_a_cassette_that_fails_to_parse_never_quotes_its_key(tmp_path, headers):
     path = tmp_path / "broken.yaml"
-    path.write_text("interactions:\n- request:\n    headers:\n      ACCESS-KEY: [" + secret("broken") + "\n"
-                    "    uri: : : [\n")
+    path.write_text("interactions:\n- request:\n    headers:\n" + headers.format(secret("broken"))
+                    + "    uri: : : [\n")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         load = toolkit.read_logs(path)

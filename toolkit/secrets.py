@@ -12,8 +12,8 @@ as ``apiKey`` or ``signature``. In text, masked are:
   JSON held in a string with escaped quotes, names spelled with ``\\u``
   escapes), also when the value is a number or a list of values;
 - ``name=value`` and ``name: value`` (query strings, URL fragments, form
-  bodies, ``api_key = X`` logs, header lines; ``Bearer``/``Basic`` tokens
-  whole), and a credential-like word (holding a digit, or 20 characters
+  bodies, ``api_key = X`` logs, header lines, YAML block lists; ``Bearer``/``Basic``
+  tokens whole), and a credential-like word (holding a digit, or 20 characters
   long) right after the name in prose: ``Invalid ACCESS-KEY ak-...``;
 - ``{"name": "ACCESS-KEY", "value": ...}`` objects and ``["ACCESS-KEY", ...]``
   pairs, and the value of every
@@ -63,6 +63,9 @@ _BARE = re.compile(
     rf"""(?P<value>{_VALUE})""",
     re.I,
 )
+# a YAML block list under a secret name, as vcrpy writes headers: "ACCESS-KEY:\n- ak-..."
+_YAML_ITEM = re.compile(
+    rf"""(?P<head>(?<![A-Za-z0-9_.\-]){_NAME}[ \t]*+:[ \t]*+\r?\n[ \t]*+-[ \t]++)(?P<value>[^\r\n]+)""", re.I)
 # a credential-like word after a secret name in prose: "Invalid ACCESS-KEY ak-7f3a", "api key 9f8e..."
 _AFTER = re.compile(
     rf"""(?P<head>(?<![A-Za-z0-9_.\-]){_NAME}[ \t]++(?:(?:is|was|of|for)[ \t]++)?)"""
@@ -183,6 +186,7 @@ def _redact_text(text: str) -> tuple[str, int, set]:
         text = _QUOTED_OTHER.sub(sub_items, text)
         text = _MULTIPART.sub(sub, text)
         text = _COOKIE_LINE.sub(sub, text)
+        text = _YAML_ITEM.sub(sub, text)
         text = _BARE.sub(sub, text)
         text = _AFTER.sub(sub, text)
     for value in sorted(seen, key=len, reverse=True):  # the same value elsewhere in the text

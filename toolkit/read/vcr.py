@@ -25,7 +25,7 @@ from ._source import Chunk, FileResult, Reader
 from .har import brief, load_document
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?interactions:\s*(?:#.*)?$", re.M)
+_YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?interactions:\s*(?:#.*|\[.*)?$", re.M)
 _YAML_PREAMBLE = re.compile(rb"^(?:---\s*|\s*#.*|[A-Za-z_][A-Za-z0-9_]*:[ \t]+[^\s:][^:]*)$")
 _JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions)"\s*:')
 
