@@ -139,3 +139,12 @@ def test_every_manifest_problem_is_a_store_error_and_nothing_outside_is_touched(
             action()
     assert victim.read_text() == "keep me"
     assert sorted(p for p in dest.rglob("part-*.parquet") if ".toolkit" not in p.parts) == parts
+
+
+def test_a_file_with_only_cr_line_ends_goes_in_whole(tmp_path):
+    log = tmp_path / "mac.jsonl"
+    log.write_bytes(b"\r".join(json.dumps(r).encode() for r in records(5)) + b"\r")
+    run = ingest(log, tmp_path / "store")
+    assert run.report.loc[0, "rows"] == 5
+    assert len(toolkit.load_logs(tmp_path / "store")) == 5
+    assert ingest(log, tmp_path / "store").report.loc[0, "status"] == "unchanged"

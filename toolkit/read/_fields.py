@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 
 from ..schema import METHODS
@@ -108,3 +110,20 @@ def mask_seen(row: tuple, data) -> tuple:
     if not values:
         return row
     return row[:8] + (mask_values(row[8], values), mask_values(row[9], values)) + row[10:]
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{6,}+")
+_ECHO: dict = {}
+
+
+def may_echo(text) -> bool:
+    """Whether a message holds a credential-like word (six characters with a digit, or sixteen),
+    which could be a key or signature seen elsewhere in its record. Worked out once per distinct text."""
+    if not text:
+        return False
+    hit = _ECHO.get(text)
+    if hit is None:
+        hit = any(len(t) >= 16 or any(c.isdigit() for c in t) for t in _TOKEN.findall(text))
+        if len(_ECHO) < 100_000:
+            _ECHO[text] = hit
+    return hit

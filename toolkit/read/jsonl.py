@@ -26,7 +26,7 @@ import json
 import orjson
 
 from ..secrets import mentions_secret
-from ._fields import _METHODS, Reject, first, header, latency_of, mask_seen, method_of, status_of, symbol_of
+from ._fields import _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of, symbol_of
 from ._excerpt import bounded_json, clean_data
 from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
 from ._source import Chunk, LineReader
@@ -249,7 +249,7 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
         except Reject as exc:
             reject(line, str(exc), raw)
             continue
-        if (row[8] or row[9]) and mentions_secret(raw):  # a key or signature echoed in the message
+        if (may_echo(row[8]) or may_echo(row[9])) and mentions_secret(raw):  # a key echoed in the message
             row = mask_seen(row, rec)
         append(row)
     return batch

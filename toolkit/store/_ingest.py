@@ -254,7 +254,8 @@ class _Recording:
             if parse is None:
                 row = self._whole(fmt, Replay(head, stream), st)
             else:
-                row = self._lines(fmt, parse, head, stream, plain is not None, st)
+                cr_only = b"\n" not in head and b"\r" in head  # split on CR: read through, as compressed
+                row = self._lines(fmt, parse, head, stream, plain is not None and not cr_only, st)
         except READ_ERRORS as exc:
             err = describe_read_error(src, exc)
             if self.errors == "raise":
