@@ -26,7 +26,7 @@ import json
 import orjson
 
 from ..secrets import mentions_secret
-from ._fields import _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of, symbol_of
+from ._fields import _ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of, symbol_of
 from ._excerpt import bounded_json, clean_data
 from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
 from ._source import Chunk, LineReader
@@ -177,7 +177,10 @@ def record(rec: dict, line: int) -> tuple:
             if client_ts is None:
                 client_ts = header(headers, "ACCESS-TIMESTAMP")
             if client_ts is not None:
-                client_ts = as_int(client_ts)
+                if type(client_ts) is str and client_ts.isascii() and client_ts.isdigit() and len(client_ts) < 19:
+                    client_ts = int(client_ts)  # the common case, quickly
+                else:
+                    client_ts = as_int(client_ts)
 
     if code is not None and not _INT64[0] <= code < _INT64[1]:
         kind, code = NO_CODE, None
@@ -223,6 +226,7 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
     loads = orjson.loads
     JSONDecodeError = orjson.JSONDecodeError
     reject = out.reject
+    seen_echo = _ECHO.get
     batch = Batch(lambda n: lines[n - first_line])
     append = batch.rows.append
     line = first_line - 1
@@ -249,7 +253,14 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
         except Reject as exc:
             reject(line, str(exc), raw)
             continue
-        if (may_echo(row[8]) or may_echo(row[9])) and mentions_secret(raw):  # a key echoed in the message
+        message, error = row[8], row[9]
+        if message is not None:
+            echo = seen_echo(message)
+            if echo is None:
+                echo = may_echo(message)
+        else:
+            echo = False
+        if (echo or (error is not None and may_echo(error))) and mentions_secret(raw):  # a key echoed back
             row = mask_seen(row, rec)
         append(row)
     return batch
