@@ -14,9 +14,12 @@ A call that raises instead (timeout, refused or reset connection, a body cut
 short) is a line with ``"status": null`` and ``"error"``, the exception's
 type and text; the exception then reaches the caller unchanged.
 
-Secrets never reach the file: values of headers, query parameters and body
-fields whose names :func:`toolkit.secrets.is_secret_name` calls secret, and
-such ``name=value`` pairs in any text, are written as ``***``.
+Secrets never reach the file: values of headers, query parameters, URL
+userinfo and fragments, JSON, form and multipart body fields whose names
+:func:`toolkit.secrets.is_secret_name` calls secret, every cookie, secrets
+in any text as :func:`toolkit.secrets.redact` finds them, and any other
+occurrence of the request's key or signature (a response echoing it) are
+written as ``***``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import orjson
 
 from . import classify
 from .schema import MARKETS
-from .secrets import mentions_secret, redact, redact_data, redact_url
+from .secrets import MASK, mentions_secret, redact, redact_data, redact_url, secret_values
 
 #: Bodies longer than this (bytes) are cut: JSON envelopes keep ``code`` and ``msg``.
 MAX_BODY = 64 << 10
@@ -215,7 +218,11 @@ class _Recorder:
         rec["request"] = req
         if response is not None:
             rec["response_headers"] = redact_data(dict(response.headers))[0]
-        return orjson.dumps(rec, default=str) + b"\n"
+        line = orjson.dumps(rec, default=str)
+        for value in secret_values({"headers": dict(request.headers), "url": url}):
+            # the key or signature echoed anywhere else (a response saying "Invalid key ak-...")
+            line = line.replace(value.encode(), MASK.encode()).replace(orjson.dumps(value)[1:-1], MASK.encode())
+        return line + b"\n"
 
     def _market_of(self, url: str):
         base = url.split("?", 1)[0]

@@ -136,7 +136,7 @@ def _jsonl_line(line: bytes) -> tuple[bytes, int]:
     try:
         record = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return _text_line(line)  # not JSON: mask it as text, keep it otherwise
+        return _text_line(line)  # not JSON for orjson (BOMs, lone surrogates): mask it as text, keep it otherwise
     clean, n = redact_data(record)
     if not n:
         return line, 0
@@ -148,11 +148,30 @@ def _keep_layout(raw: bytes, clean, load, dump) -> bytes:
     text, _ = redact_count(raw.decode("utf-8", "surrogateescape"))
     masked = text.encode("utf-8", "surrogateescape")
     try:
-        if load(masked) == clean:
+        if _same(load(masked), clean, set()):
             return masked
-    except (ValueError, yaml.YAMLError):
+    except (ValueError, RecursionError, yaml.YAMLError):
         pass
     return dump(clean)
+
+
+def _same(a, b, done: set) -> bool:
+    """``a == b`` for parsed data, comparing each pair of shared (YAML-aliased) containers once."""
+    if type(a) is not type(b):
+        return a == b and type(a) in (int, float, bool) and type(b) in (int, float, bool)
+    if type(a) is dict:
+        key = (id(a), id(b))
+        if key in done:
+            return True
+        done.add(key)
+        return a.keys() == b.keys() and all(_same(v, b[k], done) for k, v in a.items())
+    if type(a) is list or type(a) is tuple:
+        key = (id(a), id(b))
+        if key in done:
+            return True
+        done.add(key)
+        return len(a) == len(b) and all(_same(x, y, done) for x, y in zip(a, b))
+    return a == b
 
 
 def _jsonl(fin, fout, name) -> int:
@@ -181,7 +200,10 @@ def _json_raw(raw: bytes, name: str) -> tuple[bytes, int]:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise LogFormatError(f"{name}: not valid JSON ({exc}); nothing was written") from None
+        try:  # what the loader reads too: invalid UTF-8, escaped lone surrogates
+            doc = json.loads(body.decode("utf-8", "replace"))
+        except (ValueError, RecursionError):
+            raise LogFormatError(f"{name}: not valid JSON ({exc}); nothing was written") from None
     clean, n = redact_data(doc)
     if not n:
         return raw, 0
@@ -190,7 +212,7 @@ def _json_raw(raw: bytes, name: str) -> tuple[bytes, int]:
 
     def dump(data):
         text = json.dumps(data, indent=indent, ensure_ascii=False)
-        return text.encode("utf-8", "surrogateescape") + (b"\n" if body.endswith(b"\n") else b"")
+        return text.encode("utf-8", "surrogatepass") + (b"\n" if body.endswith(b"\n") else b"")
 
     return bom + _keep_layout(body, clean, orjson.loads, dump), n
 
@@ -208,7 +230,7 @@ def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
         return _json_raw(raw, name)  # vcrpy's JSON serializer
     try:
         doc = _load_yaml(raw)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         raise LogFormatError(f"{name}: not valid YAML ({exc}); nothing was written") from None
     clean, n = redact_data(doc)
     if not n:

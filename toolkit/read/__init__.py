@@ -73,7 +73,8 @@ def detect_format(head: bytes, name: str, options: dict | None = None) -> str:
     """
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
-    lines = [ln for ln in head.split(b"\n")[:-1] if ln.strip()] or [head]
+    end = b"\r" if b"\n" not in head and b"\r" in head else b"\n"  # CR alone ends lines in a file without LF
+    lines = [ln for ln in (ln.lstrip(b"\xef\xbb\xbf") for ln in head.split(end)[:-1]) if ln.strip()] or [head]
     sample = lines[:SNIFF_LINES]
     scores = {fmt: reader.sniff(sample, options) for fmt, reader in READERS.items()}
     for fmt, reader in READERS.items():

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 
 from ..schema import METHODS
+from ..secrets import mask_values, secret_values
+from ._excerpt import short
 from ._frame import as_int
 
 _METHODS = frozenset(METHODS)
@@ -25,7 +29,7 @@ def first(rec: dict, keys: tuple[str, ...]):
 
 def header(headers, name: str):
     """Case-insensitive header lookup in a dict, a HAR list or a list of pairs."""
-    if not headers:
+    if not headers or not isinstance(headers, (dict, list, tuple)):
         return None
     lname = name.lower()
     if isinstance(headers, dict):
@@ -72,7 +76,7 @@ def method_of(method):
         m = method.strip().upper()
         if m in _METHODS:
             return m
-    raise Reject(f"unknown HTTP method {str(method)[:20]!r}")
+    raise Reject(f"unknown HTTP method {short(method)}")
 
 
 def status_of(status):
@@ -81,7 +85,7 @@ def status_of(status):
         return None
     s = as_int(status) if type(status) is not bool else None
     if s is None:
-        raise Reject(f"status is not a number: {str(status)[:20]!r}")
+        raise Reject(f"status is not a number: {short(status)}")
     if s == 0:  # written by some loggers (and HAR) when no response came
         return None
     if not 100 <= s <= 599:
@@ -95,6 +99,31 @@ def latency_of(ms, seconds):
             return float(ms)
         if seconds is not None and type(seconds) is not bool:
             return float(seconds) * 1000.0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     return None
+
+
+def mask_seen(row: tuple, data) -> tuple:
+    """A row with the secret values seen anywhere in its record masked in its message and error too."""
+    values = secret_values(data)
+    if not values:
+        return row
+    return row[:8] + (mask_values(row[8], values), mask_values(row[9], values)) + row[10:]
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{6,}+")
+_ECHO: dict = {}
+
+
+def may_echo(text) -> bool:
+    """Whether a message holds a credential-like word (six characters with a digit, or sixteen),
+    which could be a key or signature seen elsewhere in its record. Worked out once per distinct text."""
+    if not text:
+        return False
+    hit = _ECHO.get(text)
+    if hit is None:
+        hit = any(len(t) >= 16 or any(c.isdigit() for c in t) for t in _TOKEN.findall(text))
+        if len(_ECHO) < 100_000:
+            _ECHO[text] = hit
+    return hit

@@ -23,6 +23,7 @@ from .. import classify
 from ..endpoints import matcher
 from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
 from ..secrets import redact
+from ._excerpt import bounded_json, excerpt  # noqa: F401 - readers import excerpt from here
 
 # body kinds, as classify_calls reads them
 CODE, NO_CODE, NOT_JSON, NO_BODY = 0, 1, 2, 3
@@ -32,10 +33,13 @@ _ID_SEGMENT = re.compile(
     r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|(?=[^/]*\d)[0-9a-fA-F\-]{8,}|(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_\-]{12,})$"
 )
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")
 _SPACE = re.compile(r"\s+")
 EXCERPT = 200
 _NAT = np.iinfo(np.int64).min
+_MAX_S = 9_223_372_036  # seconds either side of the epoch that datetime64[ns] holds
+_YEAR_WORD = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
+_ISO_YEAR = r"^\s*(?P<year>[0-9]{4})(?:-|[0-9]{2})"
 
 
 #: A record as every reader hands it over, in this order and with these types.
@@ -101,20 +105,6 @@ def epoch_ns(value):
     return None
 
 
-def excerpt(raw) -> str:
-    """A short, redacted excerpt of a raw input line or entry, for rejects."""
-    if isinstance(raw, (bytes, bytearray)):
-        raw = raw.decode("utf-8", "replace")
-    elif not isinstance(raw, str):
-        try:
-            raw = orjson.dumps(raw, default=str).decode()
-        except TypeError:
-            raw = repr(raw)
-    raw = raw.strip("\r\n\ufeff")
-    text = redact(raw[: EXCERPT * 4])
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
-
-
 def parse_body(body):
     """Split a response body into (kind, code, message, items, items_failed).
 
@@ -153,7 +143,7 @@ def parse_body(body):
         code = as_int(body.get("code"))
         msg = body.get("msg") or body.get("message") or body.get("error")
         if msg is not None and not isinstance(msg, str):
-            msg = orjson.dumps(msg, default=str).decode()
+            msg = bounded_json(msg, 4000)
         items = failed = None
         if code is not None:
             items, failed, item_msg = batch_items(body.get("data"))
@@ -179,19 +169,29 @@ def batch_items(data):
     return len(results), failed, msg
 
 
+_INT_TEXT = re.compile(r"\s*[+-]?[0-9]{1,19}\s*")
+
+
 def as_int(value):
-    """An int from an int, an integral float or a numeric string; else None."""
+    """An int64 from an int, an integral float or a string of ASCII digits; else None.
+
+    Examples
+    --------
+    >>> as_int(" 429 "), as_int("--200"), as_int("²⁰⁰"), as_int(10**30)
+    (429, None, None, None)
+    """
     t = type(value)
-    if t is int:
-        return value
     if t is str:
-        value = value.strip()
-        if value.lstrip("-").isdigit():
-            return int(value)
+        if _INT_TEXT.fullmatch(value) is None:
+            return None
+        value = int(value)
+    elif t is float:
+        if not value.is_integer():
+            return None
+        value = int(value)
+    elif t is not int:
         return None
-    if t is float and value.is_integer():
-        return int(value)
-    return None
+    return value if _INT64[0] <= value < _INT64[1] else None
 
 
 def _int_ns(ns: pa.Array) -> np.ndarray:
@@ -205,13 +205,14 @@ def _times(strs: pa.Array, ints: pa.Array) -> np.ndarray:
     num = pc.fill_null(ints, 0).to_numpy(zero_copy_only=False)
     mag = np.abs(num)
     scale = np.select([mag < 10**11, mag < 10**14, mag < 10**17], [10**9, 10**6, 10**3], 1)
-    ok = ints.is_valid().to_numpy(zero_copy_only=False) & (mag < (9 * 10**18) // scale)
+    ok = ints.is_valid().to_numpy(zero_copy_only=False) & (mag < (9 * 10**18) // scale) & (num >= 0)
     out = np.where(ok, num * np.where(ok, scale, 0), _NAT).view("datetime64[ns]")
     if strs.null_count < len(strs):
         idx = np.flatnonzero(strs.is_valid().to_numpy(zero_copy_only=False))
         text = strs.drop_null().to_numpy(zero_copy_only=False)
         parsed = pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601", utc=True, errors="coerce")
         vals = parsed.to_numpy(dtype="datetime64[ns]")
+        vals[~_iso_in_range(strs.drop_null())] = np.datetime64("NaT")  # pandas wraps years it cannot hold
         for j in np.flatnonzero(np.isnat(vals)):  # digits-only strings are epoch numbers
             s = text[j].strip()
             try:
@@ -219,10 +220,18 @@ def _times(strs: pa.Array, ints: pa.Array) -> np.ndarray:
             except ValueError:
                 continue
             v = epoch_ns(num)
-            if v is not None:
+            if v is not None and v >= 0:  # a negative epoch is a placeholder, not a time
                 vals[j] = np.datetime64(v, "ns")
         out[idx] = vals
     return out
+
+
+def _iso_in_range(text: pa.Array) -> np.ndarray:
+    """True where a text time opens with a four-digit year that datetime64[ns] holds (1678-2261)."""
+    found = pc.extract_regex(text, _ISO_YEAR)
+    year = pc.if_else(found.is_valid(), found.field("year"), "0")
+    year = pc.cast(year, pa.int32()).to_numpy(zero_copy_only=False)
+    return (year >= 1678) & (year <= 2261)
 
 
 _MONTHS = pa.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
@@ -244,8 +253,12 @@ def _http_dates(dates: pa.Array) -> pa.Array:
 
     month = pc.take(_MONTH_NUMBERS, pc.index_in(part(8, 11), value_set=_MONTHS))
     iso = pc.binary_join_element_wise(part(12, 16), "-", month, "-", part(5, 7), "T", part(17, 25), part(25, 40), "")
+    year = part(12, 16)
+    iso = pc.if_else(pc.and_(pc.greater_equal(year, "1678"), pc.less_equal(year, "2261")), iso, _NULL_STR)
     ts = pc.strptime(iso, format="%Y-%m-%dT%H:%M:%S GMT", unit="s", error_is_null=True)
-    ns = pc.multiply(ts.cast(pa.int64()), 1_000_000_000)
+    secs = ts.cast(pa.int64())
+    secs = pc.if_else(pc.and_(pc.greater(secs, -_MAX_S), pc.less(secs, _MAX_S)), secs, pa.scalar(None, pa.int64()))
+    ns = pc.multiply(secs, 1_000_000_000)
     if ns.null_count > uniq.null_count:
         ns = pa.array([v if v is not None else (None if u is None else _http_date(u))
                        for v, u in zip(ns.to_pylist(), uniq.to_pylist())], pa.int64())
@@ -260,8 +273,14 @@ def _http_date(text: str):
         return None
     if t is pd.NaT:
         return None
-    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-    return t.as_unit("ns").value
+    year = _YEAR_WORD.search(text)
+    if year is not None and int(year.group()) != t.year:  # email.utils reads "0001" as 2001
+        return None
+    try:
+        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        return t.as_unit("ns").value
+    except (ValueError, OverflowError):  # outside the datetime64[ns] range
+        return None
 
 
 def _endpoint(path: str) -> str:

@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..secrets import redact
+from ._excerpt import no_surrogates
 from ._frame import Batch, excerpt, finish
 
 
@@ -47,7 +48,11 @@ class Chunk:
         self.rejects.append((line, reason, excerpt(raw)))
 
     def add(self, batch: Batch, source: str, rules) -> None:
-        frame, rejects = finish(batch, source, rules)
+        try:
+            frame, rejects = finish(batch, source, rules)
+        except UnicodeEncodeError:  # lone surrogates from escapes: U+FFFD instead
+            batch.rows = [tuple(no_surrogates(v) if type(v) is str else v for v in row) for row in batch.rows]
+            frame, rejects = finish(batch, source, rules)
         for line, reason, raw in rejects:
             self.reject(line, reason, raw)
         if len(frame):
@@ -166,11 +171,21 @@ def _parse_range(parse_chunk, path, start, end, source, options):
 def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None) -> None:
     """Parse a line format piece by piece, in worker processes when the input is big.
 
-    ``parse_chunk(data, source, options)`` parses bytes of whole lines. A plain
+    Only LF ends a line (a CR before it is dropped by the parsers; a CR
+    inside a line is data), except in a file without any LF, which is split
+    on CR. ``parse_chunk(data, source, options)`` parses bytes of whole lines. A plain
     file (``path`` given) is split into byte ranges that the workers read
     themselves; other streams are cut into pieces here.
     """
     args = (result.source, result.options)
+    first = stream.read(CHUNK)
+    if b"\n" not in first and b"\r" in first:  # no LF in the file: classic Mac line ends, CR alone
+        rest = stream.read()
+        if b"\n" not in rest:
+            result.merge(parse_chunk((first + rest).replace(b"\r", b"\n"), *args))
+            return
+        first += rest
+    stream = Replay(first, stream)
     size = os.path.getsize(path) if path else -1
     if path and size > CHUNK and WORKERS > 1:
         bounds = list(range(0, size, CHUNK)) + [size]

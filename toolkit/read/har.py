@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import json
 import re
 import zlib
 
@@ -24,7 +25,8 @@ import orjson
 
 from .. import classify
 from ..schema import MARKETS
-from ._fields import Reject, header, method_of, status_of, symbol_of
+from ._excerpt import bounded_json, clean_data
+from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
 from ._frame import NO_BODY, Batch, as_int, excerpt, parse_body
 from ._source import Chunk, FileResult, Reader
 
@@ -40,10 +42,16 @@ def load_document(data: bytes, result: FileResult, what: str):
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        text = data.decode("utf-8", "replace")
         try:  # invalid UTF-8 inside strings: read on with replacement characters
-            return orjson.loads(data.decode("utf-8", "replace"))
+            return orjson.loads(text)
         except orjson.JSONDecodeError:
             pass
+        if "\\ud" in text.lower():  # escaped lone surrogates: legal JSON that orjson refuses
+            try:
+                return clean_data(json.loads(text))
+            except (ValueError, RecursionError):
+                pass
         where = f" at line {exc.lineno}, column {exc.colno}" if exc.lineno else ""
         result.reject(0, f"not a valid {what}: invalid JSON ({exc.msg}{where}); the file was not read",
                       excerpt(data[:800]))
@@ -72,7 +80,7 @@ def no_response_text(error) -> str:
     """The text of a HAR ``_error`` (``net::ERR_CONNECTION_TIMED_OUT`` also spelled out in words)."""
     if not error:
         return "no response"
-    text = error if isinstance(error, str) else orjson.dumps(error, default=str).decode()
+    text = error if isinstance(error, str) else bounded_json(error, 4000)
     m = _NET_ERROR.search(text)
     if m:
         text = f"{text} ({m.group(1).replace('_', ' ').lower()})"
@@ -103,15 +111,19 @@ def _body(response: dict):
     return text
 
 
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _symbol(request: dict):
-    for item in request.get("queryString") or ():
+    for item in _items(request.get("queryString")):
         if isinstance(item, dict) and item.get("name") == "symbol" and isinstance(item.get("value"), str):
             return item["value"] or None
     post = request.get("postData")
     if isinstance(post, dict):
         s = symbol_of(post.get("text"))
         if s is None:
-            for item in post.get("params") or ():
+            for item in _items(post.get("params")):
                 if isinstance(item, dict) and item.get("name") == "symbol" and isinstance(item.get("value"), str):
                     return item["value"] or None
         return s
@@ -146,11 +158,12 @@ def entry_row(entry, line: int, rules):
         kind, code, message, items, failed = parse_body(_body(response))
         error = None
     latency = entry.get("time")
-    latency = float(latency) if type(latency) in (int, float) and latency >= 0 else None
+    latency = latency_of(latency, None) if type(latency) in (int, float) and latency >= 0 else None
     client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
     server_ts = header(response.get("headers"), "Date")
-    return (line, ts, None, method, url, status, kind, code, message, error, latency, None,
-            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed)
+    row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
+           _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed)
+    return mask_seen(row, request) if message or error else row
 
 
 class HarReader(Reader):
@@ -166,8 +179,7 @@ class HarReader(Reader):
         log = doc.get("log") if isinstance(doc, dict) else None
         entries = log.get("entries") if isinstance(log, dict) else None
         if not isinstance(entries, list):
-            result.reject(0, "not a HAR file: no log.entries list; the file was not read",
-                          excerpt(orjson.dumps(doc)[:800] if isinstance(doc, (dict, list)) else str(doc)))
+            result.reject(0, "not a HAR file: no log.entries list; the file was not read", excerpt(doc))
             return
         rules = result.options["rules"]
         chunk = Chunk()
@@ -190,5 +202,20 @@ class HarReader(Reader):
 
     @staticmethod
     def sniff(lines: list[bytes], options: dict | None = None) -> float:
-        """1.0 when the file opens as a HAR document (``{"log": {``), else 0."""
-        return 1.0 if _SIGNATURE.match(b"\n".join(lines[:5])) else 0.0
+        """1.0 when the file opens as a HAR document (``{"log": {``), else 0.
+
+        A first line that is a whole JSON object by itself whose ``log`` has
+        none of HAR's ``version``, ``creator`` and ``entries`` is a structured
+        logger's JSON Lines record, not HAR.
+        """
+        if not _SIGNATURE.match(b"\n".join(lines[:5])):
+            return 0.0
+        if lines[0].rstrip().endswith(b"}"):
+            try:
+                first = orjson.loads(lines[0])
+            except orjson.JSONDecodeError:
+                return 1.0
+            log = first.get("log") if isinstance(first, dict) else None
+            if not (isinstance(log, dict) and ("entries" in log or "version" in log or "creator" in log)):
+                return 0.0
+        return 1.0

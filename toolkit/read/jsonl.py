@@ -21,9 +21,13 @@ Nested form, as gateways and proxies write it::
 
 from __future__ import annotations
 
+import json
+
 import orjson
 
-from ._fields import _METHODS, Reject, first, header, latency_of, method_of, status_of, symbol_of
+from ..secrets import mentions_secret
+from ._fields import _ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of, symbol_of
+from ._excerpt import bounded_json, clean_data
 from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
 from ._source import Chunk, LineReader
 
@@ -76,7 +80,7 @@ def record(rec: dict, line: int) -> tuple:
     if type(url) is not str:
         raise Reject(f"URL is not a string: {type(url).__name__}")
     method = src.get("method")
-    if method is not None and method not in _METHODS:
+    if method is not None and (type(method) is not str or method not in _METHODS):
         method = method_of(method)
 
     if type(resp) is dict and ("status" in resp or "status_code" in resp):
@@ -114,7 +118,7 @@ def record(rec: dict, line: int) -> tuple:
         status = status_of(raw_status)
     error = get("error")
     if error is not None and type(error) is not str:
-        error = orjson.dumps(error, default=str).decode()
+        error = bounded_json(error, 4000)
     if raw_status is None and not error:
         raise Reject("neither a status nor an error")
 
@@ -176,7 +180,10 @@ def record(rec: dict, line: int) -> tuple:
             if client_ts is None:
                 client_ts = header(headers, "ACCESS-TIMESTAMP")
             if client_ts is not None:
-                client_ts = int(client_ts) if type(client_ts) is str and client_ts.isdigit() else as_int(client_ts)
+                if type(client_ts) is str and client_ts.isascii() and client_ts.isdigit() and len(client_ts) < 19:
+                    client_ts = int(client_ts)  # the common case, quickly
+                else:
+                    client_ts = as_int(client_ts)
 
     if code is not None and not _INT64[0] <= code < _INT64[1]:
         kind, code = NO_CODE, None
@@ -186,10 +193,43 @@ def record(rec: dict, line: int) -> tuple:
             latency, market, symbol, client_ts, server_ts, items, failed)
 
 
+_BLANK = object()
+_BOM = b"\xef\xbb\xbf"
+
+
+def _lenient(raw: bytes, exc: orjson.JSONDecodeError) -> tuple:
+    """(value, None) for a line orjson refused but that holds JSON after all, (None, why) when it does not;
+    ``_BLANK`` as value when it holds only BOMs and whitespace.
+
+    Read on: BOMs at the start of the line (files joined with ``cat``), invalid
+    UTF-8 bytes (as replacement characters) and escaped lone surrogates (as U+FFFD).
+    """
+    if not raw.replace(_BOM, b"").strip():  # blank: ASCII whitespace and BOMs only
+        return _BLANK, None
+    text = raw.strip()
+    while text.startswith(_BOM):
+        text = text[3:].lstrip()
+    decoded = text.decode("utf-8", "replace")
+    for attempt in (text, decoded):
+        try:
+            return orjson.loads(attempt), None
+        except orjson.JSONDecodeError as err:
+            exc = err
+    if "\\ud" in decoded.lower():  # an escaped lone surrogate: legal JSON that orjson refuses
+        try:
+            return clean_data(json.loads(decoded)), None
+        except (ValueError, RecursionError):
+            pass
+    if text[:1] in (b"{", b"["):
+        return None, f"invalid JSON ({str(exc).split(':')[0]})"
+    return None, "invalid JSON (not a JSON value)"
+
+
 def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
     loads = orjson.loads
     JSONDecodeError = orjson.JSONDecodeError
     reject = out.reject
+    seen_echo = _ECHO.get
     batch = Batch(lambda n: lines[n - first_line])
     append = batch.rows.append
     line = first_line - 1
@@ -197,17 +237,13 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
         line += 1
         try:
             rec = loads(raw)
-        except JSONDecodeError:
-            if not raw.strip():
+        except JSONDecodeError as exc:
+            rec, why = _lenient(raw, exc)
+            if rec is _BLANK:
                 out.blank += 1
                 continue
-            try:  # invalid UTF-8 bytes: keep the record, with replacement characters
-                rec = loads(raw.decode("utf-8", "replace"))
-            except JSONDecodeError as exc:
-                if raw.lstrip()[:1] in (b"{", b"["):
-                    reject(line, f"invalid JSON ({str(exc).split(':')[0]})", raw)
-                else:
-                    reject(line, "invalid JSON (not a JSON value)", raw)
+            if why is not None:
+                reject(line, why, raw)
                 continue
         if type(rec) is not dict:
             name = "null" if rec is None else type(rec).__name__
@@ -216,9 +252,20 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
             reject(line, f"not a JSON object ({name})", raw)
             continue
         try:
-            append(record(rec, line))
+            row = record(rec, line)
         except Reject as exc:
             reject(line, str(exc), raw)
+            continue
+        message, error = row[8], row[9]
+        if message is not None:
+            echo = seen_echo(message)
+            if echo is None:
+                echo = may_echo(message)
+        else:
+            echo = False
+        if (echo or (error is not None and may_echo(error))) and mentions_secret(raw):  # a key echoed back
+            row = mask_seen(row, rec)
+        append(row)
     return batch
 
 

@@ -35,24 +35,28 @@ import re
 
 import orjson
 
+from ._excerpt import clean_data
 from ._fields import Reject, method_of, status_of
 from ._frame import NO_BODY, Batch, parse_body
 from ._source import Chunk, LineReader
 
 _TS = r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d\d(?::?\d\d)?))?)"
-_STARTS = re.compile(r"^\s*\[?" + _TS + r"(?![\d:.,])")
+# ASCII digits and spaces only, and possessive runs: a line of any shape is matched in linear time
+_STARTS = re.compile(r"^\s*+\[?" + _TS + r"(?![\d:.,])", re.A)
 _CALL = re.compile(
-    r"(?<![A-Za-z])(?P<method>GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+"
-    r"(?P<url>https?://[^\s\"'<>]+|/[^\s\"'<>]*)"
+    r"(?<![A-Za-z])(?P<method>GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s++"
+    r"(?P<url>https?://[^\s\"'<>]++|/[^\s\"'<>]*+)", re.A
 )
 _STATUS = re.compile(
-    r"(?:\bstatus(?:[_ ]?code)?\s*[=:]?\s*|[-=]>\s*|\bHTTP(?:/\d(?:\.\d)?)?\s+)(?P<status>\d{3})(?!\d)", re.I)
+    r"(?:\bstatus(?:[_ ]?code)?\s*+(?:[=:]\s*+)?|[-=]>\s*+|\bHTTP(?:/\d(?:\.\d)?)?\s++)(?P<status>\d{3})(?!\d)",
+    re.I | re.A)
 _FAILURE = re.compile(
     r"time[d ]?\s?out|timeout|connection|refused|reset by peer|aborted|name resolution|failed to resolve"
-    r"|unreachable|max retries", re.I)
-_LATENCY = re.compile(r"(?<![\w.])(?P<ms>\d+(?:\.\d+)?)\s?ms\b")
-_SYMBOL = re.compile(r"""\bsymbol['"]?\s*[=:]\s*['"]?(?P<symbol>[A-Za-z0-9][A-Za-z0-9/_.\-]*)""")
+    r"|unreachable|max retries", re.I | re.A)
+_LATENCY = re.compile(r"(?<![\w.])(?P<ms>\d++(?:\.\d++)?)\s?ms\b", re.A)
+_SYMBOL = re.compile(r"""\bsymbol['"]?\s*+[=:]\s*+['"]?(?P<symbol>[A-Za-z0-9][A-Za-z0-9/_.\-]*+)""", re.A)
 _URL_TAIL = ",;:.)]}'\""
+_BLANK = " \t\r\n\x0b\x0c"
 GROUPS = frozenset(("ts", "method", "url", "status", "body", "error", "latency_ms"))
 
 
@@ -121,7 +125,7 @@ def parse_text_body(text: str):
         value = ast.literal_eval(text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return text
-    return value if isinstance(value, dict) else text
+    return clean_data(value) if isinstance(value, dict) else text  # '\\ud800' escapes made lone surrogates
 
 
 def _body_and_rest(rest: str) -> tuple[str | None, str]:
@@ -227,7 +231,9 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     batch = Batch(lambda n: lines[n - 1])
     append = batch.rows.append
     for line, text in enumerate(lines, 1):
-        if not text.strip():
+        if "\ufeff" in text[:1]:  # files joined with cat: a BOM at the start of a line
+            text = text.lstrip("\ufeff")
+        if not text.replace("\ufeff", "").strip(_BLANK):  # blank: ASCII whitespace and BOMs only
             out.blank += 1
             continue
         text = text.rstrip("\r")

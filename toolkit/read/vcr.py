@@ -19,13 +19,14 @@ import zlib
 
 import yaml
 
-from ._fields import Reject, header, method_of, status_of, symbol_of
+from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
 from ._frame import Batch, _http_date, as_int, excerpt, parse_body
 from ._source import Chunk, FileResult, Reader
 from .har import brief, load_document
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?interactions:\s*(?:#.*)?$", re.M)
+_YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?interactions:\s*(?:#.*|\[.*)?$", re.M)
+_YAML_PREAMBLE = re.compile(rb"^(?:---\s*|\s*#.*|[A-Za-z_][A-Za-z0-9_]*:[ \t]+[^\s:][^:]*)$")
 _JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions)"\s*:')
 
 
@@ -59,6 +60,9 @@ def load_cassette(data: bytes, result: FileResult):
         return load_document(data, result, "cassette")
     try:
         return yaml.load(io.BytesIO(data), Loader=CassetteLoader)
+    except RecursionError:
+        result.reject(0, "not a valid cassette: YAML nested too deeply; the file was not read", excerpt(data[:800]))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -145,8 +149,9 @@ def interaction_row(item, line: int):
     request_body = request.get("body")
     if isinstance(request_body, bytes):
         request_body = request_body.decode("utf-8", "replace")
-    return (line, None, ts, method, url, status, kind, code, message, None, None, None,
-            symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed)
+    row = (line, None, ts, method, url, status, kind, code, message, None, None, None,
+           symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed)
+    return mask_seen(row, request) if message else row
 
 
 class VcrReader(Reader):
@@ -161,8 +166,7 @@ class VcrReader(Reader):
             return
         interactions = doc.get("interactions") if isinstance(doc, dict) else None
         if not isinstance(interactions, list):
-            result.reject(0, "not a cassette: no interactions list; the file was not read",
-                          excerpt(str(doc)[:800]))
+            result.reject(0, "not a cassette: no interactions list; the file was not read", excerpt(doc))
             return
         chunk = Chunk()
 
@@ -182,8 +186,17 @@ class VcrReader(Reader):
 
     @staticmethod
     def sniff(lines: list[bytes], options: dict | None = None) -> float:
-        """1.0 when the file holds a top-level ``interactions:`` key (YAML) or opens as vcrpy's JSON."""
+        """1.0 when the file opens with a top-level ``interactions:`` key (YAML) or as vcrpy's JSON.
+
+        Only a ``---`` marker, comments and other top-level keys (``version: 1``)
+        may come before ``interactions:``, so a text log that mentions it is no cassette.
+        """
         head = b"\n".join(lines)
-        if _YAML_SIGNATURE.search(head) or (_JSON_SIGNATURE.match(head) and b'"interactions"' in head):
+        if _JSON_SIGNATURE.match(head) and b'"interactions"' in head:
             return 1.0
+        for raw in lines:
+            if _YAML_SIGNATURE.match(raw):
+                return 1.0
+            if not _YAML_PREAMBLE.match(raw):
+                return 0.0
         return 0.0

@@ -22,6 +22,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -80,6 +81,96 @@ def reject_parts(manifest: dict) -> list[dict]:
     return [u["rejects_part"] for _, u in units(manifest) if u.get("rejects_part")]
 
 
+_CALLS_PART = re.compile(r"calls/date=[0-9]{4}-[0-9]{2}-[0-9]{2}/market=(?:spot|futures|unknown)/part-[A-Za-z0-9\-]+\.parquet")
+_REJECTS_PART = re.compile(r"rejects/part-[A-Za-z0-9\-]+\.parquet")
+
+
+def _count(value) -> bool:
+    return type(value) is int and value >= 0
+
+
+def check_manifest(manifest: dict) -> str | None:
+    """What is wrong with a manifest's structure (types, counts, part paths), or None.
+
+    Part paths must name Parquet parts inside the store (``calls/date=.../market=.../part-*.parquet``,
+    ``rejects/part-*.parquet``), so nothing outside it is ever read, moved or deleted.
+
+    Examples
+    --------
+    >>> check_manifest({"sources": {"/x.jsonl": {"format": "jsonl", "units": "all"}}, "market_rules": None})
+    "source '/x.jsonl': units is not a list"
+    """
+    rules = manifest.get("market_rules")
+    if rules is not None and not (isinstance(rules, dict) and all(isinstance(v, str) for v in rules.values())):
+        return "market_rules is not a mapping of market to regex"
+    pattern = manifest.get("pattern")
+    if pattern is not None and not (isinstance(pattern, list) and len(pattern) == 2 and isinstance(pattern[0], str)
+                                    and type(pattern[1]) is int):
+        return "pattern is not [regex, flags]"
+    sources = manifest.get("sources")
+    if not isinstance(sources, dict):
+        return "sources is not a mapping"
+    for src, entry in sources.items():
+        where = f"source {src!r}"
+        if not isinstance(entry, dict):
+            return f"{where} is not a mapping"
+        if entry.get("format") not in ("jsonl", "har", "vcr", "text"):
+            return f"{where}: format {str(entry.get('format'))[:20]!r} is unknown"
+        for key in ("size", "mtime_ns"):
+            if entry.get(key) is not None and not _count(entry.get(key)):
+                return f"{where}: {key} is not a count"
+        if not _count(entry.get("pending", 0)):
+            return f"{where}: pending is not a count"
+        head = entry.get("head", [0, ""])
+        if not (isinstance(head, list) and len(head) == 2 and _count(head[0]) and isinstance(head[1], str)):
+            return f"{where}: head is not [length, sha256]"
+        units = entry.get("units")
+        if not isinstance(units, list):
+            return f"{where}: units is not a list"
+        for i, unit in enumerate(units):
+            problem = _check_unit(unit)
+            if problem:
+                return f"{where}, unit {i}: {problem}"
+    return None
+
+
+def _check_unit(unit) -> str | None:
+    if not isinstance(unit, dict):
+        return "not a mapping"
+    if not isinstance(unit.get("id"), str):
+        return "id is not text"
+    for key in ("rows", "rejects", "skipped"):
+        if not _count(unit.get(key)):
+            return f"{key} is not a count"
+    if unit.get("whole"):
+        if not (isinstance(unit.get("sha"), str) and _count(unit.get("size"))):
+            return "sha or size missing"
+    else:
+        for key in ("start", "end", "line_start", "line_end"):
+            if not _count(unit.get(key)):
+                return f"{key} is not a count"
+        if not isinstance(unit.get("tail"), str):
+            return "tail is not text"
+    calls = unit.get("parts")
+    if not isinstance(calls, list):
+        return "parts is not a list"
+    for part in calls:
+        if not (isinstance(part, dict) and isinstance(part.get("path"), str)
+                and _CALLS_PART.fullmatch(part["path"]) and _count(part.get("rows"))
+                and isinstance(part.get("date"), str) and isinstance(part.get("market"), str)):
+            return f"calls part {_shown(part)} is not a part of this store"
+    rejects = unit.get("rejects_part")
+    if rejects is not None and not (isinstance(rejects, dict) and isinstance(rejects.get("path"), str)
+                                    and _REJECTS_PART.fullmatch(rejects["path"]) and _count(rejects.get("rows"))):
+        return f"rejects part {_shown(rejects)} is not a part of this store"
+    return None
+
+
+def _shown(part) -> str:
+    path = part.get("path") if isinstance(part, dict) else part
+    return repr(str(path)[:80])
+
+
 class Store:
     """Paths of one store directory; reads and writes its manifest."""
 
@@ -110,6 +201,10 @@ class Store:
         if manifest.get("columns") != COLUMNS:
             raise StoreError(f"{self.root} was written with other columns than this toolkit reads; "
                              "ingest the recordings into a new store")
+        problem = check_manifest(manifest)
+        if problem:
+            raise StoreError(f"{self.manifest_path} is damaged: {problem}. Restore it from a backup, or ingest "
+                             "the recordings into a new store")
         return manifest
 
     def write_manifest(self, manifest: dict) -> None:

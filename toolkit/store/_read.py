@@ -8,15 +8,21 @@ import shutil
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..read._window import Window
-from ..schema import REJECT_DTYPES, REPORT_DTYPES
-from ._arrow import CATEGORICAL, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, rejects_frame, to_frame
+from ..secrets import redact
+from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES
+from ._arrow import CATEGORICAL, FILE_SCHEMA, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, rejects_frame, to_frame
 from ._manifest import Store, StoreError, parts, reject_parts, units
 
-_FORMAT = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=CATEGORICAL))
+_CHECKED = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
+_FORMAT = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=CATEGORICAL),
+                               default_fragment_scan_options=_CHECKED)
+_REJECT_FORMAT = ds.ParquetFileFormat(default_fragment_scan_options=_CHECKED)
+_VOCABULARY = {"category": CATEGORIES, "method": METHODS}
 
 
 def select_parts(manifest: dict, window: Window) -> list[dict]:
@@ -36,7 +42,10 @@ def read_calls(dest, window: Window | None = None) -> pd.DataFrame:
     chosen = select_parts(manifest, window)
     paths = [str(store.path(p["path"])) for p in chosen]
     table = _scan(store, paths, _row_filter(window))
-    frame = to_frame(table)
+    try:
+        frame = to_frame(table)
+    except (ValueError, TypeError, pa.ArrowException) as exc:  # a part swapped for one with other values
+        raise _damage(store, paths, exc) from None
     if len(frame) > 1:
         src = frame["source"].cat.codes.to_numpy()
         rank = np.argsort(np.argsort(frame["source"].cat.categories.to_numpy(dtype=object)))
@@ -54,10 +63,10 @@ def read_rejects(dest) -> pd.DataFrame:
     if not paths:
         return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
     try:
-        table = ds.dataset(paths, schema=REJECT_SCHEMA, format="parquet").to_table()
-    except (OSError, pa.ArrowException) as exc:
+        table = ds.dataset(paths, schema=REJECT_SCHEMA, format=_REJECT_FORMAT).to_table()
+        return rejects_frame(table).sort_values(["source", "line"], ignore_index=True)
+    except (OSError, ValueError, TypeError, pa.ArrowException) as exc:
         raise _damage(store, paths, exc) from None
-    return rejects_frame(table).sort_values(["source", "line"], ignore_index=True)
 
 
 def report(dest) -> pd.DataFrame:
@@ -94,23 +103,52 @@ def _scan(store: Store, paths: list[str], expr) -> pa.Table:
 
 
 def damaged_parts(store: Store, paths) -> list[tuple[str, str]]:
-    """(path, problem) for each listed Parquet part that is missing or unreadable."""
+    """(path, problem) for each listed Parquet part that is missing, unreadable or not what the manifest says.
+
+    Every page is read and its checksum verified, the columns must be the
+    store's and the row count the manifest's, so a part with damaged data
+    pages or one swapped for another Parquet file is found, not only a
+    broken footer.
+    """
+    try:
+        manifest = store.read_manifest()
+        rows = {str(store.path(p["path"])): p["rows"] for p in parts(manifest) + reject_parts(manifest)}
+    except StoreError:
+        rows = {}
     bad = []
     for path in paths:
-        if not os.path.exists(path):
-            bad.append((path, "missing"))
-            continue
-        try:
-            pq.ParquetFile(path).metadata  # noqa: B018 - reading the footer is the check
-        except (OSError, pa.ArrowException) as exc:
-            bad.append((path, f"unreadable ({str(exc).splitlines()[0][:120]})"))
+        problem = _part_problem(store, path, rows.get(str(path)))
+        if problem:
+            bad.append((path, problem))
     return bad
+
+
+def _part_problem(store: Store, path, rows) -> str | None:
+    rel = os.path.relpath(path, store.root)
+    if not os.path.exists(path):
+        return "missing"
+    schema = REJECT_SCHEMA if rel.startswith("rejects" + os.sep) else FILE_SCHEMA
+    try:
+        f = pq.ParquetFile(path, page_checksum_verification=True)
+        if not f.schema_arrow.remove_metadata().equals(schema):
+            return "not a part of this store (other columns)"
+        if rows is not None and f.metadata.num_rows != rows:
+            return f"not the part the manifest names ({f.metadata.num_rows:,} rows, not {rows:,})"
+        table = f.read()
+    except (OSError, pa.ArrowException) as exc:
+        return f"unreadable ({str(exc).splitlines()[0][:120]})"
+    for column, vocabulary in _VOCABULARY.items():
+        if column in table.column_names:
+            values = pc.drop_null(pc.unique(table.column(column))).to_pylist()
+            if any(v not in vocabulary for v in values):
+                return f"not a part of this store ({column} holds values outside its vocabulary)"
+    return None
 
 
 def _damage(store: Store, paths, exc) -> StoreError:
     bad = damaged_parts(store, paths)
     if not bad:
-        return StoreError(f"cannot read the store {store.root}: {str(exc).splitlines()[0][:200]}")
+        return StoreError(f"cannot read the store {store.root}: {redact(str(exc).splitlines()[0][:200])}")
     names = "; ".join(f"{os.path.relpath(p, store.root)} is {why}" for p, why in bad[:3])
     more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
     return StoreError(f"store {store.root} is damaged: {names}{more}. Run toolkit.store.repair({str(store.root)!r}) "
@@ -118,7 +156,11 @@ def _damage(store: Store, paths, exc) -> StoreError:
 
 
 def repair(dest, *, wait: float | None = 0) -> pd.DataFrame:
-    """Set aside missing or unreadable parts so the store reads again, and let the next ingest redo them.
+    """Set aside damaged parts so the store reads again, and let the next ingest redo them.
+
+    A part is damaged when it is missing, when any page fails to read or its
+    checksum does not match, or when it is not the part the manifest names
+    (other columns, another row count, values outside the store's vocabularies).
 
     Every unit with a damaged part is dropped from the manifest, with the later
     units of the same recording (so nothing is counted twice when it is read
@@ -157,8 +199,8 @@ def repair(dest, *, wait: float | None = 0) -> pd.DataFrame:
             for u in us[first:]:
                 why = "; ".join(f"{f} is {problems[f]}" for f in _files(u) if f in problems)
                 out.append((src, u["id"], u["rows"], why, os.path.exists(src)))
-                for f in _files(u):
-                    if os.path.exists(store.path(f)):
+                for f in _files(u):  # the manifest check keeps these paths inside the store
+                    if os.path.isfile(store.path(f)):
                         target = quarantine / f
                         target.parent.mkdir(parents=True, exist_ok=True)
                         shutil.move(store.path(f), target)

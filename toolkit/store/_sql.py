@@ -148,7 +148,7 @@ def _guard(store: Store, manifest, work):
 
     try:
         return work()
-    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+    except duckdb.Error as exc:
         manifest = manifest or store.read_manifest()
         paths = [str(store.path(p["path"])) for p in parts(manifest) + reject_parts(manifest)]
         if not damaged_parts(store, paths):

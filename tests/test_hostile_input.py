@@ -1,0 +1,310 @@
+"""Hostile and careless input: no bad line stops a load, none is silently misread.
+
+Each test is written from an input that once raised or was misread: the
+promise is that every non-blank line becomes a row, a reject with a reason
+or a counted skip, and nothing else leaves the loader.
+"""
+
+import base64
+import gzip
+import io
+import json
+import warnings
+
+import orjson
+import pandas as pd
+import pytest
+
+import toolkit
+from tests.conftest import SPOT, call, jsonl
+
+
+def read(source, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        return toolkit.read_logs(source, **kw)
+
+
+def accounted(load, lines: int) -> None:
+    assert len(load.frame) + len(load.rejects) + int(load.report["skipped"].sum()) == lines == load.lines
+
+
+def har(path, *entries):
+    path.write_bytes(orjson.dumps({"log": {"version": "1.2", "creator": {"name": "WebInspector"},
+                                           "entries": list(entries)}}))
+    return path
+
+
+def har_entry(status=200, req_headers=None, resp_headers=None, **over):
+    # the shape Chrome DevTools' "Save all as HAR" writes
+    e = {"startedDateTime": "2026-11-20T21:05:00.000Z", "time": 40.5,
+         "request": {"method": "GET", "url": SPOT, "headers": req_headers or [], "queryString": []},
+         "response": {"status": status, "headers": resp_headers or [],
+                      "content": {"mimeType": "application/json", "text": '{"code": 0, "msg": "success"}'}}}
+    for k, v in over.items():
+        e[k] = v
+    return e
+
+
+def cassette(path, *interactions):
+    # vcrpy's YAML serializer: request/response, headers as {name: [values]}, body {string: ...}
+    import yaml
+
+    items = []
+    for status, req_headers, resp_headers in interactions:
+        items.append({"request": {"method": "GET", "uri": SPOT, "body": None, "headers": req_headers},
+                      "response": {"status": {"code": status, "message": "OK"}, "headers": resp_headers,
+                                   "body": {"string": '{"code": 0, "msg": "success"}'}}})
+    path.write_text(yaml.safe_dump({"interactions": items, "version": 1}))
+    return path
+
+
+@pytest.mark.parametrize("method", [[], {}, ["GET"], 5, True])
+def test_an_unhashable_or_odd_method_is_a_reject(tmp_path, method):
+    load = read(jsonl(tmp_path / "a.jsonl", call(method=method), call()))
+    accounted(load, 2)
+    assert len(load.frame) == 1
+    assert load.rejects["reason"].str.startswith("unknown HTTP method").all()
+
+
+@pytest.mark.parametrize("status", ["--200", "²⁰⁰", "٢٠٠", "+-5", "1e3", "200.5", 10**30])
+def test_a_status_in_odd_digits_is_a_reject(tmp_path, status):
+    load = read(jsonl(tmp_path / "a.jsonl", json.dumps(call(status=status)), call()))
+    accounted(load, 2)
+    assert load.rejects["reason"].str.startswith("status").all()
+
+
+@pytest.mark.parametrize("code", ["³", "--5", "٣", 10**25, "99999999999999999999999"])
+def test_an_odd_code_is_no_code(tmp_path, code):
+    load = read(jsonl(tmp_path / "a.jsonl", json.dumps(call(body={"code": code, "msg": "x"}))))
+    accounted(load, 1)
+    assert load.frame["code"].isna().all()
+
+
+@pytest.mark.parametrize("stamp", ["²", "٣", "--1", "9" * 22, 10**22, [], {"a": 1}])
+def test_an_odd_access_timestamp_leaves_client_ts_empty(tmp_path, stamp):
+    nested = {"time": "2026-11-20T21:05:00Z", "request": {"method": "GET", "url": SPOT,
+                                                           "headers": {"ACCESS-TIMESTAMP": stamp}},
+              "response": {"status": 200, "headers": {}, "body": {"code": 0, "msg": "success"}}}
+    load = read(jsonl(tmp_path / "a.jsonl", json.dumps(nested)))
+    accounted(load, 1)
+    assert load.frame["client_ts"].isna().all()
+
+
+def test_a_22_digit_access_timestamp_in_har_and_vcr(tmp_path):
+    load = read(har(tmp_path / "a.har", har_entry(req_headers=[{"name": "ACCESS-TIMESTAMP", "value": "9" * 22}])))
+    accounted(load, 1)
+    assert load.frame["client_ts"].isna().all()
+    path = cassette(tmp_path / "c.yaml",
+                    (200, {"ACCESS-TIMESTAMP": ["9" * 22]}, {"Date": ["Fri, 20 Nov 2026 21:05:00 GMT"]}),
+                    (200, {"ACCESS-TIMESTAMP": ["9" * 22]}, {}),  # no Date: the timestamp would be the time
+                    (200, {"ACCESS-TIMESTAMP": ["²"]}, {"Date": ["Fri, 20 Nov 2026 21:05:00 GMT"]}))
+    load = read(path)
+    accounted(load, 3)
+    assert len(load.frame) == 2 and load.frame["client_ts"].isna().all()
+
+
+@pytest.mark.parametrize("status", ["--200", "²⁰⁰", "1e9"])
+def test_odd_statuses_in_har_and_vcr(tmp_path, status):
+    load = read(har(tmp_path / "a.har", har_entry(status=status), har_entry()))  # HAR keeps the JSON type
+    accounted(load, 2)
+    assert len(load.rejects) == 1
+    load = read(cassette(tmp_path / "c.yaml", (status, {}, {"Date": ["Fri, 20 Nov 2026 21:05:00 GMT"]})))
+    accounted(load, 1)
+    assert len(load.rejects) == 1
+
+
+@pytest.mark.parametrize("headers", [5, "x", True, [1, 2, 3], [[1]]])
+def test_headers_that_are_not_a_mapping(tmp_path, headers):
+    nested = {"time": "2026-11-20T21:05:00Z", "request": {"method": "GET", "url": SPOT, "headers": headers},
+              "response": {"status": 200, "headers": headers, "body": {"code": 0, "msg": "success"}}}
+    load = read(jsonl(tmp_path / "a.jsonl", nested, call(response_headers=headers)))
+    accounted(load, 2)
+    assert len(load.frame) == 2
+    e = har_entry()
+    e["request"]["headers"] = headers
+    e["response"]["headers"] = headers
+    e["request"]["queryString"] = headers
+    load = read(har(tmp_path / "a.har", e))
+    accounted(load, 1)
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "Mon, 01 Jan 0001 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
+                                  "9999-12-31T00:00:00Z", "garbage"])
+def test_a_date_header_outside_pandas_range_gives_no_server_ts(tmp_path, date):
+    load = read(jsonl(tmp_path / "a.jsonl", call(response_headers={"Date": date})))
+    accounted(load, 1)
+    assert len(load.frame) == 1 and load.frame["server_ts"].isna().all()
+
+
+def test_a_standard_date_header_still_reads(tmp_path):
+    load = read(jsonl(tmp_path / "a.jsonl", call(response_headers={"Date": "Fri, 20 Nov 2026 21:05:03 GMT"})))
+    assert load.frame.loc[0, "server_ts"] == pd.Timestamp("2026-11-20 21:05:03", tz="UTC")
+
+
+@pytest.mark.parametrize("ts", ["9999-12-31", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "-1", -1, "1600-01-01"])
+def test_times_outside_the_range_are_rejects(tmp_path, ts):
+    load = read(jsonl(tmp_path / "a.jsonl", call(ts=ts), call()))
+    accounted(load, 2)
+    assert len(load.frame) == 1
+    assert load.rejects["reason"].str.startswith("unreadable time").all()
+    assert (load.frame["ts"].dt.year == 2026).all()
+
+
+def test_a_text_log_body_with_an_escaped_lone_surrogate(tmp_path):
+    path = tmp_path / "bot.log"
+    path.write_text("2026-11-20 21:05:00,123 INFO GET /api/v1/stock/open-api/order -> 400 "
+                    "{'code': 1001, 'msg': 'bad \\ud800 char'}\n", encoding="utf-8")
+    load = read(path)
+    accounted(load, 1)
+    assert load.frame.loc[0, "message"] == "bad \ufffd char"
+
+
+def test_a_jsonl_line_with_an_escaped_lone_surrogate_is_a_row(tmp_path):
+    line = b'{"ts": 1764000000, "url": "/api/v1/stock/open-api/order", "status": 400, ' \
+           b'"response": {"code": 1001, "msg": "bad \\ud800 char"}}'
+    load = read(jsonl(tmp_path / "a.jsonl", line))
+    accounted(load, 1)
+    assert load.frame.loc[0, "message"] == "bad \ufffd char"
+
+
+def test_a_har_with_an_escaped_lone_surrogate_is_read(tmp_path):
+    e = har_entry()
+    e["response"]["content"]["text"] = '{"code": 1001, "msg": "bad SURROGATE"}'
+    path = har(tmp_path / "a.har", e)
+    path.write_bytes(path.read_bytes().replace(b"SURROGATE", b"\\\\ud800"))  # escaped inside the text
+    path.write_bytes(path.read_bytes().replace(b'\\\\ud800', b'\\ud800'))
+    load = read(path)
+    accounted(load, 1)
+    assert len(load.frame) == 1
+
+
+def test_structured_logger_lines_with_a_log_object_are_json_lines(tmp_path):
+    # pino/bunyan-style loggers nest their own fields under "log"
+    recs = [dict(call(), log={"level": "info", "logger": "bot"}) for _ in range(5)]
+    load = read(jsonl(tmp_path / "bot.json", *recs))
+    assert load.report["format"].tolist() == ["jsonl"]
+    assert len(load.frame) == 5 and load.rejects.empty
+
+
+def test_a_text_log_mentioning_interactions_is_not_a_cassette(tmp_path):
+    path = tmp_path / "bot.log"
+    path.write_text("2026-11-20 21:05:00,001 INFO starting\n"
+                    "interactions:\n"
+                    "2026-11-20 21:05:00,123 INFO GET /api/v1/stock/open-api/order -> 200 {'code': 0}\n")
+    load = read(path)
+    assert load.report["format"].tolist() == ["text"]
+    accounted(load, 3)
+    assert len(load.frame) == 1
+
+
+def test_a_cassette_opening_with_version_is_still_a_cassette(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("---\n# recorded\nversion: 1\ninteractions:\n- request: {method: GET, uri: '" + SPOT + "'}\n"
+                    "  response: {status: {code: 200}, headers: {Date: ['Fri, 20 Nov 2026 21:05:00 GMT']},"
+                    " body: {string: '{\"code\": 0}'}}\n")
+    load = read(path)
+    assert load.report["format"].tolist() == ["vcr"] and len(load.frame) == 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "text"])
+def test_a_file_with_only_cr_line_ends_is_split_on_cr(tmp_path, fmt):
+    if fmt == "jsonl":
+        lines = [orjson.dumps(call()) for _ in range(3)]
+    else:
+        lines = [b"2026-11-20 21:05:00,123 INFO GET /api/v1/stock/open-api/order -> 200 {'code': 0}"] * 3
+    path = tmp_path / ("a.jsonl" if fmt == "jsonl" else "a.log")
+    path.write_bytes(b"\r".join(lines) + b"\r")
+    load = read(path)
+    assert load.report["format"].tolist() == [fmt]
+    accounted(load, 3)
+    assert len(load.frame) == 3
+
+
+def test_with_an_lf_a_stray_cr_is_data(tmp_path):
+    one = orjson.dumps(call(body={"code": 0, "msg": "a"}))
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(one + b"\r\n" + one.replace(b',"url"', b',\r"url"') + b"\n" + one + b"\r" + one + b"\n")
+    load = read(path)
+    accounted(load, 3)  # the CR between the last two records does not end a line: that line is a reject
+    assert len(load.frame) == 2 and len(load.rejects) == 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "text"])
+def test_a_bom_at_the_start_of_every_line(tmp_path, fmt):
+    if fmt == "jsonl":
+        one = orjson.dumps(call())
+    else:
+        one = b"2026-11-20 21:05:00,123 INFO GET /api/v1/stock/open-api/order -> 200 {'code': 0}"
+    bom = b"\xef\xbb\xbf"
+    path = tmp_path / ("a.jsonl" if fmt == "jsonl" else "a.log")
+    path.write_bytes(b"".join(bom + one + b"\n" for _ in range(4)) + bom + b"\n" + b"  \t\n" + bom + bom + b" \n")
+    load = read(path)
+    assert load.report["format"].tolist() == [fmt]
+    accounted(load, 4)
+    assert len(load.frame) == 4
+
+
+@pytest.mark.parametrize("spaces", [20_000])
+def test_status_followed_by_many_spaces_is_read(tmp_path, spaces):
+    path = tmp_path / "a.log"
+    path.write_text("2026-11-20 21:05:00,123 INFO GET /api/v1/stock/open-api/order status" + " " * spaces + "x\n"
+                    "2026-11-20 21:05:00,123 INFO GET /api/v1/stock/open-api/order status" + " " * spaces + "200\n")
+    load = read(path)
+    accounted(load, 2)
+    assert load.frame["http_status"].tolist() == [200]
+
+
+def test_the_nine_level_yaml_alias_bomb_is_one_bounded_reject_per_entry(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_bytes(yaml_bomb())
+    load = read(path)
+    accounted(load, load.lines)
+    assert load.frame.empty
+    assert (load.rejects["excerpt"].str.len() <= 200).all()
+
+
+def test_the_yaml_alias_bomb_scrubs_its_key(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_bytes(yaml_bomb().replace(b"uri: *a9", b"uri: *a9, headers: {ACCESS-KEY: [ak-bomb-1a2b3c4d]}"))
+    load = read(path)
+    assert load.report["format"].tolist() == ["vcr"]
+    done = toolkit.scrub(path, tmp_path / "clean.yaml")
+    assert done.replaced >= 1
+    assert b"ak-bomb-1a2b3c4d" not in (tmp_path / "clean.yaml").read_bytes()
+    assert read(tmp_path / "clean.yaml").lines == load.lines
+
+
+def yaml_bomb(levels: int = 9) -> bytes:
+    """The billion-laughs shape: each level a list of nine aliases of the one before."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels + 1):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    lines.append(f"interactions: [*a{levels}, {{request: {{method: *a{levels}, uri: *a{levels}}}, "
+                 f"response: {{status: *a{levels}}}}}]")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_gzip_with_a_bad_crc_or_trailing_garbage_names_the_file(tmp_path):
+    data = gzip.compress(orjson.dumps(call()) + b"\n")
+    bad_crc = data[:-8] + bytes([data[-8] ^ 0xFF]) + data[-7:]
+    (tmp_path / "crc.jsonl.gz").write_bytes(bad_crc)
+    with pytest.raises(toolkit.LogFormatError, match=r"crc\.jsonl\.gz"):
+        read(tmp_path / "crc.jsonl.gz")
+    (tmp_path / "tail.jsonl.gz").write_bytes(data + b"garbage after the member")
+    with pytest.raises(toolkit.LogFormatError, match=r"tail\.jsonl\.gz"):
+        read(tmp_path / "tail.jsonl.gz")
+
+
+def test_a_base64_har_body_still_reads(tmp_path):
+    e = har_entry()
+    e["response"]["content"] = {"mimeType": "application/json", "encoding": "base64",
+                                "text": base64.b64encode(b'{"code": 429, "msg": "Too many requests"}').decode()}
+    load = read(har(tmp_path / "a.har", e))
+    assert load.frame.loc[0, "code"] == 429
+
+
+def test_an_open_text_stream_with_odd_lines(tmp_path):
+    load = read(io.StringIO('{"ts": 1, "url": "/x", "status": "²"}\n\ufeff\n{"ts": 1, "url": [], "status": 200}\n'))
+    accounted(load, 2)

@@ -1,0 +1,150 @@
+"""Store faults a user meets: damaged data pages, swapped parts, hand-edited manifests.
+
+Every one is a :class:`toolkit.store.StoreError` naming what to blame, and
+:func:`toolkit.store.repair` can always bring the store back.
+"""
+
+import json
+import os
+import warnings
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import toolkit
+from tests.conftest import FUTURES, SPOT, call, jsonl
+from toolkit.store import StoreError
+
+
+def ingest(*args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        warnings.simplefilter("ignore", toolkit.store.IngestWarning)
+        return toolkit.store.ingest(*args, **kw)
+
+
+def records(n):
+    return [call(SPOT if i % 2 else FUTURES, 429 if i % 3 == 0 else 200,
+                 {"code": 429, "msg": "Too many requests"} if i % 3 == 0 else None,
+                 ts=f"2026-11-20T{i // 60 % 24:02d}:{i % 60:02d}:00Z", elapsed_ms=10.0 + i) for i in range(n)]
+
+
+@pytest.fixture
+def store(tmp_path):
+    log = jsonl(tmp_path / "rec" / "bot.jsonl", *records(400), b'{"ts": 1, "url": 42}')
+    dest = tmp_path / "store"
+    ingest(log.parent, dest)
+    return dest, log
+
+
+def manifest_of(dest):
+    return json.loads((dest / ".toolkit" / "manifest.json").read_text())
+
+
+def write_manifest(dest, manifest):
+    (dest / ".toolkit" / "manifest.json").write_text(json.dumps(manifest))
+
+
+def first_part(dest):
+    m = manifest_of(dest)
+    unit = next(iter(m["sources"].values()))["units"][0]
+    return dest / unit["parts"][0]["path"]
+
+
+def test_parts_carry_page_checksums_and_no_text_statistics(store):
+    dest, _ = store
+    meta = pq.ParquetFile(first_part(dest)).metadata
+    columns = {meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i) for i in
+               range(meta.num_columns)}
+    assert columns["ts"].statistics is not None and columns["ts"].statistics.has_min_max
+    for text in ("message", "path", "symbol", "source"):
+        stats = columns[text].statistics
+        assert stats is None or not stats.has_min_max, text
+
+
+def _flip_data_bytes(path):
+    """Damage bytes inside the data pages, leaving the footer intact."""
+    data = bytearray(path.read_bytes())
+    meta = pq.ParquetFile(path).metadata
+    col = meta.row_group(0).column(meta.schema.names.index("latency_ms"))
+    start = col.data_page_offset
+    for i in range(start + 20, start + 60):
+        data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["pages", "swapped", "other_rows"])
+def test_a_damaged_or_swapped_part_is_named_and_repaired(store, tmp_path, damage):
+    dest, log = store
+    before = toolkit.read_logs(dest)
+    part = first_part(dest)
+    if damage == "pages":
+        _flip_data_bytes(part)
+        pq.ParquetFile(part).metadata  # noqa: B018 - the footer still reads
+    elif damage == "swapped":
+        pq.write_table(pa.table({"x": [1, 2, 3]}), part)
+    else:  # a real part of the same schema, but not this one
+        table = pq.read_table(part)
+        pq.write_table(table.slice(0, 1), part)
+    rel = os.path.relpath(part, dest)
+    for read in (lambda: toolkit.load_logs(dest),
+                 lambda: toolkit.store.query(dest, "SELECT sum(latency_ms), count(*) FROM calls")):
+        try:
+            read()
+        except StoreError as exc:
+            assert rel in str(exc)
+        else:  # a read may miss damage it never touches, but never returns wrong rows silently
+            assert damage == "other_rows"
+    dropped = toolkit.store.repair(dest)
+    assert dropped["problem"].str.contains(part.name).any() and dropped["recoverable"].all()
+    assert list((dest / ".toolkit" / "quarantine").rglob(part.name))
+    ingest(log.parent, dest)
+    after = toolkit.read_logs(dest)
+    assert len(after.frame) == len(before.frame) and len(after.rejects) == len(before.rejects)
+    assert toolkit.store.repair(dest).empty
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m, src: m.__setitem__("sources", None),
+    lambda m, src: m.__setitem__("sources", []),
+    lambda m, src: m["sources"][src].__setitem__("units", "all"),
+    lambda m, src: m["sources"][src]["units"][0].__setitem__("rows", 1e400),
+    lambda m, src: m["sources"][src]["units"][0].__setitem__("rows", "12"),
+    lambda m, src: m["sources"][src]["units"][0].pop("parts"),
+    lambda m, src: m["sources"][src]["units"][0].pop("end"),
+    lambda m, src: m["sources"][src].pop("format"),
+    lambda m, src: m["sources"][src]["units"][0]["parts"][0].__setitem__("path", 17),
+    lambda m, src: m["sources"][src]["units"][0]["parts"][0].__setitem__("path", "../outside/victim.txt"),
+    lambda m, src: m["sources"][src]["units"][0]["parts"][0].__setitem__("path", "/etc/passwd"),
+    lambda m, src: m["sources"][src]["units"][0]["rejects_part"].__setitem__("path", "rejects/../../victim.txt"),
+    lambda m, src: m.__setitem__("market_rules", "spot"),
+])
+def test_every_manifest_problem_is_a_store_error_and_nothing_outside_is_touched(store, tmp_path, edit):
+    dest, log = store
+    victim = tmp_path / "outside" / "victim.txt"
+    victim.parent.mkdir()
+    victim.write_text("keep me")
+    m = manifest_of(dest)
+    src = next(iter(m["sources"]))
+    edit(m, src)
+    text = json.dumps(m).replace("Infinity", "1e400")
+    (dest / ".toolkit" / "manifest.json").write_text(text)
+    parts = sorted(p for p in dest.rglob("part-*.parquet") if ".toolkit" not in p.parts)
+    for action in (lambda: toolkit.load_logs(dest), lambda: toolkit.read_logs(dest),
+                   lambda: toolkit.store.repair(dest), lambda: ingest(log.parent, dest),
+                   lambda: toolkit.store.query(dest, "SELECT count(*) FROM calls"),
+                   lambda: toolkit.store.read_rejects(dest)):
+        with pytest.raises(StoreError, match="manifest.json is damaged"):
+            action()
+    assert victim.read_text() == "keep me"
+    assert sorted(p for p in dest.rglob("part-*.parquet") if ".toolkit" not in p.parts) == parts
+
+
+def test_a_file_with_only_cr_line_ends_goes_in_whole(tmp_path):
+    log = tmp_path / "mac.jsonl"
+    log.write_bytes(b"\r".join(json.dumps(r).encode() for r in records(5)) + b"\r")
+    run = ingest(log, tmp_path / "store")
+    assert run.report.loc[0, "rows"] == 5
+    assert len(toolkit.load_logs(tmp_path / "store")) == 5
+    assert ingest(log, tmp_path / "store").report.loc[0, "status"] == "unchanged"
