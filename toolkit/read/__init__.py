@@ -39,7 +39,10 @@ class Load:
         ``source``, ``line``, ``reason``, ``excerpt`` (redacted, at most ~200
         characters) for every input line that could not become a row.
     report : DataFrame
-        One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``.
+        One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``
+        and ``unverified`` (rows counted ``ok`` because a 2xx was logged without
+        its body, as access logs and urllib3 lines are: a business error could
+        hide in them).
     lines : int
         Non-blank lines (or entries) read; equals rows + rejects + skipped.
     """
@@ -49,6 +52,24 @@ class Load:
     report: pd.DataFrame
     lines: int = 0
     _files: list = field(default_factory=list, repr=False)
+
+    @property
+    def skips(self) -> pd.DataFrame:
+        """Skipped lines (or entries) per file and reason: ``source``, ``reason``, ``count``.
+
+        Reasons are those the readers name (``preflight``, ``static``,
+        ``websocket`` in HAR; ``request half``, ``continuation`` and ``not an
+        API call`` in text logs); other skips are counted as ``not an API call``.
+        """
+        rows = []
+        for r in self._files:
+            named = dict(r.skip_reasons)
+            rest = r.skipped - sum(named.values())
+            if rest:
+                named["not an API call"] = named.get("not an API call", 0) + rest
+            rows.extend((r.source, reason, n) for reason, n in sorted(named.items()) if n)
+        return pd.DataFrame(rows, columns=["source", "reason", "count"]).astype(
+            {"source": "string", "reason": "string", "count": "int64"})
 
     def __repr__(self) -> str:
         return (f"Load({len(self.frame):,} rows, {len(self.rejects):,} rejects, "
@@ -208,10 +229,15 @@ def _assemble(results: list[FileResult]) -> Load:
         columns=list(REJECT_DTYPES),
     ).astype(REJECT_DTYPES)
     report = pd.DataFrame(
-        [(r.source, r.format, r.rows, len(r.rejects), r.skipped) for r in results],
+        [(r.source, r.format, r.rows, len(r.rejects), r.skipped, _unverified(r.frames)) for r in results],
         columns=list(REPORT_DTYPES),
     ).astype(REPORT_DTYPES)
     return Load(frame[COLUMNS], rejects, report, sum(r.lines for r in results), results)
+
+
+def _unverified(frames) -> int:
+    """Rows that are ``ok`` only because their 2xx body was not recorded."""
+    return sum(int((f["reason"] == "unverified").sum()) for f in frames)
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:

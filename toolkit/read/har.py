@@ -5,9 +5,16 @@ from ``response.content.text`` (base64 when ``content.encoding`` says so),
 ``ACCESS-TIMESTAMP`` from the request headers and ``Date`` from the response
 headers. Status 0 or an ``_error`` field means no response came.
 
-Skipped and counted, neither rows nor rejects: CORS preflights (``OPTIONS``)
-and entries that are not API calls (a URL path without ``/api/`` that no
-market rule matches: scripts, styles, icons, pages). Rows are numbered by
+Every entry is a row except, skipped and counted with their reason
+(:attr:`toolkit.Load.skips`): CORS preflights (``OPTIONS``), static assets
+(resource type image, stylesheet, script, font, media, manifest or
+texttrack; a response MIME type image/*, font/*, audio/*, video/*, CSS or
+JavaScript; or a URL ending in .js .mjs .css .png .jpg .jpeg .gif .svg .ico
+.webp .avif .woff .woff2 .ttf .otf .eot .mp4 .webm .mp3 .map) and WebSocket
+entries. A recorded status wins over ``_error`` (Chrome writes
+``net::ERR_ABORTED`` on responses that did arrive); status 0 or -1 means no
+response came (``transport``). A URL's ``#fragment`` is not part of its path;
+escaped lone surrogates (``"\\ud83d"``) are read as U+FFFD. Rows are numbered by
 their 1-based entry index; a file that is not HAR at all is one reject at
 line 0 (the whole file), and the load goes on with the other files.
 """
@@ -26,11 +33,15 @@ from .. import classify
 from ..schema import MARKETS
 from ._fields import Reject, header, method_of, status_of, symbol_of
 from ._frame import NO_BODY, Batch, as_int, excerpt, parse_body
+from ._harskip import skip_reason
 from ._source import Chunk, FileResult, Reader
 
 _SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 _NET_ERROR = re.compile(r"\bERR_([A-Z_]+)")
 _UNKNOWN = MARKETS.index("unknown")
+_LONE_SURROGATE = re.compile(
+    rb"(?<!\\)\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<![\\]u[dD][89abAB][0-9a-fA-F]{2})(?<!\\)\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 def load_document(data: bytes, result: FileResult, what: str):
@@ -44,6 +55,11 @@ def load_document(data: bytes, result: FileResult, what: str):
             return orjson.loads(data.decode("utf-8", "replace"))
         except orjson.JSONDecodeError:
             pass
+        if b"\\u" in data:  # an escaped lone surrogate (JavaScript strings allow them): U+FFFD
+            try:
+                return orjson.loads(_LONE_SURROGATE.sub(rb"\\ufffd", data))
+            except orjson.JSONDecodeError:
+                pass
         where = f" at line {exc.lineno}, column {exc.colno}" if exc.lineno else ""
         result.reject(0, f"not a valid {what}: invalid JSON ({exc.msg}{where}); the file was not read",
                       excerpt(data[:800]))
@@ -119,7 +135,8 @@ def _symbol(request: dict):
 
 
 def entry_row(entry, line: int, rules):
-    """One HAR entry as a :class:`Batch` row; None when it is to be skipped; :class:`Reject` when bad."""
+    """One HAR entry as a :class:`Batch` row; the skip reason (a str) when it is not an API row;
+    :class:`Reject` when bad."""
     if not isinstance(entry, dict):
         raise Reject(f"entry is not an object ({type(entry).__name__})")
     request = entry.get("request")
@@ -128,18 +145,20 @@ def entry_row(entry, line: int, rules):
     url = request.get("url")
     if not isinstance(url, str) or not url:
         raise Reject("entry has no request URL")
+    response = entry.get("response")
+    if (why := skip_reason(entry, request, response, url)) is not None:
+        return why
     method = method_of(request.get("method"))
-    if method == "OPTIONS" or not is_api(url, rules):
-        return None
+    url = url.split("#", 1)[0]
     ts = entry.get("startedDateTime")
     if not isinstance(ts, str):
         raise Reject("entry has no startedDateTime")
-    response = entry.get("response")
     if not isinstance(response, dict):
         raise Reject("entry has no response")
     error = entry.get("_error") or response.get("_error")
-    status = status_of(response.get("status"))
-    if error or status is None:
+    raw_status = response.get("status")
+    status = None if raw_status in (0, -1) else status_of(raw_status)  # -1: Playwright's "no response"
+    if status is None:
         status, kind, code, message, error = None, NO_BODY, None, None, no_response_text(error)
     else:
         kind, code, message = parse_body(_body(response))
@@ -179,8 +198,8 @@ class HarReader(Reader):
                 raw = brief(entry.get("request"), entry.get("response")) if isinstance(entry, dict) else entry
                 chunk.reject(line, str(exc), raw)
                 continue
-            if row is None:
-                chunk.skipped += 1
+            if isinstance(row, str):
+                chunk.skip(row)
             else:
                 batch.rows.append(row)
         chunk.size = len(entries)

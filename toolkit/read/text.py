@@ -13,9 +13,9 @@ UTC) and holds an HTTP method followed by a URL or path. Then:
 - no status, but a timeout or connection error mentioned: a call that got
   no response (``transport``).
 
-A 2xx line without a body becomes a ``malformed`` row, as in every
-format: the exchange answers business errors with HTTP 200, so without the
-envelope success cannot be told from failure.
+A 2xx line without a body is ``ok`` with reason ``unverified``, as in every
+format: the exchange answers business errors with HTTP 200, so such a row
+may hide one; the load report counts these rows.
 
 Every other line (start-up messages, strategy output, tracebacks, and lines
 with a method and URL but neither a status nor an error, such as
