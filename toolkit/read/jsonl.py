@@ -26,6 +26,8 @@ import orjson
 from ._fields import _METHODS, Reject, first, header, latency_of, method_of, status_of, symbol_of
 from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
 from ._source import Chunk, LineReader
+from .access import adapt
+from .botlogs import SKIP, message_row
 
 _TIME_KEYS = ("ts", "timestamp", "time", "@timestamp")
 _URL_KEYS = ("url", "uri", "path")
@@ -183,7 +185,7 @@ def record(rec: dict, line: int) -> tuple:
             latency, market, symbol, client_ts, server_ts)
 
 
-def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
+def _parse_lines(lines: list[bytes], first_line: int, out: Chunk, fields=None) -> Batch:
     loads = orjson.loads
     JSONDecodeError = orjson.JSONDecodeError
     reject = out.reject
@@ -212,10 +214,18 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
                     "float": "a number", "bool": "a boolean"}.get(name, name)
             reject(line, f"not a JSON object ({name})", raw)
             continue
+        if fields is not None or "logger" in rec or "DownstreamStatus" in rec or "RequestPath" in rec:
+            rec = adapt(rec, fields)
         try:
             append(record(rec, line))
         except Reject as exc:
-            reject(line, str(exc), raw)
+            row = message_row(rec, line) if str(exc) == "missing URL" else None
+            if row is None:
+                reject(line, str(exc), raw)
+            elif row is SKIP:
+                out.skip("not an API call")
+            else:
+                append(row)
     return batch
 
 
@@ -226,7 +236,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     if lines and not lines[-1]:
         lines.pop()
     out.size = len(lines)
-    out.add(_parse_lines(lines, 1, out), source, options["rules"])
+    out.add(_parse_lines(lines, 1, out, options.get("fields")), source, options["rules"])
     return out
 
 
