@@ -283,3 +283,25 @@ def test_other_objects_are_refused(tmp_path):
         with pytest.raises(ValueError, match="already records to"):
             toolkit.attach_recorder(client, tmp_path / "y.jsonl")
         client.close()
+
+
+def test_each_call_is_on_disk_when_it_returns_and_files_rotate(tmp_path, exchange):
+    path = tmp_path / "calls.jsonl"
+    client = toolkit.attach_recorder(httpx.Client(base_url=exchange.url, timeout=5), path, max_bytes=4_000)
+    for i in range(1, 13):
+        client.get("/api/v1/stock/open-api/depth", params=PARAMS)
+        on_disk = sum(len(p.read_bytes().splitlines()) for p in tmp_path.glob("calls*.jsonl"))
+        assert on_disk == i  # written and flushed before the call returned
+    client.close()
+    files = sorted(tmp_path.glob("calls*.jsonl"))
+    assert len(files) > 1 and all(p.stat().st_size <= 4_000 for p in files)
+    assert len(toolkit.load_logs(tmp_path)) == 12
+
+    async def main():
+        async with toolkit.attach_recorder(aiohttp.ClientSession(), tmp_path / "aio.jsonl") as session:
+            for i in range(1, 4):
+                async with session.get(exchange.url + "/api/v1/stock/open-api/depth") as r:
+                    await r.json()
+                assert len((tmp_path / "aio.jsonl").read_bytes().splitlines()) == i
+
+    asyncio.run(main())

@@ -17,6 +17,12 @@ Nested form, as gateways and proxies write it::
 
     {"time": ..., "request": {"method", "url", "headers"},
      "response": {"status", "headers", "body"}, "duration_ms": ...}
+
+Caddy and Traefik access logs, and any layout a ``fields=`` mapping names,
+are brought to the flat form first (:mod:`.access`). A structured logger's
+record with a time and a message but no URL (freqtrade's JSON log, go-zero)
+has its message read as a bot's log line (:mod:`.botlogs`): a row when it
+names a call, else a counted skip.
 """
 
 from __future__ import annotations

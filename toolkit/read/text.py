@@ -1,5 +1,9 @@
 """Bot text logs: one API call per line, found by pattern.
 
+This is the generic layout; the shapes bot libraries write (ccxt,
+freqtrade, hummingbot, urllib3, tracebacks) are read by :mod:`.botlogs`,
+which falls back on this one.
+
 A line is an API call when it begins with a timestamp (ISO-8601, or
 ``YYYY-MM-DD HH:MM:SS,mmm`` as Python's logging writes it; no zone means
 UTC) and holds an HTTP method followed by a URL or path. Then:
