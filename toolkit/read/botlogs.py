@@ -62,8 +62,9 @@ _HUMMINGBOT = re.compile(r"Error executing request " + _M + r" (?P<url>\S+?)\.?\
                          r"(?:\s*Error:\s*(?P<rest>.*))?", re.S)
 _URLLIB3 = re.compile(r"(?P<scheme>https?)://(?P<host>[^\s:/\"]+):(?P<port>\d+) \"" + _M
                       + r" (?P<path>\S+) HTTP/[\d.]+\" (?P<status>\d{3}) (?P<length>\d+|None)\b")
-_CCXT_ERROR = re.compile(r"(?<![\w/.])[a-z][\w\-]* " + _M + r" (?P<url>https?://[^\s\"']+)(?: (?P<status>\d{3})\b)?"
-                         r"(?P<rest>.*)", re.S)
+_CCXT_ERROR = re.compile(_M + r" (?P<url>https?://[^\s\"']+)(?: (?P<status>\d{3})\b)?(?P<rest>.*)", re.S)
+_METHOD_URL = re.compile(r" (?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) https?://")
+_EXCHANGE_ID = re.compile(r"(?:^|[^\w/.])[a-z][\w\-]*$")  # ccxt's exchange id, just before the method
 _CCXT_FAILURE = re.compile(r"RequestTimeout|NetworkError|ExchangeNotAvailable|timed out|timeout|refused|reset|"
                            r"name resolution|failed to resolve|unreachable", re.I)
 _GOZERO = re.compile(r"\[HTTP\] (?P<status>\d{3}) - " + _M + r" (?P<url>/\S*)")
@@ -173,8 +174,8 @@ def call_in(text: str):
         m = _GOZERO.search(text)
         if m is not None:
             return {"method": m.group("method"), "url": m.group("url"), "status": int(m.group("status"))}
-    if "://" in text:
-        m = _CCXT_ERROR.search(text)
+    if "://" in text and (head := _METHOD_URL.search(text)) is not None and _EXCHANGE_ID.search(text, 0, head.start()):
+        m = _CCXT_ERROR.match(text, head.start() + 1)
         if m is not None:
             url = m.group("url").rstrip(".,;:)")
             if m.group("status") is not None:
@@ -238,19 +239,18 @@ def message_row(rec: dict, line: int):
     return _make_row(line, ts, found)
 
 
-def _line_row(text: str, line: int):
-    """A row for one timestamped (or bare) log line; :data:`REQUEST`, or None when it is no call."""
-    m = _STARTS.match(text)
-    ts = _iso(m.group("ts")) if m is not None else None
-    body = text[m.end():] if m is not None else text
-    found = call_in(body)
+def _line_row(text: str, line: int, m):
+    """A row for one log line (``m``: its timestamp match, or None); :data:`REQUEST`, or None when it is no call."""
+    found = call_in(text[m.end():] if m is not None else text)
     if found is REQUEST:
         return REQUEST
     if isinstance(found, dict):
-        if ts is None and not found.get("needs_date"):
+        if found.get("needs_date"):
+            return _make_row(line, None, found)
+        if m is None:
             return None  # a call named in a line without a time (e.g. a traceback quoting it): not a row
-        return _make_row(line, None if found.get("needs_date") else ts, found)
-    if ts is None:
+        return _make_row(line, _iso(m.group("ts")), found)
+    if m is None:
         return None
     row = default_row(text, line)
     if row is not None and row[5] is None:  # no status: is the failure in the call's own words?
@@ -285,14 +285,15 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
         if not text.strip():
             out.blank += 1
             continue
-        d = _DOCKER.match(text)
+        d = _DOCKER.match(text) if "|" in text[:80] else None
         if d is not None:
             rest = text[d.end():]
             if _STARTS.match(rest) or rest[:1] in ("{", " ", "\t") or rest.startswith("Traceback"):
                 text = rest
-        stamped = _STARTS.match(text) is not None
+        stamp = _STARTS.match(text)
+        stamped = stamp is not None
         try:
-            if _LABEL.match(text):  # a ccxt.js verbose dump: the label, then its parts on the next lines
+            if text.rstrip()[-1:] == ":" and _LABEL.match(text):  # a ccxt.js verbose dump: the label, then its parts
                 parts = [text.strip()]
                 j = i
                 while j < n and not _LABEL.match(lines[j]) and not _STARTS.match(lines[j]):
@@ -323,7 +324,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
                     if not event[2]:
                         found = _traceback_call(text)
                         if found is not None:
-                            rows.append(_make_row(event[0], event[1], found))
+                            rows.append(_make_row(event[0], _iso(event[1]), found))
                             out.skipped -= 1  # the opener, counted as a skip when it was read, is the row
                             out.skip_reasons["not an API call"] -= 1
                             event[2] = True
@@ -346,7 +347,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
                     else:
                         rows.append(row)
                     continue
-            row = _line_row(text, line)
+            row = _line_row(text, line, stamp)
         except Reject as exc:
             out.reject(line, str(exc), text)
             event = None
@@ -357,9 +358,8 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
             out.skip("not an API call")
         else:
             rows.append(row)
-        if stamped:
-            m = _STARTS.match(text)
-            event = [line, _iso(m.group("ts")), row is not None and row is not REQUEST, None, False]
+        if stamped:  # it may open a multi-line event: [line, its time, is a row, last line, traceback seen]
+            event = [line, stamp.group("ts"), row is not None and row is not REQUEST, None, False]
     out.add(batch, source, options["rules"])
     return out
 
