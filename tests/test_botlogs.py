@@ -94,7 +94,8 @@ def test_ccxt_debug_logger_lines_pair_the_same_way(tmp_path):
 # each line with the service name ("freqtrade  | ").
 FREQTRADE = f"""\
 freqtrade  | 2026-11-20 21:05:02,310 - freqtrade.exchange.common - WARNING - create_order() returned exception: \
-"msx POST {HOST}{CREATE} 429 Too Many Requests {{"code":429,"message":"Too Many Requests"}}". Retrying still for 3 times.
+"msx POST {HOST}{CREATE} 429 Too Many Requests {{"code":429,"message":"Too Many Requests"}}". \
+Retrying still for 3 times.
 freqtrade  | 2026-11-20 21:05:03,000 - freqtrade.freqtradebot - INFO - Long signal found: about create a new trade \
 for BTC/USDT with stake_amount: 10.0 ...
 freqtrade  | 2026-11-20 21:05:04,500 - freqtrade.exchange.common - WARNING - fetch_ticker() returned exception: \
@@ -145,7 +146,8 @@ def test_freqtrade_json_log(tmp_path):
 #   '%(asctime)s - %(process)d - %(name)s - %(levelname)s - %(message)s'
 HUMMINGBOT = f"""\
 2026-11-20 21:05:07,010 - 8 - hummingbot.connector.derivative.msx_perpetual.msx_perpetual_derivative - ERROR - \
-Error executing request POST {HOST}{CREATE}. HTTP status is 401. Error: {{"code":401,"message":"Request timestamp expired"}}
+Error executing request POST {HOST}{CREATE}. HTTP status is 401. \
+Error: {{"code":401,"message":"Request timestamp expired"}}
 2026-11-20 21:05:08,000 - 8 - hummingbot.core.network_base - INFO - Network status has changed to CONNECTED.
 """
 

@@ -251,7 +251,8 @@ version: 1
     protocol: https
   response:
     body: {string: !!python/unicode "{\\"code\\": 500, \\"message\\": \\"内部错误\\"}"}
-    headers: [!!python/unicode "date: Fri, 20 Nov 2026 21:05:01 GMT\\r\\n", !!python/unicode "content-type: application/json\\r\\n"]
+    headers: [!!python/unicode "date: Fri, 20 Nov 2026 21:05:01 GMT\\r\\n",
+      !!python/unicode "content-type: application/json\\r\\n"]
     status: {code: 500, message: Internal Server Error}
 """)
     load = read([old_httpx, pre_1])

@@ -37,7 +37,7 @@ CAPTURE = 16 << 20
 
 def attach_other(client, path, *, max_bytes=None, rotate=None, market=None, market_rules=None,
                  max_body=MAX_BODY):
-    """Attach a recorder to an httpx client, an aiohttp session or a ccxt exchange; see :func:`toolkit.attach_recorder`."""
+    """Record an httpx client, an aiohttp session or a ccxt exchange; see :func:`toolkit.attach_recorder`."""
     kind = _kind(client)
     if kind is None:
         raise TypeError("session must be a requests.Session, an httpx.Client or AsyncClient, an aiohttp.ClientSession "

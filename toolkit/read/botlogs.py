@@ -132,12 +132,14 @@ def call_in(text: str):
 
     Examples
     --------
-    >>> call_in('create_order() returned exception: "msx POST https://api9528mystks.mystonks.org'
-    ...         '/api/v1/stock/open-api/order 429 Too Many Requests {\\"code\\":429}". Retrying still for 3 times.')
-    {'method': 'POST', 'url': 'https://api9528mystks.mystonks.org/api/v1/stock/open-api/order', 'status': 429, \
-'body': '{"code":429}'}
-    >>> call_in('https://api9528mystks.mystonks.org:443 "GET /api/v1/stock/open-api/depth?symbol=AAPL HTTP/1.1" 200 512')
-    {'method': 'GET', 'url': 'https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth?symbol=AAPL', 'status': 200}
+    >>> found = call_in('create_order() returned exception: "msx POST https://api9528mystks.mystonks.org'
+    ...                 '/api/v1/stock/open-api/order 429 Too Many Requests {\\"code\\":429}". '
+    ...                 'Retrying still for 3 times.')
+    >>> found["method"], found["url"][-28:], found["status"], found["body"]
+    ('POST', '/api/v1/stock/open-api/order', 429, '{"code":429}')
+    >>> found = call_in('https://api9528mystks.mystonks.org:443 "GET /api/v1/stock/open-api/depth HTTP/1.1" 200 512')
+    >>> found["url"], found["status"]
+    ('https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth', 200)
     """
     if "Response" in text or "handleRestResponse" in text:
         m = _VERBOSE_RESPONSE.search(text)
@@ -274,8 +276,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     out.size = len(lines)
     batch = Batch(lambda n: lines[n - 1])
     rows = batch.rows
-    event = None  # an open multi-line event: [opener line, opener ts, opener is a row, last exception line]
-    block = None  # an open ccxt verbose dump: [label line, texts]
+    event = None  # an open multi-line event: [opener line, its time, is a row, last line, traceback seen]
     n = len(lines)
     i = 0
     while i < n:

@@ -29,8 +29,6 @@ import zlib
 
 import orjson
 
-from .. import classify
-from ..schema import MARKETS
 from ._fields import Reject, header, method_of, status_of, symbol_of
 from ._frame import NO_BODY, Batch, as_int, excerpt, parse_body
 from ._harskip import skip_reason
@@ -38,7 +36,6 @@ from ._source import Chunk, FileResult, Reader
 
 _SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 _NET_ERROR = re.compile(r"\bERR_([A-Z_]+)")
-_UNKNOWN = MARKETS.index("unknown")
 _LONE_SURROGATE = re.compile(
     rb"(?<!\\)\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<![\\]u[dD][89abAB][0-9a-fA-F]{2})(?<!\\)\\u[dD][c-fC-F][0-9a-fA-F]{2}")
@@ -75,13 +72,6 @@ def brief(request: dict | None, response: dict | None, **extra) -> dict:
         status = response.get("status")
         out["response"] = {"status": status} if status is not None else {}
     return out
-
-
-def is_api(url: str, rules) -> bool:
-    """A URL whose path holds ``/api/`` or that a market rule matches."""
-    base = url.split("?", 1)[0].split("#", 1)[0]
-    location = base.split("://", 1)[1] if "://" in base[:12] else base
-    return "/api/" in location or classify.url_market(location, rules) != _UNKNOWN
 
 
 def no_response_text(error) -> str:
