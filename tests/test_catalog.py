@@ -89,6 +89,8 @@ def _record(row, msg):
     if row.code == "bare":
         return call(url, 200, {"ticker_id": "BTC-USD-PERP", "timestamp": 1763251200000, "bids": [[1, 2]], "asks": []},
                     method="GET")
+    if row.reason == "unverified":  # a 2xx logged without its body
+        return call(url, 200, None, response=None)
     return call(url, 200, {"msg": "ok", "data": []})
 
 

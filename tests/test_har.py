@@ -49,7 +49,7 @@ def test_devtools_export_becomes_the_expected_rows():
         [9, "GET", "futures", None, None, "transport", "timeout"],
         [10, "POST", "spot", 429, 429, "rate_limit", "rate_limited"],
         [11, "GET", "spot", 502, None, "server_error", "gateway_error"],
-        [14, "GET", "futures", 200, None, "malformed", "not_json"],
+        [14, "GET", "futures", 200, None, "ok", "unverified"],
     ]
     first = df.iloc[0]
     assert first["ts"] == pd.Timestamp("2026-11-20 21:05:00.120", tz="UTC")
@@ -65,7 +65,8 @@ def test_devtools_export_becomes_the_expected_rows():
 def test_preflights_and_non_api_entries_are_skipped_and_counted():
     load = read(HAR)
     assert load.report.to_dict("records") == [
-        {"source": str(HAR), "format": "har", "rows": 9, "rejects": 2, "skipped": 3}]
+        {"source": str(HAR), "format": "har", "rows": 9, "rejects": 2, "skipped": 3, "unverified": 1}]
+    assert load.skips[["reason", "count"]].values.tolist() == [["preflight", 1], ["static", 2]]
     assert "OPTIONS" not in set(load.frame["method"].astype(str))
     assert load.lines == 14 == len(load.frame) + len(load.rejects) + load.report["skipped"].sum()
 
@@ -77,9 +78,9 @@ def test_bad_entries_are_rejects_with_reasons():
         [12, "entry has no response"],
         [13, "response body is not valid base64"],
     ]
-    # a 2xx whose body was not recorded is a row, like in every format: the envelope is missing
+    # a 2xx whose body was not recorded is a row, like in every format: ok, but unverified
     last = load.frame.iloc[-1]
-    assert (last["line"], last["category"], last["reason"]) == (14, "malformed", "not_json")
+    assert (last["line"], last["category"], last["reason"]) == (14, "ok", "unverified")
     assert load.rejects["excerpt"].str.contains('"url":"https://api9528mystks.mystonks.org/api/v1/').all()
 
 
@@ -94,12 +95,11 @@ def test_no_key_or_signature_anywhere_in_the_load():
         assert secret not in everything
 
 
-def test_market_rules_decide_what_counts_as_an_api_call(tmp_path):
+def test_every_entry_on_any_path_is_a_row_and_market_rules_tag_it(tmp_path):
     path = har(tmp_path / "x.har", entry("https://fapi.example.com/v1/order"), entry("https://www.example.com/v1/x"))
-    assert read(path).report.loc[0, ["rows", "skipped"]].tolist() == [0, 2]
+    assert read(path).report.loc[0, ["rows", "skipped"]].tolist() == [2, 0]
     load = read(path, market_rules={"futures": r"^fapi\."})
-    assert load.report.loc[0, ["rows", "skipped"]].tolist() == [1, 1]
-    assert load.frame.loc[0, "market"] == "futures"
+    assert load.frame["market"].astype(str).tolist() == ["futures", "unknown"]
 
 
 def test_gzipped_base64_body_is_read_and_a_corrupt_one_rejected(tmp_path):
@@ -150,3 +150,58 @@ def test_a_4xx_without_its_body_is_still_a_row(tmp_path):
     del e["response"]["content"]["text"]
     df = read(har(tmp_path / "x.har", e)).frame
     assert (df.loc[0, "category"], df.loc[0, "reason"]) == ("auth", "auth_failed")
+
+
+SPOT_DEPTH = "https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth?symbol=AAPL"
+
+
+def test_a_recorded_status_wins_over_chromes_error(tmp_path):
+    # Chrome DevTools writes "_error": "net::ERR_ABORTED" on HEAD, 204 and 304 responses that did arrive
+    e = entry(SPOT_DEPTH, status=204, text="", method="HEAD", _error="net::ERR_ABORTED")
+    df = read(har(tmp_path / "x.har", e)).frame
+    assert (df.loc[0, "http_status"], df.loc[0, "category"]) == (204, "ok")
+
+
+def test_status_0_or_minus_1_is_a_transport_row(tmp_path):
+    # Playwright writes a failed request as "status": -1, "time": -1 (tests/assets/har-unstable-network.har)
+    playwright = entry(SPOT_DEPTH, status=-1, text=None, method="GET", time=-1)
+    playwright["response"]["content"] = {"size": -1, "mimeType": "x-unknown"}
+    chrome = entry(SPOT_DEPTH, status=0, text=None, method="GET", _error="net::ERR_UNEXPECTED_PROXY_AUTH")
+    load = read(har(tmp_path / "x.har", playwright, chrome))
+    assert load.rejects.empty
+    assert load.frame["category"].astype(str).tolist() == ["transport", "transport"]
+    assert load.frame["http_status"].isna().all()
+
+
+def test_static_assets_preflights_and_websockets_are_counted_skips(tmp_path):
+    api = "https://api9528mystks.mystonks.org/api/v1/futures/open-api/products"
+    entries = [
+        entry("https://api9528mystks.mystonks.org/static/app.js?v=3", method="GET"),          # URL ending
+        entry("https://api9528mystks.mystonks.org/logo", method="GET", _resourceType="image"),  # resource type
+        entry("https://api9528mystks.mystonks.org/font", method="GET"),                       # MIME type below
+        entry(api, method="OPTIONS"),
+        entry("wss://api9528mystks.mystonks.org/api/v1/futures/ws", status=101, method="GET",
+              _resourceType="websocket", _webSocketMessages=[{"type": "send", "time": 1.0, "opcode": 1,
+                                                               "data": "{}"}]),
+        entry("https://api9528mystks.mystonks.org/", method="GET", text="<html></html>"),     # a page: a row
+        entry(api, method="GET"),
+    ]
+    entries[2]["response"]["content"]["mimeType"] = "font/woff2"
+    entries[5]["response"]["content"]["mimeType"] = "text/html"
+    load = read(har(tmp_path / "x.har", *entries))
+    assert load.report.loc[0, ["rows", "rejects", "skipped"]].tolist() == [2, 0, 5]
+    assert load.skips[["reason", "count"]].values.tolist() == [["preflight", 1], ["static", 3], ["websocket", 1]]
+    assert load.frame["path"].tolist() == ["/", "/api/v1/futures/open-api/products"]
+
+
+def test_fragments_are_dropped_and_lone_surrogates_repaired(tmp_path):
+    path = tmp_path / "x.har"
+    e = entry("https://api9528mystks.mystonks.org/api/v1/stock/open-api/ticker?symbol=AAPL#top", method="GET",
+              text='{"code": 0, "msg": "SURROGATE"}')
+    # a JavaScript string may hold a lone surrogate; exporters write it escaped, which strict JSON parsers refuse
+    path.write_bytes(orjson.dumps({"log": {"version": "1.2", "entries": [e]}}).replace(b"SURROGATE", b"ok \\ud83d"))
+    load = read(path)
+    assert load.rejects.empty
+    assert load.frame.loc[0, "path"] == "/api/v1/stock/open-api/ticker"
+    assert load.frame.loc[0, "symbol"] == "AAPL"
+    assert load.frame.loc[0, "category"] == "ok"

@@ -25,6 +25,24 @@ def test_environment_yml_lists_the_pyproject_dependencies():
     assert {conda_to_pypi.get(n, n) for n in conda_names} == wanted
 
 
+def test_environment_yml_has_the_pyproject_lower_bounds():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bound = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*>=\s*([\w.]+)")
+    wanted = {}
+    for r in list(project["dependencies"]) + [r for e in project["optional-dependencies"].values() for r in e]:
+        m = bound.match(r)
+        if m:
+            wanted[m.group(1).lower()] = m.group(2)
+    conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    got = {}
+    for d in conda:
+        m = bound.match(d) if isinstance(d, str) else None
+        if m:
+            got[{"python-duckdb": "duckdb"}.get(m.group(1).lower(), m.group(1).lower())] = m.group(2)
+    got.pop("python", None)
+    assert got == wanted
+
+
 def test_bundled_sample_is_what_the_simulator_writes(tmp_path):
     toolkit.simulate(tmp_path, seed=7)
     names = sorted(p.name for p in SAMPLE.iterdir())

@@ -42,3 +42,19 @@ def test_readme_snippets_run(tmp_path, monkeypatch):
         exec(load, scope)
     assert scope["load"].report["format"].astype(str).tolist() == ["text", "jsonl", "jsonl"]
     assert scope["df"]["category"].astype(str).tolist() == ["rate_limit"]
+
+
+def test_every_text_shape_the_readme_lists_reads_as_one_call(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Recording and other formats\n", 1)[1].split("\n## ", 1)[0]
+    [block] = re.findall(r"```text\n(.*?)```", section, re.S)
+    examples = [part.split("\n", 1) for part in block.split("# ")[1:]]
+    assert len(examples) == 8
+    for i, (shape, lines) in enumerate(examples):
+        path = tmp_path / f"example{i}.log"
+        path.write_text(lines, encoding="utf-8")
+        load = toolkit.read_logs(path)
+        assert load.rejects.empty and len(load.frame) == 1, shape
+        assert load.lines == len(lines.strip().splitlines()), shape
+        row = load.frame.iloc[0]
+        assert row["path"].startswith("/api/v1/") and row["market"] in ("spot", "futures"), shape

@@ -264,7 +264,7 @@ def test_bad_arguments_are_clear_errors(tmp_path):
         toolkit.recording_session(tmp_path / "c.jsonl", rotate="hourly")
     with pytest.raises(ValueError, match="market must be 'spot', 'futures' or None, not 'options'"):
         toolkit.recording_session(tmp_path / "c.jsonl", market="options")
-    with pytest.raises(TypeError, match="session must be a requests.Session, not str"):
+    with pytest.raises(TypeError, match="session must be a requests.Session, an httpx.Client.*not str"):
         toolkit.attach_recorder("session", tmp_path / "c.jsonl")
     with toolkit.recording_session(tmp_path / "d.jsonl", max_bytes=10_000):
         with pytest.raises(ValueError, match="already recorded to with max_bytes=10000"):

@@ -54,7 +54,7 @@ def test_other_lines_are_skipped_and_counted():
     load = read(BOT)
     # start-up, "sending POST ...", strategy output (twice), two traceback lines; the blank line is not counted
     assert load.report.to_dict("records") == [
-        {"source": str(BOT), "format": "text", "rows": 8, "rejects": 0, "skipped": 7}]
+        {"source": str(BOT), "format": "text", "rows": 8, "rejects": 0, "skipped": 7, "unverified": 0}]
     assert load.lines == 15
 
 
@@ -169,14 +169,15 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
     assert serial.frame["line"].iloc[-1] == 3000
 
 
-def test_a_2xx_without_its_body_is_a_malformed_row_as_in_json_lines(tmp_path):
+def test_a_2xx_without_its_body_is_ok_unverified_as_in_json_lines(tmp_path):
     path = tmp_path / "bot.log"
     path.write_text("2026-11-20 21:05:00,000 INFO GET /api/v1/stock/open-api/depth -> 200 (38 ms)\n"
                     "2026-11-20 21:05:01,000 INFO GET /api/v1/stock/open-api/depth -> 429 (3 ms)\n")
     load = toolkit.read_logs(path)
     assert load.rejects.empty
     assert load.frame[["line", "category", "reason"]].astype(str).values.tolist() == [
-        ["1", "malformed", "not_json"], ["2", "rate_limit", "rate_limited"]]
+        ["1", "ok", "unverified"], ["2", "rate_limit", "rate_limited"]]
+    assert load.report.loc[0, "unverified"] == 1 and not load.frame.loc[0, "is_error"]
     as_jsonl = toolkit.load_logs(jsonl(tmp_path / "same.jsonl", {
         "ts": "2026-11-20 21:05:00", "method": "GET", "url": "/api/v1/stock/open-api/depth", "status": 200}))
     assert as_jsonl.loc[0, "reason"] == load.frame.loc[0, "reason"]
@@ -188,4 +189,4 @@ def test_a_user_pattern_with_an_empty_body_group(tmp_path):
                     "2026-11-20T21:05:01Z GET /api/v1/stock/open-api/depth 503 \n")
     load = read(path, pattern=r"^(?P<ts>\S+) (?P<method>\S+) (?P<url>\S+) (?P<status>\d+) ?(?P<body>.*)$")
     assert load.rejects.empty
-    assert load.frame["reason"].tolist() == ["not_json", "gateway_error"]
+    assert load.frame["reason"].tolist() == ["unverified", "gateway_error"]

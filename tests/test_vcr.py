@@ -38,7 +38,7 @@ def test_cassette_becomes_the_expected_rows():
     clock = df.loc[2]
     assert clock["client_ts"] - clock["server_ts"] == pd.Timedelta("45s")
     assert load.report.to_dict("records") == [
-        {"source": str(CASSETTE), "format": "vcr", "rows": 5, "rejects": 3, "skipped": 0}]
+        {"source": str(CASSETTE), "format": "vcr", "rows": 5, "rejects": 3, "skipped": 0, "unverified": 0}]
     assert load.rejects[["line", "reason"]].values.tolist() == [
         [6, "response body is corrupt gzip"],
         [7, "interaction has no response"],
@@ -133,3 +133,134 @@ def test_deflate_and_unreadable_encodings(tmp_path):
     load = read(path)
     assert load.frame["message"].tolist() == ["Internal error"]
     assert load.rejects["reason"].tolist() == ["response body uses Content-Encoding 'br', which cannot be read"]
+
+
+# Ruby VCR / R vcr layout (the vcr gem's YAML serializer; R's vcr writes the same keys, with
+# status_code as webmockr names it): http_interactions, recorded_at, body {encoding, string}
+RUBY_VCR = """\
+---
+http_interactions:
+- request:
+    method: post
+    uri: https://api9528mystks.mystonks.org/api/v1/futures/open-api/order/create
+    body:
+      encoding: UTF-8
+      string: '{"symbol":"BTCUSDT","coType":3,"orderType":2,"openType":1,"side":1,"vol":"0.001"}'
+    headers:
+      Content-Type:
+      - application/json
+      Access-Key:
+      - ak-RUBY-0001
+  response:
+    status:
+      code: 200
+      message: OK
+    headers:
+      Content-Type:
+      - application/json
+    body:
+      encoding: UTF-8
+      string: '{"code":8018,"message":"保证金不足"}'
+  recorded_at: Fri, 20 Nov 2026 21:05:00 GMT
+- request:
+    method: get
+    uri: https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth?symbol=AAPL
+    body:
+      encoding: ''
+      string: ''
+    headers: {}
+  response:
+    status:
+      status_code: 429
+      message: Too Many Requests
+    headers: {}
+    body:
+      encoding: UTF-8
+      string: '{"code":429,"message":"请求频率超限（每秒/每分钟）"}'
+  recorded_at: 2026-11-20 21:05:01 GMT
+recorded_with: VCR 6.2.0
+"""
+
+
+def test_ruby_and_r_vcr_cassettes_are_read_with_their_recorded_time(tmp_path):
+    path = tmp_path / "futures.yml"
+    path.write_text(RUBY_VCR, encoding="utf-8")
+    load = read(path)
+    assert load.report.loc[0, ["format", "rows", "rejects"]].tolist() == ["vcr", 2, 0]
+    df = load.frame
+    assert df["ts"].astype(str).tolist() == ["2026-11-20 21:05:00+00:00", "2026-11-20 21:05:01+00:00"]
+    assert df[["method", "path", "http_status", "category", "reason"]].astype(str).values.tolist() == [
+        ["POST", "/api/v1/futures/open-api/order/create", "200", "insufficient_funds", "insufficient_margin"],
+        ["GET", "/api/v1/stock/open-api/depth", "429", "rate_limit", "rate_limited"]]
+    assert df.loc[0, "symbol"] == "BTCUSDT"
+    assert "ak-RUBY-0001" not in df.astype(str).to_csv()
+
+
+def test_betamax_json_cassette(tmp_path):
+    import base64
+    import gzip
+    import json
+
+    # betamax's JSON: http_interactions, recorded_at (ISO, no zone), gzip bodies as base64_string
+    body = base64.b64encode(gzip.compress(b'{"code":0,"msg":"success","data":{"symbol":"AAPL"}}')).decode()
+    doc = {"http_interactions": [{
+        "request": {"body": {"encoding": "utf-8", "string": ""}, "headers": {"Accept": "application/json"},
+                    "method": "GET", "uri": "https://api9528mystks.mystonks.org/api/v1/stock/open-api/ticker?symbol=AAPL"},
+        "response": {"body": {"encoding": "utf-8", "base64_string": body},
+                     "headers": {"Content-Encoding": "gzip", "Date": "Fri, 20 Nov 2026 21:04:59 GMT"},
+                     "status": {"code": 200, "message": "OK"}, "url": "https://api9528mystks.mystonks.org/..."},
+        "recorded_at": "2026-11-20T21:05:00"}], "recorded_with": "betamax/0.8.1"}
+    path = tmp_path / "Ticker.json"
+    path.write_text(json.dumps(doc))
+    load = read(path)
+    assert load.report.loc[0, ["format", "rows", "rejects"]].tolist() == ["vcr", 1, 0]
+    row = load.frame.iloc[0]
+    assert (str(row["ts"]), row["category"], row["symbol"]) == ("2026-11-20 21:05:00+00:00", "ok", "AAPL")
+
+
+def test_vcrpy_old_layouts(tmp_path):
+    # vcrpy's old httpx stubs wrote status_code/content (tests/integration/cassettes/gzip_httpx_old_format.yaml)
+    old_httpx = tmp_path / "old_httpx.yaml"
+    old_httpx.write_text("""\
+interactions:
+- request:
+    body: ''
+    headers:
+      host:
+      - api9528mystks.mystonks.org
+    method: GET
+    uri: https://api9528mystks.mystonks.org/api/v1/futures/open-api/products?type=3
+  response:
+    content: '{"code":0,"msg":"success","data":[]}'
+    headers:
+      Date:
+      - Fri, 20 Nov 2026 21:05:00 GMT
+    http_version: HTTP/1.1
+    status_code: 200
+version: 1
+""")
+    # vcrpy before 1.0: a bare list, a pickled Request, headers as "name: value" lines (tests/fixtures/migration)
+    pre_1 = tmp_path / "pre1.yaml"
+    pre_1.write_text("""\
+- request: !!python/object:vcr.request.Request
+    body: null
+    headers: !!python/object/apply:__builtin__.frozenset
+    - - !!python/tuple [accept, '*/*']
+    host: api9528mystks.mystonks.org
+    method: GET
+    path: /api/v1/stock/open-api/priceSteps?symbol=TSLA
+    port: 443
+    protocol: https
+  response:
+    body: {string: !!python/unicode "{\\"code\\": 500, \\"message\\": \\"内部错误\\"}"}
+    headers: [!!python/unicode "date: Fri, 20 Nov 2026 21:05:01 GMT\\r\\n",
+      !!python/unicode "content-type: application/json\\r\\n"]
+    status: {code: 500, message: Internal Server Error}
+""")
+    load = read([old_httpx, pre_1])
+    assert load.rejects.empty
+    assert load.frame[["path", "http_status", "category"]].astype(str).values.tolist() == [
+        ["/api/v1/futures/open-api/products", "200", "ok"],
+        ["/api/v1/stock/open-api/priceSteps", "500", "server_error"]]
+    assert load.frame["symbol"].tolist()[1] == "TSLA"
+    assert load.frame["ts"].astype(str).tolist() == ["2026-11-20 21:05:00+00:00", "2026-11-20 21:05:01+00:00"]

@@ -135,7 +135,7 @@ def classify_calls(market: np.ndarray, status: np.ndarray, kind: np.ndarray, cod
     key = (key + code_idx) * (len(texts) + 1) + (text_idx + 1)
     group, first_rows = _first_rows(key)
     cats, reasons, retry = [], [], []
-    kinds = ("code", "no_code", "not_json", "not_json")
+    kinds = ("code", "no_code", "not_json", "no_body")
     r = rules()
     for i in first_rows:
         s, t = int(status[i]), text_idx[i]

@@ -52,12 +52,14 @@ class RecordingWarning(UserWarning):
 
 def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str | None = None,
                     market: str | None = None, market_rules=None, max_body: int = MAX_BODY):
-    """Make a ``requests.Session`` append one JSON line per call to ``path``.
+    """Make an HTTP client append one JSON line per call to ``path``.
 
     Parameters
     ----------
-    session : requests.Session
-        The session to record; it is returned, so ``attach_recorder(requests.Session(), ...)`` works.
+    session : requests.Session, httpx.Client, httpx.AsyncClient, aiohttp.ClientSession or a ccxt exchange
+        The client to record; it is returned, so ``attach_recorder(requests.Session(), ...)`` works.
+        A ccxt exchange is recorded through its HTTP session (``requests`` for
+        ``ccxt``, ``aiohttp`` for ``ccxt.async_support``; see :mod:`toolkit.record_clients`).
     path : str or Path
         The JSON Lines file (created with its folder when missing, appended to otherwise).
         Sessions recording to the same file share one writer and one lock.
@@ -101,7 +103,10 @@ def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str 
     if getattr(session, "_toolkit_recorder", None) is not None:
         raise ValueError(f"this session already records to {session._toolkit_recorder.writer.path}")
     if not callable(getattr(session, "get_adapter", None)):
-        raise TypeError(f"session must be a requests.Session, not {type(session).__name__}")
+        from .record_clients import attach_other
+
+        return attach_other(session, path, max_bytes=max_bytes, rotate=rotate, market=market,
+                            market_rules=market_rules, max_body=max_body)
     if market is not None and market not in ("spot", "futures"):
         raise ValueError(f"market must be 'spot', 'futures' or None, not {market!r}")
     if not isinstance(max_body, int) or max_body < 0:
@@ -195,12 +200,20 @@ class _Recorder:
         self.writer.write(line, started)
 
     def _line(self, request, started, elapsed, response, exc, streamed) -> bytes:
-        url = request.url or ""
+        return self.line(request.method, request.url or "", request.headers, request.body, started, elapsed,
+                         None if response is None else response.status_code,
+                         None if response is None else response.headers,
+                         None if response is None or streamed else response.content, exc)
+
+    def line(self, method, url, request_headers, request_body, started, elapsed, status, response_headers,
+             content, exc) -> bytes:
+        """One JSON line from a call's parts (every client's adapter builds its record here)."""
+        request_headers = {str(k): v for k, v in (request_headers or {}).items()}  # str: aiohttp's keys are istr
         rec = {
             "ts": _iso(started),
-            "method": request.method,
+            "method": method,
             "url": redact_url(url),
-            "status": None if response is None else response.status_code,
+            "status": status,
             "elapsed_ms": round(elapsed, 3),
         }
         market = self.market or self._market_of(url)
@@ -208,21 +221,30 @@ class _Recorder:
             rec["market"] = market
         if exc is not None:
             rec["error"] = redact(f"{type(exc).__name__}: {exc}")
-        elif not streamed:
-            body = self._body(response.content, response.headers.get("Content-Type"))
+        elif content is not None:
+            body = self._body(content, _get(response_headers, "Content-Type"))
             if body is not None:
                 rec["body"] = body
-        req = {"headers": redact_data(dict(request.headers))[0]}  # secret names, and secrets in values
-        if request.body is not None:
-            req["body"] = self._body(request.body, request.headers.get("Content-Type"))
+        req = {"headers": redact_data(request_headers)[0]}  # secret names, and secrets in values
+        if request_body is not None:
+            req["body"] = self._body(request_body, _get(request_headers, "Content-Type"))
         rec["request"] = req
-        if response is not None:
-            rec["response_headers"] = redact_data(dict(response.headers))[0]
+        if status is not None and response_headers is not None:
+            rec["response_headers"] = redact_data({str(k): v for k, v in response_headers.items()})[0]
         line = orjson.dumps(rec, default=str)
-        for value in secret_values({"headers": dict(request.headers), "url": url}):
+        for value in secret_values({"headers": request_headers, "url": url}):
             # the key or signature echoed anywhere else (a response saying "Invalid key ak-...")
             line = line.replace(value.encode(), MASK.encode()).replace(orjson.dumps(value)[1:-1], MASK.encode())
         return line + b"\n"
+
+    def record(self, *args) -> None:
+        """Write :meth:`line` ``(*args)``; a record that cannot be built never breaks the call."""
+        try:
+            line = self.line(*args)
+        except Exception as err:
+            self.writer.failed(f"could not build the record of a call ({type(err).__name__}: {redact(str(err))})")
+            return
+        self.writer.write(line, args[4])
 
     def _market_of(self, url: str):
         base = url.split("?", 1)[0]
@@ -262,6 +284,17 @@ class _Recorder:
                     return kept
         text = redact(content[: self.max_body].decode("utf-8", "replace"))
         return text if size <= self.max_body else text + f"… ({size:,} bytes, cut by the recorder)"
+
+
+def _get(headers, name: str):
+    """A header of a dict or a case-insensitive mapping (requests, httpx, aiohttp)."""
+    if headers is None:
+        return None
+    value = headers.get(name)
+    if value is None and isinstance(headers, dict):
+        lname = name.lower()
+        value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == lname), None)
+    return value
 
 
 def _iso(epoch: float) -> str:

@@ -84,6 +84,7 @@ REPORT_DTYPES: dict[str, object] = {
     "rows": pd.Int64Dtype(),
     "rejects": pd.Int64Dtype(),
     "skipped": pd.Int64Dtype(),
+    "unverified": pd.Int64Dtype(),  # 2xx rows whose body was not recorded (reason ``unverified``)
 }
 
 

@@ -13,12 +13,14 @@ from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
 from ._source import READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand, open_source
 from ._window import window
+from .access import check_fields
+from .botlogs import BotLogReader
 from .har import HarReader
 from .jsonl import JsonLinesReader
-from .text import TextReader, compile_pattern
+from .text import compile_pattern
 from .vcr import VcrReader
 
-READERS = {r.name: r for r in (JsonLinesReader(), HarReader(), VcrReader(), TextReader())}
+READERS = {r.name: r for r in (JsonLinesReader(), HarReader(), VcrReader(), BotLogReader())}
 SNIFF_BYTES = 256 << 10
 SNIFF_LINES = 50
 
@@ -39,7 +41,10 @@ class Load:
         ``source``, ``line``, ``reason``, ``excerpt`` (redacted, at most ~200
         characters) for every input line that could not become a row.
     report : DataFrame
-        One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``.
+        One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``
+        and ``unverified`` (rows counted ``ok`` because a 2xx was logged without
+        its body, as access logs and urllib3 lines are: a business error could
+        hide in them).
     lines : int
         Non-blank lines (or entries) read; equals rows + rejects + skipped.
     """
@@ -49,6 +54,24 @@ class Load:
     report: pd.DataFrame
     lines: int = 0
     _files: list = field(default_factory=list, repr=False)
+
+    @property
+    def skips(self) -> pd.DataFrame:
+        """Skipped lines (or entries) per file and reason: ``source``, ``reason``, ``count``.
+
+        Reasons are those the readers name (``preflight``, ``static``,
+        ``websocket`` in HAR; ``request half``, ``continuation`` and ``not an
+        API call`` in text logs); other skips are counted as ``not an API call``.
+        """
+        rows = []
+        for r in self._files:
+            named = dict(r.skip_reasons)
+            rest = r.skipped - sum(named.values())
+            if rest:
+                named["not an API call"] = named.get("not an API call", 0) + rest
+            rows.extend((r.source, reason, n) for reason, n in sorted(named.items()) if n)
+        return pd.DataFrame(rows, columns=["source", "reason", "count"]).astype(
+            {"source": "string", "reason": "string", "count": "int64"})
 
     def __repr__(self) -> str:
         return (f"Load({len(self.frame):,} rows, {len(self.rejects):,} rejects, "
@@ -93,7 +116,7 @@ def detect_format(head: bytes, name: str, options: dict | None = None) -> str:
 
 
 def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto", pattern=None,
-              start=None, end=None, market=None) -> Load:
+              fields=None, start=None, end=None, market=None) -> Load:
     r"""Read recorded API calls into a tagged DataFrame, accounting for every line.
 
     Parameters
@@ -117,6 +140,12 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         For text logs of another layout: a regex searched in each line, with
         named groups ``ts`` and ``url`` and any of ``method``, ``status``,
         ``body``, ``error``, ``latency_ms``. Lines it does not match are skipped.
+    fields : dict, optional
+        For JSON Lines with other key names: ``{field: key}`` for any of
+        ``time``, ``method``, ``url``, ``status``, ``body``, ``error``,
+        ``latency_ms``, ``latency_s`` and ``market``; a dotted key reaches into
+        nested objects (``"request.uri"``). Caddy and Traefik access logs are
+        read without it. Example: ``fields={"time": "started_at", "latency_ms": "duration_ms"}``.
     start, end : time, optional
         Keep the calls with ``start <= ts < end`` (naive times are UTC). Over
         recordings they filter :attr:`Load.frame` after parsing; ``report``
@@ -151,8 +180,11 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
     if pattern is not None and format not in ("auto", "text"):
         raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+    if fields is not None and format not in ("auto", "jsonl"):
+        raise ValueError(f"fields applies to JSON Lines; it cannot be used with format={format!r}")
+    checked_fields = check_fields(fields)
     win = window(start, end, market)
-    if (store := _store_of(source, market_rules, format, pattern)) is not None:
+    if (store := _store_of(source, market_rules, format, pattern, fields)) is not None:
         from ..store._read import read_calls, read_rejects, report
 
         rejects = read_rejects(store)
@@ -162,7 +194,8 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         rep = report(store)
         lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
         return Load(read_calls(store, win), rejects, rep, lines)
-    options = {"rules": compile_market_rules(market_rules), "pattern": compile_pattern(pattern)}
+    options = {"rules": compile_market_rules(market_rules), "pattern": compile_pattern(pattern),
+               "fields": checked_fields}
     results = []
     for src in expand(source):
         name, stream, plain = open_source(src)
@@ -185,7 +218,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     return load
 
 
-def _store_of(source, market_rules, format, pattern=None):
+def _store_of(source, market_rules, format, pattern=None, fields=None):
     """The store directory ``source`` names, or None when it names recordings."""
     from ..store._manifest import is_store
 
@@ -199,6 +232,8 @@ def _store_of(source, market_rules, format, pattern=None):
     if market_rules is not None or format != "auto" or pattern is not None:
         raise ValueError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
                          "a store, so pass them to toolkit.store.ingest")
+    if fields is not None:
+        raise ValueError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
     return stores[0]
 
 
@@ -209,10 +244,15 @@ def _assemble(results: list[FileResult]) -> Load:
         columns=list(REJECT_DTYPES),
     ).astype(REJECT_DTYPES)
     report = pd.DataFrame(
-        [(r.source, r.format, r.rows, len(r.rejects), r.skipped) for r in results],
+        [(r.source, r.format, r.rows, len(r.rejects), r.skipped, _unverified(r.frames)) for r in results],
         columns=list(REPORT_DTYPES),
     ).astype(REPORT_DTYPES)
     return Load(frame[COLUMNS], rejects, report, sum(r.lines for r in results), results)
+
+
+def _unverified(frames) -> int:
+    """Rows that are ``ok`` only because their 2xx body was not recorded."""
+    return sum(int((f["reason"] == "unverified").sum()) for f in frames)
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -245,6 +285,15 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> df["market"].value_counts().to_dict()
     {'futures': 96658, 'spot': 29988, 'unknown': 0}
 
+    JSON Lines with other key names, mapped with ``fields=``:
+
+    >>> import io
+    >>> f = io.StringIO('{"started_at": "2026-11-20T21:05:00Z", "path": "/api/v1/futures/open-api/kline",'
+    ...                 ' "http_code": 502, "took_ms": 31.5}\\n')
+    >>> df = toolkit.load_logs(f, fields={"time": "started_at", "status": "http_code", "latency_ms": "took_ms"})
+    >>> df[["http_status", "category", "latency_ms"]].astype(str).iloc[0].tolist()
+    ['502', 'server_error', '31.5']
+
     The same calls from a store, one hour of one market:
 
     >>> import tempfile
@@ -255,7 +304,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     (192, '2026-11-18 14:00:10.264000+00:00')
     """
     if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
-                           kwargs.get("pattern"))) is not None:
+                           kwargs.get("pattern"), kwargs.get("fields"))) is not None:
         from ..store._read import read_calls
 
         return read_calls(store, window(start, end, market))

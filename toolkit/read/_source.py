@@ -42,7 +42,13 @@ class Chunk:
         self.rejects: list[tuple[int, str, str]] = []
         self.blank = 0
         self.skipped = 0
+        self.skip_reasons: Counter = Counter()  # why lines were skipped, for the skips a reader names
         self.size = 0  # lines in the piece, blank ones included
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` lines (or entries) skipped for ``reason``."""
+        self.skipped += n
+        self.skip_reasons[reason] += n
 
     def reject(self, line: int, reason: str, raw) -> None:
         self.rejects.append((line, reason, excerpt(raw)))
@@ -70,6 +76,7 @@ class FileResult:
         self.frames = []
         self.rejects: list[tuple[int, str, str]] = []
         self.skipped = 0
+        self.skip_reasons: Counter = Counter()
         self.blank = 0
         self._offset = 0  # lines of the file already merged
 
@@ -98,6 +105,7 @@ class FileResult:
             self.frames.append(frame)
         self.blank += chunk.blank
         self.skipped += chunk.skipped
+        self.skip_reasons.update(chunk.skip_reasons)
         self._offset += chunk.size
 
     def summary(self) -> str | None:

@@ -5,9 +5,16 @@ from ``response.content.text`` (base64 when ``content.encoding`` says so),
 ``ACCESS-TIMESTAMP`` from the request headers and ``Date`` from the response
 headers. Status 0 or an ``_error`` field means no response came.
 
-Skipped and counted, neither rows nor rejects: CORS preflights (``OPTIONS``)
-and entries that are not API calls (a URL path without ``/api/`` that no
-market rule matches: scripts, styles, icons, pages). Rows are numbered by
+Every entry is a row except, skipped and counted with their reason
+(:attr:`toolkit.Load.skips`): CORS preflights (``OPTIONS``), static assets
+(resource type image, stylesheet, script, font, media, manifest or
+texttrack; a response MIME type image/*, font/*, audio/*, video/*, CSS or
+JavaScript; or a URL ending in .js .mjs .css .png .jpg .jpeg .gif .svg .ico
+.webp .avif .woff .woff2 .ttf .otf .eot .mp4 .webm .mp3 .map) and WebSocket
+entries. A recorded status wins over ``_error`` (Chrome writes
+``net::ERR_ABORTED`` on responses that did arrive); status 0 or -1 means no
+response came (``transport``). A URL's ``#fragment`` is not part of its path;
+escaped lone surrogates (``"\\ud83d"``) are read as U+FFFD. Rows are numbered by
 their 1-based entry index; a file that is not HAR at all is one reject at
 line 0 (the whole file), and the load goes on with the other files.
 """
@@ -23,16 +30,14 @@ import zlib
 
 import orjson
 
-from .. import classify
-from ..schema import MARKETS
 from ._excerpt import bounded_json, clean_data
 from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
 from ._frame import NO_BODY, Batch, as_int, excerpt, parse_body
+from ._harskip import skip_reason
 from ._source import Chunk, FileResult, Reader
 
 _SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 _NET_ERROR = re.compile(r"\bERR_([A-Z_]+)")
-_UNKNOWN = MARKETS.index("unknown")
 
 
 def load_document(data: bytes, result: FileResult, what: str):
@@ -67,13 +72,6 @@ def brief(request: dict | None, response: dict | None, **extra) -> dict:
         status = response.get("status")
         out["response"] = {"status": status} if status is not None else {}
     return out
-
-
-def is_api(url: str, rules) -> bool:
-    """A URL whose path holds ``/api/`` or that a market rule matches."""
-    base = url.split("?", 1)[0].split("#", 1)[0]
-    location = base.split("://", 1)[1] if "://" in base[:12] else base
-    return "/api/" in location or classify.url_market(location, rules) != _UNKNOWN
 
 
 def no_response_text(error) -> str:
@@ -131,7 +129,8 @@ def _symbol(request: dict):
 
 
 def entry_row(entry, line: int, rules):
-    """One HAR entry as a :class:`Batch` row; None when it is to be skipped; :class:`Reject` when bad."""
+    """One HAR entry as a :class:`Batch` row; the skip reason (a str) when it is not an API row;
+    :class:`Reject` when bad."""
     if not isinstance(entry, dict):
         raise Reject(f"entry is not an object ({type(entry).__name__})")
     request = entry.get("request")
@@ -140,18 +139,20 @@ def entry_row(entry, line: int, rules):
     url = request.get("url")
     if not isinstance(url, str) or not url:
         raise Reject("entry has no request URL")
+    response = entry.get("response")
+    if (why := skip_reason(entry, request, response, url)) is not None:
+        return why
     method = method_of(request.get("method"))
-    if method == "OPTIONS" or not is_api(url, rules):
-        return None
+    url = url.split("#", 1)[0]
     ts = entry.get("startedDateTime")
     if not isinstance(ts, str):
         raise Reject("entry has no startedDateTime")
-    response = entry.get("response")
     if not isinstance(response, dict):
         raise Reject("entry has no response")
     error = entry.get("_error") or response.get("_error")
-    status = status_of(response.get("status"))
-    if error or status is None:
+    raw_status = response.get("status")
+    status = None if raw_status in (0, -1) else status_of(raw_status)  # -1: Playwright's "no response"
+    if status is None:
         status, kind, code, message, error = None, NO_BODY, None, None, no_response_text(error)
         items = failed = None
     else:
@@ -192,8 +193,8 @@ class HarReader(Reader):
                 raw = brief(entry.get("request"), entry.get("response")) if isinstance(entry, dict) else entry
                 chunk.reject(line, str(exc), raw)
                 continue
-            if row is None:
-                chunk.skipped += 1
+            if isinstance(row, str):
+                chunk.skip(row)
             else:
                 batch.rows.append(row)
         chunk.size = len(entries)

@@ -17,6 +17,12 @@ Nested form, as gateways and proxies write it::
 
     {"time": ..., "request": {"method", "url", "headers"},
      "response": {"status", "headers", "body"}, "duration_ms": ...}
+
+Caddy and Traefik access logs, and any layout a ``fields=`` mapping names,
+are brought to the flat form first (:mod:`.access`). A structured logger's
+record with a time and a message but no URL (freqtrade's JSON log, go-zero)
+has its message read as a bot's log line (:mod:`.botlogs`): a row when it
+names a call, else a counted skip.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from ._fields import _ECHO, _METHODS, Reject, first, header, latency_of, mask_se
 from ._excerpt import bounded_json, clean_data
 from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
 from ._source import Chunk, LineReader
+from .access import adapt
+from .botlogs import SKIP, message_row
 
 _TIME_KEYS = ("ts", "timestamp", "time", "@timestamp")
 _URL_KEYS = ("url", "uri", "path")
@@ -225,7 +233,7 @@ def _lenient(raw: bytes, exc: orjson.JSONDecodeError) -> tuple:
     return None, "invalid JSON (not a JSON value)"
 
 
-def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
+def _parse_lines(lines: list[bytes], first_line: int, out: Chunk, fields=None) -> Batch:
     loads = orjson.loads
     JSONDecodeError = orjson.JSONDecodeError
     reject = out.reject
@@ -251,10 +259,18 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk) -> Batch:
                     "float": "a number", "bool": "a boolean"}.get(name, name)
             reject(line, f"not a JSON object ({name})", raw)
             continue
+        if fields is not None or "logger" in rec or "DownstreamStatus" in rec or "RequestPath" in rec:
+            rec = adapt(rec, fields)
         try:
             row = record(rec, line)
         except Reject as exc:
-            reject(line, str(exc), raw)
+            row = message_row(rec, line) if str(exc) == "missing URL" else None
+            if row is None:
+                reject(line, str(exc), raw)
+            elif row is SKIP:
+                out.skip("not an API call")
+            else:
+                append(row)
             continue
         message, error = row[8], row[9]
         if message is not None:
@@ -276,7 +292,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     if lines and not lines[-1]:
         lines.pop()
     out.size = len(lines)
-    out.add(_parse_lines(lines, 1, out), source, options["rules"])
+    out.add(_parse_lines(lines, 1, out, options.get("fields")), source, options["rules"])
     return out
 
 

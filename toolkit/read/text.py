@@ -1,5 +1,9 @@
 """Bot text logs: one API call per line, found by pattern.
 
+This is the generic layout; the shapes bot libraries write (ccxt,
+freqtrade, hummingbot, urllib3, tracebacks) are read by :mod:`.botlogs`,
+which falls back on this one.
+
 A line is an API call when it begins with a timestamp (ISO-8601, or
 ``YYYY-MM-DD HH:MM:SS,mmm`` as Python's logging writes it; no zone means
 UTC) and holds an HTTP method followed by a URL or path. Then:
@@ -13,9 +17,9 @@ UTC) and holds an HTTP method followed by a URL or path. Then:
 - no status, but a timeout or connection error mentioned: a call that got
   no response (``transport``).
 
-A 2xx line without a body becomes a ``malformed`` row, as in every
-format: the exchange answers business errors with HTTP 200, so without the
-envelope success cannot be told from failure.
+A 2xx line without a body is ``ok`` with reason ``unverified``, as in every
+format: the exchange answers business errors with HTTP 200, so such a row
+may hide one; the load report counts these rows.
 
 Every other line (start-up messages, strategy output, tracebacks, and lines
 with a method and URL but neither a status nor an error, such as

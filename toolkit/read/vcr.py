@@ -1,5 +1,9 @@
 """VCR.py cassettes (YAML or JSON, ``version: 1``): one row per interaction.
 
+Older vcrpy layouts, betamax and Ruby/R VCR cassettes are read too
+(:mod:`.cassettes` brings them to this layout; their ``recorded_at`` is the
+call's time).
+
 A cassette carries no timestamp of its own, so a call's time is the
 response's ``Date`` header (to the second), or failing that the request's
 ``ACCESS-TIMESTAMP``. Headers are ``{name: [values]}``; bodies are
@@ -22,12 +26,14 @@ import yaml
 from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
 from ._frame import Batch, _http_date, as_int, excerpt, parse_body
 from ._source import Chunk, FileResult, Reader
+from .cassettes import RECORDED, interactions_of
 from .har import brief, load_document
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?interactions:\s*(?:#.*|\[.*)?$", re.M)
+_YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?(?:http_)?interactions:\s*(?:#.*|\[.*)?$", re.M)
+_OLD_LAYOUT = re.compile(rb"\A\s*- request: !!python/object:vcr\.")  # vcrpy before 1.0: a bare list
 _YAML_PREAMBLE = re.compile(rb"^(?:---\s*|\s*#.*|[A-Za-z_][A-Za-z0-9_]*:[ \t]+[^\s:][^:]*)$")
-_JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions)"\s*:')
+_JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions|http_interactions|recorded_with)"\s*:')
 
 
 class CassetteLoader(_BaseLoader):
@@ -48,6 +54,20 @@ def _bytes_io(loader, node):
     data = state[0] if state else b""
     return data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
 
+
+def _python_object(loader, suffix, node):
+    # vcrpy before 1.0 pickled its Request (a mapping) and frozensets of header tuples: keep the plain data
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        items = loader.construct_sequence(node, deep=True)
+        return items[0] if len(items) == 1 and isinstance(items[0], list) else items
+    return loader.construct_scalar(node)
+
+
+CassetteLoader.add_multi_constructor("tag:yaml.org,2002:python/object:vcr.", _python_object)
+CassetteLoader.add_multi_constructor("tag:yaml.org,2002:python/object/apply:__builtin__.frozenset", _python_object)
+CassetteLoader.add_multi_constructor("tag:yaml.org,2002:python/object/apply:builtins.frozenset", _python_object)
 
 for _tag, _fn in (("python/str", _python_str), ("python/unicode", _python_str), ("python/tuple", _python_tuple),
                   ("python/object/new:_io.BytesIO", _bytes_io)):
@@ -138,7 +158,9 @@ def interaction_row(item, line: int):
     headers = response.get("headers")
     date = header(headers, "Date")
     client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
-    ts = _date_ns(date) if isinstance(date, str) else None
+    ts = item.get(RECORDED)  # betamax / Ruby VCR: the interaction's recorded_at
+    if ts is None:
+        ts = _date_ns(date) if isinstance(date, str) else None
     if ts is None:
         if client_ts is None:
             raise Reject("no time: the response has no readable Date header and the request no ACCESS-TIMESTAMP")
@@ -164,7 +186,7 @@ class VcrReader(Reader):
         doc = load_cassette(stream.read(), result)
         if doc is None:
             return
-        interactions = doc.get("interactions") if isinstance(doc, dict) else None
+        interactions = interactions_of(doc)
         if not isinstance(interactions, list):
             result.reject(0, "not a cassette: no interactions list; the file was not read", excerpt(doc))
             return
@@ -192,7 +214,7 @@ class VcrReader(Reader):
         may come before ``interactions:``, so a text log that mentions it is no cassette.
         """
         head = b"\n".join(lines)
-        if _JSON_SIGNATURE.match(head) and b'"interactions"' in head:
+        if _OLD_LAYOUT.match(head) or (_JSON_SIGNATURE.match(head) and b'interactions"' in head):
             return 1.0
         for raw in lines:
             if _YAML_SIGNATURE.match(raw):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 
@@ -71,13 +72,25 @@ def read_rejects(dest) -> pd.DataFrame:
 
 def report(dest) -> pd.DataFrame:
     """Per recording in a store: ``source``, ``format``, ``rows``, ``rejects``, ``skipped`` (as :attr:`Load.report`)."""
-    manifest = Store(dest).read_manifest()
+    store = Store(dest)
+    manifest = store.read_manifest()
+    unverified = _unverified(store, [str(store.path(p["path"])) for p in parts(manifest)])
     rows = []
     for src, entry in sorted(manifest["sources"].items()):
         us = entry["units"]
         rows.append((src, entry["format"], sum(u["rows"] for u in us), sum(u["rejects"] for u in us),
-                     sum(u["skipped"] for u in us)))
+                     sum(u["skipped"] for u in us), unverified.get(src, 0)))
     return pd.DataFrame(rows, columns=list(REPORT_DTYPES)).astype(REPORT_DTYPES)
+
+
+def _unverified(store: Store, paths: list[str]) -> dict:
+    """Rows per source whose reason is ``unverified`` (a 2xx logged without its body)."""
+    if not paths:
+        return {}
+    table = _scan(store, paths, ds.field("reason") == "unverified")
+    if not table.num_rows:
+        return {}
+    return dict(collections.Counter(table.column("source").to_pylist()))
 
 
 def _row_filter(window: Window):
