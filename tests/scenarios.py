@@ -330,6 +330,8 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
         "symbol": symbol, "source": "scenario.jsonl", "line": pd.array(np.zeros(n, np.int64), dtype="Int64"),
         "client_ts": client, "server_ts": pd.Series(server).where(~no_response).to_numpy(),
     })
+    df["kind"] = pd.Categorical(kind, categories=KINDS)
+    df["items"] = df["items_failed"] = pd.array([None] * n, dtype="Int32")  # no batch calls in the scenarios
     for c, dtype in DTYPES.items():
         if c in ("endpoint", "source"):
             df[c] = df[c].astype(DTYPES["path"]).astype("category")
@@ -337,7 +339,7 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
             df[c] = pd.to_datetime(df[c], utc=True)
         else:
             df[c] = df[c].astype(dtype)
-    df["kind"] = pd.Categorical(kind, categories=KINDS)
+    df = df[list(DTYPES)]
     df["client_oid"] = pd.array(oid, dtype=DTYPES["symbol"])
     df["side"] = pd.array(np.where(trading, np.where(cols["side"] == 0, "buy", "sell"), None), dtype=DTYPES["symbol"])
     df["size"] = pd.array(np.where(trading, cols["size"], None), dtype="Int64")
