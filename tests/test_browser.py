@@ -167,8 +167,8 @@ def test_explorer_in_jupyterlab(lab, chromium, tmp_path):
         page.locator(".toolkit-incidents select").select_option(index=pick)
         page.wait_for_function(CHANGED, arg=[".toolkit-status", before], timeout=30_000)
         explanation = page.locator(".toolkit-incident-summary").inner_text()
-        assert explanation.startswith("Whose fault: exchange (exchange): 59 calls failed on the exchange's side")
-        assert "spot: 59 of 73 calls failed (81%) between Wed 18 Nov 14:11 and 14:36 UTC" in explanation
+        assert explanation.startswith("Whose fault: exchange (exchange): 56 calls failed on the exchange's side")
+        assert "spot: 57 of 73 calls failed (78%) between Wed 18 Nov 14:11 and 14:36 UTC" in explanation
         assert "Wed 18 Nov 13:30 to Wed 18 Nov 15:15 UTC · spot" in page.locator(".toolkit-status").inner_text()
 
         shot = tmp_path / "explorer.png"
