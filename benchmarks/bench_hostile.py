@@ -27,7 +27,7 @@ from _measure import run_code
 
 import toolkit
 
-SPOT = "https://openapi.exchange.example/api/v1/stock/open-api/order"
+SPOT = "https://api9528mystks.mystonks.org/api/v1/stock/open-api/order"
 N = 18_000
 
 

@@ -138,7 +138,7 @@ def _text_value(value) -> str:
 def text_line(draw, secret: bool = True) -> str:
     template = draw(st.sampled_from(TEXT_TEMPLATES))
     body = draw(st.one_of(st.just("{'code': 0, 'msg': 'success'}"), ODD.map(_text_value)))
-    line = template.format(url=draw(st.sampled_from([SPOT, "/api/v1/futures/trade/order", _text_value(draw(ODD))])),
+    line = template.format(url=draw(st.sampled_from([SPOT, "/api/v1/futures/open-api/order/create", _text_value(draw(ODD))])),
                            status=draw(st.one_of(st.sampled_from(["200", "429", "²⁰⁰", "0", "999"]),
                                                  ODD.map(_text_value))),
                            body=body, latency=draw(st.sampled_from(["41", "1e400", "", "٣"])),
