@@ -331,6 +331,8 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
         "client_ts": client, "server_ts": pd.Series(server).where(~no_response).to_numpy(),
     })
     for c, dtype in DTYPES.items():
+        if c in ("kind", "items", "items_failed"):
+            continue  # set below (kind), or not a batch call (items)
         if c in ("endpoint", "source"):
             df[c] = df[c].astype(DTYPES["path"]).astype("category")
         elif c == "server_ts":
@@ -338,6 +340,8 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
         else:
             df[c] = df[c].astype(dtype)
     df["kind"] = pd.Categorical(kind, categories=KINDS)
+    for c in ("items", "items_failed"):
+        df[c] = pd.array([None] * n, dtype=DTYPES[c])
     df["client_oid"] = pd.array(oid, dtype=DTYPES["symbol"])
     df["side"] = pd.array(np.where(trading, np.where(cols["side"] == 0, "buy", "sell"), None), dtype=DTYPES["symbol"])
     df["size"] = pd.array(np.where(trading, cols["size"], None), dtype="Int64")

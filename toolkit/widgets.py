@@ -170,7 +170,7 @@ class Explorer(widgets.VBox):
         The top errors shown: :func:`toolkit.top_errors` of the rows in view.
     sample : DataFrame
         The raw rows shown.
-    explanation : toolkit.analysis.Window or None
+    explanation : toolkit.analysis.WindowDescription or None
         What :func:`toolkit.describe_window` said about the chosen incident.
     view_calls, view_rows : int
         Calls in the time range, market and endpoint; of those, rows in the chosen categories.

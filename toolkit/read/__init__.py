@@ -12,7 +12,7 @@ from pandas.api.types import union_categoricals
 from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
 from ._source import READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand, open_source
-from ._window import window
+from ..selection import selection as window
 from .access import check_fields
 from .botlogs import BotLogReader
 from .har import HarReader

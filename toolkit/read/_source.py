@@ -18,13 +18,12 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+from ..errors import LogFormatError
 from ..secrets import redact
 from ._excerpt import no_surrogates
 from ._frame import Batch, excerpt, finish
 
 
-class LogFormatError(ValueError):
-    """A recording could not be read: names the file and, where one is to blame, the line."""
 
 
 #: File name endings a directory walk picks up (also under ``.gz``).

@@ -16,7 +16,8 @@ import pandas as pd
 from .. import defaults
 from ..analysis._common import OUTCOME_COLUMNS, as_by, as_count, as_duration, groups, utc
 from ..analysis.errors import _TOP_COLUMNS, PATTERN_LENGTH, _listing, fingerprint, message_masks
-from ..read._window import Window, window
+from ..selection import Selection
+from ..selection import selection as window
 from ..schema import DTYPES, STRING, empty_frame
 from ._manifest import Store
 from ._sql import execute, open_views
@@ -24,7 +25,7 @@ from ._sql import execute, open_views
 _NS = "epoch_ns(ts)"
 
 
-def _where(win: Window) -> tuple[str, dict]:
+def _where(win: Selection) -> tuple[str, dict]:
     """SQL conditions and named parameters for a window over the ``calls`` view."""
     terms, params = ["true"], {}
     if win.start is not None:

@@ -27,6 +27,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+from ..errors import StoreError, StoreLockedError
 from ..schema import COLUMNS
 
 META = ".toolkit"
@@ -36,12 +37,6 @@ CALLS, REJECTS = "calls", "rejects"
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
-class StoreError(RuntimeError):
-    """A store cannot be read or written: names the store, the file to blame and what to do."""
-
-
-class StoreLockedError(StoreError):
-    """Another ingest is writing to the store."""
 
 
 def is_store(path) -> bool:
