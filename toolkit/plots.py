@@ -84,7 +84,12 @@ def _nothing(ax, title: str):
     return ax
 
 
-def _where(market) -> str:
+def _where(market, df: pd.DataFrame | None = None) -> str:
+    """The markets a plot shows, for its title: those asked for, or else those the frame holds."""
+    if market is None and df is not None and "market" in df and len(df):
+        present = [m for m in MARKETS if (df["market"] == m).any()]
+        if len(present) == 1:
+            return present[0]
     if market is None:
         return "all markets"
     return market if isinstance(market, str) else ", ".join(market)
@@ -124,12 +129,12 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
     >>> df["is_error"] = df["category"] != "ok"
     >>> fig, ax = plt.subplots()
     >>> toolkit.plots.timeline(df, incidents=False, ax=ax).get_title()
-    'Errors per category, all markets (UTC)'
+    'Errors per category, spot (UTC)'
     >>> plt.close(fig)
     """
     require(df, ["ts", "market", "category", "is_error"], "timeline")
     ax = _axes(ax)
-    title = f"Errors per category, {_where(market)} (UTC)"
+    title = f"Errors per category, {_where(market, df)} (UTC)"
     sub = select_market(df, market, "timeline")
     if len(sub) == 0:
         return _nothing(ax, title)
@@ -212,7 +217,7 @@ def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None,
     col = cols[0]
     require(df, ["ts", "market", "is_error", col], "heatmap")
     ax = _axes(ax)
-    title = f"Errors by {col} per {freq}, {_where(market)} (UTC)"
+    title = f"Errors by {col} per {freq}, {_where(market, df)} (UTC)"
     sub = select_market(df, market, "heatmap")
     sub = sub[sub["is_error"].to_numpy(dtype=bool, na_value=False)]
     if len(sub) == 0:
@@ -292,7 +297,7 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
     t = times(sub, "latency")
     freq = _auto_freq(t, 200) if freq is None else freq
     f = as_duration(freq, "freq", "latency")
-    title = f"Latency percentiles per {freq}, {_where(market)} (UTC)"
+    title = f"Latency percentiles per {freq}, {_where(market, df)} (UTC)"
     if len(sub) == 0:
         return _nothing(ax, title)
     bucket = t // f
@@ -371,7 +376,7 @@ def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", mark
     f = as_duration(freq, "freq", "rate")
     limit = limit_for(f, rate_limits(limits, "rate"))
     ax = _axes(ax)
-    title = f"Busiest {freq} window per display bucket, {_where(market)} (UTC)"
+    title = f"Busiest {freq} window per display bucket, {_where(market, df)} (UTC)"
     sub = select_market(df, market, "rate")
     if len(sub) == 0:
         return _nothing(ax, title)

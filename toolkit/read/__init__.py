@@ -239,6 +239,8 @@ def _store_of(source, market_rules, format, pattern=None, fields=None):
 
 def _assemble(results: list[FileResult]) -> Load:
     frame = concat_frames([f for r in results for f in r.frames])
+    if len(results) > 1:  # several files (rotated logs, one per bot): one timeline, in time order
+        frame = frame.sort_values("ts", kind="stable", ignore_index=True)
     rejects = pd.DataFrame(
         [(r.source, line, reason, text) for r in results for line, reason, text in sorted(r.rejects)],
         columns=list(REJECT_DTYPES),
