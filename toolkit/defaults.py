@@ -105,6 +105,8 @@ EXPLORER_MAX_BUCKETS = 600
 #: ... the steps of its time slider (the smallest that keeps it under this many positions) ...
 EXPLORER_TIME_STEPS = ("1min", "5min", "15min", "1h", "6h", "1D", "7D")
 EXPLORER_MAX_POSITIONS = 1000
+#: The fewest slider steps between the explorer's two time handles (they never meet or cross).
+EXPLORER_MIN_STEPS = 1
 
 #: ... the rows it shows of the top errors and of the raw calls ...
 EXPLORER_TOP_ERRORS = 8
