@@ -114,3 +114,7 @@ EXPLORER_SAMPLE_ROWS = 12
 
 #: ... and how long, in seconds, its time slider must rest before the app redraws.
 EXPLORER_DEBOUNCE = 0.25
+
+#: ``plots.timeline(yscale="auto")`` uses a symmetric log scale when the busiest bucket holds more
+#: than this many times the errors of a typical (median) failing bucket.
+TIMELINE_SYMLOG_RATIO = 20

@@ -95,7 +95,7 @@ def _where(market, df: pd.DataFrame | None = None) -> str:
     return market if isinstance(market, str) else ", ".join(market)
 
 
-def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=None, **kwargs):
+def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale="auto", ax=None, **kwargs):
     """Errors per category over time, stacked, with call volume on a second axis and incidents shaded.
 
     Parameters
@@ -110,9 +110,15 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
     incidents : bool or DataFrame, default True
         Shade the windows of :func:`toolkit.find_incidents` (True), of the given
         result (a DataFrame with ``start``, ``end``, ``category``), or none (False).
+        The legend names each shaded category.
+    yscale : {"auto", "linear", "symlog"}, default "auto"
+        The errors' axis. ``"auto"`` switches to a symmetric log scale (linear
+        up to 10) when the busiest bucket holds more than
+        ``defaults.TIMELINE_SYMLOG_RATIO`` times the errors of a typical failing
+        bucket, so that small incidents still show next to big spikes.
     ax : matplotlib Axes, optional
         Where to draw; the current Axes by default. The call volume goes on a
-        twin Axes that shares its x axis.
+        twin Axes behind it that shares its x axis. The legend stays inside the Axes.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.stackplot`.
 
@@ -150,13 +156,24 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
         kwargs.setdefault("linewidth", 0)
         ax.stackplot(x, *ys, colors=[CATEGORY_COLORS[c] for c in present], labels=present, **kwargs)
     ax.set_ylabel(f"errors per {freq}")
+    if yscale not in ("auto", "linear", "symlog"):
+        raise ValueError(f"timeline(): yscale must be 'auto', 'linear' or 'symlog', not {yscale!r}")
+    errors = total["errors"].to_numpy()
+    failing = errors[errors > 0]
+    if yscale == "auto":
+        typical = float(np.median(failing)) if len(failing) else 0.0
+        yscale = "symlog" if typical and errors.max() > defaults.TIMELINE_SYMLOG_RATIO * typical else "linear"
+    if yscale == "symlog":
+        ax.set_yscale("symlog", linthresh=10, linscale=0.5)
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     right = ax.twinx()
-    right.plot(x, total["calls"].to_numpy(), color="black", linewidth=0.7, alpha=0.7, drawstyle="steps-post",
+    right.plot(x, total["calls"].to_numpy(), color="#555555", linewidth=0.6, alpha=0.45, drawstyle="steps-post",
                label="calls")
     right.set_ylabel(f"calls per {freq}")
     right.set_ylim(bottom=0)
+    ax.set_zorder(right.get_zorder() + 1)  # the errors in front of the calls line, which never hides a bar
+    ax.patch.set_visible(False)
     if incidents is not False:
         found = find_incidents(sub) if incidents is True else incidents
         if not isinstance(found, pd.DataFrame) or not {"start", "end", "category"} <= set(found.columns):
@@ -164,14 +181,21 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
                              f"category columns such as find_incidents returns, not {type(incidents).__name__}")
         if market is not None and "market" in found:
             found = found[found["market"].isin([market] if isinstance(market, str) else market)]
-        for i, row in enumerate(found.itertuples()):  # one span per incident, a handful of them
-            ax.axvspan(_naive([row.start])[0], _naive([row.end])[0], color=CATEGORY_COLORS.get(str(row.category),
-                       "#7f7f7f"), alpha=0.25, linewidth=0, label="incident" if i == 0 else "_incident")
+        named = set()
+        for row in found.itertuples():  # one span per incident, a handful of them
+            category = str(row.category)
+            ax.axvspan(_naive([row.start])[0], _naive([row.end])[0], color=CATEGORY_COLORS.get(category, "#7f7f7f"),
+                       alpha=0.2, linewidth=0, zorder=0,
+                       label=f"incident: {category}" if category not in named else "_incident")
+            named.add(category)
     handles, labels = ax.get_legend_handles_labels()
     h2, l2 = right.get_legend_handles_labels()
-    if handles or h2:  # outside, right of the second axis: the data stay visible
-        ax.legend(handles + h2, labels + l2, loc="upper left", bbox_to_anchor=(1.08, 1), fontsize="small",
-                  frameon=False)
+    if handles or h2:  # inside the Axes, so that it is inside the figure however the Axes was made,
+        # above the data: the errors' axis gets headroom for it
+        rows = -(-len(handles + h2) // 4)
+        top = ax.get_ylim()[1]
+        ax.set_ylim(top=top * 10 ** (0.35 * rows) if ax.get_yscale() == "symlog" else top * (1 + 0.12 * rows))
+        ax.legend(handles + h2, labels + l2, loc="upper left", fontsize="x-small", ncols=4, framealpha=0.85)
     _time_axis(ax)
     return ax
 
