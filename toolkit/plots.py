@@ -192,10 +192,12 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale
     h2, l2 = right.get_legend_handles_labels()
     if handles or h2:  # inside the Axes, so that it is inside the figure however the Axes was made,
         # above the data: the errors' axis gets headroom for it
-        rows = -(-len(handles + h2) // 4)
+        width = ax.figure.get_figwidth() * ax.get_position().width  # inches: about 1.6 per column fit
+        ncols = int(max(1, min(4, width // 1.6)))
+        rows = -(-len(handles + h2) // ncols)
         top = ax.get_ylim()[1]
         ax.set_ylim(top=top * 10 ** (0.35 * rows) if ax.get_yscale() == "symlog" else top * (1 + 0.12 * rows))
-        ax.legend(handles + h2, labels + l2, loc="upper left", fontsize="x-small", ncols=4, framealpha=0.85)
+        ax.legend(handles + h2, labels + l2, loc="upper left", fontsize="x-small", ncols=ncols, framealpha=0.85)
     _time_axis(ax)
     return ax
 
