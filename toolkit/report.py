@@ -13,15 +13,14 @@ command line alike.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ._io import write_atomic
 from .errors import ParameterError, ReportError
 from .schema import MARKETS
 from .selection import as_markets, as_time
@@ -282,26 +281,6 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
             .set_properties(subset=text + times, **{"text-align": "left"})
             .set_properties(subset=times, **{"white-space": "nowrap"})
             .set_table_styles([{"selector": "th", "props": "text-align: left"}]))
-
-
-def write_atomic(path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it.
-
-    Readers see the old file or the whole new one, never a part; on any error
-    the temporary file is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def check_source(source) -> list[str]:

@@ -34,7 +34,7 @@ import pandas as pd
 from . import defaults
 from .analysis import describe_window, find_incidents, top_errors
 from .analysis.summary import require
-from .report import write_atomic
+from ._io import write_atomic
 from .schema import CATEGORIES, MARKETS
 
 #: Bucket sizes offered (see :mod:`toolkit.defaults`).
