@@ -362,3 +362,14 @@ def test_the_time_handles_keep_their_order_and_a_minimum_width(app, index, want)
     assert app.time_range.index == want
     t0, t1 = app.time_range.value
     assert t0 < t1
+
+
+def test_missing_values_read_the_same_in_the_explorer_and_the_report(app):
+    from toolkit import defaults
+    from toolkit.report import styled
+
+    app.categories.value = ("transport",)  # timeouts: no HTTP status, no code
+    cells = [c for row in table_rows(app.rows_table.value) for c in row]
+    assert defaults.MISSING in cells and "<NA>" not in cells and "nan" not in cells
+    page = styled(app.sample).to_html()
+    assert f">{defaults.MISSING}</td>" in page and "&lt;NA&gt;" not in page

@@ -118,3 +118,7 @@ EXPLORER_DEBOUNCE = 0.25
 #: ``plots.timeline(yscale="auto")`` uses a symmetric log scale when the busiest bucket holds more
 #: than this many times the errors of a typical (median) failing bucket.
 TIMELINE_SYMLOG_RATIO = 20
+
+#: How a missing value (no HTTP status for a timeout, no symbol, ...) is shown in the explorer's and the
+#: report's tables: one rendering everywhere, never ``<NA>``, ``nan`` or a blank cell.
+MISSING = "–"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import defaults
 from ._io import write_atomic
 from .errors import ParameterError, ReportError
 from .schema import MARKETS
@@ -269,15 +270,15 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
     for c in df.columns:
         dtype = df[c].dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
-            formats[c] = lambda v: "" if pd.isna(v) else f"{v.tz_convert('UTC'):%a %d %b %H:%M}"
+            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v.tz_convert('UTC'):%a %d %b %H:%M}"
             times.append(c)
         elif pd.api.types.is_float_dtype(dtype) and str(c).endswith(("rate", "share")):
-            formats[c] = lambda v: "" if pd.isna(v) else f"{v:.1%}"
+            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v:.1%}"
         elif pd.api.types.is_float_dtype(dtype):
-            formats[c] = lambda v: "" if pd.isna(v) else f"{v:,.1f}"
+            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v:,.1f}"
         elif not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             text.append(c)
-    return (df.style.format(formats, na_rep="", escape="html").hide(axis="index")
+    return (df.style.format(formats, na_rep=defaults.MISSING, escape="html").hide(axis="index")
             .set_properties(subset=text + times, **{"text-align": "left"})
             .set_properties(subset=times, **{"white-space": "nowrap"})
             .set_table_styles([{"selector": "th", "props": "text-align: left"}]))

@@ -59,6 +59,12 @@ _CSS = """<style>
 </style>"""
 
 
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every missing value as :data:`toolkit.defaults.MISSING` (pandas would print ``<NA>``)."""
+    out = table.astype(object)
+    return out.where(table.notna().to_numpy(), defaults.MISSING)
+
+
 def _label(ns: int) -> str:
     return f"{pd.Timestamp(ns, unit='ns', tz='UTC'):%a %d %b %H:%M}"
 
@@ -585,7 +591,7 @@ class Explorer(widgets.VBox):
             return "<p>No errors in view.</p>"
         table = top[_TOP_COLUMNS].assign(share=top["share"].map("{:.0%}".format))
         return ("<div class='toolkit-scroll'>"
-                + table.to_html(index=False, na_rep="", classes="toolkit-table", border=0) + "</div>")
+                + _shown(table).to_html(index=False, classes="toolkit-table", border=0) + "</div>")
 
     @staticmethod
     def _rows_html(sample: pd.DataFrame, total: int) -> str:
@@ -596,7 +602,7 @@ class Explorer(widgets.VBox):
         note = (f"{len(sample)} of {total:,} rows in view (a random sample; the export button writes them all)"
                 if total > len(sample) else f"{total:,} rows in view")
         return (f"<p>{note}</p><div class='toolkit-scroll'>"
-                + table.to_html(index=False, na_rep="", classes="toolkit-table", border=0) + "</div>")
+                + _shown(table).to_html(index=False, classes="toolkit-table", border=0) + "</div>")
 
     # -- export and close ----------------------------------------------------------------------------------
 
