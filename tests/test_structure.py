@@ -25,7 +25,6 @@ FLOORS = [
 
 #: Imports that still run against the flow: (importer, imported).
 AGAINST_THE_FLOW = {
-    ("read", "store"),  # read_logs opens a store directory itself
     ("store", "analysis"),  # the store twins of error_rate and top_errors share the analysis kernels
 }
 

@@ -11,6 +11,7 @@ from pandas.api.types import union_categoricals
 
 from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
+from ._sources import source_of
 from ._source import READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand, open_source
 from ..selection import selection as window
 from .access import check_fields
@@ -184,16 +185,9 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         raise ValueError(f"fields applies to JSON Lines; it cannot be used with format={format!r}")
     checked_fields = check_fields(fields)
     win = window(start, end, market)
-    if (store := _store_of(source, market_rules, format, pattern, fields)) is not None:
-        from ..store._read import read_calls, read_rejects, report
-
-        rejects = read_rejects(store)
-        if errors == "raise" and len(rejects):
-            first = rejects.iloc[0]
-            raise LogFormatError(f"{first.source}, line {first.line}: {first.reason}: {first.excerpt}")
-        rep = report(store)
-        lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
-        return Load(read_calls(store, win), rejects, rep, lines)
+    if (found := _store_of(source, market_rules, format, pattern, fields)) is not None:
+        store, kind = found
+        return Load(*kind.load(store, win, errors))
     options = {"rules": compile_market_rules(market_rules), "pattern": compile_pattern(pattern),
                "fields": checked_fields}
     results = []
@@ -219,11 +213,10 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
 
 
 def _store_of(source, market_rules, format, pattern=None, fields=None):
-    """The store directory ``source`` names, or None when it names recordings."""
-    from ..store._manifest import is_store
-
+    """The store directory ``source`` names and the registered source that reads it, or None for recordings."""
     items = source if isinstance(source, (list, tuple)) else [source]
-    stores = [s for s in items if isinstance(s, (str, os.PathLike)) and is_store(s)]
+    kinds = [(s, kind) for s in items if (kind := source_of(s)) is not None]
+    stores = [s for s, _ in kinds]
     if not stores:
         return None
     if len(items) > 1:
@@ -234,7 +227,7 @@ def _store_of(source, market_rules, format, pattern=None, fields=None):
                          "a store, so pass them to toolkit.store.ingest")
     if fields is not None:
         raise ValueError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
-    return stores[0]
+    return kinds[0]
 
 
 def _assemble(results: list[FileResult]) -> Load:
@@ -305,11 +298,10 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> len(hour), str(hour["ts"].min())
     (192, '2026-11-18 14:00:10.264000+00:00')
     """
-    if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
+    if (found := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
                            kwargs.get("pattern"), kwargs.get("fields"))) is not None:
-        from ..store._read import read_calls
-
-        return read_calls(store, window(start, end, market))
+        store, kind = found
+        return kind.calls(store, window(start, end, market))
     return read_logs(source, start=start, end=end, market=market, **kwargs).frame
 
 

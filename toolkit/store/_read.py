@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ..errors import LogFormatError
 from ..selection import Selection
 from ..secrets import redact
 from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES
@@ -231,3 +232,14 @@ def _files(unit: dict) -> list[str]:
 
 
 __all__ = ["read_calls", "read_rejects", "repair", "report", "select_parts", "units"]
+
+
+def _load(dest, window: Selection, errors: str):
+    """What :func:`toolkit.read_logs` returns for a store: calls, rejects, per-file report, line count."""
+    rejects = read_rejects(dest)
+    if errors == "raise" and len(rejects):
+        first = rejects.iloc[0]
+        raise LogFormatError(f"{first.source}, line {first.line}: {first.reason}: {first.excerpt}")
+    rep = report(dest)
+    lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
+    return read_calls(dest, window), rejects, rep, lines
