@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from ..errors import ParameterError
 from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
 from ._sources import source_of
@@ -176,13 +177,13 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     '1 of 2 lines rejected in <stream>: 1 invalid JSON'
     """
     if errors not in ("report", "raise"):
-        raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
+        raise ParameterError(f"errors must be 'report' or 'raise', not {errors!r}")
     if format != "auto" and format not in READERS:
-        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+        raise ParameterError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
     if pattern is not None and format not in ("auto", "text"):
-        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+        raise ParameterError(f"pattern applies to text logs; it cannot be used with format={format!r}")
     if fields is not None and format not in ("auto", "jsonl"):
-        raise ValueError(f"fields applies to JSON Lines; it cannot be used with format={format!r}")
+        raise ParameterError(f"fields applies to JSON Lines; it cannot be used with format={format!r}")
     checked_fields = check_fields(fields)
     win = window(start, end, market)
     if (found := _store_of(source, market_rules, format, pattern, fields)) is not None:
@@ -220,13 +221,13 @@ def _store_of(source, market_rules, format, pattern=None, fields=None):
     if not stores:
         return None
     if len(items) > 1:
-        raise ValueError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
+        raise ParameterError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
                          "ingest the recordings into it with toolkit.store.ingest")
     if market_rules is not None or format != "auto" or pattern is not None:
-        raise ValueError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
+        raise ParameterError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
                          "a store, so pass them to toolkit.store.ingest")
     if fields is not None:
-        raise ValueError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
+        raise ParameterError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
     return kinds[0]
 
 
