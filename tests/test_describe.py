@@ -6,7 +6,7 @@ import pytest
 
 import toolkit
 from tests.conftest import frame
-from toolkit.analysis import Window
+from toolkit.analysis import WindowDescription
 from toolkit.schema import empty_frame
 
 START, END = pd.Timestamp("2026-11-16 21:20", tz="UTC"), pd.Timestamp("2026-11-16 21:30", tz="UTC")
@@ -33,7 +33,7 @@ def storm():
 
 def test_summary_paragraph(storm):
     w = toolkit.describe_window(storm, START, END, market="spot")
-    assert isinstance(w, Window)
+    assert isinstance(w, WindowDescription)
     assert w.summary == (
         "spot: 4,200 of 7,800 calls failed (54%) between Mon 16 Nov 21:20 and 21:30 UTC, 100% rate_limit "
         "(mostly rate_limited), against 0.3% in the 3 hours before; requests ran at 13.0/s "
@@ -104,7 +104,7 @@ def test_unknown_market():
 @pytest.mark.parametrize("args,kwargs,message", [
     ((END, START), {}, r"start must come before end"),
     ((START, START), {}, r"start must come before end"),
-    (("yesterday-ish", END), {}, r"start must be a time such as '2026-11-16 21:05', not 'yesterday-ish'"),
+    (("yesterday-ish", END), {}, r"start must be a time such as '2026-11-16 21:05' \(UTC\), not 'yesterday-ish'"),
     ((START, None), {}, r"end must be a time"),
     ((START, END), {"market": "options"}, r"market must be one of spot, futures, unknown .* not 'options'"),
     ((START, END), {"before": "-1h"}, r"before must be a positive duration"),

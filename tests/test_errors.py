@@ -180,7 +180,7 @@ def test_retries_counts_chains_and_repeats():
 
 def test_retries_window_success_symbol_and_error_break_chains():
     assert toolkit.retries(margin([0, 11])).empty  # 11 s apart: not a retry
-    assert len(toolkit.retries(margin([0, 11]), window="15s")) == 1
+    assert len(toolkit.retries(margin([0, 11]), within="15s")) == 1
     ok_between = margin([0, 1, 2], category=["insufficient_funds", "ok", "insufficient_funds"],
                         reason=["insufficient_margin", "ok", "insufficient_margin"])
     assert toolkit.retries(ok_between).empty
@@ -208,8 +208,8 @@ def test_retries_without_repeats_is_empty_and_typed(df):
 
 
 def test_retries_bad_window():
-    with pytest.raises(ValueError, match=r"retries\(\): window must be a positive duration .* not 'often'"):
-        toolkit.retries(margin([0, 1]), window="often")
+    with pytest.raises(ValueError, match=r"retries\(\): within must be a positive duration .* not 'often'"):
+        toolkit.retries(margin([0, 1]), within="often")
 
 
 def test_retries_on_the_sample_flags_futile_margin_retries(sample_load):

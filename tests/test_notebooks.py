@@ -62,8 +62,8 @@ def test_notebook_runs_top_to_bottom_on_the_sample(path, tmp_path):
 
 
 @pytest.mark.parametrize("parameters, message", [
-    ({"start": 5}, "start must be a time such as '2026-11-16 21:05' (UTC) or None, not 5"),
-    ({"market": "options"}, "market must be one of spot, futures, unknown or None, not 'options'"),
+    ({"start": 5}, "start must be a time such as '2026-11-16 21:05' (UTC), not the bare number 5"),
+    ({"market": "options"}, "market must be one of spot, futures, unknown (or a list of them), not 'options'"),
     ({"start": "2030-01-01"}, "no calls from 2030-01-01 00:00:00 UTC to the end"),
 ])
 def test_postmortem_notebook_stops_with_a_clear_message(parameters, message, tmp_path):

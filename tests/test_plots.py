@@ -76,10 +76,10 @@ def test_timeline_stacks_categories_in_order_with_their_colours(week):
 def test_timeline_shades_incidents(week):
     found = toolkit.find_incidents(week)
     ax = toolkit.plots.timeline(week, incidents=found)
-    spans = [p for p in ax.patches if p.get_label() in ("incident", "_incident")]
+    spans = [p for p in ax.patches if p.get_label().startswith(("incident", "_incident"))]
     assert len(spans) == len(found) == 3
     ax2 = toolkit.plots.timeline(week, market="spot", incidents=found, ax=plt.subplots()[1])
-    assert len([p for p in ax2.patches if p.get_label() in ("incident", "_incident")]) == 2
+    assert len([p for p in ax2.patches if p.get_label().startswith(("incident", "_incident"))]) == 2
     with pytest.raises(ValueError, match="incidents must be True, False or a DataFrame"):
         toolkit.plots.timeline(week, incidents="yes please", ax=plt.subplots()[1])
 
@@ -137,3 +137,26 @@ def test_docs_figure_is_committed():
 
     image = ROOT / "docs" / "timeline.png"
     assert image.exists() and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_week_timeline_is_legible(sample_load):
+    """Two big 429 spikes next to small incidents: a log scale, the calls behind the bars, every band named,
+    and the legend inside the figure even without an ``ax``."""
+    df = sample_load.frame
+    found = toolkit.find_incidents(df)
+    plt.figure()
+    ax = toolkit.plots.timeline(df, incidents=found)
+    assert ax.get_yscale() == "symlog"
+    right = [a for a in ax.figure.axes if a is not ax][0]
+    assert ax.get_zorder() > right.get_zorder() and not ax.patch.get_visible()
+    legend = ax.get_legend()
+    names = [t.get_text() for t in legend.get_texts()]
+    assert {f"incident: {c}" for c in found["category"].astype(str)} <= set(names) and "calls" in names
+    fig = ax.figure
+    fig.canvas.draw()
+    box, page = legend.get_window_extent(), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    flat = toolkit.plots.timeline(df, incidents=False, yscale="linear", ax=plt.subplots()[1])
+    assert flat.get_yscale() == "linear"
+    with pytest.raises(ValueError, match="yscale must be 'auto', 'linear' or 'symlog', not 'log2'"):
+        toolkit.plots.timeline(df, yscale="log2", ax=plt.subplots()[1])

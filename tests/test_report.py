@@ -47,9 +47,9 @@ def tiny(tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--start", "tuesday"], "start must be a time such as '2026-11-16 21:05' (UTC) or None, not 'tuesday'"),
+    (["--start", "tuesday"], "start must be a time such as '2026-11-16 21:05' (UTC), not 'tuesday'"),
     (["--start", "2026-11-21", "--end", "2026-11-20"], "start must be before end"),
-    (["--market", "options"], "market must be one of spot, futures, unknown or None, not 'options'"),
+    (["--market", "options"], "market must be one of spot, futures, unknown (or a list of them), not 'options'"),
     (["--market", "spot"], "market 'spot' has no calls in the data; it holds futures"),
     (["--start", "2026-11-21"], "no calls from 2026-11-21 00:00:00 UTC to the end: the recording runs from "
                                 "2026-11-20 15:00:00 to 2026-11-20 15:02:00 UTC"),
@@ -102,7 +102,7 @@ def test_report_help_names_every_option(capsys):
 @pytest.mark.parametrize("kwargs, message", [
     ({"source": []}, "source must be a path, a glob or a list of these, not []"),
     ({"source": 3}, "source must be a path, a glob or a list of these, not 3"),
-    ({"start": 1.5}, "start must be a time such as '2026-11-16 21:05' (UTC) or None, not 1.5"),
+    ({"start": 1.5}, "start must be a time such as '2026-11-16 21:05' (UTC), not the bare number 1.5"),
     ({"end": "noon-ish"}, "end must be a time"),
     ({"title": 7}, "title must be a string or None, not 7"),
 ])

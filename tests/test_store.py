@@ -431,14 +431,16 @@ def test_a_full_disk_while_writing_the_manifest_loses_nothing(tmp_path, monkeypa
     store = tmp_path / "store"
     ingest(jsonl(tmp_path / "a.jsonl", *records(10)), store)
     before = toolkit.load_logs(store)
-    real_open = open
+    import tempfile
 
-    def full(path, *args, **kw):
-        if str(path).endswith("manifest.json.tmp"):
+    real_mkstemp = tempfile.mkstemp
+
+    def full(*args, prefix="", **kw):  # the manifest's temporary file cannot be made: the disk is full
+        if "manifest.json" in prefix:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_open(path, *args, **kw)
+        return real_mkstemp(*args, prefix=prefix, **kw)
 
-    monkeypatch.setattr("builtins.open", full)
+    monkeypatch.setattr("toolkit._io.tempfile.mkstemp", full)
     with pytest.raises(toolkit.store.StoreError, match="writing the manifest"):
         ingest(jsonl(tmp_path / "b.jsonl", *records(10, start="2026-11-22")), store)
     monkeypatch.undo()

@@ -269,7 +269,8 @@ def test_memory_stays_flat_over_200_interactions(df, incidents):
         lambda i: setattr(app.time_range, "index", (i % (n // 2), n - 1 - i % 7)),
         lambda i: setattr(app.categories, "value", (("auth",), ("rate_limit", "server_error"))[i % 2]),
         lambda i: setattr(app.endpoint, "value", ["order", "", "depth"][i % 3]),
-        lambda i: setattr(app.incident, "value", i % len(app.incident.options)),
+        lambda i: setattr(app.incident, "value", app.incident.options[i % len(app.incident.options)][1]
+                          if app.incident.options else None),
         lambda i: app.reset(),
     ]
 
@@ -320,3 +321,55 @@ def test_naive_times_are_taken_as_utc(df, incidents):
     app = explore(head.assign(ts=head["ts"].dt.tz_localize(None)), incidents=incidents.iloc[:0])
     assert app.view_calls == len(head)
     assert app.time_range.value[0] == pd.Timestamp("2026-11-16", tz="UTC").value
+
+
+def test_exports_never_overwrite_and_an_empty_view_says_so(df, incidents, tmp_path):
+    app = explore(df, incidents=incidents, export_dir=tmp_path, debounce=0)
+    app.market.value = "spot"
+    first, second = app.export(), app.export()
+    assert first != second and first.exists() and second.name.endswith("-2.csv")
+    assert first.read_text() == second.read_text()
+    app.categories.value = ()
+    assert app.export() is None
+    assert "nothing to export: no rows in view" in app.status.value
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_the_explanation_is_cleared_when_the_view_changes(app, incidents):
+    app.incident.value = 0
+    assert app.explanation is not None and app.incident_summary.value and app.incident.value == 0
+    app.endpoint.value = "order"
+    assert app.explanation is None and app.incident_summary.value == "" and app.incident.value is None
+    app.incident.value = 0
+    app.zoom("2026-11-18 13:30", "2026-11-18 15:15")
+    assert app.explanation is None and app.incident.value is None
+
+
+def test_the_incident_list_follows_the_market(app, incidents):
+    app.market.value = "futures"
+    listed = [i for _, i in app.incident.options]
+    assert listed == [i for i in range(len(incidents)) if incidents["market"].iloc[i] == "futures"]
+    app.market.value = ""
+    assert len(app.incident.options) == len(incidents)
+
+
+@pytest.mark.parametrize("index, want", [((5, 5), (5, 6)), ((9, 3), (3, 9)), ("last", "last")])
+def test_the_time_handles_keep_their_order_and_a_minimum_width(app, index, want):
+    last = len(app.time_range.options) - 1
+    if index == "last":
+        index, want = (last, last), (last - 1, last)
+    app.time_range.index = index
+    assert app.time_range.index == want
+    t0, t1 = app.time_range.value
+    assert t0 < t1
+
+
+def test_missing_values_read_the_same_in_the_explorer_and_the_report(app):
+    from toolkit import defaults
+    from toolkit.report import styled
+
+    app.categories.value = ("transport",)  # timeouts: no HTTP status, no code
+    cells = [c for row in table_rows(app.rows_table.value) for c in row]
+    assert defaults.MISSING in cells and "<NA>" not in cells and "nan" not in cells
+    page = styled(app.sample).to_html()
+    assert f">{defaults.MISSING}</td>" in page and "&lt;NA&gt;" not in page

@@ -11,6 +11,7 @@ and why::
 """
 
 import importlib
+from importlib import metadata
 
 from . import analysis, store
 from .analysis import (
@@ -29,11 +30,17 @@ from .analysis import (
 )
 from .catalog import catalog
 from .endpoints import endpoints
+from .errors import CatalogError, ParameterError, ReportError, StoreError, ToolkitError
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .record import RecordingWarning, attach_recorder, recording_session
 from .schema import CATEGORIES, COLUMNS, MARKETS
 from .scrub import scrub
 from .simulation import simulate
+
+try:
+    __version__ = metadata.version("toolkit")
+except metadata.PackageNotFoundError:  # pragma: no cover - imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 # modules that pull in heavy libraries (matplotlib, ipywidgets, papermill, nbconvert, ...) load on first use;
 # toolkit.dask needs the optional dask extra, so it is not in __all__
@@ -48,7 +55,12 @@ def __getattr__(name):
 __all__ = [
     "CATEGORIES",
     "COLUMNS",
+    "CatalogError",
     "MARKETS",
+    "ParameterError",
+    "ReportError",
+    "StoreError",
+    "ToolkitError",
     "Load",
     "LogFormatError",
     "RecordingWarning",
@@ -77,4 +89,5 @@ __all__ = [
     "top_errors",
     "uncertain_orders",
     "widgets",
+    "__version__",
 ]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
 import pandas as pd
 
-from .analysis import error_rates, find_incidents, summary
-from .read import LogFormatError, RejectWarning, read_logs
-from .report import ReportError
+from . import __version__
+from .analysis import failed_share, find_incidents, summary
+from .errors import ToolkitError
+from .read import RejectWarning, read_logs
 from .scrub import scrub
-from .store import IngestWarning, StoreError, ingest
+from .store import IngestWarning, ingest
 
 
 def _summarize(args) -> int:
@@ -32,7 +34,7 @@ def _summarize(args) -> int:
     table = summary(df)
     with pd.option_context("display.width", 120, "display.max_rows", 100):
         print(table.to_string())
-    rates = error_rates(table)
+    rates = failed_share(table)
     print("\nerror rate  " + "  ".join(f"{m} {r:.1%}" for m, r in rates.items()))
     _print_incidents(find_incidents(df))
     return 0
@@ -61,11 +63,12 @@ def _print_incidents(incidents: pd.DataFrame) -> None:
 
 
 def _report(args) -> int:
-    from .report import build_report, check_output, check_parameters
+    from .report import build_report, check_output, check_parameters, check_source
 
-    # Parameters and the output folder are checked before a kernel starts.
+    # Parameters, the sources and the output folder are checked before a kernel starts.
     params = check_parameters(args.source, args.start, args.end, args.market, args.title)
     check_output(args.out)
+    check_source(params.source)
     print(f"toolkit report: running the post-mortem notebook on {', '.join(params.source)}", file=sys.stderr)
     path = build_report(params.source, args.out, start=params.start, end=params.end, market=params.market,
                         title=params.title, progress=True)
@@ -98,6 +101,7 @@ def _scrub(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toolkit", description="Post-mortems for trading bots' Spot and Futures Open API calls.")
+    parser.add_argument("--version", action="version", version=f"toolkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("summarize", help="calls per market and error category, and the incidents, in the terminal",
                        description="Load recordings and print calls per market and error category, then the "
@@ -106,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_summarize)
     p = sub.add_parser(
         "report", help="the post-mortem as a self-contained HTML page",
-        description="Execute the post-mortem notebook (notebooks/03_postmortem.ipynb) on the recordings and "
+        description="Execute the post-mortem notebook bundled with the toolkit on the recordings and "
                     "write it as one HTML page with the code hidden. The page is written whole or not at all.")
     p.add_argument("source", nargs="+", help="recording files, directories or globs")
     p.add_argument("--start", help="first moment to examine, UTC, e.g. '2026-11-18 14:00' (default: the first call)")
@@ -136,14 +140,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    The toolkit's own errors (:class:`toolkit.ToolkitError`) and failures of the
+    operating system (a file that cannot be opened, a full disk) are printed as
+    one line with status 2; ^C is one line with status 130; anything else is a
+    bug and keeps its traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
-    except (LogFormatError, ReportError, StoreError, OSError, ValueError, TypeError) as exc:
+        status = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return status
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader went away (``toolkit summarize | head``): stop without a word
+        return 0
+    except KeyboardInterrupt:
+        print(f"toolkit {args.command}: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except (ToolkitError, OSError) as exc:
         print(f"toolkit {args.command}: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not raise BrokenPipeError again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (in-process use)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

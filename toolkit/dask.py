@@ -18,11 +18,16 @@ from __future__ import annotations
 import itertools
 import operator
 
-import dask
-import dask.dataframe as dd
 import pandas as pd
-from dask.dataframe.utils import clear_known_categories
-from dask.utils import parse_bytes
+
+try:
+    import dask
+    import dask.dataframe as dd
+    from dask.dataframe.utils import clear_known_categories
+    from dask.utils import parse_bytes
+except ImportError as exc:  # the optional extra is not installed
+    raise ImportError(f"toolkit.dask needs Dask, which is not installed ({exc}); "
+                      "install it with: pip install 'toolkit[dask]'", name=exc.name) from exc
 
 from .classify import compile_market_rules
 from .read import READERS, concat_frames, detect_format

@@ -105,6 +105,8 @@ EXPLORER_MAX_BUCKETS = 600
 #: ... the steps of its time slider (the smallest that keeps it under this many positions) ...
 EXPLORER_TIME_STEPS = ("1min", "5min", "15min", "1h", "6h", "1D", "7D")
 EXPLORER_MAX_POSITIONS = 1000
+#: The fewest slider steps between the explorer's two time handles (they never meet or cross).
+EXPLORER_MIN_STEPS = 1
 
 #: ... the rows it shows of the top errors and of the raw calls ...
 EXPLORER_TOP_ERRORS = 8
@@ -112,3 +114,11 @@ EXPLORER_SAMPLE_ROWS = 12
 
 #: ... and how long, in seconds, its time slider must rest before the app redraws.
 EXPLORER_DEBOUNCE = 0.25
+
+#: ``plots.timeline(yscale="auto")`` uses a symmetric log scale when the busiest bucket holds more
+#: than this many times the errors of a typical (median) failing bucket.
+TIMELINE_SYMLOG_RATIO = 20
+
+#: How a missing value (no HTTP status for a timeout, no symbol, ...) is shown in the explorer's and the
+#: report's tables: one rendering everywhere, never ``<NA>``, ``nan`` or a blank cell.
+MISSING = "–"

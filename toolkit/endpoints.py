@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import CatalogError
 from .schema import KINDS, MARKETS, METHODS, STRING
 
 _FILE = "endpoints.csv"
@@ -33,8 +34,6 @@ _PARAMS = {"symbol"}  # the only path parameter the exchange has
 _BOOL = {"true": True, "false": False}
 
 
-class CatalogError(ValueError):
-    """A bundled or edited data file (``catalog.csv``, ``endpoints.csv``) that cannot be used."""
 
 
 def _bad(row: int, why: str):

@@ -84,13 +84,18 @@ def _nothing(ax, title: str):
     return ax
 
 
-def _where(market) -> str:
+def _where(market, df: pd.DataFrame | None = None) -> str:
+    """The markets a plot shows, for its title: those asked for, or else those the frame holds."""
+    if market is None and df is not None and "market" in df and len(df):
+        present = [m for m in MARKETS if (df["market"] == m).any()]
+        if len(present) == 1:
+            return present[0]
     if market is None:
         return "all markets"
     return market if isinstance(market, str) else ", ".join(market)
 
 
-def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=None, **kwargs):
+def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale="auto", ax=None, **kwargs):
     """Errors per category over time, stacked, with call volume on a second axis and incidents shaded.
 
     Parameters
@@ -105,9 +110,15 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
     incidents : bool or DataFrame, default True
         Shade the windows of :func:`toolkit.find_incidents` (True), of the given
         result (a DataFrame with ``start``, ``end``, ``category``), or none (False).
+        The legend names each shaded category.
+    yscale : {"auto", "linear", "symlog"}, default "auto"
+        The errors' axis. ``"auto"`` switches to a symmetric log scale (linear
+        up to 10) when the busiest bucket holds more than
+        ``defaults.TIMELINE_SYMLOG_RATIO`` times the errors of a typical failing
+        bucket, so that small incidents still show next to big spikes.
     ax : matplotlib Axes, optional
         Where to draw; the current Axes by default. The call volume goes on a
-        twin Axes that shares its x axis.
+        twin Axes behind it that shares its x axis. The legend stays inside the Axes.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.stackplot`.
 
@@ -124,12 +135,12 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
     >>> df["is_error"] = df["category"] != "ok"
     >>> fig, ax = plt.subplots()
     >>> toolkit.plots.timeline(df, incidents=False, ax=ax).get_title()
-    'Errors per category, all markets (UTC)'
+    'Errors per category, spot (UTC)'
     >>> plt.close(fig)
     """
     require(df, ["ts", "market", "category", "is_error"], "timeline")
     ax = _axes(ax)
-    title = f"Errors per category, {_where(market)} (UTC)"
+    title = f"Errors per category, {_where(market, df)} (UTC)"
     sub = select_market(df, market, "timeline")
     if len(sub) == 0:
         return _nothing(ax, title)
@@ -145,13 +156,24 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
         kwargs.setdefault("linewidth", 0)
         ax.stackplot(x, *ys, colors=[CATEGORY_COLORS[c] for c in present], labels=present, **kwargs)
     ax.set_ylabel(f"errors per {freq}")
+    if yscale not in ("auto", "linear", "symlog"):
+        raise ValueError(f"timeline(): yscale must be 'auto', 'linear' or 'symlog', not {yscale!r}")
+    errors = total["errors"].to_numpy()
+    failing = errors[errors > 0]
+    if yscale == "auto":
+        typical = float(np.median(failing)) if len(failing) else 0.0
+        yscale = "symlog" if typical and errors.max() > defaults.TIMELINE_SYMLOG_RATIO * typical else "linear"
+    if yscale == "symlog":
+        ax.set_yscale("symlog", linthresh=10, linscale=0.5)
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     right = ax.twinx()
-    right.plot(x, total["calls"].to_numpy(), color="black", linewidth=0.7, alpha=0.7, drawstyle="steps-post",
+    right.plot(x, total["calls"].to_numpy(), color="#555555", linewidth=0.6, alpha=0.45, drawstyle="steps-post",
                label="calls")
     right.set_ylabel(f"calls per {freq}")
     right.set_ylim(bottom=0)
+    ax.set_zorder(right.get_zorder() + 1)  # the errors in front of the calls line, which never hides a bar
+    ax.patch.set_visible(False)
     if incidents is not False:
         found = find_incidents(sub) if incidents is True else incidents
         if not isinstance(found, pd.DataFrame) or not {"start", "end", "category"} <= set(found.columns):
@@ -159,14 +181,23 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, ax=Non
                              f"category columns such as find_incidents returns, not {type(incidents).__name__}")
         if market is not None and "market" in found:
             found = found[found["market"].isin([market] if isinstance(market, str) else market)]
-        for i, row in enumerate(found.itertuples()):  # one span per incident, a handful of them
-            ax.axvspan(_naive([row.start])[0], _naive([row.end])[0], color=CATEGORY_COLORS.get(str(row.category),
-                       "#7f7f7f"), alpha=0.25, linewidth=0, label="incident" if i == 0 else "_incident")
+        named = set()
+        for row in found.itertuples():  # one span per incident, a handful of them
+            category = str(row.category)
+            ax.axvspan(_naive([row.start])[0], _naive([row.end])[0], color=CATEGORY_COLORS.get(category, "#7f7f7f"),
+                       alpha=0.2, linewidth=0, zorder=0,
+                       label=f"incident: {category}" if category not in named else "_incident")
+            named.add(category)
     handles, labels = ax.get_legend_handles_labels()
     h2, l2 = right.get_legend_handles_labels()
-    if handles or h2:  # outside, right of the second axis: the data stay visible
-        ax.legend(handles + h2, labels + l2, loc="upper left", bbox_to_anchor=(1.08, 1), fontsize="small",
-                  frameon=False)
+    if handles or h2:  # inside the Axes, so that it is inside the figure however the Axes was made,
+        # above the data: the errors' axis gets headroom for it
+        width = ax.figure.get_figwidth() * ax.get_position().width  # inches: about 1.6 per column fit
+        ncols = int(max(1, min(4, width // 1.6)))
+        rows = -(-len(handles + h2) // ncols)
+        top = ax.get_ylim()[1]
+        ax.set_ylim(top=top * 10 ** (0.35 * rows) if ax.get_yscale() == "symlog" else top * (1 + 0.12 * rows))
+        ax.legend(handles + h2, labels + l2, loc="upper left", fontsize="x-small", ncols=ncols, framealpha=0.85)
     _time_axis(ax)
     return ax
 
@@ -212,7 +243,7 @@ def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None,
     col = cols[0]
     require(df, ["ts", "market", "is_error", col], "heatmap")
     ax = _axes(ax)
-    title = f"Errors by {col} per {freq}, {_where(market)} (UTC)"
+    title = f"Errors by {col} per {freq}, {_where(market, df)} (UTC)"
     sub = select_market(df, market, "heatmap")
     sub = sub[sub["is_error"].to_numpy(dtype=bool, na_value=False)]
     if len(sub) == 0:
@@ -292,7 +323,7 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
     t = times(sub, "latency")
     freq = _auto_freq(t, 200) if freq is None else freq
     f = as_duration(freq, "freq", "latency")
-    title = f"Latency percentiles per {freq}, {_where(market)} (UTC)"
+    title = f"Latency percentiles per {freq}, {_where(market, df)} (UTC)"
     if len(sub) == 0:
         return _nothing(ax, title)
     bucket = t // f
@@ -371,7 +402,7 @@ def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", mark
     f = as_duration(freq, "freq", "rate")
     limit = limit_for(f, rate_limits(limits, "rate"))
     ax = _axes(ax)
-    title = f"Busiest {freq} window per display bucket, {_where(market)} (UTC)"
+    title = f"Busiest {freq} window per display bucket, {_where(market, df)} (UTC)"
     sub = select_market(df, market, "rate")
     if len(sub) == 0:
         return _nothing(ax, title)

@@ -1,4 +1,7 @@
-"""The post-mortem report: ``notebooks/03_postmortem.ipynb`` executed with parameters, as one HTML page.
+"""The post-mortem report: the bundled notebook ``toolkit/postmortem.ipynb`` executed with parameters, as one HTML page.
+
+The notebook ships inside the package (``notebooks/03_postmortem.ipynb`` in a checkout
+is a link to it), so the report works from a plain ``pip install``.
 
 :func:`build_report` runs the notebook with papermill and converts it with
 nbconvert, code hidden, into a page that reads offline (plots are embedded).
@@ -10,19 +13,21 @@ command line alike.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from . import defaults
+from ._io import write_atomic
+from .errors import ParameterError, ReportError
 from .schema import MARKETS
+from .selection import as_markets, as_time
 
 #: The notebook :func:`build_report` executes.
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_postmortem.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent / "postmortem.ipynb"
 
 #: Cells with this tag are for people reading the notebook (how to point it at your own
 #: recordings, ...) and are left out of the HTML report.
@@ -31,8 +36,6 @@ NOTEBOOK_ONLY = "notebook-only"
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-class ReportError(ValueError):
-    """A post-mortem that cannot be made: a bad parameter, no calls, an empty window."""
 
 
 @dataclass(frozen=True)
@@ -47,18 +50,10 @@ class Parameters:
 
 
 def _time(value, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    bad = ReportError(f"{name} must be a time such as '2026-11-16 21:05' (UTC) or None, not {value!r}")
-    if not isinstance(value, (str, pd.Timestamp)) and not hasattr(value, "isoformat"):
-        raise bad  # an int or float would be read as nanoseconds since 1970: never what was meant
     try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise bad from None
-    if ts is pd.NaT:
-        raise bad
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return as_time(value, name)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def _label(ts: pd.Timestamp | None, missing: str) -> str:
@@ -100,7 +95,7 @@ def check_parameters(source, start=None, end=None, market=None, title=None) -> P
     >>> check_parameters("data/sample", start=5)
     Traceback (most recent call last):
     ...
-    toolkit.report.ReportError: start must be a time such as '2026-11-16 21:05' (UTC) or None, not 5
+    toolkit.errors.ReportError: start must be a time such as '2026-11-16 21:05' (UTC), not the bare number 5 (a time ...
     """
     sources = list(source) if isinstance(source, (list, tuple)) else [source]
     if not sources or not all(isinstance(s, (str, os.PathLike)) and str(s) for s in sources):
@@ -108,8 +103,12 @@ def check_parameters(source, start=None, end=None, market=None, title=None) -> P
     t0, t1 = _time(start, "start"), _time(end, "end")
     if t0 is not None and t1 is not None and t0 >= t1:
         raise ReportError(f"start must be before end, not {t0:%Y-%m-%d %H:%M:%S} >= {t1:%Y-%m-%d %H:%M:%S}")
-    if market is not None and market not in MARKETS:
+    if market is not None and not isinstance(market, str):
         raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
+    try:
+        as_markets(market)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
     if title is not None and not isinstance(title, str):
         raise ReportError(f"title must be a string or None, not {title!r}")
     if not title:
@@ -150,14 +149,16 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
     >>> select_calls(df, start="2026-11-17")
     Traceback (most recent call last):
     ...
-    toolkit.report.ReportError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from ...
+    toolkit.errors.ReportError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from ...
     """
     if df.empty:
         raise ReportError("the source holds no calls: nothing to report on")
     t0, t1 = _time(start, "start"), _time(end, "end")
     if market is not None:
-        if market not in MARKETS:
-            raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
+        try:
+            as_markets(market)
+        except ParameterError as exc:
+            raise ReportError(str(exc)) from None
         present = [m for m in MARKETS if (df["market"] == m).any()]
         if market not in present:
             raise ReportError(f"market {market!r} has no calls in the data; it holds {', '.join(present)}")
@@ -269,38 +270,49 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
     for c in df.columns:
         dtype = df[c].dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
-            formats[c] = lambda v: "" if pd.isna(v) else f"{v.tz_convert('UTC'):%a %d %b %H:%M}"
+            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v.tz_convert('UTC'):%a %d %b %H:%M}"
             times.append(c)
         elif pd.api.types.is_float_dtype(dtype) and str(c).endswith(("rate", "share")):
-            formats[c] = lambda v: "" if pd.isna(v) else f"{v:.1%}"
+            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v:.1%}"
         elif pd.api.types.is_float_dtype(dtype):
-            formats[c] = lambda v: "" if pd.isna(v) else f"{v:,.1f}"
+            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v:,.1f}"
         elif not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             text.append(c)
-    return (df.style.format(formats, na_rep="", escape="html").hide(axis="index")
+    return (df.style.format(formats, na_rep=defaults.MISSING, escape="html").hide(axis="index")
             .set_properties(subset=text + times, **{"text-align": "left"})
             .set_properties(subset=times, **{"white-space": "nowrap"})
             .set_table_styles([{"selector": "th", "props": "text-align: left"}]))
 
 
-def write_atomic(path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it.
+def check_source(source) -> list[str]:
+    """The files ``source`` names, or a ReportError when a path or glob names none (checked before a kernel starts).
 
-    Readers see the old file or the whole new one, never a part; on any error
-    the temporary file is removed and ``path`` is left as it was.
+    Examples
+    --------
+    >>> from toolkit.report import check_source
+    >>> check_source(["data/sample/no-such-file.jsonl"])
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.ReportError: no such recording: 'data/sample/no-such-file.jsonl'
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    from .read._source import expand
+
+    files = []
+    for s in source:
+        try:
+            found = expand(s)
+        except FileNotFoundError as exc:
+            raise ReportError(str(exc)) from None
+        if not found and not _is_store(s):
+            raise ReportError(f"the folder {str(s)!r} holds no recordings (.jsonl, .har, .yaml, .log, ... or .gz)")
+        files.extend(found)
+    return files
+
+
+def _is_store(path) -> bool:
+    from .store import is_store
+
+    return is_store(path)
 
 
 def check_output(out) -> Path:
@@ -315,7 +327,7 @@ def check_output(out) -> Path:
     return path
 
 
-def _execute(params: Parameters, notebook: Path, progress: bool, timeout: int):
+def _execute(params: Parameters, notebook: Path, cwd: Path, progress: bool, timeout: int):
     import papermill
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -333,10 +345,12 @@ def _execute(params: Parameters, notebook: Path, progress: bool, timeout: int):
     quiet.setLevel(logging.ERROR)  # papermill warns about optional formatters it does not find
     try:
         return papermill.execute_notebook(
-            str(notebook), None, parameters=values, cwd=str(notebook.parent), progress_bar=progress,
+            str(notebook), None, parameters=values, cwd=str(cwd), progress_bar=progress,
             kernel_name="python3", execution_timeout=timeout, request_save_on_cell_execute=False,
             extra_arguments=["--IPKernelApp.log_level=ERROR"])  # not its notice about plain TCP on localhost
     except PapermillExecutionError as exc:
+        if exc.ename == "KeyboardInterrupt":  # ^C reached the kernel too: one interruption, not its traceback
+            raise KeyboardInterrupt from None
         if exc.ename == "ReportError":
             raise ReportError(exc.evalue) from None
         raise ReportError(f"the post-mortem notebook failed in cell {exc.exec_count}: "
@@ -404,10 +418,10 @@ def build_report(source, out, *, start=None, end=None, market=None, title=None, 
     path = check_output(out)
     nb_path = Path(notebook) if notebook is not None else NOTEBOOK
     if not nb_path.is_file():
-        raise ReportError(f"the post-mortem notebook {str(nb_path)!r} is missing; the report runs from a "
-                          "checkout of the project (pip install -e .)")
+        raise ReportError(f"the notebook {str(nb_path)!r} does not exist")
     params = Parameters([str(Path(s).expanduser().absolute()) for s in params.source], params.start, params.end,
                         params.market, params.title)
-    nb = _execute(params, nb_path, progress, timeout)
+    check_source(params.source)
+    nb = _execute(params, nb_path, path.parent, progress, timeout)
     page = to_html(nb, params.title)
     return write_atomic(path, page)

@@ -30,6 +30,7 @@ from pathlib import Path
 import orjson
 import yaml
 
+from .errors import ParameterError
 from .read import READERS, SNIFF_BYTES, LogFormatError, detect_format
 from .read.vcr import CassetteLoader
 from .secrets import mentions_secret, redact_count, redact_data
@@ -78,7 +79,7 @@ def scrub(path, out=None, *, format: str = "auto") -> Scrubbed:
     {"ts": 2, "url": "/api/v1/order", "status": 200}
     """
     if format != "auto" and format not in READERS:
-        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+        raise ParameterError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
     src = Path(path)
     if not src.is_file():
         raise FileNotFoundError(f"no such recording: {str(path)!r}")

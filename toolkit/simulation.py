@@ -19,7 +19,6 @@ seed gives the same bytes.
 from __future__ import annotations
 
 import gzip
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import orjson
 import pandas as pd
 
 from . import _shapes
+from ._io import atomic_file
 
 HOST = "https://api9528mystks.mystonks.org"  # the exchange's production host
 LIMIT_PER_S, LIMIT_PER_MIN = 10, 300
@@ -499,10 +499,8 @@ def simulate(dest, *, seed: int = 7, start=DEFAULT_START, days: int = 7, calls: 
 
 
 def _write(path: Path, lines) -> None:
-    tmp = path.with_name(path.name + ".part")
-    opener = (lambda p: gzip.GzipFile(p, "wb", compresslevel=9, mtime=0)) if path.name.endswith(".gz") else (
-        lambda p: open(p, "wb"))
-    with opener(tmp) as f:
+    opener = (lambda p: gzip.GzipFile(p, "wb", compresslevel=9, mtime=0)) if path.name.endswith(".gz") else None
+    with atomic_file(path, opener=opener) as f:
         buf = []
         for line in lines:
             buf.append(line)
@@ -511,4 +509,3 @@ def _write(path: Path, lines) -> None:
                 buf.clear()
         if buf:
             f.write(b"\n".join(buf) + b"\n")
-    os.replace(tmp, path)

@@ -34,7 +34,7 @@ import pandas as pd
 from . import defaults
 from .analysis import describe_window, find_incidents, top_errors
 from .analysis.summary import require
-from .report import write_atomic
+from ._io import write_atomic
 from .schema import CATEGORIES, MARKETS
 
 #: Bucket sizes offered (see :mod:`toolkit.defaults`).
@@ -57,6 +57,12 @@ _CSS = """<style>
 .toolkit-scroll { max-height: 320px; overflow: auto; }
 .toolkit-explanation { font-size: 13px; line-height: 1.4; }
 </style>"""
+
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every missing value as :data:`toolkit.defaults.MISSING` (pandas would print ``<NA>``)."""
+    out = table.astype(object)
+    return out.where(table.notna().to_numpy(), defaults.MISSING)
 
 
 def _label(ns: int) -> str:
@@ -170,7 +176,7 @@ class Explorer(widgets.VBox):
         The top errors shown: :func:`toolkit.top_errors` of the rows in view.
     sample : DataFrame
         The raw rows shown.
-    explanation : toolkit.analysis.Window or None
+    explanation : toolkit.analysis.WindowDescription or None
         What :func:`toolkit.describe_window` said about the chosen incident.
     view_calls, view_rows : int
         Calls in the time range, market and endpoint; of those, rows in the chosen categories.
@@ -198,6 +204,7 @@ class Explorer(widgets.VBox):
         self._spans = [(pd.Timestamp(r.start).value, pd.Timestamp(r.end).value, str(r.market), str(r.category))
                        for r in self._incidents.itertuples()]
         self._held = 0
+        self._syncing = False
         self._slider_redraw = _Debounce(self.redraw, debounce)
         self.redraws, self.last_redraw_s, self.explanation = 0, 0.0, None
         controls = self._build_controls()
@@ -289,7 +296,8 @@ class Explorer(widgets.VBox):
         self.top_table = widgets.HTML()
         self.rows_table = widgets.HTML()
         self.incident_summary = widgets.HTML()
-        self.incident = widgets.Select(options=self._incident_options(), value=None, rows=6,
+        self._all_incident_options = self._incident_options()
+        self.incident = widgets.Select(options=self._all_incident_options, value=None, rows=6,
                                        layout=widgets.Layout(width="98%"))
         self._tag(timeline=self.plot, status=self.status, **{"top-errors": self.top_table}, rows=self.rows_table,
                   incidents=self.incident, **{"incident-summary": self.incident_summary})
@@ -324,7 +332,8 @@ class Explorer(widgets.VBox):
         self.time_range.observe(lambda _: self._slider_moved(), names="index")
         for w in (self.market, self.categories, self.endpoint, self.bucket):
             w.observe(lambda _: self._changed(), names="value")
-        self.incident.observe(lambda change: self._incident_chosen(change["new"]), names="value")
+        self.incident.observe(lambda change: None if self._syncing else self._incident_chosen(change["new"]),
+                              names="value")
         self.reset_button.on_click(lambda _: self.reset())
         self.export_button.on_click(lambda _: self.export())
 
@@ -343,11 +352,44 @@ class Explorer(widgets.VBox):
             self.redraw()
 
     def _changed(self) -> None:
+        self._sync_incidents()
         if not self._held:
+            self._forget_explanation()
             self._slider_redraw.cancel()
             self.redraw()
 
+    def _forget_explanation(self) -> None:
+        """The view changed: an explanation of an incident no longer describes it."""
+        self.explanation = None
+        self.incident_summary.value = ""
+        if self.incident.value is not None:
+            self.incident.value = None
+
+    def _sync_incidents(self) -> None:
+        """List only the incidents of the market in view."""
+        options = [(label, i) for label, i in self._all_incident_options
+                   if not self.market.value or str(self._incidents["market"].iloc[i]) == self.market.value]
+        if list(self.incident.options) != options:
+            chosen = self.incident.value
+            self._syncing = True
+            try:
+                self.incident.options = options
+                self.incident.value = chosen if chosen in [i for _, i in options] else None
+            finally:
+                self._syncing = False
+
     def _slider_moved(self) -> None:
+        i0, i1 = self.time_range.index
+        lo, hi = sorted((int(i0), int(i1)))  # handles never swap ...
+        gap, last = defaults.EXPLORER_MIN_STEPS, len(self._positions) - 1
+        if hi - lo < gap:  # ... nor meet: the window keeps a minimum width
+            hi = min(lo + gap, last)
+            lo = max(hi - gap, 0)
+        if (lo, hi) != (i0, i1):
+            self.time_range.index = (lo, hi)  # observed again, with the corrected handles
+            return
+        if not self._held:
+            self._forget_explanation()
         t0, t1 = self._window()
         self.time_label.value = f"{_label(t0)} to {_label(t1)}"  # at once; the redraw waits for the slider to rest
         if not self._held:
@@ -374,8 +416,14 @@ class Explorer(widgets.VBox):
     def zoom(self, start, end, *, market=None) -> None:
         """Show ``[start, end)``, widened to the slider's steps; only ``market`` when one is given.
 
-        Naive times are UTC.
+        Naive times are UTC. An incident's explanation is cleared: it no longer
+        describes the view.
         """
+        with self._hold():
+            self._forget_explanation()
+            self._zoom(start, end, market)
+
+    def _zoom(self, start, end, market) -> None:
         t0, t1 = (pd.Timestamp(v).tz_localize("UTC") if pd.Timestamp(v).tzinfo is None else pd.Timestamp(v)
                   for v in (start, end))
         last = len(self._positions) - 1
@@ -399,7 +447,7 @@ class Explorer(widgets.VBox):
         window = describe_window(self._df.take(self._order[lo:hi]), row["start"], row["end"], market=row["market"],
                                  incidents=self._incidents if known else None)
         with self._hold():
-            self.zoom(row["start"] - pad, row["end"] + pad, market=str(row["market"]))
+            self._zoom(row["start"] - pad, row["end"] + pad, str(row["market"]))
             self.explanation = window
             cause = (f"<p class='toolkit-cause'><b>Whose fault: {html.escape(window.side)}</b> "
                      f"({html.escape(window.cause)}): {html.escape(window.evidence)}</p>" if window.errors else "")
@@ -543,7 +591,7 @@ class Explorer(widgets.VBox):
             return "<p>No errors in view.</p>"
         table = top[_TOP_COLUMNS].assign(share=top["share"].map("{:.0%}".format))
         return ("<div class='toolkit-scroll'>"
-                + table.to_html(index=False, na_rep="", classes="toolkit-table", border=0) + "</div>")
+                + _shown(table).to_html(index=False, classes="toolkit-table", border=0) + "</div>")
 
     @staticmethod
     def _rows_html(sample: pd.DataFrame, total: int) -> str:
@@ -554,12 +602,17 @@ class Explorer(widgets.VBox):
         note = (f"{len(sample)} of {total:,} rows in view (a random sample; the export button writes them all)"
                 if total > len(sample) else f"{total:,} rows in view")
         return (f"<p>{note}</p><div class='toolkit-scroll'>"
-                + table.to_html(index=False, na_rep="", classes="toolkit-table", border=0) + "</div>")
+                + _shown(table).to_html(index=False, classes="toolkit-table", border=0) + "</div>")
 
     # -- export and close ----------------------------------------------------------------------------------
 
-    def export(self) -> Path:
-        """Write the rows in view to a new CSV file in ``export_dir``; returns its path."""
+    def export(self) -> Path | None:
+        """Write the rows in view to a new CSV file in ``export_dir``; returns its path.
+
+        An earlier export of the same view is kept: the new file gets a number
+        (``...-2.csv``). With no rows in view nothing is written, the status says
+        so and None is returned.
+        """
         if not self._export_dir.is_dir():
             self.status.value = (f"<span>export failed: the folder {html.escape(str(self._export_dir))} "
                                  "does not exist</span>")
@@ -569,7 +622,14 @@ class Explorer(widgets.VBox):
         if self.market.value:
             name += f"-{self.market.value}"
         rows = self.rows_in_view()
-        path = write_atomic(self._export_dir / f"{name}.csv", rows.to_csv(index=False))
+        if rows.empty:
+            self.status.value = "<span>nothing to export: no rows in view</span>"
+            return None
+        path, n = self._export_dir / f"{name}.csv", 1
+        while path.exists():  # an earlier export is never overwritten
+            n += 1
+            path = self._export_dir / f"{name}-{n}.csv"
+        path = write_atomic(path, rows.to_csv(index=False))
         self.status.value = f"<span>wrote {len(rows):,} rows to {html.escape(str(path.resolve()))}</span>"
         return path
 

@@ -9,25 +9,25 @@ incident was), :mod:`.gaps` (silences), :mod:`.orders` (orders of unknown outcom
 
 from .causes import CAUSES, SIDES, cause_rules
 from .clock import clock_drift, clock_offsets
-from .describe import Window, describe_window
+from .describe import WindowDescription, describe_window
 from .errors import retries, top_errors
 from .explain import explain_incidents
 from .gaps import find_gaps
 from .incidents import find_incidents
 from .orders import uncertain_orders
 from .rates import error_rate, request_rate
-from .summary import error_rates, summary
+from .summary import failed_share, summary
 
 __all__ = [
     "CAUSES",
     "SIDES",
     "cause_rules",
-    "Window",
+    "WindowDescription",
     "clock_drift",
     "clock_offsets",
     "describe_window",
     "error_rate",
-    "error_rates",
+    "failed_share",
     "explain_incidents",
     "find_gaps",
     "find_incidents",

@@ -1,6 +1,6 @@
 """What the analysis functions share: argument checks and counting calls per group and time bucket.
 
-Every check raises a ``ValueError`` that names the function, the parameter and
+Every check raises a :class:`toolkit.ParameterError` (a ``ValueError``) that names the function, the parameter and
 the bad value, before pandas gets a chance to fail somewhere deep inside.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import defaults
-from ..schema import MARKETS
+from .. import defaults, selection
+from ..errors import ParameterError
 from .summary import require
 
 #: Columns that describe what came back rather than which call was made. Grouping by one
@@ -21,31 +21,21 @@ from .summary import require
 OUTCOME_COLUMNS = ("category", "reason", "code", "http_status", "message", "retryable")
 
 def as_duration(value, name: str, func: str) -> int:
-    """A positive fixed duration (``"5min"``, ``"1h"``, a Timedelta) as nanoseconds."""
-    try:
-        td = pd.Timedelta(value)
-    except (ValueError, TypeError):
-        td = None
-    if td is None or td is pd.NaT or td <= pd.Timedelta(0):
-        raise ValueError(f"{func}(): {name} must be a positive duration such as '5min' or '1h', not {value!r}")
-    return int(td.value)
+    """A positive fixed duration (``"5min"``, ``"1h"``, a Timedelta) as nanoseconds; see :mod:`toolkit.selection`."""
+    return selection.as_duration(value, name, func)
 
 
 def as_time(value, name: str, func: str) -> pd.Timestamp:
-    """A point in time as a UTC Timestamp; naive times are taken as UTC."""
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        ts = None
-    if ts is None or ts is pd.NaT:
-        raise ValueError(f"{func}(): {name} must be a time such as '2026-11-16 21:05', not {value!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    """A point in time as a UTC Timestamp (naive times are UTC); required, unlike the window bounds."""
+    if value is None:
+        raise ParameterError(f"{func}(): {name} must be a time such as '2026-11-16 21:05' (UTC), not None")
+    return selection.as_time(value, name, func)
 
 
 def as_count(value, name: str, func: str, minimum: int = 1) -> int:
     """An integer of at least ``minimum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{func}(): {name} must be an integer >= {minimum}, not {value!r}")
+        raise ParameterError(f"{func}(): {name} must be an integer >= {minimum}, not {value!r}")
     return int(value)
 
 
@@ -56,40 +46,38 @@ def as_by(by, df: pd.DataFrame, func: str) -> list[str]:
         return []
     cols = [by] if isinstance(by, str) else list(by) if isinstance(by, (list, tuple)) else None
     if cols is None or not all(isinstance(c, str) for c in cols):
-        raise ValueError(f"{func}(): by must be a column name, a list of them or None, not {by!r}")
+        raise ParameterError(f"{func}(): by must be a column name, a list of them or None, not {by!r}")
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise ValueError(f"{func}(): by={by!r} names no column of the frame: {', '.join(missing)}")
+        raise ParameterError(f"{func}(): by={by!r} names no column of the frame: {', '.join(missing)}")
     if "ts" in cols or len(set(cols)) != len(cols):
-        raise ValueError(f"{func}(): by must name distinct columns other than ts, not {by!r}")
+        raise ParameterError(f"{func}(): by must name distinct columns other than ts, not {by!r}")
     return cols
 
 
 def as_market(market, func: str) -> list[str] | None:
     """``market`` as a list of market names, or None for all."""
-    if market is None:
-        return None
-    names = [market] if isinstance(market, str) else list(market) if isinstance(market, (list, tuple)) else None
-    if not names or any(m not in MARKETS for m in names):
-        raise ValueError(f"{func}(): market must be one of {', '.join(MARKETS)} (or a list of them), "
-                         f"not {market!r}")
-    return names
+    names = selection.as_markets(market, func)
+    return None if names is None else list(names)
 
 
 def select_market(df: pd.DataFrame, market, func: str) -> pd.DataFrame:
     """The rows of the given market(s); the frame itself when ``market`` is None."""
-    names = as_market(market, func)
-    if names is None:
-        return df
-    require(df, ["market"], func)
-    return df[df["market"].isin(names).to_numpy(bool)]
+    if market is not None:
+        require(df, ["market"], func)
+    return selection.select(df, market=market, func=func)
+
+
+def select(df: pd.DataFrame, func: str, *, start=None, end=None, market=None) -> pd.DataFrame:
+    """The rows of ``df`` in ``[start, end)`` and ``market``, checked as every analysis function checks them."""
+    return selection.select(df, start=start, end=end, market=market, func=func)
 
 
 def times(df: pd.DataFrame, func: str, column: str = "ts", allow_nat: bool = False) -> np.ndarray:
     """A datetime column as int64 nanoseconds since the epoch, UTC (naive times taken as UTC)."""
     s = df[column]
     if not (isinstance(s.dtype, pd.DatetimeTZDtype) or (isinstance(s.dtype, np.dtype) and s.dtype.kind == "M")):
-        raise ValueError(f"{func}(): {column} must hold datetimes (datetime64, UTC), not {s.dtype}; "
+        raise ParameterError(f"{func}(): {column} must hold datetimes (datetime64, UTC), not {s.dtype}; "
                          "pass the frame toolkit.load_logs returns")
     arr = s.array
     if arr.tz is not None:
@@ -98,7 +86,7 @@ def times(df: pd.DataFrame, func: str, column: str = "ts", allow_nat: bool = Fal
     if not allow_nat:
         bad = int(np.count_nonzero(ns == np.iinfo(np.int64).min))
         if bad:
-            raise ValueError(f"{func}(): {column} has {bad:,} missing time(s) (NaT); "
+            raise ParameterError(f"{func}(): {column} has {bad:,} missing time(s) (NaT); "
                              f"drop those rows first, e.g. df.dropna(subset=['{column}'])")
     return ns
 
@@ -192,7 +180,7 @@ def grid(df: pd.DataFrame, func: str, *, freq: int, by: list[str]) -> Grid:
     t = times(df, func)
     err = df["is_error"].to_numpy(dtype=bool, na_value=False) if "is_error" in df else None
     if err is None:
-        raise ValueError(f"{func}() needs the column is_error; pass the frame toolkit.load_logs returns")
+        raise ParameterError(f"{func}() needs the column is_error; pass the frame toolkit.load_logs returns")
     call_cols = [c for c in by if c not in OUTCOME_COLUMNS]
     if len(t) == 0:
         return Grid(df[by].iloc[:0].reset_index(drop=True), freq, 0, np.zeros((0, 0), np.int64),
@@ -213,7 +201,7 @@ def grid(df: pd.DataFrame, func: str, *, freq: int, by: list[str]) -> Grid:
     ng = len(keys)
     if max(ng, len(call_keys)) * nb > defaults.MAX_BUCKETS:
         span = pd.Timedelta(nb * freq, unit="ns")
-        raise ValueError(f"{func}(): freq={pd.Timedelta(freq, unit='ns')} over {span} and {ng:,} group(s) makes "
+        raise ParameterError(f"{func}(): freq={pd.Timedelta(freq, unit='ns')} over {span} and {ng:,} group(s) makes "
                          f"{ng * nb:,} buckets; use a larger freq or fewer groups")
     calls = np.bincount(call_group * nb + bucket, minlength=len(call_keys) * nb).reshape(len(call_keys), nb)
     if of_call is not None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from ._common import OUTCOME_COLUMNS, as_by, as_count, as_duration, grid, runs, times, utc, window_of, window_sums
+from ._common import select, OUTCOME_COLUMNS, as_by, as_count, as_duration, grid, runs, times, utc, window_of, window_sums
 from .summary import require
 
 #: The response ``Date`` header has whole seconds: on average it is half a second behind.
@@ -42,8 +42,8 @@ def clock_offsets(df: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=df.index, name="offset_s")
 
 
-def clock_drift(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market", merge=defaults.INCIDENT_MERGE,
-                min_errors: int = defaults.MIN_ERRORS, tolerance=defaults.CLOCK_TOLERANCE) -> pd.DataFrame:
+def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.INCIDENT_FREQ, by="market",
+                merge=defaults.INCIDENT_MERGE, min_errors: int = defaults.MIN_ERRORS, tolerance=defaults.CLOCK_TOLERANCE) -> pd.DataFrame:
     """Stretches in which 401 ``timestamp_expired`` dominates, with the clock offset behind them.
 
     The exchange refuses a signed call whose ``ACCESS-TIMESTAMP`` is more than
@@ -73,6 +73,9 @@ def clock_drift(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market", m
     tolerance : str or Timedelta, default "30s"
         The documented allowance between the client's and the server's clocks.
 
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one market or a
+        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
     Returns
     -------
     DataFrame
@@ -102,6 +105,7 @@ def clock_drift(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market", m
     0        6      31.0              True
     """
     func = "clock_drift"
+    df = select(df, func, start=start, end=end, market=market)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", "reason", "market", *cols], func)
     outcome = [c for c in cols if c in OUTCOME_COLUMNS]

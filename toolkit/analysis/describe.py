@@ -21,7 +21,7 @@ _DIMENSIONS = {"categories": "category", "reasons": "reason", "endpoints": "endp
 
 
 @dataclass
-class Window:
+class WindowDescription:
     """What :func:`describe_window` found: tables, and ``summary``, one plain-English paragraph.
 
     ``categories``, ``reasons``, ``endpoints`` and ``symbols`` have one row per
@@ -73,7 +73,7 @@ class Window:
         return "\n".join(parts)
 
 
-def describe_window(df: pd.DataFrame, start, end, *, market=None, before=defaults.BEFORE, incidents=None) -> Window:
+def describe_window(df: pd.DataFrame, start, end, *, market=None, before=defaults.BEFORE, incidents=None) -> WindowDescription:
     """What changed between ``start`` and ``end`` against the ``before`` hours before it.
 
     Parameters
@@ -97,8 +97,8 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
 
     Returns
     -------
-    Window
-        Tables (see :class:`Window`) and ``summary``, e.g. "spot: 5,729 of
+    WindowDescription
+        Tables (see :class:`WindowDescription`) and ``summary``, e.g. "spot: 5,729 of
         7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC, 100%
         rate_limit (mostly rate_limited), against 1.9% in the 3 hours before;
         requests ran at 13.0/s (peak 25 in one second) against a limit of 10/s".
@@ -150,7 +150,7 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
     during, prior = scope[during_mask], scope[before_mask]
     err_d = during["is_error"].to_numpy(dtype=bool, na_value=False)
     err_b = prior["is_error"].to_numpy(dtype=bool, na_value=False)
-    w = Window(
+    w = WindowDescription(
         start=t0, end=t1, market=markets, before=pd.Timedelta(span, unit="ns"),
         calls=len(during), errors=int(err_d.sum()), before_calls=len(prior), before_errors=int(err_b.sum()),
         **{name: _changes(prior[err_b], during[err_d], col, len(prior), len(during))
@@ -163,7 +163,7 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
     return w
 
 
-def _cause(w: Window, during: pd.DataFrame, match, incidents) -> None:
+def _cause(w: WindowDescription, during: pd.DataFrame, match, incidents) -> None:
     """Set the window's cause, side and evidence, and say them at the end of its summary."""
     if not w.errors:
         return
@@ -266,7 +266,7 @@ def _when(t0: pd.Timestamp, t1: pd.Timestamp) -> str:
     return f"between {first} and {last} UTC"
 
 
-def _summary(w: Window, scope: pd.DataFrame) -> str:
+def _summary(w: WindowDescription, scope: pd.DataFrame) -> str:
     seen = {str(m) for m in scope["market"].dropna().unique()}
     names = w.market if w.market is not None else [m for m in MARKETS if m in seen] + sorted(seen - set(MARKETS))
     label = " and ".join(names) if names else "all markets"

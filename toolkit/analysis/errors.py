@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from .. import defaults
 from ..schema import STRING
-from ._common import as_count, as_duration, groups, times, utc
+from ._common import select, as_count, as_duration, groups, times, utc
 from .summary import require
 
 #: How :func:`top_errors` masks a message before grouping: (pattern, replacement) pairs,
@@ -105,7 +105,7 @@ _TOP_COLUMNS = {
 }
 
 
-def top_errors(df: pd.DataFrame, *, n: int | None = 10) -> pd.DataFrame:
+def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | None = 10) -> pd.DataFrame:
     """The most frequent kinds of error, grouped as an error tracker groups issues.
 
     Errors are grouped by a fingerprint of their market, category, reason, code
@@ -122,6 +122,9 @@ def top_errors(df: pd.DataFrame, *, n: int | None = 10) -> pd.DataFrame:
     n : int or None, default 10
         How many groups to return; None returns them all.
 
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one market or a
+        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
     Returns
     -------
     DataFrame
@@ -146,6 +149,7 @@ def top_errors(df: pd.DataFrame, *, n: int | None = 10) -> pd.DataFrame:
     0  Order <num> not found      3    1.0  BTCUSDT, ETHUSDT  Order 1764 not found
     """
     func = "top_errors"
+    df = select(df, func, start=start, end=end, market=market)
     require(df, ["ts", "is_error", "market", "category", "reason", "code", "message", "endpoint", "symbol"], func)
     if n is not None:
         n = as_count(n, "n", func)
@@ -216,13 +220,13 @@ _RETRY_COLUMNS = {
 }
 
 
-def retries(df: pd.DataFrame, *, window=defaults.RETRY_WINDOW) -> pd.DataFrame:
+def retries(df: pd.DataFrame, *, start=None, end=None, market=None, within=defaults.RETRY_WINDOW) -> pd.DataFrame:
     """Identical failing calls repeated close together, per kind of error.
 
     Calls are identical when they share market, method, endpoint and symbol
     (a missing symbol counts as a value). A failed call is a *repeat* when the
     identical call just before it failed with the same error (category, reason
-    and code) at most ``window`` earlier; a *chain* is a failure and its repeats.
+    and code) at most ``within`` earlier; a *chain* is a failure and its repeats.
     A success in between ends a chain.
 
     The ``retryable`` column comes from the error catalog: repeats of errors
@@ -236,9 +240,12 @@ def retries(df: pd.DataFrame, *, window=defaults.RETRY_WINDOW) -> pd.DataFrame:
         Calls as :func:`toolkit.load_logs` returns them (``ts``, ``is_error``,
         ``market``, ``endpoint``, ``symbol``, ``category``, ``reason``, ``code``,
         ``retryable``; ``method`` when present).
-    window : str or Timedelta, default "10s"
-        Longest gap between a failure and its repeat.
+    within : str or Timedelta, default "10s"
+        Longest gap between a failure and its repeat (a bare number is refused).
 
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one market or a
+        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
     Returns
     -------
     DataFrame
@@ -267,10 +274,11 @@ def retries(df: pd.DataFrame, *, window=defaults.RETRY_WINDOW) -> pd.DataFrame:
     2
     """
     func = "retries"
+    df = select(df, func, start=start, end=end, market=market)
     call_cols = ["market", "method", "endpoint", "symbol"] if "method" in df else ["market", "endpoint", "symbol"]
     error_cols = ["category", "reason", "code"]
     require(df, ["ts", "is_error", *call_cols, *error_cols, "retryable"], func)
-    w = as_duration(window, "window", func)
+    w = as_duration(within, "within", func)
     t = times(df, func)
     if len(t) == 0:
         return _empty_retries(df)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import STRING
-from ._common import times
+from ._common import select, times
 from .causes import CAUSE_WORDS, CAUSES, evidence, row_causes, side_of
 from .summary import require
 
@@ -48,7 +48,7 @@ def _focus(calls: pd.DataFrame, inc) -> np.ndarray | None:
     return None
 
 
-def explain_incidents(df: pd.DataFrame, incidents=None) -> pd.DataFrame:
+def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None, market=None) -> pd.DataFrame:
     """Whose fault each incident was, with its evidence, in one sentence each.
 
     The evidence of an incident is measured from the calls of its market in its
@@ -65,6 +65,9 @@ def explain_incidents(df: pd.DataFrame, incidents=None) -> pd.DataFrame:
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns for ``df``; computed by default.
 
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one market or a
+        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
     Returns
     -------
     DataFrame
@@ -86,6 +89,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None) -> pd.DataFrame:
     the exchange's host name did not resolve (DNS); the bot repeated 99 failing calls within 10s of each other.
     """
     func = "explain_incidents"
+    df = select(df, func, start=start, end=end, market=market)
     require(df, ["ts", "market", "is_error", "category", "reason", "endpoint"], func)
     if incidents is None:
         from .incidents import find_incidents

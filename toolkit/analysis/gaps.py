@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import MARKETS, STRING
-from ._common import as_duration, runs, select_market, times, utc
+from ._common import select, as_duration, runs, select_market, times, utc
 from .summary import require
 
 __all__ = ["GAP_COLUMNS", "find_gaps"]
@@ -30,7 +30,7 @@ GAP_COLUMNS = ["start", "end", "market", "duration", "calls", "expected_calls", 
 _DAY = 86_400_000_000_000
 
 
-def find_gaps(df: pd.DataFrame, *, market=None, freq=defaults.GAP_FREQ, share: float = defaults.GAP_SHARE,
+def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.GAP_FREQ, share: float = defaults.GAP_SHARE,
               min_duration=defaults.GAP_MIN) -> pd.DataFrame:
     """Stretches in which a market's calls fell far below their usual volume for that time of day, or stopped.
 
@@ -39,6 +39,8 @@ def find_gaps(df: pd.DataFrame, *, market=None, freq=defaults.GAP_FREQ, share: f
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them (``ts``, ``market``,
         ``is_error``, ``reason``).
+    start, end : optional
+        Only the calls in ``[start, end)``, exactly as filtering ``df`` first.
     market : str or list of str, optional
         Only these markets; all by default.
     freq : str or Timedelta, default "5min"
@@ -73,6 +75,7 @@ def find_gaps(df: pd.DataFrame, *, market=None, freq=defaults.GAP_FREQ, share: f
     0 0 days 01:00:00      0           180.0
     """
     func = "find_gaps"
+    df = select(df, func, start=start, end=end)  # the market is chosen below
     require(df, ["ts", "market", "is_error", "reason"], func)
     f = as_duration(freq, "freq", func)
     span = as_duration(min_duration, "min_duration", func)

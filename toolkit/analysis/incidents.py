@@ -41,7 +41,7 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import MARKETS, STRING
-from ._common import Grid, as_by, as_count, as_duration, codes, grid, times, utc, window_of, window_sums
+from ._common import select, Grid, as_by, as_count, as_duration, codes, grid, times, utc, window_of, window_sums
 from ._scan import Significance, median_baseline, poisson_log_tail, scan, time_of_day_baseline, window_sums_float
 from .causes import CAUSES, row_causes, side_of
 from .summary import require
@@ -55,8 +55,8 @@ INCIDENT_COLUMNS = ["id", "start", "end", "market", "category", "cause", "side",
 _CAUSE_DTYPE = pd.CategoricalDtype(CAUSES)
 
 
-def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market", merge=defaults.INCIDENT_MERGE,
-                   baseline=defaults.BASELINE_FREQ, min_errors: int = defaults.MIN_ERRORS,
+def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.INCIDENT_FREQ,
+                   by="market", merge=defaults.INCIDENT_MERGE, baseline=defaults.BASELINE_FREQ, min_errors: int = defaults.MIN_ERRORS,
                    ratio: float = defaults.MIN_RATIO, alpha: float = defaults.ALPHA,
                    narrow=defaults.NARROW) -> pd.DataFrame:
     """Windows in which a group's errors rose well above its own baseline, with their cause.
@@ -92,6 +92,9 @@ def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market"
         Columns to also seek narrow incidents by, each within the ``by``
         groups (one reason, one endpoint); ``()`` for none.
 
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one market or a
+        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
     Returns
     -------
     DataFrame
@@ -131,6 +134,7 @@ def find_incidents(df: pd.DataFrame, *, freq=defaults.INCIDENT_FREQ, by="market"
     0  client_rate  client  market    100     100           0.02
     """
     func = "find_incidents"
+    df = select(df, func, start=start, end=end, market=market)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", "market", "category", "reason", "endpoint", *cols], func)
     f = as_duration(freq, "freq", func)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import STRING
-from ._common import as_duration, times
+from ._common import select, as_duration, times
 from .summary import require
 
 __all__ = ["ORDER_COLUMNS", "uncertain_orders"]
@@ -29,12 +29,13 @@ def _unsure(df: pd.DataFrame) -> np.ndarray:
     return (df["reason"] == "timeout").to_numpy(dtype=bool, na_value=False) | (status >= 500)
 
 
-def uncertain_orders(df: pd.DataFrame, *, incidents=None, window=defaults.ORDER_REPEAT_WINDOW) -> pd.DataFrame:
+def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, incidents=None,
+                     within=defaults.ORDER_REPEAT_WINDOW) -> pd.DataFrame:
     """Order calls whose outcome the bot could not know, per incident, and whether the same order was sent again.
 
     An order call (``kind == "trading"``) is uncertain when it timed out or got
     an HTTP 5xx. It was *sent again* when a later order call of the same market
-    and endpoint, at most ``window`` after it, carries the same ``client_oid``
+    and endpoint, at most ``within`` after it, carries the same ``client_oid``
     (when the frame has that column and both values are recorded) or else the
     same ``symbol`` (and ``side`` and ``size``, when the frame has them). If the
     call sent again succeeded or was itself uncertain, the order may have been
@@ -49,9 +50,12 @@ def uncertain_orders(df: pd.DataFrame, *, incidents=None, window=defaults.ORDER_
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns; each call gets the ``id`` of
         the incident of its market it fell in. Computed from ``df`` by default.
-    window : str or Timedelta, default "10s"
+    within : str or Timedelta, default "10s"
         How soon the same order sent again counts as a repeat.
 
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one market or a
+        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
     Returns
     -------
     DataFrame
@@ -83,12 +87,13 @@ def uncertain_orders(df: pd.DataFrame, *, incidents=None, window=defaults.ORDER_
     1 2026-11-18 14:20:00+00:00  gateway_error      <NA>       False        False
     """
     func = "uncertain_orders"
+    df = select(df, func, start=start, end=end, market=market)
     if "kind" not in df.columns:
         raise ValueError(f"{func}() needs the column `kind` (trading, account, market_data, unknown), which tells "
                          "order-placing and cancelling calls from the rest; the frame has none. Load the recording "
                          "with a toolkit whose loader tags kind, or add it from the endpoint catalog")
     require(df, ["ts", "market", "kind", "endpoint", "symbol", "http_status", "reason", "is_error"], func)
-    w = as_duration(window, "window", func)
+    w = as_duration(within, "within", func)
     t = times(df, func)
     trading = (df["kind"] == "trading").to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(trading)

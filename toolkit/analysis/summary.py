@@ -19,13 +19,20 @@ def require(df: pd.DataFrame, columns, func: str) -> None:
                          "pass the frame toolkit.load_logs returns")
 
 
-def summary(df: pd.DataFrame) -> pd.DataFrame:
+def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFrame:
     """Calls per category (rows, in the taxonomy's order) and market (columns).
 
     Categories and markets with no calls are left out; a ``total`` column
     closes the table. The error rate of a market is ``1 - ok / calls``; see
-    :func:`error_rates`.
+    :func:`failed_share`.
 
+    Parameters
+    ----------
+    df : DataFrame
+        Calls with ``market`` and ``category``.
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one market or a
+        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
     Examples
     --------
     >>> import pandas as pd, toolkit
@@ -37,6 +44,9 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     ok             1        1      2
     rate_limit     1        0      1
     """
+    from ._common import select  # _common builds on this module
+
+    df = select(df, "summary", start=start, end=end, market=market)
     require(df, _NEEDED, "summary")
     market = pd.Categorical(df["market"], categories=MARKETS)
     category = pd.Categorical(df["category"], categories=CATEGORIES)
@@ -48,14 +58,14 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     return table.astype("int64")
 
 
-def error_rates(table: pd.DataFrame) -> pd.Series:
+def failed_share(table: pd.DataFrame) -> pd.Series:
     """Share of failed calls per column of a :func:`summary` table.
 
     Examples
     --------
     >>> import pandas as pd, toolkit
     >>> df = pd.DataFrame({"market": ["spot", "spot"], "category": ["ok", "auth"]})
-    >>> toolkit.analysis.error_rates(toolkit.summary(df)).tolist()
+    >>> toolkit.analysis.failed_share(toolkit.summary(df)).tolist()
     [0.5, 0.5]
     """
     calls = table.sum(axis=0)

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from ..errors import ParameterError
 from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
+from ._sources import source_of
 from ._source import READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand, open_source
-from ._window import window
+from ..selection import selection as window
 from .access import check_fields
 from .botlogs import BotLogReader
 from .har import HarReader
@@ -175,25 +177,18 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     '1 of 2 lines rejected in <stream>: 1 invalid JSON'
     """
     if errors not in ("report", "raise"):
-        raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
+        raise ParameterError(f"errors must be 'report' or 'raise', not {errors!r}")
     if format != "auto" and format not in READERS:
-        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+        raise ParameterError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
     if pattern is not None and format not in ("auto", "text"):
-        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+        raise ParameterError(f"pattern applies to text logs; it cannot be used with format={format!r}")
     if fields is not None and format not in ("auto", "jsonl"):
-        raise ValueError(f"fields applies to JSON Lines; it cannot be used with format={format!r}")
+        raise ParameterError(f"fields applies to JSON Lines; it cannot be used with format={format!r}")
     checked_fields = check_fields(fields)
     win = window(start, end, market)
-    if (store := _store_of(source, market_rules, format, pattern, fields)) is not None:
-        from ..store._read import read_calls, read_rejects, report
-
-        rejects = read_rejects(store)
-        if errors == "raise" and len(rejects):
-            first = rejects.iloc[0]
-            raise LogFormatError(f"{first.source}, line {first.line}: {first.reason}: {first.excerpt}")
-        rep = report(store)
-        lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
-        return Load(read_calls(store, win), rejects, rep, lines)
+    if (found := _store_of(source, market_rules, format, pattern, fields)) is not None:
+        store, kind = found
+        return Load(*kind.load(store, win, errors))
     options = {"rules": compile_market_rules(market_rules), "pattern": compile_pattern(pattern),
                "fields": checked_fields}
     results = []
@@ -219,26 +214,27 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
 
 
 def _store_of(source, market_rules, format, pattern=None, fields=None):
-    """The store directory ``source`` names, or None when it names recordings."""
-    from ..store._manifest import is_store
-
+    """The store directory ``source`` names and the registered source that reads it, or None for recordings."""
     items = source if isinstance(source, (list, tuple)) else [source]
-    stores = [s for s in items if isinstance(s, (str, os.PathLike)) and is_store(s)]
+    kinds = [(s, kind) for s in items if (kind := source_of(s)) is not None]
+    stores = [s for s, _ in kinds]
     if not stores:
         return None
     if len(items) > 1:
-        raise ValueError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
+        raise ParameterError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
                          "ingest the recordings into it with toolkit.store.ingest")
     if market_rules is not None or format != "auto" or pattern is not None:
-        raise ValueError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
+        raise ParameterError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
                          "a store, so pass them to toolkit.store.ingest")
     if fields is not None:
-        raise ValueError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
-    return stores[0]
+        raise ParameterError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
+    return kinds[0]
 
 
 def _assemble(results: list[FileResult]) -> Load:
     frame = concat_frames([f for r in results for f in r.frames])
+    if len(results) > 1:  # several files (rotated logs, one per bot): one timeline, in time order
+        frame = frame.sort_values("ts", kind="stable", ignore_index=True)
     rejects = pd.DataFrame(
         [(r.source, line, reason, text) for r in results for line, reason, text in sorted(r.rejects)],
         columns=list(REJECT_DTYPES),
@@ -303,11 +299,10 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> len(hour), str(hour["ts"].min())
     (192, '2026-11-18 14:00:10.264000+00:00')
     """
-    if (store := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
+    if (found := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
                            kwargs.get("pattern"), kwargs.get("fields"))) is not None:
-        from ..store._read import read_calls
-
-        return read_calls(store, window(start, end, market))
+        store, kind = found
+        return kind.calls(store, window(start, end, market))
     return read_logs(source, start=start, end=end, market=market, **kwargs).frame
 
 

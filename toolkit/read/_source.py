@@ -18,13 +18,12 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+from ..errors import LogFormatError
 from ..secrets import redact
 from ._excerpt import no_surrogates
 from ._frame import Batch, excerpt, finish
 
 
-class LogFormatError(ValueError):
-    """A recording could not be read: names the file and, where one is to blame, the line."""
 
 
 #: File name endings a directory walk picks up (also under ``.gz``).
@@ -265,6 +264,8 @@ def open_source(src) -> tuple[str, object, str | None]:
     except OSError as exc:
         raise type(exc)(exc.errno, f"cannot open recording {path}: {exc.strerror}", path) from None
     stream = _maybe_gzip(f, path)
+    if isinstance(stream, gzip.GzipFile):
+        stream.myfileobj = f  # closing the gzip stream closes the file too, as gzip.open's streams do
     return path, stream, (path if stream is f and os.path.isfile(path) else None)
 
 
@@ -328,10 +329,25 @@ def describe_read_error(name: str, exc: Exception) -> LogFormatError:
     return LogFormatError(f"{name}: corrupt compressed data ({redact(str(exc))}); nothing was loaded")
 
 
+_ROTATED = re.compile(r"\.\d+$")
+
+
 def _wanted(path: Path) -> bool:
+    """Whether a directory walk reads ``path``: a recording's ending, under ``.gz`` and rotation numbers too.
+
+    Rotated logs (``bot.log.1``, ``bot.log.2.gz``, as logrotate and Python's
+    ``RotatingFileHandler`` name them) are read like ``bot.log``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> [_wanted(Path(n)) for n in ("bot.log.1", "bot.log.2.gz", "calls.jsonl.gz", "notes.md", "core.1")]
+    [True, True, True, False, False]
+    """
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
+    name = _ROTATED.sub("", name)
     return name.endswith(SUFFIXES)
 
 

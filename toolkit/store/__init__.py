@@ -14,11 +14,14 @@ market (``calls/date=.../market=.../``), the rejected lines beside them
 Only :func:`ingest` and :func:`repair` write to it, one at a time.
 """
 
+from ..read._sources import Source, register_source
 from ._analysis import error_rate, top_errors
 from ._ingest import STATUSES, Ingest, IngestWarning, ingest
 from ._manifest import StoreError, StoreLockedError, is_store
-from ._read import read_rejects, repair
+from ._read import _load, read_calls, read_rejects, repair
 from ._sql import connect, query
+
+register_source(Source("store", is_store, read_calls, _load))  # read_logs("store/") reads it
 
 __all__ = [
     "STATUSES",

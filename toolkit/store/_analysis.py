@@ -13,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
 from .. import defaults
 from ..analysis._common import OUTCOME_COLUMNS, as_by, as_count, as_duration, groups, utc
 from ..analysis.errors import _TOP_COLUMNS, PATTERN_LENGTH, _listing, fingerprint, message_masks
-from ..read._window import Window, window
+from ..selection import Selection
+from ..selection import selection as window
 from ..schema import DTYPES, STRING, empty_frame
 from ._manifest import Store
 from ._sql import execute, open_views
@@ -24,7 +26,7 @@ from ._sql import execute, open_views
 _NS = "epoch_ns(ts)"
 
 
-def _where(win: Window) -> tuple[str, dict]:
+def _where(win: Selection) -> tuple[str, dict]:
     """SQL conditions and named parameters for a window over the ``calls`` view."""
     terms, params = ["true"], {}
     if win.start is not None:
@@ -147,7 +149,7 @@ def error_rate(dest, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None, 
     ng = len(keys_)
     if max(ng, len(call_keys)) * nb > defaults.MAX_BUCKETS:
         span = pd.Timedelta(nb * f, unit="ns")
-        raise ValueError(f"{func}(): freq={pd.Timedelta(f, unit='ns')} over {span} and {ng:,} group(s) makes "
+        raise ParameterError(f"{func}(): freq={pd.Timedelta(f, unit='ns')} over {span} and {ng:,} group(s) makes "
                          f"{ng * nb:,} buckets; use a larger freq or fewer groups")
     starts = (first + np.arange(nb, dtype=np.int64)) * f
     out = keys_.iloc[np.tile(np.arange(ng), nb)].reset_index(drop=True)

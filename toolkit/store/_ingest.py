@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ..errors import ParameterError
 from ..classify import compile_market_rules
 from ..read import READERS, RejectWarning, _source, concat_frames, detect_format
 from ..read._source import (
@@ -149,15 +150,15 @@ def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto
     ['unchanged']
     """
     if errors not in ("report", "raise"):
-        raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
+        raise ParameterError(f"errors must be 'report' or 'raise', not {errors!r}")
     if format != "auto" and format not in READERS:
-        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+        raise ParameterError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
     if wait is not None and (not isinstance(wait, (int, float)) or wait < 0):
-        raise ValueError(f"wait must be a number of seconds >= 0 or None, not {wait!r}")
+        raise ParameterError(f"wait must be a number of seconds >= 0 or None, not {wait!r}")
     rules = None if market_rules is None else dict(market_rules)
     compile_market_rules(rules)
     if pattern is not None and format not in ("auto", "text"):
-        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
+        raise ParameterError(f"pattern applies to text logs; it cannot be used with format={format!r}")
     layout = None if pattern is None else [compile_pattern(pattern).pattern, compile_pattern(pattern).flags]
     files = expand(source)
     if any(hasattr(f, "read") for f in files):
@@ -174,10 +175,10 @@ def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto
         if store.manifest_path.exists():
             manifest = store.read_manifest()
             if rules is not None and rules != manifest["market_rules"]:
-                raise ValueError(f"market_rules must stay as the store was created with "
+                raise ParameterError(f"market_rules must stay as the store was created with "
                                  f"({manifest['market_rules']!r}), not {rules!r}")
             if layout is not None and layout != manifest.get("pattern"):
-                raise ValueError(f"pattern must stay as the store was created with "
+                raise ParameterError(f"pattern must stay as the store was created with "
                                  f"({(manifest.get('pattern') or [None])[0]!r}), not {layout[0]!r}")
         else:
             manifest = new_manifest(rules, layout)

@@ -27,6 +27,8 @@ import shutil
 import uuid
 from pathlib import Path
 
+from .._io import write_atomic
+from ..errors import StoreError, StoreLockedError
 from ..schema import COLUMNS
 
 META = ".toolkit"
@@ -36,12 +38,6 @@ CALLS, REJECTS = "calls", "rejects"
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
-class StoreError(RuntimeError):
-    """A store cannot be read or written: names the store, the file to blame and what to do."""
-
-
-class StoreLockedError(StoreError):
-    """Another ingest is writing to the store."""
 
 
 def is_store(path) -> bool:
@@ -209,15 +205,9 @@ class Store:
 
     def write_manifest(self, manifest: dict) -> None:
         """Replace the manifest atomically: readers see the old one or the new one, never a mix."""
-        tmp = self.meta / (MANIFEST + ".tmp")
         data = json.dumps(manifest, indent=1, sort_keys=True).encode()
         with no_space_hint(self, "writing the manifest"):
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.manifest_path)
-        fsync_dir(self.meta)
+            write_atomic(self.manifest_path, data, fsync=True)
 
     # -- writing -----------------------------------------------------------
     def lock(self, wait: float | None):

@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..read._window import Window
+from ..errors import LogFormatError
+from ..selection import Selection
 from ..secrets import redact
 from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES
 from ._arrow import CATEGORICAL, FILE_SCHEMA, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, rejects_frame, to_frame
@@ -26,7 +27,7 @@ _REJECT_FORMAT = ds.ParquetFileFormat(default_fragment_scan_options=_CHECKED)
 _VOCABULARY = {"category": CATEGORIES, "method": METHODS}
 
 
-def select_parts(manifest: dict, window: Window) -> list[dict]:
+def select_parts(manifest: dict, window: Selection) -> list[dict]:
     """The calls parts whose date and market can hold rows of ``window``."""
     first = None if window.start is None else window.start.strftime("%Y-%m-%d")
     last = None if window.end is None else (window.end - pd.Timedelta(1, "ns")).strftime("%Y-%m-%d")
@@ -35,9 +36,9 @@ def select_parts(manifest: dict, window: Window) -> list[dict]:
             and (window.markets is None or p["market"] in window.markets)]
 
 
-def read_calls(dest, window: Window | None = None) -> pd.DataFrame:
+def read_calls(dest, window: Selection | None = None) -> pd.DataFrame:
     """The calls of a store inside ``window``, as the loader's frame sorted by time (then source and line)."""
-    window = window or Window()
+    window = window or Selection()
     store = Store(dest)
     manifest = store.read_manifest()
     chosen = select_parts(manifest, window)
@@ -93,7 +94,7 @@ def _unverified(store: Store, paths: list[str]) -> dict:
     return dict(collections.Counter(table.column("source").to_pylist()))
 
 
-def _row_filter(window: Window):
+def _row_filter(window: Selection):
     expr = None
     for op, bound in ((">=", window.start), ("<", window.end)):
         if bound is not None:
@@ -231,3 +232,14 @@ def _files(unit: dict) -> list[str]:
 
 
 __all__ = ["read_calls", "read_rejects", "repair", "report", "select_parts", "units"]
+
+
+def _load(dest, window: Selection, errors: str):
+    """What :func:`toolkit.read_logs` returns for a store: calls, rejects, per-file report, line count."""
+    rejects = read_rejects(dest)
+    if errors == "raise" and len(rejects):
+        first = rejects.iloc[0]
+        raise LogFormatError(f"{first.source}, line {first.line}: {first.reason}: {first.excerpt}")
+    rep = report(dest)
+    lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
+    return read_calls(dest, window), rejects, rep, lines

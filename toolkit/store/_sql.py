@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from ..read._window import Window
+from ..selection import Selection
 from ..schema import COLUMNS
 from ._arrow import _MAPPER
 from ._manifest import Store, parts, reject_parts
@@ -67,7 +67,7 @@ def connect(dest, **config):
     return open_views(Store(dest), None, config)
 
 
-def open_views(store: Store, window: Window | None, config: dict):
+def open_views(store: Store, window: Selection | None, config: dict):
     """:func:`connect`, with ``calls`` over only the parts that can hold rows of ``window``."""
     import duckdb
 

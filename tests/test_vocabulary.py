@@ -1,0 +1,86 @@
+"""One vocabulary: every analysis function takes ``start``, ``end`` and ``market`` keyword-only, meaning the same
+as filtering the frame first, and every time or duration is checked by the same rule."""
+
+import inspect
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import toolkit
+from toolkit.selection import as_duration, as_time
+
+START, END, MARKET = "2026-11-18 12:00", "2026-11-18 18:00", "spot"
+
+FUNCTIONS = {
+    "error_rate": lambda df, **kw: toolkit.error_rate(df, freq="15min", **kw),
+    "request_rate": lambda df, **kw: toolkit.request_rate(df, **kw),
+    "top_errors": lambda df, **kw: toolkit.top_errors(df, **kw),
+    "retries": lambda df, **kw: toolkit.retries(df, within="10s", **kw),
+    "clock_drift": lambda df, **kw: toolkit.clock_drift(df, **kw),
+    "summary": lambda df, **kw: toolkit.summary(df, **kw),
+    "find_incidents": lambda df, **kw: toolkit.find_incidents(df, **kw),
+    "explain_incidents": lambda df, **kw: toolkit.explain_incidents(df, **kw),
+    "find_gaps": lambda df, **kw: toolkit.find_gaps(df, **kw),
+    "uncertain_orders": lambda df, **kw: toolkit.uncertain_orders(df, **kw),
+}
+
+
+def by_hand(df):
+    ts = df["ts"]
+    keep = (ts >= pd.Timestamp(START, tz="UTC")) & (ts < pd.Timestamp(END, tz="UTC")) & (df["market"] == MARKET)
+    return df[keep.to_numpy(bool)]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_start_end_market_are_keyword_only(name):
+    params = inspect.signature(getattr(toolkit, name)).parameters
+    for p in ("start", "end", "market"):
+        assert params[p].kind is inspect.Parameter.KEYWORD_ONLY and params[p].default is None, (name, p)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_window_means_filtering_the_frame_first(name, sample_load):
+    df = sample_load.frame
+    got = FUNCTIONS[name](df, start=START, end=END, market=MARKET)
+    want = FUNCTIONS[name](by_hand(df))
+    assert len(want) or name in ("clock_drift", "find_gaps", "uncertain_orders", "retries")
+    assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_bare_number_is_not_a_time(name, sample_load):
+    with pytest.raises(toolkit.ParameterError, match=rf"{name}\(\): start must be a time .* not the bare number 5"):
+        FUNCTIONS[name](sample_load.frame, start=5)
+
+
+@pytest.mark.parametrize("value", [10, 10.0, True])
+def test_a_bare_number_is_not_a_duration(value, sample_load):
+    with pytest.raises(toolkit.ParameterError, match=r"retries\(\): within must be a positive duration .* bare num"):
+        toolkit.retries(sample_load.frame, within=value)
+
+
+@pytest.mark.parametrize("value, want", [
+    ("2026-11-18 14:00", pd.Timestamp("2026-11-18 14:00", tz="UTC")),
+    (pd.Timestamp("2026-11-18 15:00", tz="Europe/Berlin"), pd.Timestamp("2026-11-18 14:00", tz="UTC")),
+    (None, None),
+])
+def test_one_utc_rule(value, want):
+    assert as_time(value, "start") == want
+
+
+@pytest.mark.parametrize("value", ["10s", pd.Timedelta("10s")])
+def test_durations_are_strings_or_timedeltas(value):
+    assert as_duration(value, "within") == 10_000_000_000
+
+
+def test_the_loader_the_report_and_the_analysis_word_a_bad_time_alike():
+    from toolkit.report import check_parameters
+
+    messages = []
+    for call in (lambda: toolkit.load_logs("data/sample", start=5), lambda: check_parameters("data/sample", start=5),
+                 lambda: toolkit.summary(pd.DataFrame({"ts": [], "market": [], "category": []}), start=5)):
+        with pytest.raises(toolkit.ToolkitError) as caught:
+            call()
+        messages.append(str(caught.value).split("start must", 1)[1])
+    assert len(set(messages)) == 1, messages
