@@ -498,8 +498,19 @@ def simulate(dest, *, seed: int = 7, start=DEFAULT_START, days: int = 7, calls: 
     return p[p["start"] < end].reset_index(drop=True)
 
 
+def _gzip_opener(name: str):
+    """Gzip streams that name ``name`` in their header whatever the temporary file is called (the sample is
+    byte for byte what the simulator writes)."""
+    def opener(tmp):
+        raw = open(tmp, "wb")
+        gz = gzip.GzipFile(filename=name, mode="wb", fileobj=raw, compresslevel=9, mtime=0)
+        gz.myfileobj = raw  # closing the gzip stream closes the file, as gzip.open's streams do
+        return gz
+    return opener
+
+
 def _write(path: Path, lines) -> None:
-    opener = (lambda p: gzip.GzipFile(p, "wb", compresslevel=9, mtime=0)) if path.name.endswith(".gz") else None
+    opener = _gzip_opener(path.name + ".part") if path.name.endswith(".gz") else None
     with atomic_file(path, opener=opener) as f:
         buf = []
         for line in lines:
