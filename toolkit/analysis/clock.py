@@ -72,10 +72,10 @@ def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, freq=def
         Fewest ``timestamp_expired`` errors a stretch may have.
     tolerance : str or Timedelta, default "30s"
         The documented allowance between the client's and the server's clocks.
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame

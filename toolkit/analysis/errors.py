@@ -121,10 +121,10 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | 
         ``symbol``).
     n : int or None, default 10
         How many groups to return; None returns them all.
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame
@@ -242,10 +242,10 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, within=defau
         ``retryable``; ``method`` when present).
     within : str or Timedelta, default "10s"
         Longest gap between a failure and its repeat (a bare number is refused).
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame

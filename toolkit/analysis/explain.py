@@ -64,10 +64,10 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         Calls as :func:`toolkit.load_logs` returns them.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns for ``df``; computed by default.
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame

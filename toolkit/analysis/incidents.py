@@ -91,10 +91,10 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
     narrow : sequence of str, default ("reason", "endpoint")
         Columns to also seek narrow incidents by, each within the ``by``
         groups (one reason, one endpoint); ``()`` for none.
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame

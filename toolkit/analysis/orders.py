@@ -52,10 +52,10 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, inc
         the incident of its market it fell in. Computed from ``df`` by default.
     within : str or Timedelta, default "10s"
         How soon the same order sent again counts as a repeat.
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame

@@ -29,10 +29,10 @@ def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defa
         ``message``, ``retryable``) makes one group per value seen among the
         errors, and measures it against all calls of its bucket (and of its other
         ``by`` values): the rate of ``rate_limit`` is rate-limit errors per call.
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame
@@ -176,10 +176,10 @@ def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=de
     limits : str or dict, optional
         ``"regular"`` (the default), ``"market_maker"``, or a mapping of window to
         calls such as ``{"1s": 10, "1min": 300}``.
-
     start, end, market : optional
         Only the calls in ``[start, end)`` and of ``market`` (one market or a
         list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+
     Returns
     -------
     DataFrame
