@@ -45,7 +45,7 @@ import orjson
 from ._fields import Reject, method_of, status_of
 from ._frame import Batch, _http_date
 from ._source import Chunk
-from .text import _BLANK, _STARTS, TextReader, _iso, _row, default_row
+from .text import _STARTS, TextReader, _iso, _row, default_row, line_text
 from .text import parse_chunk as pattern_chunk
 
 SKIP = object()      # not an API call
@@ -281,11 +281,9 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     i = 0
     while i < n:
         line = i + 1
-        text = lines[i].rstrip("\r")
+        text = line_text(lines[i])
         i += 1
-        if "\ufeff" in text[:1]:  # files joined with cat: a BOM at the start of a line
-            text = text.lstrip("\ufeff")
-        if not text.replace("\ufeff", "").strip(_BLANK):  # blank: ASCII whitespace and BOMs only
+        if text is None:
             out.blank += 1
             continue
         d = _DOCKER.match(text) if "|" in text[:80] else None

@@ -224,6 +224,16 @@ def pattern_row(line_text: str, line: int, pattern: re.Pattern):
                 error.strip() if status is None else None, latency)
 
 
+def line_text(text: str):
+    """A text line without a leading BOM (files joined with cat) and its CR; None when it is
+    blank (ASCII whitespace and BOMs only)."""
+    if "\ufeff" in text[:1]:
+        text = text.lstrip("\ufeff")
+    if not text.replace("\ufeff", "").strip(_BLANK):
+        return None
+    return text.rstrip("\r")
+
+
 def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     """Parse bytes of whole log lines; line numbers count from 1 within ``data``."""
     out = Chunk()
@@ -235,12 +245,10 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     batch = Batch(lambda n: lines[n - 1])
     append = batch.rows.append
     for line, text in enumerate(lines, 1):
-        if "\ufeff" in text[:1]:  # files joined with cat: a BOM at the start of a line
-            text = text.lstrip("\ufeff")
-        if not text.replace("\ufeff", "").strip(_BLANK):  # blank: ASCII whitespace and BOMs only
+        text = line_text(text)
+        if text is None:
             out.blank += 1
             continue
-        text = text.rstrip("\r")
         try:
             row = default_row(text, line) if pattern is None else pattern_row(text, line, pattern)
         except Reject as exc:
