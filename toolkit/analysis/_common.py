@@ -1,5 +1,8 @@
 """What the analysis functions share: argument checks and counting calls per group and time bucket.
 
+The checks and the grouping their store twins use too live one floor down, in :mod:`toolkit._kernels`;
+the time and duration checks in :mod:`toolkit.selection`.
+
 Every check raises a :class:`toolkit.ParameterError` (a ``ValueError``) that names the function, the parameter and
 the bad value, before pandas gets a chance to fail somewhere deep inside.
 """
@@ -12,17 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults, selection
+from .._kernels import OUTCOME_COLUMNS, as_by, as_count, groups, require, utc
 from ..errors import ParameterError
-from .summary import require
-
-#: Columns that describe what came back rather than which call was made. Grouping by one
-#: of them splits the errors, while the calls they are measured against stay whole: the
-#: error rate of ``rate_limit`` is rate-limit errors per call, not per rate-limit error.
-OUTCOME_COLUMNS = ("category", "reason", "code", "http_status", "message", "retryable")
-
-def as_duration(value, name: str, func: str) -> int:
-    """A positive fixed duration (``"5min"``, ``"1h"``, a Timedelta) as nanoseconds; see :mod:`toolkit.selection`."""
-    return selection.as_duration(value, name, func)
+from ..selection import as_duration
 
 
 def as_time(value, name: str, func: str) -> pd.Timestamp:
@@ -30,29 +25,6 @@ def as_time(value, name: str, func: str) -> pd.Timestamp:
     if value is None:
         raise ParameterError(f"{func}(): {name} must be a time such as '2026-11-16 21:05' (UTC), not None")
     return selection.as_time(value, name, func)
-
-
-def as_count(value, name: str, func: str, minimum: int = 1) -> int:
-    """An integer of at least ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(f"{func}(): {name} must be an integer >= {minimum}, not {value!r}")
-    return int(value)
-
-
-def as_by(by, df: pd.DataFrame, func: str) -> list[str]:
-    """``by`` as a list of column names of ``df`` (``None`` means no grouping)."""
-    require(df, (), func)
-    if by is None:
-        return []
-    cols = [by] if isinstance(by, str) else list(by) if isinstance(by, (list, tuple)) else None
-    if cols is None or not all(isinstance(c, str) for c in cols):
-        raise ParameterError(f"{func}(): by must be a column name, a list of them or None, not {by!r}")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ParameterError(f"{func}(): by={by!r} names no column of the frame: {', '.join(missing)}")
-    if "ts" in cols or len(set(cols)) != len(cols):
-        raise ParameterError(f"{func}(): by must name distinct columns other than ts, not {by!r}")
-    return cols
 
 
 def as_market(market, func: str) -> list[str] | None:
@@ -89,54 +61,6 @@ def times(df: pd.DataFrame, func: str, column: str = "ts", allow_nat: bool = Fal
             raise ParameterError(f"{func}(): {column} has {bad:,} missing time(s) (NaT); "
                              f"drop those rows first, e.g. df.dropna(subset=['{column}'])")
     return ns
-
-
-def utc(ns) -> pd.DatetimeIndex:
-    """Int64 nanoseconds as a UTC DatetimeIndex."""
-    return pd.DatetimeIndex(np.asarray(ns, dtype="int64").view("datetime64[ns]")).tz_localize("UTC")
-
-
-def groups(df: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Group id of every row and the key of every group, in sorted key order.
-
-    Categorical keys sort in their categories' order (so categories keep the
-    taxonomy's order), others by value, missing values last and kept as a group.
-    With no columns every row is in the one group.
-    """
-    n = len(df)
-    if not cols:
-        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), df[cols].iloc[:0].reset_index(drop=True)
-    # each column as sorted codes (categories in their order, missing values last), combined in mixed radix
-    key = np.zeros(n, dtype=np.int64)
-    parts = []
-    for c in cols:
-        s = df[c]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            k = len(s.dtype.categories)
-            code = s.cat.codes.to_numpy(np.int64)
-            code = np.where(code < 0, k, code)
-        else:
-            code, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
-            k = len(uniq)
-            code = np.where(code < 0, k, code).astype(np.int64)
-        parts.append((c, k + 1))
-        key = key * (k + 1) + code
-    size = int(np.prod([k for _, k in parts], dtype=np.float64))
-    if size <= 4 * n + 1024:
-        present = np.bincount(key, minlength=size) > 0
-        distinct = np.flatnonzero(present)
-        ids = (np.cumsum(present) - 1)[key]
-    else:
-        distinct, ids = np.unique(key, return_inverse=True)
-    first = np.full(len(distinct), -1, dtype=np.int64)
-    first[ids[::-1]] = np.arange(n - 1, -1, -1)  # a row of each group, to read its key from
-    keys = df[cols].take(first).reset_index(drop=True)
-    for c in cols:  # a key column keeps the frame's dtype
-        if keys[c].dtype != df[c].dtype:
-            keys[c] = keys[c].astype(df[c].dtype)
-    return ids.astype(np.int64), keys
 
 
 def codes(values) -> tuple[np.ndarray, pd.Index]:

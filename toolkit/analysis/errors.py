@@ -2,107 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import defaults
+from .._kernels import MASKS, PATTERN_LENGTH, TOP_COLUMNS, fingerprint, listing, mask_messages, message_masks
 from ..schema import STRING
-from ._common import select, as_count, as_duration, groups, times, utc
-from .summary import require
+from ._common import select, as_count, as_duration, groups, require, times, utc
 
-#: How :func:`top_errors` masks a message before grouping: (pattern, replacement) pairs,
-#: applied in this order, each to every match. RE2 syntax without lookarounds, so that
-#: pyarrow's ``replace_substring_regex`` and DuckDB's ``regexp_replace(s, p, r, 'g')``
-#: compute the same masks. The symbols of the frame come first (see :func:`message_masks`).
-MASKS: list[tuple[str, str]] = [
-    (r"(?i)\b(?:https?|wss?)://[^\s'\"<>]+", "<url>"),                          # URLs
-    (r"(?:/[A-Za-z0-9_.{}-]+){2,}", "<path>"),                                  # request paths
-    (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<uuid>"),
-    (r"\b0[xX][0-9a-fA-F]+\b", "<hex>"),                                        # 0x... literals
-    (r"\b[A-Z0-9]{2,12}[-_/]?(?:USDT|USDC|BUSD|USD|BTC|ETH)\b", "<symbol>"),     # trading pairs
-    (r"\b[0-9a-fA-F]{8,}\b", "<id>"),                                           # long hex or decimal ids
-    (r"\d+(?:\.\d+)?", "<num>"),                                                # any other number
-]
-
-#: Masked messages are cut to this many characters (then end with "…"): recorded messages
-#: may be excerpts cut at a fixed length, which masking shortens by varying amounts.
-PATTERN_LENGTH = 120
-
-
-def message_masks(symbols=()) -> list[tuple[str, str]]:
-    """The masking rules for a frame whose ``symbol`` column holds ``symbols``.
-
-    The frame's own symbols of three characters or more (tickers such as
-    ``AAPL`` that no general rule recognises) are masked first, as whole words,
-    longest first, case-sensitively; then :data:`MASKS`.
-
-    Examples
-    --------
-    >>> message_masks(["AAPL", "BTC-USDT", "X"])[0]
-    ('\\\\b(?:BTC\\\\-USDT|AAPL)\\\\b', '<symbol>')
-    """
-    names = sorted({s for s in symbols if isinstance(s, str) and len(s) >= 3}, key=lambda s: (-len(s), s))
-    rules = list(MASKS)
-    if names:
-        rules.insert(0, (r"\b(?:" + "|".join(re.escape(s) for s in names) + r")\b", "<symbol>"))
-    return rules
-
-
-def mask_messages(messages, symbols=()) -> pa.Array:
-    """Apply :func:`message_masks` to messages and cut them to :data:`PATTERN_LENGTH`.
-
-    Missing messages become empty strings.
-
-    Examples
-    --------
-    >>> mask_messages(["Order 8025896254 failed: BTCUSDT qty 0.5",
-    ...                "Max retries exceeded with url: /api/v1/stock/open-api/cancelOrder"]).to_pylist()
-    ['Order <id> failed: <symbol> qty <num>', 'Max retries exceeded with url: <path>']
-    """
-    values = pd.Series(list(messages) if not isinstance(messages, pd.Series) else messages, dtype=object)
-    arr = pa.array(values.where(values.notna(), "").tolist(), type=pa.string())
-    for pattern, replacement in message_masks(symbols):
-        arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=replacement)
-    long = pc.greater(pc.utf8_length(arr), PATTERN_LENGTH)
-    cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, PATTERN_LENGTH - 1), "…", "")
-    return pc.if_else(long, cut, arr)
-
-
-def fingerprint(market, category, reason, code, pattern) -> str:
-    """Stable short id of an error group: the first 12 hex digits of the MD5 of
-    ``market|category|reason|code|pattern`` (missing values as empty strings).
-
-    Examples
-    --------
-    >>> fingerprint("spot", "rate_limit", "rate_limited", 429, "Rate limit exceeded")
-    '5f1403c7bdce'
-    """
-    parts = ["" if pd.isna(v) else str(v) for v in (market, category, reason, code, pattern)]
-    return hashlib.md5("|".join(parts).encode()).hexdigest()[:12]
-
-
-def _listing(gid: np.ndarray, values: pd.Series, ng: int, noun: str) -> list[str]:
-    """Comma-joined sorted distinct values per group id, or "N <noun>" past MAX_LISTED."""
-
-    def join(v):
-        distinct = sorted({str(x) for x in v if not pd.isna(x)})
-        return f"{len(distinct)} {noun}" if len(distinct) > defaults.MAX_LISTED else ", ".join(distinct)
-
-    pairs = pd.DataFrame({"g": gid, "v": values.astype(object).to_numpy()}).drop_duplicates()
-    joined = pairs.groupby("g", sort=True)["v"].agg(join)
-    return joined.reindex(range(ng), fill_value="").tolist()
-
-
-_TOP_COLUMNS = {
-    "fingerprint": STRING, "market": None, "category": None, "reason": STRING, "code": pd.Int64Dtype(),
-    "pattern": STRING, "count": np.int64, "share": np.float64, "first_seen": pd.DatetimeTZDtype("ns", "UTC"),
-    "last_seen": pd.DatetimeTZDtype("ns", "UTC"), "endpoints": STRING, "symbols": STRING, "example": STRING,
-}
+__all__ = ["MASKS", "PATTERN_LENGTH", "fingerprint", "mask_messages", "message_masks", "retries", "top_errors"]
 
 
 def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | None = 10) -> pd.DataFrame:
@@ -200,8 +108,8 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | 
     rank[order] = np.arange(len(order))
     kept = rank[gid] >= 0
     kept_rank = rank[gid][kept]
-    out["endpoints"] = pd.array(_listing(kept_rank, errors["endpoint"][kept], len(order), "endpoints"), dtype=STRING)
-    out["symbols"] = pd.array(_listing(kept_rank, errors["symbol"][kept], len(order), "symbols"), dtype=STRING)
+    out["endpoints"] = pd.array(listing(kept_rank, errors["endpoint"][kept], len(order), "endpoints"), dtype=STRING)
+    out["symbols"] = pd.array(listing(kept_rank, errors["symbol"][kept], len(order), "symbols"), dtype=STRING)
     out["example"] = top["message"].astype(STRING).reset_index(drop=True)
     return out
 
@@ -209,7 +117,7 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | 
 def _empty_top(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         c: (df[c].iloc[:0].reset_index(drop=True) if d is None else pd.Series([], dtype=d))
-        for c, d in _TOP_COLUMNS.items()
+        for c, d in TOP_COLUMNS.items()
     })
 
 
@@ -321,8 +229,8 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, within=defau
     out["longest"] = longest
     out["first_seen"] = utc(first)
     out["last_seen"] = utc(last)
-    out["endpoints"] = pd.array(_listing(rep_kind, df["endpoint"].take(rep_rows), ng, "endpoints"), dtype=STRING)
-    out["symbols"] = pd.array(_listing(rep_kind, df["symbol"].take(rep_rows), ng, "symbols"), dtype=STRING)
+    out["endpoints"] = pd.array(listing(rep_kind, df["endpoint"].take(rep_rows), ng, "endpoints"), dtype=STRING)
+    out["symbols"] = pd.array(listing(rep_kind, df["symbol"].take(rep_rows), ng, "symbols"), dtype=STRING)
     return out.sort_values("repeats", ascending=False, kind="stable").reset_index(drop=True)
 
 

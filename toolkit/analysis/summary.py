@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._kernels import require
 from ..schema import CATEGORIES, MARKETS
 
 _NEEDED = ("market", "category")
-
-
-def require(df: pd.DataFrame, columns, func: str) -> None:
-    """Raise a clear ValueError when ``df`` lacks columns a function needs."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{func}() takes the DataFrame from toolkit.load_logs, not {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{func}() needs the column(s) {', '.join(missing)}; "
-                         "pass the frame toolkit.load_logs returns")
 
 
 def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFrame:

@@ -15,9 +15,9 @@ import pandas as pd
 
 from ..errors import ParameterError
 from .. import defaults
-from ..analysis._common import OUTCOME_COLUMNS, as_by, as_count, as_duration, groups, utc
-from ..analysis.errors import _TOP_COLUMNS, PATTERN_LENGTH, _listing, fingerprint, message_masks
-from ..selection import Selection
+from .._kernels import OUTCOME_COLUMNS, PATTERN_LENGTH, as_by, as_count, fingerprint, groups, message_masks, utc
+from .._kernels import TOP_COLUMNS as _TOP_COLUMNS, listing as _listing
+from ..selection import Selection, as_duration
 from ..selection import selection as window
 from ..schema import DTYPES, STRING, empty_frame
 from ._manifest import Store
