@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults, selection
+# the checks and the grouping shared with the store twins; the analysis modules take them from here
 from .._kernels import OUTCOME_COLUMNS, as_by, as_count, groups, require, utc
 from ..errors import ParameterError
 from ..selection import as_duration

@@ -1,0 +1,99 @@
+"""Write realistic recordings of a bot trading both markets, with planted incidents.
+
+The calls are the exchange's real ones: its production host, the documented
+paths, methods, parameters and data shapes of both markets (batch calls and
+the legacy ``/api/v1/fdata`` market data included), ``ACCESS-KEY`` /
+``ACCESS-SIGN`` / ``ACCESS-TIMESTAMP`` headers on signed calls, error texts
+mostly in the exchange's Chinese with a share in English. The spot bot logs
+flat JSON Lines (ISO times, the envelope under ``response``); the futures
+bot sits behind a gateway that logs the nested form (epoch-ms ``time``,
+``request`` with its headers, ``response`` with its ``Date`` header).
+
+Both see a background of ordinary errors (about 2%), batch items failing
+inside a success envelope, code 1006 when three or more order calls are in
+flight, a first stretch of ``code: 200`` successes from the futures
+gateway's older build, and the incidents listed by :func:`planted`. The same
+seed gives the same bytes.
+
+The exchange's side (endpoints, answers, limits, background errors) is in
+``_exchange``, the planted incidents in ``_incidents``, the calls and their
+outcomes in ``_traffic`` and the recorded lines and files in ``_lines``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._exchange import (BACKGROUND, BACKGROUND_RATE, BATCH_ITEM_FAILURE, CHINESE_SHARE, CODE_200_HOURS,
+                        CONCURRENT_ORDERS, ENDPOINTS, HOST, IN_FLIGHT_MS, LIMIT_PER_MIN, LIMIT_PER_S, OUTCOMES,
+                        SYMBOLS)
+from ._incidents import CAUSES, DEFAULT_START, Incident, plan, planted
+from ._lines import lines, write
+from ._traffic import market_calls
+
+__all__ = ["BACKGROUND", "BACKGROUND_RATE", "BATCH_ITEM_FAILURE", "CAUSES", "CHINESE_SHARE", "CODE_200_HOURS",
+           "CONCURRENT_ORDERS", "DEFAULT_START", "ENDPOINTS", "HOST", "IN_FLIGHT_MS", "Incident", "LIMIT_PER_MIN",
+           "LIMIT_PER_S", "OUTCOMES", "SYMBOLS", "planted", "simulate"]
+
+
+def simulate(dest, *, seed: int = 7, start=DEFAULT_START, days: int = 7, calls: int | None = None,
+             compress: bool = True) -> pd.DataFrame:
+    """Write a week of recorded calls from a bot trading spot and futures.
+
+    Parameters
+    ----------
+    dest : path
+        A directory (gets ``spot-bot.jsonl[.gz]`` and ``futures-gateway.jsonl[.gz]``)
+        or a file name ending in ``.jsonl`` / ``.jsonl.gz`` (both markets in one
+        file, in time order).
+    seed : int
+        Same seed, same bytes.
+    start : date-like
+        First day (UTC) of the recording.
+    days : int
+        Length of the recording; incidents are planted on days 1 to 6.
+    calls : int, optional
+        Approximate number of ordinary calls to write (storm bursts come on
+        top); default about 110,000 for a week.
+    compress : bool
+        Gzip the output when ``dest`` is a directory.
+
+    Returns
+    -------
+    DataFrame
+        The planted incidents (see :func:`planted`) that fall inside the recording.
+
+    Examples
+    --------
+    >>> import tempfile, toolkit
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     incidents = toolkit.simulate(d, days=1, calls=2000)
+    ...     df = toolkit.load_logs(d)
+    >>> incidents["category"].tolist(), sorted(df["market"].unique())
+    (['rate_limit'], ['futures', 'spot'])
+    """
+    rng = np.random.default_rng(seed)
+    t0 = pd.Timestamp(start, tz="UTC") if pd.Timestamp(start).tzinfo is None else pd.Timestamp(start)
+    incidents = [i for i in plan(start, seed) if i.start < t0 + pd.Timedelta(days=days)]
+    per_day = (calls if calls is not None else 110_000 * days / 7) / days
+    share = {"spot": 0.2, "futures": 0.8}
+    frames = {m: market_calls(m, t0, days, per_day * share[m] / 1440, rng, incidents) for m in ("spot", "futures")}
+    dest = Path(dest)
+    if dest.name.endswith((".jsonl", ".jsonl.gz")):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        both = pd.concat([frames["spot"].assign(m=0), frames["futures"].assign(m=1)], ignore_index=True)
+        order = np.argsort(both["t"].to_numpy(), kind="stable")
+        gens = {m: lines(m, frames[m], seed, t0) for m in ("spot", "futures")}
+        which = both["m"].to_numpy()[order]
+        write(dest, (next(gens["spot" if w == 0 else "futures"]) for w in which))
+    else:
+        dest.mkdir(parents=True, exist_ok=True)
+        suffix = ".jsonl.gz" if compress else ".jsonl"
+        write(dest / f"spot-bot{suffix}", lines("spot", frames["spot"], seed, t0))
+        write(dest / f"futures-gateway{suffix}", lines("futures", frames["futures"], seed, t0))
+    end = t0 + pd.Timedelta(days=days)
+    p = planted(start, seed=seed)
+    return p[p["start"] < end].reset_index(drop=True)
