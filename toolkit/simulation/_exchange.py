@@ -1,7 +1,7 @@
 """The exchange as the simulator plays it: its host, endpoints, limits, answers and background errors.
 
-Paths, methods and error texts are the exchange's (see :func:`toolkit.endpoints` and
-``reference/endpoints.md``); the request and response data per endpoint are in :mod:`toolkit._shapes`.
+Paths, methods and error texts are the exchange's documented ones (see :func:`toolkit.endpoints`); the
+request and response data per endpoint are in :mod:`toolkit._shapes`.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ def planted(start=DEFAULT_START, *, seed: int = 7) -> pd.DataFrame:
 
 
 def plan(start, seed) -> list[Incident]:
+    """The incidents of a recording starting on ``start``; ``seed`` moves each by up to 19 minutes."""
     t0 = pd.Timestamp(start, tz="UTC") if pd.Timestamp(start).tzinfo is None else pd.Timestamp(start).tz_convert("UTC")
     jitter = np.random.default_rng(seed + 1).integers(0, 50, size=8)
 

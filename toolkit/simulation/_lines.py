@@ -28,6 +28,7 @@ def _http_date(ns: np.ndarray) -> list[str]:
 
 
 def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp):
+    """The recorded line (JSON bytes) of every call of :func:`~toolkit.simulation._traffic.market_calls`."""
     eps, syms = ENDPOINTS[market], SYMBOLS[market]
     iso = _iso(calls["t"].to_numpy()) if market == "spot" else None
     dates = _http_date(calls["t"].to_numpy()) if market == "futures" else None
@@ -106,11 +107,12 @@ def _gzip_opener(name: str):
     return opener
 
 
-def write(path: Path, lines) -> None:
+def write(path: Path, records) -> None:
+    """Write lines to ``path`` (gzipped when it ends in ``.gz``), atomically."""
     opener = _gzip_opener(path.name + ".part") if path.name.endswith(".gz") else None
     with atomic_file(path, opener=opener) as f:
         buf = []
-        for line in lines:
+        for line in records:
             buf.append(line)
             if len(buf) >= 10_000:
                 f.write(b"\n".join(buf) + b"\n")

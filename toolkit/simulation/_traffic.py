@@ -112,6 +112,7 @@ def _clock_offset_ms(times, incidents, rng):
 
 
 def market_calls(market, t0, days, per_minute, rng, incidents):
+    """One market's calls in time order, the bot's retries of margin rejections included."""
     times = _schedule(market, t0, days, per_minute, rng, incidents)
     eps = ENDPOINTS[market]
     w = np.array([e[2] for e in eps], float)
