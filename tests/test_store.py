@@ -19,7 +19,7 @@ import toolkit.cli
 from tests.conftest import FUTURES, ROOT, SAMPLE, SPOT, call, jsonl
 
 DATA = ROOT / "tests" / "data"
-from toolkit.store import _ingest, _manifest
+from toolkit.store import _ingest, _manifest, _parts
 
 PY = sys.executable
 
@@ -188,7 +188,7 @@ def test_big_units_are_parsed_in_parallel_byte_ranges(tmp_path, monkeypatch):
     from toolkit.read import _source
 
     monkeypatch.setattr(_ingest, "UNIT", 20_000)
-    monkeypatch.setattr(_ingest, "CHUNK", 3_000)  # several ranges per unit, parsed by the worker processes
+    monkeypatch.setattr(_source, "CHUNK", 3_000)  # several ranges per unit, parsed by the worker processes
     monkeypatch.setattr(_source, "WORKERS", 2)
     log = tmp_path / "bot.jsonl"
     recs = records(400, bad_every=13)
@@ -352,7 +352,7 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
     store = tmp_path / "store"
     calls = {"n": 0}
     if where == "writing a part":
-        real = _ingest.pq.write_table
+        real = _parts.pq.write_table
 
         def write_table(table, path, **kw):
             calls["n"] += 1
@@ -361,7 +361,7 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
                 raise KeyboardInterrupt
             return real(table, path, **kw)
 
-        monkeypatch.setattr(_ingest.pq, "write_table", write_table)
+        monkeypatch.setattr(_parts.pq, "write_table", write_table)
     else:
         real = _manifest.Store.write_manifest
 
@@ -408,7 +408,7 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
 def test_a_full_disk_stops_cleanly_keeping_what_was_committed(tmp_path, small_units, monkeypatch):
     log = jsonl(tmp_path / "bot.jsonl", *records(80, step="37min"))
     store = tmp_path / "store"
-    real = _ingest.pq.write_table
+    real = _parts.pq.write_table
     calls = {"n": 0}
 
     def write_table(table, path, **kw):
@@ -417,10 +417,10 @@ def test_a_full_disk_stops_cleanly_keeping_what_was_committed(tmp_path, small_un
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(table, path, **kw)
 
-    monkeypatch.setattr(_ingest.pq, "write_table", write_table)
+    monkeypatch.setattr(_parts.pq, "write_table", write_table)
     with pytest.raises(toolkit.store.StoreError, match="no space left .* everything committed before stays"):
         ingest(log, store)
-    monkeypatch.setattr(_ingest.pq, "write_table", real)
+    monkeypatch.setattr(_parts.pq, "write_table", real)
     kept = toolkit.load_logs(store)
     assert 0 < len(kept) < 80
     ingest(log, store)
