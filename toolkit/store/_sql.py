@@ -25,7 +25,7 @@ def _empty(con, schema: pa.Schema) -> str:
     return "SELECT " + ", ".join(f"NULL::{t} AS {c}" for c, t in zip(rel.columns, rel.types)) + " WHERE false"
 
 
-def connect(dest, **config):
+def connect(store, **config):
     """A DuckDB connection with the store's calls and rejects as the views ``calls`` and ``rejects``.
 
     The views list the parts named in the store's manifest, so what an ingest
@@ -36,7 +36,7 @@ def connect(dest, **config):
 
     Parameters
     ----------
-    dest : path
+    store : path
         The store directory.
     **config
         DuckDB settings, e.g. ``memory_limit="2GB"``, ``threads=4``.
@@ -55,7 +55,7 @@ def connect(dest, **config):
     >>> con.execute("SELECT count(*) FROM calls WHERE market = 'spot'").fetchone()[0]
     29988
     """
-    return open_views(Store(dest), None, config)
+    return open_views(Store(store), None, config)
 
 
 def open_views(store: Store, window: Selection | None, config: dict):
@@ -83,12 +83,12 @@ def open_views(store: Store, window: Selection | None, config: dict):
     return con
 
 
-def query(dest, sql: str, params=None, **config) -> pd.DataFrame:
+def query(store, sql: str, params=None, **config) -> pd.DataFrame:
     """Run SQL over a store's ``calls`` and ``rejects`` views and return a DataFrame.
 
     Parameters
     ----------
-    dest : path
+    store : path
         The store directory.
     sql : str
         Any DuckDB query; ``?`` or ``$name`` placeholders take ``params``.
@@ -115,9 +115,9 @@ def query(dest, sql: str, params=None, **config) -> pd.DataFrame:
     """
     if not isinstance(sql, str):
         raise TypeError(f"sql must be a string of SQL, not {type(sql).__name__}")
-    con = connect(dest, **config)
+    con = connect(store, **config)
     try:
-        return execute(Store(dest), con, sql, params)
+        return execute(Store(store), con, sql, params)
     finally:
         con.close()
 
