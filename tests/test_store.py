@@ -344,6 +344,21 @@ def test_the_text_pattern_is_kept_by_the_store(tmp_path):
         ingest(second, store, pattern=r"(?P<ts>\S+) (?P<url>\S+)")
 
 
+def test_the_json_lines_key_names_are_kept_by_the_store(tmp_path):
+    fields = {"time": "started_at", "url": "request.uri", "status": "http_code"}
+    rec = {"started_at": "2026-11-20T21:05:00Z", "request": {"uri": SPOT}, "http_code": 429}
+    first = jsonl(tmp_path / "a" / "one.jsonl", rec)
+    store = tmp_path / "store"
+    assert ingest(first, store, fields=fields).report["rows"].tolist() == [1]
+    second = jsonl(tmp_path / "a" / "two.jsonl", rec, {**rec, "http_code": 200})
+    assert ingest(second, store).report["rows"].tolist() == [2]  # the store's key names apply
+    assert_same_calls(toolkit.load_logs(store), toolkit.load_logs([first, second], fields=fields))
+    with pytest.raises(toolkit.ParameterError, match="fields must stay as the store was created"):
+        ingest(second, store, fields={"time": "ts"})
+    with pytest.raises(toolkit.ParameterError, match="pass them to toolkit.store.ingest"):
+        toolkit.load_logs(store, fields=fields)
+
+
 # -- interrupted runs ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where", ["writing a part", "before the manifest"])

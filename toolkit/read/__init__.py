@@ -155,11 +155,9 @@ def _store_of(source, market_rules, format, pattern=None, fields=None):
     if len(items) > 1:
         raise ParameterError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
                          "ingest the recordings into it with toolkit.store.ingest")
-    if market_rules is not None or format != "auto" or pattern is not None:
-        raise ParameterError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
-                         "a store, so pass them to toolkit.store.ingest")
-    if fields is not None:
-        raise ParameterError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
+    if market_rules is not None or format != "auto" or pattern is not None or fields is not None:
+        raise ParameterError(f"market_rules, format, pattern and fields apply when recordings are parsed; "
+                             f"{stores[0]!s} is a store, so pass them to toolkit.store.ingest")
     return kinds[0]
 
 

@@ -74,8 +74,8 @@ class Ingest:
         return f"Ingest({self.rows:,} rows, {self.rejects:,} rejects into {self.store}; files: {parts or 'none'})"
 
 
-def ingest(source, store, *, market_rules=None, pattern=None, format: str = "auto", errors: str = "report",
-           wait: float | None = 0) -> Ingest:
+def ingest(source, store, *, market_rules=None, pattern=None, fields=None, format: str = "auto",
+           errors: str = "report", wait: float | None = 0) -> Ingest:
     """Parse recordings into a Parquet store, adding only what is not in it yet.
 
     The store (a directory) holds the calls partitioned by UTC date and market
@@ -97,6 +97,9 @@ def ingest(source, store, *, market_rules=None, pattern=None, format: str = "aut
     pattern : str or re.Pattern, optional
         The layout of text logs, as for :func:`toolkit.read_logs`; fixed when
         the store is created.
+    fields : dict, optional
+        JSON Lines key names, as for :func:`toolkit.read_logs`; fixed when the
+        store is created.
     format : {"auto", "jsonl", "har", "vcr", "text"}
         As for :func:`toolkit.read_logs`.
     errors : {"report", "raise"}
@@ -128,11 +131,12 @@ def ingest(source, store, *, market_rules=None, pattern=None, format: str = "aut
     >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report["status"].tolist()
     ['unchanged']
     """
-    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern)
+    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
     if wait is not None and (not isinstance(wait, (int, float)) or wait < 0):
         raise ParameterError(f"wait must be a number of seconds >= 0 or None, not {wait!r}")
     rules = options.market_rules
     layout = None if options.pattern is None else [options.pattern.pattern, options.pattern.flags]
+    keys = None if fields is None else dict(fields)
     files = expand(source)
     if any(hasattr(f, "read") for f in files):
         raise TypeError("ingest reads recordings by path (to find them again when they grow), not open files")
@@ -153,13 +157,17 @@ def ingest(source, store, *, market_rules=None, pattern=None, format: str = "aut
             if layout is not None and layout != manifest.get("pattern"):
                 raise ParameterError(f"pattern must stay as the store was created with "
                                  f"({(manifest.get('pattern') or [None])[0]!r}), not {layout[0]!r}")
+            if keys is not None and keys != manifest.get("fields"):
+                raise ParameterError(f"fields must stay as the store was created with "
+                                     f"({manifest.get('fields')!r}), not {keys!r}")
         else:
-            manifest = new_manifest(rules, layout)
+            manifest = new_manifest(rules, layout, keys)
             store.write_manifest(manifest)
         store.clean(manifest)
         stored = manifest.get("pattern")
         options = read_options(errors=errors, market_rules=manifest["market_rules"],
-                               pattern=None if stored is None else re.compile(stored[0], stored[1]))
+                               pattern=None if stored is None else re.compile(stored[0], stored[1]),
+                               fields=manifest.get("fields"))
         if format != "auto":
             options = options.with_format(format)
         seen = set()
