@@ -110,6 +110,18 @@ def test_compressed_files_are_one_partition_each(tmp_path):
     assert_frames(computed(ddf), toolkit.load_logs(tmp_path))
 
 
+def test_json_lines_key_names_in_byte_ranges(tmp_path):
+    fields = {"time": "started_at", "url": "request.uri", "status": "http_code"}
+    recs = [{"started_at": f"2026-11-20T21:{i // 60:02}:{i % 60:02}Z", "request": {"uri": SPOT if i % 2 else FUTURES},
+             "http_code": 429 if i % 7 == 0 else 200} for i in range(200)]
+    path = jsonl(tmp_path / "renamed.jsonl", *recs)
+    ddf = toolkit.dask.read_logs(path, blocksize=2_000, fields=fields)
+    assert ddf.npartitions > 3
+    got = computed(ddf)
+    assert_frames(got, toolkit.load_logs(path, fields=fields))
+    assert int((got["http_status"] == 429).sum()) == 29
+
+
 def test_bad_arguments(tmp_path, messy):
     with pytest.raises(ValueError, match="blocksize must be a positive number of bytes"):
         toolkit.dask.read_logs(messy, blocksize=0)
