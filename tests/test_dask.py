@@ -5,6 +5,7 @@ import subprocess
 import sys
 import warnings
 
+import orjson
 import pandas as pd
 import pytest
 
@@ -120,6 +121,15 @@ def test_json_lines_key_names_in_byte_ranges(tmp_path):
     got = computed(ddf)
     assert_frames(got, toolkit.load_logs(path, fields=fields))
     assert int((got["http_status"] == 429).sum()) == 29
+
+
+def test_lines_ending_in_cr_alone_are_one_partition(tmp_path):
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes(b"\r".join(orjson.dumps(call(status=200 if i % 5 else 503)) for i in range(300)) + b"\r")
+    ddf = toolkit.dask.read_logs(path, blocksize=2_000)
+    assert ddf.npartitions == 1
+    assert_frames(computed(ddf), toolkit.load_logs(path))
+    assert len(computed(toolkit.dask.read_rejects(path, blocksize=2_000))) == 0
 
 
 def test_bad_arguments(tmp_path, messy):

@@ -32,7 +32,7 @@ except ImportError as exc:  # the optional extra is not installed
 
 from .errors import ParameterError
 from .read import concat_frames
-from .read._engine import READERS, SNIFF_BYTES, parse, read_options, sniff
+from .read._engine import READERS, SNIFF_BYTES, cut_at_lf, parse, read_options, sniff
 from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_error, expand, open_source
 from .schema import REJECT_DTYPES, empty_frame
 
@@ -150,7 +150,7 @@ def _partitions(source, blocksize, options):
 
 
 def _inspect(path: str, options) -> tuple[str, int | None]:
-    """The format of a file and, when it is plain (can be read in ranges), its size."""
+    """The format of a file and, when it can be read in byte ranges (uncompressed, lines ending in LF), its size."""
     name, stream, plain = open_source(path)
     try:
         head = stream.read(SNIFF_BYTES)
@@ -158,7 +158,8 @@ def _inspect(path: str, options) -> tuple[str, int | None]:
         raise describe_read_error(name, exc) from None
     finally:
         stream.close()
-    return sniff(head, name, options), (None if plain is None else os.path.getsize(plain))
+    rangeable = plain is not None and cut_at_lf(head)  # lines ending in CR alone: one partition
+    return sniff(head, name, options), (os.path.getsize(plain) if rangeable else None)
 
 
 def _done(result: FileResult) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -161,6 +161,19 @@ def sniff(head: bytes, name: str, options: Options | None = None) -> str:
     return tied[0]
 
 
+def cut_at_lf(head: bytes) -> bool:
+    """Whether a file that starts with ``head`` can be parsed in byte ranges cut at line feeds.
+
+    Not a file whose lines end in CR alone (classic Mac): it is read whole, split on CR.
+
+    Examples
+    --------
+    >>> cut_at_lf(b'{"a": 1}\\r\\n{"a": 2}\\r\\n'), cut_at_lf(b'{"a": 1}\\r{"a": 2}\\r')
+    (True, False)
+    """
+    return b"\n" in head or b"\r" not in head
+
+
 def parse(source, options: Options, *, name: str | None = None, start_line: int = 0,
           byte_range: tuple[int, int] | None = None, parallel: bool = True) -> FileResult:
     """Parse one recording into a :class:`FileResult`: its rows, rejects and skips.
@@ -240,4 +253,4 @@ def _parse_range_of(path, options: Options, name, start_line: int, byte_range, p
     return result
 
 
-__all__ = ["READERS", "SNIFF_BYTES", "SNIFF_LINES", "Options", "parse", "read_options", "sniff"]
+__all__ = ["READERS", "SNIFF_BYTES", "SNIFF_LINES", "Options", "cut_at_lf", "parse", "read_options", "sniff"]

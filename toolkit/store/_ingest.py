@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import LogFormatError, ParameterError
 from ..read import RejectWarning
-from ..read._engine import READERS, SNIFF_BYTES, parse, read_options, sniff
+from ..read._engine import READERS, SNIFF_BYTES, cut_at_lf, parse, read_options, sniff
 from ..read._source import READ_ERRORS, Replay, describe_read_error, expand, open_source
 from ..schema import STRING
 from ._manifest import Store, StoreError, new_manifest
@@ -236,8 +236,8 @@ class _Recording:
             if getattr(READERS[fmt], "parse_chunk", None) is None:
                 row = self._whole(fmt, Replay(head, stream), st)
             else:
-                cr_only = b"\n" not in head and b"\r" in head  # split on CR: read through, as compressed
-                row = self._lines(fmt, head, stream, plain is not None and not cr_only, st)
+                # lines ending in CR alone are read through, as a compressed file is
+                row = self._lines(fmt, head, stream, plain is not None and cut_at_lf(head), st)
         except (*READ_ERRORS, LogFormatError) as exc:  # with errors="report", only unreadable bytes raise
             err = exc if isinstance(exc, LogFormatError) else describe_read_error(src, exc)
             if self.options.errors == "raise":
