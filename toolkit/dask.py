@@ -37,7 +37,7 @@ from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_er
 from .schema import REJECT_DTYPES, empty_frame
 
 _META = clear_known_categories(empty_frame(), cols=["endpoint", "source"])
-_REJECTS_META = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
+_REJECTS_META = empty_frame(REJECT_DTYPES)
 
 
 def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from ..errors import LogFormatError
 from ..selection import Selection
 from ..secrets import redact
-from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES
+from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
 from ._arrow import CATEGORICAL, FILE_SCHEMA, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, rejects_frame, to_frame
 from ._manifest import Store, StoreError, parts, reject_parts, units
 
@@ -63,7 +63,7 @@ def read_rejects(store) -> pd.DataFrame:
     manifest = store.read_manifest()
     paths = [str(store.path(p["path"])) for p in reject_parts(manifest)]
     if not paths:
-        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
+        return empty_frame(REJECT_DTYPES)
     try:
         table = ds.dataset(paths, schema=REJECT_SCHEMA, format=_REJECT_FORMAT).to_table()
         return rejects_frame(table).sort_values(["source", "line"], ignore_index=True)
