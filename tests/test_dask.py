@@ -5,6 +5,7 @@ import subprocess
 import sys
 import warnings
 
+import orjson
 import pandas as pd
 import pytest
 
@@ -108,6 +109,27 @@ def test_compressed_files_are_one_partition_each(tmp_path):
     ddf = toolkit.dask.read_logs(tmp_path, blocksize=100)
     assert ddf.npartitions == 1
     assert_frames(computed(ddf), toolkit.load_logs(tmp_path))
+
+
+def test_json_lines_key_names_in_byte_ranges(tmp_path):
+    fields = {"time": "started_at", "url": "request.uri", "status": "http_code"}
+    recs = [{"started_at": f"2026-11-20T21:{i // 60:02}:{i % 60:02}Z", "request": {"uri": SPOT if i % 2 else FUTURES},
+             "http_code": 429 if i % 7 == 0 else 200} for i in range(200)]
+    path = jsonl(tmp_path / "renamed.jsonl", *recs)
+    ddf = toolkit.dask.read_logs(path, blocksize=2_000, fields=fields)
+    assert ddf.npartitions > 3
+    got = computed(ddf)
+    assert_frames(got, toolkit.load_logs(path, fields=fields))
+    assert int((got["http_status"] == 429).sum()) == 29
+
+
+def test_lines_ending_in_cr_alone_are_one_partition(tmp_path):
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes(b"\r".join(orjson.dumps(call(status=200 if i % 5 else 503)) for i in range(300)) + b"\r")
+    ddf = toolkit.dask.read_logs(path, blocksize=2_000)
+    assert ddf.npartitions == 1
+    assert_frames(computed(ddf), toolkit.load_logs(path))
+    assert len(computed(toolkit.dask.read_rejects(path, blocksize=2_000))) == 0
 
 
 def test_bad_arguments(tmp_path, messy):

@@ -8,7 +8,7 @@ import pytest
 
 import toolkit
 from tests.conftest import ROOT, call, jsonl
-from toolkit.read import detect_format
+from toolkit.read import sniff
 
 DATA = ROOT / "tests" / "data"
 
@@ -56,8 +56,8 @@ def test_one_odd_line_does_not_change_a_file_s_format(tmp_path):
     (b"", "empty.har", "har"),
     (b"", "empty.jsonl", "jsonl"),
 ])
-def test_detect_format(head, name, fmt):
-    assert detect_format(head, name) == fmt
+def test_sniff_tells_the_format(head, name, fmt):
+    assert sniff(head, name) == fmt
 
 
 def test_format_forces_a_reader(tmp_path):

@@ -19,7 +19,7 @@ import toolkit.cli
 from tests.conftest import FUTURES, ROOT, SAMPLE, SPOT, call, jsonl
 
 DATA = ROOT / "tests" / "data"
-from toolkit.store import _ingest, _manifest
+from toolkit.store import _ingest, _manifest, _parts
 
 PY = sys.executable
 
@@ -188,7 +188,7 @@ def test_big_units_are_parsed_in_parallel_byte_ranges(tmp_path, monkeypatch):
     from toolkit.read import _source
 
     monkeypatch.setattr(_ingest, "UNIT", 20_000)
-    monkeypatch.setattr(_ingest, "CHUNK", 3_000)  # several ranges per unit, parsed by the worker processes
+    monkeypatch.setattr(_source, "CHUNK", 3_000)  # several ranges per unit, parsed by the worker processes
     monkeypatch.setattr(_source, "WORKERS", 2)
     log = tmp_path / "bot.jsonl"
     recs = records(400, bad_every=13)
@@ -344,6 +344,21 @@ def test_the_text_pattern_is_kept_by_the_store(tmp_path):
         ingest(second, store, pattern=r"(?P<ts>\S+) (?P<url>\S+)")
 
 
+def test_the_json_lines_key_names_are_kept_by_the_store(tmp_path):
+    fields = {"time": "started_at", "url": "request.uri", "status": "http_code"}
+    rec = {"started_at": "2026-11-20T21:05:00Z", "request": {"uri": SPOT}, "http_code": 429}
+    first = jsonl(tmp_path / "a" / "one.jsonl", rec)
+    store = tmp_path / "store"
+    assert ingest(first, store, fields=fields).report["rows"].tolist() == [1]
+    second = jsonl(tmp_path / "a" / "two.jsonl", rec, {**rec, "http_code": 200})
+    assert ingest(second, store).report["rows"].tolist() == [2]  # the store's key names apply
+    assert_same_calls(toolkit.load_logs(store), toolkit.load_logs([first, second], fields=fields))
+    with pytest.raises(toolkit.ParameterError, match="fields must stay as the store was created"):
+        ingest(second, store, fields={"time": "ts"})
+    with pytest.raises(toolkit.ParameterError, match="pass them to toolkit.store.ingest"):
+        toolkit.load_logs(store, fields=fields)
+
+
 # -- interrupted runs ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where", ["writing a part", "before the manifest"])
@@ -352,7 +367,7 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
     store = tmp_path / "store"
     calls = {"n": 0}
     if where == "writing a part":
-        real = _ingest.pq.write_table
+        real = _parts.pq.write_table
 
         def write_table(table, path, **kw):
             calls["n"] += 1
@@ -361,7 +376,7 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
                 raise KeyboardInterrupt
             return real(table, path, **kw)
 
-        monkeypatch.setattr(_ingest.pq, "write_table", write_table)
+        monkeypatch.setattr(_parts.pq, "write_table", write_table)
     else:
         real = _manifest.Store.write_manifest
 
@@ -408,7 +423,7 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
 def test_a_full_disk_stops_cleanly_keeping_what_was_committed(tmp_path, small_units, monkeypatch):
     log = jsonl(tmp_path / "bot.jsonl", *records(80, step="37min"))
     store = tmp_path / "store"
-    real = _ingest.pq.write_table
+    real = _parts.pq.write_table
     calls = {"n": 0}
 
     def write_table(table, path, **kw):
@@ -417,10 +432,10 @@ def test_a_full_disk_stops_cleanly_keeping_what_was_committed(tmp_path, small_un
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(table, path, **kw)
 
-    monkeypatch.setattr(_ingest.pq, "write_table", write_table)
+    monkeypatch.setattr(_parts.pq, "write_table", write_table)
     with pytest.raises(toolkit.store.StoreError, match="no space left .* everything committed before stays"):
         ingest(log, store)
-    monkeypatch.setattr(_ingest.pq, "write_table", real)
+    monkeypatch.setattr(_parts.pq, "write_table", real)
     kept = toolkit.load_logs(store)
     assert 0 < len(kept) < 80
     ingest(log, store)

@@ -80,7 +80,7 @@ def _ingest(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RejectWarning)
         warnings.simplefilter("always", IngestWarning)
-        done = ingest(args.source, args.into, wait=args.wait)
+        done = ingest(args.source, store=args.into, wait=args.wait)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     rep = done.report
@@ -92,9 +92,9 @@ def _ingest(args) -> int:
 
 
 def _scrub(args) -> int:
-    done = scrub(args.file, args.out, format=args.format)
+    done = scrub(args.source, args.out, format=args.format)
     where = "in place" if args.out is None else f"into {done.path}"
-    print(f"{done.replaced:,} secret value(s) masked in {args.file} ({done.format}), written {where}")
+    print(f"{done.replaced:,} secret value(s) masked in {args.source} ({done.format}), written {where}")
     return 0
 
 
@@ -124,15 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Run it again to add new files and what was appended to growing logs; "
                                    "nothing is added twice. Exits 1 when a file failed or changed.")
     p.add_argument("source", nargs="+", help="recording files, directories or globs")
-    p.add_argument("--into", required=True, metavar="DIR", help="the store directory (created when missing)")
+    p.add_argument("--into", required=True, metavar="STORE", help="the store directory (created when missing)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long when another ingest is writing to the store (default: fail at once)")
     p.set_defaults(func=_ingest)
     p = sub.add_parser("scrub", help="mask API keys, signatures and other secrets in a recording",
                        description="Rewrite a recording (JSON Lines, HAR, VCR cassette or text log, gzip too) "
                                    "with every secret value replaced by ***; everything else is kept.")
-    p.add_argument("file", help="the recording to scrub")
-    p.add_argument("--out", metavar="FILE", help="write here instead of replacing FILE")
+    p.add_argument("source", help="the recording to scrub")
+    p.add_argument("--out", metavar="FILE", help="write here instead of replacing SOURCE")
     p.add_argument("--format", default="auto", choices=["auto", "jsonl", "har", "vcr", "text"],
                    help="the recording's format (default: told from its content)")
     p.set_defaults(func=_scrub)

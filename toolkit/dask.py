@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import os
 
 import pandas as pd
 
@@ -29,31 +30,30 @@ except ImportError as exc:  # the optional extra is not installed
     raise ImportError(f"toolkit.dask needs Dask, which is not installed ({exc}); "
                       "install it with: pip install 'toolkit[dask]'", name=exc.name) from exc
 
-from .classify import compile_market_rules
-from .read import READERS, concat_frames, detect_format
-from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_error, expand, iter_chunks, open_source
-from .read.text import compile_pattern
+from .errors import ParameterError
+from .read import concat_frames
+from .read._engine import READERS, SNIFF_BYTES, cut_at_lf, parse, read_options, sniff
+from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_error, expand, open_source
 from .schema import REJECT_DTYPES, empty_frame
 
-SNIFF_BYTES = 256 << 10
 _META = clear_known_categories(empty_frame(), cols=["endpoint", "source"])
-_REJECTS_META = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
+_REJECTS_META = empty_frame(REJECT_DTYPES)
 
 
-def read_logs(paths, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
-              errors: str = "report") -> dd.DataFrame:
+def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
+              errors: str = "report", fields=None) -> dd.DataFrame:
     """Read recordings into a Dask DataFrame with the loader's columns and dtypes.
 
     Parameters
     ----------
-    paths : path, directory, glob, or a list of these
+    source : path, directory, glob, or a list of these
         As for :func:`toolkit.read_logs` (open files are not accepted: workers
         open the files themselves).
     blocksize : int, str or None
         Split uncompressed line-format files larger than this into byte ranges
         of about this size (``"64MiB"``, ``128_000_000``); ``None``: one
         partition per file. Compressed files are always one partition.
-    market_rules, pattern, format :
+    market_rules, pattern, format, fields :
         As for :func:`toolkit.read_logs`.
     errors : {"report", "raise"}
         ``"report"`` leaves bad lines to :func:`read_rejects`; ``"raise"``
@@ -83,12 +83,13 @@ def read_logs(paths, *, blocksize="64MiB", market_rules=None, pattern=None, form
     >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
     >>> ddf.category.value_counts().compute()  # doctest: +SKIP
     """
-    frames, _ = _partitions(paths, blocksize, market_rules, pattern, format, errors)
+    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
+    frames, _ = _partitions(source, blocksize, options)
     return dd.from_delayed(frames, meta=_META, verify_meta=False)
 
 
-def read_rejects(paths, *, blocksize="64MiB", market_rules=None, pattern=None,
-                 format: str = "auto") -> dd.DataFrame:
+def read_rejects(source, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
+                 fields=None) -> dd.DataFrame:
     """The lines of :func:`read_logs` that could not become rows: ``source``, ``line``, ``reason``, ``excerpt``.
 
     Built on the same parsing tasks as :func:`read_logs` (same arguments, same
@@ -102,62 +103,54 @@ def read_rejects(paths, *, blocksize="64MiB", market_rules=None, pattern=None,
     >>> len(toolkit.dask.read_rejects("data/sample/", blocksize=None))
     0
     """
-    _, rejects = _partitions(paths, blocksize, market_rules, pattern, format, "report")
+    options = read_options(format=format, market_rules=market_rules, pattern=pattern, fields=fields)
+    _, rejects = _partitions(source, blocksize, options)
     return dd.from_delayed(rejects, meta=_REJECTS_META, verify_meta=False)
 
 
-def _partitions(paths, blocksize, market_rules, pattern, format, errors):
-    if errors not in ("report", "raise"):
-        raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
-    if format != "auto" and format not in READERS:
-        raise ValueError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+def _partitions(source, blocksize, options):
     if blocksize is not None:
         try:
             size = parse_bytes(blocksize) if isinstance(blocksize, str) else blocksize
         except ValueError:
             size = None
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-            raise ValueError(f"blocksize must be a positive number of bytes, a size such as '64MiB', or None, "
-                             f"not {blocksize!r}")
+            raise ParameterError(f"blocksize must be a positive number of bytes, a size such as '64MiB', or None, "
+                                 f"not {blocksize!r}")
         blocksize = size
-    if pattern is not None and format not in ("auto", "text"):
-        raise ValueError(f"pattern applies to text logs; it cannot be used with format={format!r}")
-    rules = None if market_rules is None else dict(market_rules)
-    options = (rules, compile_pattern(pattern))
-    _options(options)
-    files = expand(paths)
+    files = expand(source)
     if any(hasattr(f, "read") for f in files):
         raise TypeError("toolkit.dask.read_logs reads files by path (workers open them), not open files")
     if not files:
-        raise FileNotFoundError(f"no recordings in {paths!r}")
-    plan = []  # (path, fmt, byte ranges or None)
+        raise FileNotFoundError(f"no recordings in {source!r}")
+    plan = []  # (path, options with the file's format, byte ranges or None)
     for path in files:
-        fmt, size = _inspect(path, format, _options(options))
+        fmt, size = _inspect(path, options)
         if size is not None and blocksize and size > blocksize and hasattr(READERS[fmt], "parse_chunk"):
             bounds = list(range(0, size, blocksize)) + [size]
-            plan.append((path, fmt, list(itertools.pairwise(bounds))))
+            plan.append((path, options.with_format(fmt), list(itertools.pairwise(bounds))))
         else:
-            plan.append((path, fmt, None))
+            plan.append((path, options.with_format(fmt), None))
     # lines before each range: counted now, in one pass over the bytes (on the cluster when there is
     # one), so the parsing tasks depend on nothing and spread over every worker
     counts = iter(dask.compute(*[dask.delayed(_count_lines, pure=True)(path, a, b)
                                  for path, _, ranges in plan if ranges for a, b in ranges]))
     pieces = []
-    for path, fmt, ranges in plan:
+    for path, opts, ranges in plan:
         if ranges is None:
-            pieces.append(dask.delayed(_parse_file, pure=True)(path, fmt, options, errors))
+            pieces.append(dask.delayed(_parse_file, pure=True)(path, opts))
             continue
         first = 0
         for a, b in ranges:
-            pieces.append(dask.delayed(_parse_range, pure=True)(path, a, b, fmt, options, errors, first))
+            pieces.append(dask.delayed(_parse_range, pure=True)(path, a, b, opts, first))
             first += next(counts)
     frames = [dask.delayed(operator.getitem, pure=True)(p, 0) for p in pieces]
     rejects = [dask.delayed(operator.getitem, pure=True)(p, 1) for p in pieces]
     return frames, rejects
 
 
-def _inspect(path: str, format: str, options: dict) -> tuple[str, int | None]:
-    """The format of a file and, when it is plain (can be read in ranges), its size."""
+def _inspect(path: str, options) -> tuple[str, int | None]:
+    """The format of a file and, when it can be read in byte ranges (uncompressed, lines ending in LF), its size."""
     name, stream, plain = open_source(path)
     try:
         head = stream.read(SNIFF_BYTES)
@@ -165,19 +158,8 @@ def _inspect(path: str, format: str, options: dict) -> tuple[str, int | None]:
         raise describe_read_error(name, exc) from None
     finally:
         stream.close()
-    fmt = detect_format(head, name, options) if format == "auto" else format
-    size = None
-    if plain is not None:
-        import os
-
-        size = os.path.getsize(plain)
-    return fmt, size
-
-
-def _options(options) -> dict:
-    """The readers' options from (market rules, compiled text pattern), as tasks receive them."""
-    rules, pattern = options
-    return {"rules": compile_market_rules(rules), "pattern": pattern}
+    rangeable = plain is not None and cut_at_lf(head)  # lines ending in CR alone: one partition
+    return sniff(head, name, options), (os.path.getsize(plain) if rangeable else None)
 
 
 def _done(result: FileResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -192,30 +174,14 @@ def _count_lines(path: str, start: int, end: int) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def _parse_range(path, start, end, fmt, options, errors, first_line):
+def _parse_range(path, start, end, options, first_line):
     """Parse the whole lines starting in bytes [start, end), numbering them after ``first_line`` lines."""
-    result = FileResult(path, fmt, _options(options), errors)
-    result._offset = first_line
-    result.merge(READERS[fmt].parse_chunk(_read_range(path, start, end), path, result.options))
-    return _done(result)
+    return _done(parse(path, options, start_line=first_line, byte_range=(start, end), parallel=False))
 
 
-def _parse_file(path, fmt, options, errors):
+def _parse_file(path, options):
     """Parse a whole file in this process (no worker pool inside a Dask task)."""
-    result = FileResult(path, fmt, _options(options), errors)
-    name, stream, _ = open_source(path)
-    try:
-        parse = getattr(READERS[fmt], "parse_chunk", None)
-        if parse is None:
-            READERS[fmt].read(stream, result)
-        else:
-            for data in iter_chunks(stream):
-                result.merge(parse(data, path, result.options))
-    except READ_ERRORS as exc:
-        raise describe_read_error(name, exc) from None
-    finally:
-        stream.close()
-    return _done(result)
+    return _done(parse(path, options, parallel=False))
 
 
 __all__ = ["read_logs", "read_rejects"]

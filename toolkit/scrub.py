@@ -30,8 +30,8 @@ from pathlib import Path
 import orjson
 import yaml
 
-from .errors import ParameterError
-from .read import READERS, SNIFF_BYTES, LogFormatError, detect_format
+from .read import LogFormatError
+from .read._engine import SNIFF_BYTES, read_options, sniff
 from .read.vcr import CassetteLoader
 from .secrets import mentions_secret, redact_count, redact_data
 
@@ -48,18 +48,21 @@ class Scrubbed:
     replaced: int
 
 
-def scrub(path, out=None, *, format: str = "auto") -> Scrubbed:
+def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
     """Rewrite a recording with every secret value replaced by ``***``.
 
     Parameters
     ----------
-    path : str or Path
+    source : str or Path
         A recording in any format :func:`toolkit.read_logs` reads (gzip too).
     out : str or Path, optional
-        Where to write; by default ``path`` is replaced (atomically, once the
+        Where to write; by default ``source`` is replaced (atomically, once the
         masked copy is complete).
     format : {"auto", "jsonl", "har", "vcr", "text"}
         As in :func:`toolkit.read_logs`.
+    pattern : str or re.Pattern, optional
+        The layout of text logs, as in :func:`toolkit.read_logs`: with it, a
+        log of that layout is told apart from other formats as the loader does.
 
     Returns
     -------
@@ -78,11 +81,10 @@ def scrub(path, out=None, *, format: str = "auto") -> Scrubbed:
     {"ts": 1, "url": "/api/v1/order?apiKey=***", "status": 200}
     {"ts": 2, "url": "/api/v1/order", "status": 200}
     """
-    if format != "auto" and format not in READERS:
-        raise ParameterError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
-    src = Path(path)
+    options = read_options(format=format, pattern=pattern)
+    src = Path(source)
     if not src.is_file():
-        raise FileNotFoundError(f"no such recording: {str(path)!r}")
+        raise FileNotFoundError(f"no such recording: {str(source)!r}")
     with open(src, "rb") as f:
         packed = f.read(2) == b"\x1f\x8b"
     target = Path(out) if out is not None else src
@@ -90,7 +92,7 @@ def scrub(path, out=None, *, format: str = "auto") -> Scrubbed:
     try:
         with opener(src, "rb") as f:
             head = f.read(SNIFF_BYTES)
-        fmt = detect_format(head, src.name) if format == "auto" else format
+        fmt = sniff(head, src.name, options)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         os.close(fd)
         try:

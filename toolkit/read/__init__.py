@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -10,21 +9,11 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from ..errors import ParameterError
-from ..classify import compile_market_rules
 from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
-from ._sources import source_of
-from ._source import READ_ERRORS, FileResult, LogFormatError, Replay, describe_read_error, expand, open_source
 from ..selection import selection as window
-from .access import check_fields
-from .botlogs import BotLogReader
-from .har import HarReader
-from .jsonl import JsonLinesReader
-from .text import compile_pattern
-from .vcr import VcrReader
-
-READERS = {r.name: r for r in (JsonLinesReader(), HarReader(), VcrReader(), BotLogReader())}
-SNIFF_BYTES = 256 << 10
-SNIFF_LINES = 50
+from ._engine import READERS, SNIFF_BYTES, Options, parse, read_options, sniff
+from ._source import FileResult, LogFormatError, expand
+from ._sources import source_of
 
 
 class RejectWarning(UserWarning):
@@ -79,42 +68,6 @@ class Load:
         return (f"Load({len(self.frame):,} rows, {len(self.rejects):,} rejects, "
                 f"{int(self.report['skipped'].sum()) if len(self.report) else 0:,} skipped "
                 f"from {len(self.report):,} files)")
-
-
-def detect_format(head: bytes, name: str, options: dict | None = None) -> str:
-    """Tell the format of a file from its first bytes; the file name breaks ties.
-
-    A whole-file format (HAR, VCR) whose opening is found at the start wins;
-    otherwise each line format scores the share of the first
-    :data:`SNIFF_LINES` non-blank lines that look like it, and the majority
-    decides, so one odd line never changes a file's format.
-
-    Examples
-    --------
-    >>> detect_format(b'{"log": {"version": "1.2", "entries": []}}', "calls.json")
-    'har'
-    >>> detect_format(b"2026-11-20 21:05:00,123 INFO GET /api/v1/x -> 200\\n", "bot.jsonl")
-    'text'
-    """
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    end = b"\r" if b"\n" not in head and b"\r" in head else b"\n"  # CR alone ends lines in a file without LF
-    lines = [ln for ln in (ln.lstrip(b"\xef\xbb\xbf") for ln in head.split(end)[:-1]) if ln.strip()] or [head]
-    sample = lines[:SNIFF_LINES]
-    scores = {fmt: reader.sniff(sample, options) for fmt, reader in READERS.items()}
-    for fmt, reader in READERS.items():
-        if getattr(reader, "whole_file", False) and scores[fmt] >= 1.0:
-            return fmt
-    best = max(scores.values())
-    tied = [fmt for fmt, s in scores.items() if s == best]
-    if len(tied) > 1:
-        lower = name.lower().removesuffix(".gz")
-        by_name = {"jsonl": (".jsonl", ".ndjson", ".json"), "har": (".har",), "vcr": (".yaml", ".yml"),
-                   "text": (".log", ".txt")}
-        for fmt in tied:
-            if lower.endswith(by_name.get(fmt, ())):
-                return fmt
-    return tied[0]
 
 
 def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto", pattern=None,
@@ -176,35 +129,14 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     >>> str(caught[0].message)
     '1 of 2 lines rejected in <stream>: 1 invalid JSON'
     """
-    if errors not in ("report", "raise"):
-        raise ParameterError(f"errors must be 'report' or 'raise', not {errors!r}")
-    if format != "auto" and format not in READERS:
-        raise ParameterError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
-    if pattern is not None and format not in ("auto", "text"):
-        raise ParameterError(f"pattern applies to text logs; it cannot be used with format={format!r}")
-    if fields is not None and format not in ("auto", "jsonl"):
-        raise ParameterError(f"fields applies to JSON Lines; it cannot be used with format={format!r}")
-    checked_fields = check_fields(fields)
+    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
     win = window(start, end, market)
     if (found := _store_of(source, market_rules, format, pattern, fields)) is not None:
         store, kind = found
         return Load(*kind.load(store, win, errors))
-    options = {"rules": compile_market_rules(market_rules), "pattern": compile_pattern(pattern),
-               "fields": checked_fields}
     results = []
     for src in expand(source):
-        name, stream, plain = open_source(src)
-        try:
-            try:
-                head = stream.read(SNIFF_BYTES)
-                fmt = detect_format(head, name, options) if format == "auto" else format
-                result = FileResult(name, fmt, options, errors)
-                READERS[fmt].read(Replay(head, stream), result, plain)
-            except READ_ERRORS as exc:
-                raise describe_read_error(name, exc) from None
-        finally:
-            if not hasattr(src, "read"):
-                stream.close()
+        result = parse(src, options)
         results.append(result)
         if errors == "report" and (msg := result.summary()):
             warnings.warn(msg, RejectWarning, stacklevel=2)
@@ -223,11 +155,9 @@ def _store_of(source, market_rules, format, pattern=None, fields=None):
     if len(items) > 1:
         raise ParameterError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
                          "ingest the recordings into it with toolkit.store.ingest")
-    if market_rules is not None or format != "auto" or pattern is not None:
-        raise ParameterError(f"market_rules, format and pattern apply when recordings are parsed; {stores[0]!s} is "
-                         "a store, so pass them to toolkit.store.ingest")
-    if fields is not None:
-        raise ParameterError(f"fields applies when recordings are parsed; {stores[0]!s} is a store")
+    if market_rules is not None or format != "auto" or pattern is not None or fields is not None:
+        raise ParameterError(f"market_rules, format, pattern and fields apply when recordings are parsed; "
+                             f"{stores[0]!s} is a store, so pass them to toolkit.store.ingest")
     return kinds[0]
 
 
@@ -306,4 +236,5 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     return read_logs(source, start=start, end=end, market=market, **kwargs).frame
 
 
-__all__ = ["read_logs", "load_logs", "concat_frames", "Load", "LogFormatError", "RejectWarning", "detect_format"]
+__all__ = ["read_logs", "load_logs", "concat_frames", "Load", "LogFormatError", "RejectWarning", "Options", "parse",
+           "read_options", "sniff"]

@@ -65,19 +65,25 @@ class Chunk:
 
 
 class FileResult:
-    """Accounting for one input file: rows (as frames), rejects and skips."""
+    """Accounting for one input file (or one piece of it): rows (as frames), rejects and skips.
 
-    def __init__(self, source: str, fmt: str, options: dict, errors: str):
+    ``options`` are the parse's :class:`toolkit.read._engine.Options` (their
+    ``errors`` decide whether a reject raises). A piece that does not start the
+    file gives ``start_line``, the lines before it; :attr:`last_line` is then
+    the number of the last line merged, where the next piece goes on from.
+    """
+
+    def __init__(self, source: str, fmt: str, options, *, start_line: int = 0):
         self.source = source
         self.format = fmt
         self.options = options
-        self.errors = errors
+        self.errors = options.errors
         self.frames = []
         self.rejects: list[tuple[int, str, str]] = []
         self.skipped = 0
         self.skip_reasons: Counter = Counter()
         self.blank = 0
-        self._offset = 0  # lines of the file already merged
+        self.last_line = start_line
 
     @property
     def rows(self) -> int:
@@ -95,7 +101,7 @@ class FileResult:
 
     def merge(self, chunk: Chunk) -> None:
         """Add the next piece of the file; its line numbers count from 1 within the piece."""
-        off = self._offset
+        off = self.last_line
         for line, reason, text in sorted(chunk.rejects):
             self.reject(line + off, reason, text)
         for frame in chunk.frames:
@@ -105,7 +111,7 @@ class FileResult:
         self.blank += chunk.blank
         self.skipped += chunk.skipped
         self.skip_reasons.update(chunk.skip_reasons)
-        self._offset += chunk.size
+        self.last_line += chunk.size
 
     def summary(self) -> str | None:
         """The warning text for this file's rejects, or None when there are none."""
@@ -175,14 +181,15 @@ def _parse_range(parse_chunk, path, start, end, source, options):
     return parse_chunk(_read_range(path, start, end), source, options)
 
 
-def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None) -> None:
+def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None, *, parallel: bool = True) -> None:
     """Parse a line format piece by piece, in worker processes when the input is big.
 
     Only LF ends a line (a CR before it is dropped by the parsers; a CR
     inside a line is data), except in a file without any LF, which is split
     on CR. ``parse_chunk(data, source, options)`` parses bytes of whole lines. A plain
     file (``path`` given) is split into byte ranges that the workers read
-    themselves; other streams are cut into pieces here.
+    themselves; other streams are cut into pieces here. ``parallel=False``
+    parses every piece in this process.
     """
     args = (result.source, result.options)
     first = stream.read(CHUNK)
@@ -194,14 +201,14 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None)
         first += rest
     stream = Replay(first, stream)
     size = os.path.getsize(path) if path else -1
-    if path and size > CHUNK and WORKERS > 1:
+    if parallel and path and size > CHUNK and WORKERS > 1:
         bounds = list(range(0, size, CHUNK)) + [size]
         jobs = ((_parse_range, parse_chunk, path, a, b, *args) for a, b in zip(bounds, bounds[1:]))
     else:
         chunks = iter_chunks(stream)
         head = next(chunks, None)
         second = next(chunks, None)
-        if second is None or WORKERS < 2:
+        if second is None or WORKERS < 2 or not parallel:
             for data in itertools.chain([head, second], chunks):
                 if data is not None:
                     result.merge(parse_chunk(data, *args))
@@ -227,10 +234,10 @@ class Reader:
         raise NotImplementedError
 
     @staticmethod
-    def sniff(lines: list[bytes], options: dict | None = None) -> float:  # pragma: no cover - interface
+    def sniff(lines: list[bytes], options) -> float:  # pragma: no cover - interface
         """Score in [0, 1]: how much the start of a file looks like this format.
 
-        ``options`` are the load's reader options (a text ``pattern``, market rules).
+        ``options`` are the load's :class:`toolkit.read._engine.Options` (a text ``pattern``, market rules).
         A reader with ``whole_file = True`` (one document per file) returns 1.0
         only when the file opens with its signature, which then decides the format.
         """

@@ -265,9 +265,9 @@ def _line_row(text: str, line: int, m):
     return row
 
 
-def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
+def parse_chunk(data: bytes, source: str, options) -> Chunk:
     """Parse bytes of whole log lines of any shape above; line numbers count from 1 within ``data``."""
-    if options.get("pattern") is not None:
+    if options.pattern is not None:
         return pattern_chunk(data, source, options)
     out = Chunk()
     lines = data.decode("utf-8", "replace").split("\n")
@@ -361,7 +361,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
             rows.append(row)
         if stamped:  # it may open a multi-line event: [line, its time, is a row, last line, traceback seen]
             event = [line, stamp.group("ts"), row is not None and row is not REQUEST, None, False]
-    out.add(batch, source, options["rules"])
+    out.add(batch, source, options.rules)
     return out
 
 
@@ -372,9 +372,9 @@ class BotLogReader(TextReader):
     parse_chunk = staticmethod(parse_chunk)
 
     @staticmethod
-    def sniff(lines: list[bytes], options: dict | None = None) -> float:
+    def sniff(lines: list[bytes], options) -> float:
         """1.0 when a line that is not JSON shows a bot library's shape; else the share of timestamped lines."""
-        if not (options or {}).get("pattern"):
+        if options.pattern is None:
             for raw in lines:
                 s = raw.lstrip()
                 if s[:1] != b"{" and _MARKERS.search(raw.decode("utf-8", "replace")):

@@ -182,7 +182,7 @@ class HarReader(Reader):
         if not isinstance(entries, list):
             result.reject(0, "not a HAR file: no log.entries list; the file was not read", excerpt(doc))
             return
-        rules = result.options["rules"]
+        rules = result.options.rules
         chunk = Chunk()
         batch = Batch(lambda n: brief(entries[n - 1].get("request"), entries[n - 1].get("response"),
                                       startedDateTime=entries[n - 1].get("startedDateTime")))
@@ -202,7 +202,7 @@ class HarReader(Reader):
         result.merge(chunk)
 
     @staticmethod
-    def sniff(lines: list[bytes], options: dict | None = None) -> float:
+    def sniff(lines: list[bytes], options) -> float:
         """1.0 when the file opens as a HAR document (``{"log": {``), else 0.
 
         A first line that is a whole JSON object by itself whose ``log`` has

@@ -292,7 +292,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
     if lines and not lines[-1]:
         lines.pop()
     out.size = len(lines)
-    out.add(_parse_lines(lines, 1, out, options.get("fields")), source, options["rules"])
+    out.add(_parse_lines(lines, 1, out, options.fields), source, options.rules)
     return out
 
 

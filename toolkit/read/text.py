@@ -234,14 +234,14 @@ def line_text(text: str):
     return text.rstrip("\r")
 
 
-def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
+def parse_chunk(data: bytes, source: str, options) -> Chunk:
     """Parse bytes of whole log lines; line numbers count from 1 within ``data``."""
     out = Chunk()
     lines = data.decode("utf-8", "replace").split("\n")
     if lines and not lines[-1]:
         lines.pop()
     out.size = len(lines)
-    pattern = options.get("pattern")
+    pattern = options.pattern
     batch = Batch(lambda n: lines[n - 1])
     append = batch.rows.append
     for line, text in enumerate(lines, 1):
@@ -258,7 +258,7 @@ def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
             out.skipped += 1
         else:
             append(row)
-    out.add(batch, source, options["rules"])
+    out.add(batch, source, options.rules)
     return out
 
 
@@ -269,11 +269,11 @@ class TextReader(LineReader):
     parse_chunk = staticmethod(parse_chunk)
 
     @staticmethod
-    def sniff(lines: list[bytes], options: dict | None = None) -> float:
+    def sniff(lines: list[bytes], options) -> float:
         """Share of sample lines that begin with a timestamp (or that the user's pattern matches)."""
         if not lines:
             return 0.0
-        pattern = (options or {}).get("pattern")
+        pattern = options.pattern
         stamped = matched = 0
         for raw in lines:
             text = raw.decode("utf-8", "replace")

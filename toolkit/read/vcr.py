@@ -203,11 +203,11 @@ class VcrReader(Reader):
             except Reject as exc:
                 chunk.reject(line, str(exc), raw_of(line))
         chunk.size = len(interactions)
-        chunk.add(batch, result.source, result.options["rules"])
+        chunk.add(batch, result.source, result.options.rules)
         result.merge(chunk)
 
     @staticmethod
-    def sniff(lines: list[bytes], options: dict | None = None) -> float:
+    def sniff(lines: list[bytes], options) -> float:
         """1.0 when the file opens with a top-level ``interactions:`` key (YAML) or as vcrpy's JSON.
 
         Only a ``---`` marker, comments and other top-level keys (``version: 1``)

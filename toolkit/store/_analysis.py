@@ -71,13 +71,13 @@ def _categories(store: Store, con, cols, where, params) -> dict:
     return out
 
 
-def error_rate(dest, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None, end=None,
+def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None, end=None,
                market=None, **config) -> pd.DataFrame:
     """:func:`toolkit.error_rate` over a store, computed by DuckDB.
 
     Parameters
     ----------
-    dest : path
+    store : path
         The store directory.
     freq, by :
         As for :func:`toolkit.error_rate`.
@@ -89,7 +89,7 @@ def error_rate(dest, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None, 
     Returns
     -------
     DataFrame
-        What ``toolkit.error_rate(toolkit.load_logs(dest, start=..., end=...,
+        What ``toolkit.error_rate(toolkit.load_logs(store, start=..., end=...,
         market=...), freq=..., by=...)`` returns.
 
     Examples
@@ -106,7 +106,7 @@ def error_rate(dest, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None, 
     cols = as_by(by, empty_frame(), func)
     f = as_duration(freq, "freq", func)
     win = window(start, end, market)
-    store = Store(dest)
+    store = Store(store)
     call_cols = [c for c in cols if c not in OUTCOME_COLUMNS]
     where, params = _where(win)
     con = open_views(store, win, config)
@@ -182,7 +182,7 @@ def _mask_sql(rules) -> tuple[str, dict]:
     return expr, params
 
 
-def top_errors(dest, *, n: int | None = 10, start=None, end=None, market=None, **config) -> pd.DataFrame:
+def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, **config) -> pd.DataFrame:
     """:func:`toolkit.top_errors` over a store, computed by DuckDB.
 
     Messages are masked with the same rules (:data:`toolkit.analysis.errors.MASKS`
@@ -191,7 +191,7 @@ def top_errors(dest, *, n: int | None = 10, start=None, end=None, market=None, *
 
     Parameters
     ----------
-    dest : path
+    store : path
         The store directory.
     n :
         As for :func:`toolkit.top_errors`.
@@ -203,7 +203,7 @@ def top_errors(dest, *, n: int | None = 10, start=None, end=None, market=None, *
     Returns
     -------
     DataFrame
-        What ``toolkit.top_errors(toolkit.load_logs(dest, start=..., end=...,
+        What ``toolkit.top_errors(toolkit.load_logs(store, start=..., end=...,
         market=...), n=...)`` returns.
 
     Examples
@@ -221,7 +221,7 @@ def top_errors(dest, *, n: int | None = 10, start=None, end=None, market=None, *
     if n is not None:
         n = as_count(n, "n", func)
     win = window(start, end, market)
-    store = Store(dest)
+    store = Store(store)
     where, params = _where(win)
     con = open_views(store, win, config)
     try:

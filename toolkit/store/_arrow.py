@@ -1,5 +1,8 @@
 """The loader's frame as Parquet columns and back, dtypes exactly as :data:`toolkit.schema.DTYPES`.
 
+The Arrow schemas here are derived from :mod:`toolkit.schema`, never written out
+again, and the SQL views' types from them (:mod:`toolkit.store._sql`).
+
 In the files every categorical is plain text (Parquet dictionary-encodes it
 anyway) and ``market`` lives in the partition path, not in the file, so any
 Parquet reader (DuckDB, Spark, pandas) sees ordinary columns.
@@ -14,19 +17,30 @@ import pyarrow.compute as pc
 
 from ..schema import COLUMNS, DTYPES, REJECT_DTYPES, STRING, empty_frame
 
-_TS = pa.timestamp("ns", "UTC")
-_ARROW = {
-    "ts": _TS, "market": pa.string(), "method": pa.string(), "path": pa.string(), "endpoint": pa.string(),
-    "kind": pa.string(), "http_status": pa.int16(), "code": pa.int64(), "message": pa.string(), "category": pa.string(),
-    "reason": pa.string(), "retryable": pa.bool_(), "is_error": pa.bool_(),
-    "items": pa.int32(), "items_failed": pa.int32(), "latency_ms": pa.float64(),
-    "symbol": pa.string(), "source": pa.string(), "line": pa.int64(), "client_ts": _TS, "server_ts": _TS,
-}
-assert list(_ARROW) == COLUMNS
+
+
+def arrow_type(dtype) -> pa.DataType:
+    """The Parquet column type of a loader dtype: what pyarrow makes of it, categoricals and text as plain strings.
+
+    Examples
+    --------
+    >>> from toolkit.schema import DTYPES
+    >>> [str(arrow_type(DTYPES[c])) for c in ("ts", "category", "http_status", "retryable")]
+    ['timestamp[ns, tz=UTC]', 'string', 'int16', 'bool']
+    """
+    t = pa.array(pd.Series([], dtype=dtype)).type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.string() if pa.types.is_large_string(t) else t
+
+
+_ARROW = {c: arrow_type(d) for c, d in DTYPES.items()}
 #: Categorical columns, read back from Parquet as Arrow dictionaries.
 CATEGORICAL = [c for c in COLUMNS if isinstance(DTYPES[c], pd.CategoricalDtype)]
 #: Partition columns: in the directory names, not in the files.
 PARTITIONS = pa.schema([("date", pa.string()), ("market", pa.string())])
+#: The calls as SQL and any Parquet reader see them: the loader's columns, ``market`` from the partition path.
+CALLS_SCHEMA = pa.schema(list(_ARROW.items()))
 #: The columns of a calls part.
 FILE_SCHEMA = pa.schema([(c, t) for c, t in _ARROW.items() if c != "market"])
 #: What a dataset scan of the calls yields (categoricals as dictionaries, partitions last).
@@ -34,8 +48,7 @@ READ_SCHEMA = pa.schema(
     [(c, pa.dictionary(pa.int32(), pa.string()) if c in CATEGORICAL else t) for c, t in _ARROW.items() if c != "market"]
     + [("date", pa.string()), ("market", pa.dictionary(pa.int32(), pa.string()))]
 )
-REJECT_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()), ("reason", pa.string()),
-                           ("excerpt", pa.string())])
+REJECT_SCHEMA = pa.schema([(c, arrow_type(d)) for c, d in REJECT_DTYPES.items()])
 _MAPPER = {pa.string(): STRING, pa.large_string(): STRING, pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
            pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
 

@@ -10,48 +10,27 @@ there. Other formats are ingested whole, once.
 from __future__ import annotations
 
 import hashlib
-import io
-import itertools
 import os
 import re
-import shutil
-import time
-import uuid
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
-from ..errors import ParameterError
-from ..classify import compile_market_rules
-from ..read import READERS, RejectWarning, _source, concat_frames, detect_format
-from ..read._source import (
-    CHUNK,
-    READ_ERRORS,
-    FileResult,
-    Replay,
-    _executor,
-    _parse_range,
-    describe_read_error,
-    expand,
-    open_source,
-    read_lines,
-)
-from ..read.text import compile_pattern
+from ..errors import LogFormatError, ParameterError
+from ..read import RejectWarning
+from ..read._engine import READERS, SNIFF_BYTES, cut_at_lf, parse, read_options, sniff
+from ..read._source import READ_ERRORS, Replay, describe_read_error, expand, open_source
 from ..schema import STRING
-from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, to_table
-from ._manifest import CALLS, REJECTS, Store, StoreError, fsync_dir, new_manifest, no_space_hint
+from ._manifest import Store, StoreError, new_manifest
+from ._parts import write_unit
 
 UNIT = 64 << 20  # bytes of whole lines parsed and committed at a time
 HEAD = 64 << 10  # bytes fingerprinted at the start of a recording
 TAIL = 4 << 10  # bytes fingerprinted just before where the last run stopped
-SNIFF_BYTES = 256 << 10
 
 #: What an ingest did with each file, as :attr:`Ingest.report` names it.
 STATUSES = ["new", "appended", "unchanged", "changed", "failed", "gone"]
-_DAY_NS = 86_400 * 10**9
 REPORT_DTYPES = {
     "source": STRING, "format": STRING, "status": pd.CategoricalDtype(STATUSES), "rows": "int64",
     "rejects": "int64", "skipped": "int64", "bytes": "int64", "pending": "int64", "message": STRING,
@@ -95,8 +74,8 @@ class Ingest:
         return f"Ingest({self.rows:,} rows, {self.rejects:,} rejects into {self.store}; files: {parts or 'none'})"
 
 
-def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto", errors: str = "report",
-           wait: float | None = 0) -> Ingest:
+def ingest(source, store, *, market_rules=None, pattern=None, fields=None, format: str = "auto",
+           errors: str = "report", wait: float | None = 0) -> Ingest:
     """Parse recordings into a Parquet store, adding only what is not in it yet.
 
     The store (a directory) holds the calls partitioned by UTC date and market
@@ -111,13 +90,16 @@ def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto
         As for :func:`toolkit.read_logs` (but not open files: recordings are
         found again by path to read what was appended). A recording is known by
         its absolute path, which is also its ``source`` in the store.
-    dest : path
+    store : path
         The store directory; created when missing. It must be a store or new.
     market_rules : dict, optional
         As for :func:`toolkit.read_logs`; fixed when the store is created.
     pattern : str or re.Pattern, optional
         The layout of text logs, as for :func:`toolkit.read_logs`; fixed when
         the store is created.
+    fields : dict, optional
+        JSON Lines key names, as for :func:`toolkit.read_logs`; fixed when the
+        store is created.
     format : {"auto", "jsonl", "har", "vcr", "text"}
         As for :func:`toolkit.read_logs`.
     errors : {"report", "raise"}
@@ -149,21 +131,16 @@ def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto
     >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report["status"].tolist()
     ['unchanged']
     """
-    if errors not in ("report", "raise"):
-        raise ParameterError(f"errors must be 'report' or 'raise', not {errors!r}")
-    if format != "auto" and format not in READERS:
-        raise ParameterError(f"format must be 'auto' or one of {sorted(READERS)}, not {format!r}")
+    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
     if wait is not None and (not isinstance(wait, (int, float)) or wait < 0):
         raise ParameterError(f"wait must be a number of seconds >= 0 or None, not {wait!r}")
-    rules = None if market_rules is None else dict(market_rules)
-    compile_market_rules(rules)
-    if pattern is not None and format not in ("auto", "text"):
-        raise ParameterError(f"pattern applies to text logs; it cannot be used with format={format!r}")
-    layout = None if pattern is None else [compile_pattern(pattern).pattern, compile_pattern(pattern).flags]
+    rules = options.market_rules
+    layout = None if options.pattern is None else [options.pattern.pattern, options.pattern.flags]
+    keys = None if fields is None else dict(fields)
     files = expand(source)
     if any(hasattr(f, "read") for f in files):
         raise TypeError("ingest reads recordings by path (to find them again when they grow), not open files")
-    store = Store(dest)
+    store = Store(store)
     if store.root.exists() and not store.manifest_path.exists():
         if not store.root.is_dir():
             raise StoreError(f"{store.root} is a file, not a store directory")
@@ -180,20 +157,26 @@ def ingest(source, dest, *, market_rules=None, pattern=None, format: str = "auto
             if layout is not None and layout != manifest.get("pattern"):
                 raise ParameterError(f"pattern must stay as the store was created with "
                                  f"({(manifest.get('pattern') or [None])[0]!r}), not {layout[0]!r}")
+            if keys is not None and keys != manifest.get("fields"):
+                raise ParameterError(f"fields must stay as the store was created with "
+                                     f"({manifest.get('fields')!r}), not {keys!r}")
         else:
-            manifest = new_manifest(rules, layout)
+            manifest = new_manifest(rules, layout, keys)
             store.write_manifest(manifest)
         store.clean(manifest)
         stored = manifest.get("pattern")
-        options = {"rules": compile_market_rules(manifest["market_rules"]),
-                   "pattern": None if stored is None else re.compile(stored[0], stored[1])}
+        options = read_options(errors=errors, market_rules=manifest["market_rules"],
+                               pattern=None if stored is None else re.compile(stored[0], stored[1]),
+                               fields=manifest.get("fields"))
+        if format != "auto":
+            options = options.with_format(format)
         seen = set()
         for path in files:
             src = os.path.abspath(path)
             if src in seen:
                 continue
             seen.add(src)
-            rows.append(_Recording(store, manifest, src, options, errors).ingest(format))
+            rows.append(_Recording(store, manifest, src, options).ingest())
         rows.extend(_gone(manifest, source, seen))
     report = pd.DataFrame(rows, columns=list(REPORT_DTYPES)).astype(REPORT_DTYPES)
     for r in report.itertuples():
@@ -228,13 +211,12 @@ def _sha(data: bytes) -> str:
 class _Recording:
     """Ingesting one recording into an open (locked) store."""
 
-    def __init__(self, store: Store, manifest: dict, src: str, options: dict, errors: str):
-        self.store, self.manifest, self.src = store, manifest, src
-        self.options, self.errors = options, errors
+    def __init__(self, store: Store, manifest: dict, src: str, options):
+        self.store, self.manifest, self.src, self.options = store, manifest, src, options
         self.entry = manifest["sources"].get(src)
         self.added = {"rows": 0, "rejects": 0, "skipped": 0}
 
-    def ingest(self, format: str) -> dict:
+    def ingest(self) -> dict:
         src, entry = self.src, self.entry
         try:
             st = os.stat(src)
@@ -249,17 +231,16 @@ class _Recording:
         fmt = entry["format"] if entry else None
         try:
             head = stream.read(SNIFF_BYTES)
-            if fmt is None:
-                fmt = detect_format(head, src, self.options) if format == "auto" else format
-            parse = getattr(READERS[fmt], "parse_chunk", None)
-            if parse is None:
+            fmt = fmt or sniff(head, src, self.options)
+            self.options = self.options.with_format(fmt)
+            if getattr(READERS[fmt], "parse_chunk", None) is None:
                 row = self._whole(fmt, Replay(head, stream), st)
             else:
-                cr_only = b"\n" not in head and b"\r" in head  # split on CR: read through, as compressed
-                row = self._lines(fmt, parse, head, stream, plain is not None and not cr_only, st)
-        except READ_ERRORS as exc:
-            err = describe_read_error(src, exc)
-            if self.errors == "raise":
+                # lines ending in CR alone are read through, as a compressed file is
+                row = self._lines(fmt, head, stream, plain is not None and cut_at_lf(head), st)
+        except (*READ_ERRORS, LogFormatError) as exc:  # with errors="report", only unreadable bytes raise
+            err = exc if isinstance(exc, LogFormatError) else describe_read_error(src, exc)
+            if self.options.errors == "raise":
                 raise err from None
             row = _row(src, fmt, "failed", message=f"{err}".replace(f"{src}: ", "", 1))
         finally:
@@ -268,7 +249,7 @@ class _Recording:
         return row
 
     # -- line formats ----------------------------------------------------------
-    def _lines(self, fmt, parse, head: bytes, stream, plain: bool, st) -> dict:
+    def _lines(self, fmt, head: bytes, stream, plain: bool, st) -> dict:
         src, entry = self.src, self.entry
         units = entry["units"] if entry else []
         offset = units[-1]["end"] if units else 0
@@ -282,39 +263,35 @@ class _Recording:
                 return self._changed(fmt, f"it is shorter than the {offset:,} bytes ingested before, "
                                           "or they were rewritten")
         if plain:
-            return self._plain(fmt, parse, stream, head, st, units, offset, line)
+            return self._plain(fmt, stream, head, st, units, offset, line)
         if not units:
             stream, last = Replay(head, stream), b""
         # compressed: read through, in units of whole lines (the file is complete: its last line counts)
         start = offset
         for data in _blocks(stream):
-            result = FileResult(src, fmt, self.options, self.errors)
-            result._offset = line  # line numbers go on from the lines already ingested
-            read_lines(parse, io.BytesIO(data), result)
+            result = parse(data, self.options, name=src, start_line=line)  # numbered on from the lines before
             last = (last + data[-TAIL:])[-TAIL:]
             self._commit(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
-                                       "line_end": result._offset, "tail": _sha(last)}, head)
+                                       "line_end": result.last_line, "tail": _sha(last)}, head)
             offset += len(data)
-            line = result._offset
+            line = result.last_line
         self._seen(fmt, st, 0)
         status = "new" if not units else ("appended" if offset > start else "unchanged")
         return _row(src, fmt, status, nbytes=offset - start)
 
-    def _plain(self, fmt, parse, f, head: bytes, st, units, offset: int, line: int) -> dict:
+    def _plain(self, fmt, f, head: bytes, st, units, offset: int, line: int) -> dict:
         """An uncompressed file: units of whole lines, parsed in byte ranges the workers read themselves."""
         size = os.fstat(f.fileno()).st_size
         complete = _after_last_newline(f, size)  # a last line without its newline waits
         start = offset
         while offset < complete:
             end = _line_end(f, min(offset + UNIT, complete), complete)
-            result = FileResult(self.src, fmt, self.options, self.errors)
-            result._offset = line  # line numbers go on from the lines already ingested
-            _parse_span(parse, self.src, offset, end, result)
+            result = parse(self.src, self.options, start_line=line, byte_range=(offset, end))
             f.seek(max(0, end - TAIL))
             last = f.read(end - max(0, end - TAIL))
             self._commit(fmt, result, {"start": offset, "end": end, "line_start": line,
-                                       "line_end": result._offset, "tail": _sha(last)}, head)
-            offset, line = end, result._offset
+                                       "line_end": result.last_line, "tail": _sha(last)}, head)
+            offset, line = end, result.last_line
         pending = size - complete
         self._seen(fmt, st, pending)
         status = "new" if not units else ("appended" if offset > start else "unchanged")
@@ -354,8 +331,7 @@ class _Recording:
                 return _row(src, fmt, "unchanged")
             return self._changed(fmt, f"a {fmt} recording is ingested whole, once; "
                                       "it has changed since, so ingest the new version under another name")
-        result = FileResult(src, fmt, self.options, self.errors)
-        READERS[fmt].read(hashing, result)
+        result = parse(hashing, self.options, name=src)
         self._commit(fmt, result, {"whole": True, "sha": hashing.hexdigest(), "size": hashing.size}, b"")
         self._seen(fmt, st, 0)
         return _row(src, fmt, "new", nbytes=hashing.size)
@@ -380,61 +356,20 @@ class _Recording:
         entry.update(size=st.st_size, mtime_ns=st.st_mtime_ns, pending=pending)
         self.store.write_manifest(self.manifest)
 
-    def _commit(self, fmt, result: FileResult, unit: dict, head: bytes) -> None:
-        """Write one unit's parts, move them into place, then name them in the manifest."""
-        store, src = self.store, self.src
-        uid = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
-        frame = concat_frames(result.frames)
-        staging = store.staging()
-        written: list[tuple[str, dict]] = []
-        with no_space_hint(store, f"writing the rows of {src}"):
-            for date, market, group in _partitions(frame):
-                rel = f"{CALLS}/date={date}/market={market}/part-{uid}.parquet"
-                _write(to_table(group, FILE_SCHEMA), staging / rel)
-                written.append((rel, {"path": rel, "date": date, "market": market, "rows": len(group)}))
-            rejects = None
-            if result.rejects:
-                rel = f"{REJECTS}/part-{uid}.parquet"
-                table = to_table(pd.DataFrame(
-                    [(src, ln, reason, text) for ln, reason, text in sorted(result.rejects)],
-                    columns=REJECT_SCHEMA.names), REJECT_SCHEMA)
-                _write(table, staging / rel)
-                rejects = {"path": rel, "rows": len(result.rejects)}
-                written.append((rel, rejects))
-            for rel, _ in written:
-                final = store.path(rel)
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staging / rel, final)
-            for d in {store.path(rel).parent for rel, _ in written}:
-                fsync_dir(d)
-        shutil.rmtree(staging, ignore_errors=True)
+    def _commit(self, fmt, result, unit: dict, head: bytes) -> None:
+        """Write one unit's parts and move them into place, then name them in the manifest."""
+        uid, rows, written, rejects = write_unit(self.store, self.src, result)
         entry = self._entry(fmt, head)
-        unit.update(id=uid, rows=len(frame), rejects=len(result.rejects), skipped=result.skipped,
-                    parts=[p for rel, p in written if rel.startswith(CALLS + "/")], rejects_part=rejects)
+        unit.update(id=uid, rows=rows, rejects=len(result.rejects), skipped=result.skipped, parts=written,
+                    rejects_part=rejects)
         entry["units"].append(unit)
         try:
-            store.write_manifest(self.manifest)
+            self.store.write_manifest(self.manifest)
         except BaseException:
             entry["units"].pop()  # not committed: the parts just moved are orphans the next run deletes
             raise
         for k in self.added:
             self.added[k] += unit[k]
-
-
-def _partitions(frame: pd.DataFrame):
-    """(date, market, rows sorted by time and line) for every UTC date and market in ``frame``."""
-    if not len(frame):
-        return
-    ts = frame["ts"].array.asi8
-    key = (ts // _DAY_NS) * 4 + frame["market"].cat.codes.to_numpy()
-    order = np.lexsort((frame["line"].to_numpy(dtype="int64", na_value=0), ts, key))
-    frame = frame.take(order)
-    key = key[order]
-    cuts = np.flatnonzero(np.diff(key)) + 1
-    markets = frame["market"].cat.categories
-    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(key)]):
-        day, code = divmod(int(key[a]), 4)
-        yield str(np.datetime64(day, "D")), markets[code], frame.iloc[a:b]
 
 
 def _after_last_newline(f, size: int) -> int:
@@ -458,32 +393,6 @@ def _line_end(f, at: int, limit: int) -> int:
     f.seek(at - 1)
     f.readline()
     return min(f.tell(), limit)
-
-
-def _parse_span(parse, path: str, start: int, end: int, result: FileResult) -> None:
-    """Parse the whole lines in bytes [start, end) of a file, in worker processes when there are several chunks."""
-    bounds = list(range(start, end, CHUNK)) + [end]
-    args = (result.source, result.options)
-    if len(bounds) > 2 and _source.WORKERS > 1:
-        pool = _executor()
-        for job in [pool.submit(_parse_range, parse, path, a, b, *args) for a, b in itertools.pairwise(bounds)]:
-            result.merge(job.result())
-    else:
-        for a, b in itertools.pairwise(bounds):
-            result.merge(_parse_range(parse, path, a, b, *args))
-
-
-#: Columns whose min/max statistics are written: never free text, which could hold what a mask missed.
-_STATISTICS = ["ts", "method", "http_status", "code", "category", "reason", "retryable", "is_error", "latency_ms",
-               "line", "client_ts", "server_ts"]
-
-
-def _write(table, path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stats = [c for c in table.column_names if c in _STATISTICS]
-    pq.write_table(table, path, compression="zstd", write_page_checksum=True, write_statistics=stats)
-    with open(path, "rb+") as f:
-        os.fsync(f.fileno())
 
 
 def _blocks(stream):

@@ -55,10 +55,11 @@ def is_store(path) -> bool:
         return False
 
 
-def new_manifest(market_rules, pattern=None) -> dict:
-    """An empty store's manifest; ``pattern`` is a text-log layout as ``[regex, flags]``."""
+def new_manifest(market_rules, pattern=None, fields=None) -> dict:
+    """An empty store's manifest; ``pattern`` is a text-log layout as ``[regex, flags]``, ``fields``
+    the JSON Lines key names (``{field: key}``)."""
     return {"toolkit_store": VERSION, "columns": COLUMNS, "market_rules": market_rules, "pattern": pattern,
-            "sources": {}}
+            "fields": fields, "sources": {}}
 
 
 def units(manifest: dict):
@@ -103,6 +104,9 @@ def check_manifest(manifest: dict) -> str | None:
     if pattern is not None and not (isinstance(pattern, list) and len(pattern) == 2 and isinstance(pattern[0], str)
                                     and type(pattern[1]) is int):
         return "pattern is not [regex, flags]"
+    fields = manifest.get("fields")
+    if fields is not None and not (isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())):
+        return "fields is not a mapping of field to key"
     sources = manifest.get("sources")
     if not isinstance(sources, dict):
         return "sources is not a mapping"

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from ..errors import LogFormatError
 from ..selection import Selection
 from ..secrets import redact
-from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES
+from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
 from ._arrow import CATEGORICAL, FILE_SCHEMA, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, rejects_frame, to_frame
 from ._manifest import Store, StoreError, parts, reject_parts, units
 
@@ -36,10 +36,10 @@ def select_parts(manifest: dict, window: Selection) -> list[dict]:
             and (window.markets is None or p["market"] in window.markets)]
 
 
-def read_calls(dest, window: Selection | None = None) -> pd.DataFrame:
+def read_calls(store, window: Selection | None = None) -> pd.DataFrame:
     """The calls of a store inside ``window``, as the loader's frame sorted by time (then source and line)."""
     window = window or Selection()
-    store = Store(dest)
+    store = Store(store)
     manifest = store.read_manifest()
     chosen = select_parts(manifest, window)
     paths = [str(store.path(p["path"])) for p in chosen]
@@ -57,13 +57,13 @@ def read_calls(dest, window: Selection | None = None) -> pd.DataFrame:
     return frame
 
 
-def read_rejects(dest) -> pd.DataFrame:
+def read_rejects(store) -> pd.DataFrame:
     """Every rejected line kept in a store: ``source``, ``line``, ``reason``, ``excerpt``."""
-    store = Store(dest)
+    store = Store(store)
     manifest = store.read_manifest()
     paths = [str(store.path(p["path"])) for p in reject_parts(manifest)]
     if not paths:
-        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in REJECT_DTYPES.items()})
+        return empty_frame(REJECT_DTYPES)
     try:
         table = ds.dataset(paths, schema=REJECT_SCHEMA, format=_REJECT_FORMAT).to_table()
         return rejects_frame(table).sort_values(["source", "line"], ignore_index=True)
@@ -71,9 +71,9 @@ def read_rejects(dest) -> pd.DataFrame:
         raise _damage(store, paths, exc) from None
 
 
-def report(dest) -> pd.DataFrame:
+def report(store) -> pd.DataFrame:
     """Per recording in a store: ``source``, ``format``, ``rows``, ``rejects``, ``skipped`` (as :attr:`Load.report`)."""
-    store = Store(dest)
+    store = Store(store)
     manifest = store.read_manifest()
     unverified = _unverified(store, [str(store.path(p["path"])) for p in parts(manifest)])
     rows = []
@@ -169,7 +169,7 @@ def _damage(store: Store, paths, exc) -> StoreError:
                       "to set the damaged parts aside; the next ingest reads their recordings again")
 
 
-def repair(dest, *, wait: float | None = 0) -> pd.DataFrame:
+def repair(store, *, wait: float | None = 0) -> pd.DataFrame:
     """Set aside damaged parts so the store reads again, and let the next ingest redo them.
 
     A part is damaged when it is missing, when any page fails to read or its
@@ -197,7 +197,7 @@ def repair(dest, *, wait: float | None = 0) -> pd.DataFrame:
     >>> toolkit.store.repair(store).empty
     True
     """
-    store = Store(dest)
+    store = Store(store)
     out = []
     with store.lock(wait):
         manifest = store.read_manifest()
@@ -234,12 +234,12 @@ def _files(unit: dict) -> list[str]:
 __all__ = ["read_calls", "read_rejects", "repair", "report", "select_parts", "units"]
 
 
-def _load(dest, window: Selection, errors: str):
+def _load(store, window: Selection, errors: str):
     """What :func:`toolkit.read_logs` returns for a store: calls, rejects, per-file report, line count."""
-    rejects = read_rejects(dest)
+    rejects = read_rejects(store)
     if errors == "raise" and len(rejects):
         first = rejects.iloc[0]
         raise LogFormatError(f"{first.source}, line {first.line}: {first.reason}: {first.excerpt}")
-    rep = report(dest)
+    rep = report(store)
     lines = int(rep["rows"].sum() + rep["rejects"].sum() + rep["skipped"].sum())
-    return read_calls(dest, window), rejects, rep, lines
+    return read_calls(store, window), rejects, rep, lines

@@ -7,20 +7,9 @@ import pyarrow as pa
 
 from ..selection import Selection
 from ..schema import COLUMNS
-from ._arrow import _MAPPER
+from ._arrow import _MAPPER, CALLS_SCHEMA, REJECT_SCHEMA
 from ._manifest import Store, parts, reject_parts
 from ._read import _damage, damaged_parts, select_parts
-
-# DuckDB types of the columns, for the views of an empty store
-_SQL_TYPES = {
-    "ts": "TIMESTAMPTZ_NS", "market": "VARCHAR", "method": "VARCHAR", "path": "VARCHAR", "endpoint": "VARCHAR",
-    "kind": "VARCHAR", "http_status": "SMALLINT", "code": "BIGINT", "message": "VARCHAR", "category": "VARCHAR", "reason": "VARCHAR",
-    "retryable": "BOOLEAN", "is_error": "BOOLEAN",
-    "items": "INTEGER", "items_failed": "INTEGER", "latency_ms": "DOUBLE", "symbol": "VARCHAR", "source": "VARCHAR",
-    "line": "BIGINT", "client_ts": "TIMESTAMPTZ_NS", "server_ts": "TIMESTAMPTZ_NS",
-}
-_REJECT_TYPES = {"source": "VARCHAR", "line": "BIGINT", "reason": "VARCHAR", "excerpt": "VARCHAR"}
-
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -30,11 +19,13 @@ def _files(store: Store, rels) -> str:
     return "[" + ", ".join(_literal(str(store.path(r))) for r in rels) + "]"
 
 
-def _empty(types: dict) -> str:
-    return "SELECT " + ", ".join(f"NULL::{t} AS {c}" for c, t in types.items()) + " WHERE false"
+def _empty(con, schema: pa.Schema) -> str:
+    """A query of no rows with the columns of ``schema``, typed as DuckDB reads Parquet parts written with it."""
+    rel = con.from_arrow(schema.empty_table())
+    return "SELECT " + ", ".join(f"NULL::{t} AS {c}" for c, t in zip(rel.columns, rel.types)) + " WHERE false"
 
 
-def connect(dest, **config):
+def connect(store, **config):
     """A DuckDB connection with the store's calls and rejects as the views ``calls`` and ``rejects``.
 
     The views list the parts named in the store's manifest, so what an ingest
@@ -45,7 +36,7 @@ def connect(dest, **config):
 
     Parameters
     ----------
-    dest : path
+    store : path
         The store directory.
     **config
         DuckDB settings, e.g. ``memory_limit="2GB"``, ``threads=4``.
@@ -64,7 +55,7 @@ def connect(dest, **config):
     >>> con.execute("SELECT count(*) FROM calls WHERE market = 'spot'").fetchone()[0]
     29988
     """
-    return open_views(Store(dest), None, config)
+    return open_views(Store(store), None, config)
 
 
 def open_views(store: Store, window: Selection | None, config: dict):
@@ -79,9 +70,9 @@ def open_views(store: Store, window: Selection | None, config: dict):
     columns = ", ".join(COLUMNS)
     views = {
         "calls": (f"SELECT {columns} FROM read_parquet({_files(store, calls)}, hive_partitioning = true, "
-                  "hive_types = {'date': DATE, 'market': VARCHAR})") if calls else _empty(_SQL_TYPES),
-        "rejects": (f"SELECT source, line, reason, excerpt FROM read_parquet({_files(store, rejects)})"
-                    if rejects else _empty(_REJECT_TYPES)),
+                  "hive_types = {'date': DATE, 'market': VARCHAR})") if calls else _empty(con, CALLS_SCHEMA),
+        "rejects": (f"SELECT {', '.join(REJECT_SCHEMA.names)} FROM read_parquet({_files(store, rejects)})"
+                    if rejects else _empty(con, REJECT_SCHEMA)),
     }
     try:
         for name, select in views.items():
@@ -92,12 +83,12 @@ def open_views(store: Store, window: Selection | None, config: dict):
     return con
 
 
-def query(dest, sql: str, params=None, **config) -> pd.DataFrame:
+def query(store, sql: str, params=None, **config) -> pd.DataFrame:
     """Run SQL over a store's ``calls`` and ``rejects`` views and return a DataFrame.
 
     Parameters
     ----------
-    dest : path
+    store : path
         The store directory.
     sql : str
         Any DuckDB query; ``?`` or ``$name`` placeholders take ``params``.
@@ -124,9 +115,9 @@ def query(dest, sql: str, params=None, **config) -> pd.DataFrame:
     """
     if not isinstance(sql, str):
         raise TypeError(f"sql must be a string of SQL, not {type(sql).__name__}")
-    con = connect(dest, **config)
+    con = connect(store, **config)
     try:
-        return execute(Store(dest), con, sql, params)
+        return execute(Store(store), con, sql, params)
     finally:
         con.close()
 
