@@ -50,24 +50,18 @@ _MS_KEYS = ("elapsed_ms", "latency_ms", "duration_ms")
 def record(rec: dict, line: int) -> tuple:
     """Extract one JSON record as a :class:`Batch` row; raise :class:`Reject` when it cannot be one.
 
-    Written for speed: the common keys are tried first with plain ``dict.get``.
+    The lines of the common shapes are read by :mod:`._fastjsonl` instead, to the same row.
     """
     get = rec.get
     req = get("request")
     resp = get("response")
     nested = type(req) is dict and ("url" in req or "method" in req or "uri" in req)
 
-    ts = get("ts")
+    ts = first(rec, _TIME_KEYS)
+    if ts is None and nested:
+        ts = first(req, _TIME_KEYS)
     if ts is None:
-        ts = get("timestamp")
-        if ts is None:
-            ts = get("time")
-            if ts is None:
-                ts = get("@timestamp")
-                if ts is None and nested:
-                    ts = first(req, _TIME_KEYS)
-                if ts is None:
-                    raise Reject("missing time")
+        raise Reject("missing time")
     t = type(ts)
     if t is str:
         ts_str, ts_int = ts, None
@@ -79,13 +73,9 @@ def record(rec: dict, line: int) -> tuple:
         raise Reject(f"time is not a string or number: {t.__name__}")
 
     src = req if nested else rec
-    url = src.get("url")
+    url = first(src, _URL_KEYS)
     if url is None:
-        url = src.get("uri")
-        if url is None:
-            url = src.get("path")
-            if url is None:
-                raise Reject("missing URL")
+        raise Reject("missing URL")
     if type(url) is not str:
         raise Reject(f"URL is not a string: {type(url).__name__}")
     method = src.get("method")
@@ -93,12 +83,8 @@ def record(rec: dict, line: int) -> tuple:
         method = method_of(method)
 
     if type(resp) is dict and ("status" in resp or "status_code" in resp):
-        raw_status = resp.get("status")
-        if raw_status is None:
-            raw_status = resp.get("status_code")
-        body = resp.get("body")
-        if body is None:
-            body = first(resp, ("response_body", "content", "text"))
+        raw_status = first(resp, ("status", "status_code"))
+        body = first(resp, ("body", "response_body", "content", "text"))
         resp_headers = resp.get("headers")
         if type(resp_headers) is dict:
             server_ts = resp_headers.get("Date")
@@ -107,16 +93,8 @@ def record(rec: dict, line: int) -> tuple:
         else:
             server_ts = header(resp_headers, "Date") if resp_headers else None
     else:
-        raw_status = get("status")
-        if raw_status is None:
-            raw_status = get("status_code")
-            if raw_status is None:
-                raw_status = get("http_status")
-        body = resp
-        if body is None:
-            body = get("body")
-            if body is None:
-                body = get("response_body")
+        raw_status = first(rec, _STATUS_KEYS)
+        body = first(rec, _BODY_KEYS)
         resp_headers = get("response_headers")
         server_ts = header(resp_headers, "Date") if resp_headers else None
     if server_ts is not None and type(server_ts) is not str:
@@ -147,15 +125,11 @@ def record(rec: dict, line: int) -> tuple:
     else:
         kind, code, message, items, failed = parse_body(body)
 
-    latency = get("elapsed_ms")
+    latency = first(rec, _MS_KEYS)
     if latency is None:
-        latency = get("latency_ms")
-        if latency is None:
-            latency = get("duration_ms")
-            if latency is None:
-                latency = get("elapsed")
-                if latency is not None:
-                    latency = latency_of(None, latency)
+        latency = get("elapsed")
+        if latency is not None:
+            latency = latency_of(None, latency)
     if latency is not None and type(latency) is not float:
         latency = latency_of(latency, None)
 
