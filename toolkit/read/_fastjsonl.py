@@ -42,19 +42,19 @@ ENABLED = True
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
-class _Probe(msgspec.Struct):
+class _Probe(msgspec.Struct, gc=False):
     """A body's ``data`` object: only whether it holds a batch's ``results``."""
 
     results: object = UNSET
 
 
-class _Item(msgspec.Struct):
+class _Item(msgspec.Struct, gc=False):
     """The first item of a list in ``data``: only whether it carries a batch item's ``success`` flag."""
 
     success: object = UNSET
 
 
-class _Body(msgspec.Struct):
+class _Body(msgspec.Struct, gc=False):
     code: int | None = None
     msg: str | None = None
     message: str | None = None
@@ -65,19 +65,19 @@ class _Body(msgspec.Struct):
 _AnyBody = _Body | list[Raw] | None  # a bare JSON array as the body has no envelope
 
 
-class _Dated(msgspec.Struct):
+class _Dated(msgspec.Struct, gc=False):
     date: str | None = field(name="Date", default=None)
 
 
-class _Signed(msgspec.Struct):
+class _Signed(msgspec.Struct, gc=False):
     stamp: str | int | None = field(name="ACCESS-TIMESTAMP", default=None)
 
 
-class _Symbol(msgspec.Struct):
+class _Symbol(msgspec.Struct, gc=False):
     symbol: str | None = None
 
 
-class _Resp(_Body):
+class _Resp(_Body, gc=False):
     """``response``: the body itself (flat form) or status, headers and body (nested form)."""
 
     status: int | None | UnsetType = UNSET
@@ -89,7 +89,7 @@ class _Resp(_Body):
     text: _AnyBody = None
 
 
-class _Req(msgspec.Struct):
+class _Req(msgspec.Struct, gc=False):
     method: str | None | UnsetType = UNSET
     url: str | None | UnsetType = UNSET
     uri: str | None | UnsetType = UNSET
@@ -102,7 +102,7 @@ class _Req(msgspec.Struct):
 _Time = str | int | float | None
 
 
-class Rec(msgspec.Struct):
+class Rec(msgspec.Struct, gc=False):
     ts: _Time = None
     timestamp: _Time = None
     time: _Time = None
@@ -136,8 +136,23 @@ _decode = msgspec.json.Decoder(Rec).decode
 _DecodeErrors = (msgspec.DecodeError, RecursionError)  # a ValidationError is a DecodeError
 
 # numbers that overflow a double: orjson refuses the line, msgspec skips them unchecked where the struct does
-# not look (an exponent of three digits, or some 210 digits before the point)
-_HUGE_NUMBER = r"[:\[,]\s*-?[0-9]+(?:\.[0-9]*)?[eE]\+?[0-9]{3}|[0-9]{210}"
+# not look. Either the exponent has three digits, or some 210 digits come before the point.
+_EXPONENT = r"[eE]\+?[0-9]{3}"  # quick to look for; then, on the lines that have one, the exact form:
+_HUGE_EXPONENT = r"[:\[,]\s*-?[0-9]+(?:\.[0-9]*)?[eE]\+?[0-9]{3}"
+_RUN = 105  # a run of 210 digits holds two bytes _RUN apart at offsets _RUN - 1, 2 * _RUN - 1, ...
+_DIGIT = np.zeros(256, bool)
+_DIGIT[48:58] = True
+
+
+def _long_digit_runs(data: bytes) -> np.ndarray:
+    """Offsets in ``data`` where at least ``_RUN + 1`` digits follow in a row (every run of 210 has one)."""
+    a = np.frombuffer(data, np.uint8)
+    sampled = _DIGIT[a[_RUN - 1::_RUN]]
+    at = np.flatnonzero(sampled[:-1] & sampled[1:]) * _RUN + (_RUN - 1)
+    at = at[_DIGIT[a[at + _RUN // 2]]]
+    if len(at):
+        at = at[_DIGIT[a[at[:, None] + np.arange(_RUN + 1)]].all(axis=1)]
+    return at
 
 
 def _unsure_lines(data: bytes, lines: list[bytes]) -> set:
@@ -145,18 +160,25 @@ def _unsure_lines(data: bytes, lines: list[bytes]) -> set:
 
     msgspec checks what it skips less than orjson does: invalid UTF-8 and numbers
     that overflow a double pass there (escaped lone surrogates it refuses, as orjson
-    does). Both are looked for in one vectorised pass over ``data``.
+    does). Both are looked for in vectorised passes over ``data``.
     """
     n = len(lines)
     if not n:
         return set()
-    ends = np.empty(n + 1, np.int64)
-    ends[0] = 0
-    np.cumsum(np.fromiter(map(len, lines), np.int64, n) + 1, out=ends[1:])
-    if ends[-1] > len(data):  # the last line has no newline: its end is the end of the bytes
+    starts = np.empty(n + 1, np.int64)
+    starts[0] = 0
+    np.cumsum(np.fromiter(map(len, lines), np.int64, n) + 1, out=starts[1:])
+    if starts[-1] > len(data):  # the last line has no newline: its end is the end of the bytes
         data = data + b"\n"
-    arr = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(ends), pa.py_buffer(data)])
-    unsure = set(np.flatnonzero(pc.match_substring_regex(arr, _HUGE_NUMBER).to_numpy(zero_copy_only=False)).tolist())
+    arr = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(starts), pa.py_buffer(data)])
+    maybe = np.flatnonzero(pc.match_substring_regex(arr, _EXPONENT).to_numpy(zero_copy_only=False))
+    if len(maybe):
+        exact = pc.match_substring_regex(arr.take(pa.array(maybe)), _HUGE_EXPONENT).to_numpy(zero_copy_only=False)
+        maybe = maybe[exact]
+    unsure = set(maybe.tolist())
+    runs = _long_digit_runs(data)
+    if len(runs):
+        unsure.update((np.searchsorted(starts, runs, side="right") - 1).tolist())
     if not data.isascii():
         for i, raw in enumerate(lines):
             if not raw.isascii():
