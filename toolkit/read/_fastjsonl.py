@@ -114,7 +114,7 @@ class Rec(msgspec.Struct, gc=False):
     status: int | None = None
     status_code: int | None = None
     http_status: int | None = None
-    response: _Resp | None = None
+    response: _Resp | list[Raw] | None = None
     body: _AnyBody = None
     response_body: _AnyBody = None
     response_headers: _Dated | None = None
@@ -264,7 +264,7 @@ def row(r: Rec, line: int):
         return None
 
     resp = r.response
-    if resp is not None and (resp.status is not UNSET or resp.status_code is not UNSET):
+    if type(resp) is _Resp and (resp.status is not UNSET or resp.status_code is not UNSET):
         raw_status = resp.status
         if raw_status is None or raw_status is UNSET:
             raw_status = _pick(resp.status_code)
