@@ -8,16 +8,17 @@ A line takes this path only when its result is certain to be the same:
 
 - it decodes into the strict typed shape (a time of string or number type,
   a URL of string type, status and ``code`` integers, a body that is an
-  object, headers that are objects, ...);
+  object or an array, headers that are objects, ...), which also refuses
+  what orjson refuses: malformed JSON, escaped lone surrogates, a BOM, NUL;
 - it satisfies the simple predicates below (status 100-599, a known method,
   a body with an integer ``code`` and a text message and ``data`` that is not
   a batch's, or no ``code`` at all, times and numbers that fit 64 bits, the
   ``Date`` and ``ACCESS-TIMESTAMP`` headers spelled so when headers are given,
   no secret echoed in the message, no access-log or structured-logger keys);
 - and nothing in its bytes could make the general path read it otherwise:
-  invalid UTF-8, escaped surrogates and numbers too large for a double
-  (which :mod:`orjson` refuses and msgspec would skip over unchecked) send it
-  to the general path too.
+  invalid UTF-8 and numbers too large for a double (which :mod:`orjson`
+  refuses and msgspec skips over unchecked where the struct does not look)
+  send it to the general path too.
 
 Every other line gets ``None`` and is read by the general path, so each line
 gets the same row, reject or skip either way (``tests/test_jsonl_fastpath.py``
