@@ -1,14 +1,20 @@
-"""Load N recorded calls three ways, each in its own process, and print time, lines/s and peak memory.
+"""Load simulated calls three ways, each in its own process, and print time, lines/s and peak memory.
 
 1. ``toolkit.load_logs`` (all columns, classified);
 2. DuckDB's ``read_ndjson`` with an explicit column list, computing the base columns
    (ts, market, method, path, http_status, code, message, is_error) in SQL;
 3. the obvious pandas way: ``pandas.read_json(lines=True)`` then deriving the same columns.
 
+Each runs at every size asked for (default 500,000 and 1,000,000 lines) on two files of the
+same calls: the flat form (ISO times, the envelope under ``response``, as the simulated spot
+bot writes it) and the nested gateway form (epoch-ms ``time``, ``request``/``response``
+objects). Then one line each for HAR, cassettes and text logs: entries/s of
+``toolkit.load_logs`` against a plain orjson / PyYAML / regex loop over the same file.
+
 Peak memory is the largest resident set of the process *and its children* (the loader
 parses big files in worker processes), sampled every 50 ms from /proc.
 
-    python benchmarks/bench_load.py [--calls 1000000] [--skip-pandas]
+    python benchmarks/bench_load.py [--calls 500000 1000000] [--skip-pandas]
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ import os
 import tempfile
 import textwrap
 import time
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
+import orjson
 from _measure import run_code
 
 TOOLKIT = """
@@ -57,8 +66,12 @@ rows, mem = len(df), df.memory_usage(deep=True).sum()
 """
 
 PANDAS = """
+import warnings
 import numpy as np, pandas as pd
+warnings.simplefilter("ignore")
 raw = pd.read_json(PATH, lines=True, dtype=False)
+raw = raw.reindex(columns=list(raw.columns) + [c for c in ("ts", "time", "url", "method", "status", "request",
+                                                         "response", "error") if c not in raw.columns])
 nested = raw["request"].map(lambda r: isinstance(r, dict) and "url" in r)
 req = raw["request"].where(nested, None)
 resp = raw["response"]
@@ -101,43 +114,151 @@ def run(name: str, body: str, path: Path) -> dict:
             "peak_mb": peak_mb}
 
 
+def _flat(rec: dict) -> dict:
+    """A call in the flat form (ISO time, the envelope under ``response``), from either form."""
+    if "ts" in rec:
+        return rec
+    req, resp = rec["request"], rec.get("response")
+    ms = rec["time"]
+    out = {"ts": datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z",
+           "method": req["method"], "url": req["url"]}
+    sent = {k: req[k] for k in ("headers", "body") if k in req}
+    if sent:
+        out["request"] = sent
+    out["status"] = resp["status"] if resp else None
+    if resp and resp.get("body") is not None:
+        out["response"] = resp["body"]
+    if rec.get("error") is not None:
+        out["error"] = rec["error"]
+    out["elapsed_ms"] = rec.get("duration_ms")
+    return out
+
+
+def _nested(rec: dict) -> dict:
+    """A call in the nested gateway form (epoch-ms ``time``, ``request``/``response``), from either form."""
+    if "request" in rec and "url" in rec["request"]:
+        return rec
+    when = datetime.fromisoformat(rec["ts"].replace("Z", "+00:00"))
+    req = {"method": rec["method"], "url": rec["url"], **rec.get("request", {})}
+    out = {"time": int(when.timestamp() * 1000), "request": req}
+    if rec.get("status") is None:
+        out["response"] = None
+        out["error"] = rec.get("error")
+    else:
+        out["response"] = {"status": rec["status"], "headers": {"Date": format_datetime(when, usegmt=True)},
+                           "body": rec.get("response")}
+    out["duration_ms"] = rec.get("elapsed_ms")
+    return out
+
+
+def write_forms(src: Path, n: int, dest: Path) -> dict:
+    """The first ``n`` calls of ``src`` written in each form: {form: path}."""
+    paths = {form: dest / f"{form}-{n}.jsonl" for form in ("flat", "nested")}
+    with open(src, "rb") as f, open(paths["flat"], "wb") as fo, open(paths["nested"], "wb") as no:
+        for i, line in enumerate(f):
+            if i >= n:
+                break
+            rec = orjson.loads(line)
+            fo.write(orjson.dumps(_flat(rec)) + b"\n")
+            no.write(orjson.dumps(_nested(rec)) + b"\n")
+    return paths
+
+
+# the other formats: the test fixtures' entries repeated, loaded in one process after the imports
+FORMAT_RUNNER = """
+import time, re, warnings
+import orjson, yaml, toolkit
+warnings.simplefilter("ignore")
+PATH = {path!r}
+t0 = time.perf_counter()
+{body}
+print(n, time.perf_counter() - t0)
+"""
+FORMATS = {
+    "har": ("devtools.har", "n = toolkit.read_logs(PATH).lines",
+            "entries = orjson.loads(open(PATH, 'rb').read())['log']['entries']\n"
+            "rows = [(e.get('startedDateTime'), e['request'].get('method'), e['request'].get('url'),\n"
+            "         (e.get('response') or {}).get('status'), ((e.get('response') or {}).get('content') or {}).get('text'))\n"
+            "        for e in entries]\nn = len(entries)"),
+    "vcr": ("cassette.yaml", "n = toolkit.read_logs(PATH).lines",
+            "doc = yaml.load(open(PATH, 'rb'), Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))\n"
+            "rows = [(i['request'].get('method'), i['request'].get('uri'), ((i.get('response') or {}).get('status')\n"
+            "         or {}).get('code'), ((i.get('response') or {}).get('body') or {}).get('string'))\n"
+            "        for i in doc['interactions']]\nn = len(doc['interactions'])"),
+    "text": ("bot.log", "n = toolkit.read_logs(PATH).lines",
+             "call = re.compile(r'^(\\S+ \\S+) .*?\\b(GET|POST|PUT|DELETE) (\\S+).*?\\b([1-5][0-9][0-9])\\b(.*)$')\n"
+             "lines = open(PATH, encoding='utf-8').readlines()\n"
+             "rows = [m.groups() for m in map(call.match, lines) if m]\nn = len(lines)"),
+}
+
+
+def format_files(dest: Path, entries: int) -> dict:
+    """HAR, cassette and text-log files of about ``entries`` entries each, from the test fixtures."""
+    import yaml
+
+    data = Path(__file__).resolve().parent.parent / "tests" / "data"
+    har = orjson.loads((data / "devtools.har").read_bytes())
+    base = har["log"]["entries"]
+    har["log"]["entries"] = [base[i % len(base)] for i in range(entries)]
+    (dest / "calls.har").write_bytes(orjson.dumps(har))
+    cas = yaml.safe_load((data / "cassette.yaml").read_text())
+    base = cas["interactions"]
+    cas["interactions"] = [base[i % len(base)] for i in range(entries // 4)]
+    (dest / "calls.yaml").write_text(yaml.safe_dump(cas))
+    lines = (data / "bot.log").read_text().splitlines(keepends=True)
+    (dest / "calls.log").write_text("".join(lines[i % len(lines)] for i in range(entries * 4)))
+    return {"har": dest / "calls.har", "vcr": dest / "calls.yaml", "text": dest / "calls.log"}
+
+
+def run_format(path: Path, body: str) -> tuple[int, float]:
+    _, last, _ = run_code(FORMAT_RUNNER.format(path=str(path), body=body), path.name)
+    n, secs = last.split()
+    return int(n), float(secs)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=1_000_000)
-    ap.add_argument("--file", type=Path, help="reuse this JSON Lines file instead of simulating one")
+    ap.add_argument("--calls", type=int, nargs="+", default=[500_000, 1_000_000], help="sizes, in lines")
     ap.add_argument("--skip-pandas", action="store_true", help="leave out the slow pandas baseline")
+    ap.add_argument("--entries", type=int, default=20_000, help="HAR entries (cassettes get a quarter, text logs four times as many lines)")
     args = ap.parse_args(argv)
 
-    tmp = None
-    path = args.file
-    if path is None:
-        tmp = tempfile.TemporaryDirectory()
-        path = Path(tmp.name) / "calls.jsonl"
-        t0 = time.perf_counter()
-        import toolkit
+    import toolkit
 
-        toolkit.simulate(path, calls=args.calls)
-        print(f"simulated {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - t0:.1f} s")
-    with open(path, "rb") as f:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
-    print(f"{lines:,} lines, {path.stat().st_size / 1e6:,.0f} MB, {os.cpu_count()} cores\n")
+    tmp = tempfile.TemporaryDirectory()
+    dest = Path(tmp.name)
+    t0 = time.perf_counter()
+    src = dest / "calls.jsonl"
+    toolkit.simulate(src, calls=int(max(args.calls) * 0.985))  # storms come on top of the ordinary calls
+    files = {n: write_forms(src, n, dest) for n in sorted(args.calls)}
+    src.unlink()
+    print(f"simulated and wrote {2 * len(files)} files in {time.perf_counter() - t0:.0f} s; {os.cpu_count()} cores")
 
     runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB)]
     if not args.skip_pandas:
         runs.append(("pandas read_json", PANDAS))
-    results = [run(name, body, path) for name, body in runs]
-    print(f"{'':20} {'wall s':>8} {'lines/s':>11} {'peak MB':>9} {'frame MB':>9}")
-    for r in results:
-        print(f"{r['name']:20} {r['wall']:8.2f} {lines / r['wall']:11,.0f} {r['peak_mb']:9,.0f} {r['frame_mb']:9,.0f}")
-    base = {r["name"]: r for r in results}
-    tk = base["toolkit.load_logs"]
-    print(f"\ntoolkit / duckdb wall time: {tk['wall'] / base['duckdb read_ndjson']['wall']:.2f}x (target <= 1.5x)")
-    if "pandas read_json" in base:
-        print(f"pandas / toolkit wall time: {base['pandas read_json']['wall'] / tk['wall']:.1f}x (target >= 10x)")
-    print(f"toolkit frame {tk['frame_mb']:.0f} MB for {tk['rows']:,} rows (target <= 150 MB per 1M), "
-          f"peak {tk['peak_mb']:,.0f} MB (target <= 1,500 MB)")
-    if tmp is not None:
-        tmp.cleanup()
+    print(f"\n{'':28} {'wall s':>7} {'lines/s':>10} {'peak MB':>8} {'frame MB/1M':>12} {'vs duckdb':>10}")
+    for n, paths in files.items():
+        for form, path in paths.items():
+            lines = sum(1 for _ in open(path, "rb"))
+            res = {name: run(name, body, path) for name, body in runs}
+            duck = res["duckdb read_ndjson"]["wall"]
+            print(f"{form} {lines:,} lines, {path.stat().st_size / 1e6:,.0f} MB")
+            for name, r in res.items():
+                print(f"  {name:26} {r['wall']:7.2f} {lines / r['wall']:10,.0f} {r['peak_mb']:8,.0f} "
+                      f"{r['frame_mb'] / r['rows'] * 1e6:12,.0f} {r['wall'] / duck:9.2f}x")
+            tk = res["toolkit.load_logs"]["wall"]
+            pandas = (f", pandas / toolkit {res['pandas read_json']['wall'] / tk:.1f}x (target >= 20x)"
+                      if "pandas read_json" in res else "")
+            print(f"  toolkit / duckdb {tk / duck:.2f}x (target <= 1.0x){pandas}")
+    print(f"\n{'entries (or lines) per s':28} {'entries':>8} {'toolkit':>10} {'plain':>10} {'ratio':>6}")
+    for fmt, path in format_files(dest, args.entries).items():
+        _, load, plain = FORMATS[fmt]
+        n, secs = run_format(path, load)
+        m, base = run_format(path, plain)
+        print(f"  {fmt + ' (' + FORMATS[fmt][0] + ' repeated)':26} {n:8,} {n / secs:10,.0f} {m / base:10,.0f} "
+              f"{(n / secs) / (m / base):5.2f}x")
+    tmp.cleanup()
 
 
 if __name__ == "__main__":
