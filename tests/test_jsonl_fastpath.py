@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import toolkit
 from tests.conftest import FUTURES, ROOT, SAMPLE, SPOT
-from toolkit.classify import compile_market_rules
 from toolkit.read import _fastjsonl as fast
+from toolkit.read._engine import read_options
 from toolkit.read import jsonl as reader
 
 CORPUS = ROOT.parent / "shared" / "realworld" / "corpus"
@@ -199,7 +199,7 @@ def test_a_fields_mapping_reads_the_same(tmp_path, monkeypatch):
 
 def parse_pieces(data: bytes, cut: int):
     """Parse ``data`` as :mod:`toolkit.dask` and the store's ingest do: in byte ranges of whole lines."""
-    options = {"rules": compile_market_rules(None), "pattern": None, "fields": None}
+    options = read_options(format="jsonl")
     pieces, start = [], 0
     while start < len(data):
         end = data.find(b"\n", min(start + cut, len(data) - 1))

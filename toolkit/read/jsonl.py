@@ -28,6 +28,7 @@ names a call, else a counted skip.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -39,6 +40,9 @@ from ._source import Chunk, LineReader
 from . import _fastjsonl as fast
 from .access import adapt
 from .botlogs import SKIP, message_row
+
+if TYPE_CHECKING:
+    from ._engine import Options
 
 _TIME_KEYS = ("ts", "timestamp", "time", "@timestamp")
 _URL_KEYS = ("url", "uri", "path")
@@ -273,7 +277,7 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk, fields=None, d
     return batch
 
 
-def parse_chunk(data: bytes, source: str, options: dict) -> Chunk:
+def parse_chunk(data: bytes, source: str, options: Options) -> Chunk:
     """Parse bytes of whole JSON Lines; line numbers count from 1 within ``data``."""
     out = Chunk()
     lines = data.split(b"\n")
