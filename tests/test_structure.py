@@ -29,7 +29,7 @@ AGAINST_THE_FLOW = {
 }
 
 #: Modules still over the limit, with the most lines they may have until they are split.
-OVERSIZED = {"widgets.py": 652, "store/_ingest.py": 517, "simulation.py": 522}
+OVERSIZED = {"store/_ingest.py": 517, "simulation.py": 522}
 LIMIT = 500
 
 

@@ -47,7 +47,6 @@ MARKET_COLORS: dict[str, str] = {"spot": "#2ca02c", "futures": "#393b79", "unkno
 
 _STEPS = ["1s", "10s", "1min", "5min", "15min", "1h", "3h", "6h", "1D", "7D"]
 _LINESTYLES = ["-", "--", ":", "-."]
-_LEGEND_COLUMNS = 4
 
 
 def _axes(ax):
@@ -129,7 +128,7 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale
 
     See Also
     --------
-    draw_timeline : the drawing itself, from counts (the explorer draws through it too).
+    draw_timeline : the drawing itself, from counts; the explorer draws through it too.
 
     Examples
     --------
@@ -174,15 +173,15 @@ def _check_yscale(yscale) -> None:
     if yscale not in ("auto", "linear", "symlog"):
         raise ValueError(f"timeline(): yscale must be 'auto', 'linear' or 'symlog', not {yscale!r}")
 
+
 def _ns(value) -> np.datetime64:
-    """A time (int64 ns since the epoch, or anything pandas reads) as a naive UTC datetime64 for the date axis."""
-    if isinstance(value, (int, np.integer)):
-        return np.datetime64(int(value), "ns")
-    ts = pd.Timestamp(value)
-    return np.datetime64((ts.tz_convert("UTC") if ts.tzinfo else ts).tz_localize(None).as_unit("ns").value, "ns")
+    """A time (int64 ns, or anything pandas reads; naive is UTC) as a naive UTC datetime64 for the date axis."""
+    ts = pd.Timestamp(int(value), unit="ns") if isinstance(value, (int, np.integer)) else pd.Timestamp(value)
+    return np.datetime64((ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts).as_unit("ns").value, "ns")
 
 
-def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), yscale="auto", xlim=None, **kwargs):
+def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), yscale="auto", xlim=None, right=None,
+                  **kwargs):
     """Draw the timeline from counts per bucket: what :func:`timeline` and the explorer both show.
 
     The errors per category are stacked in front, the calls are a thin line on a
@@ -192,7 +191,7 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
     Parameters
     ----------
     ax : matplotlib Axes
-        Where to draw; the twin Axes for the calls is made here.
+        Where to draw.
     starts, calls : arrays of int64
         Bucket starts (nanoseconds since the epoch, UTC) and calls per bucket.
     errors : dict of str to array of int
@@ -205,6 +204,8 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
         As in :func:`timeline`.
     xlim : (start, end), optional
         The time range shown (int64 ns or Timestamps); the buckets' by default.
+    right : matplotlib Axes, optional
+        The twin of ``ax`` for the calls, cleared, to draw on again; ``ax.twinx()`` by default.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.stackplot`.
 
@@ -243,7 +244,8 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
         ax.set_yscale("symlog", linthresh=10, linscale=0.5)
     ax.set_ylim(bottom=0)
     ax.set_title(title)
-    right = ax.twinx()
+    right = ax.twinx() if right is None else right  # or a twin drawn on before, cleared
+    right.yaxis.set_label_position("right")  # which clearing forgets
     right.plot(x, calls, color="#555555", linewidth=0.6, alpha=0.45, drawstyle="steps-post", label="calls")
     right.set_ylabel(f"calls per {freq}")
     right.set_ylim(bottom=0)
@@ -258,13 +260,13 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
         ax.set_xlim(_ns(xlim[0]), _ns(xlim[1]))
     handles, labels = ax.get_legend_handles_labels()
     h2, l2 = right.get_legend_handles_labels()
-    if handles or h2:  # inside the Axes, so that it is inside the figure however the Axes was made,
-        # above the data: the errors' axis gets headroom for it
+    if handles or h2:  # inside the Axes (so inside the figure), above the data: the errors' axis gets headroom
         width = ax.figure.get_figwidth() * ax.get_position().width  # inches: about 1.6 per column fit
-        ncols = int(max(1, min(_LEGEND_COLUMNS, width // 1.6)))
+        ncols = int(max(1, min(4, width // 1.6)))
         rows = -(-len(handles + h2) // ncols)
         top = ax.get_ylim()[1]
         ax.set_ylim(top=top * 10 ** (0.35 * rows) if ax.get_yscale() == "symlog" else top * (1 + 0.12 * rows))
+        right.set_ylim(top=right.get_ylim()[1] * (1 + 0.12 * rows))  # nor the calls line under the legend
         ax.legend(handles + h2, labels + l2, loc="upper left", fontsize="x-small", ncols=ncols, framealpha=0.85)
     _time_axis(ax)
     return ax
