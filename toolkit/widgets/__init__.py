@@ -17,9 +17,18 @@ It is three parts:
   widgets to the view; the timeline is drawn by :func:`toolkit.plots.draw_timeline`,
   the same drawing as :func:`toolkit.plots.timeline`, on one figure kept for the app's
   life, and the time slider is debounced.
+
+The app loads ipywidgets on first use of ``explore`` or ``Explorer``; :class:`View` needs none.
 """
 
-from ._app import Explorer, explore
 from ._view import BUCKETS, Counts, Snapshot, View
 
 __all__ = ["BUCKETS", "Counts", "Explorer", "Snapshot", "View", "explore"]
+
+
+def __getattr__(name):
+    if name in ("explore", "Explorer"):
+        from . import _app
+
+        return getattr(_app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
