@@ -502,3 +502,13 @@ def test_missing_values_read_the_same_in_the_explorer_and_the_report(app):
     assert defaults.MISSING in cells and "<NA>" not in cells and "nan" not in cells
     page = styled(app.sample).to_html()
     assert f">{defaults.MISSING}</td>" in page and "&lt;NA&gt;" not in page
+
+
+def test_the_tables_wrap_their_long_text(app):
+    """Each table ends with its long text, the one cell that wraps (anywhere), so a long message never widens it."""
+    from toolkit.widgets import _html
+
+    rule = re.search(r"\.toolkit-table td:last-child \{([^}]*)\}", _html.CSS).group(1)
+    assert "overflow-wrap: anywhere" in rule and "white-space: normal" in rule
+    assert re.findall(r"<th>(\w+)</th>", app.top_table.value)[-1] == "pattern"
+    assert re.findall(r"<th>(\w+)</th>", app.rows_table.value)[-1] == "message"

@@ -1,9 +1,10 @@
 """The explorer's HTML: its tables (top errors, sample rows), the explanation of an incident, the status line.
 
 The content of ipywidgets' ``HTML`` widgets is not styled by JupyterLab or Notebook, so
-the tables carry their own style (:data:`CSS`). Long messages and patterns wrap inside
-their cell (``overflow-wrap: anywhere``) instead of widening the table past the page,
-and a missing value reads :data:`toolkit.defaults.MISSING`, as in the report.
+the tables carry their own style (:data:`CSS`). Each table ends with its long text (the
+pattern, the message), which wraps inside its cell (``overflow-wrap: anywhere``) instead
+of widening the table past the page; the other cells stay on one line. A missing value
+reads :data:`toolkit.defaults.MISSING`, as in the report.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ TOP_COLUMNS = ["count", "share", "market", "category", "code", "pattern"]
 CSS = """<style>
 .toolkit-table { border-collapse: collapse; font-size: 12px; line-height: 1.3; max-width: 100%; }
 .toolkit-table th, .toolkit-table td { padding: 2px 8px; text-align: left; border-bottom: 1px solid #e0e0e0;
-  vertical-align: top; white-space: normal; overflow-wrap: anywhere; word-break: break-word; max-width: 46em; }
-.toolkit-table th { border-bottom: 1px solid #888; white-space: nowrap; }
+  vertical-align: top; white-space: nowrap; }
+.toolkit-table td:last-child { white-space: normal; overflow-wrap: anywhere; min-width: 12em; max-width: 46em; }
+.toolkit-table th { border-bottom: 1px solid #888; }
 .toolkit-scroll { max-height: 320px; overflow: auto; }
-.toolkit-explanation { font-size: 13px; line-height: 1.4; }
+.toolkit-explanation, .toolkit-cause { font-size: 13px; line-height: 1.4; }
 </style>"""
 
 
