@@ -159,6 +159,19 @@ def test_choosing_an_incident_zooms_and_explains_it(app, df, incidents):
     assert app.incident.value is None and app.incident_summary.value == "" and app.explanation is None
 
 
+def test_reset_brings_back_every_control(app):
+    app.categories.value = ("auth",)
+    app.endpoint.value = "order"
+    app.bucket.value = "5min"
+    app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="futures")
+    app.reset_button.click()
+    assert app.market.value == "" and app.endpoint.value == "" and app.bucket.value == "auto"
+    assert app.categories.value == tuple(c for c in app.categories.options if c != "ok")
+    assert app.time_range.index == (0, len(app.time_range.options) - 1)
+    assert (app.view.market, app.view.endpoint, app.view.categories) == ("", "", app.categories.value)
+    assert "all markets · 126,646 calls, 15,560 rows in view" in app.status.value
+
+
 def test_zoom_from_code(app):
     app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="futures")
     assert app.time_range.value == (pd.Timestamp("2026-11-18 14:00", tz="UTC").value,

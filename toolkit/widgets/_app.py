@@ -254,10 +254,12 @@ class Explorer(widgets.VBox):
 
     def _push(self) -> None:
         """The view model's state into the controls (held: one redraw follows)."""
-        view = self.view
-        self.time_range.index = view.index
-        self.market.value, self.endpoint.value, self.bucket.value = view.market, view.endpoint, view.bucket
-        self.categories.value = view.categories
+        # read first: each control set is observed and pulls the controls' values into the view again
+        index, market, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.endpoint,
+                                                       self.view.bucket, self.view.categories)
+        self.time_range.index = index
+        self.market.value, self.endpoint.value, self.bucket.value = market, endpoint, bucket
+        self.categories.value = categories
 
     @contextlib.contextmanager
     def _hold(self):
