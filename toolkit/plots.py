@@ -205,7 +205,8 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
     xlim : (start, end), optional
         The time range shown (int64 ns or Timestamps); the buckets' by default.
     right : matplotlib Axes, optional
-        The twin of ``ax`` for the calls, cleared, to draw on again; ``ax.twinx()`` by default.
+        The twin of ``ax`` for the calls, to draw on again (its data and ``ax``'s removed,
+        both autoscaling afresh); ``ax.twinx()`` by default.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.stackplot`.
 
@@ -240,12 +241,10 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
     if yscale == "auto":
         typical = float(np.median(failing)) if len(failing) else 0.0
         yscale = "symlog" if typical and total.max() > defaults.TIMELINE_SYMLOG_RATIO * typical else "linear"
-    if yscale == "symlog":
-        ax.set_yscale("symlog", linthresh=10, linscale=0.5)
+    ax.set_yscale("symlog", linthresh=10, linscale=0.5) if yscale == "symlog" else ax.set_yscale("linear")
     ax.set_ylim(bottom=0)
     ax.set_title(title)
-    right = ax.twinx() if right is None else right  # or a twin drawn on before, cleared
-    right.yaxis.set_label_position("right")  # which clearing forgets
+    right = ax.twinx() if right is None else right
     right.plot(x, calls, color="#555555", linewidth=0.6, alpha=0.45, drawstyle="steps-post", label="calls")
     right.set_ylabel(f"calls per {freq}")
     right.set_ylim(bottom=0)

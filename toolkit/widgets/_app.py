@@ -374,9 +374,13 @@ class Explorer(widgets.VBox):
 
     def _png(self, snap) -> bytes:
         """The timeline as PNG bytes, drawn by the view on the app's one figure."""
-        self._ax.clear()
-        self._right.clear()
-        self.view.draw(self._ax, snap.counts, right=self._right)  # the Axes stay, only what they show is new
+        # the Axes stay (clearing them would cost more than the drawing), only what they show is new
+        for ax in (self._ax, self._right):
+            for artist in [*ax.collections, *ax.patches, *ax.lines, *([ax.legend_] if ax.legend_ else [])]:
+                artist.remove()
+            ax.ignore_existing_data_limits = True  # limits from the new data alone
+            ax.set_autoscale_on(True)
+        self.view.draw(self._ax, snap.counts, right=self._right)
         buf = io.BytesIO()
         self._fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
         return buf.getvalue()

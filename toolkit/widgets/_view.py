@@ -307,11 +307,12 @@ class View:
         calls = np.zeros(nb, dtype=np.int64)
         errors = {}
         if keep.any():
+            at = slice(lo, hi) if keep.all() else lo + np.flatnonzero(keep)  # a slice copies nothing
             calls_in_view = pd.DataFrame({
-                "ts": self._t[lo:hi][keep].view("datetime64[ns]"),
-                "is_error": self._err[lo:hi][keep],
-                "category": self._k[lo:hi][keep],  # positions in CATEGORIES: groups in the taxonomy's order
-            })
+                "ts": self._t[at].view("datetime64[ns]"),
+                "is_error": self._err[at],
+                "category": self._k[at],  # positions in CATEGORIES: groups in the taxonomy's order
+            }, copy=False)
             g = grid(calls_in_view, "explore", freq=f, by=["category"])
             at = slice(g.first - first, g.first - first + g.calls.shape[1])
             calls[at] = np.bincount(g.row_bucket, minlength=g.calls.shape[1])
