@@ -128,6 +128,13 @@ CHANGED = """([selector, before]) => {
 }"""
 
 
+FITS = """([outer, inner]) => {
+  const right = document.querySelector(outer).getBoundingClientRect().right;
+  return [...document.querySelectorAll(inner)].filter(t => t.getBoundingClientRect().right > right + 1)
+    .map(t => t.innerText.slice(0, 80));
+}"""
+
+
 def test_explorer_in_jupyterlab(lab, chromium, tmp_path):
     url, root = lab
     context = browser(chromium, tmp_path / "profile")
@@ -171,6 +178,8 @@ def test_explorer_in_jupyterlab(lab, chromium, tmp_path):
         assert "spot: 57 of 73 calls failed (78%) between Wed 18 Nov 14:11 and 14:36 UTC" in explanation
         assert "Wed 18 Nov 13:30 to Wed 18 Nov 15:15 UTC · spot" in page.locator(".toolkit-status").inner_text()
 
+        assert page.evaluate(FITS, [".toolkit-explorer", ".toolkit-top-errors table, .toolkit-rows table"]) == []
+
         shot = tmp_path / "explorer.png"
         page.locator(".toolkit-explorer").screenshot(path=shot)
         assert shot.stat().st_size > 20_000
@@ -204,6 +213,8 @@ def test_report_reads_offline_in_the_browser(chromium, tmp_path):
         assert images.count() >= 1
         assert page.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
         assert fetched == []
+        # every table wraps inside the page, top errors (long messages and patterns) and incidents included
+        assert page.evaluate(FITS, ["main", "table"]) == []
         shot = tmp_path / "report.png"
         page.set_viewport_size({"width": 1200, "height": 1400})
         page.screenshot(path=shot)

@@ -224,3 +224,33 @@ def test_a_cell_that_runs_too_long_is_a_clean_error(tmp_path, capfd):
     with pytest.raises(ReportError, match="a cell of the post-mortem notebook ran longer than 2 s"):
         build_report(SAMPLE, out, notebook=slow, timeout=2)
     assert not out.exists()
+
+
+def test_report_tables_wrap_inside_the_page():
+    """A long message or pattern wraps in its cell: the page's last word on table cells lets them break anywhere."""
+    import nbformat
+
+    from toolkit.report import styled, to_html
+
+    long = "order rejected: " + "x" * 300  # one unbreakable token, far wider than the page
+    top = pd.DataFrame({"count": [3], "share": [0.5], "first": pd.to_datetime(["2026-11-16 21:20"], utc=True),
+                        "pattern": [long]})
+    output = nbformat.v4.new_output("display_data", data={"text/html": styled(top).to_html()})
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("display(styled(top))", outputs=[output])]
+    page = re.sub(r"/\*.*?\*/", "", to_html(nb, "Tables"), flags=re.S)  # without the CSS comments
+    rules = [(m.start(), m.group(1), m.group(2)) for m in re.finditer(r"([^{}]+)\{([^{}]*)\}", page)]
+    cells = [(at, body) for at, selectors, body in rules
+             if any(s.strip() == ".jp-RenderedHTMLCommon td" for s in selectors.split(","))]
+    lab = page.index("table-layout: fixed")  # the lab stylesheet's table rule
+    wrap = [at for at, body in cells if re.search(r"overflow-wrap:\s*anywhere", body)]
+    assert wrap and wrap[-1] > lab  # after the lab stylesheet, so it is not overridden
+    assert not any(re.search(r"overflow-wrap|white-space:\s*nowrap|max-width", body) for at, body in cells
+                   if at > wrap[-1])
+    assert any(re.search(r"max-width:\s*100%", body) for at, selectors, body in rules
+               if selectors.strip() == ".jp-RenderedHTMLCommon table" and at > lab)
+    # the long cell has no rule of its own that keeps it on one line (the time cell has: times never break)
+    cell_id = re.search(r'<td [^>]*id="(\w+)"[^>]*>order rejected: x+</td>', page).group(1)
+    time_id = re.search(r'<td [^>]*id="(\w+)"[^>]*>Mon 16 Nov 21:20</td>', page).group(1)
+    own = lambda i: " ".join(body for _, selectors, body in rules if f"#{i}" in selectors)  # noqa: E731
+    assert "nowrap" not in own(cell_id) and "nowrap" in own(time_id)

@@ -27,7 +27,7 @@ FLOORS = [
 AGAINST_THE_FLOW: set[tuple[str, str]] = set()
 
 #: Modules still over the limit, with the most lines they may have until they are split.
-OVERSIZED = {"widgets.py": 652}
+OVERSIZED: dict[str, int] = {}
 LIMIT = 500
 
 

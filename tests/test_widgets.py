@@ -1,6 +1,5 @@
 """The explorer driven from code: each control changes what the outputs show, and only that."""
 
-import asyncio
 import gc
 import html
 import os
@@ -11,7 +10,8 @@ import pandas as pd
 import pytest
 
 import toolkit
-from toolkit.widgets import Explorer, explore
+from toolkit.widgets import Explorer, View, explore
+from toolkit.widgets._app import _Debounce
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +159,19 @@ def test_choosing_an_incident_zooms_and_explains_it(app, df, incidents):
     assert app.incident.value is None and app.incident_summary.value == "" and app.explanation is None
 
 
+def test_reset_brings_back_every_control(app):
+    app.categories.value = ("auth",)
+    app.endpoint.value = "order"
+    app.bucket.value = "5min"
+    app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="futures")
+    app.reset_button.click()
+    assert app.market.value == "" and app.endpoint.value == "" and app.bucket.value == "auto"
+    assert app.categories.value == tuple(c for c in app.categories.options if c != "ok")
+    assert app.time_range.index == (0, len(app.time_range.options) - 1)
+    assert (app.view.market, app.view.endpoint, app.view.categories) == ("", "", app.categories.value)
+    assert "all markets · 126,646 calls, 15,560 rows in view" in app.status.value
+
+
 def test_zoom_from_code(app):
     app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="futures")
     assert app.time_range.value == (pd.Timestamp("2026-11-18 14:00", tz="UTC").value,
@@ -231,23 +244,152 @@ def test_outputs_are_replaced_in_place(app):
     assert plt.get_fignums() == []
 
 
+class FakeClock:
+    """``call_later`` on a clock that moves only when told: due timers fire in :meth:`advance`."""
+
+    class Timer:
+        def __init__(self, when, callback):
+            self.when, self.callback, self.cancelled = when, callback, False
+
+        def cancel(self):
+            self.cancelled = True
+
+    def __init__(self):
+        self.now, self.timers = 0.0, []
+
+    def call_later(self, delay, callback):
+        timer = self.Timer(self.now + delay, callback)
+        self.timers.append(timer)
+        return timer
+
+    def advance(self, seconds):
+        self.now += seconds
+        due = [t for t in self.timers if t.when <= self.now and not t.cancelled]
+        self.timers = [t for t in self.timers if t not in due and not t.cancelled]
+        for timer in sorted(due, key=lambda t: t.when):
+            timer.callback()
+
+
+def test_the_debounce_calls_once_after_the_changes_stop():
+    clock, calls = FakeClock(), []
+    debounced = _Debounce(lambda: calls.append(clock.now), 0.25, call_later=clock.call_later)
+    for _ in range(10):  # a change every 0.1 s: never 0.25 s of rest
+        debounced()
+        clock.advance(0.1)
+    assert calls == [] and debounced.pending
+    clock.advance(0.25)
+    assert calls == [pytest.approx(1.25)] and not debounced.pending  # 0.25 s after the last change
+    debounced()
+    debounced.flush()  # at once, and only once
+    assert len(calls) == 2 and calls[-1] == pytest.approx(1.25)
+    clock.advance(1)
+    assert len(calls) == 2
+    _Debounce(lambda: calls.append("now"), 0.25)()  # outside an event loop, and with no clock: at once
+    assert calls[-1] == "now"
+
+
 def test_time_slider_is_debounced(df, incidents):
-    app = explore(df, incidents=incidents, debounce=0.05)
+    app = explore(df, incidents=incidents, debounce=0.25)
+    clock = FakeClock()
+    app._slider_redraw.call_later = clock.call_later
     n = len(app.time_range.options)
-
-    async def drag():
-        for i in range(1, 30):
-            app.time_range.index = (i, n - 1)
-            await asyncio.sleep(0.001)
-        moved = app.redraws
-        await asyncio.sleep(0.2)
-        return moved
-
     before = app.redraws
-    moved_while_dragging = asyncio.run(drag())
-    assert moved_while_dragging == before  # nothing queued while the slider moved
-    assert app.redraws == before + 1  # one redraw once it rested, at its last position
+    for i in range(1, 30):  # dragged: a new position every 10 ms
+        app.time_range.index = (i, n - 1)
+        clock.advance(0.01)
+    assert app.redraws == before  # nothing redrawn while the slider moves ...
+    assert app.time_label.value.startswith(f"{pd.Timestamp(app.time_range.value[0], tz='UTC'):%a %d %b %H:%M}")
+    clock.advance(0.25)
+    assert app.redraws == before + 1  # ... one redraw once it rested, at its last position
     assert app.time_range.index == (29, n - 1) and app.status.value.startswith(f"<span>{app.time_label.value}")
+    app.time_range.index = (3, n - 1)
+    app.flush()  # at once
+    assert app.redraws == before + 2 and app.status.value.startswith(f"<span>{app.time_label.value}")
+    clock.advance(1)
+    assert app.redraws == before + 2
+    app.market.value = "spot"  # other controls redraw at once
+    assert app.redraws == before + 3
+
+
+def test_the_explorer_draws_its_view_as_plots_timeline_does(app, df, incidents, monkeypatch):
+    """The picture is toolkit.plots.timeline's: drawn by the same function, from error_rate's counts."""
+    import matplotlib.pyplot as plt
+
+    drawn = []
+    draw = toolkit.plots.draw_timeline
+    monkeypatch.setattr(toolkit.plots, "draw_timeline", lambda ax, *a, **k: drawn.append((a, k)) or draw(ax, *a, **k))
+    app.market.value = "spot"
+    (starts, calls, errors), kwargs = drawn[-1]
+    assert kwargs["freq"] == "1h" and kwargs["title"] == "Errors per category, spot (UTC)"
+    view = scope(df, app)
+    total = toolkit.error_rate(view, freq="1h", by=None)
+    at = np.searchsorted(starts, pd.DatetimeIndex(total["ts"]).as_unit("ns").asi8)
+    assert (calls[at] == total["calls"].to_numpy()).all() and calls.sum() == len(view) == app.view_calls
+    per = toolkit.error_rate(view, freq="1h", by="category")
+    assert list(errors) == [c for c in toolkit.CATEGORIES if c != "ok" and (per["category"] == c).any()]
+    for category, counts in errors.items():
+        assert (counts[at] == per.loc[per["category"] == category, "errors"].to_numpy()).all(), category
+
+    ours = app._fig.axes[0]
+    spot = incidents[incidents["market"] == "spot"]
+    theirs = toolkit.plots.timeline(view, freq="1h", incidents=spot, ax=plt.subplots(figsize=(11, 3.8))[1])
+    try:
+        for part in (lambda ax: ax.get_title(), lambda ax: ax.get_yscale(), lambda ax: ax.get_ylabel(),
+                     lambda ax: [t.get_text() for t in ax.get_legend().get_texts()]):
+            assert part(ours) == part(theirs)
+        assert ours.get_yscale() == "symlog"  # two big spikes: small incidents still show
+        assert ours.get_zorder() > app._fig.axes[1].get_zorder()  # the calls line behind the bars
+        app._fig.canvas.draw()
+        box, page = ours.get_legend().get_window_extent(), app._fig.bbox
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    finally:
+        plt.close(theirs.figure)
+
+
+def test_the_view_model_needs_no_widgets(tmp_path):
+    """toolkit.widgets.View computes what the explorer shows without importing ipywidgets."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, toolkit\n"
+        "from toolkit.widgets import View\n"
+        "view = View(toolkit.load_logs('data/sample'))\n"
+        "view.market, view.categories = 'futures', ('rate_limit',)\n"
+        "shown = view.snapshot()\n"
+        "assert 'ipywidgets' not in sys.modules, 'ipywidgets was imported'\n"
+        "print(shown.rows, '|'.join(shown.top['category'].astype(str).unique()), shown.counts.freq)\n"
+    )
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    rows, categories, freq = out.split()
+    assert int(rows) > 0 and categories == "rate_limit" and freq == "1h"
+
+
+def test_the_view_model_alone(df, incidents, tmp_path):
+    view = View(df, incidents=incidents)
+    view.market, view.endpoint, view.categories = "futures", "order", ("rate_limit", "ok")
+    view.zoom("2026-11-21 09:00", "2026-11-21 15:00")
+    shown = view.snapshot()
+    rows = view.rows_in_view()
+    t0, t1 = (pd.Timestamp(v, tz="UTC") for v in shown.window)
+    want = df[(df["ts"] >= t0) & (df["ts"] < t1) & (df["market"] == "futures")
+              & df["endpoint"].astype(str).str.contains("order") & df["category"].isin(["rate_limit", "ok"])]
+    assert len(rows) == shown.rows == len(want) and rows.index.tolist() == want.sort_values("ts").index.tolist()
+    pd.testing.assert_frame_equal(shown.top, toolkit.top_errors(rows, n=8))
+    assert list(shown.counts.errors) == ["rate_limit"] and shown.counts.freq == "1min"
+    assert view.handles(7, 7) == (7, 8) and view.handles(9, 2) == (2, 9)
+    assert [i for _, i in view.incident_options()] == [i for i in range(len(incidents))
+                                                       if incidents["market"].iloc[i] == "futures"]
+    path = view.export(tmp_path)
+    assert path.name == "toolkit-rows-20261121-0900-20261121-1500-futures.csv" and len(pd.read_csv(path)) == len(rows)
+    view.categories = ()
+    assert view.export(tmp_path) is None and [p.name for p in tmp_path.iterdir()] == [path.name]
+    view.choose(0)
+    assert view.incident == 0 and view.explanation is not None and view.market == str(incidents["market"].iloc[0])
+    view.reset()
+    assert view.market == "" and view.incident is None and view.explanation is None
 
 
 def _resident_bytes() -> int:
@@ -373,3 +515,13 @@ def test_missing_values_read_the_same_in_the_explorer_and_the_report(app):
     assert defaults.MISSING in cells and "<NA>" not in cells and "nan" not in cells
     page = styled(app.sample).to_html()
     assert f">{defaults.MISSING}</td>" in page and "&lt;NA&gt;" not in page
+
+
+def test_the_tables_wrap_their_long_text(app):
+    """Each table ends with its long text, the one cell that wraps (anywhere), so a long message never widens it."""
+    from toolkit.widgets import _html
+
+    rule = re.search(r"\.toolkit-table td:last-child \{([^}]*)\}", _html.CSS).group(1)
+    assert "overflow-wrap: anywhere" in rule and "white-space: normal" in rule
+    assert re.findall(r"<th>(\w+)</th>", app.top_table.value)[-1] == "pattern"
+    assert re.findall(r"<th>(\w+)</th>", app.rows_table.value)[-1] == "message"

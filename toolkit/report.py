@@ -13,6 +13,7 @@ command line alike.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ NOTEBOOK = Path(__file__).resolve().parent / "postmortem.ipynb"
 NOTEBOOK_ONLY = "notebook-only"
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: Text columns whose values are all this short never wrap in the report's tables; longer ones do.
+_SHORT_TEXT = 12
 
 
 
@@ -251,9 +255,10 @@ def findings(df: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
 def styled(df: pd.DataFrame, *, rows: int | None = None):
     """``df`` for display in the report: no index, times as 'Mon 16 Nov 21:20', rates and shares as percentages.
 
-    Text is HTML-escaped (messages come from the exchange and gateways) and left-aligned;
-    times do not wrap. Returns a pandas ``Styler``; ``rows``
-    keeps only the first rows.
+    Text is HTML-escaped (messages come from the exchange and gateways) and left-aligned.
+    Times, numbers and short words do not wrap; long text (messages, patterns, paths)
+    wraps and breaks anywhere it must, so that the table fits the page. Returns a
+    pandas ``Styler``; ``rows`` keeps only the first rows.
 
     Examples
     --------
@@ -278,9 +283,12 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
             formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v:,.1f}"
         elif not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             text.append(c)
+    long = [c for c in text if df[c].astype(str).str.len().max() > _SHORT_TEXT] if len(df) else []
     return (df.style.format(formats, na_rep=defaults.MISSING, escape="html").hide(axis="index")
             .set_properties(subset=text + times, **{"text-align": "left"})
-            .set_properties(subset=times, **{"white-space": "nowrap"})
+            .set_properties(subset=[c for c in df.columns if c not in long], **{"white-space": "nowrap"})
+            .set_properties(subset=long, **{"min-width": "6em"})
+            .format_index(lambda c: html.escape(str(c)).replace("_", "_<wbr>"), axis="columns")  # error_<wbr>rate
             .set_table_styles([{"selector": "th", "props": "text-align: left"}]))
 
 

@@ -1,0 +1,424 @@
+"""The explorer's ipywidgets app: controls wired to a :class:`~toolkit.widgets.View`, outputs replaced in place.
+
+Every control copies its value into the view model, and a redraw puts what the
+view computes into the widgets: the PNG bytes of one ``Image`` (drawn on one figure
+kept for the app's life, never pyplot), the values of ``HTML`` widgets (never an
+``Output`` cleared first). The time slider is debounced: while it moves, only its
+last position redraws.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import time
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import defaults
+from . import _html
+from ._view import BUCKETS, View, label
+
+_LABEL_WIDTH = {"description_width": "80px"}
+
+
+def _running_loop_call_later():
+    """The running event loop's ``call_later`` (a Jupyter kernel's), or None outside one (a script, a test)."""
+    try:
+        return asyncio.get_running_loop().call_later
+    except RuntimeError:
+        return None
+
+
+class _Debounce:
+    """Call ``func`` once calls to this object have stopped for ``delay`` seconds.
+
+    ``call_later(delay, callback)`` schedules the call and returns a handle with
+    ``cancel()``, as :meth:`asyncio.loop.call_later` does; by default it is the
+    running event loop's, and without one ``func`` runs at once.
+    """
+
+    def __init__(self, func, delay: float, *, call_later=None):
+        self.func, self.delay, self.call_later, self._handle = func, delay, call_later, None
+
+    def __call__(self) -> None:
+        self.cancel()
+        later = self.call_later or _running_loop_call_later()
+        if later is None or self.delay <= 0:
+            self.func()
+        else:
+            self._handle = later(self.delay, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        self.func()
+
+    @property
+    def pending(self) -> bool:
+        return self._handle is not None
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def flush(self) -> None:
+        """Call ``func`` now if a call is waiting out its delay."""
+        if self._handle is not None:
+            self.cancel()
+            self.func()
+
+
+def explore(df: pd.DataFrame, *, incidents=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
+            export_dir=".") -> Explorer:
+    """An app to narrow failures down: timeline, top errors, incidents and raw rows, kept in sync.
+
+    Controls: the time range (a slider, debounced), the market, the error
+    categories (``ok`` too, to include the calls that succeeded), the endpoint
+    (type part of a path: every endpoint containing it) and the bucket size.
+    Choosing an incident zooms to it and shows what :func:`toolkit.describe_window`
+    says about it; "export rows in view" writes those rows to a CSV file.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them. It is not modified.
+    incidents : DataFrame, optional
+        What :func:`toolkit.find_incidents` returns; computed from ``df`` by default.
+    debounce : float, default 0.25
+        Seconds the time slider must rest before the app redraws (0: at once).
+    export_dir : str or path, default "."
+        Where the export button writes its CSV files.
+
+    Returns
+    -------
+    Explorer
+        An ipywidgets ``VBox``: display it as the last expression of a cell. Its
+        controls can be set from code too; ``close()`` frees it.
+
+    Examples
+    --------
+    >>> import io, toolkit
+    >>> calls = [(0, 200, 0, "success"), (1, 429, 429, "Rate limit exceeded"), (2, 200, 0, "success")]
+    >>> lines = [f'{{"ts": "2026-11-16T21:0{m}:00Z", "url": "/api/v1/stock/open-api/order", "status": {s}, '
+    ...          f'"response": {{"code": {c}, "msg": "{text}"}}}}' for m, s, c, text in calls]
+    >>> app = toolkit.widgets.explore(toolkit.load_logs(io.StringIO("\\n".join(lines))))
+    >>> app.view_calls, app.view_rows
+    (3, 1)
+    >>> app.top[["category", "pattern", "count"]].values.tolist()
+    [['rate_limit', 'Rate limit exceeded', 1]]
+    >>> app.categories.value = ("ok",)
+    >>> app.rows_in_view()["category"].tolist()
+    ['ok', 'ok']
+    """
+    return Explorer(df, incidents=incidents, debounce=debounce, export_dir=export_dir)
+
+
+class Explorer(widgets.VBox):
+    """The app :func:`explore` returns: a ``VBox`` of controls and outputs.
+
+    Attributes
+    ----------
+    view : toolkit.widgets.View
+        The view model the controls drive: the state and everything computed from it.
+    time_range, market, categories, endpoint, bucket, incident : ipywidgets
+        The controls. ``market.value`` is ``""`` for all markets, ``endpoint.value``
+        ``""`` for all endpoints, ``incident.value`` the row of the chosen incident.
+    reset_button, export_button : ipywidgets.Button
+    plot : ipywidgets.Image
+        The timeline, as PNG, drawn as :func:`toolkit.plots.timeline` draws it.
+    top_table, rows_table, incident_summary, status, time_label : ipywidgets.HTML
+    timeline : DataFrame
+        What the plot shows, laid out as ``toolkit.error_rate(view, freq=..., by="category")``
+        lays it out, for the chosen error categories and over the whole time range.
+    top : DataFrame
+        The top errors shown: :func:`toolkit.top_errors` of the rows in view.
+    sample : DataFrame
+        The raw rows shown.
+    explanation : toolkit.analysis.WindowDescription or None
+        What :func:`toolkit.describe_window` said about the chosen incident.
+    view_calls, view_rows : int
+        Calls in the time range, market and endpoint; of those, rows in the chosen categories.
+    redraws, last_redraw_s
+        How many redraws so far, and how long the last one took.
+    """
+
+    def __init__(self, df: pd.DataFrame, *, incidents=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
+                 export_dir="."):
+        if not isinstance(debounce, (int, float)) or isinstance(debounce, bool) or debounce < 0:
+            raise ValueError(f"explore(): debounce must be a number of seconds >= 0, not {debounce!r}")
+        self.view = View(df, incidents=incidents)
+        self._export_dir = export_dir
+        self._held = 0
+        self._syncing = False
+        self._slider_redraw = _Debounce(self.redraw, debounce)
+        self.redraws, self.last_redraw_s = 0, 0.0
+        controls = self._build_controls()
+        outputs = self._build_outputs()
+        super().__init__([controls, *outputs])
+        self.add_class("toolkit-explorer")
+        self._observe()
+        self.redraw()
+
+    @property
+    def explanation(self):
+        return self.view.explanation
+
+    # -- built once ----------------------------------------------------------------------------------------
+
+    def _build_controls(self) -> widgets.Widget:
+        view = self.view
+        self.time_range = widgets.SelectionRangeSlider(
+            options=[(label(int(v)), int(v)) for v in view.positions], index=view.index,
+            description="time (UTC)", continuous_update=True, readout=False, style=_LABEL_WIDTH,
+            layout=widgets.Layout(width="70%"))
+        self.time_label = widgets.HTML(layout=widgets.Layout(width="auto", min_width="300px", margin="0 0 0 8px"))
+        self.market = widgets.Dropdown(options=[("all markets", "")] + [(m, m) for m in view.markets], value="",
+                                       description="market", style=_LABEL_WIDTH, layout=widgets.Layout(width="220px"))
+        self.bucket = widgets.Dropdown(options=BUCKETS, value=view.bucket, description="bucket", style=_LABEL_WIDTH,
+                                       layout=widgets.Layout(width="220px"))
+        self.categories = widgets.SelectMultiple(
+            options=view.cats, value=view.categories, rows=min(7, len(view.cats)),
+            description="categories", style=_LABEL_WIDTH, layout=widgets.Layout(width="300px"))
+        self.endpoint = widgets.Combobox(
+            options=view.endpoints, value="", placeholder="all endpoints (type to search)", ensure_option=False,
+            continuous_update=False, description="endpoint", style=_LABEL_WIDTH, layout=widgets.Layout(width="440px"))
+        self.reset_button = widgets.Button(description="whole recording", icon="undo",
+                                           layout=widgets.Layout(width="auto"),
+                                           tooltip="all times, markets, error categories and endpoints")
+        self.export_button = widgets.Button(description="export rows in view", icon="download",
+                                            layout=widgets.Layout(width="auto"),
+                                            tooltip="write the rows in view to a CSV file")
+        self._tag(time=self.time_range, market=self.market, bucket=self.bucket, categories=self.categories,
+                  endpoint=self.endpoint, reset=self.reset_button, export=self.export_button)
+        buttons = widgets.HBox([self.reset_button, self.export_button], layout=widgets.Layout(margin="8px 0 0 84px"))
+        return widgets.VBox([
+            widgets.HTML(_html.CSS),
+            widgets.HBox([self.time_range, self.time_label]),
+            widgets.HBox([widgets.VBox([self.market, self.bucket]), self.categories,
+                          widgets.VBox([self.endpoint, buttons])]),
+        ])
+
+    def _build_outputs(self) -> list[widgets.Widget]:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        # one figure for the app's life, fixed margins (a layout engine would cost more than the drawing),
+        # no pyplot: nothing is registered or shown behind the app's back
+        self._fig = Figure(figsize=(11, 3.8), dpi=96)
+        self._fig.subplots_adjust(left=0.065, right=0.935, top=0.92, bottom=0.14)
+        FigureCanvasAgg(self._fig)
+        self._ax = self._fig.add_subplot()
+        self._right = self._ax.twinx()
+        self.plot = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1056px"))
+        self.status = widgets.HTML()
+        self.top_table = widgets.HTML()
+        self.rows_table = widgets.HTML()
+        self.incident_summary = widgets.HTML()
+        self.incident = widgets.Select(options=self.view.incident_options(), value=None, rows=6,
+                                       layout=widgets.Layout(width="98%"))
+        self._tag(timeline=self.plot, status=self.status, **{"top-errors": self.top_table}, rows=self.rows_table,
+                  incidents=self.incident, **{"incident-summary": self.incident_summary})
+        heading = widgets.HTML
+        incidents = widgets.VBox([heading("<b>Incidents</b> (choose one to zoom in and explain it)"), self.incident,
+                                  self.incident_summary], layout=widgets.Layout(width="40%", margin="0 12px 0 0"))
+        top = widgets.VBox([heading("<b>Top errors in view</b>"), self.top_table], layout=widgets.Layout(width="60%"))
+        rows = widgets.VBox([heading("<b>Raw rows in view</b>"), self.rows_table])
+        return [self.status, self.plot, widgets.HBox([incidents, top]), rows]
+
+    @staticmethod
+    def _tag(**named) -> None:
+        """A CSS class per widget (``toolkit-market``, ...), for styling and for browser tests."""
+        for name, w in named.items():
+            w.add_class(f"toolkit-{name}")
+
+    def _observe(self) -> None:
+        self.time_range.observe(lambda _: self._slider_moved(), names="index")
+        for w in (self.market, self.categories, self.endpoint, self.bucket):
+            w.observe(lambda _: self._changed(), names="value")
+        self.incident.observe(lambda change: None if self._syncing else self._incident_chosen(change["new"]),
+                              names="value")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.export_button.on_click(lambda _: self.export())
+
+    # -- between the controls and the view -----------------------------------------------------------------
+
+    def _pull(self) -> None:
+        """The controls' values into the view model."""
+        view = self.view
+        view.index = tuple(int(i) for i in self.time_range.index)
+        view.market, view.endpoint, view.bucket = self.market.value, self.endpoint.value, self.bucket.value
+        view.categories = tuple(self.categories.value)
+
+    def _push(self) -> None:
+        """The view model's state into the controls (held: one redraw follows)."""
+        # read first: each control set is observed and pulls the controls' values into the view again
+        index, market, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.endpoint,
+                                                       self.view.bucket, self.view.categories)
+        self.time_range.index = index
+        self.market.value, self.endpoint.value, self.bucket.value = market, endpoint, bucket
+        self.categories.value = categories
+
+    @contextlib.contextmanager
+    def _hold(self):
+        """Change several controls, then redraw once."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+        if not self._held:
+            self._slider_redraw.cancel()
+            self.redraw()
+
+    def _changed(self) -> None:
+        self._pull()
+        self._sync_incidents()
+        if not self._held:
+            self._forget_explanation()
+            self._slider_redraw.cancel()
+            self.redraw()
+
+    def _forget_explanation(self) -> None:
+        """The view changed: an explanation of an incident no longer describes it."""
+        self.view.forget()
+        self.incident_summary.value = ""
+        if self.incident.value is not None:
+            self.incident.value = None
+
+    def _sync_incidents(self) -> None:
+        """List only the incidents of the market in view."""
+        options = self.view.incident_options()
+        if list(self.incident.options) != options:
+            chosen = self.incident.value
+            self._syncing = True
+            try:
+                self.incident.options = options
+                self.incident.value = chosen if chosen in [i for _, i in options] else None
+            finally:
+                self._syncing = False
+
+    def _slider_moved(self) -> None:
+        index = tuple(int(i) for i in self.time_range.index)
+        fixed = self.view.handles(*index)  # handles never swap nor meet
+        if fixed != index:
+            self.time_range.index = fixed  # observed again, with the corrected handles
+            return
+        self.view.index = fixed
+        if not self._held:
+            self._forget_explanation()
+        self.time_label.value = _html.window_label(self.view.window())  # at once; the redraw waits for the rest
+        if not self._held:
+            self._slider_redraw()
+
+    def _incident_chosen(self, i) -> None:
+        if i is None:
+            return
+        self._pull()
+        self.view.choose(i)
+        with self._hold():
+            self._push()
+            self.incident_summary.value = _html.explanation(self.view.explanation)
+
+    # -- from code -----------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Redraw now if a move of the time slider is waiting out its debounce."""
+        self._slider_redraw.flush()
+
+    def reset(self) -> None:
+        """Back to the whole recording: all times, markets, error categories and endpoints."""
+        with self._hold():
+            self.view.reset()
+            self.incident.value = None
+            self.incident_summary.value = ""
+            self._push()
+
+    def zoom(self, start, end, *, market=None) -> None:
+        """Show ``[start, end)``, widened to the slider's steps; only ``market`` when one is given.
+
+        Naive times are UTC. An incident's explanation is cleared: it no longer
+        describes the view.
+        """
+        with self._hold():
+            self._forget_explanation()
+            self._pull()
+            self.view.zoom(start, end, market)
+            self._push()
+
+    def rows_in_view(self) -> pd.DataFrame:
+        """The calls in the time range, market, categories and endpoint, in time order (a new frame)."""
+        self._pull()
+        return self.view.rows_in_view()
+
+    def redraw(self) -> None:
+        """Recompute and redraw every output from the controls."""
+        began = time.perf_counter()
+        self._pull()
+        try:
+            snap = self.view.snapshot()
+            self.view_calls, self.view_rows = snap.calls, snap.rows
+            self.timeline, self.top, self.sample = snap.timeline, snap.top, snap.sample
+            self.plot.value = self._png(snap)
+            self.top_table.value = _html.top_table(snap.top)
+            self.rows_table.value = _html.rows_table(snap.sample, snap.rows)
+        except Exception as exc:
+            self.status.value = _html.message(f"redraw failed: {type(exc).__name__}: {exc}")
+            raise
+        self.redraws += 1
+        self.last_redraw_s = time.perf_counter() - began
+        self.time_label.value = _html.window_label(snap.window)
+        self.status.value = _html.status(snap, self.view.market, self.last_redraw_s)
+
+    def _png(self, snap) -> bytes:
+        """The timeline as PNG bytes, drawn by the view on the app's one figure."""
+        # the Axes stay (clearing them would cost more than the drawing), only what they show is new
+        for ax in (self._ax, self._right):
+            for artist in [*ax.collections, *ax.patches, *ax.lines, *([ax.legend_] if ax.legend_ else [])]:
+                artist.remove()
+            ax.ignore_existing_data_limits = True  # limits from the new data alone
+            ax.set_autoscale_on(True)
+        self.view.draw(self._ax, snap.counts, right=self._right)
+        buf = io.BytesIO()
+        self._fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+        return buf.getvalue()
+
+    # -- export and close ----------------------------------------------------------------------------------
+
+    def export(self):
+        """Write the rows in view to a new CSV file in ``export_dir``; returns its path.
+
+        An earlier export of the same view is kept: the new file gets a number
+        (``...-2.csv``). With no rows in view nothing is written, the status says
+        so and None is returned.
+        """
+        self._pull()
+        try:
+            path = self.view.export(self._export_dir)
+        except FileNotFoundError:
+            self.status.value = _html.message(f"export failed: the folder {self._export_dir} does not exist")
+            raise
+        if path is None:
+            self.status.value = _html.message("nothing to export: no rows in view")
+        else:
+            self.status.value = _html.message(f"wrote {self.view_rows:,} rows to {path.resolve()}")
+        return path
+
+    def close(self) -> None:
+        """Close the app's widgets and let go of the frame (a cell run again makes a new app)."""
+        for w in _descendants(self):
+            for part in (getattr(w, "layout", None), getattr(w, "style", None)):
+                if isinstance(part, widgets.Widget):
+                    part.close()
+            if w is not self:
+                w.close()
+        self.view = self._fig = self._ax = self._right = None
+        super().close()
+
+
+def _descendants(w):
+    yield w
+    for child in getattr(w, "children", ()):
+        yield from _descendants(child)

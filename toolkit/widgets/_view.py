@@ -1,0 +1,381 @@
+"""The explorer's view model: what is in view and what it shows, with no widgets.
+
+:class:`View` holds the explorer's state (the time window as two positions of the
+slider's steps, the market, the error categories, the endpoint search, the bucket
+size and the incident chosen) and computes what the app shows from it: the counts
+per bucket, the rows in view, the top errors, a sample of rows, the explanation of
+an incident and the export file. The app in :mod:`toolkit.widgets._app` only copies
+its controls' values here and puts the results into its widgets.
+
+The frame is never copied or re-sorted per redraw: the columns the controls filter
+on are kept once as small integer arrays in time order, so a time range is two
+binary searches and every other control one lookup. The counts per bucket come
+from the analysis kernel behind :func:`toolkit.error_rate` (the same buckets, the
+same grouping by category), so the timeline is ``error_rate`` of the rows in view
+by construction, and they are drawn by :func:`toolkit.plots.draw_timeline`, as
+:func:`toolkit.plots.timeline` draws them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import defaults, plots
+from .._io import write_atomic
+from ..analysis import describe_window, find_incidents, top_errors
+from ..analysis._common import grid
+from ..analysis.summary import require
+from ..errors import ParameterError
+from ..schema import CATEGORIES, MARKETS
+
+#: Bucket sizes offered (see :mod:`toolkit.defaults`).
+BUCKETS = list(defaults.EXPLORER_BUCKETS)
+
+NEEDED = ["ts", "market", "category", "reason", "endpoint", "is_error", "http_status", "code", "message", "symbol",
+          "latency_ms"]
+ROW_COLUMNS = ["ts", "market", "endpoint", "http_status", "code", "category", "message"]
+_TOP_NEEDS = ["ts", "is_error", "market", "category", "reason", "code", "message", "endpoint", "symbol"]
+_NS = {f: pd.Timedelta(f).value for f in set(BUCKETS[1:]) | set(defaults.EXPLORER_TIME_STEPS)}
+_CATEGORY = pd.CategoricalDtype(CATEGORIES)
+
+
+def label(ns: int) -> str:
+    """A slider position as the controls show it: ``Mon 16 Nov 21:00``."""
+    return f"{pd.Timestamp(ns, unit='ns', tz='UTC'):%a %d %b %H:%M}"
+
+
+def _codes(series: pd.Series, names: list[str]) -> np.ndarray:
+    """Position of each value in ``names`` (-1 when missing or not listed)."""
+    codes, uniques = pd.factorize(series)
+    position = {name: i for i, name in enumerate(names)}
+    lut = np.array([position.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    return lut[codes]  # factorize's -1 (missing) reads the last slot
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the timeline shows: calls and errors per bucket of ``freq`` over the window.
+
+    ``starts`` are the bucket starts (int64 ns, on multiples of the bucket since the
+    epoch, as in :func:`toolkit.error_rate`), ``calls`` the calls in view per bucket and
+    ``errors`` the errors per bucket of each chosen error category that has errors in
+    view, in the taxonomy's order.
+    """
+
+    freq: str
+    starts: np.ndarray
+    calls: np.ndarray
+    errors: dict[str, np.ndarray]
+
+    def frame(self) -> pd.DataFrame:
+        """Laid out as ``toolkit.error_rate(view, freq=freq, by="category")`` lays it out."""
+        shown = list(self.errors)
+        nb, nc = len(self.starts), len(shown)
+        per = np.array([self.errors[c] for c in shown], dtype=np.int64).reshape(nc, nb)
+        out = pd.DataFrame({
+            "ts": pd.DatetimeIndex(np.repeat(self.starts, nc).view("datetime64[ns]")).tz_localize("UTC"),
+            "category": pd.Categorical(np.tile(np.asarray(shown, dtype=object), nb), dtype=_CATEGORY),
+            "calls": np.repeat(self.calls, nc).astype(np.int64),
+            "errors": per.T.ravel(),
+        })
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["error_rate"] = np.where(out["calls"] > 0, out["errors"] / np.maximum(out["calls"], 1), np.nan)
+        return out
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one redraw shows, computed from the view's state."""
+
+    window: tuple[int, int]
+    counts: Counts
+    calls: int
+    rows: int
+    top: pd.DataFrame
+    sample: pd.DataFrame
+
+    @property
+    def timeline(self) -> pd.DataFrame:
+        return self.counts.frame()
+
+
+class View:
+    """The explorer's state and what it computes, for a frame of calls.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them. It is not modified.
+    incidents : DataFrame, optional
+        What :func:`toolkit.find_incidents` returns; computed from ``df`` by default.
+
+    Attributes
+    ----------
+    index : (int, int)
+        The window, as positions in :attr:`positions` (start included, end excluded).
+    market, endpoint : str
+        ``""`` for all markets, all endpoints; the endpoint is searched as text.
+    categories : tuple of str
+        The categories in view (``ok`` too, to include the calls that succeeded).
+    bucket : str
+        One of :data:`BUCKETS`.
+    incident, explanation
+        The row of the chosen incident and what :func:`toolkit.describe_window` said about it, or None.
+
+    Examples
+    --------
+    >>> import toolkit
+    >>> from toolkit.widgets import View
+    >>> view = View(toolkit.load_logs("data/sample"))
+    >>> view.market = "spot"
+    >>> view.categories = ("server_error",)
+    >>> view.zoom("2026-11-18 14:00", "2026-11-18 15:00")
+    >>> shown = view.snapshot()
+    >>> shown.counts.freq, shown.rows == len(view.rows_in_view())
+    ('1min', True)
+    """
+
+    def __init__(self, df: pd.DataFrame, *, incidents=None):
+        require(df, NEEDED, "explore")
+        if df.empty:
+            raise ParameterError("explore(): the frame holds no calls; check the source passed to toolkit.load_logs")
+        if incidents is not None and (not isinstance(incidents, pd.DataFrame)
+                                      or not {"start", "end", "market", "category"} <= set(incidents)):
+            raise ParameterError("explore(): incidents must be a DataFrame such as toolkit.find_incidents returns "
+                                 f"(start, end, market, category), not {type(incidents).__name__}")
+        self.df = df
+        # the columns the tables show, selected once: a selection per redraw would leave pandas a reference to clean up
+        self._top_frame, self._row_frame = df[_TOP_NEEDS], df[ROW_COLUMNS]
+        self._index(df)
+        self.incidents = (find_incidents(df) if incidents is None else incidents).reset_index(drop=True)
+        self._spans = [(pd.Timestamp(r.start).value, pd.Timestamp(r.end).value, str(r.market), str(r.category))
+                       for r in self.incidents.itertuples()]
+        self._labels = self._incident_labels()
+        self.reset()
+
+    def _index(self, df: pd.DataFrame) -> None:
+        """Times and the filtered columns as small integer arrays, in time order."""
+        ts = df["ts"].array
+        if not isinstance(ts, pd.arrays.DatetimeArray):
+            raise ParameterError(f"explore(): ts must hold datetimes (datetime64, UTC), not {df['ts'].dtype}; "
+                                 "pass the frame toolkit.load_logs returns")
+        if df["ts"].isna().any():
+            raise ParameterError("explore(): ts has missing times (NaT); drop those rows first, "
+                                 "e.g. df.dropna(subset=['ts'])")
+        ts = ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize("UTC")  # naive times are UTC
+        t = np.asarray(ts.as_unit("ns").asi8)
+        self._order = np.argsort(t, kind="stable")
+        self._t = t[self._order]
+        present = lambda col, names: [n for n in names if (df[col] == n).any()]  # noqa: E731
+        self.markets = present("market", MARKETS)
+        self.cats = present("category", CATEGORIES)
+        self.endpoints = sorted(str(e) for e in df["endpoint"].dropna().unique())
+        self._m = _codes(df["market"], self.markets)[self._order].astype(np.int8)
+        self._c = _codes(df["category"], self.cats)[self._order].astype(np.int8)
+        self._k = _codes(df["category"], CATEGORIES)[self._order].astype(np.int8)  # the kernel's codes
+        self._err = df["is_error"].to_numpy(dtype=bool, na_value=False)[self._order]
+        self._e = _codes(df["endpoint"], self.endpoints)[self._order].astype(np.int16)
+        first, last = int(self._t[0]), int(self._t[-1])
+        for step in defaults.EXPLORER_TIME_STEPS:
+            ns = _NS[step]
+            if last // ns - first // ns + 2 <= defaults.EXPLORER_MAX_POSITIONS:
+                break
+        #: The window's possible ends, int64 ns: steps of 1min, 5min, ... covering the recording.
+        self.positions = np.arange(first // ns, last // ns + 2, dtype=np.int64) * ns
+
+    # -- the state ---------------------------------------------------------------------------------------
+
+    @property
+    def error_categories(self) -> tuple[str, ...]:
+        """The categories in the frame other than ``ok``: the ones in view at first."""
+        return tuple(c for c in self.cats if c != "ok")
+
+    def reset(self) -> None:
+        """The whole recording: all times, markets, error categories and endpoints."""
+        self.index = (0, len(self.positions) - 1)
+        self.market, self.endpoint, self.bucket = "", "", "auto"
+        self.categories = self.error_categories
+        self.forget()
+
+    def forget(self) -> None:
+        """The view changed: no incident is chosen, no explanation describes it."""
+        self.incident = self.explanation = None
+
+    def handles(self, i0: int, i1: int) -> tuple[int, int]:
+        """Slider positions that never swap nor meet: in order, at least ``EXPLORER_MIN_STEPS`` apart."""
+        lo, hi = sorted((int(i0), int(i1)))
+        gap, last = defaults.EXPLORER_MIN_STEPS, len(self.positions) - 1
+        if hi - lo < gap:
+            hi = min(lo + gap, last)
+            lo = max(hi - gap, 0)
+        return lo, hi
+
+    def zoom(self, start, end, market=None) -> None:
+        """The window ``[start, end)`` widened to the slider's steps; only ``market`` when one is given."""
+        if market is not None and market not in self.markets:
+            raise ParameterError(f"zoom(): market must be one of {', '.join(self.markets)}, not {market!r}")
+        t0, t1 = (pd.Timestamp(v).tz_localize("UTC") if pd.Timestamp(v).tzinfo is None else pd.Timestamp(v)
+                  for v in (start, end))
+        last = len(self.positions) - 1
+        i0 = int(np.clip(np.searchsorted(self.positions, t0.value, side="right") - 1, 0, last - 1))
+        i1 = int(np.clip(np.searchsorted(self.positions, t1.value, side="left"), i0 + 1, last))
+        self.index = (i0, i1)
+        if market is not None:
+            self.market = market
+
+    def choose(self, i: int) -> None:
+        """Choose incident ``i``: zoom to it, in its market, and explain it."""
+        row = self.incidents.iloc[i]
+        pad = max(pd.Timedelta(row["end"] - row["start"]), pd.Timedelta("30min"))
+        # describe_window reads only the window and the hours before it: hand it just those rows
+        lo, hi = np.searchsorted(self._t, [(row["start"] - pd.Timedelta(defaults.BEFORE)).value, row["end"].value])
+        known = {"start", "end", "market", "cause", "id"} <= set(self.incidents)
+        explanation = describe_window(self.df.take(self._order[lo:hi]), row["start"], row["end"],
+                                      market=row["market"], incidents=self.incidents if known else None)
+        self.zoom(row["start"] - pad, row["end"] + pad, str(row["market"]))
+        self.incident, self.explanation = i, explanation
+
+    def incident_options(self) -> list[tuple[str, int]]:
+        """(label, row) of the incidents of the market in view (all of them for all markets)."""
+        return [(text, i) for text, i in self._labels if not self.market or self._spans[i][2] == self.market]
+
+    def _incident_labels(self) -> list[tuple[str, int]]:
+        out = []
+        for i, row in enumerate(self.incidents.itertuples()):
+            text = f"{row.start:%a %d %b %H:%M}–{row.end:%H:%M}  {row.market}  {row.category}"
+            if hasattr(row, "cause"):
+                text += f" ({row.cause})"
+            if hasattr(row, "errors") and hasattr(row, "error_rate"):
+                text += f", {int(row.errors):,} errors ({row.error_rate:.0%})"
+            out.append((text, i))
+        return out
+
+    # -- what is in view ---------------------------------------------------------------------------------
+
+    def window(self) -> tuple[int, int]:
+        """The window's start and end, int64 ns."""
+        i0, i1 = self.index
+        return int(self.positions[i0]), int(self.positions[i1])
+
+    def freq(self) -> tuple[str, int]:
+        """The bucket size: the one chosen, or the smallest that keeps the window under ``EXPLORER_MAX_BUCKETS``."""
+        if self.bucket != "auto":
+            return self.bucket, _NS[self.bucket]
+        t0, t1 = self.window()
+        for name in BUCKETS[1:]:
+            if (t1 - t0) // _NS[name] < defaults.EXPLORER_MAX_BUCKETS:
+                return name, _NS[name]
+        return BUCKETS[-1], _NS[BUCKETS[-1]]
+
+    def _scope(self) -> tuple[int, int, np.ndarray]:
+        """The calls in the window (positions ``lo:hi`` in time order) and, of those, the market and endpoint."""
+        lo, hi = np.searchsorted(self._t, self.window(), side="left")
+        keep = np.ones(hi - lo, dtype=bool)
+        if self.market:
+            keep &= self._m[lo:hi] == self.markets.index(self.market)
+        text = self.endpoint.strip().lower()
+        if text:
+            lut = np.zeros(len(self.endpoints) + 1, dtype=bool)  # the extra slot: code -1, no endpoint
+            lut[[i for i, e in enumerate(self.endpoints) if text in e.lower()]] = True
+            keep &= lut[self._e[lo:hi]]
+        return int(lo), int(hi), keep
+
+    def _rows(self, lo: int, hi: int, keep: np.ndarray) -> np.ndarray:
+        """Positions in the frame of the rows in view: the scope, in the chosen categories, in time order."""
+        lut = np.zeros(len(self.cats) + 1, dtype=bool)
+        lut[[self.cats.index(c) for c in self.categories if c in self.cats]] = True
+        return self._order[lo:hi][np.flatnonzero(keep)[lut[self._c[lo:hi][keep]]]]
+
+    def rows_in_view(self) -> pd.DataFrame:
+        """The calls in the window, market, categories and endpoint, in time order (a new frame)."""
+        return self.df.take(self._rows(*self._scope()))
+
+    def counts(self) -> Counts:
+        """Calls and errors per bucket over the window, counted by the analysis kernel of :func:`toolkit.error_rate`."""
+        lo, hi, keep = self._scope()
+        return self._counts(lo, hi, keep)
+
+    def _counts(self, lo: int, hi: int, keep: np.ndarray) -> Counts:
+        t0, t1 = self.window()
+        name, f = self.freq()
+        first, nb = t0 // f, max(1, (t1 - 1) // f - t0 // f + 1)
+        starts = (first + np.arange(nb, dtype=np.int64)) * f
+        calls = np.zeros(nb, dtype=np.int64)
+        errors = {}
+        if keep.any():
+            at = slice(lo, hi) if keep.all() else lo + np.flatnonzero(keep)  # a slice copies nothing
+            calls_in_view = pd.DataFrame({
+                "ts": self._t[at].view("datetime64[ns]"),
+                "is_error": self._err[at],
+                "category": self._k[at],  # positions in CATEGORIES: groups in the taxonomy's order
+            }, copy=False)
+            g = grid(calls_in_view, "explore", freq=f, by=["category"])
+            at = slice(g.first - first, g.first - first + g.calls.shape[1])
+            calls[at] = np.bincount(g.row_bucket, minlength=g.calls.shape[1])
+            chosen = set(self.categories) - {"ok"}
+            for row, code in enumerate(g.keys["category"].tolist()):
+                if code >= 0 and CATEGORIES[code] in chosen:
+                    errors[CATEGORIES[code]] = np.zeros(nb, dtype=np.int64)
+                    errors[CATEGORIES[code]][at] = g.errors[row]
+        return Counts(name, starts, calls, errors)
+
+    def snapshot(self) -> Snapshot:
+        """Everything the app shows for the current state, computed once."""
+        lo, hi, keep = self._scope()
+        rows = self._rows(lo, hi, keep)
+        top = top_errors(self._top_frame.take(rows), n=defaults.EXPLORER_TOP_ERRORS)
+        sample = rows
+        if len(rows) > defaults.EXPLORER_SAMPLE_ROWS:
+            pick = np.random.default_rng(0).choice(len(rows), defaults.EXPLORER_SAMPLE_ROWS, replace=False)
+            sample = rows[np.sort(pick)]
+        return Snapshot(self.window(), self._counts(lo, hi, keep), int(keep.sum()), len(rows), top,
+                        self._row_frame.take(sample).reset_index(drop=True))
+
+    # -- the picture and the export ----------------------------------------------------------------------
+
+    def title(self) -> str:
+        """The timeline's title, naming the market in view."""
+        where = self.market or (self.markets[0] if len(self.markets) == 1 else "all markets")
+        return f"Errors per category, {where} (UTC)"
+
+    def spans(self) -> list[tuple[int, int, str]]:
+        """(start, end, category) of the incidents of the market in view that overlap the window."""
+        t0, t1 = self.window()
+        return [(start, end, category) for start, end, where, category in self._spans
+                if (not self.market or where == self.market) and end > t0 and start < t1]
+
+    def draw(self, ax, counts: Counts, *, right=None):
+        """Draw ``counts`` on ``ax`` with :func:`toolkit.plots.draw_timeline`, over the window, incidents shaded.
+
+        ``right`` is the twin Axes for the calls, when one is kept from an earlier drawing.
+        """
+        return plots.draw_timeline(ax, counts.starts, counts.calls, counts.errors, freq=counts.freq,
+                                   title=self.title(), spans=self.spans(), xlim=self.window(), right=right)
+
+    def export_name(self) -> str:
+        """The export file's name without its suffix: the window, and the market when one is chosen."""
+        t0, t1 = (pd.Timestamp(v, unit="ns") for v in self.window())
+        name = f"toolkit-rows-{t0:%Y%m%d-%H%M}-{t1:%Y%m%d-%H%M}"
+        return f"{name}-{self.market}" if self.market else name
+
+    def export(self, folder) -> Path | None:
+        """Write the rows in view to a new CSV file in ``folder``; None (and nothing written) when there are none.
+
+        An earlier export of the same view is kept: the new file gets a number (``...-2.csv``).
+        """
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"explore(): export_dir {str(folder)!r} does not exist")
+        rows = self.rows_in_view()
+        if rows.empty:
+            return None
+        name = self.export_name()
+        path, n = folder / f"{name}.csv", 1
+        while path.exists():  # an earlier export is never overwritten
+            n += 1
+            path = folder / f"{name}-{n}.csv"
+        return write_atomic(path, rows.to_csv(index=False))
