@@ -254,3 +254,20 @@ def test_report_tables_wrap_inside_the_page():
     time_id = re.search(r'<td [^>]*id="(\w+)"[^>]*>Mon 16 Nov 21:20</td>', page).group(1)
     own = lambda i: " ".join(body for _, selectors, body in rules if f"#{i}" in selectors)  # noqa: E731
     assert "nowrap" not in own(cell_id) and "nowrap" in own(time_id)
+
+
+def test_names_and_paths_break_only_after_underscores_and_slashes():
+    """A category or an endpoint never splits mid-word ("server_erro|r"); it may break after "_" or "/"."""
+    from toolkit.report import styled
+
+    incidents = pd.DataFrame({"category": ["server_error", "insufficient_funds"],
+                              "top_endpoint": ["/api/v1/stock/open-api/depth", "/api/v1/futures/open-api/order/create"],
+                              "message": ["余额不足 insufficient balance", "K-line service unavailable"]})
+    page = styled(incidents).to_html()
+    assert ">server_<wbr>error</td>" in page and ">insufficient_<wbr>funds</td>" in page
+    assert ">/api/<wbr>v1/<wbr>stock/<wbr>open-api/<wbr>depth</td>" in page  # not before the leading slash
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", page)
+    ids = {text: i for i, text in re.findall(r'<td [^>]*id="(\w+)"[^>]*>(.*?)</td>', page)}
+    own = lambda text: " ".join(body for selectors, body in rules if f"#{ids[text]}" in selectors)  # noqa: E731
+    assert "overflow-wrap: normal" in own("server_<wbr>error")
+    assert "overflow-wrap" not in own("K-line service unavailable")  # prose breaks as the page's rule says

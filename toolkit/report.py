@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 #: Text columns whose values are all this short never wrap in the report's tables; longer ones do.
 _SHORT_TEXT = 12
+_break_after = re.compile(r"(?<=.)([_/])(?=.)")
 
 
 
@@ -284,10 +286,15 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
         elif not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             text.append(c)
     long = [c for c in text if df[c].astype(str).str.len().max() > _SHORT_TEXT] if len(df) else []
+    # names and paths (no spaces: categories, reasons, endpoints) break only after "_" and "/"
+    names = [c for c in long if not df[c].astype(str).str.contains(r"\s").any()]
+    for c in names:
+        formats[c] = lambda v: defaults.MISSING if pd.isna(v) else _break_after.sub(r"\1<wbr>", str(v))
     return (df.style.format(formats, na_rep=defaults.MISSING, escape="html").hide(axis="index")
             .set_properties(subset=text + times, **{"text-align": "left"})
             .set_properties(subset=[c for c in df.columns if c not in long], **{"white-space": "nowrap"})
             .set_properties(subset=long, **{"min-width": "6em"})
+            .set_properties(subset=names, **{"overflow-wrap": "normal"})
             .format_index(lambda c: html.escape(str(c)).replace("_", "_<wbr>"), axis="columns")  # error_<wbr>rate
             .set_table_styles([{"selector": "th", "props": "text-align: left"}]))
 
