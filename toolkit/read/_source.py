@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import gc
 import glob
 import gzip
 import io
@@ -177,8 +178,20 @@ def _read_range(path: str, start: int, end: int) -> bytes:
     return data[3:] if start == 0 and data.startswith(b"\xef\xbb\xbf") else data
 
 
+def _parse(parse_chunk, data: bytes, source, options) -> Chunk:
+    """``parse_chunk`` with the cycle collector paused: a piece allocates a few objects a line and frees none
+    of them until it is done, so collections during it find nothing and only cost time (some 10%)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return parse_chunk(data, source, options)
+    finally:
+        if paused:
+            gc.enable()
+
+
 def _parse_range(parse_chunk, path, start, end, source, options):
-    return parse_chunk(_read_range(path, start, end), source, options)
+    return _parse(parse_chunk, _read_range(path, start, end), source, options)
 
 
 def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None, *, parallel: bool = True) -> None:
@@ -196,7 +209,7 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None,
     if b"\n" not in first and b"\r" in first:  # no LF in the file: classic Mac line ends, CR alone
         rest = stream.read()
         if b"\n" not in rest:
-            result.merge(parse_chunk((first + rest).replace(b"\r", b"\n"), *args))
+            result.merge(_parse(parse_chunk, (first + rest).replace(b"\r", b"\n"), *args))
             return
         first += rest
     stream = Replay(first, stream)
@@ -211,9 +224,9 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None,
         if second is None or WORKERS < 2 or not parallel:
             for data in itertools.chain([head, second], chunks):
                 if data is not None:
-                    result.merge(parse_chunk(data, *args))
+                    result.merge(_parse(parse_chunk, data, *args))
             return
-        jobs = ((parse_chunk, data, *args) for data in itertools.chain([head, second], chunks))
+        jobs = ((_parse, parse_chunk, data, *args) for data in itertools.chain([head, second], chunks))
     pool = _executor()
     pending = collections.deque()
     for fn, *fargs in jobs:
