@@ -194,6 +194,22 @@ def _parse_range(parse_chunk, path, start, end, source, options):
     return _parse(parse_chunk, _read_range(path, start, end), source, options)
 
 
+def _balanced(size: int) -> list[int]:
+    """Byte offsets that cut ``size`` bytes into pieces of at most ``CHUNK``, as many as a multiple of
+    ``WORKERS`` so that every worker gets the same share and none waits idle for the last one.
+
+    Examples
+    --------
+    >>> b = _balanced(5 * CHUNK + 1)
+    >>> (len(b) - 1) % WORKERS, max(y - x for x, y in zip(b, b[1:])) <= CHUNK, b[0], b[-1] == 5 * CHUNK + 1
+    (0, True, 0, True)
+    """
+    pieces = -(-size // CHUNK)
+    pieces = -(-pieces // WORKERS) * WORKERS
+    step = -(-size // pieces)
+    return list(range(0, size, step)) + [size]
+
+
 def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None, *, parallel: bool = True) -> None:
     """Parse a line format piece by piece, in worker processes when the input is big.
 
@@ -215,7 +231,7 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None,
     stream = Replay(first, stream)
     size = os.path.getsize(path) if path else -1
     if parallel and path and size > CHUNK and WORKERS > 1:
-        bounds = list(range(0, size, CHUNK)) + [size]
+        bounds = _balanced(size)
         jobs = ((_parse_range, parse_chunk, path, a, b, *args) for a, b in zip(bounds, bounds[1:]))
     else:
         chunks = iter_chunks(stream)
