@@ -1,4 +1,4 @@
-"""HTTP ``Date`` headers as int64 ns, vectorised: the standard layout straight from its bytes, others by Arrow."""
+"""Times written as text, vectorised: the common layouts read straight from their bytes, the rest by Arrow and pandas."""
 
 from __future__ import annotations
 
@@ -36,42 +36,73 @@ def _http_dates(dates: pa.Array) -> pa.Array:
 
 _MONTH_KEYS = np.array([(ord(m[0]) << 16) | (ord(m[1]) << 8) | ord(m[2]) for m in _MONTHS.to_pylist()])
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-_DIGITS_AT = [5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24]
 _SORTED_KEYS, _BY_KEY = np.sort(_MONTH_KEYS), np.argsort(_MONTH_KEYS) + 1
+
+
+def _fixed_width(arr: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(indexes of the values of ``arr`` that are ``width`` bytes long, their bytes as a (width, n) uint8 array)."""
+    arr = arr.cast(pa.string())
+    bufs = arr.buffers()
+    if not len(arr) or bufs[2] is None:
+        return np.empty(0, np.int64), np.empty((width, 0), np.uint8)
+    offsets = np.frombuffer(bufs[1], np.int32)[arr.offset:arr.offset + len(arr) + 1]
+    rows = np.flatnonzero((np.diff(offsets) == width) & arr.is_valid().to_numpy(zero_copy_only=False))
+    return rows, np.ascontiguousarray(np.frombuffer(bufs[2], np.uint8)[offsets[rows][:, None] + np.arange(width)].T)
+
+
+def _digits(c: np.ndarray, at: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(the bytes at positions ``at`` as numbers 0-9 (int32), whether all of them are digits)."""
+    d = c[at].astype(np.int32) - 48
+    return d, ((d >= 0) & (d <= 9)).all(axis=0)
+
+
+def _civil_ns(year, month, day, hh, mm, ss) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 ns since the epoch, whether it is a real date and time in 1678-2261) of UTC calendar fields."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    at = np.clip(month, 1, 12) - 1
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= _MONTH_DAYS[at] + ((month == 2) & leap))
+    ok &= (year >= 1678) & (year <= 2261) & (hh < 24) & (mm < 60) & (ss < 60)
+    y = year - (month <= 2)  # days from the civil date (H. Hinnant's algorithm)
+    era, yoe = y // 400, y % 400
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    days = (era * 146097 + doe - 719468).astype(np.int64)
+    return (days * 86400 + hh * 3600 + mm * 60 + ss) * 1_000_000_000, ok
 
 
 def _standard_dates(uniq: pa.Array) -> np.ndarray:
     """int64 ns of the values written exactly ``Sun, 06 Nov 1994 08:49:37 GMT`` (a real date and time,
     year 1678-2261), read straight from their bytes; ``_NAT`` for any other value."""
-    n = len(uniq)
-    out = np.full(n, _NAT, np.int64)
-    uniq = uniq.cast(pa.string())
-    bufs = uniq.buffers()
-    if not n or bufs[2] is None:
-        return out
-    offsets = np.frombuffer(bufs[1], np.int32)[uniq.offset:uniq.offset + n + 1]
-    rows = np.flatnonzero((np.diff(offsets) == 29) & uniq.is_valid().to_numpy(zero_copy_only=False))
+    out = np.full(len(uniq), _NAT, np.int64)
+    rows, c = _fixed_width(uniq, 29)
     if not len(rows):
         return out
-    c = np.ascontiguousarray(np.frombuffer(bufs[2], np.uint8)[offsets[rows][:, None] + np.arange(29)].T)
-    d = c.astype(np.int32) - 48  # one row per byte position, digits as 0-9
-    ok = (c[:4] < 128).all(axis=0)  # ASCII (the other bytes are checked one by one below)
-    ok &= (np.where(d[_DIGITS_AT] < 0, 10, d[_DIGITS_AT]) <= 9).all(axis=0)
+    d, ok = _digits(c, [5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24])
+    ok &= (c[:4] < 128).all(axis=0)  # ASCII (the other bytes are checked one by one)
     ok &= (c[4] == 32) & (c[7] == 32) & (c[11] == 32) & (c[16] == 32) & (c[25] == 32) & (c[19] == 58) & (c[22] == 58)
     ok &= (c[26] == 71) & (c[27] == 77) & (c[28] == 84)  # "GMT"
     key = (c[8].astype(np.int32) << 16) | (c[9].astype(np.int32) << 8) | c[10]
     month = _BY_KEY[np.minimum(np.searchsorted(_SORTED_KEYS, key), 11)]
     ok &= _MONTH_KEYS[month - 1] == key
-    day, year = d[5] * 10 + d[6], d[12] * 1000 + d[13] * 100 + d[14] * 10 + d[15]
-    hh, mm, ss = d[17] * 10 + d[18], d[20] * 10 + d[21], d[23] * 10 + d[24]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    ok &= (day >= 1) & (day <= _MONTH_DAYS[month - 1] + ((month == 2) & leap)) & (year >= 1678) & (year <= 2261)
-    ok &= (hh < 24) & (mm < 60) & (ss < 60)
-    y = year - (month <= 2)  # days from the civil date (H. Hinnant's algorithm)
-    era, yoe = y // 400, y % 400
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    days = (era * 146097 + doe - 719468).astype(np.int64)
-    out[rows[ok]] = ((days * 86400 + hh * 3600 + mm * 60 + ss) * 1_000_000_000)[ok]
+    ns, real = _civil_ns(d[2] * 1000 + d[3] * 100 + d[4] * 10 + d[5], month, d[0] * 10 + d[1],
+                         d[6] * 10 + d[7], d[8] * 10 + d[9], d[10] * 10 + d[11])
+    ok &= real
+    out[rows[ok]] = ns[ok]
+    return out
+
+
+def iso_ms_utc(text: pa.Array) -> np.ndarray:
+    """int64 ns of the times written exactly ``2026-11-20T21:05:00.123Z`` (as the recorder writes them;
+    a real date and time, year 1678-2261), read straight from their bytes; ``_NAT`` for any other value."""
+    out = np.full(len(text), _NAT, np.int64)
+    rows, c = _fixed_width(text, 24)
+    if not len(rows):
+        return out
+    d, ok = _digits(c, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22])
+    ok &= (c[4] == 45) & (c[7] == 45) & (c[10] == 84) & (c[13] == 58) & (c[16] == 58) & (c[19] == 46) & (c[23] == 90)
+    ns, real = _civil_ns(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], d[4] * 10 + d[5], d[6] * 10 + d[7],
+                         d[8] * 10 + d[9], d[10] * 10 + d[11], d[12] * 10 + d[13])
+    ok &= real
+    out[rows[ok]] = (ns + (d[14] * 100 + d[15] * 10 + d[16]).astype(np.int64) * 1_000_000)[ok]
     return out
 
 

@@ -22,7 +22,7 @@ from .. import classify
 from ..endpoints import matcher
 from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
 from ..secrets import redact
-from ._dates import _http_date, _http_dates  # noqa: F401 - readers import _http_date from here
+from ._dates import _http_date, _http_dates, iso_ms_utc  # noqa: F401 - readers import _http_date from here
 from ._excerpt import bounded_json, excerpt  # noqa: F401 - readers import excerpt from here
 
 # body kinds, as classify_calls reads them
@@ -207,21 +207,32 @@ def _times(strs: pa.Array, ints: pa.Array) -> np.ndarray:
     out = np.where(ok, num * np.where(ok, scale, 0), _NAT).view("datetime64[ns]")
     if strs.null_count < len(strs):
         idx = np.flatnonzero(strs.is_valid().to_numpy(zero_copy_only=False))
-        text = strs.drop_null().to_numpy(zero_copy_only=False)
-        parsed = pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601", utc=True, errors="coerce")
-        vals = parsed.to_numpy(dtype="datetime64[ns]")
-        vals[~_iso_in_range(strs.drop_null())] = np.datetime64("NaT")  # pandas wraps years it cannot hold
-        for j in np.flatnonzero(np.isnat(vals)):  # digits-only strings are epoch numbers
-            s = text[j].strip()
-            try:
-                num = int(s) if s.lstrip("-").isdigit() else float(s)
-            except ValueError:
-                continue
-            v = epoch_ns(num)
-            if v is not None and v >= 0:  # a negative epoch is a placeholder, not a time
-                vals[j] = np.datetime64(v, "ns")
+        present = strs.drop_null()
+        vals = iso_ms_utc(present)  # the recorder's own layout, straight from the bytes
+        rest = np.flatnonzero(vals == _NAT)
+        vals = vals.view("datetime64[ns]")
+        if len(rest):
+            vals[rest] = _text_times(present.take(pa.array(rest)) if len(rest) < len(vals) else present)
         out[idx] = vals
     return out
+
+
+def _text_times(strs: pa.Array) -> np.ndarray:
+    """datetime64[ns] of text times (no nulls) in any form :func:`_times` reads; NaT where unreadable."""
+    text = strs.to_numpy(zero_copy_only=False)
+    parsed = pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601", utc=True, errors="coerce")
+    vals = parsed.to_numpy(dtype="datetime64[ns]")
+    vals[~_iso_in_range(strs)] = np.datetime64("NaT")  # pandas wraps years it cannot hold
+    for j in np.flatnonzero(np.isnat(vals)):  # digits-only strings are epoch numbers
+        s = text[j].strip()
+        try:
+            num = int(s) if s.lstrip("-").isdigit() else float(s)
+        except ValueError:
+            continue
+        v = epoch_ns(num)
+        if v is not None and v >= 0:  # a negative epoch is a placeholder, not a time
+            vals[j] = np.datetime64(v, "ns")
+    return vals
 
 
 def _iso_in_range(text: pa.Array) -> np.ndarray:
