@@ -1,4 +1,4 @@
-"""Times written as text, vectorised: the common layouts read straight from their bytes, the rest by Arrow and pandas."""
+"""Times written as text, vectorised: the common layouts straight from their bytes, the rest by Arrow and pandas."""
 
 from __future__ import annotations
 
