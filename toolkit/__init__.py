@@ -17,6 +17,7 @@ from .endpoints import endpoints
 from .errors import CatalogError, ParameterError, ReportError, StoreError, ToolkitError
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .schema import CATEGORIES, COLUMNS, MARKETS
+from .scrub import scrub  # eager: the function shares its module's name, which a later import would put back
 
 # Loading needs only the readers: everything else loads on first use, so ``import toolkit; toolkit.load_logs(...)``
 # pays for neither the analysis, the store (pyarrow.dataset, DuckDB), the recorder nor matplotlib, ipywidgets,
@@ -28,7 +29,6 @@ _LAZY_NAMES = {
                      "find_incidents", "request_rate", "retries", "summary", "top_errors", "uncertain_orders"),
                     "analysis"),
     **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
-    "scrub": "scrub",
     "simulate": "simulation",
 }
 
