@@ -11,46 +11,50 @@ and why::
 """
 
 import importlib
-from importlib import metadata
 
-from . import analysis, store
-from .analysis import (
-    cause_rules,
-    clock_drift,
-    describe_window,
-    error_rate,
-    explain_incidents,
-    find_gaps,
-    find_incidents,
-    request_rate,
-    retries,
-    summary,
-    top_errors,
-    uncertain_orders,
-)
 from .catalog import catalog
 from .endpoints import endpoints
 from .errors import CatalogError, ParameterError, ReportError, StoreError, ToolkitError
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
-from .record import RecordingWarning, attach_recorder, recording_session
 from .schema import CATEGORIES, COLUMNS, MARKETS
-from .scrub import scrub
-from .simulation import simulate
+from .scrub import scrub  # eager: the function shares its module's name, which a later import would put back
 
-try:
-    __version__ = metadata.version("toolkit")
-except metadata.PackageNotFoundError:  # pragma: no cover - imported from a source tree that was never installed
-    __version__ = "0+unknown"
-
-# modules that pull in heavy libraries (matplotlib, ipywidgets, papermill, nbconvert, ...) load on first use;
-# toolkit.dask needs the optional dask extra, so it is not in __all__
-_LAZY_MODULES = ("plots", "dask", "report", "widgets")
+# Loading needs only the readers: everything else loads on first use, so ``import toolkit; toolkit.load_logs(...)``
+# pays for neither the analysis, the store (pyarrow.dataset, DuckDB), the recorder nor matplotlib, ipywidgets,
+# papermill or nbconvert. toolkit.dask needs the optional dask extra, so it is not in __all__.
+_LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", "store", "widgets")
+#: Public names defined in a module that loads on first use: {name: module}.
+_LAZY_NAMES = {
+    **dict.fromkeys(("cause_rules", "clock_drift", "describe_window", "error_rate", "explain_incidents", "find_gaps",
+                     "find_incidents", "request_rate", "retries", "summary", "top_errors", "uncertain_orders"),
+                    "analysis"),
+    **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
+    "simulate": "simulation",
+}
 
 
 def __getattr__(name):
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+        globals()[name] = value  # looked up once
+        return value
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            version = metadata.version("toolkit")
+        except metadata.PackageNotFoundError:  # pragma: no cover - imported from a source tree never installed
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_MODULES))
+
 
 __all__ = [
     "CATEGORIES",

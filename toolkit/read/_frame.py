@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
 import numpy as np
@@ -23,6 +22,7 @@ from .. import classify
 from ..endpoints import matcher
 from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
 from ..secrets import redact
+from ._dates import _http_date, _http_dates, iso_ms_utc  # noqa: F401 - readers import _http_date from here
 from ._excerpt import bounded_json, excerpt  # noqa: F401 - readers import excerpt from here
 
 # body kinds, as classify_calls reads them
@@ -37,8 +37,6 @@ _TAG = re.compile(r"<[^<>]*>")
 _SPACE = re.compile(r"\s+")
 EXCERPT = 200
 _NAT = np.iinfo(np.int64).min
-_MAX_S = 9_223_372_036  # seconds either side of the epoch that datetime64[ns] holds
-_YEAR_WORD = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
 _ISO_YEAR = r"^\s*(?P<year>[0-9]{4})(?:-|[0-9]{2})"
 
 
@@ -209,21 +207,32 @@ def _times(strs: pa.Array, ints: pa.Array) -> np.ndarray:
     out = np.where(ok, num * np.where(ok, scale, 0), _NAT).view("datetime64[ns]")
     if strs.null_count < len(strs):
         idx = np.flatnonzero(strs.is_valid().to_numpy(zero_copy_only=False))
-        text = strs.drop_null().to_numpy(zero_copy_only=False)
-        parsed = pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601", utc=True, errors="coerce")
-        vals = parsed.to_numpy(dtype="datetime64[ns]")
-        vals[~_iso_in_range(strs.drop_null())] = np.datetime64("NaT")  # pandas wraps years it cannot hold
-        for j in np.flatnonzero(np.isnat(vals)):  # digits-only strings are epoch numbers
-            s = text[j].strip()
-            try:
-                num = int(s) if s.lstrip("-").isdigit() else float(s)
-            except ValueError:
-                continue
-            v = epoch_ns(num)
-            if v is not None and v >= 0:  # a negative epoch is a placeholder, not a time
-                vals[j] = np.datetime64(v, "ns")
+        present = strs.drop_null()
+        vals = iso_ms_utc(present)  # the recorder's own layout, straight from the bytes
+        rest = np.flatnonzero(vals == _NAT)
+        vals = vals.view("datetime64[ns]")
+        if len(rest):
+            vals[rest] = _text_times(present.take(pa.array(rest)) if len(rest) < len(vals) else present)
         out[idx] = vals
     return out
+
+
+def _text_times(strs: pa.Array) -> np.ndarray:
+    """datetime64[ns] of text times (no nulls) in any form :func:`_times` reads; NaT where unreadable."""
+    text = strs.to_numpy(zero_copy_only=False)
+    parsed = pd.to_datetime(pd.Series(text, dtype=object), format="ISO8601", utc=True, errors="coerce")
+    vals = parsed.to_numpy(dtype="datetime64[ns]")
+    vals[~_iso_in_range(strs)] = np.datetime64("NaT")  # pandas wraps years it cannot hold
+    for j in np.flatnonzero(np.isnat(vals)):  # digits-only strings are epoch numbers
+        s = text[j].strip()
+        try:
+            num = int(s) if s.lstrip("-").isdigit() else float(s)
+        except ValueError:
+            continue
+        v = epoch_ns(num)
+        if v is not None and v >= 0:  # a negative epoch is a placeholder, not a time
+            vals[j] = np.datetime64(v, "ns")
+    return vals
 
 
 def _iso_in_range(text: pa.Array) -> np.ndarray:
@@ -232,55 +241,6 @@ def _iso_in_range(text: pa.Array) -> np.ndarray:
     year = pc.if_else(found.is_valid(), found.field("year"), "0")
     year = pc.cast(year, pa.int32()).to_numpy(zero_copy_only=False)
     return (year >= 1678) & (year <= 2261)
-
-
-_MONTHS = pa.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
-_MONTH_NUMBERS = pa.array([f"{i:02d}" for i in range(1, 13)])
-
-
-def _http_dates(dates: pa.Array) -> pa.Array:
-    """HTTP ``Date`` headers as int ns.
-
-    The standard layout (``Sun, 06 Nov 1994 08:49:37 GMT``) is rearranged to
-    ISO-8601 by slicing its fixed fields and parsed vectorised; any other form
-    is parsed one value at a time.
-    """
-    enc = pc.dictionary_encode(dates)
-    uniq = enc.dictionary
-
-    def part(start, stop):
-        return pc.utf8_slice_codeunits(uniq, start, stop)
-
-    month = pc.take(_MONTH_NUMBERS, pc.index_in(part(8, 11), value_set=_MONTHS))
-    iso = pc.binary_join_element_wise(part(12, 16), "-", month, "-", part(5, 7), "T", part(17, 25), part(25, 40), "")
-    year = part(12, 16)
-    iso = pc.if_else(pc.and_(pc.greater_equal(year, "1678"), pc.less_equal(year, "2261")), iso, _NULL_STR)
-    ts = pc.strptime(iso, format="%Y-%m-%dT%H:%M:%S GMT", unit="s", error_is_null=True)
-    secs = ts.cast(pa.int64())
-    secs = pc.if_else(pc.and_(pc.greater(secs, -_MAX_S), pc.less(secs, _MAX_S)), secs, pa.scalar(None, pa.int64()))
-    ns = pc.multiply(secs, 1_000_000_000)
-    if ns.null_count > uniq.null_count:
-        ns = pa.array([v if v is not None else (None if u is None else _http_date(u))
-                       for v, u in zip(ns.to_pylist(), uniq.to_pylist())], pa.int64())
-    return pc.take(ns, enc.indices)
-
-
-def _http_date(text: str):
-    """One HTTP ``Date`` header (RFC 7231, or ISO-8601) as int ns; None when unreadable."""
-    try:
-        t = pd.Timestamp(parsedate_to_datetime(text)) if "," in text else pd.Timestamp(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if t is pd.NaT:
-        return None
-    year = _YEAR_WORD.search(text)
-    if year is not None and int(year.group()) != t.year:  # email.utils reads "0001" as 2001
-        return None
-    try:
-        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-        return t.as_unit("ns").value
-    except (ValueError, OverflowError):  # outside the datetime64[ns] range
-        return None
 
 
 def _endpoint(path: str) -> str:
