@@ -525,3 +525,10 @@ def test_the_tables_wrap_their_long_text(app):
     assert "overflow-wrap: anywhere" in rule and "white-space: normal" in rule
     assert re.findall(r"<th>(\w+)</th>", app.top_table.value)[-1] == "pattern"
     assert re.findall(r"<th>(\w+)</th>", app.rows_table.value)[-1] == "message"
+
+
+def test_the_explorer_offers_buckets_from_the_one_ladder():
+    from toolkit import defaults
+
+    assert set(defaults.EXPLORER_BUCKETS[1:]) <= set(defaults.STEPS)
+    assert set(defaults.EXPLORER_TIME_STEPS) <= set(defaults.STEPS)

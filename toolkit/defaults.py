@@ -97,8 +97,12 @@ PERCENTILES = (50, 90, 99)
 #: More buckets than this in one result is a mistake (a tiny freq over a long recording).
 MAX_BUCKETS = 20_000_000
 
-#: The explorer (:func:`toolkit.widgets.explore`): the bucket sizes it offers ("auto" picks the
-#: smallest that keeps the timeline under ``EXPLORER_MAX_BUCKETS``) ...
+#: The bucket sizes a plot or the explorer picks from when none is given: the smallest that keeps
+#: the time span under a number of buckets (:func:`toolkit.selection.step_for`).
+STEPS = ("1s", "10s", "1min", "5min", "15min", "1h", "3h", "6h", "1D", "7D")
+
+#: The explorer (:func:`toolkit.widgets.explore`): the bucket sizes it offers, a part of ``STEPS``
+#: ("auto" picks the smallest that keeps the timeline under ``EXPLORER_MAX_BUCKETS``) ...
 EXPLORER_BUCKETS = ("auto", "1min", "5min", "15min", "1h", "6h", "1D")
 EXPLORER_MAX_BUCKETS = 600
 

@@ -19,6 +19,7 @@ from .analysis._common import as_by, as_duration, select_market, times
 from .analysis.incidents import find_incidents
 from .analysis.rates import error_rate, limit_for, rate_limits, window_counts
 from .analysis.summary import require
+from .selection import step_for
 from .schema import CATEGORIES, MARKETS
 
 #: One colour per category, keyed in the taxonomy's order.
@@ -45,7 +46,6 @@ CATEGORY_COLORS: dict[str, str] = dict(zip(CATEGORIES, [
 #: One colour per market.
 MARKET_COLORS: dict[str, str] = {"spot": "#2ca02c", "futures": "#393b79", "unknown": "#7f7f7f"}
 
-_STEPS = ["1s", "10s", "1min", "5min", "15min", "1h", "3h", "6h", "1D", "7D"]
 _LINESTYLES = ["-", "--", ":", "-."]
 
 
@@ -58,12 +58,8 @@ def _axes(ax):
 
 
 def _auto_freq(t: np.ndarray, most: int) -> str:
-    """The smallest of :data:`_STEPS` that keeps the span under ``most`` buckets."""
-    span = int(t.max() - t.min()) if len(t) else 0
-    for step in _STEPS:
-        if span // as_duration(step, "freq", "plots") < most:
-            return step
-    return _STEPS[-1]
+    """The smallest of :data:`toolkit.defaults.STEPS` that keeps the span of ``t`` under ``most`` buckets."""
+    return step_for(int(t.max() - t.min()) if len(t) else 0, most)
 
 
 def _naive(ts) -> pd.DatetimeIndex:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import defaults
 from .errors import ParameterError
 from .schema import MARKETS
 
@@ -101,6 +102,25 @@ def as_duration(value, name: str, func: str | None = None) -> int:
     if td is None or td is pd.NaT or td <= pd.Timedelta(0):
         raise ParameterError(f"{wanted}, not {value!r}")
     return int(td.value)
+
+
+def step_for(span: int, most: int, steps=None) -> str:
+    """The smallest of ``steps`` (:data:`toolkit.defaults.STEPS` by default) that cuts ``span``
+    nanoseconds into fewer than ``most`` buckets; the largest when none does.
+
+    Examples
+    --------
+    >>> from toolkit.selection import step_for
+    >>> step_for(7 * 86_400 * 10**9, 800)   # a week in fewer than 800 buckets
+    '15min'
+    >>> step_for(0, 800)
+    '1s'
+    """
+    steps = defaults.STEPS if steps is None else steps
+    for step in steps:
+        if span // as_duration(step, "step") < most:
+            return step
+    return steps[-1]
 
 
 def as_markets(market, func: str | None = None) -> tuple[str, ...] | None:

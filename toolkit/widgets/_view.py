@@ -31,6 +31,7 @@ from ..analysis._common import grid
 from ..analysis.summary import require
 from ..errors import ParameterError
 from ..schema import CATEGORIES, MARKETS
+from ..selection import step_for
 
 #: Bucket sizes offered (see :mod:`toolkit.defaults`).
 BUCKETS = list(defaults.EXPLORER_BUCKETS)
@@ -266,10 +267,8 @@ class View:
         if self.bucket != "auto":
             return self.bucket, _NS[self.bucket]
         t0, t1 = self.window()
-        for name in BUCKETS[1:]:
-            if (t1 - t0) // _NS[name] < defaults.EXPLORER_MAX_BUCKETS:
-                return name, _NS[name]
-        return BUCKETS[-1], _NS[BUCKETS[-1]]
+        name = step_for(t1 - t0, defaults.EXPLORER_MAX_BUCKETS, BUCKETS[1:])
+        return name, _NS[name]
 
     def _scope(self) -> tuple[int, int, np.ndarray]:
         """The calls in the window (positions ``lo:hi`` in time order) and, of those, the market and endpoint."""
