@@ -2,6 +2,8 @@
 
 import gzip
 import shutil
+import stat
+import sys
 import warnings
 
 import orjson
@@ -187,3 +189,39 @@ def test_cli_scrub(tmp_path, capsys):
     assert main(["scrub", str(bad), "--format", "har"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("toolkit scrub: error: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_the_file_written_keeps_the_permissions_of_the_original(tmp_path, masked):
+    path = jsonl(tmp_path / "calls.jsonl", call(SPOT + (f"?apiKey={KEY}" if masked else "")), call())
+    path.chmod(0o640)
+    assert toolkit.scrub(path, tmp_path / "clean.jsonl").replaced == int(masked)
+    assert stat.S_IMODE((tmp_path / "clean.jsonl").stat().st_mode) == 0o640
+    toolkit.scrub(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize("gz", [False, True])
+def test_an_interrupted_scrub_leaves_the_original_intact(tmp_path, monkeypatch, stop, gz):
+    """^C or a full disk half-way through: the original as it was, no output, no temporary file."""
+    name = "calls.jsonl.gz" if gz else "calls.jsonl"
+    path = jsonl(tmp_path / name, call(SPOT + f"?apiKey={KEY}"), call(SPOT + f"?apiKey={KEY}"), gz=gz)
+    before = path.read_bytes()
+    module = sys.modules["toolkit.scrub"]
+    lines = []
+
+    def mask_then_stop(line):
+        lines.append(line)
+        if len(lines) == 2:
+            raise stop("stopped half-way")
+        return real(line)
+
+    real = module._jsonl_line
+    monkeypatch.setattr(module, "_jsonl_line", mask_then_stop)
+    for out in (None, tmp_path / "clean.jsonl"):
+        lines.clear()
+        with pytest.raises(stop, match="half-way"):
+            toolkit.scrub(path, out)
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]

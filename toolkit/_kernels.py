@@ -1,10 +1,13 @@
-"""What the analysis functions and their store twins share, written once: argument checks, grouping
-and the fingerprint of an error.
+"""What the analysis functions and their store twins share, written once: argument checks, grouping,
+the bucket grid of calls and errors, the fingerprint of an error and the tables built from them.
 
 The pandas functions (:mod:`toolkit.analysis`) and the DuckDB ones (:mod:`toolkit.store`) give the same
-tables because they check their arguments, form their groups and mask, fingerprint and list their errors
-here. Nothing here reads a frame's rows in bulk beyond grouping them, so the store, which sits beside the
-loader below the analysis, can use it too.
+tables because they check their arguments, form their groups, count calls and errors per bucket
+(:func:`count_grid`, :func:`rate_frame`), mask, fingerprint and list their errors and shape the
+:func:`toolkit.top_errors` table (:func:`top_table`) here. The pandas side feeds one row per call, the
+store one row per (bucket, group) that DuckDB has already counted. Nothing here reads a frame's rows in
+bulk beyond grouping and counting them, so the store, which sits beside the loader below the analysis,
+can use it too.
 
 Every check raises a :class:`toolkit.ParameterError` (a ``ValueError``) that names the function, the
 parameter and the bad value.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -111,6 +115,112 @@ def groups(df: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]
     return ids.astype(np.int64), keys
 
 
+@dataclass
+class Grid:
+    """Calls and errors per group and time bucket, every group over every bucket.
+
+    ``row_group`` is the group of each input row that counts errors (-1
+    otherwise), ``row_call`` each row's group among the ``by`` columns that are
+    not outcome columns (the same as the group when there are none) and
+    ``row_bucket`` each row's bucket, counted from ``first``.
+    """
+
+    keys: pd.DataFrame
+    freq: int
+    first: int
+    calls: np.ndarray
+    errors: np.ndarray
+    row_group: np.ndarray
+    row_call: np.ndarray
+    row_bucket: np.ndarray
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Bucket starts, int64 ns."""
+        return (self.first + np.arange(self.calls.shape[1], dtype=np.int64)) * self.freq
+
+
+def count_grid(rows: pd.DataFrame, bucket: np.ndarray, errors: np.ndarray, by: list[str], *, freq: int,
+               func: str, calls: np.ndarray | None = None) -> Grid:
+    """Count calls and errors per ``by`` group and bucket of ``freq`` ns.
+
+    Row ``i`` of ``rows`` (which holds the ``by`` columns) stands for
+    ``calls[i]`` calls (one when ``calls`` is None) in bucket ``bucket[i]``
+    (``ts // freq``, epoch-aligned as ``Series.dt.floor``), ``errors[i]`` of
+    them failed (a boolean: the row is one failed call or not). When ``by``
+    holds :data:`OUTCOME_COLUMNS`, groups are only formed from rows with errors
+    and each is measured against all calls of its other ``by`` values; a row
+    counting both calls and errors then holds the outcome of its errors.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"market": ["spot", "spot", "futures"]})
+    >>> g = count_grid(rows, np.array([4, 4, 6]), np.array([False, True, False]), ["market"], freq=300, func="f")
+    >>> g.keys["market"].tolist(), g.calls.tolist(), g.errors.tolist()
+    (['futures', 'spot'], [[0, 0, 1], [2, 0, 0]], [[0, 0, 0], [1, 0, 0]])
+    """
+    n = len(bucket)
+    err = errors if errors.dtype == bool else errors > 0
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return Grid(rows[by].iloc[:0].reset_index(drop=True), freq, 0, np.zeros((0, 0), np.int64),
+                    np.zeros((0, 0), np.int64), z, z, z)
+    call_cols = [c for c in by if c not in OUTCOME_COLUMNS]
+    first = int(bucket.min())
+    nb = int(bucket.max()) - first + 1
+    bucket = bucket - first
+    call_group, call_keys = groups(rows, call_cols)
+    if len(call_cols) == len(by):
+        keys, row_group, of_call = call_keys, call_group, None
+    else:
+        err_group, keys = groups(rows[err], by)
+        of_call = np.zeros(len(keys), dtype=np.int64)
+        of_call[err_group] = call_group[err]
+        row_group = np.full(n, -1, dtype=np.int64)
+        row_group[err] = err_group
+    ng = len(keys)
+    if max(ng, len(call_keys)) * nb > defaults.MAX_BUCKETS:
+        span = pd.Timedelta(nb * freq, unit="ns")
+        raise ParameterError(f"{func}(): freq={pd.Timedelta(freq, unit='ns')} over {span} and {ng:,} group(s) makes "
+                             f"{ng * nb:,} buckets; use a larger freq or fewer groups")
+    grid_calls = np.bincount(call_group * nb + bucket, weights=calls, minlength=len(call_keys) * nb)
+    grid_calls = grid_calls.reshape(len(call_keys), nb)
+    if of_call is not None:
+        grid_calls = grid_calls[of_call]
+    weights = None if errors.dtype == bool else errors[err]
+    grid_errors = np.bincount(row_group[err] * nb + bucket[err], weights=weights, minlength=ng * nb).reshape(ng, nb)
+    row_group = np.where(err, row_group, -1)
+    return Grid(keys, freq, first, grid_calls.astype(np.int64), grid_errors.astype(np.int64), row_group,
+                call_group, bucket)
+
+
+def rate_frame(g: Grid) -> pd.DataFrame:
+    """The table of :func:`toolkit.error_rate` from a :class:`Grid`: one row per bucket and group.
+
+    ``ts`` (bucket start, UTC), the group's key columns, ``calls``, ``errors``
+    and ``error_rate`` (NaN where a bucket has no calls), sorted by ``ts`` then
+    group.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"market": ["spot", "spot"]})
+    >>> rate_frame(count_grid(rows, np.array([0, 0]), np.array([False, True]), ["market"], freq=60_000_000_000,
+    ...                       func="f"))
+                             ts market  calls  errors  error_rate
+    0 1970-01-01 00:00:00+00:00   spot      2       1         0.5
+    """
+    ng, nb = g.calls.shape
+    out = g.keys.iloc[np.tile(np.arange(ng), nb)].reset_index(drop=True)
+    out.insert(0, "ts", utc(np.repeat(g.starts, ng)))
+    calls = g.calls.T.ravel()
+    errors = g.errors.T.ravel()
+    out["calls"] = calls.astype(np.int64)
+    out["errors"] = errors.astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["error_rate"] = np.where(calls > 0, errors / np.maximum(calls, 1), np.nan)
+    return out
+
+
 #: How :func:`toolkit.top_errors` masks a message before grouping: (pattern, replacement) pairs,
 #: applied in this order, each to every match. RE2 syntax without lookarounds, so that
 #: pyarrow's ``replace_substring_regex`` and DuckDB's ``regexp_replace(s, p, r, 'g')``
@@ -206,3 +316,45 @@ TOP_COLUMNS = {
     "pattern": STRING, "count": np.int64, "share": np.float64, "first_seen": pd.DatetimeTZDtype("ns", "UTC"),
     "last_seen": pd.DatetimeTZDtype("ns", "UTC"), "endpoints": STRING, "symbols": STRING, "example": STRING,
 }
+
+
+def top_table(top: pd.DataFrame, *, total: int, endpoints=None, symbols=None) -> pd.DataFrame:
+    """The table of :func:`toolkit.top_errors` from one row per kind of error, largest first.
+
+    ``top`` holds ``market``, ``category``, ``reason``, ``code``, ``pattern``,
+    ``count``, ``first_seen``, ``last_seen`` and ``example`` of each kind, in
+    the order to return; ``total`` is the number of errors that ``share`` is of;
+    ``endpoints`` and ``symbols`` are (kind's position, value) pairs as two
+    arrays, listed with :func:`listing`. An empty ``top`` gives the empty table,
+    its ``market`` and ``category`` with ``top``'s dtypes.
+
+    Examples
+    --------
+    >>> top = pd.DataFrame({"market": ["spot"], "category": ["not_found"], "reason": ["order_not_found"],
+    ...                     "code": [3000], "pattern": ["Order <num> not found"], "count": [3],
+    ...                     "first_seen": utc([0]), "last_seen": utc([0]), "example": ["Order 17 not found"]})
+    >>> top_table(top, total=4, symbols=(np.array([0, 0]), pd.Series(["ETHUSDT", "BTCUSDT"])))[
+    ...     ["fingerprint", "share", "endpoints", "symbols"]]
+        fingerprint  share endpoints           symbols
+    0  58d59aa5b38a   0.75            BTCUSDT, ETHUSDT
+    """
+    if not len(top):
+        return pd.DataFrame({c: (top[c].iloc[:0].reset_index(drop=True) if d is None else pd.Series([], dtype=d))
+                             for c, d in TOP_COLUMNS.items()})
+    top = top.reset_index(drop=True)
+    count = top["count"].to_numpy(np.int64)
+    out = pd.DataFrame({
+        "market": top["market"], "category": top["category"], "reason": top["reason"].astype(STRING),
+        "code": top["code"].astype(pd.Int64Dtype()), "pattern": top["pattern"].astype(STRING),
+        "count": count, "share": count / total,
+        "first_seen": top["first_seen"].astype(TOP_COLUMNS["first_seen"]),
+        "last_seen": top["last_seen"].astype(TOP_COLUMNS["last_seen"]),
+    })
+    out.insert(0, "fingerprint", pd.array([fingerprint(*r) for r in zip(
+        out["market"], out["category"], out["reason"], out["code"], out["pattern"])], dtype=STRING))
+    none = (np.zeros(0, np.int64), pd.Series([], dtype=object))
+    for col, pairs in (("endpoints", endpoints), ("symbols", symbols)):
+        gid, values = none if pairs is None else pairs
+        out[col] = pd.array(listing(gid, values, len(out), col), dtype=STRING)
+    out["example"] = top["example"].astype(STRING)
+    return out

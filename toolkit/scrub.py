@@ -18,18 +18,20 @@ Gzip in gives gzip out.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
 import re
 import shutil
-import tempfile
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 import yaml
 
+from ._io import atomic_file
 from .read import LogFormatError
 from .read._engine import SNIFF_BYTES, read_options, sniff
 from .read.vcr import CassetteLoader
@@ -57,7 +59,10 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
         A recording in any format :func:`toolkit.read_logs` reads (gzip too).
     out : str or Path, optional
         Where to write; by default ``source`` is replaced (atomically, once the
-        masked copy is complete).
+        masked copy is complete). Either way the file written has the permission
+        bits of ``source``, and an error or ^C while writing leaves ``source``
+        and ``out`` as they were. When nothing is masked ``source`` is left
+        untouched and ``out`` gets an exact copy of it.
     format : {"auto", "jsonl", "har", "vcr", "text"}
         As in :func:`toolkit.read_logs`.
     pattern : str or re.Pattern, optional
@@ -88,26 +93,32 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
     with open(src, "rb") as f:
         packed = f.read(2) == b"\x1f\x8b"
     target = Path(out) if out is not None else src
+    in_place = target == src or (target.exists() and os.path.samefile(src, target))
+    mode = stat.S_IMODE(os.stat(src).st_mode)  # the copy is as readable as the original, no more
     opener = gzip.open if packed else open
     try:
         with opener(src, "rb") as f:
             head = f.read(SNIFF_BYTES)
         fmt = sniff(head, src.name, options)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        os.close(fd)
         try:
-            with opener(src, "rb") as fin, opener(tmp, "wb") as fout:
-                replaced = _SCRUBBERS[fmt](fin, fout, str(src))
-            if replaced:
-                os.replace(tmp, target)
-            elif target != src:  # nothing to mask: an exact copy (gzip is not re-compressed)
-                shutil.copyfile(src, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            with atomic_file(target, mode=mode, fsync=in_place) as raw, opener(src, "rb") as fin:
+                # the gzip header names the file written, not its temporary name
+                gz = gzip.GzipFile(filename=target.name, mode="wb", fileobj=raw) if packed else None
+                with contextlib.nullcontext(raw) if gz is None else gz as fout:
+                    replaced = _SCRUBBERS[fmt](fin, fout, str(src))
+                if not replaced:
+                    raise _Unchanged
+        except _Unchanged:  # nothing to mask: the source stays as it is, out= gets an exact copy (not re-compressed)
+            if not in_place:
+                with atomic_file(target, mode=mode) as raw, open(src, "rb") as fin:
+                    shutil.copyfileobj(fin, raw)
     except (EOFError, gzip.BadGzipFile) as exc:
         raise LogFormatError(f"{src}: corrupt or cut-short gzip ({exc}); nothing was written") from None
     return Scrubbed(str(target), fmt, replaced)
+
+
+class _Unchanged(Exception):
+    """Raised inside :func:`~toolkit._io.atomic_file` to drop a copy that masked nothing."""
 
 
 def _lines(fin, fout, scrub_line) -> int:

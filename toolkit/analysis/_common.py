@@ -1,6 +1,7 @@
 """What the analysis functions share: argument checks and counting calls per group and time bucket.
 
-The checks and the grouping their store twins use too live one floor down, in :mod:`toolkit._kernels`;
+The checks, the grouping and the bucket grid their store twins use too live one floor down, in
+:mod:`toolkit._kernels`;
 the time and duration checks in :mod:`toolkit.selection`.
 
 Every check raises a :class:`toolkit.ParameterError` (a ``ValueError``) that names the function, the parameter and
@@ -9,14 +10,12 @@ the bad value, before pandas gets a chance to fail somewhere deep inside.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from .. import defaults, selection
+from .. import selection
 # the checks and the grouping shared with the store twins; the analysis modules take them from here
-from .._kernels import OUTCOME_COLUMNS, as_by, as_count, groups, require, utc
+from .._kernels import OUTCOME_COLUMNS, Grid, as_by, as_count, count_grid, groups, rate_frame, require, utc
 from ..errors import ParameterError
 from ..selection import as_duration
 
@@ -70,71 +69,19 @@ def codes(values) -> tuple[np.ndarray, pd.Index]:
     return c.astype(np.int64), pd.Index(u)
 
 
-@dataclass
-class Grid:
-    """Calls and errors per group and time bucket, every group over every bucket.
-
-    ``row_group`` is the group of each row that counts as one of its errors
-    (-1 otherwise), ``row_call`` each row's group among the ``by`` columns that
-    are not outcome columns (the same as the group when there are none) and
-    ``row_bucket`` each row's bucket, counted from ``first``.
-    """
-
-    keys: pd.DataFrame
-    freq: int
-    first: int
-    calls: np.ndarray
-    errors: np.ndarray
-    row_group: np.ndarray
-    row_call: np.ndarray
-    row_bucket: np.ndarray
-
-    @property
-    def starts(self) -> np.ndarray:
-        """Bucket starts, int64 ns."""
-        return (self.first + np.arange(self.calls.shape[1], dtype=np.int64)) * self.freq
-
-
 def grid(df: pd.DataFrame, func: str, *, freq: int, by: list[str]) -> Grid:
     """Count calls and errors of ``df`` per ``by`` group and bucket of ``freq`` ns.
 
-    Buckets are aligned on the epoch (as ``Series.dt.floor``). When ``by``
-    holds :data:`OUTCOME_COLUMNS`, groups are only formed from failed calls
-    and each is measured against all calls of its other ``by`` values.
+    :func:`toolkit._kernels.count_grid` with one row per call: buckets are
+    aligned on the epoch (as ``Series.dt.floor``); when ``by`` holds
+    :data:`OUTCOME_COLUMNS`, groups are only formed from failed calls and each
+    is measured against all calls of its other ``by`` values.
     """
     t = times(df, func)
-    err = df["is_error"].to_numpy(dtype=bool, na_value=False) if "is_error" in df else None
-    if err is None:
+    if "is_error" not in df:
         raise ParameterError(f"{func}() needs the column is_error; pass the frame toolkit.load_logs returns")
-    call_cols = [c for c in by if c not in OUTCOME_COLUMNS]
-    if len(t) == 0:
-        return Grid(df[by].iloc[:0].reset_index(drop=True), freq, 0, np.zeros((0, 0), np.int64),
-                    np.zeros((0, 0), np.int64), *[np.zeros(0, np.int64)] * 3)
-    bucket = t // freq
-    first = int(bucket.min())
-    nb = int(bucket.max()) - first + 1
-    bucket -= first
-    call_group, call_keys = groups(df, call_cols)
-    if len(call_cols) == len(by):
-        keys, row_group, of_call = call_keys, call_group, None
-    else:
-        err_group, keys = groups(df[err], by)
-        of_call = np.zeros(len(keys), dtype=np.int64)
-        of_call[err_group] = call_group[err]
-        row_group = np.full(len(t), -1, dtype=np.int64)
-        row_group[err] = err_group
-    ng = len(keys)
-    if max(ng, len(call_keys)) * nb > defaults.MAX_BUCKETS:
-        span = pd.Timedelta(nb * freq, unit="ns")
-        raise ParameterError(f"{func}(): freq={pd.Timedelta(freq, unit='ns')} over {span} and {ng:,} group(s) makes "
-                         f"{ng * nb:,} buckets; use a larger freq or fewer groups")
-    calls = np.bincount(call_group * nb + bucket, minlength=len(call_keys) * nb).reshape(len(call_keys), nb)
-    if of_call is not None:
-        calls = calls[of_call]
-    hit = err & (row_group >= 0)
-    errors = np.bincount(row_group[hit] * nb + bucket[hit], minlength=ng * nb).reshape(ng, nb)
-    row_group = np.where(err, row_group, -1)
-    return Grid(keys, freq, first, calls.astype(np.int64), errors.astype(np.int64), row_group, call_group, bucket)
+    err = df["is_error"].to_numpy(dtype=bool, na_value=False)
+    return count_grid(df, t // freq, err, by, freq=freq, func=func)
 
 
 def runs(flags: np.ndarray, gap: int):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from .._kernels import MASKS, PATTERN_LENGTH, TOP_COLUMNS, fingerprint, listing, mask_messages, message_masks
+from .._kernels import MASKS, PATTERN_LENGTH, fingerprint, listing, mask_messages, message_masks, top_table
 from ..schema import STRING
 from ._common import select, as_count, as_duration, groups, require, times, utc
 
@@ -65,7 +65,7 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | 
     err = df["is_error"].to_numpy(dtype=bool, na_value=False)
     rows = np.flatnonzero(err)
     if len(rows) == 0:
-        return _empty_top(df)
+        return top_table(df.iloc[:0], total=0)
     errors = df.take(rows)
     t = t[rows]
     msg_codes, msgs = pd.factorize(errors["message"], use_na_sentinel=False)
@@ -89,36 +89,19 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | 
     if n is not None:
         order = order[:n]
     pick = rep[order]
-    top = errors.take(pick)
-    out = pd.DataFrame({
-        "market": top["market"].reset_index(drop=True),
-        "category": top["category"].reset_index(drop=True),
-        "reason": top["reason"].astype(STRING).reset_index(drop=True),
-        "code": top["code"].astype(pd.Int64Dtype()).reset_index(drop=True),
-        "pattern": pd.array(np.asarray(patterns, dtype=object)[key["pattern"].to_numpy()[pick]], dtype=STRING),
-        "count": count[order].astype(np.int64),
-        "share": count[order] / len(rows),
-        "first_seen": utc(first[order]),
-        "last_seen": utc(last[order]),
-    })
-    out.insert(0, "fingerprint", pd.array([fingerprint(*r) for r in zip(
-        out["market"], out["category"], out["reason"], out["code"], out["pattern"])], dtype=STRING))
+    top = errors.take(pick)[["market", "category", "reason", "code", "message"]].reset_index(drop=True)
+    top = top.rename(columns={"message": "example"})
+    top["pattern"] = np.asarray(patterns, dtype=object)[key["pattern"].to_numpy()[pick]]
+    top["count"] = count[order]
+    top["first_seen"] = utc(first[order])
+    top["last_seen"] = utc(last[order])
     # endpoints and symbols only for the groups kept
     rank = np.full(ng, -1, dtype=np.int64)
     rank[order] = np.arange(len(order))
     kept = rank[gid] >= 0
     kept_rank = rank[gid][kept]
-    out["endpoints"] = pd.array(listing(kept_rank, errors["endpoint"][kept], len(order), "endpoints"), dtype=STRING)
-    out["symbols"] = pd.array(listing(kept_rank, errors["symbol"][kept], len(order), "symbols"), dtype=STRING)
-    out["example"] = top["message"].astype(STRING).reset_index(drop=True)
-    return out
-
-
-def _empty_top(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        c: (df[c].iloc[:0].reset_index(drop=True) if d is None else pd.Series([], dtype=d))
-        for c, d in TOP_COLUMNS.items()
-    })
+    return top_table(top, total=len(rows), endpoints=(kept_rank, errors["endpoint"][kept]),
+                     symbols=(kept_rank, errors["symbol"][kept]))
 
 
 _RETRY_COLUMNS = {

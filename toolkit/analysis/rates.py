@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from ._common import select, OUTCOME_COLUMNS, as_by, as_duration, grid, groups, times, utc
+from ._common import select, OUTCOME_COLUMNS, as_by, as_duration, grid, groups, rate_frame, times
 from .summary import require
 
 
@@ -62,18 +62,7 @@ def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defa
     df = select(df, func, start=start, end=end, market=market)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", *cols], func)
-    g = grid(df, func, freq=as_duration(freq, "freq", func), by=cols)
-    ng, nb = g.calls.shape
-    order = np.tile(np.arange(ng), nb)
-    out = g.keys.iloc[order].reset_index(drop=True)
-    out.insert(0, "ts", utc(np.repeat(g.starts, ng)))
-    calls = g.calls.T.ravel()
-    errors = g.errors.T.ravel()
-    out["calls"] = calls.astype(np.int64)
-    out["errors"] = errors.astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["error_rate"] = np.where(calls > 0, errors / np.maximum(calls, 1), np.nan)
-    return out
+    return rate_frame(grid(df, func, freq=as_duration(freq, "freq", func), by=cols))
 
 
 def rate_limits(limits=None, func: str = "request_rate") -> dict[int, int]:

@@ -1,9 +1,11 @@
 """The analysis functions over a store, in DuckDB: :func:`error_rate` and :func:`top_errors`.
 
 DuckDB scans the Parquet parts and reduces them to small tables (calls and
-errors per bucket and group; one row per kind of error); pandas then shapes
-those exactly as :func:`toolkit.error_rate` and :func:`toolkit.top_errors`
-shape theirs, with the same defaults, checks, masks and order. So a store far
+errors per bucket and group; one row per kind of error); the kernels that
+:func:`toolkit.error_rate` and :func:`toolkit.top_errors` build their tables
+with (:func:`toolkit._kernels.count_grid`, :func:`~toolkit._kernels.rate_frame`,
+:func:`~toolkit._kernels.top_table`) then shape those, with the same defaults,
+checks, masks and order. So a store far
 larger than memory gives what the pandas functions give on
 ``toolkit.load_logs(store)``.
 """
@@ -13,10 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
 from .. import defaults
-from .._kernels import OUTCOME_COLUMNS, PATTERN_LENGTH, as_by, as_count, fingerprint, groups, message_masks, utc
-from .._kernels import TOP_COLUMNS as _TOP_COLUMNS, listing as _listing
+from .._kernels import OUTCOME_COLUMNS, PATTERN_LENGTH, as_by, as_count, count_grid, message_masks, rate_frame
+from .._kernels import top_table
 from ..selection import Selection, as_duration
 from ..selection import selection as window
 from ..schema import DTYPES, STRING, empty_frame
@@ -107,70 +108,21 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
     f = as_duration(freq, "freq", func)
     win = window(start, end, market)
     store = Store(store)
-    call_cols = [c for c in cols if c not in OUTCOME_COLUMNS]
     where, params = _where(win)
+    # one row per bucket and group with its calls and errors; an outcome column holds the outcome of the
+    # row's errors (NULL for the calls that succeeded), which is all count_grid needs to split them
+    keys = "".join(f", {c}" if c not in OUTCOME_COLUMNS else f", CASE WHEN is_error THEN {c} END AS {c}"
+                   for c in cols)
     con = open_views(store, win, config)
     try:
-        def keys(c):
-            return "".join(f", {k}" for k in c)
-
-        calls = execute(store, con, f"SELECT {_bucket(f)} AS bucket{keys(call_cols)}, count(*) AS calls, "
-                                    f"count_if(is_error) AS errors FROM calls WHERE {where} GROUP BY ALL", params)
-        errs = None
-        if len(call_cols) != len(cols):
-            errs = execute(store, con, f"SELECT {_bucket(f)} AS bucket{keys(cols)}, count(*) AS errors FROM calls "
-                                       f"WHERE {where} AND is_error GROUP BY ALL", params)
+        counts = execute(store, con, f"SELECT {_bucket(f)} AS bucket{keys}, count(*) AS calls, "
+                                     f"count_if(is_error) AS errors FROM calls WHERE {where} GROUP BY ALL", params)
         cats = _categories(store, con, cols, where, params)
     finally:
         con.close()
-    calls = _typed(calls, call_cols, cats)
-    if not len(calls):
-        return _empty_rate(cols, cats)
-    first = int(calls["bucket"].min())
-    nb = int(calls["bucket"].max()) - first + 1
-    call_id, call_keys = groups(calls, call_cols)
-    call_grid = np.zeros((len(call_keys), nb), np.int64)
-    call_grid[call_id, calls["bucket"].to_numpy(np.int64) - first] = calls["calls"].to_numpy(np.int64)
-    if errs is None:
-        keys_, grid_calls = call_keys, call_grid
-        err_grid = np.zeros_like(call_grid)
-        err_grid[call_id, calls["bucket"].to_numpy(np.int64) - first] = calls["errors"].to_numpy(np.int64)
-    else:
-        errs = _typed(errs, cols, cats)
-        err_id, keys_ = groups(errs, cols)
-        if call_cols:
-            where_call = keys_[call_cols].merge(call_keys[call_cols].reset_index(), how="left", on=call_cols)
-            of_call = where_call["index"].to_numpy(np.int64)
-        else:
-            of_call = np.zeros(len(keys_), np.int64)
-        grid_calls = call_grid[of_call]
-        err_grid = np.zeros((len(keys_), nb), np.int64)
-        err_grid[err_id, errs["bucket"].to_numpy(np.int64) - first] = errs["errors"].to_numpy(np.int64)
-    ng = len(keys_)
-    if max(ng, len(call_keys)) * nb > defaults.MAX_BUCKETS:
-        span = pd.Timedelta(nb * f, unit="ns")
-        raise ParameterError(f"{func}(): freq={pd.Timedelta(f, unit='ns')} over {span} and {ng:,} group(s) makes "
-                         f"{ng * nb:,} buckets; use a larger freq or fewer groups")
-    starts = (first + np.arange(nb, dtype=np.int64)) * f
-    out = keys_.iloc[np.tile(np.arange(ng), nb)].reset_index(drop=True)
-    out.insert(0, "ts", utc(np.repeat(starts, ng)))
-    c = grid_calls.T.ravel()
-    e = err_grid.T.ravel()
-    out["calls"] = c.astype(np.int64)
-    out["errors"] = e.astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["error_rate"] = np.where(c > 0, e / np.maximum(c, 1), np.nan)
-    return out
-
-
-def _empty_rate(cols, cats) -> pd.DataFrame:
-    keys = _typed(pd.DataFrame({c: pd.Series([], dtype=object) for c in cols}), cols, cats)
-    out = keys.copy()
-    out.insert(0, "ts", utc(np.zeros(0, np.int64)))
-    out["calls"] = np.zeros(0, np.int64)
-    out["errors"] = np.zeros(0, np.int64)
-    out["error_rate"] = np.zeros(0, np.float64)
-    return out
+    counts = _typed(counts, cols, cats)
+    return rate_frame(count_grid(counts, counts["bucket"].to_numpy(np.int64), counts["errors"].to_numpy(np.int64),
+                                 cols, freq=f, func=func, calls=counts["calls"].to_numpy(np.int64)))
 
 
 def _mask_sql(rules) -> tuple[str, dict]:
@@ -251,27 +203,14 @@ def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, 
         top = execute(store, con, sql, params | mask_params)
     finally:
         con.close()
-    if not len(top):
-        return pd.DataFrame({c: pd.Series([], dtype=DTYPES[c] if d is None else d) for c, d in _TOP_COLUMNS.items()})
     top = _typed(top, ["market", "category", "reason", "code"], {})
-    out = pd.DataFrame({
-        "market": top["market"], "category": top["category"], "reason": top["reason"].astype(STRING),
-        "code": top["code"].astype(pd.Int64Dtype()), "pattern": top["pattern"].astype(STRING),
-        "count": top["count"].to_numpy(np.int64),
-        "share": top["count"].to_numpy(np.int64) / top["total"].to_numpy(np.int64),
-        "first_seen": top["first_seen"].astype(_TOP_COLUMNS["first_seen"]),
-        "last_seen": top["last_seen"].astype(_TOP_COLUMNS["last_seen"]),
-    })
-    out.insert(0, "fingerprint", pd.array([fingerprint(*r) for r in zip(
-        out["market"], out["category"], out["reason"], out["code"], out["pattern"])], dtype=STRING))
-    rank = np.arange(len(top))
-    for col, noun in (("endpoints", "endpoints"), ("symbols", "symbols")):
+    total = int(top["total"].iloc[0]) if len(top) else 0
+    pairs = {}
+    for col in ("endpoints", "symbols"):
         lists = [[] if v is None else v for v in top[col]]  # DuckDB gives NULL for a group with none
-        gid = np.repeat(rank, [len(v) for v in lists])
-        values = pd.Series([x for v in lists for x in v], dtype=object)
-        out[col] = pd.array(_listing(gid, values, len(top), noun), dtype=STRING)
-    out["example"] = top["example"].astype(STRING)
-    return out
+        pairs[col] = (np.repeat(np.arange(len(top)), [len(v) for v in lists]),
+                      pd.Series([x for v in lists for x in v], dtype=object))
+    return top_table(top, total=total, **pairs)
 
 
 __all__ = ["error_rate", "top_errors"]
