@@ -11,10 +11,11 @@ bot writes it) and the nested gateway form (epoch-ms ``time``, ``request``/``res
 objects). Then one line each for HAR, cassettes and text logs: entries/s of
 ``toolkit.load_logs`` against a plain orjson / PyYAML / regex loop over the same file.
 
-Peak memory is the largest resident set of the process *and its children* (the loader
+The toolkit and DuckDB run ``--repeat`` times (3) per file, alternated, and the median wall
+time is shown with the spread; pandas runs once. Peak memory is the largest resident set of the process *and its children* (the loader
 parses big files in worker processes), sampled every 50 ms from /proc.
 
-    python benchmarks/bench_load.py [--calls 500000 1000000] [--skip-pandas]
+    python benchmarks/bench_load.py [--calls 500000 1000000] [--repeat 3] [--skip-pandas]
 """
 
 from __future__ import annotations
@@ -112,6 +113,13 @@ def run(name: str, body: str, path: Path) -> dict:
     rows, mem, inner = last.split()
     return {"name": name, "wall": wall, "inner": float(inner), "rows": int(rows), "frame_mb": int(mem) / 1e6,
             "peak_mb": peak_mb}
+
+
+def _median(trials: list[dict]) -> dict:
+    """The run of median wall time, with the spread of all runs and the largest peak memory."""
+    ordered = sorted(trials, key=lambda r: r["wall"])
+    return {**ordered[len(ordered) // 2], "spread": (ordered[0]["wall"], ordered[-1]["wall"]),
+            "peak_mb": max(r["peak_mb"] for r in trials)}
 
 
 def _flat(rec: dict) -> dict:
@@ -220,6 +228,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, nargs="+", default=[500_000, 1_000_000], help="sizes, in lines")
     ap.add_argument("--skip-pandas", action="store_true", help="leave out the slow pandas baseline")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of the toolkit and DuckDB per file, alternated; the median wall time is shown "
+                         "(pandas runs once)")
     ap.add_argument("--entries", type=int, default=20_000, help="HAR entries (cassettes get a quarter, text logs four times as many lines)")
     args = ap.parse_args(argv)
 
@@ -237,15 +248,21 @@ def main(argv=None) -> None:
     runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB)]
     if not args.skip_pandas:
         runs.append(("pandas read_json", PANDAS))
-    print(f"\n{'':28} {'wall s':>7} {'lines/s':>10} {'peak MB':>8} {'frame MB/1M':>12} {'vs duckdb':>10}")
+    print(f"\n{'':28} {'wall s':>7} {'runs':>13} {'lines/s':>10} {'peak MB':>8} {'frame MB/1M':>12} {'vs duckdb':>10}")
     for n, paths in files.items():
         for form, path in paths.items():
             lines = sum(1 for _ in open(path, "rb"))
-            res = {name: run(name, body, path) for name, body in runs}
+            trials = {name: [] for name, _ in runs}
+            for i in range(args.repeat):  # alternated, so that a busy moment hits every loader alike
+                for name, body in runs:
+                    if i == 0 or name != "pandas read_json":
+                        trials[name].append(run(name, body, path))
+            res = {name: _median(t) for name, t in trials.items()}
             duck = res["duckdb read_ndjson"]["wall"]
             print(f"{form} {lines:,} lines, {path.stat().st_size / 1e6:,.0f} MB")
             for name, r in res.items():
-                print(f"  {name:26} {r['wall']:7.2f} {lines / r['wall']:10,.0f} {r['peak_mb']:8,.0f} "
+                runs_ = f"{r['spread'][0]:.2f}-{r['spread'][1]:.2f}" if r["spread"][0] != r["spread"][1] else "1 run"
+                print(f"  {name:26} {r['wall']:7.2f} {runs_:>13} {lines / r['wall']:10,.0f} {r['peak_mb']:8,.0f} "
                       f"{r['frame_mb'] / r['rows'] * 1e6:12,.0f} {r['wall'] / duck:9.2f}x")
             tk = res["toolkit.load_logs"]["wall"]
             pandas = (f", pandas / toolkit {res['pandas read_json']['wall'] / tk:.1f}x (target >= 20x)"
