@@ -748,3 +748,18 @@ def test_every_command_has_help():
     sub = next(a for a in parser._actions if a.dest == "command")
     for name, p in sub.choices.items():
         assert p.description and any(c.dest == name for c in sub._choices_actions if c.help), name
+
+
+def test_a_new_process_reads_a_store_with_load_logs_alone(tmp_path):
+    """``import toolkit; toolkit.load_logs("store/")`` in a fresh interpreter: the store is a source from the
+    start, though its readers and DuckDB load only when used."""
+    toolkit.store.ingest(jsonl(tmp_path / "calls.jsonl", call(url=SPOT), call(url=FUTURES, status=429)),
+                         tmp_path / "store")
+    code = textwrap.dedent(f"""
+        import sys, toolkit
+        assert "duckdb" not in sys.modules
+        df = toolkit.load_logs({str(tmp_path / "store")!r})
+        print(len(df), sorted(df["market"].astype(str)))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split("\n")[0] == "2 ['futures', 'spot']"

@@ -17,12 +17,13 @@ from .endpoints import endpoints
 from .errors import CatalogError, ParameterError, ReportError, StoreError, ToolkitError
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .schema import CATEGORIES, COLUMNS, MARKETS
+from . import store  # registers the store as a source read_logs opens; its functions load on first use
 from .scrub import scrub  # eager: the function shares its module's name, which a later import would put back
 
 # Loading needs only the readers: everything else loads on first use, so ``import toolkit; toolkit.load_logs(...)``
-# pays for neither the analysis, the store (pyarrow.dataset, DuckDB), the recorder nor matplotlib, ipywidgets,
+# pays for neither the analysis, the store's readers and SQL (pyarrow.dataset, DuckDB), the recorder nor matplotlib, ipywidgets,
 # papermill or nbconvert. toolkit.dask needs the optional dask extra, so it is not in __all__.
-_LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", "store", "widgets")
+_LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", "widgets")
 #: Public names defined in a module that loads on first use: {name: module}.
 _LAZY_NAMES = {
     **dict.fromkeys(("cause_rules", "clock_drift", "describe_window", "error_rate", "explain_incidents", "find_gaps",

@@ -14,14 +14,46 @@ market (``calls/date=.../market=.../``), the rejected lines beside them
 Only :func:`ingest` and :func:`repair` write to it, one at a time.
 """
 
-from ..read._sources import Source, register_source
-from ._analysis import error_rate, top_errors
-from ._ingest import STATUSES, Ingest, IngestWarning, ingest
-from ._manifest import StoreError, StoreLockedError, is_store
-from ._read import _load, read_calls, read_rejects, repair
-from ._sql import connect, query
+import importlib
 
-register_source(Source("store", is_store, read_calls, _load))  # read_logs("store/") reads it
+from ..read._sources import Source, register_source
+from ._manifest import StoreError, StoreLockedError, is_store
+
+#: Public names and the module that defines them; each loads on first use (pyarrow.dataset, DuckDB),
+#: so that registering the store as a source costs ``import toolkit`` nothing.
+_LAZY_NAMES = {
+    **dict.fromkeys(("error_rate", "top_errors"), "._analysis"),
+    **dict.fromkeys(("STATUSES", "Ingest", "IngestWarning", "ingest"), "._ingest"),
+    **dict.fromkeys(("read_calls", "read_rejects", "repair"), "._read"),
+    **dict.fromkeys(("connect", "query"), "._sql"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+def _calls(store, selection):
+    from ._read import read_calls
+
+    return read_calls(store, selection)
+
+
+def _load(store, selection, errors):
+    from ._read import _load
+
+    return _load(store, selection, errors)
+
+
+register_source(Source("store", is_store, _calls, _load))  # read_logs("store/") reads it
 
 __all__ = [
     "STATUSES",
