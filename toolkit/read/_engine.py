@@ -28,8 +28,8 @@ from typing import Any
 
 from ..classify import compile_market_rules
 from ..errors import ParameterError
-from . import _source
-from ._source import READ_ERRORS, FileResult, Replay, _parse_range, describe_read_error, open_source, read_lines
+from ._source import (READ_ERRORS, FileResult, Replay, _parse_range, describe_read_error, merge_pieces, open_source,
+                      piece_bounds, read_lines)
 from .access import check_fields
 from .botlogs import BotLogReader
 from .har import HarReader
@@ -229,7 +229,8 @@ def parse(source, options: Options, *, name: str | None = None, start_line: int 
 
 
 def _parse_range_of(path, options: Options, name, start_line: int, byte_range, parallel: bool) -> FileResult:
-    """The whole lines starting in a byte range of a plain file, in ``CHUNK`` pieces (in the workers when allowed)."""
+    """The whole lines starting in a byte range of a plain file, in the pieces :func:`read_lines` cuts a file in
+    (in the workers when allowed)."""
     start, end = byte_range
     path = str(path)
     fmt = options.format
@@ -240,16 +241,9 @@ def _parse_range_of(path, options: Options, name, start_line: int, byte_range, p
     if chunked is None:
         raise ParameterError(f"byte_range applies to line formats (JSON Lines, text logs), not to {fmt}")
     result = FileResult(name or path, fmt, options, start_line=start_line)
-    bounds = list(range(start, end, _source.CHUNK)) + [end]
-    pieces = list(zip(bounds, bounds[1:]))
-    args = (result.source, options)
-    if parallel and len(pieces) > 1 and _source.WORKERS > 1:
-        pool = _source._executor()
-        for job in [pool.submit(_parse_range, chunked, path, a, b, *args) for a, b in pieces]:
-            result.merge(job.result())
-    else:
-        for a, b in pieces:
-            result.merge(_parse_range(chunked, path, a, b, *args))
+    bounds = piece_bounds(start, end, parallel)
+    jobs = ((_parse_range, chunked, path, a, b, result.source, options) for a, b in zip(bounds, bounds[1:]))
+    merge_pieces(jobs, result, parallel and len(bounds) > 2)
     return result
 
 

@@ -194,9 +194,9 @@ def _parse_range(parse_chunk, path, start, end, source, options):
     return _parse(parse_chunk, _read_range(path, start, end), source, options)
 
 
-def _balanced(size: int) -> list[int]:
+def _balanced(size: int, workers: int | None = None) -> list[int]:
     """Byte offsets that cut ``size`` bytes into pieces of at most ``CHUNK``, as many as a multiple of
-    ``WORKERS`` so that every worker gets the same share and none waits idle for the last one.
+    ``workers`` (default :data:`WORKERS`) so that every worker gets the same share and none waits idle for the last one.
 
     Examples
     --------
@@ -205,9 +205,42 @@ def _balanced(size: int) -> list[int]:
     (0, True, 0, True)
     """
     pieces = -(-size // CHUNK)
-    pieces = -(-pieces // WORKERS) * WORKERS
+    workers = workers or WORKERS
+    pieces = -(-pieces // workers) * workers
     step = -(-size // pieces)
     return list(range(0, size, step)) + [size]
+
+
+def piece_bounds(start: int, end: int, parallel: bool = True) -> list[int]:
+    """Byte offsets cutting bytes ``[start, end)`` of a file into the pieces it is parsed in: at most
+    ``CHUNK`` each, balanced over the worker processes when ``parallel`` and there is more than one.
+
+    Examples
+    --------
+    >>> piece_bounds(0, 10), piece_bounds(5, 5)
+    ([0, 10], [5])
+    """
+    if end <= start:
+        return [start]
+    workers = WORKERS if parallel and end - start > CHUNK else 1
+    return [start + b for b in _balanced(end - start, workers)]
+
+
+def merge_pieces(jobs, result: FileResult, parallel: bool) -> None:
+    """Merge into ``result``, in order, the :class:`Chunk` each job ``(fn, *args)`` gives; in the worker
+    processes when ``parallel`` (at most ``WORKERS + 1`` pieces in flight), else here."""
+    if not parallel or WORKERS < 2:
+        for fn, *args in jobs:
+            result.merge(fn(*args))
+        return
+    pool = _executor()
+    pending = collections.deque()
+    for fn, *args in jobs:
+        pending.append(pool.submit(fn, *args))
+        if len(pending) > WORKERS:
+            result.merge(pending.popleft().result())
+    while pending:
+        result.merge(pending.popleft().result())
 
 
 def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None, *, parallel: bool = True) -> None:
@@ -230,27 +263,15 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None,
         first += rest
     stream = Replay(first, stream)
     size = os.path.getsize(path) if path else -1
-    if parallel and path and size > CHUNK and WORKERS > 1:
-        bounds = _balanced(size)
-        jobs = ((_parse_range, parse_chunk, path, a, b, *args) for a, b in zip(bounds, bounds[1:]))
-    else:
-        chunks = iter_chunks(stream)
-        head = next(chunks, None)
-        second = next(chunks, None)
-        if second is None or WORKERS < 2 or not parallel:
-            for data in itertools.chain([head, second], chunks):
-                if data is not None:
-                    result.merge(_parse(parse_chunk, data, *args))
-            return
-        jobs = ((_parse, parse_chunk, data, *args) for data in itertools.chain([head, second], chunks))
-    pool = _executor()
-    pending = collections.deque()
-    for fn, *fargs in jobs:
-        pending.append(pool.submit(fn, *fargs))
-        if len(pending) > WORKERS:
-            result.merge(pending.popleft().result())
-    while pending:
-        result.merge(pending.popleft().result())
+    if parallel and path and size > CHUNK and WORKERS > 1:  # the workers read their byte ranges themselves
+        bounds = piece_bounds(0, size)
+        merge_pieces(((_parse_range, parse_chunk, path, a, b, *args) for a, b in zip(bounds, bounds[1:])),
+                     result, parallel=True)
+        return
+    chunks = iter_chunks(stream)
+    head, second = next(chunks, None), next(chunks, None)
+    pieces = (data for data in itertools.chain([head, second], chunks) if data is not None)
+    merge_pieces(((_parse, parse_chunk, data, *args) for data in pieces), result, parallel and second is not None)
 
 
 class Reader:
