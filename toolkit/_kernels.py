@@ -51,17 +51,24 @@ def as_count(value, name: str, func: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def as_columns(value, name: str, df: pd.DataFrame, func: str, empty: str = "None") -> list[str]:
+    """``value`` (a column name or a list of them) as a list of column names of ``df``; ``empty`` is how
+    the message writes the parameter's "none" value."""
+    cols = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
+    if cols is None or not all(isinstance(c, str) for c in cols):
+        raise ParameterError(f"{func}(): {name} must be a column name, a list of them or {empty}, not {value!r}")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ParameterError(f"{func}(): {name}={value!r} names no column of the frame: {', '.join(missing)}")
+    return cols
+
+
 def as_by(by, df: pd.DataFrame, func: str) -> list[str]:
     """``by`` as a list of column names of ``df`` (``None`` means no grouping)."""
     require(df, (), func)
     if by is None:
         return []
-    cols = [by] if isinstance(by, str) else list(by) if isinstance(by, (list, tuple)) else None
-    if cols is None or not all(isinstance(c, str) for c in cols):
-        raise ParameterError(f"{func}(): by must be a column name, a list of them or None, not {by!r}")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ParameterError(f"{func}(): by={by!r} names no column of the frame: {', '.join(missing)}")
+    cols = as_columns(by, "by", df, func)
     if "ts" in cols or len(set(cols)) != len(cols):
         raise ParameterError(f"{func}(): by must name distinct columns other than ts, not {by!r}")
     return cols

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
+from .._kernels import as_columns
 from ..schema import MARKETS, STRING
 from ._common import select, Grid, as_by, as_count, as_duration, codes, grid, times, utc, window_of, window_sums
 from ._scan import Significance, median_baseline, poisson_log_tail, scan, time_of_day_baseline, window_sums_float
@@ -178,13 +179,7 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
 def _as_narrow(narrow, df, cols, func) -> list[str]:
     if narrow is None:
         return []
-    names = [narrow] if isinstance(narrow, str) else list(narrow) if isinstance(narrow, (list, tuple)) else None
-    if names is None or not all(isinstance(c, str) for c in names):
-        raise ValueError(f"{func}(): narrow must be a column name, a list of them or (), not {narrow!r}")
-    missing = [c for c in names if c not in df.columns]
-    if missing:
-        raise ValueError(f"{func}(): narrow={narrow!r} names no column of the frame: {', '.join(missing)}")
-    return [c for c in names if c not in cols and c != "ts"]
+    return [c for c in as_columns(narrow, "narrow", df, func, empty="()") if c not in cols and c != "ts"]
 
 
 def _tags(df: pd.DataFrame) -> dict[str, pd.Series]:
