@@ -156,6 +156,17 @@ def _long_digit_runs(data: bytes) -> np.ndarray:
     return at
 
 
+def _valid_utf8(data: bytes) -> bool:
+    """Whether all of ``data`` is valid UTF-8 (checked by Arrow, without building a str)."""
+    buf = pa.py_buffer(data)
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, buf).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _unsure_lines(data: bytes, lines: list[bytes]) -> set:
     """Indexes of the lines that only the general path reads right, by their bytes.
 
@@ -180,7 +191,7 @@ def _unsure_lines(data: bytes, lines: list[bytes]) -> set:
     runs = _long_digit_runs(data)
     if len(runs):
         unsure.update((np.searchsorted(starts, runs, side="right") - 1).tolist())
-    if not data.isascii():
+    if not data.isascii() and not _valid_utf8(data):
         for i, raw in enumerate(lines):
             if not raw.isascii():
                 try:

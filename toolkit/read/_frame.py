@@ -297,9 +297,10 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
     market; any other keeps the generic normaliser (``{id}`` for id-like
     segments) and the URL rules' market.
     """
-    # a "?" is appended so every URL splits into exactly two parts
-    parts = pc.split_pattern(pc.binary_join_element_wise(url, "?", ""), "?", max_splits=1)
-    query = pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -1)
+    # split once per distinct URL; a "?" is appended so every URL splits into exactly two parts
+    urls = pc.dictionary_encode(url)
+    parts = pc.split_pattern(pc.binary_join_element_wise(urls.dictionary, "?", ""), "?", max_splits=1)
+    query = pc.take(pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -1), urls.indices)
     enc = pc.dictionary_encode(pc.list_element(parts, 0))
     bases = enc.dictionary
     paths = pc.replace_substring_regex(bases, _SCHEME_HOST, "")
@@ -326,7 +327,7 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
     legacy = known & cat.bare[at]
     if cat.legacy_base is not None:  # any path under the legacy base answers bare JSON
         legacy |= ~known & pc.fill_null(pc.starts_with(paths, cat.legacy_base), False).to_numpy(zero_copy_only=False)
-    idx = enc.indices
+    idx = pc.take(enc.indices, urls.indices)  # each row's distinct URL without its query
     idx_np = idx.to_numpy(zero_copy_only=False)
     return {
         "path": pc.take(paths, idx),
