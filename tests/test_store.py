@@ -184,6 +184,39 @@ def test_appended_lines_continue_the_numbering_and_rejects(tmp_path, small_units
     assert len(_manifest.Store(store).read_manifest()["sources"][str(log)]["units"]) > 2
 
 
+def test_a_unit_is_written_while_the_next_one_is_parsed(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(_ingest, "UNIT", 20_000)
+    log = tmp_path / "bot.jsonl"
+    log.write_bytes(lines_of(records(400, bad_every=13)))
+    parsed, second_parsed, overlapped = [], threading.Event(), []
+    real_parse, real_write = _ingest.parse, _ingest.write_unit
+
+    def parse(*args, **kwargs):
+        parsed.append(real_parse(*args, **kwargs))
+        if len(parsed) == 2:
+            second_parsed.set()
+        return parsed[-1]
+
+    def write_unit(store, src, result):
+        if result is parsed[0]:  # the first unit's write waits (10 s at most) for the second unit's parse
+            overlapped.append(second_parsed.wait(10))
+        return real_write(store, src, result)
+
+    monkeypatch.setattr(_ingest, "parse", parse)
+    monkeypatch.setattr(_ingest, "write_unit", write_unit)
+    store = tmp_path / "store"
+    got = ingest(log, store)
+    assert overlapped == [True] and len(parsed) > 2
+    units = _manifest.Store(store).read_manifest()["sources"][str(log)]["units"]
+    assert [u["line_start"] for u in units[1:]] == [u["line_end"] for u in units[:-1]]  # committed in order
+    load, raw = toolkit.read_logs(store), loaded(log)
+    assert_same_calls(load.frame, raw.frame)
+    pd.testing.assert_frame_equal(load.rejects, raw.rejects)
+    assert got.report["rows"].sum() == len(raw.frame)
+
+
 def test_big_units_are_parsed_in_parallel_byte_ranges(tmp_path, monkeypatch):
     from toolkit.read import _source
 

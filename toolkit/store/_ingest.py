@@ -9,6 +9,7 @@ there. Other formats are ingested whole, once.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import os
 import re
@@ -215,6 +216,7 @@ class _Recording:
         self.store, self.manifest, self.src, self.options = store, manifest, src, options
         self.entry = manifest["sources"].get(src)
         self.added = {"rows": 0, "rejects": 0, "skipped": 0}
+        self._pending = None  # the unit being written while the next one is parsed
 
     def ingest(self) -> dict:
         src, entry = self.src, self.entry
@@ -268,13 +270,16 @@ class _Recording:
             stream, last = Replay(head, stream), b""
         # compressed: read through, in units of whole lines (the file is complete: its last line counts)
         start = offset
-        for data in _blocks(stream):
-            result = parse(data, self.options, name=src, start_line=line)  # numbered on from the lines before
-            last = (last + data[-TAIL:])[-TAIL:]
-            self._commit(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
-                                       "line_end": result.last_line, "tail": _sha(last)}, head)
-            offset += len(data)
-            line = result.last_line
+        try:
+            for data in _blocks(stream):
+                result = parse(data, self.options, name=src, start_line=line)  # numbered on from the lines before
+                last = (last + data[-TAIL:])[-TAIL:]
+                self._commit_later(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
+                                                 "line_end": result.last_line, "tail": _sha(last)}, head)
+                offset += len(data)
+                line = result.last_line
+        finally:
+            self._committed()
         self._seen(fmt, st, 0)
         status = "new" if not units else ("appended" if offset > start else "unchanged")
         return _row(src, fmt, status, nbytes=offset - start)
@@ -284,14 +289,17 @@ class _Recording:
         size = os.fstat(f.fileno()).st_size
         complete = _after_last_newline(f, size)  # a last line without its newline waits
         start = offset
-        while offset < complete:
-            end = _line_end(f, min(offset + UNIT, complete), complete)
-            result = parse(self.src, self.options, start_line=line, byte_range=(offset, end))
-            f.seek(max(0, end - TAIL))
-            last = f.read(end - max(0, end - TAIL))
-            self._commit(fmt, result, {"start": offset, "end": end, "line_start": line,
-                                       "line_end": result.last_line, "tail": _sha(last)}, head)
-            offset, line = end, result.last_line
+        try:
+            while offset < complete:
+                end = _line_end(f, min(offset + UNIT, complete), complete)
+                result = parse(self.src, self.options, start_line=line, byte_range=(offset, end))
+                f.seek(max(0, end - TAIL))
+                last = f.read(end - max(0, end - TAIL))
+                self._commit_later(fmt, result, {"start": offset, "end": end, "line_start": line,
+                                                 "line_end": result.last_line, "tail": _sha(last)}, head)
+                offset, line = end, result.last_line
+        finally:
+            self._committed()
         pending = size - complete
         self._seen(fmt, st, pending)
         status = "new" if not units else ("appended" if offset > start else "unchanged")
@@ -356,6 +364,19 @@ class _Recording:
         entry.update(size=st.st_size, mtime_ns=st.st_mtime_ns, pending=pending)
         self.store.write_manifest(self.manifest)
 
+    def _commit_later(self, fmt, result, unit: dict, head: bytes) -> None:
+        """:meth:`_commit` in the writer thread, once the unit before is committed: the workers parse the
+        next unit meanwhile. Units are still committed one at a time and in order; a failed commit raises
+        here, or in :meth:`_committed`."""
+        self._committed()
+        self._pending = _writer().submit(self._commit, fmt, result, unit, head)
+
+    def _committed(self) -> None:
+        """Wait until the unit handed to the writer thread is committed; raise what its commit raised."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
     def _commit(self, fmt, result, unit: dict, head: bytes) -> None:
         """Write one unit's parts and move them into place, then name them in the manifest."""
         uid, rows, written, rejects = write_unit(self.store, self.src, result)
@@ -370,6 +391,17 @@ class _Recording:
             raise
         for k in self.added:
             self.added[k] += unit[k]
+
+
+_pool = None
+
+
+def _writer() -> concurrent.futures.ThreadPoolExecutor:
+    """The one thread that writes units' parts and manifests (Parquet and zstd work outside the GIL)."""
+    global _pool
+    if _pool is None:
+        _pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="toolkit-store-writer")
+    return _pool
 
 
 def _after_last_newline(f, size: int) -> int:
