@@ -375,7 +375,11 @@ class _Recording:
         """Wait until the unit handed to the writer thread is committed; raise what its commit raised."""
         pending, self._pending = self._pending, None
         if pending is not None:
-            pending.result()
+            try:
+                pending.result()
+            except BaseException:  # ^C while waiting: the commit still ends before the store is unlocked
+                concurrent.futures.wait([pending])
+                raise
 
     def _commit(self, fmt, result, unit: dict, head: bytes) -> None:
         """Write one unit's parts and move them into place, then name them in the manifest."""
