@@ -288,7 +288,7 @@ _NULL_STR = pa.scalar(None, pa.string())
 
 
 def _urls(url: pa.Array, compiled_rules) -> dict:
-    """Path, endpoint, kind, path symbol, legacy flag, URL query and market for every row.
+    """Path, endpoint, kind, path symbol, legacy flag, the query's ``symbol`` and market for every row.
 
     Work is done once per distinct URL (without its query): the endpoint
     catalog is matched with vectorised Arrow passes over the distinct paths,
@@ -300,7 +300,8 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
     # split once per distinct URL; a "?" is appended so every URL splits into exactly two parts
     urls = pc.dictionary_encode(url)
     parts = pc.split_pattern(pc.binary_join_element_wise(urls.dictionary, "?", ""), "?", max_splits=1)
-    query = pc.take(pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -1), urls.indices)
+    queries = pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -1)
+    query_symbol = pc.take(_query_symbol(queries), urls.indices)
     enc = pc.dictionary_encode(pc.list_element(parts, 0))
     bases = enc.dictionary
     paths = pc.replace_substring_regex(bases, _SCHEME_HOST, "")
@@ -335,7 +336,7 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
         "kind": per_base_kind[idx_np],
         "symbol": pc.take(path_symbol, idx),
         "legacy": legacy[idx_np],
-        "query": query,
+        "query_symbol": query_symbol,
         "market": per_base_market[idx_np],
     }
 
@@ -382,7 +383,7 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
     code = pc.fill_null(f["code"], -1).to_numpy(zero_copy_only=False)
     kind = f["kind"].to_numpy(zero_copy_only=False)
     url = _urls(f["url"], rules_compiled)
-    symbol = pc.coalesce(f["symbol"], url["symbol"], _query_symbol(url["query"]))
+    symbol = pc.coalesce(f["symbol"], url["symbol"], url["query_symbol"])
     market = classify.detect_market(f["market"], url["market"], code)
 
     no_response = pa.array(status < 0)
