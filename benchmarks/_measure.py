@@ -26,16 +26,17 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-#: The environment the measured processes run in: this one, but with bytecode caching on whatever it says
-#: here (``PYTHONDONTWRITEBYTECODE`` would have every run compile the toolkit's modules again, which an
-#: installed package never does: pip writes its ``.pyc`` files at install time).
+#: The environment the measured processes run in: this one, with bytecode caching on even where
+#: ``PYTHONDONTWRITEBYTECODE`` is set (it would have every run compile the toolkit's modules again, which
+#: an installed package never does: pip writes its ``.pyc`` files at install time).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 _warm = False
 
 
-def warm_up(modules: str = "toolkit, duckdb, pandas, pyarrow, msgspec, orjson, yaml") -> None:
+def warm_up(modules: str = "toolkit, toolkit.store._ingest, toolkit.store._read, toolkit.store._sql, toolkit.analysis, "
+                           "duckdb, pandas, pyarrow, msgspec, orjson, yaml") -> None:
     """Import ``modules`` once, unmeasured, so that their bytecode is cached before the first timed run."""
     global _warm
     if not _warm:
