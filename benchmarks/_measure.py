@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -32,16 +33,11 @@ def tree_rss(pid: int) -> int:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-_warm = False
-
-
+@functools.cache
 def warm_up(modules: str = "toolkit, toolkit.store._ingest, toolkit.store._read, toolkit.store._sql, toolkit.analysis, "
                            "duckdb, pandas, pyarrow, msgspec, orjson, yaml") -> None:
     """Import ``modules`` once, unmeasured, so that their bytecode is cached before the first timed run."""
-    global _warm
-    if not _warm:
-        subprocess.run([sys.executable, "-c", f"import {modules}"], env=ENV, check=True)
-        _warm = True
+    subprocess.run([sys.executable, "-c", f"import {modules}"], env=ENV, check=True)
 
 
 def run_code(code: str, what: str, every: float = 0.05) -> tuple[float, str, float]:
