@@ -196,6 +196,21 @@ def test_crlf_bom_and_invalid_utf8_do_not_break_a_file(tmp_path):
     assert load_.frame.loc[1, "message"] == "bad \ufffd\ufffd"
 
 
+def test_a_number_beyond_a_double_is_read_and_nan_is_not_json(tmp_path):
+    # Python's json writes a float('nan') latency as NaN, which is not JSON; a number written
+    # as 1e400 is JSON, only beyond a double's range: Python's json reads it as infinity
+    rec = orjson.dumps(call(body={"code": 0, "msg": "success", "data": {"price": 1}, "latency": 1}))
+    huge = rec.replace(b'"price":1', b'"price":1e400').replace(b'"latency":1', b'"latency":' + b"9" * 5000)
+    nan = rec.replace(b'"latency":1', b'"latency":NaN')
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(b"\n".join([rec, huge, nan]) + b"\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        load_ = toolkit.read_logs(path)
+    assert load_.frame["line"].tolist() == [1, 2] and load_.frame["category"].tolist() == ["ok", "ok"]
+    assert load_.rejects["line"].tolist() == [3] and load_.rejects.loc[0, "reason"].startswith("invalid JSON")
+
+
 def test_gzip_is_read_transparently_and_truncated_gzip_is_an_error(tmp_path):
     records = [call(ts=f"2026-11-20T21:05:{i:02d}Z") for i in range(50)]
     path = jsonl(tmp_path / "calls.jsonl.gz", *records, gz=True)

@@ -247,7 +247,7 @@ def test_real_recordings_load_the_same(monkeypatch, path):
 def test_the_fast_path_refuses_what_it_cannot_be_sure_of():
     good = orjson.dumps(flat())
     assert next(fast.rows([good], 1, good + b"\n"))[2] is not None
-    for raw in (good.replace(b'"1"', b"1e400"), good.replace(b'"1"', b'"\xff"'),
+    for raw in (good.replace(b'"1"', b'"\xff"'), good.replace(b"41.5", b"1e400"),
                 orjson.dumps(flat(response={"code": 0, "msg": "ok", "data": {"results": []}})),
                 orjson.dumps(flat(response_headers={"date": "x"})), orjson.dumps(flat(logger="x"))):
         assert next(fast.rows([raw], 1, raw + b"\n"))[2] is None, raw

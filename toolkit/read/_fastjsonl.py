@@ -15,10 +15,10 @@ A line takes this path only when its result is certain to be the same:
   a batch's, or no ``code`` at all, times and numbers that fit 64 bits, the
   ``Date`` and ``ACCESS-TIMESTAMP`` headers spelled so when headers are given,
   no secret echoed in the message, no access-log or structured-logger keys);
-- and nothing in its bytes could make the general path read it otherwise:
-  invalid UTF-8 and numbers too large for a double (which :mod:`orjson`
-  refuses and msgspec skips over unchecked where the struct does not look)
-  send it to the general path too.
+- and its bytes are valid UTF-8, which :mod:`orjson` requires and msgspec
+  does not check where it skips a value. (A number beyond a double's range
+  that msgspec skips needs no such look: the general path reads the line too,
+  the number as infinity.)
 
 Every other line gets ``None`` and is read by the general path, so each line
 gets the same row, reject or skip either way (``tests/test_jsonl_fastpath.py``
@@ -30,7 +30,6 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from msgspec import UNSET, Raw, UnsetType, field
 
 from ..secrets import mentions_secret
@@ -136,26 +135,6 @@ class Rec(msgspec.Struct, gc=False):
 _decode = msgspec.json.Decoder(Rec).decode
 _DecodeErrors = (msgspec.DecodeError, RecursionError)  # a ValidationError is a DecodeError
 
-# numbers that overflow a double: orjson refuses the line, msgspec skips them unchecked where the struct does
-# not look. Either the exponent has three digits, or some 210 digits come before the point.
-_EXPONENT = r"[eE]\+?[0-9]{3}"  # quick to look for; then, on the lines that have one, the exact form:
-_HUGE_EXPONENT = r"[:\[,]\s*-?[0-9]+(?:\.[0-9]*)?[eE]\+?[0-9]{3}"
-_RUN = 105  # a run of 210 digits holds two bytes _RUN apart at offsets _RUN - 1, 2 * _RUN - 1, ...
-_DIGIT = np.zeros(256, bool)
-_DIGIT[48:58] = True
-
-
-def _long_digit_runs(data: bytes) -> np.ndarray:
-    """Offsets in ``data`` where at least ``_RUN + 1`` digits follow in a row (every run of 210 has one)."""
-    a = np.frombuffer(data, np.uint8)
-    sampled = _DIGIT[a[_RUN - 1::_RUN]]
-    at = np.flatnonzero(sampled[:-1] & sampled[1:]) * _RUN + (_RUN - 1)
-    at = at[_DIGIT[a[at + _RUN // 2]]]
-    if len(at):
-        at = at[_DIGIT[a[at[:, None] + np.arange(_RUN + 1)]].all(axis=1)]
-    return at
-
-
 def _valid_utf8(data: bytes) -> bool:
     """Whether all of ``data`` is valid UTF-8 (checked by Arrow, without building a str)."""
     buf = pa.py_buffer(data)
@@ -168,36 +147,20 @@ def _valid_utf8(data: bytes) -> bool:
 
 
 def _unsure_lines(data: bytes, lines: list[bytes]) -> set:
-    """Indexes of the lines that only the general path reads right, by their bytes.
+    """Indexes of the lines that only the general path reads right, by their bytes: those with invalid UTF-8,
+    which msgspec lets pass where it skips a value unchecked and orjson refuses.
 
-    msgspec checks what it skips less than orjson does: invalid UTF-8 and numbers
-    that overflow a double pass there (escaped lone surrogates it refuses, as orjson
-    does). Both are looked for in vectorised passes over ``data``.
+    The whole of ``data`` is checked at once; the lines one by one only when it fails.
     """
-    n = len(lines)
-    if not n:
+    if data.isascii() or _valid_utf8(data):
         return set()
-    starts = np.empty(n + 1, np.int64)
-    starts[0] = 0
-    np.cumsum(np.fromiter(map(len, lines), np.int64, n) + 1, out=starts[1:])
-    if starts[-1] > len(data):  # the last line has no newline: its end is the end of the bytes
-        data = data + b"\n"
-    arr = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(starts), pa.py_buffer(data)])
-    maybe = np.flatnonzero(pc.match_substring_regex(arr, _EXPONENT).to_numpy(zero_copy_only=False))
-    if len(maybe):
-        exact = pc.match_substring_regex(arr.take(pa.array(maybe)), _HUGE_EXPONENT).to_numpy(zero_copy_only=False)
-        maybe = maybe[exact]
-    unsure = set(maybe.tolist())
-    runs = _long_digit_runs(data)
-    if len(runs):
-        unsure.update((np.searchsorted(starts, runs, side="right") - 1).tolist())
-    if not data.isascii() and not _valid_utf8(data):
-        for i, raw in enumerate(lines):
-            if not raw.isascii():
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    unsure.add(i)
+    unsure = set()
+    for i, raw in enumerate(lines):
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                unsure.add(i)
     return unsure
 
 

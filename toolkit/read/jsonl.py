@@ -184,12 +184,23 @@ _BLANK = object()
 _BOM = b"\xef\xbb\xbf"
 
 
+def _int(text: str):
+    """An integer of JSON text; one of more digits than Python converts (4,300) as the float it rounds to."""
+    return int(text) if len(text) < 4000 else float(text)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def _lenient(raw: bytes, exc: orjson.JSONDecodeError) -> tuple:
     """(value, None) for a line orjson refused but that holds JSON after all, (None, why) when it does not;
     ``_BLANK`` as value when it holds only BOMs and whitespace.
 
     Read on: BOMs at the start of the line (files joined with ``cat``), invalid
-    UTF-8 bytes (as replacement characters) and escaped lone surrogates (as U+FFFD).
+    UTF-8 bytes (as replacement characters), escaped lone surrogates (as U+FFFD)
+    and numbers beyond a double's range (``1e400`` as infinity, as Python reads it).
+    ``NaN`` and ``Infinity``, which are not JSON, stay refused.
     """
     if not raw.replace(_BOM, b"").strip():  # blank: ASCII whitespace and BOMs only
         return _BLANK, None
@@ -202,11 +213,10 @@ def _lenient(raw: bytes, exc: orjson.JSONDecodeError) -> tuple:
             return orjson.loads(attempt), None
         except orjson.JSONDecodeError as err:
             exc = err
-    if "\\ud" in decoded.lower():  # an escaped lone surrogate: legal JSON that orjson refuses
-        try:
-            return clean_data(json.loads(decoded)), None
-        except (ValueError, RecursionError):
-            pass
+    try:  # legal JSON that orjson refuses: an escaped lone surrogate, a number beyond a double's range
+        return clean_data(json.loads(decoded, parse_int=_int, parse_constant=_no_constant)), None
+    except (ValueError, RecursionError):
+        pass
     if text[:1] in (b"{", b"["):
         return None, f"invalid JSON ({str(exc).split(':')[0]})"
     return None, "invalid JSON (not a JSON value)"
