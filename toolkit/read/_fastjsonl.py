@@ -30,6 +30,8 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 import pyarrow as pa
+from typing import Annotated
+
 from msgspec import UNSET, Raw, UnsetType, field
 
 from ..secrets import mentions_secret
@@ -40,6 +42,10 @@ from ._frame import CODE, NO_BODY, NO_CODE
 ENABLED = True
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+# range checks done by the decoder: a value outside them fails the line's decode, and the general path reads it
+_Int64 = Annotated[int, msgspec.Meta(ge=_I64_MIN, le=_I64_MAX)]
+_Status = Annotated[int, msgspec.Meta(ge=100, le=599)]
+_Absent = Annotated[int, msgspec.Meta(ge=1, le=0)]  # no value fits: the key is to be absent
 
 
 class _Probe(msgspec.Struct, gc=False):
@@ -55,7 +61,7 @@ class _Item(msgspec.Struct, gc=False):
 
 
 class _Body(msgspec.Struct, gc=False):
-    code: int | None = None
+    code: _Int64 | None = None
     msg: str | None = None
     message: str | None = None
     error: str | None = None
@@ -70,7 +76,7 @@ class _Dated(msgspec.Struct, gc=False):
 
 
 class _Signed(msgspec.Struct, gc=False):
-    stamp: str | int | None = field(name="ACCESS-TIMESTAMP", default=None)
+    stamp: str | _Int64 | None = field(name="ACCESS-TIMESTAMP", default=None)
 
 
 class _Symbol(msgspec.Struct, gc=False):
@@ -80,8 +86,8 @@ class _Symbol(msgspec.Struct, gc=False):
 class _Resp(_Body, gc=False):
     """``response``: the body itself (flat form) or status, headers and body (nested form)."""
 
-    status: int | None | UnsetType = UNSET
-    status_code: int | None | UnsetType = UNSET
+    status: _Status | None | UnsetType = UNSET
+    status_code: _Status | None | UnsetType = UNSET
     headers: _Dated | None = None
     body: _AnyBody = None
     response_body: _AnyBody = None
@@ -99,7 +105,7 @@ class _Req(msgspec.Struct, gc=False):
     body: _Symbol | None = None
 
 
-_Time = str | int | float | None
+_Time = str | _Int64 | float | None
 
 
 class Rec(msgspec.Struct, gc=False):
@@ -111,9 +117,9 @@ class Rec(msgspec.Struct, gc=False):
     url: str | None = None
     uri: str | None = None
     path: str | None = None
-    status: int | None = None
-    status_code: int | None = None
-    http_status: int | None = None
+    status: _Status | None = None
+    status_code: _Status | None = None
+    http_status: _Status | None = None
     response: _Resp | list[Raw] | None = None
     body: _AnyBody = None
     response_body: _AnyBody = None
@@ -127,9 +133,10 @@ class Rec(msgspec.Struct, gc=False):
     symbol: str | None = None
     params: _Symbol | None = None
     request: _Req | None = None
-    logger: object = UNSET
-    traefik_status: object = field(name="DownstreamStatus", default=UNSET)
-    traefik_path: object = field(name="RequestPath", default=UNSET)
+    # structured loggers' and access logs' keys: read by the general path
+    logger: _Absent = 0
+    traefik_status: _Absent = field(name="DownstreamStatus", default=0)
+    traefik_path: _Absent = field(name="RequestPath", default=0)
 
 
 _decode = msgspec.json.Decoder(Rec).decode
@@ -171,35 +178,8 @@ def _pick(*values):
     return None
 
 
-def _body(body):
-    """(kind, code, message) of a body the fast path can read; None when the general path must."""
-    if body is None:
-        return NO_BODY, None, None
-    if type(body) is list:
-        return NO_CODE, None, None
-    code = body.code
-    if code is None:  # no envelope: a bare body, its message from msg, message or error
-        return NO_CODE, None, body.msg or body.message or body.error
-    if not _I64_MIN <= code <= _I64_MAX:
-        return None
-    data = body.data
-    if type(data) is _Probe:
-        if data.results is not UNSET:  # a batch's results
-            return None
-    elif type(data) is list:
-        if data and type(data[0]) is _Item and data[0].success is not UNSET:  # a batch's items
-            return None
-        return CODE, code, body.msg or body.message or body.error
-    message = body.msg or body.message
-    if message is None:
-        message = body.error
-    return CODE, code, message
-
-
 def row(r: Rec, line: int):
     """The :data:`~._frame.ROW` tuple of one decoded line, or None when the general path must read it."""
-    if r.logger is not UNSET or r.traefik_status is not UNSET or r.traefik_path is not UNSET:
-        return None
     req = r.request
     nested = req is not None and (req.url is not UNSET or req.method is not UNSET or req.uri is not UNSET)
     ts = r.ts
@@ -213,13 +193,14 @@ def row(r: Rec, line: int):
                     return None
     t = type(ts)
     if t is str:
-        ts_str, ts_int = ts, None
+        ts_str = ts
+        ts_int = None
     elif t is int:
-        if not _I64_MIN <= ts <= _I64_MAX:
-            return None
-        ts_str, ts_int = None, ts
+        ts_str = None
+        ts_int = ts
     else:
-        ts_str, ts_int = repr(ts), None
+        ts_str = repr(ts)
+        ts_int = None
 
     if nested:
         url = req.url
@@ -240,19 +221,19 @@ def row(r: Rec, line: int):
 
     resp = r.response
     if type(resp) is _Resp and (resp.status is not UNSET or resp.status_code is not UNSET):
-        raw_status = resp.status
-        if raw_status is None or raw_status is UNSET:
-            raw_status = _pick(resp.status_code)
+        status = resp.status
+        if status is None or status is UNSET:
+            status = _pick(resp.status_code)
         body = resp.body
         if body is None:
             body = _pick(resp.response_body, resp.content, resp.text)
         headers = resp.headers
     else:
-        raw_status = r.status
-        if raw_status is None:
-            raw_status = r.status_code
-            if raw_status is None:
-                raw_status = r.http_status
+        status = r.status
+        if status is None:
+            status = r.status_code
+            if status is None:
+                status = r.http_status
         body = resp
         if body is None:
             body = r.body
@@ -265,18 +246,37 @@ def row(r: Rec, line: int):
         if server_ts is None:  # perhaps spelled in another case: the general path looks
             return None
     error = r.error
-    if raw_status is None:
-        if not error:
-            return None
-        status = None
-    elif 100 <= raw_status <= 599:
-        status = raw_status
+    if status is None and not error:
+        return None
+
+    # the body: (kind, code, message)
+    code = message = None
+    if body is None:
+        kind = NO_BODY
+    elif type(body) is list:  # a bare JSON array: no envelope
+        kind = NO_CODE
     else:
-        return None
-    got = _body(body)
-    if got is None:
-        return None
-    kind, code, message = got
+        code = body.code
+        if code is None:  # no envelope: a bare body, its message from msg, message or error
+            kind = NO_CODE
+            message = body.msg or body.message or body.error
+        else:
+            kind = CODE
+            data = body.data
+            if type(data) is _Probe:
+                if data.results is not UNSET:  # a batch's results
+                    return None
+                message = body.msg or body.message
+                if message is None:
+                    message = body.error
+            elif type(data) is list:
+                if data and type(data[0]) is _Item and data[0].success is not UNSET:  # a batch's items
+                    return None
+                message = body.msg or body.message or body.error
+            else:
+                message = body.msg or body.message
+                if message is None:
+                    message = body.error
 
     latency = r.elapsed_ms
     if latency is None:
@@ -302,7 +302,7 @@ def row(r: Rec, line: int):
             stamp = req.headers.stamp
             if type(stamp) is str and stamp.isascii() and stamp.isdigit() and len(stamp) < 19:
                 client_ts = int(stamp)
-            elif type(stamp) is int and _I64_MIN <= stamp <= _I64_MAX:
+            elif type(stamp) is int:
                 client_ts = stamp
             else:  # absent (perhaps spelled in another case) or written otherwise
                 return None
@@ -310,32 +310,38 @@ def row(r: Rec, line: int):
             latency, r.market, symbol, client_ts, server_ts, None, None)
 
 
-def rows(lines: list[bytes], first_line: int, data: bytes):
-    """Yield ``(line number, raw line, row or None)`` for each line; None where the general path must read it.
+def read(lines: list[bytes], first_line: int, data: bytes, append, general) -> None:
+    """Read ``lines`` (numbered from ``first_line``) in order: ``append(row)`` for each line read here,
+    ``general(raw, line)`` for each that the general path must read.
 
-    ``data`` is the bytes the lines were split from (scanned once for what only
+    ``data`` is the bytes the lines were split from (checked once for what only
     the general path reads right).
     """
     unsure = _unsure_lines(data, lines)
     decode = _decode
     errors = _DecodeErrors
     echo_of = _ECHO.get
-    line = first_line - 1
-    for i, raw in enumerate(lines):
-        line += 1
-        got = None
-        if i not in unsure:
-            try:
-                got = row(decode(raw), line)
-            except errors:
-                pass
-            if got is not None:
-                message, error = got[8], got[9]
-                echo = False
-                if message is not None:
-                    echo = echo_of(message)
-                    if echo is None:
-                        echo = may_echo(message)
-                if (echo or (error is not None and may_echo(error))) and mentions_secret(raw):
-                    got = None  # a key echoed back: the general path masks it
-        yield line, raw, got
+    for line, raw in enumerate(lines, first_line):
+        if unsure and line - first_line in unsure:
+            general(raw, line)
+            continue
+        try:
+            got = row(decode(raw), line)
+        except errors:
+            got = None
+        if got is None:
+            general(raw, line)
+            continue
+        message = got[8]
+        if message is not None:
+            echo = echo_of(message)
+            if echo is None:
+                echo = may_echo(message)
+            if echo and mentions_secret(raw):  # a key echoed back: the general path masks it
+                general(raw, line)
+                continue
+        error = got[9]
+        if error is not None and may_echo(error) and mentions_secret(raw):
+            general(raw, line)
+            continue
+        append(got)

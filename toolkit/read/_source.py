@@ -172,9 +172,10 @@ def _read_range(path: str, start: int, end: int) -> bytes:
         pos = f.tell()
         if pos >= end:
             return b""
-        data = f.read(end - pos)
-        if data and not data.endswith(b"\n"):
-            data += f.readline()
+        f.seek(end - 1)
+        stop = end - 1 + len(f.readline())  # through the end of the line that byte end - 1 is on
+        f.seek(pos)
+        data = f.read(stop - pos)  # in one read: no copy of the range to append the rest of its last line
     return data[3:] if start == 0 and data.startswith(b"\xef\xbb\xbf") else data
 
 

@@ -276,11 +276,8 @@ def _parse_lines(lines: list[bytes], first_line: int, out: Chunk, fields=None, d
     batch = Batch(lambda n: lines[n - first_line])
     append = batch.rows.append
     if fields is None and fast.ENABLED:
-        for line, raw, row in fast.rows(lines, first_line, b"\n".join(lines) if data is None else data):
-            if row is None:
-                _read_line(raw, line, out, None, append)
-            else:
-                append(row)
+        fast.read(lines, first_line, b"\n".join(lines) if data is None else data, append,
+                  lambda raw, line: _read_line(raw, line, out, None, append))
     else:
         for line, raw in enumerate(lines, first_line):
             _read_line(raw, line, out, fields, append)
