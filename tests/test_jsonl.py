@@ -323,3 +323,19 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
             pd.testing.assert_frame_equal(parallel.frame.drop(columns="source"), serial.frame.drop(columns="source"))
             assert parallel.rejects["line"].tolist() == [1235]
     assert serial.frame["line"].iloc[-1] == 3000
+
+
+def test_errors_raise_in_a_parallel_read_names_the_first_bad_line_and_drops_the_rest(tmp_path, monkeypatch):
+    from toolkit.read import _source
+
+    records = [call(ts=f"2026-11-20T21:{i // 60:02d}:{i % 60:02d}Z") for i in range(3000)]
+    records[1234] = records[2500] = "{broken"
+    path = jsonl(tmp_path / "big.jsonl", *records)
+    monkeypatch.setattr(_source, "CHUNK", 4096)  # some 180 pieces, all handed to the workers at once
+    submitted = []
+    submit = _source._executor().submit
+    monkeypatch.setattr(_source._executor(), "submit", lambda *a: submitted.append(submit(*a)) or submitted[-1])
+    with pytest.raises(toolkit.LogFormatError, match=r"big\.jsonl, line 1235: invalid JSON"):
+        toolkit.read_logs(path, errors="raise")
+    assert len(submitted) > 100
+    assert any(f.cancelled() for f in submitted)  # the pieces not started were not parsed after the error

@@ -227,21 +227,30 @@ def piece_bounds(start: int, end: int, parallel: bool = True) -> list[int]:
     return [start + b for b in _balanced(end - start, workers)]
 
 
-def merge_pieces(jobs, result: FileResult, parallel: bool) -> None:
+def merge_pieces(jobs, result: FileResult, parallel: bool, ahead: int | None = None) -> None:
     """Merge into ``result``, in order, the :class:`Chunk` each job ``(fn, *args)`` gives; in the worker
-    processes when ``parallel`` (at most ``WORKERS + 1`` pieces in flight), else here."""
+    processes when ``parallel``, else here.
+
+    At most ``ahead`` jobs are in flight (default ``WORKERS + 1``, for jobs that carry their bytes);
+    jobs that read their own byte range carry almost nothing, so they are all handed out at once
+    (``ahead=0``) and no worker waits for the next while this process merges the last."""
     if not parallel or WORKERS < 2:
         for fn, *args in jobs:
             result.merge(fn(*args))
         return
     pool = _executor()
+    ahead = WORKERS + 1 if ahead is None else ahead or float("inf")
     pending = collections.deque()
-    for fn, *args in jobs:
-        pending.append(pool.submit(fn, *args))
-        if len(pending) > WORKERS:
+    try:
+        for fn, *args in jobs:
+            pending.append(pool.submit(fn, *args))
+            if len(pending) > ahead:
+                result.merge(pending.popleft().result())
+        while pending:
             result.merge(pending.popleft().result())
-    while pending:
-        result.merge(pending.popleft().result())
+    finally:  # after an error (errors="raise", an unreadable file), the pieces not started are dropped
+        for future in pending:
+            future.cancel()
 
 
 def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None, *, parallel: bool = True) -> None:
@@ -267,7 +276,7 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None,
     if parallel and path and size > CHUNK and WORKERS > 1:  # the workers read their byte ranges themselves
         bounds = piece_bounds(0, size)
         merge_pieces(((_parse_range, parse_chunk, path, a, b, *args) for a, b in zip(bounds, bounds[1:])),
-                     result, parallel=True)
+                     result, parallel=True, ahead=0)
         return
     chunks = iter_chunks(stream)
     head, second = next(chunks, None), next(chunks, None)
