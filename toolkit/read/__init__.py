@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
@@ -182,17 +183,32 @@ def _unverified(frames) -> int:
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate loaded frames, keeping categoricals categorical (categories are unioned)."""
+    """Concatenate loaded frames, keeping categoricals categorical (categories are unioned).
+
+    Column by column: the loader's frames share their columns and dtypes, so each
+    column's arrays are joined as they are, without pandas' general alignment.
+    """
     if not frames:
         return empty_frame()
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
-    cats = [c for c in ("endpoint", "source") if c in frames[0]]
-    united = {c: union_categoricals([f[c].array for f in frames]) for c in cats}
-    frame = pd.concat([f.drop(columns=cats) for f in frames], ignore_index=True)
-    for c in cats:
-        frame[c] = united[c]
-    return frame[COLUMNS]
+    if any(list(f.columns) != COLUMNS for f in frames):
+        return pd.concat([f[COLUMNS] for f in frames], ignore_index=True)
+    return pd.DataFrame({c: _concat_arrays([f[c].array for f in frames]) for c in COLUMNS}, copy=False)
+
+
+def _concat_arrays(arrays: list):
+    """One array of a column's pieces: categoricals with the same categories by their codes, others unioned;
+    arrays of one dtype by that array type's own concatenation."""
+    first = arrays[0]
+    if isinstance(first, pd.Categorical):
+        cats, ordered = first.categories, first.ordered
+        if all(a.ordered == ordered and (a.categories is cats or a.categories.equals(cats)) for a in arrays):
+            return pd.Categorical.from_codes(np.concatenate([a.codes for a in arrays]), dtype=first.dtype)
+        return union_categoricals(arrays)
+    if all(a.dtype == first.dtype for a in arrays):
+        return type(first)._concat_same_type(arrays)
+    return pd.concat([pd.Series(a) for a in arrays], ignore_index=True).array
 
 
 def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.DataFrame:
