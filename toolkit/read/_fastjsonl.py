@@ -27,11 +27,11 @@ loads a corpus of odd files both ways and compares).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 import numpy as np
 import pyarrow as pa
-from typing import Annotated
-
 from msgspec import UNSET, Raw, UnsetType, field
 
 from ..secrets import mentions_secret
