@@ -192,8 +192,6 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return empty_frame()
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
-    if any(list(f.columns) != COLUMNS for f in frames):
-        return pd.concat([f[COLUMNS] for f in frames], ignore_index=True)
     return pd.DataFrame({c: _concat_arrays([f[c].array for f in frames]) for c in COLUMNS}, copy=False)
 
 

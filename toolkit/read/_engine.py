@@ -243,7 +243,7 @@ def _parse_range_of(path, options: Options, name, start_line: int, byte_range, p
     result = FileResult(name or path, fmt, options, start_line=start_line)
     bounds = piece_bounds(start, end, parallel)
     jobs = ((_parse_range, chunked, path, a, b, result.source, options) for a, b in zip(bounds, bounds[1:]))
-    merge_pieces(jobs, result, parallel and len(bounds) > 2, ahead=0)
+    merge_pieces(jobs, result, parallel and len(bounds) > 2)
     return result
 
 

@@ -263,17 +263,13 @@ def row(r: Rec, line: int):
         else:
             kind = CODE
             data = body.data
-            if type(data) is _Probe:
-                if data.results is not UNSET:  # a batch's results
-                    return None
-                message = body.msg or body.message
-                if message is None:
-                    message = body.error
-            elif type(data) is list:
+            if type(data) is list:
                 if data and type(data[0]) is _Item and data[0].success is not UNSET:  # a batch's items
                     return None
                 message = body.msg or body.message or body.error
             else:
+                if type(data) is _Probe and data.results is not UNSET:  # a batch's results
+                    return None
                 message = body.msg or body.message
                 if message is None:
                     message = body.error

@@ -231,15 +231,15 @@ def merge_pieces(jobs, result: FileResult, parallel: bool, ahead: int | None = N
     """Merge into ``result``, in order, the :class:`Chunk` each job ``(fn, *args)`` gives; in the worker
     processes when ``parallel``, else here.
 
-    At most ``ahead`` jobs are in flight (default ``WORKERS + 1``, for jobs that carry their bytes);
-    jobs that read their own byte range carry almost nothing, so they are all handed out at once
-    (``ahead=0``) and no worker waits for the next while this process merges the last."""
+    At most ``ahead`` jobs are in flight (jobs that carry their bytes pass ``WORKERS + 1``); by default,
+    for jobs that read their own byte range and so carry almost nothing, all are handed out at once and
+    no worker waits for the next while this process merges the last."""
     if not parallel or WORKERS < 2:
         for fn, *args in jobs:
             result.merge(fn(*args))
         return
     pool = _executor()
-    ahead = WORKERS + 1 if ahead is None else ahead or float("inf")
+    ahead = float("inf") if ahead is None else ahead
     pending = collections.deque()
     try:
         for fn, *args in jobs:
@@ -276,12 +276,13 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None,
     if parallel and path and size > CHUNK and WORKERS > 1:  # the workers read their byte ranges themselves
         bounds = piece_bounds(0, size)
         merge_pieces(((_parse_range, parse_chunk, path, a, b, *args) for a, b in zip(bounds, bounds[1:])),
-                     result, parallel=True, ahead=0)
+                     result, parallel=True)
         return
     chunks = iter_chunks(stream)
     head, second = next(chunks, None), next(chunks, None)
     pieces = (data for data in itertools.chain([head, second], chunks) if data is not None)
-    merge_pieces(((_parse, parse_chunk, data, *args) for data in pieces), result, parallel and second is not None)
+    merge_pieces(((_parse, parse_chunk, data, *args) for data in pieces), result, parallel and second is not None,
+                 ahead=WORKERS + 1)
 
 
 class Reader:
