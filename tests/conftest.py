@@ -81,7 +81,7 @@ def frame(ts, **columns):
     import numpy as np
     import pandas as pd
 
-    from toolkit.schema import COLUMNS, DTYPES
+    from toolkit.schema import COLUMNS, DATA_CATEGORIES, DTYPES
 
     ts = pd.DatetimeIndex(pd.to_datetime(ts, utc=True)) if not isinstance(ts, pd.DatetimeIndex) else ts
     n = len(ts)
@@ -119,7 +119,7 @@ def frame(ts, **columns):
     for c in COLUMNS:
         if c in ("client_ts", "server_ts"):
             df[c] = pd.to_datetime(df[c], utc=True).astype(DTYPES[c])
-        elif c == "endpoint" or c == "source":
+        elif c in DATA_CATEGORIES:
             df[c] = df[c].astype("string[pyarrow]").astype("category")
         else:
             df[c] = df[c].astype(DTYPES[c])

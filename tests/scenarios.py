@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from toolkit.schema import DTYPES
+from toolkit.schema import DATA_CATEGORIES, DTYPES
 
 START = pd.Timestamp("2026-11-02 00:00", tz="UTC")  # a Monday
 MIN = 60_000_000_000
@@ -333,8 +333,8 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
     df["kind"] = pd.Categorical(kind, categories=KINDS)
     df["items"] = df["items_failed"] = pd.array([None] * n, dtype="Int32")  # no batch calls in the scenarios
     for c, dtype in DTYPES.items():
-        if c in ("endpoint", "source"):
-            df[c] = df[c].astype(DTYPES["path"]).astype("category")
+        if c in DATA_CATEGORIES:
+            df[c] = df[c].astype(DTYPES["symbol"]).astype("category")
         elif c == "server_ts":
             df[c] = pd.to_datetime(df[c], utc=True)
         else:

@@ -30,8 +30,10 @@ def test_columns_and_dtypes_are_fixed(tmp_path):
     assert {c: str(df[c].dtype) for c in ("http_status", "code", "retryable", "is_error", "latency_ms", "line")} == {
         "http_status": "Int16", "code": "Int64", "retryable": "boolean", "is_error": "bool",
         "latency_ms": "Float64", "line": "Int64"}
-    for c in ("path", "message", "reason", "symbol"):
+    for c in ("message", "reason", "symbol"):
         assert df[c].dtype == pd.StringDtype("pyarrow"), c
+    for c in ("path", "endpoint", "source"):  # categories of the values present, text
+        assert list(df[c].cat.categories) == [df[c].iloc[0]] and df[c].cat.categories.dtype == pd.StringDtype("pyarrow"), c
     assert isinstance(df.index, pd.RangeIndex)
     # an empty load has the same schema
     empty = toolkit.load_logs(jsonl(tmp_path / "empty.jsonl"))

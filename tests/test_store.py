@@ -44,7 +44,7 @@ def by_time(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def assert_frames(a: pd.DataFrame, b: pd.DataFrame):
-    # endpoint/source categories depend on the data read, so only their values must agree;
+    # path/endpoint/source categories depend on the data read, so only their values must agree;
     # check_exact also keeps pandas from comparing categoricals value by value in Python
     pd.testing.assert_frame_equal(a, b, check_exact=True, check_categorical=False)
 
@@ -143,7 +143,7 @@ def test_store_reads_back_the_loaders_frame(sample_store, sample_load):
     assert list(df.columns) == toolkit.COLUMNS
     expected = toolkit.schema.empty_frame().dtypes
     for c in toolkit.COLUMNS:
-        if c in ("endpoint", "source"):
+        if c in toolkit.schema.DATA_CATEGORIES:
             assert isinstance(df[c].dtype, pd.CategoricalDtype) and df[c].cat.categories.dtype == "string", c
         else:
             assert df[c].dtype == expected[c], c

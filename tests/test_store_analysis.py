@@ -52,9 +52,9 @@ def test_error_rate_of_nothing(store):
 
 
 def test_error_rate_needs_less_memory_than_the_frame(store):
-    """DuckDB streams the parts: 8 MB is well below the ~18 MB the sample takes as a frame."""
+    """DuckDB streams the parts: 8 MB is well below the ~15 MB the sample takes as a frame."""
     path, df = store
-    assert df.memory_usage(deep=True).sum() > 16e6
+    assert df.memory_usage(deep=True).sum() > 14e6
     got = toolkit.store.error_rate(path, by=["market", "category"], memory_limit="8MB", threads=1)
     same(got, toolkit.error_rate(df, by=["market", "category"]))
 

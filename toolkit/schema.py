@@ -48,7 +48,7 @@ DTYPES: dict[str, object] = {
     "ts": TS,
     "market": pd.CategoricalDtype(MARKETS),
     "method": pd.CategoricalDtype(METHODS),
-    "path": STRING,
+    "path": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
     "endpoint": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
     "kind": pd.CategoricalDtype(KINDS),
     "http_status": pd.Int16Dtype(),
@@ -70,6 +70,9 @@ DTYPES: dict[str, object] = {
 
 #: Column order of a loaded frame.
 COLUMNS = list(DTYPES)
+
+#: Categorical columns whose categories are the values present (not a fixed vocabulary).
+DATA_CATEGORIES = [c for c, d in DTYPES.items() if isinstance(d, pd.CategoricalDtype) and not len(d.categories)]
 
 REJECT_DTYPES: dict[str, object] = {
     "source": STRING,

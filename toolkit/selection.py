@@ -39,7 +39,7 @@ import pandas as pd
 
 from . import defaults
 from .errors import ParameterError
-from .schema import MARKETS
+from .schema import DATA_CATEGORIES, MARKETS
 
 __all__ = ["Selection", "as_duration", "as_markets", "as_time", "select", "selection"]
 
@@ -172,7 +172,7 @@ class Selection:
         if self.everything:
             return df
         out = df[self.mask(df)].reset_index(drop=True)
-        for c in ("endpoint", "source"):  # as after loading: the categories of the rows kept
+        for c in DATA_CATEGORIES:  # as after loading: the categories of the rows kept
             if c in out and isinstance(out[c].dtype, pd.CategoricalDtype):
                 out[c] = out[c].cat.remove_unused_categories()
         return out

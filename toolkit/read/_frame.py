@@ -403,7 +403,7 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
         "ts": pd.DatetimeIndex(ts).tz_localize("UTC"),
         "market": pd.Categorical.from_codes(market, dtype=DTYPES["market"]),
         "method": pd.Categorical.from_codes(method_codes[method_idx], dtype=DTYPES["method"]),
-        "path": _pd_string(url["path"]),
+        "path": _categorical(url["path"]),
         "endpoint": _categorical(url["endpoint"]),
         "kind": pd.Categorical.from_codes(url["kind"], dtype=DTYPES["kind"]),
         "http_status": f["status"].to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get),

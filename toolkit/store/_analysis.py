@@ -48,7 +48,7 @@ def _bucket(freq: int) -> str:
 
 
 def _typed(frame: pd.DataFrame, cols: list[str], categories: dict) -> pd.DataFrame:
-    """Key columns of a DuckDB result with the loader's dtypes (``categories`` for endpoint/source)."""
+    """Key columns of a DuckDB result with the loader's dtypes (``categories`` for path, endpoint and source)."""
     out = frame.copy()
     for c in cols:
         dtype = DTYPES[c]
@@ -62,7 +62,7 @@ def _typed(frame: pd.DataFrame, cols: list[str], categories: dict) -> pd.DataFra
 
 
 def _categories(store: Store, con, cols, where, params) -> dict:
-    """Sorted distinct values of the endpoint/source columns in ``cols``, as :func:`toolkit.load_logs` has them."""
+    """Sorted distinct values of the path, endpoint and source columns in ``cols``, as :func:`toolkit.load_logs` has them."""
     out = {}
     for c in cols:
         if isinstance(DTYPES[c], pd.CategoricalDtype) and not len(DTYPES[c].categories):

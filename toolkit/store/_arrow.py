@@ -62,7 +62,7 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
 def to_frame(table: pa.Table) -> pd.DataFrame:
     """A scanned table of calls as the loader's frame: same columns, same dtypes.
 
-    ``endpoint`` and ``source`` get the categories of the values present, sorted.
+    ``path``, ``endpoint`` and ``source`` get the categories of the values present, sorted.
     """
     if table.num_rows == 0:
         return empty_frame()
