@@ -265,33 +265,29 @@ def _read_line(raw: bytes, line: int, out: Chunk, fields, append) -> None:
     append(row)
 
 
-def _parse_lines(lines: list[bytes], first_line: int, out: Chunk, fields=None, data: bytes | None = None) -> Batch:
-    """The rows of ``lines`` (numbered from ``first_line``); rejects, blanks and skips go to ``out``.
+def _parse_lines(data: bytes, first_line: int, out: Chunk, fields=None) -> Batch:
+    """The rows of the lines of ``data`` (numbered from ``first_line``); rejects, blanks and skips go to
+    ``out``, whose ``size`` becomes the number of lines.
 
-    Lines of the common shapes are decoded by :mod:`._fastjsonl` (``data``, the
-    bytes they were split from, is scanned once for what only the general path
-    reads right); the others, and every line when a ``fields=`` mapping is given,
-    by :func:`_read_line`.
+    Lines of the common shapes are decoded by :mod:`._fastjsonl`; the others,
+    and every line when a ``fields=`` mapping is given, by :func:`_read_line`.
     """
-    batch = Batch(lambda n: lines[n - first_line])
+    starts, ends = bounds = fast.line_bounds(data)
+    out.size = len(starts)
+    batch = Batch(lambda n: data[starts[n - first_line]:ends[n - first_line]])
     append = batch.rows.append
     if fields is None and fast.ENABLED:
-        fast.read(lines, first_line, b"\n".join(lines) if data is None else data, append,
-                  lambda raw, line: _read_line(raw, line, out, None, append))
+        fast.read(data, bounds, first_line, append, lambda raw, line: _read_line(raw, line, out, None, append))
     else:
-        for line, raw in enumerate(lines, first_line):
-            _read_line(raw, line, out, fields, append)
+        for line, a, b in zip(range(first_line, first_line + len(starts)), starts, ends):
+            _read_line(data[a:b], line, out, fields, append)
     return batch
 
 
 def parse_chunk(data: bytes, source: str, options: Options) -> Chunk:
     """Parse bytes of whole JSON Lines; line numbers count from 1 within ``data``."""
     out = Chunk()
-    lines = data.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    out.size = len(lines)
-    out.add(_parse_lines(lines, 1, out, options.fields, data), source, options.rules)
+    out.add(_parse_lines(data, 1, out, options.fields), source, options.rules)
     return out
 
 
