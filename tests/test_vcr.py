@@ -2,6 +2,7 @@
 
 import warnings
 
+import orjson
 import pandas as pd
 import pytest
 import requests
@@ -264,3 +265,23 @@ version: 1
         ["/api/v1/stock/open-api/priceSteps", "500", "server_error"]]
     assert load.frame["symbol"].tolist()[1] == "TSLA"
     assert load.frame["ts"].astype(str).tolist() == ["2026-11-20 21:05:00+00:00", "2026-11-20 21:05:01+00:00"]
+
+
+def test_pyyaml_is_imported_only_when_a_cassette_is_read(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    calls = tmp_path / "calls.jsonl"
+    calls.write_bytes(orjson.dumps({"ts": "2026-11-20T21:05:00Z", "method": "GET",
+                                    "url": "https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth",
+                                    "status": 200, "response": {"code": 0, "msg": "success"}}) + b"\n")
+    code = textwrap.dedent(f"""
+        import sys, toolkit
+        toolkit.load_logs({str(calls)!r})
+        print("yaml" in sys.modules)
+        toolkit.load_logs({str(CASSETTE)!r})
+        print("yaml" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

@@ -29,15 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-import yaml
 
 from ._io import atomic_file
 from .read import LogFormatError
 from .read._engine import SNIFF_BYTES, read_options, sniff
-from .read.vcr import CassetteLoader
 from .secrets import mentions_secret, redact_count, redact_data
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _JSON_DOC = re.compile(rb"^\s*[{\[]")
 
 
@@ -164,7 +161,7 @@ def _keep_layout(raw: bytes, clean, load, dump) -> bytes:
     try:
         if _same(load(masked), clean, set()):
             return masked
-    except (ValueError, RecursionError, yaml.YAMLError):
+    except (ValueError, RecursionError):  # invalid YAML included (_InvalidYaml)
         pass
     return dump(clean)
 
@@ -231,12 +228,23 @@ def _json_raw(raw: bytes, name: str) -> tuple[bytes, int]:
     return bom + _keep_layout(body, clean, orjson.loads, dump), n
 
 
+class _InvalidYaml(ValueError):
+    """PyYAML's error, as a ValueError like the JSON loaders' (PyYAML is imported only when a cassette is scrubbed)."""
+
+
 def _load_yaml(data: bytes):
-    return yaml.load(data, Loader=CassetteLoader)
+    from .read import _yaml
+
+    try:
+        return _yaml.load(data)
+    except _yaml.YAMLError as exc:
+        raise _InvalidYaml(str(exc)) from None
 
 
 def _dump_yaml(data) -> bytes:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False).encode("utf-8")
+    from .read import _yaml
+
+    return _yaml.dump(data)
 
 
 def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
@@ -244,7 +252,7 @@ def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
         return _json_raw(raw, name)  # vcrpy's JSON serializer
     try:
         doc = _load_yaml(raw)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except (_InvalidYaml, RecursionError) as exc:
         raise LogFormatError(f"{name}: not valid YAML ({exc}); nothing was written") from None
     clean, n = redact_data(doc)
     if not n:

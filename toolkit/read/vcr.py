@@ -21,69 +21,30 @@ import io
 import re
 import zlib
 
-import yaml
-
 from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
 from ._frame import Batch, _http_date, as_int, excerpt, parse_body
 from ._source import Chunk, FileResult, Reader
 from .cassettes import RECORDED, interactions_of
 from .har import brief, load_document
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?(?:http_)?interactions:\s*(?:#.*|\[.*)?$", re.M)
 _OLD_LAYOUT = re.compile(rb"\A\s*- request: !!python/object:vcr\.")  # vcrpy before 1.0: a bare list
 _YAML_PREAMBLE = re.compile(rb"^(?:---\s*|\s*#.*|[A-Za-z_][A-Za-z0-9_]*:[ \t]+[^\s:][^:]*)$")
 _JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions|http_interactions|recorded_with)"\s*:')
 
 
-class CassetteLoader(_BaseLoader):
-    """A safe YAML loader that also reads the few harmless Python tags old cassettes hold."""
-
-
-def _python_str(loader, node):
-    return loader.construct_scalar(node)
-
-
-def _python_tuple(loader, node):
-    return loader.construct_sequence(node)
-
-
-def _bytes_io(loader, node):
-    # an old cassette's file-like request body: keep only its bytes
-    state = loader.construct_mapping(node, deep=True).get("state") or (b"",)
-    data = state[0] if state else b""
-    return data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
-
-
-def _python_object(loader, suffix, node):
-    # vcrpy before 1.0 pickled its Request (a mapping) and frozensets of header tuples: keep the plain data
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        items = loader.construct_sequence(node, deep=True)
-        return items[0] if len(items) == 1 and isinstance(items[0], list) else items
-    return loader.construct_scalar(node)
-
-
-CassetteLoader.add_multi_constructor("tag:yaml.org,2002:python/object:vcr.", _python_object)
-CassetteLoader.add_multi_constructor("tag:yaml.org,2002:python/object/apply:__builtin__.frozenset", _python_object)
-CassetteLoader.add_multi_constructor("tag:yaml.org,2002:python/object/apply:builtins.frozenset", _python_object)
-
-for _tag, _fn in (("python/str", _python_str), ("python/unicode", _python_str), ("python/tuple", _python_tuple),
-                  ("python/object/new:_io.BytesIO", _bytes_io)):
-    CassetteLoader.add_constructor("tag:yaml.org,2002:" + _tag, _fn)
-
-
 def load_cassette(data: bytes, result: FileResult):
     """Parse a cassette (YAML, or vcrpy's JSON form); on failure reject the file (line 0) and return None."""
     if _JSON_SIGNATURE.match(data[:200]):
         return load_document(data, result, "cassette")
+    from . import _yaml  # PyYAML only when a cassette is read
+
     try:
-        return yaml.load(io.BytesIO(data), Loader=CassetteLoader)
+        return _yaml.load(io.BytesIO(data))
     except RecursionError:
         result.reject(0, "not a valid cassette: YAML nested too deeply; the file was not read", excerpt(data[:800]))
         return None
-    except yaml.YAMLError as exc:
+    except _yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
