@@ -1,9 +1,10 @@
 """The common JSON Lines shapes decoded straight into typed structs, without building dicts.
 
-:func:`rows` decodes each line with msgspec into :class:`Rec` (only the keys
-the reader uses; everything else, ``data`` included, is skipped by the
-decoder) and turns it into the same :data:`~._frame.ROW` tuple that
-:func:`.jsonl.record` would give, in the same priority order of aliases.
+:func:`read` decodes each line with msgspec into :class:`Rec`, where it lies
+in the range's bytes (only the keys the reader uses; everything else, ``data``
+included, is skipped by the decoder), and :func:`row` turns it into the
+same :data:`~._frame.ROW` tuple that :func:`.jsonl.record` would give, in the
+same priority order of aliases.
 A line takes this path only when its result is certain to be the same:
 
 - it decodes into the strict typed shape (a time of string or number type,
