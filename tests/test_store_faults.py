@@ -61,6 +61,9 @@ def test_parts_carry_page_checksums_and_no_text_statistics(store):
     for text in ("message", "path", "symbol", "source"):
         stats = columns[text].statistics
         assert stats is None or not stats.has_min_max, text
+    # repeated values get a dictionary; times and line numbers, nearly all distinct, are written plain
+    assert all("RLE_DICTIONARY" in columns[c].encodings for c in ("path", "endpoint", "category", "reason", "code"))
+    assert not any("RLE_DICTIONARY" in columns[c].encodings for c in ("ts", "line", "latency_ms"))
 
 
 def _flip_data_bytes(path):
