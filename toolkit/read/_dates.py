@@ -46,6 +46,10 @@ def _fixed_width(arr: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
     if not len(arr) or bufs[2] is None:
         return np.empty(0, np.int64), np.empty((width, 0), np.uint8)
     offsets = np.frombuffer(bufs[1], np.int32)[arr.offset:arr.offset + len(arr) + 1]
+    if arr.null_count == 0 and offsets[-1] - offsets[0] == width * len(arr) and (np.diff(offsets) == width).all():
+        # every value that long (times as the recorder writes them): the bytes as they lie, without a copy
+        data = np.frombuffer(bufs[2], np.uint8)[offsets[0]:offsets[-1]]
+        return np.arange(len(arr)), data.reshape(len(arr), width).T
     rows = np.flatnonzero((np.diff(offsets) == width) & arr.is_valid().to_numpy(zero_copy_only=False))
     return rows, np.ascontiguousarray(np.frombuffer(bufs[2], np.uint8)[offsets[rows][:, None] + np.arange(width)].T)
 
