@@ -3,9 +3,11 @@
 The Arrow schemas here are derived from :mod:`toolkit.schema`, never written out
 again, and the SQL views' types from them (:mod:`toolkit.store._sql`).
 
-In the files every categorical is plain text (Parquet dictionary-encodes it
-anyway) and ``market`` lives in the partition path, not in the file, so any
-Parquet reader (DuckDB, Spark, pandas) sees ordinary columns.
+In the files every categorical is a text column: its codes and categories go
+straight into the Parquet column's dictionary (no strings are built to be
+hashed into a dictionary again), and no Arrow schema is stored, so any Parquet
+reader (DuckDB, Spark, pandas) sees ordinary string columns. ``market`` lives
+in the partition path, not in the file.
 """
 
 from __future__ import annotations
@@ -54,9 +56,41 @@ _MAPPER = {pa.string(): STRING, pa.large_string(): STRING, pa.int16(): pd.Int16D
 
 
 def to_table(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
-    """The columns of ``schema`` from a loaded frame, without pandas metadata."""
+    """The columns of ``schema`` from a loaded frame, without pandas metadata; a categorical stays an Arrow
+    dictionary of its text type (of the categories its rows use), which Parquet writes as that text column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"x": pd.Categorical(["b", "b"], categories=["a", "b"])})
+    >>> t = to_table(frame, pa.schema([("x", pa.string())]))
+    >>> str(t.schema.field("x").type), t.column("x").chunk(0).dictionary.to_pylist()
+    ('dictionary<values=string, indices=int8, ordered=0>', ['b'])
+    """
     table = pa.Table.from_pandas(frame[schema.names], preserve_index=False)
-    return table.cast(schema).replace_schema_metadata(None)
+    columns = []
+    for field, col in zip(schema, table.columns):
+        if pa.types.is_dictionary(col.type) and pa.types.is_string(field.type):
+            col = pa.chunked_array([_used(chunk) for chunk in col.chunks],
+                                   pa.dictionary(col.type.index_type, field.type))
+        else:
+            col = col.cast(field.type)
+        columns.append(col)
+    return pa.Table.from_arrays(columns, names=schema.names)
+
+
+def _used(arr: pa.DictionaryArray) -> pa.DictionaryArray:
+    """``arr`` with only the dictionary values its rows use, as plain strings (a part's dictionary holds no
+    category of other dates or markets)."""
+    values = arr.dictionary.cast(pa.string())
+    codes = arr.indices.to_numpy(zero_copy_only=False) if arr.null_count == 0 else \
+        pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False)
+    used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
+    if used.all():
+        return pa.DictionaryArray.from_arrays(arr.indices, values)
+    renumber = (np.cumsum(used) - 1).astype(codes.dtype)
+    indices = pa.array(renumber[np.maximum(codes, 0)], mask=codes < 0 if arr.null_count else None)
+    return pa.DictionaryArray.from_arrays(indices, values.filter(pa.array(used)))
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:

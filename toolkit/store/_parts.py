@@ -85,11 +85,11 @@ def partitions(frame: pd.DataFrame):
 
 def write_part(table, path) -> None:
     """Write one Parquet part (zstd, page checksums, statistics of the non-text columns, dictionaries for the
-    columns that repeat) and sync it."""
+    columns that repeat, no Arrow schema: the Parquet types say it all) and sync it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     stats = [c for c in table.column_names if c in _STATISTICS]
     repeating = [c for c in table.column_names if c not in _PLAIN]
     pq.write_table(table, path, compression="zstd", write_page_checksum=True, write_statistics=stats,
-                   use_dictionary=repeating)
+                   use_dictionary=repeating, store_schema=False)
     with open(path, "rb+") as f:
         os.fsync(f.fileno())
