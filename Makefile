@@ -25,6 +25,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_load.py
+	$(PY) benchmarks/bench_engines.py
 	$(PY) benchmarks/bench_explorer.py
 
 # the README's screenshots of the explorer and the report, taken by the browser tests
