@@ -71,3 +71,25 @@ def test_frame_parquet_and_sql_agree_column_for_column(tmp_path):
     assert list(back.columns) == COLUMNS
     for c in COLUMNS:
         assert plain(pa.array(back[c]).type) == CALLS_SCHEMA.field(c).type, c
+
+
+def test_a_part_stores_categoricals_as_the_text_its_rows_hold(tmp_path):
+    # two markets: each part's rows use only some of the unit's paths and endpoints
+    log = jsonl(tmp_path / "bot.jsonl", call(SPOT), call(FUTURES, status=429), call(SPOT, method=None))
+    frame = toolkit.load_logs(log)
+    store = tmp_path / "store"
+    toolkit.store.ingest(log, store)
+    parts = sorted((store / "calls").rglob("*.parquet"))
+    assert len(parts) == 2
+    for part in parts:
+        f = pq.ParquetFile(part)
+        assert f.schema_arrow.remove_metadata() == FILE_SCHEMA  # plain text columns, whatever reads them
+        assert b"ARROW:schema" not in (f.metadata.metadata or {})
+        table = f.read()
+        rows = frame[frame["line"].isin(table.column("line").to_pylist())]
+        for c in ("method", "path", "endpoint", "category", "source"):
+            assert table.column(c).to_pylist() == [None if pd.isna(v) else v for v in rows[c]], c
+        # the Parquet dictionary holds the values of this part's rows only
+        stored = pq.ParquetFile(part, read_dictionary=["path"]).read(columns=["path"]).column(0).chunk(0)
+        assert sorted(stored.dictionary.to_pylist()) == sorted(set(rows["path"]))
+    assert toolkit.load_logs(store).sort_values("line", ignore_index=True).equals(frame)

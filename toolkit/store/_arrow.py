@@ -72,7 +72,7 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
     for field, col in zip(schema, table.columns):
         if pa.types.is_dictionary(col.type) and pa.types.is_string(field.type):
             col = pa.chunked_array([_used(chunk) for chunk in col.chunks],
-                                   pa.dictionary(col.type.index_type, field.type))
+                                   pa.dictionary(col.type.index_type, field.type, col.type.ordered))
         else:
             col = col.cast(field.type)
         columns.append(col)
@@ -87,10 +87,10 @@ def _used(arr: pa.DictionaryArray) -> pa.DictionaryArray:
         pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False)
     used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
     if used.all():
-        return pa.DictionaryArray.from_arrays(arr.indices, values)
+        return pa.DictionaryArray.from_arrays(arr.indices, values, ordered=arr.type.ordered)
     renumber = (np.cumsum(used) - 1).astype(codes.dtype)
     indices = pa.array(renumber[np.maximum(codes, 0)], mask=codes < 0 if arr.null_count else None)
-    return pa.DictionaryArray.from_arrays(indices, values.filter(pa.array(used)))
+    return pa.DictionaryArray.from_arrays(indices, values.filter(pa.array(used)), ordered=arr.type.ordered)
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
