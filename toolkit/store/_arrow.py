@@ -70,18 +70,26 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
     table = pa.Table.from_pandas(frame[schema.names], preserve_index=False)
     columns = []
     for field, col in zip(schema, table.columns):
-        if pa.types.is_dictionary(col.type) and pa.types.is_string(field.type):
-            col = pa.chunked_array([_used(chunk) for chunk in col.chunks],
-                                   pa.dictionary(col.type.index_type, field.type, col.type.ordered))
-        else:
+        if not (pa.types.is_dictionary(col.type) and pa.types.is_string(field.type)):
             col = col.cast(field.type)
         columns.append(col)
-    return pa.Table.from_arrays(columns, names=schema.names)
+    return used_only(pa.Table.from_arrays(columns, names=schema.names))
+
+
+def used_only(table: pa.Table) -> pa.Table:
+    """``table`` with each dictionary column holding only the values its rows use, as plain strings (a part
+    cut from a unit's table holds no category of other dates or markets)."""
+    columns = []
+    for col in table.columns:
+        if pa.types.is_dictionary(col.type):
+            col = pa.chunked_array([_used(chunk) for chunk in col.chunks],
+                                   pa.dictionary(col.type.index_type, pa.string(), col.type.ordered))
+        columns.append(col)
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def _used(arr: pa.DictionaryArray) -> pa.DictionaryArray:
-    """``arr`` with only the dictionary values its rows use, as plain strings (a part's dictionary holds no
-    category of other dates or markets)."""
+    """``arr`` with only the dictionary values its rows use, as plain strings."""
     values = arr.dictionary.cast(pa.string())
     codes = arr.indices.to_numpy(zero_copy_only=False) if arr.null_count == 0 else \
         pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..read import concat_frames
-from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, to_table
+from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, to_table, used_only
 from ._manifest import CALLS, REJECTS, Store, fsync_dir, no_space_hint
 
 _DAY_NS = 86_400 * 10**9
@@ -43,10 +43,10 @@ def write_unit(store: Store, src: str, result) -> tuple[str, int, list[dict], di
     staging = store.staging()
     written: list[tuple[str, dict]] = []
     with no_space_hint(store, f"writing the rows of {src}"):
-        for date, market, group in partitions(frame):
+        for date, market, table in partitions(frame):
             rel = f"{CALLS}/date={date}/market={market}/part-{uid}.parquet"
-            write_part(to_table(group, FILE_SCHEMA), staging / rel)
-            written.append((rel, {"path": rel, "date": date, "market": market, "rows": len(group)}))
+            write_part(table, staging / rel)
+            written.append((rel, {"path": rel, "date": date, "market": market, "rows": table.num_rows}))
         rejects = None
         if result.rejects:
             rel = f"{REJECTS}/part-{uid}.parquet"
@@ -68,19 +68,21 @@ def write_unit(store: Store, src: str, result) -> tuple[str, int, list[dict], di
 
 
 def partitions(frame: pd.DataFrame):
-    """(date, market, rows sorted by time and line) for every UTC date and market in ``frame``."""
+    """(date, market, the part's table: its rows sorted by time and line, as :data:`FILE_SCHEMA`) for every
+    UTC date and market in ``frame``. The frame becomes one Arrow table, sorted there, and the parts are
+    slices of it."""
     if not len(frame):
         return
     ts = frame["ts"].array.asi8
     key = (ts // _DAY_NS) * 4 + frame["market"].cat.codes.to_numpy()
     order = np.lexsort((frame["line"].to_numpy(dtype="int64", na_value=0), ts, key))
-    frame = frame.take(order)
+    table = to_table(frame, FILE_SCHEMA).take(order)
     key = key[order]
     cuts = np.flatnonzero(np.diff(key)) + 1
     markets = frame["market"].cat.categories
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(key)]):
         day, code = divmod(int(key[a]), 4)
-        yield str(np.datetime64(day, "D")), markets[code], frame.iloc[a:b]
+        yield str(np.datetime64(day, "D")), markets[code], used_only(table.slice(a, b - a))
 
 
 def write_part(table, path) -> None:
