@@ -30,6 +30,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import orjson
+import yaml
 from _measure import run_code
 
 TOOLKIT = """
@@ -200,10 +201,15 @@ FORMATS = {
 }
 
 
+class _Unaliased(yaml.SafeDumper):
+    """Writes every mapping out in full, even one that appears several times."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def format_files(dest: Path, entries: int) -> dict:
     """HAR, cassette and text-log files of about ``entries`` entries each, from the test fixtures."""
-    import yaml
-
     data = Path(__file__).resolve().parent.parent / "tests" / "data"
     har = orjson.loads((data / "devtools.har").read_bytes())
     base = har["log"]["entries"]
@@ -212,7 +218,8 @@ def format_files(dest: Path, entries: int) -> dict:
     cas = yaml.safe_load((data / "cassette.yaml").read_text())
     base = cas["interactions"]
     cas["interactions"] = [base[i % len(base)] for i in range(entries // 4)]
-    (dest / "calls.yaml").write_text(yaml.safe_dump(cas))
+    # written out in full, as vcrpy writes each interaction: not as YAML aliases of the repeated ones
+    (dest / "calls.yaml").write_text(yaml.dump(cas, Dumper=_Unaliased))
     lines = (data / "bot.log").read_text().splitlines(keepends=True)
     (dest / "calls.log").write_text("".join(lines[i % len(lines)] for i in range(entries * 4)))
     return {"har": dest / "calls.har", "vcr": dest / "calls.yaml", "text": dest / "calls.log"}
