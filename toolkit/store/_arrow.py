@@ -67,13 +67,19 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
     >>> str(t.schema.field("x").type), t.column("x").chunk(0).dictionary.to_pylist()
     ('dictionary<values=string, indices=int8, ordered=0>', ['b'])
     """
+    return used_only(as_arrow(frame, schema))
+
+
+def as_arrow(frame: pd.DataFrame, schema: pa.Schema = FILE_SCHEMA) -> pa.Table:
+    """:func:`to_table` without trimming the dictionaries: a categorical keeps all its categories (for a
+    table that is cut into parts, each trimmed by :func:`used_only`)."""
     table = pa.Table.from_pandas(frame[schema.names], preserve_index=False)
     columns = []
     for field, col in zip(schema, table.columns):
         if not (pa.types.is_dictionary(col.type) and pa.types.is_string(field.type)):
             col = col.cast(field.type)
         columns.append(col)
-    return used_only(pa.Table.from_arrays(columns, names=schema.names))
+    return pa.Table.from_arrays(columns, names=schema.names)
 
 
 def used_only(table: pa.Table) -> pa.Table:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..read import concat_frames
-from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, to_table, used_only
+from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, as_arrow, to_table, used_only
 from ._manifest import CALLS, REJECTS, Store, fsync_dir, no_space_hint
 
 _DAY_NS = 86_400 * 10**9
@@ -76,7 +76,7 @@ def partitions(frame: pd.DataFrame):
     ts = frame["ts"].array.asi8
     key = (ts // _DAY_NS) * 4 + frame["market"].cat.codes.to_numpy()
     order = np.lexsort((frame["line"].to_numpy(dtype="int64", na_value=0), ts, key))
-    table = to_table(frame, FILE_SCHEMA).take(order)
+    table = as_arrow(frame, FILE_SCHEMA).take(order)
     key = key[order]
     cuts = np.flatnonzero(np.diff(key)) + 1
     markets = frame["market"].cat.categories
