@@ -107,7 +107,7 @@ def main(argv=None) -> None:
     from toolkit.read import _fastjsonl as fast, jsonl
     from toolkit.read._engine import read_options
     from toolkit.read._frame import Batch
-    from toolkit.read._source import CHUNK, _read_range
+    from toolkit.read._source import CHUNK, Chunk, _read_range
     from bench_load import write_forms
 
     tmp = tempfile.TemporaryDirectory()
@@ -160,7 +160,7 @@ def main(argv=None) -> None:
         batch = Batch()
         fast.read(data, bounds, 1, batch.rows.append, lambda raw, line: None)
         t0 = time.perf_counter()
-        jsonl.Chunk().add(batch, "piece", read_options().rules)
+        Chunk().add(batch, "piece", read_options().rules)
         return time.perf_counter() - t0
 
     gc.disable()
