@@ -23,8 +23,8 @@ Timestamp or a datetime)
 
 from __future__ import annotations
 
-__all__ = ["CatalogError", "LogFormatError", "ParameterError", "ReportError", "StoreError", "StoreLockedError",
-           "ToolkitError"]
+__all__ = ["CatalogError", "LogFormatError", "ParameterError", "ParameterTypeError", "ReportError", "StoreError",
+           "StoreLockedError", "ToolkitError"]
 
 
 class ToolkitError(Exception):
@@ -33,6 +33,10 @@ class ToolkitError(Exception):
 
 class ParameterError(ToolkitError, ValueError):
     """A parameter that cannot be used: the message names it and repeats the bad value."""
+
+
+class ParameterTypeError(ParameterError, TypeError):
+    """A parameter of the wrong kind (a number where a path or a mapping belongs): also a ``TypeError``."""
 
 
 class LogFormatError(ToolkitError, ValueError):
