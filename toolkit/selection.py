@@ -79,8 +79,9 @@ def as_time(value, name: str, func: str | None = None) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def as_duration(value, name: str, func: str | None = None) -> int:
-    """A positive fixed duration (``"5min"``, ``"1h"``, a Timedelta) as int nanoseconds.
+def as_duration(value, name: str, func: str | None = None, *, zero: bool = False) -> int:
+    """A positive fixed duration (``"5min"``, ``"1h"``, a Timedelta) as int nanoseconds; ``zero=True`` also
+    takes ``"0s"``.
 
     Examples
     --------
@@ -92,14 +93,14 @@ def as_duration(value, name: str, func: str | None = None) -> int:
     ...
     toolkit.errors.ParameterError: retries(): within must be a positive duration such as '5min' or '1h', not the bare number 10 (a duration is a string or a Timedelta)
     """
-    wanted = f"{_prefix(func)}{name} must be a positive duration such as '5min' or '1h'"
+    wanted = f"{_prefix(func)}{name} must be a {'' if zero else 'positive '}duration such as '5min' or '1h'"
     if _is_number(value):
         raise ParameterError(f"{wanted}, not the bare number {value!r} (a duration is a string or a Timedelta)")
     try:
         td = pd.Timedelta(value)
     except (ValueError, TypeError):
         td = None
-    if td is None or td is pd.NaT or td <= pd.Timedelta(0):
+    if td is None or td is pd.NaT or td < pd.Timedelta(0) or (td == pd.Timedelta(0) and not zero):
         raise ParameterError(f"{wanted}, not {value!r}")
     return int(td.value)
 
