@@ -12,7 +12,7 @@ import requests
 
 import toolkit
 from tests.local_exchange import CUT, MOVED, SLOW, LocalExchange, refused_url
-from toolkit import record
+from toolkit.record import _core as record
 
 SECRET_KEY = "ak-LIVE-3f9a2c7d1e"
 SECRET_SIGN = "c2lnbmF0dXJlLXNlY3JldA=="
@@ -243,7 +243,7 @@ def test_market_override_and_rules(tmp_path, exchange):
 
 
 def test_big_bodies_are_cut_but_keep_their_envelope(tmp_path):
-    rec = record._Recorder(None, None, [], max_body=100)
+    rec = record.Recorder(None, None, [], max_body=100)
     big = orjson.dumps({"code": 0, "msg": "success", "data": ["x" * 50] * 10})
     assert rec._body(big, "application/json") == {"code": 0, "msg": "success",
                                                     "data": f"{len(big):,} bytes, cut by the recorder"}
@@ -284,4 +284,4 @@ def test_sessions_recording_to_one_file_share_its_lock(tmp_path, exchange):
     a.close()
     b.close()
     assert len(lines(path)) == 40
-    assert str(path) not in record._Writer._registry
+    assert str(path) not in record.Writer._registry
