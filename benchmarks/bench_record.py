@@ -102,11 +102,12 @@ def _line_alone(path, n=5000):
     import json
 
     from toolkit.classify import compile_market_rules
-    from toolkit.record import MAX_BODY, _Recorder, _Writer
+    from toolkit.record._core import MAX_BODY, Recorder
+    from toolkit.record._writer import Writer
 
     body = json.dumps({"code": 0, "msg": "success", "data": {"bids": [["189.1", "5"]] * 20,
                                                              "asks": [["189.2", "3"]] * 20}}).encode()
-    rec = _Recorder(_Writer.acquire(path, None, None), None, compile_market_rules(None), MAX_BODY)
+    rec = Recorder(Writer.acquire(path, None, None), None, compile_market_rules(None), MAX_BODY)
     args = ("GET", "http://127.0.0.1:1" + PATH + "?symbol=AAPL", dict(HEADERS), None, time.time(), 1.0, 200,
             {"Content-Type": "application/json", "Date": "Fri, 20 Nov 2026 21:05:00 GMT"}, body, None)
     best = float("inf")

@@ -7,12 +7,14 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import orjson
+import pandas as pd
 import pytest
 import requests
 
 import toolkit
 from tests.local_exchange import CUT, MOVED, SLOW, LocalExchange, refused_url
-from toolkit import record
+from toolkit.errors import ParameterError, ParameterTypeError
+from toolkit.record import _core as record
 
 SECRET_KEY = "ak-LIVE-3f9a2c7d1e"
 SECRET_SIGN = "c2lnbmF0dXJlLXNlY3JldA=="
@@ -243,7 +245,7 @@ def test_market_override_and_rules(tmp_path, exchange):
 
 
 def test_big_bodies_are_cut_but_keep_their_envelope(tmp_path):
-    rec = record._Recorder(None, None, [], max_body=100)
+    rec = record.Recorder(None, None, [], max_body=100)
     big = orjson.dumps({"code": 0, "msg": "success", "data": ["x" * 50] * 10})
     assert rec._body(big, "application/json") == {"code": 0, "msg": "success",
                                                     "data": f"{len(big):,} bytes, cut by the recorder"}
@@ -271,6 +273,40 @@ def test_bad_arguments_are_clear_errors(tmp_path):
             toolkit.recording_session(tmp_path / "d.jsonl")
 
 
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"market": "unknown"}, ParameterError, "market must be 'spot', 'futures' or None, not 'unknown'"),
+    ({"market": ["spot"]}, ParameterError, "market must be 'spot', 'futures' or None, not ['spot']"),
+    ({"rotate": "1h"}, ParameterError, "rotate must be 'daily' or None, not '1h'"),
+    ({"rotate": 86_400}, ParameterError, "rotate must be 'daily' or None, not 86400"),
+    ({"max_body": "64k"}, ParameterTypeError, "max_body must be a non-negative int, not '64k'"),
+    ({"max_bytes": -1}, ParameterError, "max_bytes must be a positive int, not -1"),
+])
+def test_each_parameter_is_checked_once_for_every_client(tmp_path, kwargs, error, message):
+    for client in (requests.Session(), _Exchange()):
+        with pytest.raises(error, match=re.escape(f"attach_recorder(): {message}")):
+            toolkit.attach_recorder(client, tmp_path / "c.jsonl", **kwargs)
+    with pytest.raises(ParameterTypeError, match=r"attach_recorder\(\): path must be a file path, not int"):
+        toolkit.recording_session(5)
+
+
+class _Exchange:
+    """The attributes of a ccxt exchange the recorder looks for, and no session yet."""
+
+    id, has, session = "x", {}, None
+
+    def fetch(self):
+        pass
+
+
+@pytest.mark.parametrize("rotate", ["daily", "1D", "24h", pd.Timedelta(days=1)])
+def test_a_one_day_duration_rotates_daily(tmp_path, rotate):
+    with toolkit.recording_session(tmp_path / "c.jsonl", rotate="daily") as a, \
+            toolkit.recording_session(tmp_path / "c.jsonl", rotate=rotate) as b:
+        assert a._toolkit_recorder.writer is b._toolkit_recorder.writer
+        assert b._toolkit_recorder.writer.rotate == "daily"
+
+
 def test_sessions_recording_to_one_file_share_its_lock(tmp_path, exchange):
     path = tmp_path / "calls.jsonl"
     a, b = toolkit.recording_session(path), toolkit.recording_session(path)
@@ -284,4 +320,4 @@ def test_sessions_recording_to_one_file_share_its_lock(tmp_path, exchange):
     a.close()
     b.close()
     assert len(lines(path)) == 40
-    assert str(path) not in record._Writer._registry
+    assert str(path) not in record.Writer._registry
