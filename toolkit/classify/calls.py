@@ -30,19 +30,44 @@ def _first_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def classify_calls(market: np.ndarray, status: np.ndarray, kind: np.ndarray, code: np.ndarray,
                    text: pa.Array, legacy: np.ndarray | None = None, failed: np.ndarray | None = None,
                    ) -> tuple[np.ndarray, pa.Array, pd.api.extensions.ExtensionArray]:
-    """Classify calls from their shape.
+    """Classify calls from their shape: category, reason and retryable flag, from the error catalog.
 
-    ``market`` holds market codes, ``status`` the HTTP status (``-1``: no
-    response), ``kind`` the body kind (0 envelope with a code, 1 JSON without
-    a code, 2 not JSON, 3 no body), ``code`` the business code and ``text``
-    what the catalog's ``match`` rules read: the message for HTTP errors, the
-    exception text for transport failures, the failed items' message for
-    batch calls. ``legacy`` flags calls to the bare-JSON legacy market data,
-    ``failed`` batch calls with at least one failed item.
+    Each distinct call shape is looked up in the catalog once.
 
-    Returns category codes (index into :data:`~toolkit.schema.CATEGORIES`),
-    reasons and the nullable ``retryable`` flags. Each distinct call shape is
-    looked up in the catalog once.
+    Parameters
+    ----------
+    market : ndarray of int
+        Market codes (indexes into :data:`~toolkit.schema.MARKETS`).
+    status : ndarray of int
+        The HTTP status (``-1``: no response).
+    kind : ndarray of int
+        The body kind: 0 envelope with a code, 1 JSON without a code, 2 not JSON, 3 no body.
+    code : ndarray of int
+        The business code.
+    text : pyarrow.Array of str
+        What the catalog's ``match`` rules read: the message for HTTP errors, the
+        exception text for transport failures, the failed items' message for batch calls.
+    legacy : ndarray of bool, optional
+        Calls to the bare-JSON legacy market data.
+    failed : ndarray of bool, optional
+        Batch calls with at least one failed item.
+
+    Returns
+    -------
+    category : ndarray of int8
+        Indexes into :data:`~toolkit.schema.CATEGORIES`.
+    reason : pyarrow.Array of str
+    retryable : BooleanArray
+        Nullable: missing where the catalog does not say.
+
+    Examples
+    --------
+    >>> import numpy as np, pyarrow as pa
+    >>> from toolkit.schema import CATEGORIES
+    >>> cat, reason, retry = classify_calls(np.array([1, 0]), np.array([200, 429]), np.array([0, 0]),
+    ...                                     np.array([8018, 429]), pa.array([None, "Too many requests"]))
+    >>> [CATEGORIES[c] for c in cat], reason.to_pylist()
+    (['insufficient_funds', 'rate_limit'], ['insufficient_margin', 'rate_limited'])
     """
     n = len(status)
     if not n:

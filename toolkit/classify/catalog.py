@@ -129,7 +129,22 @@ class _Rules:
 
 @functools.cache
 def rules() -> _Rules:
-    """The compiled catalog (cached)."""
+    """The error catalog compiled for lookups (cached): (market, layer, code) to its rules, in file order.
+
+    Returns
+    -------
+    _Rules
+        ``classify(market, status, kind, code, subject)`` gives a call shape's
+        (category, reason, retryable); ``futures_only_codes`` lists the business
+        codes only futures returns.
+
+    Examples
+    --------
+    >>> rules().classify("futures", 200, "code", 8018, None)[:2]
+    ('insufficient_funds', 'insufficient_margin')
+    >>> 8018 in rules().futures_only_codes
+    True
+    """
     return _Rules(_table())
 
 

@@ -140,7 +140,21 @@ def _common_dir(paths: list[str]) -> str:
 
 @functools.cache
 def matcher() -> _Matcher:
-    """The compiled endpoint catalog (cached)."""
+    """The endpoint catalog compiled for matching arrays of paths (cached).
+
+    Returns
+    -------
+    _Matcher
+        ``match(paths)`` gives each path's catalog row (``-1``: none) and its
+        symbol; ``market``, ``kind`` and ``bare`` hold each row's codes.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> row, symbol = matcher().match(pa.array(["/api/v1/stock/open-api/order/", "/nowhere"]))
+    >>> [endpoints()["path"][i] if i >= 0 else None for i in row]
+    ['/api/v1/stock/open-api/order', None]
+    """
     return _Matcher(_table())
 
 

@@ -98,7 +98,26 @@ def _rule_market(market) -> str:
 
 
 def url_market(location: str, compiled) -> int:
-    """Market code for a URL's host and path under the compiled rules (first match wins)."""
+    """The market code of a URL's host and path under compiled rules: the first rule that matches decides.
+
+    Parameters
+    ----------
+    location : str
+        The host and path, e.g. ``"api.example.com/api/v1/futures/open-api/order/create"``.
+    compiled : list of (regex, market)
+        Rules from :func:`compile_market_rules`.
+
+    Returns
+    -------
+    int
+        An index into :data:`~toolkit.schema.MARKETS` (``unknown`` when no rule matches).
+
+    Examples
+    --------
+    >>> rules = compile_market_rules(None)
+    >>> url_market("x.example/api/v1/stock/open-api/order", rules), url_market("x.example/api/v2/order", rules)
+    (0, 2)
+    """
     for pattern, market in compiled:
         if pattern.search(location):
             return _MARKET_CODE[market]
@@ -109,13 +128,28 @@ _EXPLICIT = compile_market_rules(_EXPLICIT_RULES)
 
 
 def detect_market(explicit: pa.Array, by_url: np.ndarray, code: np.ndarray) -> np.ndarray:
-    """Return market codes (index into :data:`~toolkit.schema.MARKETS`) per row.
+    """The market code of each row: its own field, else the endpoint catalog or URL rules, else the body.
 
-    ``explicit`` holds the record's own market field (strings or nulls;
-    ``"futures"``, ``"perp"``, ``"swap"``, ``"spot"``, ``"stock"`` and the like
-    count, case-insensitively), ``by_url`` the market codes the endpoint
-    catalog or else the URL rules gave, ``code`` the body's business code
-    (``-1`` where none).
+    Parameters
+    ----------
+    explicit : pyarrow.Array of str
+        The record's own market field, or null; ``"futures"``, ``"perp"``,
+        ``"swap"``, ``"spot"``, ``"stock"`` and the like count, case-insensitively.
+    by_url : ndarray of int8
+        The market codes the endpoint catalog or else the URL rules gave.
+    code : ndarray of int64
+        The body's business code (``-1`` where none): a futures-only code tells futures.
+
+    Returns
+    -------
+    ndarray of int8
+        Indexes into :data:`~toolkit.schema.MARKETS`.
+
+    Examples
+    --------
+    >>> import numpy as np, pyarrow as pa
+    >>> detect_market(pa.array(["Perp", None, None]), np.array([0, 0, 2], np.int8), np.array([-1, -1, 8018])).tolist()
+    [1, 0, 1]
     """
     market = by_url
     if explicit.null_count < len(explicit):
