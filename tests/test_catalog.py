@@ -246,16 +246,16 @@ def _broken_package(tmp_path, name, edit):
 
 
 @pytest.mark.parametrize("name,edit,expected", [
-    ("catalog.csv", lambda ls: ls[:5] + [ls[5].replace(",,", ",(unclosed,", 1)] + ls[6:],
-     "toolkit/catalog.csv line 6: match '(unclosed' is not a valid regex"),
-    ("catalog.csv", lambda ls: ls[:3] + [ls[3].replace("server_error", "server_eror")] + ls[4:],
-     "toolkit/catalog.csv line 4: category 'server_eror' is not one of"),
-    ("catalog.csv", lambda ls: ls + [ls[3]], "duplicate of line 4"),
-    ("endpoints.csv", lambda ls: ls + [ls[2]], "toolkit/endpoints.csv line 33: duplicate of line 3"),
-    ("endpoints.csv", lambda ls: ls[:2] + [ls[2].replace("trading", "tradng")] + ls[3:],
-     "toolkit/endpoints.csv line 3: kind 'tradng' is not one of"),
-    ("endpoints.csv", lambda ls: ls[:2] + [ls[2].replace("/order", "/order/{orderId}")] + ls[3:],
-     "toolkit/endpoints.csv line 3: path parameter {orderId}"),
+    ("data/catalog.csv", lambda ls: ls[:5] + [ls[5].replace(",,", ",(unclosed,", 1)] + ls[6:],
+     "toolkit/data/catalog.csv line 6: match '(unclosed' is not a valid regex"),
+    ("data/catalog.csv", lambda ls: ls[:3] + [ls[3].replace("server_error", "server_eror")] + ls[4:],
+     "toolkit/data/catalog.csv line 4: category 'server_eror' is not one of"),
+    ("data/catalog.csv", lambda ls: ls + [ls[3]], "duplicate of line 4"),
+    ("data/endpoints.csv", lambda ls: ls + [ls[2]], "toolkit/data/endpoints.csv line 33: duplicate of line 3"),
+    ("data/endpoints.csv", lambda ls: ls[:2] + [ls[2].replace("trading", "tradng")] + ls[3:],
+     "toolkit/data/endpoints.csv line 3: kind 'tradng' is not one of"),
+    ("data/endpoints.csv", lambda ls: ls[:2] + [ls[2].replace("/order", "/order/{orderId}")] + ls[3:],
+     "toolkit/data/endpoints.csv line 3: path parameter {orderId}"),
 ], ids=["bad-regex", "unknown-category", "duplicate-catalog-row", "duplicate-endpoint", "unknown-kind",
         "unknown-path-parameter"])
 def test_a_broken_data_file_fails_at_import_naming_file_and_line(tmp_path, name, edit, expected):

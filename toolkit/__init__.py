@@ -12,8 +12,7 @@ and why::
 
 import importlib
 
-from .catalog import catalog
-from .endpoints import endpoints
+from .classify import catalog, endpoints
 from .errors import CatalogError, ParameterError, ReportError, StoreError, ToolkitError
 from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
 from .schema import CATEGORIES, COLUMNS, MARKETS

@@ -1,5 +1,5 @@
 """Writing a file whole or not at all: the one atomic writer the report, the explorer's exports, the store's
-manifest and the simulator use.
+manifest and the simulator use, and the one way to make a folder's new entries durable (:func:`fsync_dir`).
 
 Examples
 --------
@@ -25,7 +25,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_file", "write_atomic"]
+__all__ = ["atomic_file", "fsync_dir", "write_atomic"]
 
 
 @contextlib.contextmanager
@@ -68,20 +68,31 @@ def atomic_file(path, *, opener=None, fsync: bool = False, mode: int = 0o644):
         os.chmod(tmp, mode)
         os.replace(tmp, path)
         if fsync:
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
+def fsync_dir(folder) -> None:
+    """Make a rename or a new file in ``folder`` durable (a no-op where folders cannot be opened or synced).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> fsync_dir(tempfile.gettempdir())
+    """
+    try:
         fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_atomic(path, data: str | bytes, *, fsync: bool = False) -> Path:

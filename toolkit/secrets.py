@@ -29,9 +29,18 @@ from __future__ import annotations
 import functools
 import re
 
+__all__ = ["MASK", "is_secret_name", "mask_values", "mentions_secret", "redact", "redact_count", "redact_data",
+           "redact_mapping", "redact_url", "secret_values"]
+
 MASK = "***"
 
-_WORDS = r"(?:key|sign|secret|token|passw(?:or)?d|passphrase|authorization|cookie)"
+#: The words a secret name holds (case-insensitive), each written as a regex (``passw(?:or)?d``: ``passwd`` or
+#: ``password``). The one list: the name regexes below and the first test of :func:`mentions_secret` derive from it.
+_SECRET_WORDS = ("key", "sign", "secret", "token", r"passw(?:or)?d", "passphrase", "authorization", "cookie")
+_WORDS = "(?:" + "|".join(_SECRET_WORDS) + ")"
+# the letters each word starts with, which every spelling of it holds; "\u00": a name spelled with escapes
+_HINTS = tuple(re.match(r"[a-z]*", word).group() for word in _SECRET_WORDS) + ("\\u00",)
+_HINTS_BYTES = tuple(h.encode() for h in _HINTS)
 _SECRET_NAME = re.compile(_WORDS, re.I)
 _C = r"[A-Za-z0-9_.\-]"
 # a run of name characters holding a secret word; possessive, so a long run is scanned once
@@ -99,10 +108,8 @@ def _secret_name(name: str) -> bool:
     return _SECRET_NAME.search(name) is not None
 
 
-_HINTS = ("key", "sign", "secret", "token", "passw", "passphrase", "authorization", "cookie", "\\u00")
-_HINTS_BYTES = tuple(h.encode() for h in _HINTS)
 _USERINFO_HINT = re.compile(r"://[^/\s@]*@")
-_USERINFO_HINT_BYTES = re.compile(rb"://[^/\s@]*@")
+_USERINFO_HINT_BYTES = re.compile(_USERINFO_HINT.pattern.encode())
 
 
 def mentions_secret(text) -> bool:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import classify
-from ..endpoints import matcher
+from ..classify import matcher
 from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
 from ..secrets import redact
 from ._dates import _http_date, _http_dates, iso_ms_utc  # noqa: F401 - readers import _http_date from here

@@ -263,20 +263,6 @@ class Store:
         return removed
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in ``path`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def no_space_hint(store: Store, doing: str):
     """Turn a full disk into a :class:`StoreError` saying that nothing committed was lost."""

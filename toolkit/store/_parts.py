@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from .._io import fsync_dir
 from ..read import concat_frames
 from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, as_arrow, to_table, used_only
-from ._manifest import CALLS, REJECTS, Store, fsync_dir, no_space_hint
+from ._manifest import CALLS, REJECTS, Store, no_space_hint
 
 _DAY_NS = 86_400 * 10**9
 

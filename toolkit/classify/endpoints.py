@@ -1,6 +1,6 @@
 """The endpoint catalog: every documented REST endpoint of the exchange, as data.
 
-The table lives in ``endpoints.csv`` beside this module, one row per
+The table is ``toolkit/data/endpoints.csv``, one row per
 endpoint: its ``market``, ``method``, full ``path`` template (a path symbol
 is written ``{symbol}``), whether it needs ``auth``, its ``kind``
 (``trading``, ``account`` or ``market_data``), its ``envelope`` (``code``
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from urllib.parse import unquote
 
 import numpy as np
@@ -24,62 +23,44 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import CatalogError
-from .schema import KINDS, MARKETS, METHODS, STRING
+from ..data import Column, Spec, read_table
+from ..schema import KINDS, MARKETS, METHODS
 
-_FILE = "endpoints.csv"
-_COLUMNS = ["market", "method", "path", "auth", "kind", "envelope", "description", "documented", "note"]
+__all__ = ["endpoints", "matcher"]
+
 _PARAM = re.compile(r"\{([A-Za-z_]+)\}")
 _PARAMS = {"symbol"}  # the only path parameter the exchange has
-_BOOL = {"true": True, "false": False}
 
 
+def _path_parameters(row) -> str | None:
+    for name in _PARAM.findall(row.path):
+        if name not in _PARAMS:
+            return f"path parameter {{{name}}} is not one of {sorted(_PARAMS)}"
+    return None
 
 
-def _bad(row: int, why: str):
-    # row numbers count the file's lines: the header is line 1
-    raise CatalogError(f"toolkit/{_FILE} line {row + 2}: {why}")
-
-
-def _check(t: pd.DataFrame) -> None:
-    """Raise :class:`CatalogError` naming the file and line of the first bad row."""
-    if list(t.columns) != _COLUMNS:
-        raise CatalogError(f"toolkit/{_FILE}: columns must be {_COLUMNS}, not {list(t.columns)}")
-    seen: dict[str, int] = {}
-    for i, row in enumerate(t.itertuples(index=False)):
-        if row.market not in MARKETS[:2]:
-            _bad(i, f"market {row.market!r} is not one of {MARKETS[:2]}")
-        if row.method not in METHODS:
-            _bad(i, f"method {row.method!r} is not an HTTP method")
-        if not row.path.startswith("/") or "?" in row.path:
-            _bad(i, f"path {row.path!r} must start with '/' and carry no query")
-        for name in _PARAM.findall(row.path):
-            if name not in _PARAMS:
-                _bad(i, f"path parameter {{{name}}} is not one of {sorted(_PARAMS)}")
-        if row.kind not in KINDS[:-1]:
-            _bad(i, f"kind {row.kind!r} is not one of {KINDS[:-1]}")
-        if row.envelope not in ("code", "bare"):
-            _bad(i, f"envelope {row.envelope!r} is not 'code' or 'bare'")
-        for col in ("auth", "documented"):
-            if getattr(row, col) not in _BOOL:
-                _bad(i, f"{col} {getattr(row, col)!r} is not 'true' or 'false'")
-        key = _PARAM.sub("{}", row.path)
-        if key in seen:
-            _bad(i, f"duplicate of line {seen[key] + 2} ({row.path})")
-        seen[key] = i
+#: ``endpoints.csv``: what each column may hold and becomes; a path is listed once (``{symbol}`` being the only
+#: parameter, two paths that differ only in a parameter's name cannot both pass).
+_SPEC = Spec(
+    columns=(
+        Column("market", values=MARKETS[:2], dtype="string"),
+        Column("method", values=METHODS, dtype="string"),
+        Column("path", pattern=r"/[^?]*", what="a path starting with '/' without a query", dtype="string"),
+        Column("auth", dtype="bool"),
+        Column("kind", values=KINDS[:-1], dtype=KINDS),
+        Column("envelope", values=("code", "bare"), dtype="string"),
+        Column("description", dtype="string"),
+        Column("documented", dtype="bool"),
+        Column("note", dtype="string"),
+    ),
+    check=_path_parameters,
+    key=lambda row: row.path,
+)
 
 
 @functools.cache
 def _table() -> pd.DataFrame:
-    with resources.files(__package__).joinpath(_FILE).open("r", encoding="utf-8") as f:
-        t = pd.read_csv(f, dtype=str, keep_default_na=False)
-    _check(t)  # a typo in the data file must not pass silently
-    for col in ("auth", "documented"):
-        t[col] = t[col].map(_BOOL).astype(bool)
-    t["kind"] = pd.Categorical(t["kind"], categories=KINDS)
-    for col in ("market", "method", "path", "envelope", "description", "note"):
-        t[col] = t[col].astype(STRING)
-    return t
+    return read_table("endpoints.csv", _SPEC)
 
 
 def endpoints() -> pd.DataFrame:
@@ -159,7 +140,21 @@ def _common_dir(paths: list[str]) -> str:
 
 @functools.cache
 def matcher() -> _Matcher:
-    """The compiled endpoint catalog (cached)."""
+    """The endpoint catalog compiled for matching arrays of paths (cached).
+
+    Returns
+    -------
+    _Matcher
+        ``match(paths)`` gives each path's catalog row (``-1``: none) and its
+        symbol; ``market``, ``kind`` and ``bare`` hold each row's codes.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> row, symbol = matcher().match(pa.array(["/api/v1/stock/open-api/order/", "/nowhere"]))
+    >>> [endpoints()["path"][i] if i >= 0 else None for i in row]
+    ['/api/v1/stock/open-api/order', None]
+    """
     return _Matcher(_table())
 
 

@@ -1,6 +1,6 @@
 """The error catalog: every documented code and HTTP status, per market, as data.
 
-The table lives in ``catalog.csv`` beside this module. Each row is one
+The table is ``toolkit/data/catalog.csv``. Each row is one
 (market, layer, code) case, optionally narrowed by a ``match`` regex on the
 response message (or, for transport failures, the exception text). Within a
 case the rows are tried in file order and the first match wins; a row with an
@@ -17,65 +17,41 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from importlib import resources
 
 import pandas as pd
 
-from .endpoints import CatalogError
-from .schema import CATEGORIES
+from ..data import Column, Spec, read_table
+from ..schema import CATEGORIES
+
+__all__ = ["LAYERS", "catalog", "rules"]
 
 LAYERS = ["business", "http", "transport", "envelope"]
-_FILE = "catalog.csv"
-_COLUMNS = ["market", "layer", "code", "match", "description", "category", "reason", "retryable", "ccxt",
-            "documented", "note"]
 # spaces next to a CJK character carry no meaning: "IP 不在白名单" reads as "IP不在白名单"
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])")
-_CODE = re.compile(r"^(?:-?\d+|[1-5]xx|bare)?$")
 
-
-def _check(t: pd.DataFrame) -> None:
-    """Raise :class:`CatalogError` naming the file and line of the first bad row."""
-    if list(t.columns) != _COLUMNS:
-        raise CatalogError(f"toolkit/{_FILE}: columns must be {_COLUMNS}, not {list(t.columns)}")
-    seen: dict[tuple, int] = {}
-    for i, row in enumerate(t.itertuples(index=False)):
-        where = f"toolkit/{_FILE} line {i + 2}"  # the header is line 1
-        if row.market not in ("spot", "futures", "*"):
-            raise CatalogError(f"{where}: market {row.market!r} is not 'spot', 'futures' or '*'")
-        if row.layer not in LAYERS:
-            raise CatalogError(f"{where}: layer {row.layer!r} is not one of {LAYERS}")
-        if row.category not in CATEGORIES:
-            raise CatalogError(f"{where}: category {row.category!r} is not one of {CATEGORIES}")
-        if not _CODE.match(row.code):
-            raise CatalogError(f"{where}: code {row.code!r} is not a number, a class like '5xx' or empty")
-        if row.retryable not in ("true", "false", "") or row.documented not in ("true", "false"):
-            raise CatalogError(f"{where}: retryable must be true, false or empty and documented true or false")
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", row.reason):
-            raise CatalogError(f"{where}: reason {row.reason!r} is not snake_case")
-        if row.match:
-            try:
-                re.compile(row.match, re.I)
-            except re.error as exc:
-                raise CatalogError(f"{where}: match {row.match!r} is not a valid regex ({exc})") from None
-        key = (row.market, row.layer, row.code, row.match)
-        if key in seen:
-            raise CatalogError(f"{where}: duplicate of line {seen[key] + 2} "
-                               f"(market {row.market}, layer {row.layer}, code {row.code!r}, match {row.match!r})")
-        seen[key] = i
+#: ``catalog.csv``: what each column may hold and becomes; a (market, layer, code, match) case is listed once.
+_SPEC = Spec(
+    columns=(
+        Column("market", values=("spot", "futures", "*"), dtype="string"),
+        Column("layer", values=LAYERS, dtype=LAYERS),
+        Column("code", pattern=r"(?:-?\d+|[1-5]xx|bare)?", what="a number, a class like '5xx' or empty",
+               dtype="string"),
+        Column("match", regex=True, dtype="string"),
+        Column("description", dtype="string"),
+        Column("category", values=CATEGORIES, dtype=CATEGORIES),
+        Column("reason", pattern=r"[a-z][a-z0-9_]*", what="snake_case", dtype="string"),
+        Column("retryable", dtype="boolean"),
+        Column("ccxt", dtype="string"),
+        Column("documented", dtype="bool"),
+        Column("note", dtype="string"),
+    ),
+    key=lambda row: f"market {row.market}, layer {row.layer}, code {row.code!r}, match {row.match!r}",
+)
 
 
 @functools.cache
 def _table() -> pd.DataFrame:
-    with resources.files(__package__).joinpath(_FILE).open("r", encoding="utf-8") as f:
-        t = pd.read_csv(f, dtype=str, keep_default_na=False)
-    _check(t)  # a typo in the data file must not pass silently
-    t["retryable"] = t["retryable"].map({"true": True, "false": False, "": pd.NA}).astype("boolean")
-    t["documented"] = t["documented"].map({"true": True, "false": False}).astype(bool)
-    t["category"] = pd.Categorical(t["category"], categories=CATEGORIES)
-    for col in ("market", "layer", "code", "match", "description", "reason", "ccxt", "note"):
-        t[col] = t[col].astype(pd.StringDtype("pyarrow"))
-    t["layer"] = pd.Categorical(t["layer"], categories=LAYERS)
-    return t
+    return read_table("catalog.csv", _SPEC)
 
 
 def catalog() -> pd.DataFrame:
@@ -153,7 +129,22 @@ class _Rules:
 
 @functools.cache
 def rules() -> _Rules:
-    """The compiled catalog (cached)."""
+    """The error catalog compiled for lookups (cached): (market, layer, code) to its rules, in file order.
+
+    Returns
+    -------
+    _Rules
+        ``classify(market, status, kind, code, subject)`` gives a call shape's
+        (category, reason, retryable); ``futures_only_codes`` lists the business
+        codes only futures returns.
+
+    Examples
+    --------
+    >>> rules().classify("futures", 200, "code", 8018, None)[:2]
+    ('insufficient_funds', 'insufficient_margin')
+    >>> 8018 in rules().futures_only_codes
+    True
+    """
     return _Rules(_table())
 
 
