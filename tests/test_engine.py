@@ -14,7 +14,7 @@ import toolkit
 import toolkit.dask
 from tests.conftest import FUTURES, SPOT, call, jsonl
 from toolkit.errors import ParameterError
-from toolkit.read import parse, read_options, sniff
+from toolkit.read.engine import parse, read_options, sniff
 
 LAYOUT = r"(?P<method>[A-Z]+) (?P<url>\S+) (?P<status>\d{3}) at (?P<ts>\S+)"
 LINES = [f"GET /api/v1/stock/open-api/order?apiKey=ak-{i} {200 if i % 2 else 429} at 2026-11-20T21:05:0{i}Z"
