@@ -59,6 +59,16 @@ def test_loader_store_and_dask_share_errors_and_market_rules(tmp_path, bad, word
             run(**bad)
 
 
+def test_damaged_gzip_is_refused_in_the_same_words_everywhere(tmp_path):
+    whole = jsonl(tmp_path / "whole.jsonl.gz", *[call() for _ in range(200)], gz=True).read_bytes()
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    for name, run in callers(path, tmp_path).items():
+        with pytest.raises(toolkit.LogFormatError, match=r"cut\.jsonl\.gz: compressed data is cut short"):
+            run(**({"errors": "raise"} if name == "ingest" else {}))
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_options_travel_to_other_processes():
     options = read_options(market_rules={"futures": "fapi"}, pattern=LAYOUT, errors="raise")
     again = pickle.loads(pickle.dumps(options))

@@ -26,16 +26,17 @@ _ROTATED = re.compile(r"\.\d+$")
 
 
 def read_error(name: str, exc: Exception) -> LogFormatError:
-    """The one error for a recording whose compressed bytes cannot be read, naming the file.
+    """The one error for a recording whose compressed bytes cannot be read, naming the file; whoever reads
+    (:func:`toolkit.read_logs`, the store's ingest, :mod:`toolkit.dask`, :func:`toolkit.scrub`) raises it.
 
     Examples
     --------
-    >>> str(read_error("bot.jsonl.gz", EOFError("Compressed file ended before the end-of-stream marker")))
-    'bot.jsonl.gz: compressed data is cut short (Compressed file ended before the end-of-stream marker); nothing was loaded'
+    >>> str(read_error("bot.jsonl.gz", EOFError("ended before the end-of-stream marker")))
+    'bot.jsonl.gz: compressed data is cut short (ended before the end-of-stream marker)'
     """
     if isinstance(exc, EOFError):
-        return LogFormatError(f"{name}: compressed data is cut short ({exc}); nothing was loaded")
-    return LogFormatError(f"{name}: corrupt compressed data ({redact(str(exc))}); nothing was loaded")
+        return LogFormatError(f"{name}: compressed data is cut short ({exc})")
+    return LogFormatError(f"{name}: corrupt compressed data ({redact(str(exc))})")
 
 
 def open_stream(src) -> tuple[str, object, object]:

@@ -139,7 +139,8 @@ def _categorical(arr: pa.ChunkedArray, dtype: pd.CategoricalDtype, name: str) ->
         where = dtype.categories.get_indexer(values)
         unknown = [v for v, w in zip(values, where) if w < 0]
         if unknown:
-            raise pa.ArrowInvalid(f"column {name} holds {unknown[:3]!r}, outside its categories {list(dtype.categories)}")
+            raise pa.ArrowInvalid(f"column {name} holds {unknown[:3]!r}, "
+                                  f"outside its categories {list(dtype.categories)}")
         mapped = np.where(codes >= 0, where[np.maximum(codes, 0)], -1) if len(values) else codes
         return pd.Categorical.from_codes(mapped, dtype=dtype)
     # categories of the values present, sorted: the same whichever parts the rows came from

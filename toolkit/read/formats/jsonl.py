@@ -36,7 +36,8 @@ from .._excerpt import bounded_json, clean_data
 from .._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
 from ..engine import Chunk, LineReader, Options, register_reader
 from . import _fastjsonl as fast
-from ._fields import _ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of, symbol_of
+from ._fields import (_ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of,
+                      symbol_of)
 from .access import adapt, check_fields
 from .botlogs import SKIP, message_row
 

@@ -70,7 +70,8 @@ def compile_pattern(pattern) -> re.Pattern | None:
     if pattern is None:
         return None
     if not isinstance(pattern, (str, re.Pattern)):
-        raise ParameterTypeError(f"pattern must be a regex string or a compiled pattern, not {type(pattern).__name__}")
+        raise ParameterTypeError(f"pattern must be a regex string or a compiled pattern, "
+                                 f"not {type(pattern).__name__}")
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
@@ -81,7 +82,8 @@ def compile_pattern(pattern) -> re.Pattern | None:
         raise ParameterError(f"pattern has unknown named groups {unknown}; use {sorted(GROUPS)}")
     missing = sorted({"ts", "url"} - names)
     if missing:
-        raise ParameterError(f"pattern needs the named groups 'ts' and 'url'; {missing} missing in {compiled.pattern!r}")
+        raise ParameterError(f"pattern needs the named groups 'ts' and 'url'; "
+                             f"{missing} missing in {compiled.pattern!r}")
     return compiled
 
 
