@@ -161,7 +161,8 @@ def parse_range(parse_chunk, path: str, start: int, end: int, result: FileResult
     merge_pieces(((_parse_range, parse_chunk, path, a, b, *args) for a, b in plan_pieces(start, end)), result)
 
 
-def count_lines(path: str, start: int, end: int) -> int:
-    """Lines that start in bytes ``[start, end)`` of the plain file at ``path``: what a parse of the range numbers."""
-    data = read_range(path, start, end)
+def count_lines(source: str, start: int, end: int) -> int:
+    """Lines that start in bytes ``[start, end)`` of the plain file at path ``source``: what a parse of the
+    range numbers."""
+    data = read_range(source, start, end)
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)

@@ -222,10 +222,12 @@ def parse(source, options: Options, *, name: str | None = None, start_line: int 
     return result
 
 
-def parse_range(path, options: Options, byte_range: tuple[int, int], *, name: str | None = None,
+def parse_range(source, options: Options, byte_range: tuple[int, int], *, name: str | None = None,
                 start_line: int = 0) -> FileResult:
     """The whole lines that start in bytes ``[start, end)`` of a plain (uncompressed) file in a line format,
     numbered after ``start_line`` lines, parsed in the pieces :func:`plan_pieces` cuts them in.
+
+    ``source`` is the file's path; the rows are tagged with ``name`` (default: the path).
 
     Examples
     --------
@@ -236,7 +238,7 @@ def parse_range(path, options: Options, byte_range: tuple[int, int], *, name: st
     2
     """
     start, end = byte_range
-    path = str(path)
+    path = str(source)
     fmt = options.format
     if fmt == "auto":
         with open_recording(path, options) as rec:
