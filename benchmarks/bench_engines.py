@@ -1,7 +1,7 @@
 """Why JSON Lines are decoded with msgspec: the cost of each engine the reader could use, on the same lines.
 
 Every candidate reads the keys the reader reads (each alias, flat and nested form: the fields of
-``toolkit.read._fastjsonl.Rec``, the paths derived from it here) from the same simulated flat-form lines:
+``toolkit.read.formats._fastjsonl.Rec``, the paths derived from it here) from the same simulated flat-form lines:
 
 1. msgspec into the reader's typed structs, then the row from each struct (``_fastjsonl.read``): the fast path;
 2. orjson into dicts, then ``jsonl.record()``: the general path, for the lines the fast path hands over;
@@ -35,7 +35,7 @@ import pyarrow.json as pj
 def key_paths(struct=None, prefix=()) -> list[tuple[tuple[str, ...], pa.DataType]]:
     """The JSON key paths the fast path decodes (every field of ``Rec``, into nested structs), with an
     Arrow type for each leaf: text where the reader accepts text, else int64 or float64."""
-    from toolkit.read._fastjsonl import Rec
+    from toolkit.read.formats._fastjsonl import Rec
 
     info = mi.type_info(Rec) if struct is None else struct
     out = []
@@ -104,10 +104,11 @@ def main(argv=None) -> None:
     import orjson
 
     import toolkit
-    from toolkit.read import _fastjsonl as fast, jsonl
-    from toolkit.read._engine import read_options
+    from toolkit.read._files import read_range
     from toolkit.read._frame import Batch
-    from toolkit.read._source import CHUNK, Chunk, _read_range
+    from toolkit.read._pool import CHUNK
+    from toolkit.read.engine import Chunk, read_options
+    from toolkit.read.formats import _fastjsonl as fast, jsonl
     from bench_load import write_forms
 
     tmp = tempfile.TemporaryDirectory()
@@ -116,7 +117,7 @@ def main(argv=None) -> None:
     toolkit.simulate(src, calls=int(args.calls * 0.985))
     path = write_forms(src, args.calls, dest)["flat"]
     src.unlink()
-    data = _read_range(str(path), CHUNK, 2 * CHUNK)  # a piece from the middle of the file, as a worker reads it
+    data = read_range(str(path), CHUNK, 2 * CHUNK)  # a piece from the middle of the file, as a worker reads it
     piece = dest / "piece.jsonl"
     piece.write_bytes(data)
     bounds = fast.line_bounds(data)

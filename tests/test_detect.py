@@ -8,7 +8,7 @@ import pytest
 
 import toolkit
 from tests.conftest import ROOT, call, jsonl
-from toolkit.read import sniff
+from toolkit.read.engine import sniff
 
 DATA = ROOT / "tests" / "data"
 

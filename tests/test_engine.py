@@ -14,7 +14,7 @@ import toolkit
 import toolkit.dask
 from tests.conftest import FUTURES, SPOT, call, jsonl
 from toolkit.errors import ParameterError
-from toolkit.read import parse, read_options, sniff
+from toolkit.read.engine import parse, read_options, sniff
 
 LAYOUT = r"(?P<method>[A-Z]+) (?P<url>\S+) (?P<status>\d{3}) at (?P<ts>\S+)"
 LINES = [f"GET /api/v1/stock/open-api/order?apiKey=ak-{i} {200 if i % 2 else 429} at 2026-11-20T21:05:0{i}Z"
@@ -57,6 +57,16 @@ def test_loader_store_and_dask_share_errors_and_market_rules(tmp_path, bad, word
             continue  # scrub masks secrets; it neither rejects lines nor tags markets
         with pytest.raises(ParameterError, match=re.escape(words)):
             run(**bad)
+
+
+def test_damaged_gzip_is_refused_in_the_same_words_everywhere(tmp_path):
+    whole = jsonl(tmp_path / "whole.jsonl.gz", *[call() for _ in range(200)], gz=True).read_bytes()
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    for name, run in callers(path, tmp_path).items():
+        with pytest.raises(toolkit.LogFormatError, match=r"cut\.jsonl\.gz: compressed data is cut short"):
+            run(**({"errors": "raise"} if name == "ingest" else {}))
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_options_travel_to_other_processes():

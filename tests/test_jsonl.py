@@ -309,7 +309,7 @@ def test_secrets_never_reach_frame_rejects_or_warnings(tmp_path):
 
 
 def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
-    from toolkit.read import _source
+    from toolkit.read import _pool
 
     records = [call(ts=f"2026-11-20T21:{i // 60:02d}:{i % 60:02d}Z", symbol=f"S{i}") for i in range(3000)]
     records[1234] = "{broken"
@@ -318,7 +318,7 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", toolkit.RejectWarning)
         serial = toolkit.read_logs(path)
-        monkeypatch.setattr(_source, "CHUNK", 4096)  # many pieces, parsed in worker processes
+        monkeypatch.setattr(_pool, "CHUNK", 4096)  # many pieces, parsed in worker processes
         for src in (path, gz):
             parallel = toolkit.read_logs(src)
             assert len(parallel._files[0].frames) > 10
@@ -328,15 +328,15 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
 
 
 def test_errors_raise_in_a_parallel_read_names_the_first_bad_line_and_drops_the_rest(tmp_path, monkeypatch):
-    from toolkit.read import _source
+    from toolkit.read import _pool
 
     records = [call(ts=f"2026-11-20T21:{i // 60:02d}:{i % 60:02d}Z") for i in range(3000)]
     records[1234] = records[2500] = "{broken"
     path = jsonl(tmp_path / "big.jsonl", *records)
-    monkeypatch.setattr(_source, "CHUNK", 4096)  # some 180 pieces, all handed to the workers at once
+    monkeypatch.setattr(_pool, "CHUNK", 4096)  # some 180 pieces, all handed to the workers at once
     submitted = []
-    submit = _source._executor().submit
-    monkeypatch.setattr(_source._executor(), "submit", lambda *a: submitted.append(submit(*a)) or submitted[-1])
+    submit = _pool._executor().submit
+    monkeypatch.setattr(_pool._executor(), "submit", lambda *a: submitted.append(submit(*a)) or submitted[-1])
     with pytest.raises(toolkit.LogFormatError, match=r"big\.jsonl, line 1235: invalid JSON"):
         toolkit.read_logs(path, errors="raise")
     assert len(submitted) > 100

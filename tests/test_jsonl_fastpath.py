@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 import toolkit
 from tests.conftest import FUTURES, ROOT, SAMPLE, SPOT
-from toolkit.read import _fastjsonl as fast
-from toolkit.read._engine import read_options
-from toolkit.read import jsonl as reader
+from toolkit.read.formats import _fastjsonl as fast
+from toolkit.read.engine import read_options
+from toolkit.read.formats import jsonl as reader
 
 CORPUS = ROOT.parent / "shared" / "realworld" / "corpus"
 KEY, SIGN = "ak-live-3f9a2c7d1e", "c2lnbmF0dXJlLXNlY3JldA=="

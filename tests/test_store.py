@@ -218,11 +218,11 @@ def test_a_unit_is_written_while_the_next_one_is_parsed(tmp_path, monkeypatch):
 
 
 def test_big_units_are_parsed_in_parallel_byte_ranges(tmp_path, monkeypatch):
-    from toolkit.read import _source
+    from toolkit.read import _pool
 
     monkeypatch.setattr(_ingest, "UNIT", 20_000)
-    monkeypatch.setattr(_source, "CHUNK", 3_000)  # several ranges per unit, parsed by the worker processes
-    monkeypatch.setattr(_source, "WORKERS", 2)
+    monkeypatch.setattr(_pool, "CHUNK", 3_000)  # several ranges per unit, parsed by the worker processes
+    monkeypatch.setattr(_pool, "WORKERS", 2)
     log = tmp_path / "bot.jsonl"
     recs = records(400, bad_every=13)
     log.write_bytes(lines_of(recs[:150]) + b"\n\n")
@@ -545,7 +545,7 @@ def test_a_second_ingest_fails_clearly_or_waits(tmp_path):
             ingest(log, store)
         assert toolkit.cli.main(["ingest", str(log), "--into", str(store)]) == 2
         assert len(toolkit.load_logs(store)) == 5  # readers are not blocked
-        run = ingest(log, store, wait=60)
+        run = ingest(log, store, wait="60s")
     finally:
         holder.wait(timeout=60)
     assert run.report["status"].tolist() == ["new"] and len(toolkit.load_logs(store)) == 10

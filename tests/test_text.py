@@ -146,7 +146,7 @@ def test_unreadable_time_is_a_reject(tmp_path):
 
 
 def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
-    from toolkit.read import _source
+    from toolkit.read import _pool
 
     lines = []
     for i in range(3000):
@@ -161,7 +161,7 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
     path = tmp_path / "big.log"
     path.write_text("\n".join(lines) + "\n")
     serial = read(path)
-    monkeypatch.setattr(_source, "CHUNK", 4096)
+    monkeypatch.setattr(_pool, "CHUNK", 4096)
     parallel = read(path)
     assert len(parallel._files[0].frames) > 10
     pd.testing.assert_frame_equal(parallel.frame.drop(columns="source"), serial.frame.drop(columns="source"))

@@ -80,7 +80,7 @@ def _ingest(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RejectWarning)
         warnings.simplefilter("always", IngestWarning)
-        done = ingest(args.source, store=args.into, wait=args.wait)
+        done = ingest(args.source, store=args.into, wait=pd.Timedelta(seconds=args.wait))
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     rep = done.report

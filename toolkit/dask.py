@@ -15,9 +15,7 @@ cluster; the recordings must be readable at the same paths from the client
 
 from __future__ import annotations
 
-import itertools
 import operator
-import os
 
 import pandas as pd
 
@@ -30,14 +28,14 @@ except ImportError as exc:  # the optional extra is not installed
     raise ImportError(f"toolkit.dask needs Dask, which is not installed ({exc}); "
                       "install it with: pip install 'toolkit[dask]'", name=exc.name) from exc
 
-from .errors import ParameterError
+from .errors import ParameterError, ParameterTypeError
 from .read import concat_frames
-from .read._engine import READERS, SNIFF_BYTES, cut_at_lf, parse, read_options, sniff
-from .read._source import READ_ERRORS, FileResult, _read_range, describe_read_error, expand, open_source
-from .schema import REJECT_DTYPES, empty_frame
+from .read.engine import (FileResult, count_lines, expand, open_recording, parse, parse_range, plan_pieces,
+                          read_options, rejects_frame)
+from .schema import empty_frame
 
 _META = clear_known_categories(empty_frame(), cols=["endpoint", "source"])
-_REJECTS_META = empty_frame(REJECT_DTYPES)
+_REJECTS_META = rejects_frame()
 
 
 def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
@@ -120,20 +118,17 @@ def _partitions(source, blocksize, options):
         blocksize = size
     files = expand(source)
     if any(hasattr(f, "read") for f in files):
-        raise TypeError("toolkit.dask.read_logs reads files by path (workers open them), not open files")
+        raise ParameterTypeError("toolkit.dask.read_logs reads files by path (workers open them), not open files")
     if not files:
         raise FileNotFoundError(f"no recordings in {source!r}")
     plan = []  # (path, options with the file's format, byte ranges or None)
     for path in files:
-        fmt, size = _inspect(path, options)
-        if size is not None and blocksize and size > blocksize and hasattr(READERS[fmt], "parse_chunk"):
-            bounds = list(range(0, size, blocksize)) + [size]
-            plan.append((path, options.with_format(fmt), list(itertools.pairwise(bounds))))
-        else:
-            plan.append((path, options.with_format(fmt), None))
+        with open_recording(path, options) as rec:  # lines ending in CR alone, or compressed: one partition
+            split = rec.cut_at_lf and blocksize and rec.size > blocksize
+            plan.append((path, options.with_format(rec.format), plan_pieces(0, rec.size, blocksize) if split else None))
     # lines before each range: counted now, in one pass over the bytes (on the cluster when there is
     # one), so the parsing tasks depend on nothing and spread over every worker
-    counts = iter(dask.compute(*[dask.delayed(_count_lines, pure=True)(path, a, b)
+    counts = iter(dask.compute(*[dask.delayed(count_lines, pure=True)(path, a, b)
                                  for path, _, ranges in plan if ranges for a, b in ranges]))
     pieces = []
     for path, opts, ranges in plan:
@@ -149,39 +144,19 @@ def _partitions(source, blocksize, options):
     return frames, rejects
 
 
-def _inspect(path: str, options) -> tuple[str, int | None]:
-    """The format of a file and, when it can be read in byte ranges (uncompressed, lines ending in LF), its size."""
-    name, stream, plain = open_source(path)
-    try:
-        head = stream.read(SNIFF_BYTES)
-    except READ_ERRORS as exc:
-        raise describe_read_error(name, exc) from None
-    finally:
-        stream.close()
-    rangeable = plain is not None and cut_at_lf(head)  # lines ending in CR alone: one partition
-    return sniff(head, name, options), (os.path.getsize(plain) if rangeable else None)
-
-
 def _done(result: FileResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rejects = pd.DataFrame([(result.source, line, reason, text) for line, reason, text in sorted(result.rejects)],
-                           columns=list(REJECT_DTYPES)).astype(REJECT_DTYPES)
-    return concat_frames(result.frames), rejects
-
-
-def _count_lines(path: str, start: int, end: int) -> int:
-    """Lines that start in bytes [start, end): what a range's parse numbers."""
-    data = _read_range(path, start, end)
-    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return concat_frames(result.frames), rejects_frame([result])
 
 
 def _parse_range(path, start, end, options, first_line):
-    """Parse the whole lines starting in bytes [start, end), numbering them after ``first_line`` lines."""
-    return _done(parse(path, options, start_line=first_line, byte_range=(start, end), parallel=False))
+    """Parse the whole lines starting in bytes [start, end), numbering them after ``first_line`` lines (in the
+    task: the engine's worker pool is not used inside a Dask worker or thread)."""
+    return _done(parse_range(path, options, (start, end), start_line=first_line))
 
 
 def _parse_file(path, options):
-    """Parse a whole file in this process (no worker pool inside a Dask task)."""
-    return _done(parse(path, options, parallel=False))
+    """Parse a whole file in the task."""
+    return _done(parse(path, options))
 
 
 __all__ = ["read_logs", "read_rejects"]

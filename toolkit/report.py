@@ -310,7 +310,7 @@ def check_source(source) -> list[str]:
     ...
     toolkit.errors.ReportError: no such recording: 'data/sample/no-such-file.jsonl'
     """
-    from .read._source import expand
+    from .read.engine import expand
 
     files = []
     for s in source:

@@ -31,8 +31,8 @@ from pathlib import Path
 import orjson
 
 from ._io import atomic_file
-from .read import LogFormatError
-from .read._engine import SNIFF_BYTES, read_options, sniff
+from .errors import LogFormatError
+from .read.engine import open_recording, read_options, reader
 from .secrets import mentions_secret, redact_count, redact_data
 
 _JSON_DOC = re.compile(rb"^\s*[{\[]")
@@ -87,31 +87,23 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
     src = Path(source)
     if not src.is_file():
         raise FileNotFoundError(f"no such recording: {str(source)!r}")
-    with open(src, "rb") as f:
-        packed = f.read(2) == b"\x1f\x8b"
     target = Path(out) if out is not None else src
     in_place = target == src or (target.exists() and os.path.samefile(src, target))
     mode = stat.S_IMODE(os.stat(src).st_mode)  # the copy is as readable as the original, no more
-    opener = gzip.open if packed else open
-    try:
-        with opener(src, "rb") as f:
-            head = f.read(SNIFF_BYTES)
-        fmt = sniff(head, src.name, options)
+    with open_recording(src, options) as rec:  # damaged gzip: the one error naming the file; nothing is written
         try:
-            with atomic_file(target, mode=mode, fsync=in_place) as raw, opener(src, "rb") as fin:
+            with atomic_file(target, mode=mode, fsync=in_place) as raw:
                 # the gzip header names the file written, not its temporary name
-                gz = gzip.GzipFile(filename=target.name, mode="wb", fileobj=raw) if packed else None
+                gz = gzip.GzipFile(filename=target.name, mode="wb", fileobj=raw) if rec.compressed else None
                 with contextlib.nullcontext(raw) if gz is None else gz as fout:
-                    replaced = _SCRUBBERS[fmt](fin, fout, str(src))
+                    replaced = _SCRUBBERS[rec.format](rec.stream, fout, str(src))
                 if not replaced:
                     raise _Unchanged
         except _Unchanged:  # nothing to mask: the source stays as it is, out= gets an exact copy (not re-compressed)
             if not in_place:
                 with atomic_file(target, mode=mode) as raw, open(src, "rb") as fin:
                     shutil.copyfileobj(fin, raw)
-    except (EOFError, gzip.BadGzipFile) as exc:
-        raise LogFormatError(f"{src}: corrupt or cut-short gzip ({exc}); nothing was written") from None
-    return Scrubbed(str(target), fmt, replaced)
+    return Scrubbed(str(target), rec.format, replaced)
 
 
 class _Unchanged(Exception):
@@ -161,7 +153,7 @@ def _keep_layout(raw: bytes, clean, load, dump) -> bytes:
     try:
         if _same(load(masked), clean, set()):
             return masked
-    except (ValueError, RecursionError):  # invalid YAML included (_InvalidYaml)
+    except (ValueError, RecursionError):  # invalid YAML included
         pass
     return dump(clean)
 
@@ -228,23 +220,13 @@ def _json_raw(raw: bytes, name: str) -> tuple[bytes, int]:
     return bom + _keep_layout(body, clean, orjson.loads, dump), n
 
 
-class _InvalidYaml(ValueError):
-    """PyYAML's error, as a ValueError like the JSON loaders' (PyYAML is imported only when a cassette is scrubbed)."""
-
-
 def _load_yaml(data: bytes):
-    from .read import _yaml
-
-    try:
-        return _yaml.load(data)
-    except _yaml.YAMLError as exc:
-        raise _InvalidYaml(str(exc)) from None
+    """A YAML cassette's document, as the loader reads it; a ``ValueError`` when it is not valid YAML."""
+    return reader("vcr").load(data)
 
 
 def _dump_yaml(data) -> bytes:
-    from .read import _yaml
-
-    return _yaml.dump(data)
+    return reader("vcr").dump(data)
 
 
 def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
@@ -252,7 +234,7 @@ def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
         return _json_raw(raw, name)  # vcrpy's JSON serializer
     try:
         doc = _load_yaml(raw)
-    except (_InvalidYaml, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise LogFormatError(f"{name}: not valid YAML ({exc}); nothing was written") from None
     clean, n = redact_data(doc)
     if not n:

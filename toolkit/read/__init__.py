@@ -1,4 +1,8 @@
-"""Read recorded API calls into one tagged DataFrame: :func:`read_logs`, :func:`load_logs`."""
+"""Read recorded API calls into one tagged DataFrame: :func:`read_logs`, :func:`load_logs`.
+
+The engine they run on, which the store, :mod:`toolkit.dask` and :func:`toolkit.scrub`
+use too, is :mod:`toolkit.read.engine`; the formats are in :mod:`toolkit.read.formats`.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,11 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from ..errors import ParameterError
-from ..schema import COLUMNS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
+from ..errors import LogFormatError, ParameterError
+from ..schema import COLUMNS, empty_frame
 from ..selection import selection as window
-from ._engine import READERS, SNIFF_BYTES, Options, parse, read_options, sniff
-from ._source import FileResult, LogFormatError, expand
-from ._sources import source_of
+from . import formats  # noqa: F401 - each format registers its reader with the engine
+from .engine import FileResult, expand, parse, read_options, rejects_frame, report_frame, source_of
 
 
 class RejectWarning(UserWarning):
@@ -166,20 +169,7 @@ def _assemble(results: list[FileResult]) -> Load:
     frame = concat_frames([f for r in results for f in r.frames])
     if len(results) > 1:  # several files (rotated logs, one per bot): one timeline, in time order
         frame = frame.sort_values("ts", kind="stable", ignore_index=True)
-    rejects = pd.DataFrame(
-        [(r.source, line, reason, text) for r in results for line, reason, text in sorted(r.rejects)],
-        columns=list(REJECT_DTYPES),
-    ).astype(REJECT_DTYPES)
-    report = pd.DataFrame(
-        [(r.source, r.format, r.rows, len(r.rejects), r.skipped, _unverified(r.frames)) for r in results],
-        columns=list(REPORT_DTYPES),
-    ).astype(REPORT_DTYPES)
-    return Load(frame[COLUMNS], rejects, report, sum(r.lines for r in results), results)
-
-
-def _unverified(frames) -> int:
-    """Rows that are ``ok`` only because their 2xx body was not recorded."""
-    return sum(int((f["reason"] == "unverified").sum()) for f in frames)
+    return Load(frame[COLUMNS], rejects_frame(results), report_frame(results), sum(r.lines for r in results), results)
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -250,5 +240,4 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     return read_logs(source, start=start, end=end, market=market, **kwargs).frame
 
 
-__all__ = ["read_logs", "load_logs", "concat_frames", "Load", "LogFormatError", "RejectWarning", "Options", "parse",
-           "read_options", "sniff"]
+__all__ = ["read_logs", "load_logs", "concat_frames", "Load", "LogFormatError", "RejectWarning"]

@@ -16,7 +16,7 @@ Only :func:`ingest` and :func:`repair` write to it, one at a time.
 
 import importlib
 
-from ..read._sources import Source, register_source
+from ..read.engine import Source, register_source
 from ._manifest import StoreError, StoreLockedError, is_store
 
 #: Public names and the module that defines them; each loads on first use (pyarrow.dataset, DuckDB),

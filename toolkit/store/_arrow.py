@@ -20,7 +20,6 @@ import pyarrow.compute as pc
 from ..schema import COLUMNS, DTYPES, REJECT_DTYPES, STRING, empty_frame
 
 
-
 def arrow_type(dtype) -> pa.DataType:
     """The Parquet column type of a loader dtype: what pyarrow makes of it, categoricals and text as plain strings.
 
@@ -123,8 +122,10 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     return frame.astype({c: DTYPES[c] for c in plain})
 
 
-def rejects_frame(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(types_mapper=_MAPPER).astype(REJECT_DTYPES)[list(REJECT_DTYPES)]
+def plain_frame(table: pa.Table) -> pd.DataFrame:
+    """A table of plain columns (text, numbers, booleans) as pandas with the loader's nullable dtypes, the
+    text as ``string[pyarrow]``."""
+    return table.to_pandas(types_mapper=_MAPPER)
 
 
 def _categorical(arr: pa.ChunkedArray, dtype: pd.CategoricalDtype, name: str) -> pd.Categorical:
@@ -138,7 +139,8 @@ def _categorical(arr: pa.ChunkedArray, dtype: pd.CategoricalDtype, name: str) ->
         where = dtype.categories.get_indexer(values)
         unknown = [v for v, w in zip(values, where) if w < 0]
         if unknown:
-            raise ValueError(f"column {name} holds {unknown[:3]!r}, outside its categories {list(dtype.categories)}")
+            raise pa.ArrowInvalid(f"column {name} holds {unknown[:3]!r}, "
+                                  f"outside its categories {list(dtype.categories)}")
         mapped = np.where(codes >= 0, where[np.maximum(codes, 0)], -1) if len(values) else codes
         return pd.Categorical.from_codes(mapped, dtype=dtype)
     # categories of the values present, sorted: the same whichever parts the rows came from

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import LogFormatError, ParameterError
+from ..errors import LogFormatError, ParameterError, ParameterTypeError
 from ..read import RejectWarning
-from ..read._engine import READERS, SNIFF_BYTES, cut_at_lf, parse, read_options, sniff
-from ..read._source import READ_ERRORS, Replay, describe_read_error, expand, open_source
+from ..read.engine import expand, open_recording, parse, read_options, reader
 from ..schema import STRING
-from ._manifest import Store, StoreError, new_manifest
+from ._manifest import Store, StoreError, new_manifest, wait_seconds
 from ._parts import write_unit
 
 UNIT = 64 << 20  # bytes of whole lines parsed and committed at a time
@@ -32,7 +31,8 @@ TAIL = 4 << 10  # bytes fingerprinted just before where the last run stopped
 
 #: What an ingest did with each file, as :attr:`Ingest.report` names it.
 STATUSES = ["new", "appended", "unchanged", "changed", "failed", "gone"]
-REPORT_DTYPES = {
+#: The columns of :attr:`Ingest.report` (not the per-file report of a load, :data:`toolkit.schema.REPORT_DTYPES`).
+INGEST_DTYPES = {
     "source": STRING, "format": STRING, "status": pd.CategoricalDtype(STATUSES), "rows": "int64",
     "rejects": "int64", "skipped": "int64", "bytes": "int64", "pending": "int64", "message": STRING,
 }
@@ -76,7 +76,7 @@ class Ingest:
 
 
 def ingest(source, store, *, market_rules=None, pattern=None, fields=None, format: str = "auto",
-           errors: str = "report", wait: float | None = 0) -> Ingest:
+           errors: str = "report", wait="0s") -> Ingest:
     """Parse recordings into a Parquet store, adding only what is not in it yet.
 
     The store (a directory) holds the calls partitioned by UTC date and market
@@ -107,9 +107,10 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
         ``"report"`` keeps bad lines in the rejects dataset (and warns);
         ``"raise"`` stops at the first with :class:`toolkit.LogFormatError`,
         keeping what was committed before it.
-    wait : float or None
-        Seconds to wait when another ingest is writing to the store; then
-        :class:`StoreLockedError`. ``None`` waits as long as it takes.
+    wait : str, Timedelta or None
+        How long to wait when another ingest is writing to the store
+        (``"30s"``, ``"5min"``); then :class:`StoreLockedError`. ``None`` waits
+        as long as it takes; the default ``"0s"`` does not wait.
 
     Returns
     -------
@@ -133,14 +134,13 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     ['unchanged']
     """
     options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
-    if wait is not None and (not isinstance(wait, (int, float)) or wait < 0):
-        raise ParameterError(f"wait must be a number of seconds >= 0 or None, not {wait!r}")
+    seconds = wait_seconds(wait, "ingest")
     rules = options.market_rules
     layout = None if options.pattern is None else [options.pattern.pattern, options.pattern.flags]
     keys = None if fields is None else dict(fields)
     files = expand(source)
     if any(hasattr(f, "read") for f in files):
-        raise TypeError("ingest reads recordings by path (to find them again when they grow), not open files")
+        raise ParameterTypeError("ingest reads recordings by path (to find them again when they grow), not open files")
     store = Store(store)
     if store.root.exists() and not store.manifest_path.exists():
         if not store.root.is_dir():
@@ -149,7 +149,7 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
             raise StoreError(f"{store.root} is not empty and not a toolkit store; ingest into a new directory")
     store.root.mkdir(parents=True, exist_ok=True)
     rows = []
-    with store.lock(wait):
+    with store.lock(seconds):
         if store.manifest_path.exists():
             manifest = store.read_manifest()
             if rules is not None and rules != manifest["market_rules"]:
@@ -179,7 +179,7 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
             seen.add(src)
             rows.append(_Recording(store, manifest, src, options).ingest())
         rows.extend(_gone(manifest, source, seen))
-    report = pd.DataFrame(rows, columns=list(REPORT_DTYPES)).astype(REPORT_DTYPES)
+    report = pd.DataFrame(rows, columns=list(INGEST_DTYPES)).astype(INGEST_DTYPES)
     for r in report.itertuples():
         if r.status in ("changed", "failed"):
             warnings.warn(f"{r.source}: {r.message}", IngestWarning, stacklevel=2)
@@ -226,29 +226,30 @@ class _Recording:
             return _row(src, status="failed", message=f"cannot open: {exc.strerror}")
         if entry and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
             return _row(src, entry["format"], "unchanged", pending=entry["pending"])
-        try:
-            _, stream, plain = open_source(src)
-        except OSError as exc:
-            return _row(src, status="failed", message=str(exc))
         fmt = entry["format"] if entry else None
         try:
-            head = stream.read(SNIFF_BYTES)
-            fmt = fmt or sniff(head, src, self.options)
-            self.options = self.options.with_format(fmt)
-            if getattr(READERS[fmt], "parse_chunk", None) is None:
-                row = self._whole(fmt, Replay(head, stream), st)
-            else:
-                # lines ending in CR alone are read through, as a compressed file is
-                row = self._lines(fmt, head, stream, plain is not None and cut_at_lf(head), st)
-        except (*READ_ERRORS, LogFormatError) as exc:  # with errors="report", only unreadable bytes raise
-            err = exc if isinstance(exc, LogFormatError) else describe_read_error(src, exc)
-            if self.options.errors == "raise":
-                raise err from None
-            row = _row(src, fmt, "failed", message=f"{err}".replace(f"{src}: ", "", 1))
-        finally:
-            stream.close()
+            rec = open_recording(src, self.options if fmt is None else self.options.with_format(fmt))
+        except OSError as exc:
+            return _row(src, status="failed", message=str(exc))
+        except LogFormatError as exc:  # its compressed start is damaged
+            return self._failed(fmt, exc)
+        try:
+            with rec:  # damaged gzip read further on: the one error naming the file
+                fmt = rec.format
+                self.options = self.options.with_format(fmt)
+                if not reader(fmt).line_format:
+                    row = self._whole(fmt, rec.stream, st)
+                else:  # lines ending in CR alone are read through, as a compressed file is
+                    row = self._lines(fmt, rec.head, rec.stream, rec.cut_at_lf, st)
+        except LogFormatError as exc:  # with errors="report", only unreadable bytes raise
+            row = self._failed(fmt, exc)
         row.update(self.added)
         return row
+
+    def _failed(self, fmt, err: LogFormatError) -> dict:
+        if self.options.errors == "raise":
+            raise err
+        return _row(self.src, fmt, "failed", message=f"{err}".replace(f"{self.src}: ", "", 1))
 
     # -- line formats ----------------------------------------------------------
     def _lines(self, fmt, head: bytes, stream, plain: bool, st) -> dict:
@@ -260,14 +261,14 @@ class _Recording:
             hlen, hsha = entry["head"]
             if len(head) < hlen or _sha(head[:hlen]) != hsha:
                 return self._changed(fmt, "its first bytes are not the ones ingested before")
-            stream, last = self._seek(stream, head, offset, plain)
+            last = self._seek(stream, offset, plain)
             if last is None or _sha(last) != units[-1]["tail"]:
                 return self._changed(fmt, f"it is shorter than the {offset:,} bytes ingested before, "
                                           "or they were rewritten")
         if plain:
             return self._plain(fmt, stream, head, st, units, offset, line)
         if not units:
-            stream, last = Replay(head, stream), b""
+            last = b""
         # compressed: read through, in units of whole lines (the file is complete: its last line counts)
         start = offset
         try:
@@ -305,27 +306,27 @@ class _Recording:
         status = "new" if not units else ("appended" if offset > start else "unchanged")
         return _row(self.src, fmt, status, nbytes=offset - start, pending=pending)
 
-    def _seek(self, stream, head: bytes, offset: int, plain: bool):
-        """The stream moved to ``offset``, and the ``TAIL`` bytes before it (None: the file is shorter)."""
+    def _seek(self, stream, offset: int, plain: bool):
+        """Move ``stream`` (read from its start) to ``offset``; the ``TAIL`` bytes before it (None: the file is
+        shorter)."""
         n = min(TAIL, offset)
         if plain:
             stream.seek(offset - n)
             last = stream.read(n)
-            return stream, (last if len(last) == n else None)
-        stream = Replay(head, stream)
+            return last if len(last) == n else None
         todo = offset - n
         while todo:
             got = stream.read(min(todo, 16 << 20))
             if not got:
-                return stream, None
+                return None
             todo -= len(got)
         last = b""
         while len(last) < n:
             got = stream.read(n - len(last))
             if not got:
-                return stream, None
+                return None
             last += got
-        return stream, last
+        return last
 
     # -- other formats -----------------------------------------------------------
     def _whole(self, fmt, stream, st) -> dict:

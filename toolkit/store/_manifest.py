@@ -30,6 +30,7 @@ from pathlib import Path
 from .._io import write_atomic
 from ..errors import StoreError, StoreLockedError
 from ..schema import COLUMNS
+from ..selection import as_duration
 
 META = ".toolkit"
 MANIFEST = "manifest.json"
@@ -229,7 +230,7 @@ class Store:
                 waited = "" if not wait else f" for {wait:g} s"
                 raise StoreLockedError(
                     f"another ingest is writing to {self.root}; waited{waited} and gave up. "
-                    "Run again when it is done, or pass wait=SECONDS (--wait on the command line) "
+                    "Run again when it is done, or pass wait='30s' (--wait SECONDS on the command line) "
                     "to wait for it") from None
             try:
                 yield
@@ -275,3 +276,15 @@ def no_space_hint(store: Store, doing: str):
                 "before stays in the store and readable. Free some space and run the ingest again: "
                 "it carries on where it stopped") from None
         raise
+
+
+def wait_seconds(wait, func: str) -> float | None:
+    """The seconds a writer waits for the store's lock: ``wait`` a duration (``"30s"``, a Timedelta; ``"0s"``
+    does not wait) or None (as long as it takes); a bare number is refused, naming ``func``.
+
+    Examples
+    --------
+    >>> wait_seconds("1min", "ingest"), wait_seconds(None, "repair")
+    (60.0, None)
+    """
+    return None if wait is None else as_duration(wait, "wait", func, zero=True) / 1e9

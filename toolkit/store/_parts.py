@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from .._io import fsync_dir
 from ..read import concat_frames
+from ..read.engine import rejects_frame
 from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, as_arrow, to_table, used_only
 from ._manifest import CALLS, REJECTS, Store, no_space_hint
 
@@ -33,7 +34,7 @@ _PLAIN = ["ts", "latency_ms", "line", "client_ts", "server_ts"]
 
 
 def write_unit(store: Store, src: str, result) -> tuple[str, int, list[dict], dict | None]:
-    """Write the rows and rejects of one parsed piece (a :class:`toolkit.read.FileResult`) of ``src``.
+    """Write the rows and rejects of one parsed piece (a :class:`toolkit.read.engine.FileResult`) of ``src``.
 
     Returns the unit's id, its row count, the calls parts (``path``, ``date``,
     ``market``, ``rows``) and the rejects part (``path``, ``rows``; None when
@@ -51,9 +52,7 @@ def write_unit(store: Store, src: str, result) -> tuple[str, int, list[dict], di
         rejects = None
         if result.rejects:
             rel = f"{REJECTS}/part-{uid}.parquet"
-            table = to_table(pd.DataFrame(
-                [(src, ln, reason, text) for ln, reason, text in sorted(result.rejects)],
-                columns=REJECT_SCHEMA.names), REJECT_SCHEMA)
+            table = to_table(rejects_frame([result]), REJECT_SCHEMA)
             write_part(table, staging / rel)
             rejects = {"path": rel, "rows": len(result.rejects)}
             written.append((rel, rejects))

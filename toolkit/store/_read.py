@@ -14,11 +14,12 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..errors import LogFormatError
-from ..selection import Selection
+from ..read.engine import rejects_frame, report_frame
+from ..schema import CATEGORIES, METHODS
 from ..secrets import redact
-from ..schema import CATEGORIES, METHODS, REJECT_DTYPES, REPORT_DTYPES, empty_frame
-from ._arrow import CATEGORICAL, FILE_SCHEMA, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, rejects_frame, to_frame
-from ._manifest import Store, StoreError, parts, reject_parts, units
+from ..selection import Selection
+from ._arrow import CATEGORICAL, FILE_SCHEMA, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, plain_frame, to_frame
+from ._manifest import Store, StoreError, parts, reject_parts, units, wait_seconds
 
 _CHECKED = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
 _FORMAT = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=CATEGORICAL),
@@ -63,10 +64,10 @@ def read_rejects(store) -> pd.DataFrame:
     manifest = store.read_manifest()
     paths = [str(store.path(p["path"])) for p in reject_parts(manifest)]
     if not paths:
-        return empty_frame(REJECT_DTYPES)
+        return rejects_frame()
     try:
         table = ds.dataset(paths, schema=REJECT_SCHEMA, format=_REJECT_FORMAT).to_table()
-        return rejects_frame(table).sort_values(["source", "line"], ignore_index=True)
+        return rejects_frame(plain_frame(table)).sort_values(["source", "line"], ignore_index=True)
     except (OSError, ValueError, TypeError, pa.ArrowException) as exc:
         raise _damage(store, paths, exc) from None
 
@@ -81,7 +82,7 @@ def report(store) -> pd.DataFrame:
         us = entry["units"]
         rows.append((src, entry["format"], sum(u["rows"] for u in us), sum(u["rejects"] for u in us),
                      sum(u["skipped"] for u in us), unverified.get(src, 0)))
-    return pd.DataFrame(rows, columns=list(REPORT_DTYPES)).astype(REPORT_DTYPES)
+    return report_frame(rows)
 
 
 def _unverified(store: Store, paths: list[str]) -> dict:
@@ -169,7 +170,7 @@ def _damage(store: Store, paths, exc) -> StoreError:
                       "to set the damaged parts aside; the next ingest reads their recordings again")
 
 
-def repair(store, *, wait: float | None = 0) -> pd.DataFrame:
+def repair(store, *, wait="0s") -> pd.DataFrame:
     """Set aside damaged parts so the store reads again, and let the next ingest redo them.
 
     A part is damaged when it is missing, when any page fails to read or its
@@ -181,6 +182,15 @@ def repair(store, *, wait: float | None = 0) -> pd.DataFrame:
     again); their files move to ``.toolkit/quarantine/``. The next
     :func:`ingest` of the recordings reads those bytes again. A unit whose
     recording no longer exists cannot be redone: the report says so.
+
+    Parameters
+    ----------
+    store : path
+        The store directory.
+    wait : str, Timedelta or None
+        How long to wait when an ingest is writing to the store (``"30s"``);
+        then :class:`StoreLockedError`. ``None`` waits as long as it takes; the
+        default ``"0s"`` does not wait.
 
     Returns
     -------
@@ -197,9 +207,10 @@ def repair(store, *, wait: float | None = 0) -> pd.DataFrame:
     >>> toolkit.store.repair(store).empty
     True
     """
+    seconds = wait_seconds(wait, "repair")
     store = Store(store)
     out = []
-    with store.lock(wait):
+    with store.lock(seconds):
         manifest = store.read_manifest()
         files = {p["path"] for p in parts(manifest)} | {p["path"] for p in reject_parts(manifest)}
         problems = {os.path.relpath(p, store.root): why

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from ..errors import ParameterTypeError
 from ..selection import Selection
 from ..schema import COLUMNS
 from ._arrow import _MAPPER, CALLS_SCHEMA, REJECT_SCHEMA
@@ -114,7 +115,7 @@ def query(store, sql: str, params=None, **config) -> pd.DataFrame:
     1  server_error    105
     """
     if not isinstance(sql, str):
-        raise TypeError(f"sql must be a string of SQL, not {type(sql).__name__}")
+        raise ParameterTypeError(f"sql must be a string of SQL, not {type(sql).__name__}")
     con = connect(store, **config)
     try:
         return execute(Store(store), con, sql, params)

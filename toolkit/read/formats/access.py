@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ...errors import ParameterError, ParameterTypeError
+
 #: The flat record's fields a ``fields=`` mapping may name, and the key each becomes.
 FIELDS = {"time": "ts", "method": "method", "url": "url", "status": "status", "body": "body", "error": "error",
           "latency_ms": "elapsed_ms", "latency_s": "elapsed", "market": "market"}
@@ -38,15 +40,15 @@ def check_fields(fields) -> dict | None:
     if fields is None:
         return None
     if not isinstance(fields, Mapping):
-        raise TypeError(f"fields must be a mapping of field to key, e.g. {{'time': 'started_at'}}, "
+        raise ParameterTypeError(f"fields must be a mapping of field to key, e.g. {{'time': 'started_at'}}, "
                         f"not {type(fields).__name__}")
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
-        raise ValueError(f"fields has unknown fields {unknown}; use {sorted(FIELDS)}")
+        raise ParameterError(f"fields has unknown fields {unknown}; use {sorted(FIELDS)}")
     out = {}
     for name, key in fields.items():
         if not isinstance(key, str) or not key:
-            raise ValueError(f"fields[{name!r}] must be a key name, not {key!r}")
+            raise ParameterError(f"fields[{name!r}] must be a key name, not {key!r}")
         out[name] = tuple(key.split("."))
     return out
 
@@ -115,3 +117,6 @@ def adapt(rec: dict, fields: dict | None) -> dict:
     if type(logger) is str and logger.startswith("http.log.access"):
         return caddy(rec)
     return rec
+
+
+__all__ = ["FIELDS", "adapt", "caddy", "check_fields", "mapped", "traefik"]

@@ -39,10 +39,11 @@ import re
 
 import orjson
 
-from ._excerpt import clean_data
+from ...errors import ParameterError, ParameterTypeError
+from .._excerpt import clean_data
+from .._frame import NO_BODY, Batch, parse_body
+from ..engine import Chunk, LineReader
 from ._fields import Reject, method_of, status_of
-from ._frame import NO_BODY, Batch, parse_body
-from ._source import Chunk, LineReader
 
 _TS = r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d\d(?::?\d\d)?))?)"
 # ASCII digits and spaces only, and possessive runs: a line of any shape is matched in linear time
@@ -69,18 +70,20 @@ def compile_pattern(pattern) -> re.Pattern | None:
     if pattern is None:
         return None
     if not isinstance(pattern, (str, re.Pattern)):
-        raise TypeError(f"pattern must be a regex string or a compiled pattern, not {type(pattern).__name__}")
+        raise ParameterTypeError(f"pattern must be a regex string or a compiled pattern, "
+                                 f"not {type(pattern).__name__}")
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
-        raise ValueError(f"pattern is not a valid regex: {pattern!r} ({exc})") from None
+        raise ParameterError(f"pattern is not a valid regex: {pattern!r} ({exc})") from None
     names = set(compiled.groupindex)
     unknown = sorted(names - GROUPS)
     if unknown:
-        raise ValueError(f"pattern has unknown named groups {unknown}; use {sorted(GROUPS)}")
+        raise ParameterError(f"pattern has unknown named groups {unknown}; use {sorted(GROUPS)}")
     missing = sorted({"ts", "url"} - names)
     if missing:
-        raise ValueError(f"pattern needs the named groups 'ts' and 'url'; {missing} missing in {compiled.pattern!r}")
+        raise ParameterError(f"pattern needs the named groups 'ts' and 'url'; "
+                             f"{missing} missing in {compiled.pattern!r}")
     return compiled
 
 
@@ -266,6 +269,10 @@ class TextReader(LineReader):
     """Reads text logs in chunks of whole lines, several processes at once for big files."""
 
     name = "text"
+    title = "text logs"
+    suffixes = (".log", ".txt")
+    rank = 40
+    options = {"pattern": compile_pattern}
     parse_chunk = staticmethod(parse_chunk)
 
     @staticmethod
@@ -280,3 +287,7 @@ class TextReader(LineReader):
             stamped += _STARTS.match(text) is not None
             matched += pattern is not None and pattern.search(text) is not None
         return max(stamped, matched) / len(lines)
+
+
+__all__ = ["GROUPS", "TextReader", "compile_pattern", "default_row", "line_text", "parse_chunk", "parse_text_body",
+           "pattern_row"]

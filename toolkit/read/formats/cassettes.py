@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from ._frame import _http_date
+from .._frame import _http_date
 
 RECORDED = "_recorded_ns"  # the key a normalised interaction carries its recorded time under
 
@@ -109,3 +109,6 @@ def _body(body: dict):
         except (binascii.Error, ValueError, TypeError):
             return body.get("base64_string")
     return body.get("string")
+
+
+__all__ = ["RECORDED", "interactions_of", "normalise"]

@@ -6,10 +6,10 @@ import re
 
 import orjson
 
-from ..schema import METHODS
-from ..secrets import mask_values, secret_values
-from ._excerpt import short
-from ._frame import as_int
+from ...schema import METHODS
+from ...secrets import mask_values, secret_values
+from .._excerpt import short
+from .._frame import as_int
 
 _METHODS = frozenset(METHODS)
 

@@ -30,11 +30,11 @@ import zlib
 
 import orjson
 
-from ._excerpt import bounded_json, clean_data
+from .._excerpt import bounded_json, clean_data
+from .._frame import NO_BODY, Batch, as_int, excerpt, parse_body
+from ..engine import Chunk, FileResult, Reader, register_reader
 from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
-from ._frame import NO_BODY, Batch, as_int, excerpt, parse_body
 from ._harskip import skip_reason
-from ._source import Chunk, FileResult, Reader
 
 _SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 _NET_ERROR = re.compile(r"\bERR_([A-Z_]+)")
@@ -171,6 +171,9 @@ class HarReader(Reader):
     """Reads a HAR 1.2 document (a whole-file JSON format)."""
 
     name = "har"
+    title = "HAR files"
+    suffixes = (".har",)
+    rank = 20
     whole_file = True
 
     def read(self, stream, result: FileResult, path: str | None = None) -> None:
@@ -220,3 +223,8 @@ class HarReader(Reader):
             if not (isinstance(log, dict) and ("entries" in log or "version" in log or "creator" in log)):
                 return 0.0
         return 1.0
+
+
+register_reader(HarReader())
+
+__all__ = ["HarReader", "brief", "entry_row", "load_document", "no_response_text"]

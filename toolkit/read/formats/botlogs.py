@@ -42,9 +42,9 @@ import re
 
 import orjson
 
+from .._frame import Batch, _http_date
+from ..engine import Chunk, register_reader
 from ._fields import Reject, method_of, status_of
-from ._frame import Batch, _http_date
-from ._source import Chunk
 from .text import _STARTS, TextReader, _iso, _row, default_row, line_text
 from .text import parse_chunk as pattern_chunk
 
@@ -380,3 +380,8 @@ class BotLogReader(TextReader):
                 if s[:1] != b"{" and _MARKERS.search(raw.decode("utf-8", "replace")):
                     return 1.0
         return TextReader.sniff(lines, options)
+
+
+register_reader(BotLogReader())
+
+__all__ = ["REQUEST", "SKIP", "BotLogReader", "call_in", "message_row", "parse_chunk"]

@@ -21,9 +21,9 @@ import io
 import re
 import zlib
 
+from .._frame import Batch, _http_date, as_int, excerpt, parse_body
+from ..engine import Chunk, FileResult, Reader, register_reader
 from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
-from ._frame import Batch, _http_date, as_int, excerpt, parse_body
-from ._source import Chunk, FileResult, Reader
 from .cassettes import RECORDED, interactions_of
 from .har import brief, load_document
 
@@ -51,6 +51,10 @@ def load_cassette(data: bytes, result: FileResult):
         result.reject(0, f"not a valid cassette: invalid YAML ({problem}{where}); the file was not read",
                       excerpt(data[:800]))
         return None
+
+
+class InvalidYaml(ValueError):
+    """A cassette that is not valid YAML (PyYAML's error, as a ValueError like the JSON loaders')."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -141,6 +145,9 @@ class VcrReader(Reader):
     """Reads a VCR.py cassette (a whole-file YAML or JSON format)."""
 
     name = "vcr"
+    title = "VCR cassettes"
+    suffixes = (".yaml", ".yml")
+    rank = 30
     whole_file = True
 
     def read(self, stream, result: FileResult, path: str | None = None) -> None:
@@ -168,6 +175,24 @@ class VcrReader(Reader):
         result.merge(chunk)
 
     @staticmethod
+    def load(data: bytes):
+        """The document of a YAML cassette's bytes, the harmless Python tags of old cassettes read as plain
+        data; :class:`InvalidYaml` (a ``ValueError``) when it is not valid YAML."""
+        from . import _yaml
+
+        try:
+            return _yaml.load(data)
+        except _yaml.YAMLError as exc:
+            raise InvalidYaml(str(exc)) from None
+
+    @staticmethod
+    def dump(doc) -> bytes:
+        """``doc`` as YAML, keys in their order, as vcrpy writes cassettes (and loads them back)."""
+        from . import _yaml
+
+        return _yaml.dump(doc)
+
+    @staticmethod
     def sniff(lines: list[bytes], options) -> float:
         """1.0 when the file opens with a top-level ``interactions:`` key (YAML) or as vcrpy's JSON.
 
@@ -183,3 +208,8 @@ class VcrReader(Reader):
             if not _YAML_PREAMBLE.match(raw):
                 return 0.0
         return 0.0
+
+
+register_reader(VcrReader())
+
+__all__ = ["InvalidYaml", "VcrReader", "decode_body", "interaction_row", "load_cassette"]

@@ -35,9 +35,9 @@ import numpy as np
 import pyarrow as pa
 from msgspec import UNSET, Raw, UnsetType, field
 
-from ..secrets import mentions_secret
+from ...secrets import mentions_secret
 from ._fields import _ECHO, _METHODS, may_echo
-from ._frame import CODE, NO_BODY, NO_CODE
+from .._frame import CODE, NO_BODY, NO_CODE
 
 #: Switch for the fast path (the tests turn it off to compare both paths).
 ENABLED = True

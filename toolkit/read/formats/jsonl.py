@@ -28,21 +28,18 @@ names a call, else a counted skip.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import orjson
 
-from ..secrets import mentions_secret
-from ._fields import _ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of, symbol_of
-from ._excerpt import bounded_json, clean_data
-from ._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
-from ._source import Chunk, LineReader
+from ...secrets import mentions_secret
+from .._excerpt import bounded_json, clean_data
+from .._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
+from ..engine import Chunk, LineReader, Options, register_reader
 from . import _fastjsonl as fast
-from .access import adapt
+from ._fields import (_ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of,
+                      symbol_of)
+from .access import adapt, check_fields
 from .botlogs import SKIP, message_row
-
-if TYPE_CHECKING:
-    from ._engine import Options
 
 _TIME_KEYS = ("ts", "timestamp", "time", "@timestamp")
 _URL_KEYS = ("url", "uri", "path")
@@ -190,7 +187,7 @@ def _int(text: str):
 
 
 def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def _lenient(raw: bytes, exc: orjson.JSONDecodeError) -> tuple:
@@ -295,6 +292,10 @@ class JsonLinesReader(LineReader):
     """Reads JSON Lines in chunks of whole lines, several processes at once for big files."""
 
     name = "jsonl"
+    title = "JSON Lines"
+    suffixes = (".jsonl", ".ndjson", ".json")
+    rank = 10
+    options = {"fields": check_fields}
     parse_chunk = staticmethod(parse_chunk)
 
     @staticmethod
@@ -306,3 +307,8 @@ class JsonLinesReader(LineReader):
             if s.startswith(b"{") and s.endswith(b"}"):
                 hits += 1
         return hits / len(lines) if lines else 0.0
+
+
+register_reader(JsonLinesReader())
+
+__all__ = ["JsonLinesReader", "parse_chunk", "record"]

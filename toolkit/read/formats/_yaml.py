@@ -1,5 +1,5 @@
 """The YAML side of cassettes: a safe loader that also reads the few harmless Python tags old cassettes hold,
-and the dumper :func:`toolkit.scrub` writes them back with.
+and the dumper :func:`toolkit.scrub` writes them back with (through :class:`.vcr.VcrReader`).
 
 Imported when a cassette is first read or scrubbed, so that loading JSON Lines does not pay for PyYAML.
 """
