@@ -42,7 +42,8 @@ import re
 
 import orjson
 
-from .._frame import Batch, _http_date
+from .._frame import _http_date
+from .._rows import Batch, Row
 from ..engine import Chunk, register_reader
 from ._fields import Reject, method_of, status_of
 from .text import _STARTS, TextReader, _iso, _row, default_row, line_text
@@ -204,8 +205,8 @@ def _traceback_call(last: str):
     return None
 
 
-def _make_row(line: int, ts, found: dict):
-    """A :class:`Batch` row from a found call; ``ts`` is the log line's time (None: use the ``Date`` header)."""
+def _make_row(line: int, ts, found: dict) -> Row:
+    """The :class:`~.._rows.Row` of a found call; ``ts`` is the log line's time (None: use the ``Date`` header)."""
     status = status_of(found["status"]) if found["status"] is not None else None
     error = found.get("error")
     if status is None and not error:
@@ -217,10 +218,8 @@ def _make_row(line: int, ts, found: dict):
         ns = _http_date(date) if date else None
         if ns is None:
             raise Reject("no time: a ccxt verbose response without a Date header, on a line without a timestamp")
-        row = (line, None, ns) + row[3:]
-    if date:
-        row = row[:14] + (date,) + row[15:]
-    return row
+        row = row._replace(ts_int=ns)
+    return row._replace(server_ts=date) if date else row
 
 
 def message_row(rec: dict, line: int):
@@ -255,7 +254,7 @@ def _line_row(text: str, line: int, m):
     if m is None:
         return None
     row = default_row(text, line)
-    if row is not None and row[5] is None:  # no status: is the failure in the call's own words?
+    if row is not None and row.status is None:  # no status: is the failure in the call's own words?
         plain = _LOGGER_NAME.sub(" ", text[m.end():])
         i = plain.find("{")
         if i >= 0:

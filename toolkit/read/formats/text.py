@@ -41,7 +41,8 @@ import orjson
 
 from ...errors import ParameterError, ParameterTypeError
 from .._excerpt import clean_data
-from .._frame import NO_BODY, Batch, parse_body
+from .._frame import parse_body
+from .._rows import NO_BODY, Batch, Row
 from ..engine import Chunk, LineReader
 from ._fields import Reject, method_of, status_of
 
@@ -194,8 +195,8 @@ def _row(line, ts, method, url, status, body_text, error, latency, symbol=None):
     else:
         kind, code, message, items, failed = parse_body(None if body_text is None else parse_text_body(body_text))
         error = None
-    return (line, ts, None, method, url, status, kind, code, message, error, latency, None,
-            symbol, None, None, items, failed)
+    return Row(line, ts, None, method, url, status, kind, code, message, error, latency, symbol=symbol, items=items,
+               items_failed=failed)
 
 
 def pattern_row(line_text: str, line: int, pattern: re.Pattern):
