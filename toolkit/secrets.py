@@ -22,6 +22,9 @@ as ``apiKey`` or ``signature``. In text, masked are:
 - the password of URL userinfo (``https://bot:***@host/``);
 - multipart form fields with a secret name;
 - and every other occurrence, in the same text, of a value masked there.
+
+A key's fingerprint (:func:`key_id`, ``k-`` and eight hex digits) is one-way, so
+it is never masked, under whatever name it stands (a recording's ``key_id``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["MASK", "is_secret_name", "mask_values", "mentions_secret", "redact", "redact_count", "redact_data",
+__all__ = ["MASK", "is_key_id", "is_secret_name", "key_id", "mask_values", "mentions_secret", "redact", "redact_count", "redact_data",
            "redact_mapping", "redact_url", "secret_values"]
 
 MASK = "***"
@@ -90,6 +93,55 @@ _MULTIPART = re.compile(
     re.I)
 _ESCAPED = re.compile(r"\\u00(?P<hex>[2-7][0-9a-fA-F])")
 _MIN_ECHO = 6  # masked values at least this long are masked wherever else they appear
+_KEY_ID = re.compile(r"k-[0-9a-f]{8}")
+# what recorders and tools write in place of a key: only symbols ("***", "<>"), or a word such as REDACTED
+_PLACEHOLDER = re.compile(r"[\W_]*+(?:(?:redacted|filtered|masked|hidden|removed|scrubbed|secret|dummy|none|null|x+)"
+                          r"[\W_]*+)?", re.I)
+
+
+@functools.lru_cache(maxsize=4096)  # a recording holds a few keys on many calls: each is hashed once
+def key_id(key) -> str | None:
+    """A short one-way fingerprint of an API key: ``k-`` and the first eight hex digits of its SHA-256.
+
+    It tells calls made with one key from those made with another (the limits
+    apply per key) without the key: a fingerprint cannot be turned back into
+    the key, and two keys sharing one is a chance of one in four billion. The
+    recorder writes it as ``key_id``, and the readers make it from an
+    ``ACCESS-KEY`` header before anything is masked. None when there is no key
+    to take it from: not a string, blank, or already masked (``***``, or a
+    placeholder such as ``<REDACTED>``).
+
+    Examples
+    --------
+    >>> key_id("ak-0007-5f1e9c2a7b"), key_id(" ak-0007-5f1e9c2a7b ")
+    ('k-8fa6e6a3', 'k-8fa6e6a3')
+    >>> key_id("***"), key_id("<REDACTED>"), key_id(None)
+    (None, None, None)
+    """
+    if type(key) is not str:
+        return None
+    key = key.strip()
+    if not key or _PLACEHOLDER.fullmatch(key):
+        return None
+    import hashlib
+
+    return "k-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def is_key_id(value) -> bool:
+    """Whether ``value`` is a key's fingerprint as :func:`key_id` makes it (never masked).
+
+    Examples
+    --------
+    >>> is_key_id("k-8fa6e6a3"), is_key_id("ak-0007-5f1e9c2a7b")
+    (True, False)
+    """
+    return type(value) is str and _KEY_ID.fullmatch(value) is not None
+
+
+def _kept(value) -> bool:
+    """Whether a value under a secret name stays as it is: already masked, or a key's fingerprint."""
+    return value == MASK or is_key_id(value)
 
 
 def is_secret_name(name: object) -> bool:
@@ -162,7 +214,7 @@ def _redact_text(text: str) -> tuple[str, int, set]:
 
     def sub(m: re.Match) -> str:
         value = m.group("value")
-        if value == MASK:
+        if _kept(value):
             return m.group(0)
         counter[0] += 1
         if len(value) >= _MIN_ECHO:
@@ -172,6 +224,8 @@ def _redact_text(text: str) -> tuple[str, int, set]:
 
     def sub_items(m: re.Match) -> str:
         value = m.group("value")
+        if _kept(value):
+            return m.group(0)
         if not value.startswith("["):
             q = m.group("q")
             counter[0] += 1
@@ -206,7 +260,7 @@ def _redact_text(text: str) -> tuple[str, int, set]:
 
 def _item(m: re.Match, q: str, counter: list, seen: set) -> str:
     value = m.group("value") if m.group("num") is None else m.group("num")
-    if value == MASK:
+    if _kept(value):
         return m.group(0)
     counter[0] += 1
     if len(value) >= _MIN_ECHO:
@@ -257,11 +311,11 @@ def secret_values(data, limit: int = 10_000) -> list[str]:
                 walk(v, secret or (pair and i == 1))
         elif secret and (t is str or t is int):
             value = str(obj)
-            if len(value) >= _MIN_ECHO and value != MASK:
+            if len(value) >= _MIN_ECHO and not _kept(value):
                 found.add(value)
         elif t is str and "=" in obj and mentions_secret(obj):
             for m in _BARE.finditer(obj):
-                if len(m.group("value")) >= _MIN_ECHO:
+                if len(m.group("value")) >= _MIN_ECHO and not _kept(m.group("value")):
                     found.add(m.group("value"))
 
     walk(data, False)
@@ -307,15 +361,16 @@ def redact_mapping(mapping):
     {'ACCESS-KEY': '***', 'symbol': 'BTC'}
     """
     if isinstance(mapping, dict):
-        return {k: (MASK if is_secret_name(k) else v) for k, v in mapping.items()}
+        return {k: (MASK if is_secret_name(k) and not is_key_id(v) else v) for k, v in mapping.items()}
     if isinstance(mapping, list):
         out = []
         for item in mapping:
             if isinstance(item, dict) and "name" in item:
                 item = dict(item)
-                if is_secret_name(item["name"]):
+                if is_secret_name(item["name"]) and not is_key_id(item.get("value")):
                     item["value"] = MASK
-            elif isinstance(item, (list, tuple)) and len(item) == 2 and is_secret_name(item[0]):
+            elif isinstance(item, (list, tuple)) and len(item) == 2 and is_secret_name(item[0]) \
+                    and not is_key_id(item[1]):
                 item = type(item)([item[0], MASK])
             out.append(item)
         return out
@@ -368,7 +423,7 @@ class _Walk:
             return out
         if secret:
             if t is str or t is int or t is float or t is bytes:
-                if obj != MASK and obj != MASK.encode():
+                if obj != MASK and obj != MASK.encode() and not (t is str and is_key_id(obj)):
                     self.count += 1
                     if t is not bytes and len(str(obj)) >= _MIN_ECHO:
                         self.seen.add(str(obj))

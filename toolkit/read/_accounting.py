@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from ..errors import LogFormatError
-from ..schema import REJECT_DTYPES, REPORT_DTYPES
+from ..schema import REJECT_DTYPES, REPORT_DTYPES, STRING, UNKNOWN_BOT
+from ._bots import bot_from_path, bot_given
 from ._excerpt import excerpt, no_surrogates
 from ._frame import finish
 from ._rows import Batch, Row
@@ -57,12 +60,19 @@ class FileResult:
     ``errors`` decide whether a reject raises). A piece that does not start the
     file gives ``start_line``, the lines before it; :attr:`last_line` is then
     the number of the last line merged, where the next piece goes on from.
+
+    The file's bot is told here, once: :attr:`bot`, the name the options' ``bot``
+    gives ``source`` (it wins over the records' own), else None; :attr:`file_bot`,
+    what the file's name says (:func:`~toolkit.read._bots.bot_from_path`), for the
+    records that do not say. The pieces parse with options without ``bot``.
     """
 
     def __init__(self, source: str, fmt: str, options, *, start_line: int = 0):
         self.source = source
         self.format = fmt
-        self.options = options
+        self.bot = bot_given(options.bot, source)
+        self.file_bot = bot_from_path(source) or UNKNOWN_BOT
+        self.options = options if options.bot is None else dataclasses.replace(options, bot=None)
         self.errors = options.errors
         self.frames = []
         self.rejects: list[tuple[int, str, str]] = []
@@ -98,11 +108,24 @@ class FileResult:
         for frame in chunk.frames:
             if off:
                 frame["line"] += off
+            frame["bot"] = self._bots(frame["bot"].array)
             self.frames.append(frame)
         self.blank += chunk.blank
         self.skipped += chunk.skipped
         self.skip_reasons.update(chunk.skip_reasons)
         self.last_line += chunk.size
+
+    def _bots(self, recorded: pd.Categorical) -> pd.Categorical:
+        """The bot of every row of a piece: :attr:`bot` when given, else the record's own, else :attr:`file_bot`."""
+        codes = recorded.codes
+        if self.bot is None and (codes >= 0).all():
+            return recorded
+        if self.bot is not None or (codes < 0).all():
+            name = self.file_bot if self.bot is None else self.bot
+            return pd.Categorical.from_codes(np.zeros(len(codes), np.int8), categories=pd.Index([name], dtype=STRING))
+        if self.file_bot not in recorded.categories:
+            recorded = recorded.add_categories(pd.Index([self.file_bot], dtype=STRING))
+        return recorded.fillna(self.file_bot)
 
     def summary(self) -> str | None:
         """The warning text for this file's rejects, or None when there are none."""

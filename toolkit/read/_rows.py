@@ -48,6 +48,8 @@ class Row(NamedTuple):
     server_ts: Annotated[str | None, pa.string()] = None   # Date response header
     items: Annotated[int | None, pa.int32()] = None        # a batch call's items; None when not a batch
     items_failed: Annotated[int | None, pa.int32()] = None  # how many of them failed
+    bot: Annotated[str | None, pa.string()] = None         # the record's own bot field
+    key: Annotated[str | None, pa.string()] = None         # the record's key_id, else its ACCESS-KEY request header
 
 
 #: :class:`Row` as an Arrow struct: the same fields, in the same order.

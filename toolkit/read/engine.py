@@ -34,6 +34,7 @@ import os
 from ..errors import ParameterError
 from . import _files, _pool
 from ._accounting import Chunk, FileResult, rejects_frame, report_frame
+from ._bots import bot_from_path, bot_given, check_bot
 from ._files import READ_ERRORS, read_error
 from ._options import Options, read_options
 from ._pool import count_lines, plan_pieces
@@ -263,6 +264,6 @@ def expand(source) -> list:
 
 
 __all__ = ["READ_ERRORS", "SNIFF_BYTES", "SNIFF_LINES", "Chunk", "FileResult", "LineReader", "Options", "Reader",
-           "Recording", "Source", "count_lines", "expand", "open_recording", "parse", "parse_range", "plan_pieces",
+           "Recording", "Source", "bot_from_path", "bot_given", "check_bot", "count_lines", "expand", "open_recording", "parse", "parse_range", "plan_pieces",
            "read_error", "read_options", "reader", "readers", "register_reader", "register_source", "rejects_frame",
            "report_frame", "sniff", "source_of"]

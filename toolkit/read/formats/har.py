@@ -2,8 +2,8 @@
 
 Per entry: time from ``startedDateTime``, latency from ``time`` (ms), body
 from ``response.content.text`` (base64 when ``content.encoding`` says so),
-``ACCESS-TIMESTAMP`` from the request headers and ``Date`` from the response
-headers. Status 0 or an ``_error`` field means no response came.
+``ACCESS-TIMESTAMP`` from the request headers (and from ``ACCESS-KEY`` the
+key's fingerprint, ``key_id``) and ``Date`` from the response headers. Status 0 or an ``_error`` field means no response came.
 
 Every entry is a row except, skipped and counted with their reason
 (:attr:`toolkit.Load.skips`): CORS preflights (``OPTIONS``), static assets
@@ -161,11 +161,13 @@ def entry_row(entry, line: int, rules):
         error = None
     latency = entry.get("time")
     latency = latency_of(latency, None) if type(latency) in (int, float) and latency >= 0 else None
-    client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
+    headers = request.get("headers")
+    client_ts = as_int(header(headers, "ACCESS-TIMESTAMP"))
+    key = header(headers, "ACCESS-KEY")
     server_ts = header(response.get("headers"), "Date")
     row = Row(line, ts, None, method, url, status, kind, code, message, error, latency, symbol=_symbol(request),
               client_ts=client_ts, server_ts=server_ts if isinstance(server_ts, str) else None, items=items,
-              items_failed=failed)
+              items_failed=failed, key=key if isinstance(key, str) else None)
     return mask_seen(row, request) if message or error else row
 
 

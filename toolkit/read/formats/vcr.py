@@ -9,6 +9,7 @@ response's ``Date`` header (to the second), or failing that the request's
 ``ACCESS-TIMESTAMP``. Headers are ``{name: [values]}``; bodies are
 ``{string: ...}``, text or ``!!binary`` bytes, compressed when the response
 had ``Content-Encoding: gzip`` (or ``deflate``). Cassettes store no latency.
+An ``ACCESS-KEY`` request header the cassette kept gives the key's fingerprint (``key_id``).
 Rows are numbered by their 1-based interaction index; a file that is not a
 cassette is one reject at line 0 (the whole file).
 """
@@ -124,6 +125,7 @@ def interaction_row(item, line: int):
     headers = response.get("headers")
     date = header(headers, "Date")
     client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
+    key = header(request.get("headers"), "ACCESS-KEY")
     ts = item.get(RECORDED)  # betamax / Ruby VCR: the interaction's recorded_at
     if ts is None:
         ts = _date_ns(date) if isinstance(date, str) else None
@@ -138,7 +140,8 @@ def interaction_row(item, line: int):
     if isinstance(request_body, bytes):
         request_body = request_body.decode("utf-8", "replace")
     row = Row(line, None, ts, method, url, status, kind, code, message, symbol=symbol_of(request_body),
-              client_ts=client_ts, server_ts=date if isinstance(date, str) else None, items=items, items_failed=failed)
+              client_ts=client_ts, server_ts=date if isinstance(date, str) else None, items=items, items_failed=failed,
+              key=key if isinstance(key, str) else None)
     return mask_seen(row, request) if message else row
 
 
