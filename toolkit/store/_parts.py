@@ -21,7 +21,7 @@ from .._io import fsync_dir
 from ..read import concat_frames
 from ..read.engine import rejects_frame
 from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, as_arrow, to_table, used_only
-from ._manifest import CALLS, REJECTS, Store, no_space_hint
+from ._manifest import CALLS, PART_SCHEMA, REJECTS, Store, no_space_hint
 
 _DAY_NS = 86_400 * 10**9
 
@@ -37,7 +37,7 @@ def write_unit(store: Store, src: str, result) -> tuple[str, int, list[dict], di
     """Write the rows and rejects of one parsed piece (a :class:`toolkit.read.engine.FileResult`) of ``src``.
 
     Returns the unit's id, its row count, the calls parts (``path``, ``date``,
-    ``market``, ``rows``) and the rejects part (``path``, ``rows``; None when
+    ``market``, ``rows``, ``schema``: their layout) and the rejects part (``path``, ``rows``; None when
     there are none), all already moved into place and synced.
     """
     uid = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
@@ -48,7 +48,8 @@ def write_unit(store: Store, src: str, result) -> tuple[str, int, list[dict], di
         for date, market, table in partitions(frame):
             rel = f"{CALLS}/date={date}/market={market}/part-{uid}.parquet"
             write_part(table, staging / rel)
-            written.append((rel, {"path": rel, "date": date, "market": market, "rows": table.num_rows}))
+            written.append((rel, {"path": rel, "date": date, "market": market, "rows": table.num_rows,
+                                  "schema": PART_SCHEMA}))
         rejects = None
         if result.rejects:
             rel = f"{REJECTS}/part-{uid}.parquet"

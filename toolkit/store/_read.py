@@ -18,7 +18,7 @@ from ..read.engine import rejects_frame, report_frame
 from ..schema import CATEGORIES, METHODS
 from ..secrets import redact
 from ..selection import Selection
-from ._arrow import CATEGORICAL, FILE_SCHEMA, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, plain_frame, to_frame
+from ._arrow import CATEGORICAL, PARTITIONS, READ_SCHEMA, REJECT_SCHEMA, file_schema, plain_frame, to_frame
 from ._manifest import Store, StoreError, parts, reject_parts, units, wait_seconds
 
 _CHECKED = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
@@ -127,22 +127,23 @@ def damaged_parts(store: Store, paths) -> list[tuple[str, str]]:
     """
     try:
         manifest = store.read_manifest()
-        rows = {str(store.path(p["path"])): p["rows"] for p in parts(manifest) + reject_parts(manifest)}
+        named = {str(store.path(p["path"])): p for p in parts(manifest) + reject_parts(manifest)}
     except StoreError:
-        rows = {}
+        named = {}
     bad = []
     for path in paths:
-        problem = _part_problem(store, path, rows.get(str(path)))
+        problem = _part_problem(store, path, named.get(str(path), {}))
         if problem:
             bad.append((path, problem))
     return bad
 
 
-def _part_problem(store: Store, path, rows) -> str | None:
+def _part_problem(store: Store, path, part: dict) -> str | None:
     rel = os.path.relpath(path, store.root)
     if not os.path.exists(path):
         return "missing"
-    schema = REJECT_SCHEMA if rel.startswith("rejects" + os.sep) else FILE_SCHEMA
+    rows = part.get("rows")
+    schema = REJECT_SCHEMA if rel.startswith("rejects" + os.sep) else file_schema(part.get("schema", 1))
     try:
         f = pq.ParquetFile(path, page_checksum_verification=True)
         if not f.schema_arrow.remove_metadata().equals(schema):
