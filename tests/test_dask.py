@@ -123,6 +123,18 @@ def test_json_lines_key_names_in_byte_ranges(tmp_path):
     assert int((got["http_status"] == 429).sum()) == 29
 
 
+def test_bots_and_keys_in_byte_ranges(tmp_path):
+    key = {"request": {"headers": {"ACCESS-KEY": "ak-shared-9c2a7b", "ACCESS-TIMESTAMP": "1795208700000"}}}
+    jsonl(tmp_path / "spot-mm" / "calls.jsonl", *[call(**key) for _ in range(100)])
+    jsonl(tmp_path / "gateway.jsonl", *[call(FUTURES, bot="futures-arb" if i % 3 else None) for i in range(100)])
+    for bot in (None, {"spot-mm/*": "market-maker"}, lambda path: "gw" if "gateway" in path else None):
+        ddf = toolkit.dask.read_logs(tmp_path, blocksize=2_000, bot=bot)
+        assert ddf.npartitions > 4 and not ddf["bot"].cat.known
+        got = computed(ddf)
+        assert_frames(got, toolkit.load_logs(tmp_path, bot=bot))
+        assert got["key_id"].notna().sum() == 100
+
+
 def test_lines_ending_in_cr_alone_are_one_partition(tmp_path):
     path = tmp_path / "mac.jsonl"
     path.write_bytes(b"\r".join(orjson.dumps(call(status=200 if i % 5 else 503)) for i in range(300)) + b"\r")
