@@ -63,7 +63,7 @@ def messy(tmp_path):
 
 def test_one_partition_per_file_equals_load_logs(sample_load):
     ddf = toolkit.dask.read_logs(SAMPLE, blocksize=None)
-    assert ddf.npartitions == 2 and list(ddf.columns) == toolkit.COLUMNS
+    assert ddf.npartitions == 3 and list(ddf.columns) == toolkit.COLUMNS
     assert_frames(computed(ddf), sample_load.frame)
 
 
@@ -175,7 +175,7 @@ def test_on_a_local_cluster_equals_load_logs(client, plain_sample, sample_load):
     got = client.compute(ddf).result().sort_values("ts", kind="stable", ignore_index=True)  # as read_logs
     # the sample's calls, line numbers included; only the file names differ (uncompressed copies)
     assert_frames(got.drop(columns="source"), sample_load.frame.drop(columns="source"))
-    names = {str(plain_sample / "futures-gateway.jsonl"), str(plain_sample / "spot-bot.jsonl")}
+    names = {str(plain_sample / f"{bot}.jsonl") for bot in ("futures-arb", "futures-gateway", "spot-bot")}
     assert set(got["source"].cat.categories) == names
     assert (got["source"].astype(str).str.replace(".jsonl", ".jsonl.gz").str.replace(str(plain_sample), str(SAMPLE))
             == sample_load.frame["source"].astype(str)).all()

@@ -71,7 +71,7 @@ def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, for
     >>> import toolkit
     >>> ddf = toolkit.dask.read_logs("data/sample/", blocksize=None)
     >>> ddf.npartitions, list(ddf.columns) == toolkit.COLUMNS
-    (2, True)
+    (3, True)
     >>> ddf.groupby("market", observed=True)["is_error"].mean().compute().sort_index().round(3).to_dict()
     {'spot': 0.213, 'futures': 0.095}
 

@@ -80,18 +80,17 @@ def _nothing(ax, title: str):
     return ax
 
 
-def _where(market, df: pd.DataFrame | None = None) -> str:
-    """The markets a plot shows, for its title: those asked for, or else those the frame holds."""
+def _where(market, df: pd.DataFrame | None = None, bot=None) -> str:
+    """The markets (and bots) a plot shows, for its title: those asked for, or else the markets the frame holds."""
+    bots = "" if bot is None else ", " + (bot if isinstance(bot, str) else ", ".join(map(str, bot)))
     if market is None and df is not None and "market" in df and len(df):
         present = [m for m in MARKETS if (df["market"] == m).any()]
         if len(present) == 1:
-            return present[0]
-    if market is None:
-        return "all markets"
-    return market if isinstance(market, str) else ", ".join(market)
+            return present[0] + bots
+    return ("all markets" if market is None else market if isinstance(market, str) else ", ".join(market)) + bots
 
 
-def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale="auto", ax=None, **kwargs):
+def timeline(df: pd.DataFrame, *, freq=None, market=None, bot=None, incidents=True, yscale="auto", ax=None, **kwargs):
     """Errors per category over time, stacked, with call volume on a second axis and incidents shaded.
 
     Parameters
@@ -101,8 +100,8 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale
     freq : str or Timedelta, optional
         Bucket size; by default the smallest of 1s, 10s, 1min, 5min, 15min, 1h,
         ... that keeps the plot under 800 buckets.
-    market : str or list of str, optional
-        Only these markets; all by default.
+    market, bot : str or list of str, optional
+        Only these markets, and the calls of these bots; all by default.
     incidents : bool or DataFrame, default True
         Shade the windows of :func:`toolkit.find_incidents` (True), of the given
         result (a DataFrame with ``start``, ``end``, ``category``), or none (False).
@@ -141,8 +140,8 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale
     require(df, ["ts", "market", "category", "is_error"], "timeline")
     _check_yscale(yscale)
     ax = _axes(ax)
-    title = f"Errors per category, {_where(market, df)} (UTC)"
-    sub = select_market(df, market, "timeline")
+    title = f"Errors per category, {_where(market, df, bot)} (UTC)"
+    sub = select_market(df, market, "timeline", bot)
     if len(sub) == 0:
         return _nothing(ax, title)
     t = times(sub, "timeline")
@@ -267,7 +266,7 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
     return ax
 
 
-def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None, **kwargs):
+def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, bot=None, ax=None, **kwargs):
     """Errors per value of ``by`` (rows) and time bucket (columns).
 
     Parameters
@@ -279,8 +278,8 @@ def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None,
         ``endpoint``, ``reason``, ``symbol``, ... (by error count, at most 25).
     freq : str or Timedelta, default "1h"
         Column width.
-    market : str or list of str, optional
-        Only these markets; all by default.
+    market, bot : str or list of str, optional
+        Only these markets, and the calls of these bots; all by default.
     ax : matplotlib Axes, optional
         Where to draw; the current Axes by default.
     **kwargs
@@ -308,8 +307,8 @@ def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None,
     col = cols[0]
     require(df, ["ts", "market", "is_error", col], "heatmap")
     ax = _axes(ax)
-    title = f"Errors by {col} per {freq}, {_where(market, df)} (UTC)"
-    sub = select_market(df, market, "heatmap")
+    title = f"Errors by {col} per {freq}, {_where(market, df, bot)} (UTC)"
+    sub = select_market(df, market, "heatmap", bot)
     sub = sub[sub["is_error"].to_numpy(dtype=bool, na_value=False)]
     if len(sub) == 0:
         return _nothing(ax, title)
@@ -339,7 +338,7 @@ def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None,
     return ax
 
 
-def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentiles=defaults.PERCENTILES,
+def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, bot=None, percentiles=defaults.PERCENTILES,
             ax=None, **kwargs):
     """Latency percentiles per time bucket: one line style per percentile, one colour per group.
 
@@ -352,8 +351,8 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
         ... that keeps the plot under 200 buckets (a week: one hour).
     by : str or None, default "market"
         One set of lines per value of this column; None for all calls together.
-    market : str or list of str, optional
-        Only these markets; all by default.
+    market, bot : str or list of str, optional
+        Only these markets, and the calls of these bots; all by default.
     percentiles : sequence of numbers, default (50, 90, 99)
         Between 0 and 100.
     ax : matplotlib Axes, optional
@@ -384,11 +383,11 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
     if not q or not all(isinstance(p, (int, float, np.integer, np.floating)) and 0 <= p <= 100 for p in q):
         raise ValueError(f"latency(): percentiles must be numbers between 0 and 100, not {percentiles!r}")
     ax = _axes(ax)
-    sub = select_market(df, market, "latency")
+    sub = select_market(df, market, "latency", bot)
     t = times(sub, "latency")
     freq = _auto_freq(t, 200) if freq is None else freq
     f = as_duration(freq, "freq", "latency")
-    title = f"Latency percentiles per {freq}, {_where(market, df)} (UTC)"
+    title = f"Latency percentiles per {freq}, {_where(market, df, bot)} (UTC)"
     if len(sub) == 0:
         return _nothing(ax, title)
     bucket = t // f
@@ -418,8 +417,8 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
     return ax
 
 
-def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", market=None, limits=None, every=None,
-         ax=None, **kwargs):
+def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", market=None, bot=None, limits=None,
+         every=None, ax=None, **kwargs):
     """Peak calls per window of ``freq`` against the limit line, per group.
 
     A week holds 604,800 one-second windows: each point is the busiest window
@@ -433,8 +432,8 @@ def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", mark
         Window the limit applies to (see :func:`toolkit.request_rate`).
     by : str or None, default "market"
         One line per value of this column; None for all calls together.
-    market : str or list of str, optional
-        Only these markets; all by default.
+    market, bot : str or list of str, optional
+        Only these markets, and the calls of these bots; all by default.
     limits : str or dict, optional
         As in :func:`toolkit.request_rate`.
     every : str or Timedelta, optional
@@ -467,8 +466,8 @@ def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", mark
     f = as_duration(freq, "freq", "rate")
     limit = limit_for(f, rate_limits(limits, "rate"))
     ax = _axes(ax)
-    title = f"Busiest {freq} window per display bucket, {_where(market, df)} (UTC)"
-    sub = select_market(df, market, "rate")
+    title = f"Busiest {freq} window per display bucket, {_where(market, df, bot)} (UTC)"
+    sub = select_market(df, market, "rate", bot)
     if len(sub) == 0:
         return _nothing(ax, title)
     t = times(sub, "rate")

@@ -33,16 +33,17 @@ def as_market(market, func: str) -> list[str] | None:
     return None if names is None else list(names)
 
 
-def select_market(df: pd.DataFrame, market, func: str) -> pd.DataFrame:
-    """The rows of the given market(s); the frame itself when ``market`` is None."""
+def select_market(df: pd.DataFrame, market, func: str, bot=None) -> pd.DataFrame:
+    """The rows of the given market(s) and bot(s); the frame itself when both are None."""
     if market is not None:
         require(df, ["market"], func)
-    return selection.select(df, market=market, func=func)
+    return selection.select(df, market=market, bot=bot, func=func)
 
 
-def select(df: pd.DataFrame, func: str, *, start=None, end=None, market=None) -> pd.DataFrame:
-    """The rows of ``df`` in ``[start, end)`` and ``market``, checked as every analysis function checks them."""
-    return selection.select(df, start=start, end=end, market=market, func=func)
+def select(df: pd.DataFrame, func: str, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
+    """The rows of ``df`` in ``[start, end)``, ``market`` and ``bot``, checked as every analysis function checks
+    them."""
+    return selection.select(df, start=start, end=end, market=market, bot=bot, func=func)
 
 
 def times(df: pd.DataFrame, func: str, column: str = "ts", allow_nat: bool = False) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import MARKETS, STRING
-from ._common import as_duration, as_market, as_time, times
+from ._common import as_duration, as_market, as_time, select, times
 from .causes import CAUSE_WORDS, evidence, side_of
 from .explain import _focus, explain_one, window_cause
 from .rates import rate_limits
@@ -73,7 +73,8 @@ class WindowDescription:
         return "\n".join(parts)
 
 
-def describe_window(df: pd.DataFrame, start, end, *, market=None, before=defaults.BEFORE, incidents=None) -> WindowDescription:
+def describe_window(df: pd.DataFrame, start, end, *, market=None, bot=None, before=defaults.BEFORE,
+                    incidents=None) -> WindowDescription:
     """What changed between ``start`` and ``end`` against the ``before`` hours before it.
 
     Parameters
@@ -87,6 +88,8 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
         :func:`toolkit.find_incidents` gives both.
     market : str or list of str, optional
         Only these markets; all by default.
+    bot : str or list of str, optional
+        Only the calls these bots made, in the window and the hours before it; all by default.
     before : str or Timedelta, default "3h"
         How far back the comparison period reaches from ``start``.
     incidents : DataFrame, optional
@@ -125,6 +128,7 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, before=default
     """
     func = "describe_window"
     require(df, _NEEDED, func)
+    df = select(df, func, bot=bot)
     t0, t1 = as_time(start, "start", func), as_time(end, "end", func)
     if not t0 < t1:
         raise ValueError(f"{func}(): start must come before end, not start={t0} and end={t1}")

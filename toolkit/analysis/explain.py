@@ -48,7 +48,7 @@ def _focus(calls: pd.DataFrame, inc) -> np.ndarray | None:
     return None
 
 
-def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None, market=None) -> pd.DataFrame:
+def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
     """Whose fault each incident was, with its evidence, in one sentence each.
 
     The evidence of an incident is measured from the calls of its market in its
@@ -64,9 +64,10 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         Calls as :func:`toolkit.load_logs` returns them.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns for ``df``; computed by default.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -89,7 +90,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
     the exchange's host name did not resolve (DNS); the bot repeated 99 failing calls within 10s of each other.
     """
     func = "explain_incidents"
-    df = select(df, func, start=start, end=end, market=market)
+    df = select(df, func, start=start, end=end, market=market, bot=bot)
     require(df, ["ts", "market", "is_error", "category", "reason", "endpoint"], func)
     if incidents is None:
         from .incidents import find_incidents

@@ -30,8 +30,8 @@ GAP_COLUMNS = ["start", "end", "market", "duration", "calls", "expected_calls", 
 _DAY = 86_400_000_000_000
 
 
-def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.GAP_FREQ, share: float = defaults.GAP_SHARE,
-              min_duration=defaults.GAP_MIN) -> pd.DataFrame:
+def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.GAP_FREQ,
+              share: float = defaults.GAP_SHARE, min_duration=defaults.GAP_MIN) -> pd.DataFrame:
     """Stretches in which a market's calls fell far below their usual volume for that time of day, or stopped.
 
     Parameters
@@ -43,6 +43,8 @@ def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defau
         Only the calls in ``[start, end)``, exactly as filtering ``df`` first.
     market : str or list of str, optional
         Only these markets; all by default.
+    bot : str or list of str, optional
+        Only the calls these bots made (the silences of their calls); all by default.
     freq : str or Timedelta, default "5min"
         Bucket size: the resolution of ``start`` and ``end``.
     share : float, default 0.1
@@ -75,7 +77,7 @@ def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defau
     0 0 days 01:00:00      0           180.0
     """
     func = "find_gaps"
-    df = select(df, func, start=start, end=end)  # the market is chosen below
+    df = select(df, func, start=start, end=end, bot=bot)  # the market is chosen below
     require(df, ["ts", "market", "is_error", "reason"], func)
     f = as_duration(freq, "freq", func)
     span = as_duration(min_duration, "min_duration", func)

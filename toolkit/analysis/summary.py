@@ -10,7 +10,7 @@ from ..schema import CATEGORIES, MARKETS
 _NEEDED = ("market", "category")
 
 
-def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFrame:
+def summary(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
     """Calls per category (rows, in the taxonomy's order) and market (columns).
 
     Categories and markets with no calls are left out; a ``total`` column
@@ -21,9 +21,10 @@ def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFr
     ----------
     df : DataFrame
         Calls with ``market`` and ``category``.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
     Examples
     --------
     >>> import pandas as pd, toolkit
@@ -37,7 +38,7 @@ def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFr
     """
     from ._common import select  # _common builds on this module
 
-    df = select(df, "summary", start=start, end=end, market=market)
+    df = select(df, "summary", start=start, end=end, market=market, bot=bot)
     require(df, _NEEDED, "summary")
     market = pd.Categorical(df["market"], categories=MARKETS)
     category = pd.Categorical(df["category"], categories=CATEGORIES)

@@ -73,7 +73,8 @@ def open_views(store: Store, window: Selection | None, config: dict):
         calls = [p["path"] for p in chosen if p.get("schema", 1) == layout]
         if calls:
             columns = ", ".join(c if layout == PART_SCHEMA or c not in ADDED else
-                                f"{'NULL' if ADDED[c] is None else _literal(ADDED[c])}::VARCHAR AS {c}" for c in COLUMNS)
+                                f"{'NULL' if ADDED[c] is None else _literal(ADDED[c])}::VARCHAR AS {c}"
+                                for c in COLUMNS)
             selects.append(f"SELECT {columns} FROM read_parquet({_files(store, calls)}, hive_partitioning = true, "
                            "hive_types = {'date': DATE, 'market': VARCHAR})")
     views = {

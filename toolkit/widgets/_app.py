@@ -71,13 +71,15 @@ class _Debounce:
             self.func()
 
 
-def explore(df: pd.DataFrame, *, incidents=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
+def explore(df: pd.DataFrame, *, incidents=None, bot=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
             export_dir=".") -> Explorer:
     """An app to narrow failures down: timeline, top errors, incidents and raw rows, kept in sync.
 
-    Controls: the time range (a slider, debounced), the market, the error
-    categories (``ok`` too, to include the calls that succeeded), the endpoint
-    (type part of a path: every endpoint containing it) and the bucket size.
+    Controls: the time range (a slider, debounced), the market, the bot (when
+    the frame holds two or more), the error categories (``ok`` too, to include
+    the calls that succeeded), the endpoint (type part of a path: every
+    endpoint containing it) and the bucket size. The status line counts the
+    calls and failures of each bot in view.
     Choosing an incident zooms to it and shows what :func:`toolkit.describe_window`
     says about it; "export rows in view" writes those rows to a CSV file.
 
@@ -87,6 +89,8 @@ def explore(df: pd.DataFrame, *, incidents=None, debounce: float = defaults.EXPL
         Calls as :func:`toolkit.load_logs` returns them. It is not modified.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns; computed from ``df`` by default.
+    bot : str, optional
+        Only this bot's calls at first (the ``bot`` control); all by default.
     debounce : float, default 0.25
         Seconds the time slider must rest before the app redraws (0: at once).
     export_dir : str or path, default "."
@@ -113,7 +117,7 @@ def explore(df: pd.DataFrame, *, incidents=None, debounce: float = defaults.EXPL
     >>> app.rows_in_view()["category"].tolist()
     ['ok', 'ok']
     """
-    return Explorer(df, incidents=incidents, debounce=debounce, export_dir=export_dir)
+    return Explorer(df, incidents=incidents, bot=bot, debounce=debounce, export_dir=export_dir)
 
 
 class Explorer(widgets.VBox):
@@ -123,9 +127,10 @@ class Explorer(widgets.VBox):
     ----------
     view : toolkit.widgets.View
         The view model the controls drive: the state and everything computed from it.
-    time_range, market, categories, endpoint, bucket, incident : ipywidgets
-        The controls. ``market.value`` is ``""`` for all markets, ``endpoint.value``
-        ``""`` for all endpoints, ``incident.value`` the row of the chosen incident.
+    time_range, market, bot, categories, endpoint, bucket, incident : ipywidgets
+        The controls. ``market.value`` is ``""`` for all markets, ``bot.value`` ``""`` for all
+        bots (shown when the frame holds two or more), ``endpoint.value`` ``""`` for all
+        endpoints, ``incident.value`` the row of the chosen incident.
     reset_button, export_button : ipywidgets.Button
     plot : ipywidgets.Image
         The timeline, as PNG, drawn as :func:`toolkit.plots.timeline` draws it.
@@ -145,11 +150,11 @@ class Explorer(widgets.VBox):
         How many redraws so far, and how long the last one took.
     """
 
-    def __init__(self, df: pd.DataFrame, *, incidents=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
+    def __init__(self, df: pd.DataFrame, *, incidents=None, bot=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
                  export_dir="."):
         if not isinstance(debounce, (int, float)) or isinstance(debounce, bool) or debounce < 0:
             raise ValueError(f"explore(): debounce must be a number of seconds >= 0, not {debounce!r}")
-        self.view = View(df, incidents=incidents)
+        self.view = View(df, incidents=incidents, bot=bot)
         self._export_dir = export_dir
         self._held = 0
         self._syncing = False
@@ -177,6 +182,8 @@ class Explorer(widgets.VBox):
         self.time_label = widgets.HTML(layout=widgets.Layout(width="auto", min_width="300px", margin="0 0 0 8px"))
         self.market = widgets.Dropdown(options=[("all markets", "")] + [(m, m) for m in view.markets], value="",
                                        description="market", style=_LABEL_WIDTH, layout=widgets.Layout(width="220px"))
+        self.bot = widgets.Dropdown(options=[("all bots", "")] + [(b, b) for b in view.bots], value=view.bot,
+                                    description="bot", style=_LABEL_WIDTH, layout=widgets.Layout(width="220px"))
         self.bucket = widgets.Dropdown(options=BUCKETS, value=view.bucket, description="bucket", style=_LABEL_WIDTH,
                                        layout=widgets.Layout(width="220px"))
         self.categories = widgets.SelectMultiple(
@@ -187,18 +194,18 @@ class Explorer(widgets.VBox):
             continuous_update=False, description="endpoint", style=_LABEL_WIDTH, layout=widgets.Layout(width="440px"))
         self.reset_button = widgets.Button(description="whole recording", icon="undo",
                                            layout=widgets.Layout(width="auto"),
-                                           tooltip="all times, markets, error categories and endpoints")
+                                           tooltip="all times, markets, bots, error categories and endpoints")
         self.export_button = widgets.Button(description="export rows in view", icon="download",
                                             layout=widgets.Layout(width="auto"),
                                             tooltip="write the rows in view to a CSV file")
-        self._tag(time=self.time_range, market=self.market, bucket=self.bucket, categories=self.categories,
+        self._tag(time=self.time_range, market=self.market, bot=self.bot, bucket=self.bucket, categories=self.categories,
                   endpoint=self.endpoint, reset=self.reset_button, export=self.export_button)
         buttons = widgets.HBox([self.reset_button, self.export_button], layout=widgets.Layout(margin="8px 0 0 84px"))
+        beside = [self.market, self.bot, self.bucket] if len(view.bots) > 1 else [self.market, self.bucket]
         return widgets.VBox([
             widgets.HTML(_html.CSS),
             widgets.HBox([self.time_range, self.time_label]),
-            widgets.HBox([widgets.VBox([self.market, self.bucket]), self.categories,
-                          widgets.VBox([self.endpoint, buttons])]),
+            widgets.HBox([widgets.VBox(beside), self.categories, widgets.VBox([self.endpoint, buttons])]),
         ])
 
     def _build_outputs(self) -> list[widgets.Widget]:
@@ -236,7 +243,7 @@ class Explorer(widgets.VBox):
 
     def _observe(self) -> None:
         self.time_range.observe(lambda _: self._slider_moved(), names="index")
-        for w in (self.market, self.categories, self.endpoint, self.bucket):
+        for w in (self.market, self.bot, self.categories, self.endpoint, self.bucket):
             w.observe(lambda _: self._changed(), names="value")
         self.incident.observe(lambda change: None if self._syncing else self._incident_chosen(change["new"]),
                               names="value")
@@ -249,16 +256,17 @@ class Explorer(widgets.VBox):
         """The controls' values into the view model."""
         view = self.view
         view.index = tuple(int(i) for i in self.time_range.index)
-        view.market, view.endpoint, view.bucket = self.market.value, self.endpoint.value, self.bucket.value
+        view.market, view.bot = self.market.value, self.bot.value
+        view.endpoint, view.bucket = self.endpoint.value, self.bucket.value
         view.categories = tuple(self.categories.value)
 
     def _push(self) -> None:
         """The view model's state into the controls (held: one redraw follows)."""
         # read first: each control set is observed and pulls the controls' values into the view again
-        index, market, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.endpoint,
-                                                       self.view.bucket, self.view.categories)
+        index, market, bot, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.bot,
+                                                            self.view.endpoint, self.view.bucket, self.view.categories)
         self.time_range.index = index
-        self.market.value, self.endpoint.value, self.bucket.value = market, endpoint, bucket
+        self.market.value, self.bot.value, self.endpoint.value, self.bucket.value = market, bot, endpoint, bucket
         self.categories.value = categories
 
     @contextlib.contextmanager
@@ -289,7 +297,7 @@ class Explorer(widgets.VBox):
             self.incident.value = None
 
     def _sync_incidents(self) -> None:
-        """List only the incidents of the market in view."""
+        """List only the incidents of the market in view (and of the markets the bot in view calls)."""
         options = self.view.incident_options()
         if list(self.incident.options) != options:
             chosen = self.incident.value
@@ -329,7 +337,7 @@ class Explorer(widgets.VBox):
         self._slider_redraw.flush()
 
     def reset(self) -> None:
-        """Back to the whole recording: all times, markets, error categories and endpoints."""
+        """Back to the whole recording: all times, markets, bots, error categories and endpoints."""
         with self._hold():
             self.view.reset()
             self.incident.value = None
@@ -349,7 +357,7 @@ class Explorer(widgets.VBox):
             self._push()
 
     def rows_in_view(self) -> pd.DataFrame:
-        """The calls in the time range, market, categories and endpoint, in time order (a new frame)."""
+        """The calls in the time range, market, bot, categories and endpoint, in time order (a new frame)."""
         self._pull()
         return self.view.rows_in_view()
 
@@ -370,7 +378,7 @@ class Explorer(widgets.VBox):
         self.redraws += 1
         self.last_redraw_s = time.perf_counter() - began
         self.time_label.value = _html.window_label(snap.window)
-        self.status.value = _html.status(snap, self.view.market, self.last_redraw_s)
+        self.status.value = _html.status(snap, self.view.market, self.last_redraw_s, self.view.bot)
 
     def _png(self, snap) -> bytes:
         """The timeline as PNG bytes, drawn by the view on the app's one figure."""
