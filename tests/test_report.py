@@ -27,6 +27,18 @@ def test_report_end_to_end(tmp_path, capfd):
     assert [p.name for p in tmp_path.iterdir()] == ["postmortem.html"]
 
 
+def test_report_for_one_bot(tmp_path, capfd):
+    out = tmp_path / "arb.html"
+    argv = ["report", str(SAMPLE), "--bot", "futures-arb", "--start", "2026-11-21 20:00", "--end", "2026-11-21 22:00",
+            "--out", str(out)]
+    assert main(argv) == 0
+    page = out.read_text()
+    assert "<h1>Post-mortem: all markets, futures-arb, 2026-11-21 20:00 to 2026-11-21 22:00 UTC</h1>" in page
+    heading = re.search(r"<p>([\d,]+ calls \(.*?\) from .*?)</p>", page).group(1)
+    assert re.match(r"[\d,]+ calls \(futures [\d,]+\) from Sat 21 Nov 2026 20:0\d", heading)
+    assert "futures-gateway" not in page and "spot-bot" not in page  # one bot: no table of bots
+
+
 def test_report_for_one_market_and_window(tmp_path, capfd):
     out = tmp_path / "spot.html"
     argv = ["report", str(SAMPLE), "--market", "spot", "--start", "2026-11-18 12:00", "--end", "2026-11-18 18:00",
@@ -51,6 +63,7 @@ def tiny(tmp_path):
     (["--start", "2026-11-21", "--end", "2026-11-20"], "start must be before end"),
     (["--market", "options"], "market must be one of spot, futures, unknown (or a list of them), not 'options'"),
     (["--market", "spot"], "market 'spot' has no calls in the data; it holds futures"),
+    (["--bot", "spot-mm"], "bot 'spot-mm' has no calls in the data; it holds rec"),  # rec/calls.jsonl
     (["--start", "2026-11-21"], "no calls from 2026-11-21 00:00:00 UTC to the end: the recording runs from "
                                 "2026-11-20 15:00:00 to 2026-11-20 15:02:00 UTC"),
 ])
@@ -95,7 +108,7 @@ def test_report_help_names_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["report", "--help"])
     out = capsys.readouterr().out
-    for option in ("--start", "--end", "--market", "--title", "--out"):
+    for option in ("--start", "--end", "--market", "--bot", "--title", "--out"):
         assert option in out
 
 
@@ -176,6 +189,11 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
     for cause in ("client_rate", "client_clock", "client_funds", "exchange", "network"):
         assert f">{cause}<" in page, cause
     assert "bot-wide" in page and "exchange-wide" in page  # the clock drift and the outage hit both markets
+    # near the top, each bot's calls and failures, and the key two of them share
+    bots = page[page.index("<h1>"):page.index(">Whose fault<")]
+    for bot in ("futures-arb", "futures-gateway", "spot-bot"):
+        assert bot in bots
+    assert bots.count(toolkit.secrets.key_id(toolkit.simulation.api_key("futures", 7))) == 2
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
 
 

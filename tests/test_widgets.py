@@ -532,3 +532,35 @@ def test_the_explorer_offers_buckets_from_the_one_ladder():
 
     assert set(defaults.EXPLORER_BUCKETS[1:]) <= set(defaults.STEPS)
     assert set(defaults.EXPLORER_TIME_STEPS) <= set(defaults.STEPS)
+
+
+def test_the_bot_control_narrows_every_output(app, df):
+    assert [v for _, v in app.bot.options] == ["", "futures-arb", "futures-gateway", "spot-bot"]
+    assert app.bot in app.children[0].children[2].children[0].children  # beside the market
+    assert "per bot: futures-arb: 32,364 calls" in app.status.value
+    app.bot.value = "futures-arb"
+    mine = df[df["bot"] == "futures-arb"]
+    assert app.view_calls == len(mine) and app.view_rows == int(mine["is_error"].sum())
+    assert set(app.rows_in_view()["bot"].astype(str)) == {"futures-arb"}
+    pd.testing.assert_frame_equal(app.top, toolkit.top_errors(app.rows_in_view(), n=8))
+    assert "<b>futures-arb: 32,364 calls" in app.status.value and "· futures-arb ·" in app.status.value
+    assert [i for _, i in app.incident.options] == [
+        i for i, m in enumerate(app.view.incidents["market"].astype(str)) if m == "futures"]  # the bot's market
+    app.reset_button.click()
+    assert app.bot.value == "" and app.view_calls == len(df)
+
+
+def test_the_explorer_can_start_on_one_bot(df, incidents, tmp_path):
+    app = explore(df, incidents=incidents, bot="spot-bot", debounce=0, export_dir=tmp_path)
+    assert app.bot.value == "spot-bot" and app.view_calls == int((df["bot"] == "spot-bot").sum())
+    assert app.export().name.endswith("-spot-bot.csv")
+    with pytest.raises(toolkit.ParameterError, match="bot must be one of the frame's bots, futures-arb, "
+                                                     "futures-gateway, spot-bot; not 'nobody'"):
+        explore(df, incidents=incidents, bot="nobody")
+
+
+def test_one_bot_gets_no_bot_control(df, incidents):
+    one = df[df["bot"] == "spot-bot"]
+    app = explore(one, incidents=incidents.iloc[:0], debounce=0)
+    assert app.bot not in app.children[0].children[2].children[0].children
+    assert "per bot" not in app.status.value

@@ -30,14 +30,34 @@ def _summarize(args) -> int:
     if df.empty:
         print("no calls to summarise")
         return 1
+    if args.bot:
+        from .report import select_calls
+
+        df = select_calls(df, bot=args.bot)
+        print(f"{len(df):,} of them made by {', '.join(args.bot)}")
     print(f"from {df['ts'].min():%Y-%m-%d %H:%M} to {df['ts'].max():%Y-%m-%d %H:%M} UTC\n")
     table = summary(df)
     with pd.option_context("display.width", 120, "display.max_rows", 100):
         print(table.to_string())
     rates = failed_share(table)
     print("\nerror rate  " + "  ".join(f"{m} {r:.1%}" for m, r in rates.items()))
+    _print_bots(df)
     _print_incidents(find_incidents(df))
     return 0
+
+
+def _print_bots(df: pd.DataFrame) -> None:
+    """Calls and failures of each bot, when the calls are several bots'."""
+    from .report import per_bot
+
+    bots = per_bot(df)
+    if len(bots) < 2:
+        return
+    print(f"\n{len(bots)} bots\n")
+    width = max(len("bot"), *(len(b) for b in bots["bot"]))
+    print(f"{'bot':<{width}}  {'calls':>9}  {'failed':>7}  markets         key_id")
+    for r in bots.itertuples():
+        print(f"{r.bot:<{width}}  {r.calls:>9,}  {r.error_rate:>7.1%}  {r.markets:<14}  {r.key_id}".rstrip())
 
 
 def _print_incidents(incidents: pd.DataFrame) -> None:
@@ -66,12 +86,12 @@ def _report(args) -> int:
     from .report import build_report, check_output, check_parameters, check_source
 
     # Parameters, the sources and the output folder are checked before a kernel starts.
-    params = check_parameters(args.source, args.start, args.end, args.market, args.title)
+    params = check_parameters(args.source, args.start, args.end, args.market, args.title, args.bot)
     check_output(args.out)
     check_source(params.source)
     print(f"toolkit report: running the post-mortem notebook on {', '.join(params.source)}", file=sys.stderr)
     path = build_report(params.source, args.out, start=params.start, end=params.end, market=params.market,
-                        title=params.title, progress=True)
+                        bot=params.bot, title=params.title, progress=True)
     print(f"wrote {path.resolve()}")
     return 0
 
@@ -107,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load recordings and print calls per market and error category, then the "
                                    "incidents: windows in which a market's errors rose well above its baseline.")
     p.add_argument("source", nargs="+", help="recording files, directories or globs")
+    p.add_argument("--bot", action="append", metavar="NAME",
+                   help="only the calls of this bot (the bot column; again for more bots)")
     p.set_defaults(func=_summarize)
     p = sub.add_parser(
         "report", help="the post-mortem as a self-contained HTML page",
@@ -116,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="first moment to examine, UTC, e.g. '2026-11-18 14:00' (default: the first call)")
     p.add_argument("--end", help="moment to stop at (excluded), UTC (default: after the last call)")
     p.add_argument("--market", help="spot, futures or unknown (default: all)")
+    p.add_argument("--bot", action="append", metavar="NAME",
+                   help="only the calls of this bot (the bot column; again for more bots; default: all)")
     p.add_argument("--title", help="the report's heading (default: made from the market and the window)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write; its folder must exist")
     p.set_defaults(func=_report)

@@ -26,7 +26,7 @@ from . import defaults
 from ._io import write_atomic
 from .errors import ParameterError, ReportError
 from .schema import MARKETS
-from .selection import as_markets, as_time
+from .selection import as_bots, as_markets, as_time
 
 #: The notebook :func:`build_report` executes.
 NOTEBOOK = Path(__file__).resolve().parent / "postmortem.ipynb"
@@ -53,6 +53,7 @@ class Parameters:
     end: pd.Timestamp | None
     market: str | None
     title: str
+    bot: str | list[str] | None = None
 
 
 def _time(value, name: str) -> pd.Timestamp | None:
@@ -66,7 +67,7 @@ def _label(ts: pd.Timestamp | None, missing: str) -> str:
     return missing if ts is None else f"{ts:%Y-%m-%d %H:%M}"
 
 
-def check_parameters(source, start=None, end=None, market=None, title=None) -> Parameters:
+def check_parameters(source, start=None, end=None, market=None, title=None, bot=None) -> Parameters:
     """Check the post-mortem's parameters before anything is loaded.
 
     Parameters
@@ -79,7 +80,9 @@ def check_parameters(source, start=None, end=None, market=None, title=None) -> P
     market : {"spot", "futures", "unknown"} or None
         One market, or ``None`` for all.
     title : str or None
-        The report's heading; ``None`` or ``""`` makes one from the market and the window.
+        The report's heading; ``None`` or ``""`` makes one from the market, the bot and the window.
+    bot : str, list of str or None
+        Only the calls of this bot (or these bots), or ``None`` for every bot.
 
     Returns
     -------
@@ -115,23 +118,28 @@ def check_parameters(source, start=None, end=None, market=None, title=None) -> P
         as_markets(market)
     except ParameterError as exc:
         raise ReportError(str(exc)) from None
+    try:
+        bots = as_bots(bot)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
     if title is not None and not isinstance(title, str):
         raise ReportError(f"title must be a string or None, not {title!r}")
     if not title:
-        title = "Post-mortem: " + (market or "all markets")
+        title = "Post-mortem: " + (market or "all markets") + ("" if bots is None else ", " + ", ".join(bots))
         if t0 is not None or t1 is not None:
             title += f", {_label(t0, 'start')} to {_label(t1, 'end')} UTC"
-    return Parameters([os.fspath(s) for s in sources], t0, t1, market, title)
+    return Parameters([os.fspath(s) for s in sources], t0, t1, market, title,
+                      None if bots is None else bot if isinstance(bot, str) else list(bots))
 
 
-def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFrame:
-    """The calls of ``df`` in ``[start, end)`` and ``market``, or a ReportError saying why there are none.
+def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
+    """The calls of ``df`` in ``[start, end)``, ``market`` and ``bot``, or a ReportError saying why there are none.
 
     Parameters
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
-    start, end, market
+    start, end, market, bot
         As in :func:`check_parameters`.
 
     Returns
@@ -142,7 +150,7 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
     Raises
     ------
     ReportError
-        When ``df`` has no calls, ``market`` has none, or the window holds none.
+        When ``df`` has no calls, ``market`` or ``bot`` has none, or the window holds none.
 
     Examples
     --------
@@ -169,6 +177,18 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
         if market not in present:
             raise ReportError(f"market {market!r} has no calls in the data; it holds {', '.join(present)}")
         df = df[(df["market"] == market).to_numpy(bool)]
+    if bot is not None:
+        try:
+            bots = as_bots(bot)
+        except ParameterError as exc:
+            raise ReportError(str(exc)) from None
+        present = sorted(str(b) for b in df["bot"].dropna().unique()) if "bot" in df else []
+        missing = [b for b in bots if b not in present]
+        if missing:
+            where = f" on {market}" if market else ""
+            raise ReportError(f"bot {missing[0]!r} has no calls{where} in the data; it holds "
+                              f"{', '.join(present) or 'no bot column'}")
+        df = df[df["bot"].isin(bots).to_numpy(bool)]
     keep = pd.Series(True, index=df.index)
     if t0 is not None:
         keep &= df["ts"] >= t0
@@ -183,6 +203,34 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
         raise ReportError(f"no calls{where} {window}: the recording runs from {first:%Y-%m-%d %H:%M:%S} "
                           f"to {last:%Y-%m-%d %H:%M:%S} UTC")
     return out
+
+
+#: Columns of :func:`per_bot`.
+PER_BOT = ["bot", "markets", "key_id", "calls", "failed", "error_rate"]
+
+
+def per_bot(df: pd.DataFrame) -> pd.DataFrame:
+    """Calls and failures of each bot, with the markets it calls and the keys it signs with (a key shared by
+    two bots shares their limits).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.report import per_bot
+    >>> df = pd.DataFrame({"bot": ["mm", "mm", "arb"], "market": ["spot", "futures", "futures"],
+    ...                    "key_id": ["k-0a1b2c3d", "k-0a1b2c3d", None], "is_error": [False, True, True]})
+    >>> per_bot(df).values.tolist()
+    [['arb', 'futures', '', 1, 1, 1.0], ['mm', 'spot, futures', 'k-0a1b2c3d', 2, 1, 0.5]]
+    """
+    if "bot" not in df or df.empty:
+        return pd.DataFrame(columns=PER_BOT)
+    rows = []
+    for bot, calls in df.groupby(df["bot"].astype(str), sort=True):
+        markets = [m for m in MARKETS if (calls["market"] == m).any()]
+        keys = sorted(calls["key_id"].dropna().astype(str).unique()) if "key_id" in calls else []
+        failed = int(calls["is_error"].sum())
+        rows.append([bot, ", ".join(markets), ", ".join(keys), len(calls), failed, failed / len(calls)])
+    return pd.DataFrame(rows, columns=PER_BOT)
 
 
 #: Columns of :func:`findings`.
@@ -354,6 +402,7 @@ def _execute(params: Parameters, notebook: Path, cwd: Path, progress: bool, time
         "end": None if params.end is None else params.end.isoformat(),
         "market": params.market,
         "title": params.title,
+        "bot": params.bot,
     }
     quiet = logging.getLogger("papermill")
     level = quiet.level
@@ -392,7 +441,7 @@ def to_html(nb, title: str) -> str:
     return body
 
 
-def build_report(source, out, *, start=None, end=None, market=None, title=None, progress: bool = False,
+def build_report(source, out, *, start=None, end=None, market=None, bot=None, title=None, progress: bool = False,
                  notebook=None, timeout: int = 600) -> Path:
     """Execute the post-mortem notebook on ``source`` and write it as a self-contained HTML page.
 
@@ -403,7 +452,7 @@ def build_report(source, out, *, start=None, end=None, market=None, title=None, 
     out : str or path
         The HTML file to write. Its folder must exist. The page is written
         whole or not at all.
-    start, end, market, title
+    start, end, market, bot, title
         As in :func:`check_parameters`.
     progress : bool, default False
         Show a progress bar on stderr while the notebook runs.
@@ -420,8 +469,8 @@ def build_report(source, out, *, start=None, end=None, market=None, title=None, 
     Raises
     ------
     ReportError
-        For a bad parameter, a missing output folder, no calls, a market with no
-        calls, an empty window, or any other failure inside the notebook.
+        For a bad parameter, a missing output folder, no calls, a market or a bot
+        with no calls, an empty window, or any other failure inside the notebook.
 
     Examples
     --------
@@ -429,13 +478,13 @@ def build_report(source, out, *, start=None, end=None, market=None, title=None, 
     >>> build_report("data/sample", "build/postmortem.html", market="futures")  # doctest: +SKIP
     PosixPath('build/postmortem.html')
     """
-    params = check_parameters(source, start, end, market, title)
+    params = check_parameters(source, start, end, market, title, bot)
     path = check_output(out)
     nb_path = Path(notebook) if notebook is not None else NOTEBOOK
     if not nb_path.is_file():
         raise ReportError(f"the notebook {str(nb_path)!r} does not exist")
     params = Parameters([str(Path(s).expanduser().absolute()) for s in params.source], params.start, params.end,
-                        params.market, params.title)
+                        params.market, params.title, params.bot)
     check_source(params.source)
     nb = _execute(params, nb_path, path.parent, progress, timeout)
     page = to_html(nb, params.title)

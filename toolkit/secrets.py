@@ -30,10 +30,11 @@ it is never masked, under whatever name it stands (a recording's ``key_id``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 
-__all__ = ["MASK", "is_key_id", "is_secret_name", "key_id", "mask_values", "mentions_secret", "redact", "redact_count", "redact_data",
-           "redact_mapping", "redact_url", "secret_values"]
+__all__ = ["MASK", "is_key_id", "is_secret_name", "key_id", "mask_values", "mentions_secret", "redact", "redact_count",
+           "redact_data", "redact_mapping", "redact_url", "secret_values"]
 
 MASK = "***"
 
@@ -101,41 +102,23 @@ _PLACEHOLDER = re.compile(r"[\W_]*+(?:(?:redacted|filtered|masked|hidden|removed
 
 @functools.lru_cache(maxsize=4096)  # a recording holds a few keys on many calls: each is hashed once
 def key_id(key) -> str | None:
-    """A short one-way fingerprint of an API key: ``k-`` and the first eight hex digits of its SHA-256.
+    """A one-way fingerprint of an API key: ``k-`` and 8 hex digits of its SHA-256, as the recorder writes it and
+    the readers make it of an ``ACCESS-KEY`` header; None when there is no key (not text, blank, or masked).
 
-    It tells calls made with one key from those made with another (the limits
-    apply per key) without the key: a fingerprint cannot be turned back into
-    the key, and two keys sharing one is a chance of one in four billion. The
-    recorder writes it as ``key_id``, and the readers make it from an
-    ``ACCESS-KEY`` header before anything is masked. None when there is no key
-    to take it from: not a string, blank, or already masked (``***``, or a
-    placeholder such as ``<REDACTED>``).
+    It tells keys apart (the limits apply per key) and cannot be turned back into the key.
 
     Examples
     --------
-    >>> key_id("ak-0007-5f1e9c2a7b"), key_id(" ak-0007-5f1e9c2a7b ")
-    ('k-8fa6e6a3', 'k-8fa6e6a3')
-    >>> key_id("***"), key_id("<REDACTED>"), key_id(None)
-    (None, None, None)
+    >>> key_id("ak-0007-5f1e9c2a7b"), key_id("***"), key_id("<REDACTED>"), key_id(None)
+    ('k-8fa6e6a3', None, None, None)
     """
-    if type(key) is not str:
+    if type(key) is not str or not key.strip() or _PLACEHOLDER.fullmatch(key.strip()):
         return None
-    key = key.strip()
-    if not key or _PLACEHOLDER.fullmatch(key):
-        return None
-    import hashlib
-
-    return "k-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return "k-" + hashlib.sha256(key.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def is_key_id(value) -> bool:
-    """Whether ``value`` is a key's fingerprint as :func:`key_id` makes it (never masked).
-
-    Examples
-    --------
-    >>> is_key_id("k-8fa6e6a3"), is_key_id("ak-0007-5f1e9c2a7b")
-    (True, False)
-    """
+    """Whether ``value`` is a key's fingerprint, as :func:`key_id` makes it (``k-8fa6e6a3``): never masked."""
     return type(value) is str and _KEY_ID.fullmatch(value) is not None
 
 
@@ -224,8 +207,6 @@ def _redact_text(text: str) -> tuple[str, int, set]:
 
     def sub_items(m: re.Match) -> str:
         value = m.group("value")
-        if _kept(value):
-            return m.group(0)
         if not value.startswith("["):
             q = m.group("q")
             counter[0] += 1

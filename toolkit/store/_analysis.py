@@ -12,6 +12,8 @@ larger than memory gives what the pandas functions give on
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -85,16 +87,18 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
         The store directory.
     freq, by :
         As for :func:`toolkit.error_rate`.
-    start, end, market, bot :
-        Which calls, as for :func:`toolkit.error_rate`.
+    start, end, market :
+        Which calls, as for :func:`toolkit.load_logs`.
+    bot : str or list of str, optional
+        Only the calls of these bots, as for :func:`toolkit.error_rate`.
     **config
         DuckDB settings, e.g. ``memory_limit="2GB"``.
 
     Returns
     -------
     DataFrame
-        What ``toolkit.error_rate(toolkit.load_logs(store), start=..., end=...,
-        market=..., bot=..., freq=..., by=...)`` returns.
+        What ``toolkit.error_rate(toolkit.load_logs(store, start=..., end=...,
+        market=...), bot=..., freq=..., by=...)`` returns.
 
     Examples
     --------
@@ -120,7 +124,8 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
     try:
         counts = execute(store, con, f"SELECT {_bucket(f)} AS bucket{keys}, count(*) AS calls, "
                                      f"count_if(is_error) AS errors FROM calls WHERE {where} GROUP BY ALL", params)
-        cats = _categories(store, con, cols, where, params)
+        # the categories of the calls loaded for the window, whichever bots are kept of them
+        cats = _categories(store, con, cols, *_where(dataclasses.replace(win, bots=None)))
     finally:
         con.close()
     counts = _typed(counts, cols, cats)
@@ -151,16 +156,18 @@ def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, 
         The store directory.
     n :
         As for :func:`toolkit.top_errors`.
-    start, end, market, bot :
-        Which calls, as for :func:`toolkit.error_rate`.
+    start, end, market :
+        Which calls, as for :func:`toolkit.load_logs`.
+    bot : str or list of str, optional
+        Only the calls of these bots, as for :func:`toolkit.top_errors`.
     **config
         DuckDB settings, e.g. ``memory_limit="2GB"``.
 
     Returns
     -------
     DataFrame
-        What ``toolkit.top_errors(toolkit.load_logs(store), start=..., end=...,
-        market=..., bot=..., n=...)`` returns.
+        What ``toolkit.top_errors(toolkit.load_logs(store, start=..., end=...,
+        market=...), bot=..., n=...)`` returns.
 
     Examples
     --------
