@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import CATEGORIES
-from ._common import as_duration, times
+from ..selection import as_duration, times
 from .rates import rate_limits
 
 __all__ = ["CAUSES", "CAUSE_WORDS", "SIDES", "cause_rules", "evidence", "row_causes", "side_of"]

@@ -14,8 +14,8 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import STRING
-from ._common import select, as_duration, times
-from .summary import require
+from ..errors import ParameterError
+from ..selection import as_duration, require, select, times
 
 __all__ = ["ORDER_COLUMNS", "uncertain_orders"]
 
@@ -87,9 +87,9 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, inc
     1 2026-11-18 14:20:00+00:00  gateway_error      <NA>       False        False
     """
     func = "uncertain_orders"
-    df = select(df, func, start=start, end=end, market=market)
+    df = select(df, start=start, end=end, market=market, func=func)
     if "kind" not in df.columns:
-        raise ValueError(f"{func}() needs the column `kind` (trading, account, market_data, unknown), which tells "
+        raise ParameterError(f"{func}() needs the column `kind` (trading, account, market_data, unknown), which tells "
                          "order-placing and cancelling calls from the rest; the frame has none. Load the recording "
                          "with a toolkit whose loader tags kind, or add it from the endpoint catalog")
     require(df, ["ts", "market", "kind", "endpoint", "symbol", "http_status", "reason", "is_error"], func)
