@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import defaults
+from ._grid import utc
 from .analysis import error_rate, find_incidents
 from .analysis.rates import limit_for, rate_limits, window_counts
 from .errors import ParameterError
@@ -408,7 +409,7 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, by="market",
         groups = [m for m in MARKETS if m in set(groups)] + [g for g in groups if g not in MARKETS]
     for i, g in enumerate(groups):
         part = stats.loc[g] if g is not None else stats
-        x = _naive(pd.DatetimeIndex((part.index.to_numpy() * f).view("datetime64[ns]"), tz="UTC"))
+        x = _naive(utc(part.index.to_numpy() * f))
         color = MARKET_COLORS.get(str(g)) if cols and cols[0] == "market" else f"C{i}"
         for j, p in enumerate(q):
             name = f"p{p:g}" if g is None else f"{g} p{p:g}"
@@ -485,7 +486,7 @@ def rate(df: pd.DataFrame, *, start=None, end=None, market=None, by="market", fr
     for gi in range(len(keys)):
         series = peaks.loc[gi] if gi in peaks.index.get_level_values("g") else pd.Series(dtype=np.int64)
         y = series.reindex(span, fill_value=0).to_numpy()
-        x = _naive(pd.DatetimeIndex((span * e).view("datetime64[ns]"), tz="UTC"))
+        x = _naive(utc(span * e))
         name = str(keys.iloc[gi, 0]) if cols else "all calls"
         color = MARKET_COLORS.get(name) if cols and cols[0] == "market" else f"C{gi}"
         ax.plot(x, y, drawstyle="steps-post", color=color, label=name, **kwargs)

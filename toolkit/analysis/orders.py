@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import STRING
+from .._grid import utc
 from ..errors import ParameterError
 from ..selection import as_duration, require, select, times
 
@@ -149,8 +150,7 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, inc
         "reason": pd.array(picked["reason"].astype(object).to_numpy(), dtype=STRING),
         "incident": pd.array(incident, dtype="Int64"),
         "sent_again": sent,
-        "again_at": pd.DatetimeIndex(np.where(sent, ts[np.maximum(again, 0)] if len(ts) else nat, nat)
-                                     .astype(np.int64).view("datetime64[ns]")).tz_localize("UTC"),
+        "again_at": utc(np.where(sent, ts[np.maximum(again, 0)] if len(ts) else nat, nat)),
         "again_reason": pd.array(again_reason, dtype=STRING),
         "maybe_twice": again_ok,
     })

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from .._grid import OUTCOME_COLUMNS, grid, groups, rate_frame
+from .._grid import OUTCOME_COLUMNS, grid, groups, rate_frame, utc
 from ..errors import ParameterError
 from ..selection import as_by, as_duration, require, select, times
 
@@ -231,18 +231,13 @@ def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=de
     out["limit"] = np.full(ng, limit, dtype=np.int64)
     out["windows"] = windows
     out["peak"] = peak
-    out["peak_at"] = _nat_utc(first_peak)
+    out["peak_at"] = utc(first_peak)
     out["over_limit"] = n_over
     out["over_share"] = np.where(windows > 0, n_over / np.maximum(windows, 1), np.nan)
     out["calls_over"] = calls_over
-    out["first_over"] = _nat_utc(first_over)
-    out["last_over"] = _nat_utc(last_over)
+    out["first_over"] = utc(first_over)
+    out["last_over"] = utc(last_over)
     out["rate_limited"] = n_limited
     out["rate_limited_in_over"] = limited_over
     out["in_over_share"] = np.where(n_limited > 0, limited_over / np.maximum(n_limited, 1), np.nan)
     return out
-
-
-def _nat_utc(ns: np.ndarray) -> pd.DatetimeIndex:
-    """Int64 ns with int64-min as NaT, as a UTC DatetimeIndex."""
-    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
