@@ -20,7 +20,7 @@ from . import defaults
 from .errors import ParameterError
 from .selection import require, times
 
-__all__ = ["OUTCOME_COLUMNS", "Grid", "codes", "count_grid", "grid", "groups", "rate_frame", "runs", "utc",
+__all__ = ["OUTCOME_COLUMNS", "Grid", "codes", "count_grid", "grid", "groups", "ids", "rate_frame", "runs", "utc",
            "window_of", "window_sums"]
 
 #: Columns that describe what came back rather than which call was made. Grouping by one
@@ -184,9 +184,43 @@ def rate_frame(g: Grid) -> pd.DataFrame:
 
 
 def codes(values) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes and distinct values of a column; missing values get their own code."""
+    """Integer codes of a column's values and the values they stand for (``uniques[code]``); equal values share
+    a code, missing values have their own. A categorical column keeps its categories' codes (missing: the last).
+
+    Examples
+    --------
+    >>> c, uniques = codes(pd.Series(["b", None, "b", "a"]))
+    >>> c.tolist(), uniques.tolist()
+    ([0, 1, 0, 2], ['b', nan, 'a'])
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        n = len(values.dtype.categories)
+        c = values.cat.codes.to_numpy()
+        return np.where(c < 0, n, c).astype(np.int64), values.dtype.categories.append(pd.Index([None]))
     c, u = pd.factorize(values, use_na_sentinel=False)
     return c.astype(np.int64), pd.Index(u)
+
+
+def ids(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """One integer per row, the same for rows equal in ``cols`` (missing values equal to each other).
+
+    :func:`groups` without ordering the groups or reading their keys: for telling
+    rows apart, in no particular order.
+
+    Examples
+    --------
+    >>> ids(pd.DataFrame({"a": ["x", "y", "x"], "b": [1, None, 1]}), ["a", "b"]).tolist()
+    [0, 3, 0]
+    """
+    key, size = np.zeros(len(df), dtype=np.int64), 1
+    for c in cols:
+        code, uniques = codes(df[c])
+        k = len(uniques)
+        if size * k >= 2**62:  # the next column would overflow: number the combinations seen so far
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
+            size = int(key.max(initial=0)) + 1
+        key, size = key * k + code, size * k
+    return key
 
 
 def grid(df: pd.DataFrame, func: str, *, freq: int, by: list[str]) -> Grid:

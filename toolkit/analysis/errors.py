@@ -120,7 +120,8 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, within=defau
     (a missing symbol counts as a value). A failed call is a *repeat* when the
     identical call just before it failed with the same error (category, reason
     and code) at most ``within`` earlier; a *chain* is a failure and its repeats.
-    A success in between ends a chain.
+    A success in between ends a chain. The rule is :mod:`toolkit.analysis.retry`'s,
+    which :func:`toolkit.find_incidents` counts its ``repeats`` by too.
 
     The ``retryable`` column comes from the error catalog: repeats of errors
     that are not retryable (insufficient funds, bad request, permission, ...)

@@ -115,8 +115,9 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
         group; ``reason`` or ``endpoint`` for narrow ones), ``calls``, ``errors``,
         ``error_rate``, ``baseline_rate`` (the expected errors per call),
         ``top_reason``, ``top_endpoint``, ``repeats`` (failed calls that repeated
-        an identical failed call at most :data:`~toolkit.defaults.RETRY_WINDOW`
-        earlier); then the other ``by`` columns. Sorted by ``start``;
+        an identical call that failed with the same error at most
+        :data:`~toolkit.defaults.RETRY_WINDOW` earlier, as :func:`toolkit.retries`
+        counts them); then the other ``by`` columns. Sorted by ``start``;
         RangeIndex; empty (with these columns) when nothing stands out.
 
     Examples
@@ -171,7 +172,7 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
     out = out.sort_values(["start", "market", "end"], kind="stable").reset_index(drop=True)
     out = out.drop(columns=["_tail"])
     out.insert(0, "id", np.arange(1, len(out) + 1, dtype=np.int64))
-    out["repeats"] = _repeats(df, out, f)
+    out["repeats"] = _repeats(df, out, g)
     out["scope"] = _scope(out)
     out["follows"] = _follows(out, as_duration(defaults.FOLLOW_WITHIN, "FOLLOW_WITHIN", func))
     return out[INCIDENT_COLUMNS + extra]
@@ -368,28 +369,26 @@ def _keep_narrow(cand: pd.DataFrame, wide: pd.DataFrame | None) -> pd.DataFrame:
     return cand.take(kept)
 
 
-def _repeats(df: pd.DataFrame, inc: pd.DataFrame, cell: int) -> np.ndarray:
+def _repeats(df: pd.DataFrame, inc: pd.DataFrame, g: Grid) -> np.ndarray:
     """Per incident: the failed calls in it that are repeats (:mod:`toolkit.analysis.retry`)."""
     func = "find_incidents"
     window = as_duration(defaults.RETRY_WINDOW, "RETRY_WINDOW", func)
-    t = times(df, func)
-    market, names = pd.factorize(df["market"], use_na_sentinel=False)
+    market, names = codes(df["market"])
     lookup = {str(v): i for i, v in enumerate(names)}
     spans = [(lookup.get(str(r.market), -1), r.start.value, r.end.value) for r in inc.itertuples()]
     # only the rows from ``window`` before an incident to its end can be, or be repeated by, its repeats: found
-    # through cells of (market, bucket of ``cell``) rather than a pass per incident
-    first = int(t.min() // cell)
-    marked = np.zeros((len(names), int(t.max() // cell) - first + 2), dtype=bool)
+    # through the grid's buckets of each market rather than a pass per incident
+    marked = np.zeros((len(names), g.calls.shape[1] + 1), dtype=bool)
     for m, s, e in spans:
         if m >= 0:
-            marked[m, max(0, (s - window) // cell - first):max(0, -(-e // cell) - first)] = True
-    rows = np.flatnonzero(marked[market, t // cell - first])
+            marked[m, max(0, (s - window) // g.freq - g.first):max(0, -(-e // g.freq) - g.first)] = True
+    rows = np.flatnonzero(marked[market, g.row_bucket])
     out = np.zeros(len(inc), dtype=np.int64)
     if not len(rows):
         return out
     near = df[[c for c in ("ts", "is_error", *CALL_COLUMNS, *ERROR_COLUMNS) if c in df]].take(rows)
     rep = repeat_flags(near, defaults.RETRY_WINDOW, func)
-    rep_ts, rep_m = t[rows][rep], market[rows][rep]
+    rep_ts, rep_m = times(near, func)[rep], market[rows][rep]
     for i, (m, s, e) in enumerate(spans):
         out[i] = int(np.count_nonzero((rep_ts >= s) & (rep_ts < e) & (rep_m == m)))
     return out

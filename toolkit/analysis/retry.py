@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._grid import groups
+from .._grid import ids
 from ..selection import as_duration, times
 
 __all__ = ["CALL_COLUMNS", "ERROR_COLUMNS", "repeat_chains", "repeat_flags"]
@@ -36,10 +36,11 @@ def repeat_chains(df: pd.DataFrame, within, func: str) -> tuple[np.ndarray, np.n
     w = as_duration(within, "within", func)
     t = times(df, func)
     err = df["is_error"].to_numpy(dtype=bool, na_value=False)
-    call_id, _ = groups(df, [c for c in CALL_COLUMNS if c in df])
+    call_id = ids(df, [c for c in CALL_COLUMNS if c in df])
     error_id = np.full(len(t), -1, dtype=np.int64)
     if err.any():
-        error_id[err] = groups(df[err], [c for c in ERROR_COLUMNS if c in df])[0]
+        error_cols = [c for c in ERROR_COLUMNS if c in df]
+        error_id[err] = ids(df[error_cols][err], error_cols)
     order = np.lexsort((t, call_id))
     cid, ts, eid = call_id[order], t[order], error_id[order]
     repeat = np.zeros(len(order), dtype=bool)
