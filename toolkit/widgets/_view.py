@@ -31,7 +31,7 @@ from .._words import window_words
 from ..analysis import describe_window, find_incidents, top_errors
 from ..errors import ParameterError
 from ..schema import CATEGORIES, MARKETS
-from ..selection import as_markets, as_time, require, select, step_for, times
+from ..selection import as_markets, as_window, require, select, step_for, times
 
 #: Bucket sizes offered (see :mod:`toolkit.defaults`).
 BUCKETS = list(defaults.EXPLORER_BUCKETS)
@@ -212,7 +212,7 @@ class View:
         if names is not None and (len(names) != 1 or names[0] not in self.markets):
             raise ParameterError(f"zoom(): market must be one market with calls in the frame, one of "
                                  f"{', '.join(self.markets)}, not {market!r}")
-        t0, t1 = as_time(start, "start", "zoom", required=True), as_time(end, "end", "zoom", required=True)
+        t0, t1 = as_window(start, end, "zoom", required=True)
         last = len(self.positions) - 1
         i0 = int(np.clip(np.searchsorted(self.positions, t0.value, side="right") - 1, 0, last - 1))
         i1 = int(np.clip(np.searchsorted(self.positions, t1.value, side="left"), i0 + 1, last))
