@@ -48,7 +48,7 @@ def tiny(tmp_path):
 
 @pytest.mark.parametrize("extra, message", [
     (["--start", "tuesday"], "start must be a time such as '2026-11-16 21:05' (UTC), not 'tuesday'"),
-    (["--start", "2026-11-21", "--end", "2026-11-20"], "start must be before end"),
+    (["--start", "2026-11-21", "--end", "2026-11-20"], "end must be after start"),
     (["--market", "options"], "market must be one of spot, futures, unknown (or a list of them), not 'options'"),
     (["--market", "spot"], "market 'spot' has no calls in the data; it holds futures"),
     (["--start", "2026-11-21"], "no calls from 2026-11-21 00:00:00 UTC to the end: the recording runs from "

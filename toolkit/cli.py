@@ -10,6 +10,7 @@ import warnings
 import pandas as pd
 
 from . import __version__
+from ._words import end_words, time_words
 from .analysis import failed_share, find_incidents, summary
 from .errors import ToolkitError
 from .read import RejectWarning, read_logs
@@ -46,8 +47,8 @@ def _print_incidents(incidents: pd.DataFrame) -> None:
         return
     print(f"\n{len(incidents)} incident(s): windows in which a market's errors rose well above its baseline\n")
     columns = {  # name: (cells, alignment)
-        "start": (incidents["start"].dt.strftime("%a %d %H:%M"), "<"),
-        "end": (incidents["end"].dt.strftime("%H:%M"), "<"),
+        "start": (pd.Series([time_words(s, short=True) for s in incidents["start"]]), "<"),
+        "end": (pd.Series([end_words(s, e, short=True) for s, e in zip(incidents["start"], incidents["end"])]), "<"),
         "market": (incidents["market"].astype(str), "<"),
         "category": (incidents["category"].astype(str), "<"),
         "cause": (incidents["cause"].astype(str), "<"),

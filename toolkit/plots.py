@@ -1,8 +1,9 @@
 """Matplotlib plots of a loaded frame: errors over time, a heatmap, latency and request rate.
 
-Every function takes the frame from :func:`toolkit.load_logs`, draws onto
-``ax`` (the current Axes when None), passes ``**kwargs`` on to the matplotlib
-call that draws the data, and returns the Axes; none calls ``plt.show()``.
+Every function takes the frame from :func:`toolkit.load_logs` (``start``, ``end``, ``market``: as
+filtering it first, see :mod:`toolkit.selection`), draws onto ``ax`` (the current Axes when None),
+passes ``**kwargs`` on to the matplotlib call that draws the data, and returns the Axes; none calls
+``plt.show()``.
 Times are UTC. Categories keep the taxonomy's order and one colour each
 (:data:`CATEGORY_COLORS`) in every plot.
 """
@@ -15,12 +16,14 @@ import numpy as np
 import pandas as pd
 
 from . import defaults
-from .analysis._common import as_by, as_duration, select_market, times
-from .analysis.incidents import find_incidents
-from .analysis.rates import error_rate, limit_for, rate_limits, window_counts
-from .analysis.summary import require
-from .selection import step_for
+from ._grid import utc
+from .analysis import error_rate, find_incidents
+from .analysis.rates import limit_for, rate_limits, window_counts
+from .errors import ParameterError
 from .schema import CATEGORIES, MARKETS
+from .selection import as_by, as_duration, require, select, step_for, times, to_utc
+
+__all__ = ["CATEGORY_COLORS", "MARKET_COLORS", "draw_timeline", "heatmap", "latency", "rate", "timeline"]
 
 #: One colour per category, keyed in the taxonomy's order.
 CATEGORY_COLORS: dict[str, str] = dict(zip(CATEGORIES, [
@@ -64,7 +67,7 @@ def _auto_freq(t: np.ndarray, most: int) -> str:
 
 def _naive(ts) -> pd.DatetimeIndex:
     """UTC times without a zone, as matplotlib's date axis wants them."""
-    return pd.DatetimeIndex(ts).tz_convert("UTC").tz_localize(None)
+    return to_utc(pd.DatetimeIndex(ts)).tz_localize(None)
 
 
 def _time_axis(ax, label: str = "time (UTC)") -> None:
@@ -91,18 +94,19 @@ def _where(market, df: pd.DataFrame | None = None) -> str:
     return market if isinstance(market, str) else ", ".join(market)
 
 
-def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale="auto", ax=None, **kwargs):
+def timeline(df: pd.DataFrame, *, start=None, end=None, market=None, freq=None, incidents=True, yscale="auto",
+             ax=None, **kwargs):
     """Errors per category over time, stacked, with call volume on a second axis and incidents shaded.
 
     Parameters
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
     freq : str or Timedelta, optional
         Bucket size; by default the smallest of 1s, 10s, 1min, 5min, 15min, 1h,
         ... that keeps the plot under 800 buckets.
-    market : str or list of str, optional
-        Only these markets; all by default.
     incidents : bool or DataFrame, default True
         Shade the windows of :func:`toolkit.find_incidents` (True), of the given
         result (a DataFrame with ``start``, ``end``, ``category``), or none (False).
@@ -140,9 +144,9 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale
     """
     require(df, ["ts", "market", "category", "is_error"], "timeline")
     _check_yscale(yscale)
+    sub = select(df, start=start, end=end, market=market, func="timeline")
     ax = _axes(ax)
-    title = f"Errors per category, {_where(market, df)} (UTC)"
-    sub = select_market(df, market, "timeline")
+    title = f"Errors per category, {_where(market, sub)} (UTC)"
     if len(sub) == 0:
         return _nothing(ax, title)
     t = times(sub, "timeline")
@@ -155,11 +159,12 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale
     if incidents is not False:
         found = find_incidents(sub) if incidents is True else incidents
         if not isinstance(found, pd.DataFrame) or not {"start", "end", "category"} <= set(found.columns):
-            raise ValueError("timeline(): incidents must be True, False or a DataFrame with start, end and "
+            raise ParameterError("timeline(): incidents must be True, False or a DataFrame with start, end and "
                              f"category columns such as find_incidents returns, not {type(incidents).__name__}")
         if market is not None and "market" in found:
             found = found[found["market"].isin([market] if isinstance(market, str) else market)]
-        spans = [(row.start, row.end, str(row.category)) for row in found.itertuples()]
+        spans = [(row.start, row.end, str(row.category)) for row in found.itertuples()
+                 if row.end.value > t.min() and row.start.value <= t.max()]  # those in the window shown
     starts = _naive(total["ts"]).asi8
     return draw_timeline(ax, starts, total["calls"].to_numpy(), errors, freq=freq, title=title, spans=spans,
                          yscale=yscale, **kwargs)
@@ -167,13 +172,13 @@ def timeline(df: pd.DataFrame, *, freq=None, market=None, incidents=True, yscale
 
 def _check_yscale(yscale) -> None:
     if yscale not in ("auto", "linear", "symlog"):
-        raise ValueError(f"timeline(): yscale must be 'auto', 'linear' or 'symlog', not {yscale!r}")
+        raise ParameterError(f"timeline(): yscale must be 'auto', 'linear' or 'symlog', not {yscale!r}")
 
 
 def _ns(value) -> np.datetime64:
     """A time (int64 ns, or anything pandas reads; naive is UTC) as a naive UTC datetime64 for the date axis."""
     ts = pd.Timestamp(int(value), unit="ns") if isinstance(value, (int, np.integer)) else pd.Timestamp(value)
-    return np.datetime64((ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts).as_unit("ns").value, "ns")
+    return np.datetime64(to_utc(ts).as_unit("ns").value, "ns")
 
 
 def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), yscale="auto", xlim=None, right=None,
@@ -267,20 +272,20 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
     return ax
 
 
-def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None, **kwargs):
+def heatmap(df: pd.DataFrame, *, start=None, end=None, market=None, by="category", freq="1h", ax=None, **kwargs):
     """Errors per value of ``by`` (rows) and time bucket (columns).
 
     Parameters
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
     by : str, default "category"
         The rows: ``category`` (in the taxonomy's order, label colours kept),
         ``endpoint``, ``reason``, ``symbol``, ... (by error count, at most 25).
     freq : str or Timedelta, default "1h"
         Column width.
-    market : str or list of str, optional
-        Only these markets; all by default.
     ax : matplotlib Axes, optional
         Where to draw; the current Axes by default.
     **kwargs
@@ -304,12 +309,12 @@ def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None,
     """
     cols = as_by(by, df, "heatmap")
     if len(cols) != 1:
-        raise ValueError(f"heatmap(): by must name one column, not {by!r}")
+        raise ParameterError(f"heatmap(): by must name one column, not {by!r}")
     col = cols[0]
     require(df, ["ts", "market", "is_error", col], "heatmap")
+    sub = select(df, start=start, end=end, market=market, func="heatmap")
     ax = _axes(ax)
-    title = f"Errors by {col} per {freq}, {_where(market, df)} (UTC)"
-    sub = select_market(df, market, "heatmap")
+    title = f"Errors by {col} per {freq}, {_where(market, sub)} (UTC)"
     sub = sub[sub["is_error"].to_numpy(dtype=bool, na_value=False)]
     if len(sub) == 0:
         return _nothing(ax, title)
@@ -339,21 +344,21 @@ def heatmap(df: pd.DataFrame, *, by="category", freq="1h", market=None, ax=None,
     return ax
 
 
-def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentiles=defaults.PERCENTILES,
-            ax=None, **kwargs):
+def latency(df: pd.DataFrame, *, start=None, end=None, market=None, by="market", freq=None,
+            percentiles=defaults.PERCENTILES, ax=None, **kwargs):
     """Latency percentiles per time bucket: one line style per percentile, one colour per group.
 
     Parameters
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them (``ts``, ``latency_ms``).
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
+    by : str or None, default "market"
+        One set of lines per value of this column; None for all calls together.
     freq : str or Timedelta, optional
         Bucket size; by default the smallest of 1s, 10s, 1min, 5min, 15min, 1h,
         ... that keeps the plot under 200 buckets (a week: one hour).
-    by : str or None, default "market"
-        One set of lines per value of this column; None for all calls together.
-    market : str or list of str, optional
-        Only these markets; all by default.
     percentiles : sequence of numbers, default (50, 90, 99)
         Between 0 and 100.
     ax : matplotlib Axes, optional
@@ -378,17 +383,17 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
     """
     cols = as_by(by, df, "latency")
     if len(cols) > 1:
-        raise ValueError(f"latency(): by must name one column or be None, not {by!r}")
+        raise ParameterError(f"latency(): by must name one column or be None, not {by!r}")
     require(df, ["ts", "latency_ms", *cols], "latency")
     q = list(percentiles) if isinstance(percentiles, (list, tuple, np.ndarray)) else None
     if not q or not all(isinstance(p, (int, float, np.integer, np.floating)) and 0 <= p <= 100 for p in q):
-        raise ValueError(f"latency(): percentiles must be numbers between 0 and 100, not {percentiles!r}")
+        raise ParameterError(f"latency(): percentiles must be numbers between 0 and 100, not {percentiles!r}")
+    sub = select(df, start=start, end=end, market=market, func="latency")
     ax = _axes(ax)
-    sub = select_market(df, market, "latency")
     t = times(sub, "latency")
     freq = _auto_freq(t, 200) if freq is None else freq
     f = as_duration(freq, "freq", "latency")
-    title = f"Latency percentiles per {freq}, {_where(market, df)} (UTC)"
+    title = f"Latency percentiles per {freq}, {_where(market, sub)} (UTC)"
     if len(sub) == 0:
         return _nothing(ax, title)
     bucket = t // f
@@ -404,7 +409,7 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
         groups = [m for m in MARKETS if m in set(groups)] + [g for g in groups if g not in MARKETS]
     for i, g in enumerate(groups):
         part = stats.loc[g] if g is not None else stats
-        x = _naive(pd.DatetimeIndex((part.index.to_numpy() * f).view("datetime64[ns]"), tz="UTC"))
+        x = _naive(utc(part.index.to_numpy() * f))
         color = MARKET_COLORS.get(str(g)) if cols and cols[0] == "market" else f"C{i}"
         for j, p in enumerate(q):
             name = f"p{p:g}" if g is None else f"{g} p{p:g}"
@@ -418,8 +423,8 @@ def latency(df: pd.DataFrame, *, freq=None, by="market", market=None, percentile
     return ax
 
 
-def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", market=None, limits=None, every=None,
-         ax=None, **kwargs):
+def rate(df: pd.DataFrame, *, start=None, end=None, market=None, by="market", freq=defaults.REQUEST_RATE_FREQ,
+         limits=None, every=None, ax=None, **kwargs):
     """Peak calls per window of ``freq`` against the limit line, per group.
 
     A week holds 604,800 one-second windows: each point is the busiest window
@@ -429,12 +434,12 @@ def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", mark
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
-    freq : str or Timedelta, default "1s"
-        Window the limit applies to (see :func:`toolkit.request_rate`).
+    start, end, market : optional
+        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
     by : str or None, default "market"
         One line per value of this column; None for all calls together.
-    market : str or list of str, optional
-        Only these markets; all by default.
+    freq : str or Timedelta, default "1s"
+        Window the limit applies to (see :func:`toolkit.request_rate`).
     limits : str or dict, optional
         As in :func:`toolkit.request_rate`.
     every : str or Timedelta, optional
@@ -462,13 +467,13 @@ def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", mark
     """
     cols = as_by(by, df, "rate")
     if len(cols) > 1:
-        raise ValueError(f"rate(): by must name one column or be None, not {by!r}")
+        raise ParameterError(f"rate(): by must name one column or be None, not {by!r}")
     require(df, ["ts", *cols], "rate")
     f = as_duration(freq, "freq", "rate")
     limit = limit_for(f, rate_limits(limits, "rate"))
+    sub = select(df, start=start, end=end, market=market, func="rate")
     ax = _axes(ax)
-    title = f"Busiest {freq} window per display bucket, {_where(market, df)} (UTC)"
-    sub = select_market(df, market, "rate")
+    title = f"Busiest {freq} window per display bucket, {_where(market, sub)} (UTC)"
     if len(sub) == 0:
         return _nothing(ax, title)
     t = times(sub, "rate")
@@ -481,7 +486,7 @@ def rate(df: pd.DataFrame, *, freq=defaults.REQUEST_RATE_FREQ, by="market", mark
     for gi in range(len(keys)):
         series = peaks.loc[gi] if gi in peaks.index.get_level_values("g") else pd.Series(dtype=np.int64)
         y = series.reindex(span, fill_value=0).to_numpy()
-        x = _naive(pd.DatetimeIndex((span * e).view("datetime64[ns]"), tz="UTC"))
+        x = _naive(utc(span * e))
         name = str(keys.iloc[gi, 0]) if cols else "all calls"
         color = MARKET_COLORS.get(name) if cols and cols[0] == "market" else f"C{gi}"
         ax.plot(x, y, drawstyle="steps-post", color=color, label=name, **kwargs)

@@ -24,9 +24,13 @@ import pandas as pd
 
 from . import defaults
 from ._io import write_atomic
+from ._words import time_stamp, time_words, window_words
 from .errors import ParameterError, ReportError
 from .schema import MARKETS
-from .selection import as_markets, as_time
+from .selection import as_markets, as_window, select, times
+
+__all__ = ["FINDINGS", "NOTEBOOK", "NOTEBOOK_ONLY", "Parameters", "ReportError", "build_report", "check_output",
+           "check_parameters", "check_source", "findings", "select_calls", "styled", "to_html", "write_atomic"]
 
 #: The notebook :func:`build_report` executes.
 NOTEBOOK = Path(__file__).resolve().parent / "postmortem.ipynb"
@@ -42,8 +46,6 @@ _SHORT_TEXT = 12
 _break_after = re.compile(r"(?<=.)([_/])(?=.)")
 
 
-
-
 @dataclass(frozen=True)
 class Parameters:
     """The notebook's parameters, checked: sources as a list, times as UTC Timestamps."""
@@ -55,15 +57,16 @@ class Parameters:
     title: str
 
 
-def _time(value, name: str) -> pd.Timestamp | None:
+def _checked(check, *args):
+    """A check of :mod:`toolkit.selection`, its ParameterError as the report's ReportError."""
     try:
-        return as_time(value, name)
+        return check(*args)
     except ParameterError as exc:
         raise ReportError(str(exc)) from None
 
 
 def _label(ts: pd.Timestamp | None, missing: str) -> str:
-    return missing if ts is None else f"{ts:%Y-%m-%d %H:%M}"
+    return missing if ts is None else time_stamp(ts)
 
 
 def check_parameters(source, start=None, end=None, market=None, title=None) -> Parameters:
@@ -106,15 +109,10 @@ def check_parameters(source, start=None, end=None, market=None, title=None) -> P
     sources = list(source) if isinstance(source, (list, tuple)) else [source]
     if not sources or not all(isinstance(s, (str, os.PathLike)) and str(s) for s in sources):
         raise ReportError(f"source must be a path, a glob or a list of these, not {source!r}")
-    t0, t1 = _time(start, "start"), _time(end, "end")
-    if t0 is not None and t1 is not None and t0 >= t1:
-        raise ReportError(f"start must be before end, not {t0:%Y-%m-%d %H:%M:%S} >= {t1:%Y-%m-%d %H:%M:%S}")
+    t0, t1 = _checked(as_window, start, end)
     if market is not None and not isinstance(market, str):
         raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
-    try:
-        as_markets(market)
-    except ParameterError as exc:
-        raise ReportError(str(exc)) from None
+    _checked(as_markets, market)
     if title is not None and not isinstance(title, str):
         raise ReportError(f"title must be a string or None, not {title!r}")
     if not title:
@@ -159,29 +157,20 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
     """
     if df.empty:
         raise ReportError("the source holds no calls: nothing to report on")
-    t0, t1 = _time(start, "start"), _time(end, "end")
+    t0, t1 = _checked(as_window, start, end)
     if market is not None:
-        try:
-            as_markets(market)
-        except ParameterError as exc:
-            raise ReportError(str(exc)) from None
+        _checked(as_markets, market)
         present = [m for m in MARKETS if (df["market"] == m).any()]
         if market not in present:
             raise ReportError(f"market {market!r} has no calls in the data; it holds {', '.join(present)}")
-        df = df[(df["market"] == market).to_numpy(bool)]
-    keep = pd.Series(True, index=df.index)
-    if t0 is not None:
-        keep &= df["ts"] >= t0
-    if t1 is not None:
-        keep &= df["ts"] < t1
-    out = df[keep.to_numpy(bool)].sort_values("ts", kind="stable")
+    df = select(df, market=market)
+    out = select(df, start=t0, end=t1).sort_values("ts", kind="stable")
     if out.empty:
-        first, last = df["ts"].min(), df["ts"].max()
-        window = (f"from {t0:%Y-%m-%d %H:%M:%S} UTC" if t0 is not None else "from the start") + (
-            f" to {t1:%Y-%m-%d %H:%M:%S} UTC" if t1 is not None else " to the end")
+        window = (f"from {time_stamp(t0, seconds=True)} UTC" if t0 is not None else "from the start") + (
+            f" to {time_stamp(t1, seconds=True)} UTC" if t1 is not None else " to the end")
         where = f" on {market}" if market else ""
-        raise ReportError(f"no calls{where} {window}: the recording runs from {first:%Y-%m-%d %H:%M:%S} "
-                          f"to {last:%Y-%m-%d %H:%M:%S} UTC")
+        first, last = (time_stamp(t, seconds=True) for t in (df["ts"].min(), df["ts"].max()))
+        raise ReportError(f"no calls{where} {window}: the recording runs from {first} to {last} UTC")
     return out
 
 
@@ -228,8 +217,6 @@ def findings(df: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
     retrying cannot fix (insufficient_margin); most failures on /api/v1/futures/open-api/order/create
     """
     from .analysis import explain_incidents
-    from .analysis._common import times
-    from .analysis.explain import span_words
 
     if incidents.empty:
         return pd.DataFrame(columns=FINDINGS)
@@ -247,7 +234,7 @@ def findings(df: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
             tail = f" that retrying cannot fix ({inc.top_reason})" if futile else ""
             evidence.append(f"the bot repeated {inc.repeats:,} failing call{'s' if inc.repeats != 1 else ''}{tail}")
         evidence.append(f"most failures on {inc.top_endpoint}")
-        rows.append([span_words(inc.start, inc.end), str(inc.market), str(inc.side), str(inc.cause),
+        rows.append([window_words(inc.start, inc.end), str(inc.market), str(inc.side), str(inc.cause),
                      f"{inc.category}: {inc.top_reason}",
                      f"{inc.errors:,} of {inc.calls:,} calls failed ({inc.error_rate:.0%}; "
                      f"baseline {inc.baseline_rate:.1%})", "; ".join(evidence)])
@@ -277,7 +264,7 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
     for c in df.columns:
         dtype = df[c].dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
-            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v.tz_convert('UTC'):%a %d %b %H:%M}"
+            formats[c] = lambda v: defaults.MISSING if pd.isna(v) else time_words(v)
             times.append(c)
         elif pd.api.types.is_float_dtype(dtype) and str(c).endswith(("rate", "share")):
             formats[c] = lambda v: defaults.MISSING if pd.isna(v) else f"{v:.1%}"

@@ -1,7 +1,7 @@
 """Failure analysis over a loaded frame: each function takes the frame and returns a new one.
 
 One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
-(grouped errors, retries), :mod:`.incidents` (finding incidents),
+(grouped errors, retries), :mod:`.retry` (what a retry is), :mod:`.incidents` (finding incidents),
 :mod:`.describe` (explaining a window), :mod:`.clock` (clock drift), :mod:`.causes`
 (the cause-rule table and the evidence of each cause), :mod:`.explain` (whose fault each
 incident was), :mod:`.gaps` (silences), :mod:`.orders` (orders of unknown outcome).

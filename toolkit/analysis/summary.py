@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._kernels import require
 from ..schema import CATEGORIES, MARKETS
+from ..selection import require, select
+
+__all__ = ["failed_share", "summary"]
 
 _NEEDED = ("market", "category")
 
@@ -35,9 +37,7 @@ def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFr
     ok             1        1      2
     rate_limit     1        0      1
     """
-    from ._common import select  # _common builds on this module
-
-    df = select(df, "summary", start=start, end=end, market=market)
+    df = select(df, start=start, end=end, market=market, func="summary")
     require(df, _NEEDED, "summary")
     market = pd.Categorical(df["market"], categories=MARKETS)
     category = pd.Categorical(df["category"], categories=CATEGORIES)
