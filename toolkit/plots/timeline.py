@@ -85,9 +85,9 @@ def timeline(df: pd.DataFrame, *, start=None, end=None, market=None, freq=None, 
         found = find_incidents(sub) if incidents is True else incidents
         if not isinstance(found, pd.DataFrame) or not {"start", "end", "category"} <= set(found.columns):
             raise ParameterError("timeline(): incidents must be True, False or a DataFrame with start, end and "
-                             f"category columns such as find_incidents returns, not {type(incidents).__name__}")
+                                 f"category columns such as find_incidents returns, not {type(incidents).__name__}")
         if market is not None and "market" in found:
-            found = found[found["market"].isin([market] if isinstance(market, str) else market)]
+            found = select(found, market=market, func="timeline")
         spans = [(row.start, row.end, str(row.category)) for row in found.itertuples()
                  if row.end.value > t.min() and row.start.value <= t.max()]  # those in the window shown
     starts = naive(total["ts"]).asi8
