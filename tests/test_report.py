@@ -83,7 +83,7 @@ def test_report_of_an_empty_source(tmp_path, capfd):
 def test_report_output_path_is_checked_before_running(tmp_path, capfd, monkeypatch, out, message):
     monkeypatch.chdir(tmp_path)
     started = []
-    monkeypatch.setattr("toolkit.report._execute", lambda *a: started.append(a))
+    monkeypatch.setattr("toolkit.report._run.execute", lambda *a: started.append(a))
     out = str(tmp_path / out) if out != "." else str(tmp_path)
     assert main(["report", str(SAMPLE), "--out", out]) == 2
     err = capfd.readouterr().err
@@ -181,7 +181,7 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
 
 def test_findings_name_the_evidence_of_their_own_window(sample_load):
     import toolkit
-    from toolkit.report import FINDINGS, findings
+    from toolkit.analysis import FINDINGS, findings
 
     df = sample_load.frame
     incidents = toolkit.find_incidents(df)
