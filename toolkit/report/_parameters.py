@@ -218,7 +218,20 @@ def load_calls(params: Parameters) -> Calls:
     A store written by :func:`toolkit.store.ingest` is read through
     :func:`toolkit.load_logs` with the market pushed down, so only that market's
     partitions are opened; recordings are parsed whole and the market is then
-    selected with the window.
+    selected with the window. The window is not pushed down: the hours before an
+    incident (:func:`toolkit.describe_window`'s ``before``) reach back from the
+    incident's first bucket, which may begin before ``start``, so they are
+    described from every call read.
+
+    Parameters
+    ----------
+    params : Parameters
+        What :func:`check_parameters` returned; not checked again.
+
+    Returns
+    -------
+    Calls
+        ``recorded``, ``selected``, ``files``, ``rejects``.
 
     Raises
     ------
