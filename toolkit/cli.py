@@ -17,6 +17,8 @@ from .read import RejectWarning, read_logs
 from .scrub import scrub
 from .store import IngestWarning, ingest
 
+__all__ = ["build_parser", "main"]
+
 
 def _summarize(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
@@ -64,15 +66,14 @@ def _print_incidents(incidents: pd.DataFrame) -> None:
 
 
 def _report(args) -> int:
-    from .report import build_report, check_output, check_parameters, check_source
+    from .report import prepare_report, run_report
 
-    # Parameters, the sources and the output folder are checked before a kernel starts.
-    params = check_parameters(args.source, args.start, args.end, args.market, args.title)
-    check_output(args.out)
-    check_source(params.source)
-    print(f"toolkit report: running the post-mortem notebook on {', '.join(params.source)}", file=sys.stderr)
-    path = build_report(params.source, args.out, start=params.start, end=params.end, market=params.market,
-                        title=params.title, progress=True)
+    # Parameters, the sources and the output folder are checked once, before a kernel starts.
+    prepared = prepare_report(args.source, args.out, start=args.start, end=args.end, market=args.market,
+                              title=args.title)
+    print(f"toolkit report: running the post-mortem notebook on {', '.join(prepared.parameters.source)}",
+          file=sys.stderr)
+    path = run_report(prepared, progress=True)
     print(f"wrote {path.resolve()}")
     return 0
 
