@@ -25,7 +25,7 @@ class Incident:
     description: str
 
 
-#: Whose fault each kind of planted incident is (the causes of ``toolkit/causes.csv``).
+#: Whose fault each kind of planted incident is (the causes of ``toolkit/data/causes.csv``).
 CAUSES = {"storm": "client_rate", "drift": "client_clock", "margin": "client_funds", "outage": "exchange",
           "upstream": "exchange", "network": "network"}
 
