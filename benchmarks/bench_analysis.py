@@ -178,7 +178,7 @@ def main(argv=None) -> None:
         "request_rate": lambda: toolkit.request_rate(df),
         "retries": lambda: toolkit.retries(df),
         "clock_drift": lambda: toolkit.clock_drift(df),
-        "describe_window": lambda: toolkit.describe_window(df, found["start"].iloc[0], found["end"].iloc[0],
+        "describe_window": lambda: toolkit.describe_window(df, start=found["start"].iloc[0], end=found["end"].iloc[0],
                                                            incidents=found),
     }
     if "kind" in df:

@@ -129,7 +129,7 @@ def main(argv=None) -> None:
     incidents = toolkit.find_incidents(df)
     t_inc = time.perf_counter() - t0
     t0 = time.perf_counter()
-    app = toolkit.widgets.explore(df, incidents=incidents, debounce=0)
+    app = toolkit.widgets.explore(df, incidents=incidents, debounce="0s")
     print(f"find_incidents once: {t_inc:.2f} s; explorer built and first drawn: {time.perf_counter() - t0:.2f} s\n")
 
     per: dict[str, list[float]] = {}

@@ -77,7 +77,7 @@ def test_interrupt_is_one_line_status_130_and_nothing_written(tmp_path, monkeypa
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("toolkit.report._execute", interrupted)
+    monkeypatch.setattr("toolkit.report._run.execute", interrupted)
     assert main(["report", str(SAMPLE), "--out", str(out)]) == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == "toolkit report: interrupted; nothing was written"
@@ -86,7 +86,7 @@ def test_interrupt_is_one_line_status_130_and_nothing_written(tmp_path, monkeypa
 
 def test_a_missing_source_is_refused_before_a_kernel_starts(tmp_path, monkeypatch, capsys):
     started = []
-    monkeypatch.setattr("toolkit.report._execute", lambda *a: started.append(a))
+    monkeypatch.setattr("toolkit.report._run.execute", lambda *a: started.append(a))
     missing = tmp_path / "no-such.jsonl"
     assert main(["report", str(missing), "--out", str(tmp_path / "p.html")]) == 2
     assert capsys.readouterr().err.strip() == f"toolkit report: error: no such recording: {str(missing)!r}"

@@ -32,7 +32,7 @@ def storm():
 
 
 def test_summary_paragraph(storm):
-    w = toolkit.describe_window(storm, START, END, market="spot")
+    w = toolkit.describe_window(storm, start=START, end=END, market="spot")
     assert isinstance(w, WindowDescription)
     assert w.summary == (
         "spot: 4,200 of 7,800 calls failed (54%) between Mon 16 Nov 21:20 and 21:30 UTC, 100% rate_limit "
@@ -45,7 +45,7 @@ def test_summary_paragraph(storm):
 
 
 def test_tables(storm):
-    w = toolkit.describe_window(storm, START, END, market="spot")
+    w = toolkit.describe_window(storm, start=START, end=END, market="spot")
     assert w.categories.columns.tolist() == ["category", *CHANGE_COLUMNS]
     assert w.categories["category"].astype(str).tolist() == ["rate_limit", "bad_request"]
     top = w.categories.iloc[0]
@@ -68,7 +68,7 @@ def test_tables(storm):
 
 
 def test_all_markets_and_displays(storm):
-    w = toolkit.describe_window(storm, START.tz_localize(None), END.tz_localize(None), before="1h")
+    w = toolkit.describe_window(storm, start=START.tz_localize(None), end=END.tz_localize(None), before="1h")
     assert w.summary.startswith("spot and futures: 4,200 of 7,802 calls failed")  # two futures calls
     assert "in the 1 hour before" in w.summary
     assert w.rate["market"].astype(str).tolist() == ["spot", "spot", "futures", "futures"]
@@ -79,17 +79,17 @@ def test_all_markets_and_displays(storm):
 
 
 def test_a_window_with_no_calls(storm):
-    w = toolkit.describe_window(storm, "2026-11-17 03:00", "2026-11-17 04:00", market="spot")
+    w = toolkit.describe_window(storm, start="2026-11-17 03:00", end="2026-11-17 04:00", market="spot")
     assert w.summary == "spot: no calls between Tue 17 Nov 03:00 and 04:00 UTC (0 in the 3 hours before)."
     assert w.calls == 0 and w.categories.empty and w.categories.columns.tolist() == ["category", *CHANGE_COLUMNS]
     assert w.latency["during"].isna().all()
 
 
 def test_empty_frame_and_only_successes():
-    w = toolkit.describe_window(empty_frame(), START, END)
+    w = toolkit.describe_window(empty_frame(), start=START, end=END)
     assert w.summary.startswith("all markets: no calls") and w.rate.empty
     ok = frame(pd.date_range(START - pd.Timedelta("3h"), END, freq="1min", inclusive="left"))
-    w = toolkit.describe_window(ok, START, END)
+    w = toolkit.describe_window(ok, start=START, end=END)
     assert w.summary.startswith("spot: 0 of 10 calls failed (0.0%) between")
     assert "within the limits (peak 1 in one second, 1 in one minute)" in w.summary
     assert w.categories.empty and w.reasons.empty
@@ -97,33 +97,39 @@ def test_empty_frame_and_only_successes():
 
 def test_unknown_market():
     df = frame(pd.date_range(START, periods=10, freq="1min", tz="UTC"), market="unknown", category="transport")
-    w = toolkit.describe_window(df, START, END, market="unknown")
+    w = toolkit.describe_window(df, start=START, end=END, market="unknown")
     assert w.summary.startswith("unknown: 10 of 10 calls failed (100%)")
 
 
-@pytest.mark.parametrize("args,kwargs,message", [
-    ((END, START), {}, r"start must come before end"),
-    ((START, START), {}, r"start must come before end"),
+@pytest.mark.parametrize("window,kwargs,message", [
+    ((END, START), {}, r"end must be after start, not start=2026-11-16 21:30:00\+00:00 and end=2026-11-16 21:20"),
+    ((START, START), {}, r"end must be after start"),
     (("yesterday-ish", END), {}, r"start must be a time such as '2026-11-16 21:05' \(UTC\), not 'yesterday-ish'"),
     ((START, None), {}, r"end must be a time"),
     ((START, END), {"market": "options"}, r"market must be one of spot, futures, unknown .* not 'options'"),
     ((START, END), {"before": "-1h"}, r"before must be a positive duration"),
 ])
-def test_bad_arguments(storm, args, kwargs, message):
-    with pytest.raises(ValueError, match=r"describe_window\(\): " + message):
-        toolkit.describe_window(storm, *args, **kwargs)
+def test_bad_arguments(storm, window, kwargs, message):
+    start, end = window
+    with pytest.raises(toolkit.ParameterError, match=r"describe_window\(\): " + message):
+        toolkit.describe_window(storm, start=start, end=end, **kwargs)
+
+
+def test_the_window_is_given_by_name(storm):
+    with pytest.raises(TypeError, match="positional"):
+        toolkit.describe_window(storm, START, END)
 
 
 def test_needs_its_columns(storm):
     with pytest.raises(ValueError, match=r"needs the column\(s\) latency_ms"):
-        toolkit.describe_window(storm.drop(columns="latency_ms"), START, END)
+        toolkit.describe_window(storm.drop(columns="latency_ms"), start=START, end=END)
 
 
 def test_explains_a_found_incident(sample_load):
     df = sample_load.frame
     inc = toolkit.find_incidents(df)
     margin = inc[inc["category"] == "insufficient_funds"].iloc[0]
-    w = toolkit.describe_window(df, margin["start"], margin["end"], market=margin["market"])
+    w = toolkit.describe_window(df, start=margin["start"], end=margin["end"], market=margin["market"])
     assert w.summary.startswith("futures: ") and "insufficient_funds (mostly insufficient_margin)" in w.summary
     assert w.reasons["reason"].iloc[0] == "insufficient_margin"
     assert str(w.endpoints["endpoint"].iloc[0]).startswith("/api/v1/futures/")

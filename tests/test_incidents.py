@@ -196,3 +196,16 @@ def test_every_planted_incident_of_the_bundled_week(sample_load):
     false_alarms = found.drop(index=sorted(matched))
     assert windows(false_alarms) == []  # the bundled week raises none (other seeds: at most one)
     assert len(found) == len(planted) == 9
+
+
+def test_an_incidents_repeats_are_the_retries_in_it(sample_load):
+    # one rule for a retry: find_incidents counts, per incident, the repeats retries() counts per kind of error
+    from toolkit.analysis.retry import repeat_flags
+
+    df = sample_load.frame
+    flags = repeat_flags(df, toolkit.defaults.RETRY_WINDOW, "test")
+    found = toolkit.find_incidents(df)
+    for inc in found.itertuples():
+        inside = ((df["ts"] >= inc.start) & (df["ts"] < inc.end) & (df["market"] == inc.market)).to_numpy(bool)
+        assert inc.repeats == int(flags[inside].sum()), inc.id
+    assert int(toolkit.retries(df)["repeats"].sum()) == int(flags.sum())

@@ -66,9 +66,10 @@ def test_the_installed_package_is_the_wheels(installed, tmp_path):
 
 def test_the_wheel_carries_the_notebook_the_catalogs_and_the_template(installed):
     package = Path(run(installed / "python", "-c", "import toolkit; print(toolkit.__file__)").stdout.strip()).parent
-    for name in ("postmortem.ipynb", "data/catalog.csv", "data/endpoints.csv", "data/causes.csv", "data/masks.csv"):
+    for name in ("report/postmortem.ipynb", "data/catalog.csv", "data/endpoints.csv", "data/causes.csv",
+                 "data/masks.csv"):
         assert (package / name).is_file(), name
-    assert any((package / "templates" / "report").iterdir())
+    assert any((package / "report" / "templates" / "report").iterdir())
 
 
 def test_toolkit_report_runs_from_the_installed_package(installed, tmp_path):

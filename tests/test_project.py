@@ -132,3 +132,23 @@ def test_data_readme_lists_each_planted_incident_with_its_cause():
     planted = {(f"{p.start:%d %b %H:%M}", p.market, p.category, p.cause)
                for p in toolkit.simulation.planted().itertuples()}
     assert listed == planted
+
+
+def test_the_package_exports_its_verbs_errors_and_submodules():
+    import inspect
+
+    import toolkit
+    import toolkit.analysis
+    import toolkit.errors
+
+    for name in toolkit.__all__:
+        assert getattr(toolkit, name) is not None, name
+    # every analysis function a user calls on a frame is reachable as toolkit.<verb>
+    verbs = [n for n in toolkit.analysis.__all__ if inspect.isfunction(getattr(toolkit.analysis, n))
+             and next(iter(inspect.signature(getattr(toolkit.analysis, n)).parameters), None) == "df"]
+    assert verbs and set(verbs) <= set(toolkit.__all__), set(verbs) - set(toolkit.__all__)
+    assert set(toolkit.errors.__all__) <= set(toolkit.__all__)
+    for verb in ("load_logs", "read_logs", "attach_recorder", "scrub", "simulate", "Load"):
+        assert verb in toolkit.__all__
+    for module in ("analysis", "plots", "report", "store", "widgets"):
+        assert module in toolkit.__all__ and inspect.ismodule(getattr(toolkit, module))

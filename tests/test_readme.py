@@ -265,7 +265,7 @@ def test_every_text_shape_the_readme_lists_reads_as_one_call(tmp_path):
 def test_the_quoted_summary_is_what_describe_window_says(sample_load):
     df = sample_load.frame
     first = toolkit.find_incidents(df).iloc[0]
-    summary = toolkit.describe_window(df, first["start"], first["end"], market=first["market"]).summary
+    summary = toolkit.describe_window(df, start=first["start"], end=first["end"], market=first["market"]).summary
     quoted = re.search(r"\*(spot: .*?)\*", section("Analysing failures"), flags=re.S).group(1)
     assert " ".join(quoted.split()) == summary
 

@@ -5,9 +5,9 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import FUTURES, SAMPLE, call, jsonl
+from tests.conftest import FUTURES, SAMPLE, SPOT, call, jsonl
 from toolkit.cli import main
-from toolkit.report import ReportError, build_report, check_parameters, select_calls, write_atomic
+from toolkit.report import ReportError, build_report, check_parameters, load_calls, select_calls, write_atomic
 
 
 def test_report_end_to_end(tmp_path, capfd):
@@ -51,6 +51,31 @@ def test_report_for_one_market_and_window(tmp_path, capfd):
     assert "futures" not in heading
 
 
+def test_report_of_a_store_for_one_market_reads_only_its_partitions(tmp_path, capfd):
+    """--market futures on a store opens the futures partitions alone: a damaged spot part does not stop it."""
+    import toolkit
+
+    times = pd.date_range("2026-11-20 12:00", "2026-11-21 12:00", freq="2min", tz="UTC")
+    for url, name in ((SPOT, "spot"), (FUTURES, "futures")):
+        jsonl(tmp_path / "rec" / f"{name}.jsonl", *(call(url, ts=f"{t:%Y-%m-%dT%H:%M:%SZ}") for t in times))
+    store = tmp_path / "store"
+    toolkit.store.ingest(tmp_path / "rec", store)
+    spot = sorted(store.glob("calls/*/market=spot/*.parquet"))
+    assert len(spot) == 2  # one part a day
+    for part in spot:
+        part.write_bytes(b"not a Parquet file")
+    with pytest.raises(toolkit.StoreError, match="is damaged"):  # what any read of a spot part runs into
+        toolkit.load_logs(store)
+
+    out = tmp_path / "futures.html"
+    assert main(["report", str(store), "--market", "futures", "--out", str(out)]) == 0
+    heading = re.search(r"<p>([\d,]+ calls \(.*?\) from .*?)</p>", out.read_text()).group(1)
+    assert heading.startswith(f"{len(times):,} calls (futures {len(times):,}) from Fri 20 Nov 2026 12:00")
+    assert "Read from 1 file(s); 0 line(s) could not be read." in heading
+    with pytest.raises(ReportError, match=re.escape(f"market 'unknown' has no calls in the store {store}")):
+        load_calls(check_parameters(str(store), market="unknown"))
+
+
 @pytest.fixture
 def tiny(tmp_path):
     """Three futures calls on one afternoon."""
@@ -60,7 +85,7 @@ def tiny(tmp_path):
 
 @pytest.mark.parametrize("extra, message", [
     (["--start", "tuesday"], "start must be a time such as '2026-11-16 21:05' (UTC), not 'tuesday'"),
-    (["--start", "2026-11-21", "--end", "2026-11-20"], "start must be before end"),
+    (["--start", "2026-11-21", "--end", "2026-11-20"], "end must be after start"),
     (["--market", "options"], "market must be one of spot, futures, unknown (or a list of them), not 'options'"),
     (["--market", "spot"], "market 'spot' has no calls in the data; it holds futures"),
     (["--bot", "spot-mm"], "bot 'spot-mm' has no calls in the data; it holds rec"),  # rec/calls.jsonl
@@ -96,7 +121,7 @@ def test_report_of_an_empty_source(tmp_path, capfd):
 def test_report_output_path_is_checked_before_running(tmp_path, capfd, monkeypatch, out, message):
     monkeypatch.chdir(tmp_path)
     started = []
-    monkeypatch.setattr("toolkit.report._execute", lambda *a: started.append(a))
+    monkeypatch.setattr("toolkit.report._run.execute", lambda *a: started.append(a))
     out = str(tmp_path / out) if out != "." else str(tmp_path)
     assert main(["report", str(SAMPLE), "--out", out]) == 2
     err = capfd.readouterr().err
@@ -199,7 +224,7 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
 
 def test_findings_name_the_evidence_of_their_own_window(sample_load):
     import toolkit
-    from toolkit.report import FINDINGS, findings
+    from toolkit.analysis import FINDINGS, findings
 
     df = sample_load.frame
     incidents = toolkit.find_incidents(df)

@@ -675,7 +675,7 @@ def test_bad_arguments_are_clear_errors(tmp_path):
         toolkit.load_logs(store, start="soon")
     with pytest.raises(ValueError, match="market must be one of"):
         toolkit.load_logs(store, market="options")
-    with pytest.raises(ValueError, match="end must not be before start"):
+    with pytest.raises(toolkit.ParameterError, match="end must be after start"):
         toolkit.load_logs(store, start="2026-11-20", end="2026-11-19")
     with pytest.raises(ValueError, match="not a mix"):
         toolkit.load_logs([store, log])

@@ -150,3 +150,57 @@ def test_the_loader_the_report_and_the_analysis_word_a_bad_time_alike():
             call()
         messages.append(str(caught.value).split("start must", 1)[1])
     assert len(set(messages)) == 1, messages
+
+
+def _speakers():
+    import toolkit.widgets
+
+    return {"timeline": toolkit.plots.timeline, "heatmap": toolkit.plots.heatmap, "latency": toolkit.plots.latency,
+            "rate": toolkit.plots.rate, "explore": toolkit.widgets.explore, "View": toolkit.widgets.View,
+            "describe_window": toolkit.describe_window}
+
+
+@pytest.mark.parametrize("name", list(_speakers()))
+def test_the_plots_the_explorer_and_describe_window_speak_it_too(name):
+    params = inspect.signature(_speakers()[name]).parameters
+    names = list(params)
+    assert names[0] == "df" and names[1:4] == ["start", "end", "market"], names
+    for p in names[1:]:
+        assert params[p].kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD), (name, p)
+    for p in ("start", "end", "market"):
+        assert params[p].default is None, (name, p)
+    shared = [p for p in ("by", "freq") if p in params]
+    assert shared == sorted(shared, key=names.index), "by before freq, as in the analysis functions"
+
+
+@pytest.mark.parametrize("name", ["timeline", "heatmap", "latency", "rate"])
+def test_a_plots_window_means_filtering_the_frame_first(name, sample_load):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df, drawn = sample_load.frame, []
+    for frame, kw in ((df, {"start": START, "end": END, "market": MARKET}), (by_hand(df), {})):
+        fig, ax = plt.subplots()
+        if name == "timeline":
+            kw["incidents"] = False
+        getattr(toolkit.plots, name)(frame, ax=ax, **kw)
+        drawn.append([(a.get_title(), [line.get_xydata().tolist() for line in a.get_lines()],
+                       [c.get_array().tolist() if c.get_array() is not None else
+                        [path.vertices.tolist() for path in c.get_paths()] for c in a.collections])
+                      for a in fig.axes if a.get_lines() or a.collections])
+        plt.close(fig)
+    assert drawn[0] == drawn[1] and drawn[0]
+
+
+def test_the_explorers_window_and_wait_are_the_vocabularys():
+    import toolkit.widgets
+
+    df = toolkit.load_logs("data/sample")
+    view = toolkit.widgets.View(df, start=START, end=END, market=MARKET)
+    assert len(view.rows_in_view()) == int((by_hand(df)["category"] != "ok").sum())
+    with pytest.raises(toolkit.ParameterError, match=r"explore\(\): start must be a time .* not the bare number 5"):
+        toolkit.widgets.View(df, start=5)
+    with pytest.raises(toolkit.ParameterError, match=r"explore\(\): debounce must be a duration .* the bare number"):
+        toolkit.widgets.explore(df, debounce=0.25)

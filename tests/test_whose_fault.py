@@ -110,8 +110,8 @@ def test_clock_offsets_are_those_of_the_window(weeks, found):
 
 def test_describe_window_leaves_other_incidents_out_of_its_before(weeks, found):
     storm = found[found["follows"].notna()].iloc[0]
-    plain = toolkit.describe_window(weeks, storm["start"], storm["end"], market="futures")
-    clean = toolkit.describe_window(weeks, storm["start"], storm["end"], market="futures", incidents=found)
+    plain = toolkit.describe_window(weeks, start=storm["start"], end=storm["end"], market="futures")
+    clean = toolkit.describe_window(weeks, start=storm["start"], end=storm["end"], market="futures", incidents=found)
     assert plain.before_errors > clean.before_errors
     assert clean.before_errors / clean.before_calls < 0.03  # the outage just before is not the baseline
     assert clean.cause == "client_rate" and "retry storm after the exchange outage" in clean.summary

@@ -13,8 +13,9 @@ and why::
 import importlib
 
 from .classify import catalog, endpoints
-from .errors import CatalogError, ParameterError, ReportError, StoreError, ToolkitError
-from .read import Load, LogFormatError, RejectWarning, load_logs, read_logs
+from .errors import (CatalogError, LogFormatError, ParameterError, ParameterTypeError, ReportError, StoreError,
+                     StoreLockedError, ToolkitError)
+from .read import Load, RejectWarning, load_logs, read_logs
 from .schema import CATEGORIES, COLUMNS, MARKETS
 from . import store  # registers the store as a source read_logs opens; its functions load on first use
 from .scrub import scrub  # eager: the function shares its module's name, which a later import would put back
@@ -25,8 +26,9 @@ from .scrub import scrub  # eager: the function shares its module's name, which 
 _LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", "widgets")
 #: Public names defined in a module that loads on first use: {name: module}.
 _LAZY_NAMES = {
-    **dict.fromkeys(("cause_rules", "clock_drift", "describe_window", "error_rate", "explain_incidents", "find_gaps",
-                     "find_incidents", "request_rate", "retries", "summary", "top_errors", "uncertain_orders"),
+    **dict.fromkeys(("bot_summary", "cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
+                     "find_incidents", "findings", "request_rate", "retries", "summary", "top_errors",
+                     "uncertain_orders"),
                     "analysis"),
     **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
     "simulate": "simulation",
@@ -62,23 +64,29 @@ __all__ = [
     "CatalogError",
     "MARKETS",
     "ParameterError",
+    "ParameterTypeError",
     "ReportError",
     "StoreError",
+    "StoreLockedError",
     "ToolkitError",
     "Load",
+    "analysis",
     "LogFormatError",
     "RecordingWarning",
     "RejectWarning",
     "attach_recorder",
+    "bot_summary",
     "catalog",
     "cause_rules",
     "clock_drift",
+    "clock_offsets",
     "describe_window",
     "endpoints",
     "error_rate",
     "explain_incidents",
     "find_gaps",
     "find_incidents",
+    "findings",
     "load_logs",
     "plots",
     "read_logs",

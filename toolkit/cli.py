@@ -10,11 +10,14 @@ import warnings
 import pandas as pd
 
 from . import __version__
-from .analysis import failed_share, find_incidents, summary
+from ._words import end_words, time_words
+from .analysis import bot_summary, failed_share, find_incidents, summary
 from .errors import ToolkitError
 from .read import RejectWarning, read_logs
 from .scrub import scrub
 from .store import IngestWarning, ingest
+
+__all__ = ["build_parser", "main"]
 
 
 def _summarize(args) -> int:
@@ -48,9 +51,7 @@ def _summarize(args) -> int:
 
 def _print_bots(df: pd.DataFrame) -> None:
     """Calls and failures of each bot, when the calls are several bots'."""
-    from .report import per_bot
-
-    bots = per_bot(df)
+    bots = bot_summary(df)
     if len(bots) < 2:
         return
     print(f"\n{len(bots)} bots\n")
@@ -66,8 +67,8 @@ def _print_incidents(incidents: pd.DataFrame) -> None:
         return
     print(f"\n{len(incidents)} incident(s): windows in which a market's errors rose well above its baseline\n")
     columns = {  # name: (cells, alignment)
-        "start": (incidents["start"].dt.strftime("%a %d %H:%M"), "<"),
-        "end": (incidents["end"].dt.strftime("%H:%M"), "<"),
+        "start": (pd.Series([time_words(s, short=True) for s in incidents["start"]]), "<"),
+        "end": (pd.Series([end_words(s, e, short=True) for s, e in zip(incidents["start"], incidents["end"])]), "<"),
         "market": (incidents["market"].astype(str), "<"),
         "category": (incidents["category"].astype(str), "<"),
         "cause": (incidents["cause"].astype(str), "<"),
@@ -83,15 +84,14 @@ def _print_incidents(incidents: pd.DataFrame) -> None:
 
 
 def _report(args) -> int:
-    from .report import build_report, check_output, check_parameters, check_source
+    from .report import prepare_report, run_report
 
-    # Parameters, the sources and the output folder are checked before a kernel starts.
-    params = check_parameters(args.source, args.start, args.end, args.market, args.title, args.bot)
-    check_output(args.out)
-    check_source(params.source)
-    print(f"toolkit report: running the post-mortem notebook on {', '.join(params.source)}", file=sys.stderr)
-    path = build_report(params.source, args.out, start=params.start, end=params.end, market=params.market,
-                        bot=params.bot, title=params.title, progress=True)
+    # Parameters, the sources and the output folder are checked once, before a kernel starts.
+    prepared = prepare_report(args.source, args.out, start=args.start, end=args.end, market=args.market,
+                              bot=args.bot, title=args.title)
+    print(f"toolkit report: running the post-mortem notebook on {', '.join(prepared.parameters.source)}",
+          file=sys.stderr)
+    path = run_report(prepared, progress=True)
     print(f"wrote {path.resolve()}")
     return 0
 

@@ -6,6 +6,15 @@ The figures for limits and the clock come from the exchange's documentation.
 
 from __future__ import annotations
 
+__all__ = ["RATE_LIMITS", "RATE_TIER", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
+           "BASELINE_FREQ", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
+           "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_PRIOR_ERRORS", "NARROW_FLOOR", "CASCADE_MIN",
+           "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW", "BEFORE",
+           "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "MAX_BUCKETS", "STEPS",
+           "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
+           "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
+           "TIMELINE_SYMLOG_RATIO", "MISSING"]
+
 #: Documented request limits, counted separately for each market: calls per window.
 RATE_LIMITS: dict[str, dict[str, int]] = {
     "regular": {"1s": 10, "1min": 300},
@@ -116,8 +125,8 @@ EXPLORER_MIN_STEPS = 1
 EXPLORER_TOP_ERRORS = 8
 EXPLORER_SAMPLE_ROWS = 12
 
-#: ... and how long, in seconds, its time slider must rest before the app redraws.
-EXPLORER_DEBOUNCE = 0.25
+#: ... and how long its time slider must rest before the app redraws.
+EXPLORER_DEBOUNCE = "250ms"
 
 #: ``plots.timeline(yscale="auto")`` uses a symmetric log scale when the busiest bucket holds more
 #: than this many times the errors of a typical (median) failing bucket.

@@ -44,7 +44,7 @@ class LogFormatError(ToolkitError, ValueError):
 
 
 class CatalogError(ToolkitError, ValueError):
-    """A bundled or edited data file (``catalog.csv``, ``endpoints.csv``) that cannot be used."""
+    """A packaged or edited table of ``toolkit/data/`` (``catalog.csv``, ``endpoints.csv``, ...) that cannot be used."""
 
 
 class StoreError(ToolkitError, RuntimeError):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+__all__ = ["CATEGORIES", "COLUMNS", "DATA_CATEGORIES", "DTYPES", "FORMATS", "KINDS", "MARKETS", "METHODS",
+           "REJECT_DTYPES", "REPORT_DTYPES", "STRING", "TS", "empty_frame"]
+
 #: Markets, in the order plots and groupbys list them.
 MARKETS = ["spot", "futures", "unknown"]
 

@@ -1,4 +1,5 @@
-"""The ``start=``, ``end=``, ``market=``, ``bot=`` filters and the time and duration checks, written once.
+"""The checks of what a function is given, written once: the frame and its columns, times, durations, counts,
+markets, bots, and the ``start=``, ``end=``, ``market=``, ``bot=`` window.
 
 Every function that takes a window or a market (the loader, the store, the
 analysis functions and their store twins, the plots, the report and the
@@ -6,12 +7,18 @@ explorer) checks it here, so the rules and the messages are the same
 everywhere:
 
 - a time is a string such as ``"2026-11-18 14:00"``, a ``Timestamp`` or a
-  ``datetime``; naive times are UTC; a bare number is refused (``5`` would
-  otherwise mean 5 ns after 1970);
+  ``datetime``; naive times are UTC (:func:`to_utc`, the one UTC rule); a bare
+  number is refused (``5`` would otherwise mean 5 ns after 1970);
 - a duration is a string such as ``"5min"`` or a ``Timedelta``; a bare number is
   refused for the same reason;
-- ``start`` is included, ``end`` excluded; ``market`` is one market or a list,
-  ``bot`` one bot's name or a list (the ``bot`` column: which bot made the call).
+- ``start`` is included, ``end`` excluded, and ``end`` must be after ``start``
+  (:func:`as_window`); ``market`` is one market or a list (:func:`as_markets`),
+  ``bot`` one bot's name or a list (:func:`as_bots`; the ``bot`` column: which bot made the call).
+
+Every check raises a :class:`toolkit.ParameterError` (a ``ValueError``), or a
+:class:`toolkit.ParameterTypeError` (also a ``TypeError``) for a frame that is not one,
+naming the function, the parameter and the bad value, before pandas gets a chance
+to fail somewhere deep inside.
 
 Examples
 --------
@@ -41,10 +48,11 @@ import numpy as np
 import pandas as pd
 
 from . import defaults
-from .errors import ParameterError
+from .errors import ParameterError, ParameterTypeError
 from .schema import DATA_CATEGORIES, MARKETS
 
-__all__ = ["Selection", "as_bots", "as_duration", "as_markets", "as_time", "select", "selection"]
+__all__ = ["Selection", "as_bots", "as_by", "as_columns", "as_count", "as_duration", "as_markets", "as_time",
+           "as_window", "require", "select", "selection", "step_for", "times", "to_utc"]
 
 
 def _prefix(func: str | None) -> str:
@@ -55,8 +63,31 @@ def _is_number(value) -> bool:
     return isinstance(value, (numbers.Number, np.number)) and not isinstance(value, (_dt.timedelta, np.timedelta64))
 
 
-def as_time(value, name: str, func: str | None = None) -> pd.Timestamp | None:
-    """``value`` as a UTC Timestamp (naive times are UTC); ``None`` stays ``None``.
+def to_utc(ts):
+    """A time or times in UTC: naive ones are taken as UTC, aware ones converted.
+
+    ``ts`` is a Timestamp (or anything :class:`pandas.Timestamp` reads), a
+    DatetimeIndex, a datetime array or Series, or a list of times; pandas' own
+    errors pass through, for the caller to word.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.selection import to_utc
+    >>> to_utc(pd.Timestamp("2026-11-18 15:00", tz="Europe/Berlin")), to_utc("2026-11-18 14:00")
+    (Timestamp('2026-11-18 14:00:00+0000', tz='UTC'), Timestamp('2026-11-18 14:00:00+0000', tz='UTC'))
+    >>> to_utc(pd.DatetimeIndex(["2026-11-18 14:00"])).tz
+    datetime.timezone.utc
+    """
+    if isinstance(ts, pd.Series):
+        return ts.dt.tz_localize("UTC") if ts.dt.tz is None else ts.dt.tz_convert("UTC")
+    if not isinstance(ts, (pd.Timestamp, pd.DatetimeIndex, pd.arrays.DatetimeArray)):
+        ts = pd.DatetimeIndex(ts) if np.ndim(ts) else pd.Timestamp(ts)
+    return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+
+
+def as_time(value, name: str, func: str | None = None, *, required: bool = False) -> pd.Timestamp | None:
+    """``value`` as a UTC Timestamp (naive times are UTC); ``None`` stays ``None`` unless ``required``.
 
     Examples
     --------
@@ -68,18 +99,41 @@ def as_time(value, name: str, func: str | None = None) -> pd.Timestamp | None:
     ...
     toolkit.errors.ParameterError: summary(): end must be a time such as '2026-11-16 21:05' (UTC), not 'tuesday'
     """
-    if value is None:
+    if value is None and not required:
         return None
     wanted = f"{_prefix(func)}{name} must be a time such as '2026-11-16 21:05' (UTC)"
     if _is_number(value):
         raise ParameterError(f"{wanted}, not the bare number {value!r} (a time is a string, a Timestamp or a datetime)")
     try:
-        ts = pd.Timestamp(value)
+        ts = pd.Timestamp(value) if value is not None else None
     except (TypeError, ValueError):
         ts = None
     if ts is None or ts is pd.NaT:
         raise ParameterError(f"{wanted}, not {value!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return to_utc(ts)
+
+
+def as_window(start, end, func: str | None = None, *, required: bool = False):
+    """``start`` and ``end`` as UTC Timestamps (None: no bound, unless ``required``), ``end`` after ``start``.
+
+    The one rule of a window: ``start`` is included, ``end`` excluded, so a
+    window whose end is not after its start holds nothing and is refused.
+
+    Examples
+    --------
+    >>> from toolkit.selection import as_window
+    >>> [str(t) for t in as_window("2026-11-18 14:00", "2026-11-18 15:00")]
+    ['2026-11-18 14:00:00+00:00', '2026-11-18 15:00:00+00:00']
+    >>> as_window("2026-11-18 14:00", "2026-11-18 14:00", "describe_window")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.ParameterError: describe_window(): end must be after start, not start=2026-11-18 14:00:00+00:00 and end=2026-11-18 14:00:00+00:00
+    """
+    t0 = as_time(start, "start", func, required=required)
+    t1 = as_time(end, "end", func, required=required)
+    if t0 is not None and t1 is not None and not t0 < t1:
+        raise ParameterError(f"{_prefix(func)}end must be after start, not start={t0} and end={t1}")
+    return t0, t1
 
 
 def as_duration(value, name: str, func: str | None = None, *, zero: bool = False) -> int:
@@ -127,6 +181,24 @@ def step_for(span: int, most: int, steps=None) -> str:
     return steps[-1]
 
 
+def as_count(value, name: str, func: str, minimum: int = 1) -> int:
+    """An integer of at least ``minimum``.
+
+    Examples
+    --------
+    >>> from toolkit.selection import as_count
+    >>> as_count(3, "n", "top_errors")
+    3
+    >>> as_count(0, "n", "top_errors")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.ParameterError: top_errors(): n must be an integer >= 1, not 0
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ParameterError(f"{func}(): {name} must be an integer >= {minimum}, not {value!r}")
+    return int(value)
+
+
 def as_markets(market, func: str | None = None) -> tuple[str, ...] | None:
     """``market`` (one name or a list) as a tuple of market names, or None for every market.
 
@@ -166,6 +238,80 @@ def as_bots(bot, func: str | None = None) -> tuple[str, ...] | None:
     if not names or any(not isinstance(b, str) or not b for b in names):
         raise ParameterError(f"{_prefix(func)}bot must be a bot's name or a list of them, not {bot!r}")
     return names
+
+
+def require(df: pd.DataFrame, columns, func: str) -> None:
+    """Refuse anything but a DataFrame with ``columns``, naming the function and the columns it lacks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.selection import require
+    >>> require(pd.DataFrame({"ts": []}), ["ts", "market"], "summary")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.ParameterError: summary() needs the column(s) market; pass the frame toolkit.load_logs returns
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterTypeError(f"{func}() takes the DataFrame from toolkit.load_logs, not {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ParameterError(f"{func}() needs the column(s) {', '.join(missing)}; "
+                             "pass the frame toolkit.load_logs returns")
+
+
+def as_columns(value, name: str, df: pd.DataFrame, func: str, empty: str = "None") -> list[str]:
+    """``value`` (a column name or a list of them) as a list of column names of ``df``; ``empty`` is how
+    the message writes the parameter's "none" value."""
+    cols = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
+    if cols is None or not all(isinstance(c, str) for c in cols):
+        raise ParameterError(f"{func}(): {name} must be a column name, a list of them or {empty}, not {value!r}")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ParameterError(f"{func}(): {name}={value!r} names no column of the frame: {', '.join(missing)}")
+    return cols
+
+
+def as_by(by, df: pd.DataFrame, func: str) -> list[str]:
+    """``by`` as a list of column names of ``df`` (``None`` means no grouping).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.selection import as_by
+    >>> as_by("market", pd.DataFrame({"ts": [], "market": []}), "error_rate")
+    ['market']
+    """
+    require(df, (), func)
+    if by is None:
+        return []
+    cols = as_columns(by, "by", df, func)
+    if "ts" in cols or len(set(cols)) != len(cols):
+        raise ParameterError(f"{func}(): by must name distinct columns other than ts, not {by!r}")
+    return cols
+
+
+def times(df: pd.DataFrame, func: str, column: str = "ts", allow_nat: bool = False) -> np.ndarray:
+    """A datetime column as int64 nanoseconds since the epoch, UTC (naive times taken as UTC).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from toolkit.selection import times
+    >>> times(pd.DataFrame({"ts": pd.to_datetime(["1970-01-01 00:00:01"])}), "f").tolist()
+    [1000000000]
+    """
+    s = df[column]
+    if not (isinstance(s.dtype, pd.DatetimeTZDtype) or (isinstance(s.dtype, np.dtype) and s.dtype.kind == "M")):
+        raise ParameterError(f"{func}(): {column} must hold datetimes (datetime64, UTC), not {s.dtype}; "
+                             "pass the frame toolkit.load_logs returns")
+    ns = np.asarray(s.array.as_unit("ns").asi8)  # an aware array's are UTC already, a naive one's taken as UTC
+    if not allow_nat:
+        bad = int(np.count_nonzero(ns == np.iinfo(np.int64).min))
+        if bad:
+            raise ParameterError(f"{func}(): {column} has {bad:,} missing time(s) (NaT); "
+                                 f"drop those rows first, e.g. df.dropna(subset=['{column}'])")
+    return ns
 
 
 @dataclass(frozen=True)
@@ -219,10 +365,7 @@ def selection(start=None, end=None, market=None, func: str | None = None, *, bot
     >>> str(s.start), s.markets, s.bots
     ('2026-11-18 00:00:00+00:00', ('spot',), ('spot-mm',))
     """
-    t0, t1 = as_time(start, "start", func), as_time(end, "end", func)
-    if t0 is not None and t1 is not None and t1 < t0:
-        raise ParameterError(f"{_prefix(func)}end must not be before start, not start={t0} and end={t1}")
-    return Selection(t0, t1, as_markets(market, func), as_bots(bot, func))
+    return Selection(*as_window(start, end, func), as_markets(market, func), as_bots(bot, func))
 
 
 def select(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, func: str | None = None) -> pd.DataFrame:
@@ -234,9 +377,7 @@ def select(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, fun
     sel = selection(start, end, market, func, bot=bot)
     if sel.everything:
         return df
-    for c in (["ts"] if sel.start is not None or sel.end is not None else []) + (
-            ["market"] if sel.markets is not None else []) + (["bot"] if sel.bots is not None else []):
-        if c not in df.columns:
-            raise ParameterError(f"{_prefix(func)}the frame has no column {c}; pass the frame toolkit.load_logs "
-                                 "returns")
+    require(df, (["ts"] if sel.start is not None or sel.end is not None else [])
+            + (["market"] if sel.markets is not None else []) + (["bot"] if sel.bots is not None else []),
+            func or "select")
     return df[sel.mask(df)]

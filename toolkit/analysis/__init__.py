@@ -1,10 +1,11 @@
 """Failure analysis over a loaded frame: each function takes the frame and returns a new one.
 
 One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
-(grouped errors, retries), :mod:`.incidents` (finding incidents),
+(grouped errors, retries), :mod:`.retry` (what a retry is), :mod:`.incidents` (finding incidents),
 :mod:`.describe` (explaining a window), :mod:`.clock` (clock drift), :mod:`.causes`
 (the cause-rule table and the evidence of each cause), :mod:`.explain` (whose fault each
-incident was), :mod:`.gaps` (silences), :mod:`.orders` (orders of unknown outcome).
+incident was), :mod:`.gaps` (silences), :mod:`.orders` (orders of unknown outcome),
+:mod:`.findings` (a post-mortem's closing table: one row per incident, with its evidence).
 """
 
 from .causes import CAUSES, SIDES, cause_rules
@@ -12,17 +13,21 @@ from .clock import clock_drift, clock_offsets
 from .describe import WindowDescription, describe_window
 from .errors import retries, top_errors
 from .explain import explain_incidents
+from .findings import FINDINGS, findings
 from .gaps import find_gaps
 from .incidents import find_incidents
 from .orders import uncertain_orders
 from .rates import error_rate, request_rate
-from .summary import failed_share, summary
+from .summary import BOT_SUMMARY, bot_summary, failed_share, summary
 
 __all__ = [
+    "BOT_SUMMARY",
     "CAUSES",
+    "FINDINGS",
     "SIDES",
     "cause_rules",
     "WindowDescription",
+    "bot_summary",
     "clock_drift",
     "clock_offsets",
     "describe_window",
@@ -30,6 +35,7 @@ __all__ = [
     "failed_share",
     "explain_incidents",
     "find_gaps",
+    "findings",
     "find_incidents",
     "request_rate",
     "retries",

@@ -1,6 +1,6 @@
 """The statistics behind :func:`toolkit.find_incidents`: baselines, the Poisson scan and window trimming.
 
-Everything works on a :class:`~toolkit._kernels.Grid` (calls and errors
+Everything works on a :class:`~toolkit._grid.Grid` (calls and errors
 per group and bucket) and an ``expected`` array of the same shape: the errors
 each bucket's calls would have at the group's baseline rate. A window's
 ``mu`` is the sum of its buckets' expected errors, so a baseline may be one
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import defaults
-from ._common import Grid, runs, window_sums
+from .._grid import Grid, runs, window_sums
 
 _HOUR = 3_600_000_000_000
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import defaults
 from ..classify import CAUSE_WORDS, CAUSES, SIDES, cause_rules, row_causes, side_of
-from ._common import as_duration, times
+from ..selection import as_duration, times
 from .rates import rate_limits
 
 __all__ = ["CAUSES", "CAUSE_WORDS", "SIDES", "cause_rules", "evidence", "row_causes", "side_of"]

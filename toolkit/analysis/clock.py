@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from ._common import select, OUTCOME_COLUMNS, as_by, as_count, as_duration, grid, runs, times, utc, window_of, window_sums
-from .summary import require
+from .._grid import OUTCOME_COLUMNS, grid, runs, utc, window_of, window_sums
+from ..errors import ParameterError
+from ..selection import as_by, as_count, as_duration, require, select, times
+
+__all__ = ["clock_drift", "clock_offsets"]
 
 #: The response ``Date`` header has whole seconds: on average it is half a second behind.
 _DATE_ROUNDING_NS = 500_000_000
@@ -107,12 +110,12 @@ def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None
     0        6      31.0              True
     """
     func = "clock_drift"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", "reason", "market", *cols], func)
     outcome = [c for c in cols if c in OUTCOME_COLUMNS]
     if outcome:
-        raise ValueError(f"{func}(): by={by!r} splits calls by their outcome ({', '.join(outcome)}); "
+        raise ParameterError(f"{func}(): by={by!r} splits calls by their outcome ({', '.join(outcome)}); "
                          "group by columns of the call such as market or endpoint")
     f = as_duration(freq, "freq", func)
     gap = as_duration(merge, "merge", func) // f

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
+from .._words import duration_words, end_words, time_words
 from ..schema import MARKETS, STRING
-from ._common import as_duration, as_market, as_time, select, times
+from ..selection import as_duration, as_markets, as_window, require, select, times
 from .causes import CAUSE_WORDS, evidence, side_of
 from .explain import _focus, explain_one, window_cause
 from .rates import rate_limits
-from .summary import require
+
+__all__ = ["WindowDescription", "describe_window"]
 
 _NEEDED = ["ts", "market", "is_error", "category", "reason", "endpoint", "symbol", "latency_ms"]
 _DIMENSIONS = {"categories": "category", "reasons": "reason", "endpoints": "endpoint", "symbols": "symbol"}
@@ -73,7 +75,7 @@ class WindowDescription:
         return "\n".join(parts)
 
 
-def describe_window(df: pd.DataFrame, start, end, *, market=None, bot=None, before=defaults.BEFORE,
+def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, before=defaults.BEFORE,
                     incidents=None) -> WindowDescription:
     """What changed between ``start`` and ``end`` against the ``before`` hours before it.
 
@@ -84,8 +86,9 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, bot=None, befo
         ``is_error``, ``category``, ``reason``, ``endpoint``, ``symbol``,
         ``latency_ms``).
     start, end : time-like
-        The window, ``start <= ts < end``; naive times are UTC. A row of
-        :func:`toolkit.find_incidents` gives both.
+        The window, ``start <= ts < end`` (both required, ``end`` after
+        ``start``); naive times are UTC. A row of :func:`toolkit.find_incidents`
+        gives both.
     market : str or list of str, optional
         Only these markets; all by default.
     bot : str or list of str, optional
@@ -115,7 +118,7 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, bot=None, befo
     ...                    "category": ["rate_limit" if x else "ok" for x in late],
     ...                    "reason": ["rate_limited" if x else "ok" for x in late],
     ...                    "endpoint": "/api/v1/stock/open-api/depth", "symbol": "AAPL", "latency_ms": 40.0})
-    >>> w = toolkit.describe_window(df, "2026-11-16 21:20", "2026-11-16 21:30", market="spot")
+    >>> w = toolkit.describe_window(df, start="2026-11-16 21:20", end="2026-11-16 21:30", market="spot")
     >>> print(w.summary)  # doctest: +NORMALIZE_WHITESPACE
     spot: 60 of 60 calls failed (100%) between Mon 16 Nov 21:20 and 21:30 UTC, 100% rate_limit
     (mostly rate_limited), against 0.0% in the 3 hours before; requests stayed within the limits
@@ -128,13 +131,12 @@ def describe_window(df: pd.DataFrame, start, end, *, market=None, bot=None, befo
     """
     func = "describe_window"
     require(df, _NEEDED, func)
-    df = select(df, func, bot=bot)
-    t0, t1 = as_time(start, "start", func), as_time(end, "end", func)
-    if not t0 < t1:
-        raise ValueError(f"{func}(): start must come before end, not start={t0} and end={t1}")
+    t0, t1 = as_window(start, end, func, required=True)
     span = as_duration(before, "before", func)
-    markets = as_market(market, func)
-    scope = df if markets is None else df[df["market"].isin(markets).to_numpy(bool)]
+    names = as_markets(market, func)
+    markets = None if names is None else list(names)
+    df = select(df, bot=bot, func=func)
+    scope = select(df, market=market, func=func)
     t = times(scope, func)
     lo, hi, b0 = t0.value, t1.value, t0.value - span
     during_mask, before_mask = (t >= lo) & (t < hi), (t >= b0) & (t < lo)
@@ -238,7 +240,7 @@ def _rate(scope: pd.DataFrame, t: np.ndarray, lo: int, hi: int, b0: int, df: pd.
 
             c_d, c_b = counts(lo, hi), counts(b0, lo)
             rows.append({
-                "market": name, "window": _label(w), "limit": limit,
+                "market": name, "window": duration_words(w), "limit": limit,
                 "before_peak": int(c_b.max(initial=0)), "during_peak": int(c_d.max(initial=0)),
                 "during_mean": c_d.sum() / max((hi - lo) / w, 1.0),
                 "over_limit": int((c_d > limit).sum()),
@@ -253,29 +255,16 @@ def _rate(scope: pd.DataFrame, t: np.ndarray, lo: int, hi: int, b0: int, df: pd.
     return out
 
 
-def _label(ns: int) -> str:
-    for unit, size in (("h", 3_600_000_000_000), ("min", 60_000_000_000), ("s", 1_000_000_000)):
-        if ns % size == 0:
-            return f"{ns // size}{unit}"
-    return str(pd.Timedelta(ns, unit="ns"))
-
-
 def _pct(x: float) -> str:
     return "n/a" if x != x else f"{x:.0%}" if x >= 0.095 else f"{x:.1%}"
-
-
-def _when(t0: pd.Timestamp, t1: pd.Timestamp) -> str:
-    first = t0.strftime("%a %d %b %H:%M")
-    last = t1.strftime("%H:%M") if t1.normalize() == t0.normalize() else t1.strftime("%a %d %b %H:%M")
-    return f"between {first} and {last} UTC"
 
 
 def _summary(w: WindowDescription, scope: pd.DataFrame) -> str:
     seen = {str(m) for m in scope["market"].dropna().unique()}
     names = w.market if w.market is not None else [m for m in MARKETS if m in seen] + sorted(seen - set(MARKETS))
     label = " and ".join(names) if names else "all markets"
-    when = _when(w.start, w.end)
-    hours = _label(w.before.value).replace("h", " hours").replace("min", " minutes").replace("1 hours", "1 hour")
+    when = f"between {time_words(w.start)} and {end_words(w.start, w.end)} UTC"
+    hours = duration_words(w.before.value, long=True)
     if w.calls == 0:
         return f"{label}: no calls {when} ({w.before_calls:,} in the {hours} before)."
     text = f"{label}: {w.errors:,} of {w.calls:,} calls failed ({_pct(w.errors / w.calls)}) {when}"

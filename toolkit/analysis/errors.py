@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from .._kernels import MASKS, PATTERN_LENGTH, fingerprint, listing, mask_messages, message_masks, top_table
+from .._fingerprint import MASKS, PATTERN_LENGTH, fingerprint, listing, mask_messages, message_masks, top_table
+from .._grid import groups, utc
 from ..schema import STRING
-from ._common import select, as_count, as_duration, groups, require, times, utc
+from ..selection import as_count, require, select, times
+from .retry import CALL_COLUMNS, ERROR_COLUMNS, repeat_chains
 
 __all__ = ["MASKS", "PATTERN_LENGTH", "fingerprint", "mask_messages", "message_masks", "retries", "top_errors"]
 
@@ -58,7 +60,7 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
     0  Order <num> not found      3    1.0  BTCUSDT, ETHUSDT  Order 1764 not found
     """
     func = "top_errors"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     require(df, ["ts", "is_error", "market", "category", "reason", "code", "message", "endpoint", "symbol"], func)
     if n is not None:
         n = as_count(n, "n", func)
@@ -120,7 +122,8 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
     (a missing symbol counts as a value). A failed call is a *repeat* when the
     identical call just before it failed with the same error (category, reason
     and code) at most ``within`` earlier; a *chain* is a failure and its repeats.
-    A success in between ends a chain.
+    A success in between ends a chain. The rule is :mod:`toolkit.analysis.retry`'s,
+    which :func:`toolkit.find_incidents` counts its ``repeats`` by too.
 
     The ``retryable`` column comes from the error catalog: repeats of errors
     that are not retryable (insufficient funds, bad request, permission, ...)
@@ -168,24 +171,12 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
     2
     """
     func = "retries"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
-    call_cols = ["market", "method", "endpoint", "symbol"] if "method" in df else ["market", "endpoint", "symbol"]
-    error_cols = ["category", "reason", "code"]
-    require(df, ["ts", "is_error", *call_cols, *error_cols, "retryable"], func)
-    w = as_duration(within, "within", func)
-    t = times(df, func)
-    if len(t) == 0:
-        return _empty_retries(df)
-    err = df["is_error"].to_numpy(dtype=bool, na_value=False)
-    call_id, _ = groups(df, call_cols)
-    error_id = np.full(len(t), -1, dtype=np.int64)
-    error_id[err] = groups(df[err], error_cols)[0]
-    o = np.lexsort((t, call_id))
-    cid, ts, eid = call_id[o], t[o], error_id[o]
-    repeat = np.zeros(len(o), dtype=bool)
-    repeat[1:] = (cid[1:] == cid[:-1]) & (ts[1:] - ts[:-1] <= w) & (eid[1:] >= 0) & (eid[1:] == eid[:-1])
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
+    require(df, ["ts", "is_error", *(c for c in CALL_COLUMNS if c != "method"), *ERROR_COLUMNS, "retryable"], func)
+    o, repeat = repeat_chains(df, within, func)
     if not repeat.any():
         return _empty_retries(df)
+    t = times(df, func)
     chain = np.cumsum(~repeat) - 1  # chain id of every sorted row
     length = np.bincount(chain)
     head = ~repeat & np.append(repeat[1:], False)  # failures with at least one repeat

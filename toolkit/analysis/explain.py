@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
+from .._words import window_words
 from ..schema import STRING
-from ._common import select, times
+from ..selection import require, select, times
 from .causes import CAUSE_WORDS, CAUSES, evidence, row_causes, side_of
-from .summary import require
 
-__all__ = ["EXPLAIN_COLUMNS", "explain_incidents", "span_words"]
+__all__ = ["EXPLAIN_COLUMNS", "explain_incidents"]
 
 #: Columns of :func:`explain_incidents`.
 EXPLAIN_COLUMNS = ["id", "when", "market", "scope", "side", "cause", "follows", "evidence", "explanation"]
@@ -22,20 +22,6 @@ _EARLIER = {
     "client_auth": "the key failure", "client_request": "the rejected requests", "exchange": "the exchange outage",
     "network": "the network failure", "unknown": "the incident",
 }
-
-
-def span_words(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    """A window as 'Mon 16 Nov 21:20–21:30' (UTC), with the end's day when it is another.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> span_words(pd.Timestamp("2026-11-16 21:20", tz="UTC"), pd.Timestamp("2026-11-16 21:30", tz="UTC"))
-    'Mon 16 Nov 21:20–21:30'
-    """
-    start, end = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
-    return f"{start:%a %d %b %H:%M}–{end:%H:%M}" if start.date() == end.date() else \
-        f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
 
 
 def _focus(calls: pd.DataFrame, inc) -> np.ndarray | None:
@@ -90,7 +76,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
     the exchange's host name did not resolve (DNS); the bot repeated 99 failing calls within 10s of each other.
     """
     func = "explain_incidents"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     require(df, ["ts", "market", "is_error", "category", "reason", "endpoint"], func)
     if incidents is None:
         from .incidents import find_incidents
@@ -134,7 +120,7 @@ def _row(inc, i, m, cause, ev, by_id, incidents) -> list:
     if not pd.isna(follows) and int(follows) in by_id:
         e = by_id[int(follows)]
         what = "retry storm" if cause == "client_rate" else "came"
-        words.append(f"{what} after {_EARLIER.get(str(e.cause), 'the incident')} of {span_words(e.start, e.end)} "
+        words.append(f"{what} after {_EARLIER.get(str(e.cause), 'the incident')} of {window_words(e.start, e.end)} "
                      f"(incident {int(follows)})")
     repeats = int(getattr(inc, "repeats", 0) or 0)
     if repeats >= defaults.MIN_ERRORS:
@@ -147,7 +133,7 @@ def _row(inc, i, m, cause, ev, by_id, incidents) -> list:
         names = ", ".join(sorted({str(x) for x in others["market"]}))
         whose = "exchange-wide" if scope == "exchange-wide" else "bot-wide (the bot's own fault, not one market's)"
         words.append(f"the same {inc.category} hit {names} at the same time: {whose}")
-    when = span_words(inc.start, inc.end)
+    when = window_words(inc.start, inc.end)
     text = f"{when} {m}: " + "; ".join(words) + "."
     ident = int(inc.id) if hasattr(inc, "id") else i + 1
     return [ident, when, m, scope, side, cause, follows, ev, text]

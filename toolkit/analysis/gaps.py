@@ -18,8 +18,9 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import MARKETS, STRING
-from ._common import select, as_duration, runs, select_market, times, utc
-from .summary import require
+from .._grid import runs, utc
+from ..errors import ParameterError
+from ..selection import as_duration, require, select, times
 
 __all__ = ["GAP_COLUMNS", "find_gaps"]
 
@@ -77,14 +78,14 @@ def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, 
     0 0 days 01:00:00      0           180.0
     """
     func = "find_gaps"
-    df = select(df, func, start=start, end=end, bot=bot)  # the market is chosen below
+    df = select(df, start=start, end=end, bot=bot, func=func)  # the market is chosen below
     require(df, ["ts", "market", "is_error", "reason"], func)
     f = as_duration(freq, "freq", func)
     span = as_duration(min_duration, "min_duration", func)
     if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 <= share < 1:
-        raise ValueError(f"{func}(): share must be a number from 0 to below 1, not {share!r}")
+        raise ParameterError(f"{func}(): share must be a number from 0 to below 1, not {share!r}")
     t_all = times(df, func)
-    scope = select_market(df, market, func)
+    scope = select(df, market=market, func=func)
     if len(t_all) == 0 or len(scope) == 0:
         return _empty(df)
     t = times(scope, func)

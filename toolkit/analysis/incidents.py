@@ -40,12 +40,13 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from .._kernels import as_columns
+from .._grid import Grid, codes, grid, utc, window_of, window_sums
+from ..errors import ParameterError
 from ..schema import MARKETS, STRING
-from ._common import select, Grid, as_by, as_count, as_duration, codes, grid, times, utc, window_of, window_sums
+from ..selection import as_by, as_columns, as_count, as_duration, require, select, times
 from ._scan import Significance, median_baseline, poisson_log_tail, scan, time_of_day_baseline, window_sums_float
 from .causes import CAUSES, row_causes, side_of
-from .summary import require
+from .retry import CALL_COLUMNS, ERROR_COLUMNS, repeat_flags
 
 __all__ = ["INCIDENT_COLUMNS", "find_incidents", "poisson_log_tail"]
 
@@ -115,8 +116,9 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
         group; ``reason`` or ``endpoint`` for narrow ones), ``calls``, ``errors``,
         ``error_rate``, ``baseline_rate`` (the expected errors per call),
         ``top_reason``, ``top_endpoint``, ``repeats`` (failed calls that repeated
-        an identical failed call at most :data:`~toolkit.defaults.RETRY_WINDOW`
-        earlier); then the other ``by`` columns. Sorted by ``start``;
+        an identical call that failed with the same error at most
+        :data:`~toolkit.defaults.RETRY_WINDOW` earlier, as :func:`toolkit.retries`
+        counts them); then the other ``by`` columns. Sorted by ``start``;
         RangeIndex; empty (with these columns) when nothing stands out.
 
     Examples
@@ -136,7 +138,7 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
     0  client_rate  client  market    100     100           0.02
     """
     func = "find_incidents"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", "market", "category", "reason", "endpoint", *cols], func)
     f = as_duration(freq, "freq", func)
@@ -144,9 +146,9 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
     per = max(1, as_duration(baseline, "baseline", func) // f)
     min_errors = as_count(min_errors, "min_errors", func)
     if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) or not ratio >= 1:
-        raise ValueError(f"{func}(): ratio must be a number >= 1, not {ratio!r}")
+        raise ParameterError(f"{func}(): ratio must be a number >= 1, not {ratio!r}")
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
-        raise ValueError(f"{func}(): alpha must be a probability between 0 and 1, not {alpha!r}")
+        raise ParameterError(f"{func}(): alpha must be a probability between 0 and 1, not {alpha!r}")
     narrow_cols = _as_narrow(narrow, df, cols, func)
     g = grid(df, func, freq=f, by=cols)
     extra = [c for c in cols if c not in ("market", "category")]
@@ -171,7 +173,7 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
     out = out.sort_values(["start", "market", "end"], kind="stable").reset_index(drop=True)
     out = out.drop(columns=["_tail"])
     out.insert(0, "id", np.arange(1, len(out) + 1, dtype=np.int64))
-    out["repeats"] = _repeats(df, out)
+    out["repeats"] = _repeats(df, out, g)
     out["scope"] = _scope(out)
     out["follows"] = _follows(out, as_duration(defaults.FOLLOW_WITHIN, "FOLLOW_WITHIN", func))
     return out[INCIDENT_COLUMNS + extra]
@@ -368,38 +370,26 @@ def _keep_narrow(cand: pd.DataFrame, wide: pd.DataFrame | None) -> pd.DataFrame:
     return cand.take(kept)
 
 
-def _repeats(df: pd.DataFrame, inc: pd.DataFrame) -> np.ndarray:
-    """Per incident: failed calls repeating an identical failed call (market, method, endpoint, symbol) soon before."""
-    window = as_duration(defaults.RETRY_WINDOW, "RETRY_WINDOW", "find_incidents")
-    t = times(df, "find_incidents")
-    market, names = pd.factorize(df["market"], use_na_sentinel=False)
+def _repeats(df: pd.DataFrame, inc: pd.DataFrame, g: Grid) -> np.ndarray:
+    """Per incident: the failed calls in it that are repeats (:mod:`toolkit.analysis.retry`)."""
+    func = "find_incidents"
+    window = as_duration(defaults.RETRY_WINDOW, "RETRY_WINDOW", func)
+    market, names = codes(df["market"])
     lookup = {str(v): i for i, v in enumerate(names)}
     spans = [(lookup.get(str(r.market), -1), r.start.value, r.end.value) for r in inc.itertuples()]
-    # rows near an incident, found through one-minute cells of (market, minute) rather than a pass per incident
-    cell = 60_000_000_000
-    first = int(t.min() // cell)
-    nb = int(t.max() // cell) - first + 1
-    marked = np.zeros((len(names), nb + 1), dtype=bool)
+    # only the rows from ``window`` before an incident to its end can be, or be repeated by, its repeats: found
+    # through the grid's buckets of each market rather than a pass per incident
+    marked = np.zeros((len(names), g.calls.shape[1] + 1), dtype=bool)
     for m, s, e in spans:
         if m >= 0:
-            marked[m, max(0, (s - window) // cell - first):max(0, -(-e // cell) - first)] = True
-    near = marked[market, t // cell - first]
-    rows = np.flatnonzero(near)
+            marked[m, max(0, (s - window) // g.freq - g.first):max(0, -(-e // g.freq) - g.first)] = True
+    rows = np.flatnonzero(marked[market, g.row_bucket])
     out = np.zeros(len(inc), dtype=np.int64)
     if not len(rows):
         return out
-    ids = np.zeros(len(rows), dtype=np.int64)
-    for c in ("market", "method", "endpoint", "symbol"):
-        if c in df:
-            codes_, uniques = pd.factorize(df[c].take(rows), use_na_sentinel=False)
-            ids = ids * (len(uniques) + 1) + codes_
-    err = df["is_error"].to_numpy(dtype=bool, na_value=False)[rows]
-    ts = t[rows]
-    order = np.lexsort((ts, ids))
-    ids_o, ts_o, err_o = ids[order], ts[order], err[order]
-    rep = np.zeros(len(rows), dtype=bool)
-    rep[1:] = (ids_o[1:] == ids_o[:-1]) & err_o[1:] & err_o[:-1] & (ts_o[1:] - ts_o[:-1] <= window)
-    rep_ts, rep_m = ts_o[rep], market[rows][order][rep]
+    near = df[[c for c in ("ts", "is_error", *CALL_COLUMNS, *ERROR_COLUMNS) if c in df]].take(rows)
+    rep = repeat_flags(near, defaults.RETRY_WINDOW, func)
+    rep_ts, rep_m = times(near, func)[rep], market[rows][rep]
     for i, (m, s, e) in enumerate(spans):
         out[i] = int(np.count_nonzero((rep_ts >= s) & (rep_ts < e) & (rep_m == m)))
     return out

@@ -14,8 +14,9 @@ import pandas as pd
 
 from .. import defaults
 from ..schema import STRING
-from ._common import select, as_duration, times
-from .summary import require
+from .._grid import utc
+from ..errors import ParameterError
+from ..selection import as_duration, require, select, times
 
 __all__ = ["ORDER_COLUMNS", "uncertain_orders"]
 
@@ -88,9 +89,9 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot
     1 2026-11-18 14:20:00+00:00  gateway_error      <NA>       False        False
     """
     func = "uncertain_orders"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     if "kind" not in df.columns:
-        raise ValueError(f"{func}() needs the column `kind` (trading, account, market_data, unknown), which tells "
+        raise ParameterError(f"{func}() needs the column `kind` (trading, account, market_data, unknown), which tells "
                          "order-placing and cancelling calls from the rest; the frame has none. Load the recording "
                          "with a toolkit whose loader tags kind, or add it from the endpoint catalog")
     require(df, ["ts", "market", "kind", "endpoint", "symbol", "http_status", "reason", "is_error"], func)
@@ -150,8 +151,7 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot
         "reason": pd.array(picked["reason"].astype(object).to_numpy(), dtype=STRING),
         "incident": pd.array(incident, dtype="Int64"),
         "sent_again": sent,
-        "again_at": pd.DatetimeIndex(np.where(sent, ts[np.maximum(again, 0)] if len(ts) else nat, nat)
-                                     .astype(np.int64).view("datetime64[ns]")).tz_localize("UTC"),
+        "again_at": utc(np.where(sent, ts[np.maximum(again, 0)] if len(ts) else nat, nat)),
         "again_reason": pd.array(again_reason, dtype=STRING),
         "maybe_twice": again_ok,
     })

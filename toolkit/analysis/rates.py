@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from ._common import select, OUTCOME_COLUMNS, as_by, as_duration, grid, groups, rate_frame, times
-from .summary import require
+from .._grid import OUTCOME_COLUMNS, grid, groups, rate_frame, utc
+from ..errors import ParameterError
+from ..selection import as_by, as_duration, require, select, times
+
+__all__ = ["error_rate", "limit_for", "rate_limits", "request_rate", "window_counts"]
 
 
 def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.ERROR_RATE_FREQ,
@@ -60,7 +63,7 @@ def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
     5 2026-11-16 21:10:00+00:00     spot      0       0         NaN
     """
     func = "error_rate"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", *cols], func)
     return rate_frame(grid(df, func, freq=as_duration(freq, "freq", func), by=cols))
@@ -78,7 +81,7 @@ def rate_limits(limits=None, func: str = "request_rate") -> dict[int, int]:
         limits = defaults.RATE_TIER
     if isinstance(limits, str) and limits in defaults.RATE_LIMITS:
         limits = defaults.RATE_LIMITS[limits]
-    bad = ValueError(f"{func}(): limits must be one of {', '.join(map(repr, defaults.RATE_LIMITS))} or a mapping "
+    bad = ParameterError(f"{func}(): limits must be one of {', '.join(map(repr, defaults.RATE_LIMITS))} or a mapping "
                      f"of window to calls such as {{'1s': 10, '1min': 300}}, not {limits!r}")
     if not isinstance(limits, dict) or not limits:
         raise bad
@@ -196,11 +199,11 @@ def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=Non
     0   spot     10    13           1             3            1.0
     """
     func = "request_rate"
-    df = select(df, func, start=start, end=end, market=market, bot=bot)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     outcome = [c for c in cols if c in OUTCOME_COLUMNS]
     if outcome:
-        raise ValueError(f"{func}(): by={by!r} splits calls by their outcome ({', '.join(outcome)}); "
+        raise ParameterError(f"{func}(): by={by!r} splits calls by their outcome ({', '.join(outcome)}); "
                          "group by columns of the call such as market or endpoint")
     require(df, ["ts", "category", *cols], func)
     f = as_duration(freq, "freq", func)
@@ -230,18 +233,13 @@ def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=Non
     out["limit"] = np.full(ng, limit, dtype=np.int64)
     out["windows"] = windows
     out["peak"] = peak
-    out["peak_at"] = _nat_utc(first_peak)
+    out["peak_at"] = utc(first_peak)
     out["over_limit"] = n_over
     out["over_share"] = np.where(windows > 0, n_over / np.maximum(windows, 1), np.nan)
     out["calls_over"] = calls_over
-    out["first_over"] = _nat_utc(first_over)
-    out["last_over"] = _nat_utc(last_over)
+    out["first_over"] = utc(first_over)
+    out["last_over"] = utc(last_over)
     out["rate_limited"] = n_limited
     out["rate_limited_in_over"] = limited_over
     out["in_over_share"] = np.where(n_limited > 0, limited_over / np.maximum(n_limited, 1), np.nan)
     return out
-
-
-def _nat_utc(ns: np.ndarray) -> pd.DatetimeIndex:
-    """Int64 ns with int64-min as NaT, as a UTC DatetimeIndex."""
-    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")

@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..selection import to_utc
+
 _NAT = np.iinfo(np.int64).min
 _MAX_S = 9_223_372_036  # seconds either side of the epoch that datetime64[ns] holds
 _YEAR_WORD = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
@@ -142,7 +144,6 @@ def _http_date(text: str):
     if year is not None and int(year.group()) != t.year:  # email.utils reads "0001" as 2001
         return None
     try:
-        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-        return t.as_unit("ns").value
+        return to_utc(t).as_unit("ns").value
     except (ValueError, OverflowError):  # outside the datetime64[ns] range
         return None

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..selection import to_utc
+
 #: First day (UTC) of a simulated recording.
 DEFAULT_START = "2026-11-16"
 
@@ -23,7 +25,7 @@ class Incident:
     description: str
 
 
-#: Whose fault each kind of planted incident is (the causes of ``toolkit/causes.csv``).
+#: Whose fault each kind of planted incident is (the causes of ``toolkit/data/causes.csv``).
 CAUSES = {"storm": "client_rate", "drift": "client_clock", "margin": "client_funds", "outage": "exchange",
           "upstream": "exchange", "network": "network"}
 
@@ -50,7 +52,7 @@ def planted(start=DEFAULT_START, *, seed: int = 7) -> pd.DataFrame:
 
 def plan(start, seed) -> list[Incident]:
     """The incidents of a recording starting on ``start``; ``seed`` moves each by up to 19 minutes."""
-    t0 = pd.Timestamp(start, tz="UTC") if pd.Timestamp(start).tzinfo is None else pd.Timestamp(start).tz_convert("UTC")
+    t0 = to_utc(pd.Timestamp(start))
     jitter = np.random.default_rng(seed + 1).integers(0, 50, size=8)
 
     def at(day, hh, mm, j):

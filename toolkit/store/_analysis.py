@@ -3,8 +3,8 @@
 DuckDB scans the Parquet parts and reduces them to small tables (calls and
 errors per bucket and group; one row per kind of error); the kernels that
 :func:`toolkit.error_rate` and :func:`toolkit.top_errors` build their tables
-with (:func:`toolkit._kernels.count_grid`, :func:`~toolkit._kernels.rate_frame`,
-:func:`~toolkit._kernels.top_table`) then shape those, with the same defaults,
+with (:func:`toolkit._grid.count_grid`, :func:`~toolkit._grid.rate_frame`,
+:func:`toolkit._fingerprint.top_table`) then shape those, with the same defaults,
 checks, masks and order. So a store far
 larger than memory gives what the pandas functions give on
 ``toolkit.load_logs(store)``.
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
-from .._kernels import OUTCOME_COLUMNS, PATTERN_LENGTH, as_by, as_count, count_grid, message_masks, rate_frame
-from .._kernels import top_table
-from ..selection import Selection, as_duration
+from .._fingerprint import PATTERN_LENGTH, message_masks, top_table
+from .._grid import OUTCOME_COLUMNS, count_grid, rate_frame
+from ..selection import Selection, as_by, as_count, as_duration
 from ..selection import selection as window
 from ..schema import DTYPES, STRING, empty_frame
 from ._manifest import Store

@@ -18,8 +18,10 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import defaults
+from .._words import time_words
+from ..selection import as_duration
 from . import _html
-from ._view import BUCKETS, View, label
+from ._view import BUCKETS, View
 
 _LABEL_WIDTH = {"description_width": "80px"}
 
@@ -71,8 +73,8 @@ class _Debounce:
             self.func()
 
 
-def explore(df: pd.DataFrame, *, incidents=None, bot=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
-            export_dir=".") -> Explorer:
+def explore(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
+            debounce=defaults.EXPLORER_DEBOUNCE, export_dir=".") -> Explorer:
     """An app to narrow failures down: timeline, top errors, incidents and raw rows, kept in sync.
 
     Controls: the time range (a slider, debounced), the market, the bot (when
@@ -87,12 +89,14 @@ def explore(df: pd.DataFrame, *, incidents=None, bot=None, debounce: float = def
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them. It is not modified.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
     incidents : DataFrame, optional
-        What :func:`toolkit.find_incidents` returns; computed from ``df`` by default.
-    bot : str, optional
-        Only this bot's calls at first (the ``bot`` control); all by default.
-    debounce : float, default 0.25
-        Seconds the time slider must rest before the app redraws (0: at once).
+        What :func:`toolkit.find_incidents` returns; computed from the calls by default.
+    debounce : str or Timedelta, default "250ms"
+        How long the time slider must rest before the app redraws (``"0s"``: at once).
     export_dir : str or path, default "."
         Where the export button writes its CSV files.
 
@@ -117,7 +121,8 @@ def explore(df: pd.DataFrame, *, incidents=None, bot=None, debounce: float = def
     >>> app.rows_in_view()["category"].tolist()
     ['ok', 'ok']
     """
-    return Explorer(df, incidents=incidents, bot=bot, debounce=debounce, export_dir=export_dir)
+    return Explorer(df, start=start, end=end, market=market, bot=bot, incidents=incidents, debounce=debounce,
+                    export_dir=export_dir)
 
 
 class Explorer(widgets.VBox):
@@ -150,15 +155,14 @@ class Explorer(widgets.VBox):
         How many redraws so far, and how long the last one took.
     """
 
-    def __init__(self, df: pd.DataFrame, *, incidents=None, bot=None, debounce: float = defaults.EXPLORER_DEBOUNCE,
-                 export_dir="."):
-        if not isinstance(debounce, (int, float)) or isinstance(debounce, bool) or debounce < 0:
-            raise ValueError(f"explore(): debounce must be a number of seconds >= 0, not {debounce!r}")
-        self.view = View(df, incidents=incidents, bot=bot)
+    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
+                 debounce=defaults.EXPLORER_DEBOUNCE, export_dir="."):
+        delay = as_duration(debounce, "debounce", "explore", zero=True) / 1e9
+        self.view = View(df, start=start, end=end, market=market, bot=bot, incidents=incidents)
         self._export_dir = export_dir
         self._held = 0
         self._syncing = False
-        self._slider_redraw = _Debounce(self.redraw, debounce)
+        self._slider_redraw = _Debounce(self.redraw, delay)
         self.redraws, self.last_redraw_s = 0, 0.0
         controls = self._build_controls()
         outputs = self._build_outputs()
@@ -176,7 +180,7 @@ class Explorer(widgets.VBox):
     def _build_controls(self) -> widgets.Widget:
         view = self.view
         self.time_range = widgets.SelectionRangeSlider(
-            options=[(label(int(v)), int(v)) for v in view.positions], index=view.index,
+            options=[(time_words(int(v)), int(v)) for v in view.positions], index=view.index,
             description="time (UTC)", continuous_update=True, readout=False, style=_LABEL_WIDTH,
             layout=widgets.Layout(width="70%"))
         self.time_label = widgets.HTML(layout=widgets.Layout(width="auto", min_width="300px", margin="0 0 0 8px"))

@@ -14,7 +14,8 @@ import html
 import pandas as pd
 
 from .. import defaults
-from ._view import Snapshot, label
+from .._words import time_words
+from ._view import Snapshot
 
 TOP_COLUMNS = ["count", "share", "market", "category", "code", "pattern"]
 
@@ -68,7 +69,7 @@ def explanation(window) -> str:
 
 def window_label(window: tuple[int, int]) -> str:
     """``Mon 16 Nov 21:00 to Tue 17 Nov 09:00``."""
-    return f"{label(window[0])} to {label(window[1])}"
+    return f"{time_words(window[0])} to {time_words(window[1])}"
 
 
 def status(snap: Snapshot, market: str, seconds: float, bot: str = "") -> str:

@@ -26,13 +26,13 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults, plots
+from .._grid import grid, utc
 from .._io import write_atomic
+from .._words import window_words
 from ..analysis import describe_window, find_incidents, top_errors
-from ..analysis._common import grid
-from ..analysis.summary import require
 from ..errors import ParameterError
 from ..schema import CATEGORIES, MARKETS
-from ..selection import step_for
+from ..selection import as_markets, as_window, require, select, step_for, times
 
 #: Bucket sizes offered (see :mod:`toolkit.defaults`).
 BUCKETS = list(defaults.EXPLORER_BUCKETS)
@@ -43,11 +43,6 @@ ROW_COLUMNS = ["ts", "market", "endpoint", "http_status", "code", "category", "m
 _TOP_NEEDS = ["ts", "is_error", "market", "category", "reason", "code", "message", "endpoint", "symbol"]
 _NS = {f: pd.Timedelta(f).value for f in set(BUCKETS[1:]) | set(defaults.EXPLORER_TIME_STEPS)}
 _CATEGORY = pd.CategoricalDtype(CATEGORIES)
-
-
-def label(ns: int) -> str:
-    """A slider position as the controls show it: ``Mon 16 Nov 21:00``."""
-    return f"{pd.Timestamp(ns, unit='ns', tz='UTC'):%a %d %b %H:%M}"
 
 
 def _codes(series: pd.Series, names: list[str]) -> np.ndarray:
@@ -79,7 +74,7 @@ class Counts:
         nb, nc = len(self.starts), len(shown)
         per = np.array([self.errors[c] for c in shown], dtype=np.int64).reshape(nc, nb)
         out = pd.DataFrame({
-            "ts": pd.DatetimeIndex(np.repeat(self.starts, nc).view("datetime64[ns]")).tz_localize("UTC"),
+            "ts": utc(np.repeat(self.starts, nc)),
             "category": pd.Categorical(np.tile(np.asarray(shown, dtype=object), nb), dtype=_CATEGORY),
             "calls": np.repeat(self.calls, nc).astype(np.int64),
             "errors": per.T.ravel(),
@@ -114,10 +109,12 @@ class View:
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them. It is not modified.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns; computed from ``df`` by default.
-    bot : str, optional
-        Only this bot's calls at first (one of :attr:`bots`); all by default.
 
     Attributes
     ----------
@@ -147,8 +144,9 @@ class View:
     ('1min', True)
     """
 
-    def __init__(self, df: pd.DataFrame, *, incidents=None, bot=None):
+    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None):
         require(df, NEEDED, "explore")
+        df = select(df, start=start, end=end, market=market, bot=bot, func="explore")
         if df.empty:
             raise ParameterError("explore(): the frame holds no calls; check the source passed to toolkit.load_logs")
         if incidents is not None and (not isinstance(incidents, pd.DataFrame)
@@ -164,23 +162,10 @@ class View:
                        for r in self.incidents.itertuples()]
         self._labels = self._incident_labels()
         self.reset()
-        if bot is not None:
-            if bot not in self.bots:
-                known = ", ".join(self.bots) or "none (the frame has no bot column)"
-                raise ParameterError(f"explore(): bot must be one of the frame's bots, {known}; not {bot!r}")
-            self.bot = bot
 
     def _index(self, df: pd.DataFrame) -> None:
         """Times and the filtered columns as small integer arrays, in time order."""
-        ts = df["ts"].array
-        if not isinstance(ts, pd.arrays.DatetimeArray):
-            raise ParameterError(f"explore(): ts must hold datetimes (datetime64, UTC), not {df['ts'].dtype}; "
-                                 "pass the frame toolkit.load_logs returns")
-        if df["ts"].isna().any():
-            raise ParameterError("explore(): ts has missing times (NaT); drop those rows first, "
-                                 "e.g. df.dropna(subset=['ts'])")
-        ts = ts.tz_convert("UTC") if ts.tz is not None else ts.tz_localize("UTC")  # naive times are UTC
-        t = np.asarray(ts.as_unit("ns").asi8)
+        t = times(df, "explore")
         self._order = np.argsort(t, kind="stable")
         self._t = t[self._order]
         present = lambda col, names: [n for n in names if (df[col] == n).any()]  # noqa: E731
@@ -232,10 +217,11 @@ class View:
 
     def zoom(self, start, end, market=None) -> None:
         """The window ``[start, end)`` widened to the slider's steps; only ``market`` when one is given."""
-        if market is not None and market not in self.markets:
-            raise ParameterError(f"zoom(): market must be one of {', '.join(self.markets)}, not {market!r}")
-        t0, t1 = (pd.Timestamp(v).tz_localize("UTC") if pd.Timestamp(v).tzinfo is None else pd.Timestamp(v)
-                  for v in (start, end))
+        names = as_markets(market, "zoom")
+        if names is not None and (len(names) != 1 or names[0] not in self.markets):
+            raise ParameterError(f"zoom(): market must be one market with calls in the frame, one of "
+                                 f"{', '.join(self.markets)}, not {market!r}")
+        t0, t1 = as_window(start, end, "zoom", required=True)
         last = len(self.positions) - 1
         i0 = int(np.clip(np.searchsorted(self.positions, t0.value, side="right") - 1, 0, last - 1))
         i1 = int(np.clip(np.searchsorted(self.positions, t1.value, side="left"), i0 + 1, last))
@@ -250,7 +236,7 @@ class View:
         # describe_window reads only the window and the hours before it: hand it just those rows
         lo, hi = np.searchsorted(self._t, [(row["start"] - pd.Timedelta(defaults.BEFORE)).value, row["end"].value])
         known = {"start", "end", "market", "cause", "id"} <= set(self.incidents)
-        explanation = describe_window(self.df.take(self._order[lo:hi]), row["start"], row["end"],
+        explanation = describe_window(self.df.take(self._order[lo:hi]), start=row["start"], end=row["end"],
                                       market=row["market"], bot=self.bot or None,
                                       incidents=self.incidents if known else None)
         self.zoom(row["start"] - pad, row["end"] + pad, str(row["market"]))
@@ -275,7 +261,7 @@ class View:
     def _incident_labels(self) -> list[tuple[str, int]]:
         out = []
         for i, row in enumerate(self.incidents.itertuples()):
-            text = f"{row.start:%a %d %b %H:%M}–{row.end:%H:%M}  {row.market}  {row.category}"
+            text = f"{window_words(row.start, row.end)}  {row.market}  {row.category}"
             if hasattr(row, "cause"):
                 text += f" ({row.cause})"
             if hasattr(row, "errors") and hasattr(row, "error_rate"):
