@@ -7,7 +7,8 @@ The figures for limits and the clock come from the exchange's documentation.
 from __future__ import annotations
 
 __all__ = ["RATE_LIMITS", "RATE_TIER", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
-           "BASELINE_FREQ", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
+           "BASELINE_FREQ", "BASELINE_BY", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
+           "CLOCK_SHIFT_GAIN", "CLOCK_SHIFT_DAYS", "CLOCK_SHIFT_MIN_CALLS", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
            "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_PRIOR_ERRORS", "NARROW_FLOOR", "CASCADE_MIN",
            "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW", "BEFORE",
            "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "MAX_BUCKETS", "STEPS",
@@ -38,6 +39,25 @@ INCIDENT_MERGE = "5min"
 
 #: Size of the buckets over which a group's baseline error rate is taken (their median).
 BASELINE_FREQ = "1h"
+
+#: Inside each group, every value of these columns (each bot) has its own usual error rate: a bucket's
+#: expected errors are each bot's calls in it at that bot's usual rate, summed.
+BASELINE_BY = ("bot",)
+
+#: What is usual at a time of the week (incidents and silences): each hour of the day (or slot) has its
+#: own baseline once this many days are recorded (before that, the whole recording's) ...
+CELL_MIN_DAYS = 3
+
+#: ... and a cell (weekday or weekend, hour) uses its own values once it holds this many; with fewer, it
+#: takes the coarser cell's (that hour on every day), which otherwise counts as one more value.
+CELL_MIN_VALUES = 2
+
+#: A series' own clock: a day whose traffic fits the series' usual day, moved by an hour, at least this
+#: much better than unmoved (and a running median over this many days) is read an hour early or late,
+#: as after a change of daylight saving time. Days with fewer calls than this decide nothing.
+CLOCK_SHIFT_GAIN = 0.25
+CLOCK_SHIFT_DAYS = 7
+CLOCK_SHIFT_MIN_CALLS = 100
 
 #: An incident window needs at least this many errors ...
 MIN_ERRORS = 5

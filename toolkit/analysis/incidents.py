@@ -44,7 +44,9 @@ from .._grid import Grid, codes, grid, utc, window_of, window_sums
 from ..errors import ParameterError
 from ..schema import MARKETS, STRING
 from ..selection import as_by, as_columns, as_count, as_duration, require, select, times
-from ._scan import Significance, median_baseline, poisson_log_tail, scan, time_of_day_baseline, window_sums_float
+from ._baseline import Baseline, series_grid
+from ._week import HOUR
+from ._scan import Significance, poisson_log_tail, scan, window_sums_float
 from .causes import CAUSES, row_causes, side_of
 from .retry import CALL_COLUMNS, ERROR_COLUMNS, repeat_flags
 
@@ -155,7 +157,8 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
         return _empty(df, extra)
     tags = _tags(df)
     test = Significance(g.errors.sum(axis=1).max(), min_errors, float(ratio), float(np.log(alpha)))
-    group, lo, hi, expected = scan(g, test, lambda skip: median_baseline(g, skip, per), gap=gap)
+    base = Baseline(g, *series_grid(df, g, cols, func), per)
+    group, lo, hi, expected = scan(g, test, base.median, gap=gap)
     if "category" not in cols and len(group):
         min_len = max(1, as_duration(defaults.CASCADE_MIN, "CASCADE_MIN", func) // f)
         group, lo, hi = _split_cascades(tags, g, group, lo, hi, expected, test, min_len)
@@ -343,11 +346,12 @@ def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) -> pd.Dat
             cells = (starts + nf > r.start.value) & (starts < r.end.value)
             rows = slice(None) if market is None else market == str(r.market)
             exclude[np.ix_(np.atleast_1d(np.arange(len(g.keys))[rows]), np.flatnonzero(cells))] = True
-    total_calls, total_errors = g.calls.sum(axis=1), g.errors.sum(axis=1)
+    base = Baseline(g, *series_grid(df, g, [*cols, col], func), max(1, HOUR // nf))
+    total_calls, total_errors = base.sub.calls.sum(axis=1), base.sub.errors.sum(axis=1)
     floor = defaults.NARROW_FLOOR * np.where(total_calls > 0, total_errors / np.maximum(total_calls, 1), 0.0)
     test = Significance(g.errors.sum(axis=1).max(), max(min_errors, defaults.NARROW_MIN_ERRORS),
                         defaults.NARROW_RATIO, float(np.log(alpha / max(int(has.sum()), 1))))
-    group, lo, hi, expected = scan(g, test, lambda skip: time_of_day_baseline(g, skip, floor),
+    group, lo, hi, expected = scan(g, test, lambda skip: base.pooled(skip, floor),
                                    gap=as_duration(defaults.NARROW_MERGE, "NARROW_MERGE", func) // nf,
                                    exclude=exclude)
     if not len(group):
