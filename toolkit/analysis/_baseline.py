@@ -1,57 +1,102 @@
 """The baselines of the incident scans: the errors each bucket's calls would usually have, at that time of the week.
 
 A scan's groups (a market, or a market and a reason, ...) are each made of **series**: one per
-value of :data:`~toolkit.defaults.BASELINE_BY` (each bot) inside the group. Each series has
+value of the :data:`~toolkit.defaults.BASELINE_BY` columns (each bot's calls of each endpoint)
+inside the group. Each series has
 its own usual error rate per cell of the week (:mod:`toolkit.analysis._week`: weekday or
 weekend, and hour of the day on the series' own clock), and a bucket's expected errors are
 the sum over its series of their calls times their usual rate. So the busy session of a
 market maker whose cancels often find their order filled is measured against its own usual
-errors in session, a quiet futures bot's night against its own nights, and a weekend
-outage against weekends.
+errors in session, its cancel-all at the close against what cancels usually get, a quiet
+futures bot's night against its own nights, and a weekend outage against weekends.
 
 Two estimators share the layout (:class:`Baseline`):
 
-- :meth:`Baseline.median` (market-wide scans): the median of the series' hourly error rates in
-  the cell, the coarser cell's estimate counting as one more value, hours holding flagged
-  buckets left out; robust to an incident before it has been flagged;
-- :meth:`Baseline.pooled` (narrow scans, whose series are thin): errors over calls in the
-  cell, leaning on the coarser cell as if it held :data:`~toolkit.defaults.NARROW_PRIOR_ERRORS`
-  errors, and never below a floor.
+- :meth:`Baseline.median`, the first pass of the market-wide scans: the median of the series'
+  hourly error rates in the cell, the coarser cell's estimate counting as one more value;
+  robust to an incident before it has been flagged;
+- :meth:`Baseline.pooled`, every later pass and the narrow scans: the series' errors over its
+  calls in the cell's hours that held no flagged bucket, leaning on the coarser cell as if it
+  held :data:`~toolkit.defaults.BASELINE_PRIOR_ERRORS` errors (never below a floor, for the
+  narrow scans). A median of a thin series' hourly rates is biased low (most of its hours hold
+  one error or none); the pooled rate of its clean hours is not.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .. import defaults
-from .._grid import Grid, grid, ids
+from .._grid import OUTCOME_COLUMNS, Grid, codes
 from ._week import DAY, HOUR, cell_medians, clock_shifts, own_time, weekend
 
-__all__ = ["Baseline", "series_grid"]
+__all__ = ["Baseline", "Series", "series_of"]
 
 
-def series_grid(df: pd.DataFrame, g: Grid, cols: list[str], func: str) -> tuple[Grid, np.ndarray]:
-    """The grid of ``g``'s series (its groups split by :data:`~toolkit.defaults.BASELINE_BY`) and each
-    series' group; ``g`` itself when nothing splits it."""
-    split = [c for c in defaults.BASELINE_BY if c in df and c not in cols and df[c].nunique(dropna=False) > 1]
-    if not split or not len(g.keys):
-        return g, np.arange(len(g.keys), dtype=np.int64)
-    sub = grid(df, func, freq=g.freq, by=[*cols, *split])
-    if not cols:
-        return sub, np.zeros(len(sub.keys), dtype=np.int64)
-    both = pd.concat([g.keys[cols], sub.keys[cols]], ignore_index=True)
-    code = ids(both, cols)
-    lookup = dict(zip(code[:len(g.keys)].tolist(), range(len(g.keys))))
-    return sub, np.array([lookup[c] for c in code[len(g.keys):].tolist()], dtype=np.int64)
+@dataclass
+class Series:
+    """Calls and errors per series (rows) and bucket of a grid, and each series' row in the grid (``parent``)."""
+
+    calls: np.ndarray
+    errors: np.ndarray
+    parent: np.ndarray
+
+
+def _compact(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Small non-negative integer keys renumbered 0, 1, ... in order; returns (new keys, old key of each)."""
+    present = np.bincount(key) > 0 if len(key) else np.zeros(0, dtype=bool)
+    return (np.cumsum(present) - 1)[key], np.flatnonzero(present)
+
+
+def series_of(df: pd.DataFrame, g: Grid, cols: list[str]) -> Series:
+    """The series of ``g``'s groups: their calls split by the :data:`~toolkit.defaults.BASELINE_BY` columns
+    that ``df`` holds and ``cols`` does not (each bot's calls of each endpoint); a bot's endpoints with fewer
+    than :data:`~toolkit.defaults.BASELINE_MIN_CALLS` calls in a group make one series together. ``g``'s
+    groups themselves when nothing splits them. Rows of ``df`` are those ``g`` was counted from."""
+    split = [c for c in defaults.BASELINE_BY if c in df and c not in cols]
+    whole = Series(g.calls, g.errors, np.arange(len(g.keys), dtype=np.int64))
+    if not split or not len(g.keys) or not len(df):
+        return whole
+    owner, *others = defaults.BASELINE_BY  # each bot keeps its own series; its rare endpoints are lumped
+    key = codes(df[owner])[0] if owner in split else np.zeros(len(df), dtype=np.int64)
+    for c in (c for c in others if c in split):
+        code = codes(df[c])[0] + 1  # 0 stands for the bot's other endpoints
+        width = int(code.max(initial=0)) + 1
+        combo = _compact((g.row_call * (int(key.max(initial=0)) + 1) + key) * width + code)[0]
+        code = np.where(np.bincount(combo)[combo] >= defaults.BASELINE_MIN_CALLS, code, 0)
+        key = key * width + code
+    series, _ = _compact(key)
+    n_series = int(series.max(initial=0)) + 1
+    if n_series < 2:
+        return whole
+    nb = g.calls.shape[1]
+    bucket, err = g.row_bucket, g.row_group >= 0
+    call_series, pairs = _compact(g.row_call * n_series + series)  # (call group, series) pairs present
+    calls = np.bincount(call_series * nb + bucket, minlength=len(pairs) * nb).reshape(len(pairs), nb)
+    if not any(c in OUTCOME_COLUMNS for c in cols):  # a group is its call group
+        errors = np.bincount(call_series[err] * nb + bucket[err], minlength=len(pairs) * nb).reshape(len(pairs), nb)
+        return Series(calls.astype(np.int64), errors.astype(np.int64), pairs // n_series)
+    # groups of outcomes (a reason): each measured against all calls of its call group
+    sub, sub_pairs = _compact(g.row_group[err] * n_series + series[err])
+    errors = np.bincount(sub * nb + bucket[err], minlength=len(sub_pairs) * nb).reshape(len(sub_pairs), nb)
+    of_call = np.zeros(len(g.keys), dtype=np.int64)
+    of_call[g.row_group[err]] = g.row_call[err]
+    parent = sub_pairs // n_series
+    lookup = np.full((int(g.row_call.max(initial=0)) + 1) * n_series, -1, dtype=np.int64)
+    lookup[pairs] = np.arange(len(pairs))
+    rows = lookup[of_call[parent] * n_series + sub_pairs % n_series]
+    return Series(calls[rows].astype(np.int64), errors.astype(np.int64), parent)
 
 
 class Baseline:
-    """Expected errors per cell of a grid ``g`` from its series ``sub`` (``parent``: each series' row in ``g``),
-    with usual rates per cell of the week taken over coarse buckets of ``per`` buckets."""
+    """Expected errors per cell of a grid ``g`` from its series ``sub``, with usual rates per cell of the week
+    taken over coarse buckets of ``per`` buckets."""
 
-    def __init__(self, g: Grid, sub: Grid, parent: np.ndarray, per: int):
-        self.g, self.sub, self.parent, self.per = g, sub, parent, per
+    def __init__(self, g: Grid, sub: Series, per: int):
+        self.g, self.sub, self.parent, self.per = g, sub, sub.parent, per
         n_series, nb = sub.calls.shape
         self.pad = g.first % per  # coarse buckets aligned on the epoch, as fine ones
         self.width = -(-(nb + self.pad) // per) * per
@@ -104,16 +149,18 @@ class Baseline:
         by_cell = np.where(np.nan_to_num(by_cell) > 0, by_cell, np.tile(by_hour, 2))
         return self._expected(by_cell[self.series, self.cell])
 
-    def pooled(self, skip: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    def pooled(self, skip: np.ndarray, floor: np.ndarray | None) -> np.ndarray:
         """Expected errors from the series' pooled error rates per cell, each leaning on its coarser cell, never
-        below ``floor`` (one rate per series); ``skip`` cells of ``g`` left out."""
-        bad_fine = skip[self.parent]
-        calls = self._coarse(np.where(bad_fine, 0, self.sub.calls))
-        errors = self._coarse(np.where(bad_fine, 0, self.sub.errors))
+        below ``floor`` (one rate per series, or None); the coarse buckets holding ``skip`` cells of ``g`` left
+        out (leaving out only the flagged buckets would keep their quieter neighbours and bias the rate low)."""
+        bad = self._coarse(skip[self.parent].astype(np.int64)) > 0  # hours holding a flagged bucket: left out
+        calls = np.where(bad, 0, self.calls)
+        errors = np.where(bad, 0, self._coarse(self.sub.errors))
         n = len(calls)
         c_all, e_all = calls.sum(axis=1), errors.sum(axis=1)
         r = np.where(c_all > 0, e_all / np.maximum(c_all, 1), 0.0)
-        c0 = np.where(r > 0, defaults.NARROW_PRIOR_ERRORS / np.maximum(r, 1e-300), 0.0)
+        c0 = np.where(r > 0, defaults.BASELINE_PRIOR_ERRORS / np.maximum(r, 1e-300), 0.0)
+        floor = np.zeros(n) if floor is None else floor
         if not self.weekly:
             return self._expected(np.repeat(np.maximum(r, floor)[:, None], calls.shape[1], axis=1))
 

@@ -94,16 +94,20 @@ def trim(errors, expected, group, lo, hi):
     return lo, hi
 
 
-def scan(g: Grid, test: Significance, baseline, *, gap: int, exclude=None, windows=defaults.SCAN_WINDOWS):
+def scan(g: Grid, test: Significance, baseline, *, gap: int, exclude=None, windows=defaults.SCAN_WINDOWS,
+         first=None):
     """Find the significant windows of every group.
 
     ``baseline(skip)`` returns the expected errors per cell given the cells to
     leave out; flags and baselines are refined until the flags stop changing.
-    ``exclude`` cells (other incidents) never count towards a baseline.
+    ``first(skip)``, when given, is the baseline of the first pass: one that
+    incidents not yet flagged cannot raise (a median). ``exclude`` cells (other
+    incidents) never count towards a baseline.
     Returns ``(group, lo, hi, expected)``, ``hi`` exclusive.
     """
     skip0 = np.zeros(g.calls.shape, dtype=bool) if exclude is None else exclude
-    flagged = np.zeros(g.calls.shape, dtype=bool)
+    expected = (first or baseline)(skip0)
+    flagged = flag(g.calls, g.errors, expected, test, windows)
     for _ in range(5):
         expected = baseline(flagged | skip0)
         new = flag(g.calls, g.errors, expected, test, windows)
