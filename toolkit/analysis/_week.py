@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import defaults
 
-__all__ = ["DAY", "HOUR", "cell_medians", "clock_shifts", "own_time", "weekend"]
+__all__ = ["DAY", "HOUR", "cell_medians", "clock_shifts", "nanmedian", "own_time", "weekend"]
 
 HOUR = 3_600_000_000_000
 DAY = 24 * HOUR
@@ -41,7 +41,8 @@ def weekend(days) -> np.ndarray:
     return (np.asarray(days, dtype=np.int64) + 3) % 7 >= 5
 
 
-def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+def nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+    """``np.nanmedian``, an all-NaN slice giving NaN without a warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices are NaN, as meant
         return np.nanmedian(a, axis=axis)
@@ -92,7 +93,7 @@ def clock_shifts(hourly: np.ndarray, first_hour: int) -> np.ndarray:
                 pick &= np.cumsum(pick, axis=1) <= defaults.CLOCK_SHIFT_DAYS
             enough = pick.sum(axis=1) >= defaults.CELL_MIN_DAYS
             v = np.where(pick[:, :, None], aligned, np.nan)
-            ref[:, k] = np.where(enough[:, None], _nanmedian(v, axis=1), np.nan)
+            ref[:, k] = np.where(enough[:, None], nanmedian(v, axis=1), np.nan)
         r = ref[:, kind]  # (rows, days, 24)
         # np.roll(x, s)[h] == x[h - s]: a day moved by s hours, as the series' own clock reads it
         dist = np.stack([np.abs(np.roll(m, s, axis=2) - r).sum(axis=2) for s in moves])  # (3, rows, days)
@@ -121,7 +122,7 @@ def _running_median(decided: np.ndarray, width: int) -> np.ndarray:
     padded = np.full((rows, days + 2 * half), np.nan)
     padded[:, half:half + days] = decided
     windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)  # (rows, days, width)
-    med = _nanmedian(windows, axis=2)
+    med = nanmedian(windows, axis=2)
     return np.where(np.isnan(med), 0, np.round(med)).astype(np.int64)
 
 
@@ -160,7 +161,7 @@ def cell_medians(values: np.ndarray, key: np.ndarray, n_keys: int, coarser: np.n
     table = np.full((n_keys, width), np.nan)
     table[key, rank] = values
     table[:, -1] = coarser
-    med = _nanmedian(table, axis=1)
+    med = nanmedian(table, axis=1)
     enough = counts >= defaults.CELL_MIN_VALUES
     out[enough] = med[enough]
     return out
