@@ -6,7 +6,7 @@ The figures for limits and the clock come from the exchange's documentation.
 
 from __future__ import annotations
 
-__all__ = ["RATE_LIMITS", "RATE_TIER", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
+__all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
            "BASELINE_FREQ", "BASELINE_BY", "BASELINE_MIN_CALLS", "BASELINE_PRIOR_ERRORS", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
            "CLOCK_SHIFT_GAIN", "CLOCK_SHIFT_DAYS", "CLOCK_SHIFT_MIN_CALLS", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
            "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_FLOOR", "CASCADE_MIN",
@@ -24,6 +24,10 @@ RATE_LIMITS: dict[str, dict[str, int]] = {
 
 #: Which of :data:`RATE_LIMITS` applies when a function is given ``limits=None``.
 RATE_TIER = "regular"
+
+#: A rate-limit incident is explained by a limit when at least this share of its 429s fell in windows in
+#: which one key's calls went over that limit.
+LIMIT_SHARE = 0.5
 
 #: How far the ``ACCESS-TIMESTAMP`` may be from server time before a 401.
 CLOCK_TOLERANCE = "30s"

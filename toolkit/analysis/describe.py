@@ -174,7 +174,7 @@ def _cause(w: WindowDescription, during: pd.DataFrame, match, incidents) -> None
         cause, m = str(match.cause), str(match.market)
         calls = during[(during["market"].astype(str) == m).to_numpy(bool)]
         ev = evidence(calls, cause, start=w.start, end=w.end, failed=_focus(calls, match))
-        text = explain_one(match, m, cause, ev, incidents).split(": ", 1)[1]
+        text = explain_one(match, m, cause, ev, incidents, calls).split(": ", 1)[1]
     else:
         cause = window_cause(during)
         failed = during[during["is_error"].to_numpy(dtype=bool, na_value=False)]
