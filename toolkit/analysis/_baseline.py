@@ -51,30 +51,25 @@ def _compact(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.cumsum(present) - 1)[key], np.flatnonzero(present)
 
 
-def series_of(df: pd.DataFrame, g: Grid, cols: list[str]) -> Series:
+def series_of(df: pd.DataFrame, g: Grid, cols: list[str], memo: dict | None = None) -> Series:
     """The series of ``g``'s groups: their calls split by the :data:`~toolkit.defaults.BASELINE_BY` columns
     that ``df`` holds and ``cols`` does not (each bot's calls of each endpoint); a bot's endpoints with fewer
     than :data:`~toolkit.defaults.BASELINE_MIN_CALLS` calls in a group make one series together. ``g``'s
-    groups themselves when nothing splits them. Rows of ``df`` are those ``g`` was counted from."""
+    groups themselves when nothing splits them. Rows of ``df`` are those ``g`` was counted from; ``memo``
+    keeps each row's series for the next grid of the same call groups (another bucket size, other outcomes)."""
     split = [c for c in defaults.BASELINE_BY if c in df and c not in cols]
     whole = Series(g.calls, g.errors, np.arange(len(g.keys), dtype=np.int64))
     if not split or not len(g.keys) or not len(df):
         return whole
-    owner, *others = defaults.BASELINE_BY  # each bot keeps its own series; its rare endpoints are lumped
-    key = codes(df[owner])[0] if owner in split else np.zeros(len(df), dtype=np.int64)
-    for c in (c for c in others if c in split):
-        code = codes(df[c])[0] + 1  # 0 stands for the bot's other endpoints
-        width = int(code.max(initial=0)) + 1
-        combo = _compact((g.row_call * (int(key.max(initial=0)) + 1) + key) * width + code)[0]
-        code = np.where(np.bincount(combo)[combo] >= defaults.BASELINE_MIN_CALLS, code, 0)
-        key = key * width + code
-    series, _ = _compact(key)
-    n_series = int(series.max(initial=0)) + 1
+    call_cols = tuple(c for c in cols if c not in OUTCOME_COLUMNS)
+    memo = {} if memo is None else memo
+    if (call_cols, tuple(split)) not in memo:
+        memo[call_cols, tuple(split)] = _series_codes(df, g.row_call, split)
+    series, n_series, call_series, pairs = memo[call_cols, tuple(split)]
     if n_series < 2:
         return whole
     nb = g.calls.shape[1]
     bucket, err = g.row_bucket, g.row_group >= 0
-    call_series, pairs = _compact(g.row_call * n_series + series)  # (call group, series) pairs present
     calls = np.bincount(call_series * nb + bucket, minlength=len(pairs) * nb).reshape(len(pairs), nb)
     if not any(c in OUTCOME_COLUMNS for c in cols):  # a group is its call group
         errors = np.bincount(call_series[err] * nb + bucket[err], minlength=len(pairs) * nb).reshape(len(pairs), nb)
@@ -89,6 +84,22 @@ def series_of(df: pd.DataFrame, g: Grid, cols: list[str]) -> Series:
     lookup[pairs] = np.arange(len(pairs))
     rows = lookup[of_call[parent] * n_series + sub_pairs % n_series]
     return Series(calls[rows].astype(np.int64), errors.astype(np.int64), parent)
+
+
+def _series_codes(df: pd.DataFrame, row_call: np.ndarray, split: list[str]):
+    """Each row's series, their number, each row's (call group, series) pair and the pairs present."""
+    owner, *others = defaults.BASELINE_BY  # each bot keeps its own series; its rare endpoints are lumped
+    key = codes(df[owner])[0] if owner in split else np.zeros(len(df), dtype=np.int64)
+    for c in (c for c in others if c in split):
+        code = codes(df[c])[0] + 1  # 0 stands for the bot's other endpoints
+        width = int(code.max(initial=0)) + 1
+        combo = _compact((row_call * (int(key.max(initial=0)) + 1) + key) * width + code)[0]
+        code = np.where(np.bincount(combo)[combo] >= defaults.BASELINE_MIN_CALLS, code, 0)
+        key = key * width + code
+    series, _ = _compact(key)
+    n_series = int(series.max(initial=0)) + 1
+    call_series, pairs = _compact(row_call * n_series + series)
+    return series, n_series, call_series, pairs
 
 
 class Baseline:

@@ -152,13 +152,14 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
         raise ParameterError(f"{func}(): alpha must be a probability between 0 and 1, not {alpha!r}")
     narrow_cols = _as_narrow(narrow, df, cols, func)
-    g = grid(df, func, freq=f, by=cols)
+    g = grid(df[["ts", "is_error", *cols]], func, freq=f, by=cols)
     extra = [c for c in cols if c not in ("market", "category")]
     if g.calls.size == 0 or not g.errors.any():
         return _empty(df, extra)
     tags = _tags(df)
     test = Significance(g.errors.sum(axis=1).max(), min_errors, float(ratio), float(np.log(alpha)))
-    base = Baseline(g, series_of(df, g, cols), per)
+    memo: dict = {}  # each row's series, shared by the scans of the same call groups
+    base = Baseline(g, series_of(df, g, cols, memo), per)
     group, lo, hi, expected = scan(g, test, lambda skip: base.pooled(skip, None), gap=gap, first=base.median)
     if "category" not in cols and len(group):
         min_len = max(1, as_duration(defaults.CASCADE_MIN, "CASCADE_MIN", func) // f)
@@ -166,7 +167,7 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
     level = "market" if cols == ["market"] else ", ".join(cols) or "all"
     pieces = [_rows(tags, g, group, lo, hi, expected, level, extra)] if len(group) else []
     wide = pieces[0] if pieces else None
-    narrow_rows = [_narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) for col in narrow_cols]
+    narrow_rows = [_narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo) for col in narrow_cols]
     narrow_rows = [n for n in narrow_rows if n is not None and len(n)]
     if narrow_rows:
         pieces.append(_keep_narrow(pd.concat(narrow_rows, ignore_index=True), wide))
@@ -254,10 +255,10 @@ def _dominant(tags, g: Grid, group, lo, hi) -> dict:
     return out
 
 
-def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) -> pd.DataFrame | None:
+def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo) -> pd.DataFrame | None:
     """Incidents of one reason or one endpoint within each ``by`` group, against its time-of-day rate."""
     nf = as_duration(defaults.NARROW_FREQ, "NARROW_FREQ", func)
-    g = grid(df, func, freq=nf, by=[*cols, col])
+    g = grid(df[["ts", "is_error", *cols, col]], func, freq=nf, by=[*cols, col])
     has = g.errors.sum(axis=1) > 0
     if not has.any():
         return None
@@ -269,7 +270,7 @@ def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) -> pd.Dat
             cells = (starts + nf > r.start.value) & (starts < r.end.value)
             rows = slice(None) if market is None else market == str(r.market)
             exclude[np.ix_(np.atleast_1d(np.arange(len(g.keys))[rows]), np.flatnonzero(cells))] = True
-    base = Baseline(g, series_of(df, g, [*cols, col]), max(1, HOUR // nf))
+    base = Baseline(g, series_of(df, g, [*cols, col], memo), max(1, HOUR // nf))
     total_calls, total_errors = base.sub.calls.sum(axis=1), base.sub.errors.sum(axis=1)
     floor = defaults.NARROW_FLOOR * np.where(total_calls > 0, total_errors / np.maximum(total_calls, 1), 0.0)
     test = Significance(g.errors.sum(axis=1).max(), max(min_errors, defaults.NARROW_MIN_ERRORS),
