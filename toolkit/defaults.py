@@ -7,7 +7,7 @@ The figures for limits and the clock come from the exchange's documentation.
 from __future__ import annotations
 
 __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
-           "BASELINE_FREQ", "BASELINE_BY", "BASELINE_MIN_CALLS", "BASELINE_PRIOR_ERRORS", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
+           "BASELINE_FREQ", "BASELINE_BY", "BASELINE_MIN_CALLS", "BASELINE_MAX_ENDPOINTS", "BASELINE_MAX_CELLS", "BASELINE_PRIOR_ERRORS", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
            "CLOCK_SHIFT_GAIN", "CLOCK_SHIFT_DAYS", "CLOCK_SHIFT_MIN_CALLS", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
            "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_FLOOR", "CASCADE_MIN",
            "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW", "BEFORE",
@@ -49,6 +49,11 @@ BASELINE_FREQ = "1h"
 #: with fewer calls than this in a group share one rate.
 BASELINE_BY = ("bot", "endpoint")
 BASELINE_MIN_CALLS = 1000
+
+#: ... and beyond its this many busiest endpoints in a group, a bot's endpoints share one rate too; series
+#: that would take more than this many cells (series times buckets) are cut to one per bot, then none.
+BASELINE_MAX_ENDPOINTS = 16
+BASELINE_MAX_CELLS = 2_500_000
 
 #: A cell with few calls leans on its coarser cell (that hour on every day; the whole recording) as if it
 #: held this many errors at the coarser cell's rate.

@@ -54,8 +54,10 @@ def _compact(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def series_of(df: pd.DataFrame, g: Grid, cols: list[str], memo: dict | None = None) -> Series:
     """The series of ``g``'s groups: their calls split by the :data:`~toolkit.defaults.BASELINE_BY` columns
     that ``df`` holds and ``cols`` does not (each bot's calls of each endpoint); a bot's endpoints with fewer
-    than :data:`~toolkit.defaults.BASELINE_MIN_CALLS` calls in a group make one series together. ``g``'s
-    groups themselves when nothing splits them. Rows of ``df`` are those ``g`` was counted from; ``memo``
+    than :data:`~toolkit.defaults.BASELINE_MIN_CALLS` calls in a group, or beyond its
+    :data:`~toolkit.defaults.BASELINE_MAX_ENDPOINTS` busiest, make one series together; each bot alone,
+    or ``g``'s groups themselves, when the series would make more than
+    :data:`~toolkit.defaults.BASELINE_MAX_CELLS` cells. Rows of ``df`` are those ``g`` was counted from; ``memo``
     keeps each row's series for the next grid of the same call groups (another bucket size, other outcomes)."""
     split = [c for c in defaults.BASELINE_BY if c in df and c not in cols]
     whole = Series(g.calls, g.errors, np.arange(len(g.keys), dtype=np.int64))
@@ -63,12 +65,16 @@ def series_of(df: pd.DataFrame, g: Grid, cols: list[str], memo: dict | None = No
         return whole
     call_cols = tuple(c for c in cols if c not in OUTCOME_COLUMNS)
     memo = {} if memo is None else memo
-    if (call_cols, tuple(split)) not in memo:
-        memo[call_cols, tuple(split)] = _series_codes(df, g.row_call, split)
-    series, n_series, call_series, pairs = memo[call_cols, tuple(split)]
-    if n_series < 2:
-        return whole
     nb = g.calls.shape[1]
+    while True:  # as many series as the memory allows: each bot's endpoints, else each bot, else the groups
+        if (call_cols, tuple(split)) not in memo:
+            memo[call_cols, tuple(split)] = _series_codes(df, g.row_call, split)
+        series, n_series, call_series, pairs = memo[call_cols, tuple(split)]
+        if len(pairs) * nb <= defaults.BASELINE_MAX_CELLS or len(split) < 2:
+            break
+        split = split[:1]
+    if n_series < 2 or len(pairs) * nb > defaults.BASELINE_MAX_CELLS:
+        return whole
     bucket, err = g.row_bucket, g.row_group >= 0
     calls = np.bincount(call_series * nb + bucket, minlength=len(pairs) * nb).reshape(len(pairs), nb)
     if not any(c in OUTCOME_COLUMNS for c in cols):  # a group is its call group
@@ -93,8 +99,16 @@ def _series_codes(df: pd.DataFrame, row_call: np.ndarray, split: list[str]):
     for c in (c for c in others if c in split):
         code = codes(df[c])[0] + 1  # 0 stands for the bot's other endpoints
         width = int(code.max(initial=0)) + 1
-        combo = _compact((row_call * (int(key.max(initial=0)) + 1) + key) * width + code)[0]
-        code = np.where(np.bincount(combo)[combo] >= defaults.BASELINE_MIN_CALLS, code, 0)
+        owner_of = row_call * (int(key.max(initial=0)) + 1) + key
+        combo, present = _compact(owner_of * width + code)
+        calls = np.bincount(combo)
+        # a bot's busiest endpoints in a group, those with enough calls, keep series of their own
+        order = np.lexsort((-calls, present // width))
+        first = np.searchsorted(present[order] // width, present[order] // width)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order)) - first
+        own = (calls >= defaults.BASELINE_MIN_CALLS) & (rank < defaults.BASELINE_MAX_ENDPOINTS)
+        code = np.where(own[combo], code, 0)
         key = key * width + code
     series, _ = _compact(key)
     n_series = int(series.max(initial=0)) + 1
