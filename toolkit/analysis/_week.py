@@ -128,9 +128,9 @@ def _running_median(decided: np.ndarray, width: int) -> np.ndarray:
 
 def own_time(starts: np.ndarray, shifts: np.ndarray, first_day: int) -> np.ndarray:
     """Bucket starts (int64 ns, one row of buckets) moved to each series' own clock: (series, buckets)."""
-    day = np.clip(starts // DAY - first_day, 0, max(shifts.shape[1] - 1, 0))
     if shifts.shape[1] == 0:
         return np.broadcast_to(starts, (shifts.shape[0], len(starts))).copy()
+    day = np.clip(starts // DAY - first_day, 0, shifts.shape[1] - 1)
     return starts[None, :] + shifts[:, day] * HOUR
 
 
