@@ -182,7 +182,8 @@ class _Found:
         last = before[np.argmax(self.t[before])] if len(before) else -1
         near = mine & (self.t >= s0 - self.span) & (self.t < s0)
         got = int(counts[a:z].sum())
-        return {"start": s0, "end": s1, "market": str(mnames[m]), "bot": None if label is None else str(label),
+        return {"start": s0, "end": s1, "market": str(mnames[m]),
+                "bot": None if label is None or label != label else str(label),
                 "kind": GAP_KINDS[0] if got == 0 else GAP_KINDS[1], "calls": got,
                 "expected_calls": round(float(usual[a:z].sum()), 1),
                 "last_call": self.t[last] if last >= 0 else np.iinfo(np.int64).min,
