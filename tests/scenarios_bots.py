@@ -339,6 +339,73 @@ def scenario(days: int = DAYS, *, scale: float = 1.0, seed: int = 27) -> pd.Data
     return frame
 
 
+HOST = "https://api9528mystks.mystonks.org"
+
+
+def write_recordings(frame: pd.DataFrame, folder) -> list:
+    """Write the calls of ``frame`` as the recorder writes them: one gzipped JSON Lines file per bot and day, named
+    as daily rotation names them (``spot-mm.20270301T000012.345Z.jsonl.gz``: the file's first call's UTC time).
+
+    Each line has the recorder's keys (``ts``, ``method``, ``url``, ``status``, ``elapsed_ms``, ``market``,
+    ``body`` or ``error``, ``request`` with its masked headers and body, ``response_headers`` with ``Date``)
+    and the key's fingerprint ``key_id``; bodies are the exchange's (``exchange-api.md``): the ``code``/``msg``
+    envelope, the ``code``/``message`` error body, a gateway's HTML page. The bot is told by the file name only.
+    """
+    import gzip
+    from pathlib import Path
+
+    import orjson
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    f = frame.reset_index(drop=True)
+    iso = f["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").to_numpy()
+    date = f["server_ts"].dt.strftime("%a, %d %b %Y %H:%M:%S GMT").to_numpy(na_value=None)
+    client = (f["client_ts"].astype("int64") // 1_000_000).to_numpy()
+    status = f["http_status"].to_numpy(dtype=object, na_value=None)
+    code = f["code"].to_numpy(dtype=object, na_value=None)
+    latency = f["latency_ms"].to_numpy(dtype=np.float64, na_value=np.nan)
+    cols = {c: f[c].astype(object).to_numpy() for c in ("market", "method", "path", "symbol", "message", "category",
+                                                          "bot", "key_id")}
+    day = f["ts"].dt.strftime("%Y%m%d").to_numpy()
+    written = []
+    for (bot, d), rows in pd.Series(np.arange(len(f))).groupby([cols["bot"], day]):
+        rows = rows.to_numpy()
+        first = f["ts"].iloc[rows[0]]
+        path = folder / f"{bot}.{first:%Y%m%dT%H%M%S}.{first.microsecond // 1000:03d}Z.jsonl.gz"
+        lines = []
+        for i in rows:
+            sym, path_i = cols["symbol"][i], cols["path"][i]
+            url = HOST + path_i.replace("{symbol}", sym)
+            req = {"headers": {"ACCESS-KEY": "***", "ACCESS-SIGN": "***", "ACCESS-TIMESTAMP": str(client[i]),
+                               "Content-Type": "application/json"}}
+            if cols["method"][i] == "GET" and "{symbol}" not in path_i:
+                url += f"?symbol={sym}"
+            elif cols["method"][i] == "POST":
+                req["body"] = {"symbol": sym}
+            rec = {"ts": iso[i], "method": cols["method"][i], "url": url, "status": status[i],
+                   "elapsed_ms": None if np.isnan(latency[i]) else round(float(latency[i]), 3),
+                   "market": cols["market"][i], "key_id": cols["key_id"][i]}
+            if status[i] is None:
+                rec["error"] = cols["message"][i]
+            elif cols["category"][i] == "ok":
+                rec["body"] = {"code": 0, "msg": "success", "data": {}}
+            elif code[i] is None:
+                rec["body"] = cols["message"][i]  # a gateway's page
+            elif status[i] == 200:
+                rec["body"] = {"code": int(code[i]), "msg": cols["message"][i]}  # a futures business error
+            else:
+                rec["body"] = {"code": int(code[i]), "message": cols["message"][i]}
+            rec["request"] = req
+            if status[i] is not None:
+                rec["response_headers"] = {"Date": date[i], "Content-Type": "application/json"}
+            lines.append(orjson.dumps(rec))
+        with gzip.open(path, "wb", compresslevel=1) as out:
+            out.write(b"\n".join(lines) + b"\n")
+        written.append(path)
+    return written
+
+
 if __name__ == "__main__":
     pd.set_option("display.width", 200)
     print(planted().drop(columns="what").to_string())

@@ -8,7 +8,7 @@ import pytest
 
 import toolkit
 from tests.conftest import frame
-from tests.scenarios_bots import START, key_id, planted, scenario, silences
+from tests.scenarios_bots import KEYS, START, key_id, planted, scenario, silences, write_recordings
 from toolkit.analysis._week import clock_shifts
 
 DAY = pd.Timedelta("1D")
@@ -198,3 +198,33 @@ def test_weekends_that_are_always_quiet_are_no_silence():
     gaps = toolkit.find_gaps(df[~hole.to_numpy()])
     assert gaps[["start", "bot", "kind"]].astype(str).values.tolist() == [
         ["2027-03-09 10:00:00+00:00", "spot-mm", "stopped"]]
+
+
+def test_a_week_of_three_bots_read_from_their_daily_files(tmp_path):
+    """The first week as the recorder leaves it: one gzipped file per bot and day in one folder, read by read_logs."""
+    calls = scenario(days=7, scale=0.1, seed=27)
+    files = write_recordings(calls, tmp_path)
+    assert len(files) == 21 and files[0].name.endswith("Z.jsonl.gz")
+    load = toolkit.read_logs(tmp_path)
+    df = load.frame
+    assert len(df) == len(calls) and load.rejects.empty
+    assert df.groupby(["market", "category"], observed=True).size().equals(
+        calls.groupby(["market", "category"], observed=True).size())
+    if "bot" not in df:  # until the reader names each file's bot (spot-mm.20270301T...Z.jsonl.gz: spot-mm) itself
+        df["bot"] = df["source"].astype(str).str.rsplit("/", n=1).str[-1].str.split(".").str[0].astype("category")
+    if "key_id" not in df:  # and reads the recorder's key fingerprint
+        df["key_id"] = df["bot"].astype(str).map({b: key_id(k) for b, k in KEYS.items()})
+    found = toolkit.find_incidents(df)
+    matched = set()
+    for p in planted(days=7).itertuples():
+        hits = matches(found, p)
+        assert len(hits) == 1 and str(hits["cause"].iloc[0]) == p.cause, (p.what, found)
+        matched.add(int(hits["id"].iloc[0]))
+    assert len(found) - len(matched) <= 1
+    gaps = toolkit.find_gaps(df)
+    want = silences(days=7).iloc[0]
+    assert gaps[["market", "bot", "kind"]].astype(str).values.tolist() == [["futures", "futures-grid", "stopped"]]
+    assert near(gaps["start"].iloc[0], want["start"], 5) and near(gaps["end"].iloc[0], want["end"], 5)
+    shared = matches(found, planted(days=7).query("limit == '1min'").iloc[0])
+    ev = toolkit.explain_incidents(df, shared)["evidence"].iloc[0]
+    assert "spot-mm" in ev and "futures-arb" in ev and "against a limit of 300/min" in ev, ev
