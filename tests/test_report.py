@@ -209,7 +209,7 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
         assert any(f"{inc.start + pd.Timedelta(minutes=m):%a %d %b %H:%M}" in page for m in range(4)), inc
     assert "spot: 5,729 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
     assert "the bot sent 13.0 calls/s (peak 25 in one second) against a limit of 10/s" in page
-    assert "the client clock was 32–59 s ahead of the exchange's" in page
+    assert "the client clock of futures-arb and futures-gateway was 32–59 s ahead of the exchange's" in page
     assert "retrying cannot fix (insufficient_margin)" in page
     for cause in ("client_rate", "client_clock", "client_funds", "exchange", "network"):
         assert f">{cause}<" in page, cause
@@ -232,7 +232,7 @@ def test_findings_name_the_evidence_of_their_own_window(sample_load):
     assert list(table.columns) == FINDINGS and len(table) == len(incidents) == 9
     by = {(r.market, r.finding.split(":")[0], r.when[:3]): r for r in table.itertuples()}
     assert "the bot sent 13.0 calls/s (peak 25 in one second)" in by["spot", "rate_limit", "Mon"].evidence
-    assert "client clock was 32–59 s ahead" in by["futures", "auth", "Tue"].evidence
+    assert "client clock of futures-arb and futures-gateway was 32–59 s ahead" in by["futures", "auth", "Tue"].evidence
     assert "the clock offset was not recorded" in by["spot", "auth", "Tue"].evidence
     assert "retrying cannot fix (insufficient_margin)" in by["futures", "insufficient_funds", "Thu"].evidence
     assert by["futures", "rate_limit", "Sat"].impact == "6,518 of 8,475 calls failed (77%; baseline 2.1%)"

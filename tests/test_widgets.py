@@ -551,17 +551,20 @@ def test_the_bot_control_narrows_every_output(app, df):
     assert app.bot.value == "" and app.view_calls == len(df)
 
 
-def test_the_explorer_can_start_on_one_bot(df, incidents, tmp_path):
-    app = explore(df, incidents=incidents, bot="spot-bot", debounce=0, export_dir=tmp_path)
-    assert app.bot.value == "spot-bot" and app.view_calls == int((df["bot"] == "spot-bot").sum())
+def test_bot_means_the_calls_of_those_bots_only(df, incidents, tmp_path):
+    two = ["futures-arb", "spot-bot"]
+    app = explore(df, incidents=incidents, bot=two, debounce="0s", export_dir=tmp_path)
+    assert [v for _, v in app.bot.options] == ["", *two] and app.view_calls == int(df["bot"].isin(two).sum())
+    app.bot.value = "spot-bot"
     assert app.export().name.endswith("-spot-bot.csv")
-    with pytest.raises(toolkit.ParameterError, match="bot must be one of the frame's bots, futures-arb, "
-                                                     "futures-gateway, spot-bot; not 'nobody'"):
+    with pytest.raises(toolkit.ParameterError, match=r"explore\(\): the frame holds no calls"):
         explore(df, incidents=incidents, bot="nobody")
+    with pytest.raises(toolkit.ParameterError, match=r"explore\(\): bot must be a bot's name or a list of them"):
+        explore(df, incidents=incidents, bot=5)
 
 
 def test_one_bot_gets_no_bot_control(df, incidents):
     one = df[df["bot"] == "spot-bot"]
-    app = explore(one, incidents=incidents.iloc[:0], debounce=0)
+    app = explore(one, incidents=incidents.iloc[:0], debounce="0s")
     assert app.bot not in app.children[0].children[2].children[0].children
     assert "per bot" not in app.status.value

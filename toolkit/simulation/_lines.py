@@ -4,7 +4,9 @@ The spot bot logs flat JSON Lines (ISO times, the envelope under ``response``); 
 nested form (epoch-ms ``time``, ``request`` with its headers, ``response`` with its ``Date`` header); the
 second futures bot records with :func:`toolkit.attach_recorder` (its lines as ``Recorder.line`` in
 ``toolkit/record/_core.py`` writes them: ``ACCESS-KEY`` and ``ACCESS-SIGN`` masked, ``key_id``, ``bot``,
-``response_headers``). Every line names its bot and, when signed, its key's fingerprint (``key_id``).
+``response_headers``). Every line names its bot, and its key's fingerprint (``key_id``): the spot bot's
+logger on every line (the bot knows the key it runs with), the gateway and the recorder on the signed calls
+(those that carry an ``ACCESS-KEY``).
 """
 
 from __future__ import annotations
@@ -95,10 +97,8 @@ def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp, bot: st
             yield orjson.dumps(_recorded(iso[i][:-1] + "000Z", method, url, status, lat, bot, headers, sent, body,
                                          error, dates[i], fingerprint))
             continue
-        if form == "own":
-            rec = {"ts": iso[i], "method": method, "url": url, "bot": bot}
-            if headers:
-                rec["key_id"] = fingerprint
+        if form == "own":  # the bot's own logger names the key it runs with on every line, signed or not
+            rec = {"ts": iso[i], "method": method, "url": url, "bot": bot, "key_id": fingerprint}
             req = {}
             if headers:
                 req["headers"] = headers
