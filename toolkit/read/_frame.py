@@ -236,6 +236,18 @@ def _pd_string(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
     return pd.array(arr.to_pandas(types_mapper={pa.string(): STRING, pa.large_string(): STRING}.get), dtype=STRING)
 
 
+def _categorical_of(arr: pa.Array, func) -> pd.Categorical:
+    """A categorical of ``func`` applied once per distinct non-null value of ``arr`` (None: missing); rows whose
+    values it maps alike share a category. One dictionary encoding of the rows; the rest on the distinct values."""
+    enc = pc.dictionary_encode(arr)
+    if not len(enc.dictionary):  # no row holds a value (a file whose records name no bot)
+        return pd.Categorical.from_codes(np.full(len(arr), -1, np.int8), categories=pd.Index([], dtype=STRING))
+    codes, cats = pd.factorize(pd.array([func(v) for v in enc.dictionary.to_pylist()], dtype=STRING))
+    lut = np.append(codes, -1)  # the last slot for the rows without a value
+    rows = pc.fill_null(enc.indices, len(codes)).to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(lut[rows], categories=pd.Index(cats, dtype=STRING))
+
+
 def _categorical(arr: pa.Array) -> pd.Categorical:
     enc = pc.dictionary_encode(arr)
     return pd.Categorical.from_codes(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False),
@@ -372,8 +384,8 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
         "ts": pd.DatetimeIndex(ts).tz_localize("UTC"),
         "market": pd.Categorical.from_codes(market, dtype=DTYPES["market"]),
         # the record's own bot (the file's name fills in the rest, per file: FileResult.merge)
-        "bot": _categorical(_apply_unique(f["bot"], redact)),
-        "key_id": _categorical(_apply_unique(f["key"], _fingerprint)),
+        "bot": _categorical_of(f["bot"], redact),
+        "key_id": _categorical_of(f["key"], _fingerprint),
         "method": pd.Categorical.from_codes(method_codes[method_idx], dtype=DTYPES["method"]),
         "path": _categorical(url["path"]),
         "endpoint": _categorical(url["endpoint"]),
