@@ -54,18 +54,20 @@ class Row(NamedTuple):
 ROW = pa.struct([(name, hint.__metadata__[0]) for name, hint in get_type_hints(Row, include_extras=True).items()])
 
 
-#: Where the message and the error stand in a row, for the rows built as plain tuples.
-MESSAGE, ERROR = Row._fields.index("message"), Row._fields.index("error")
+#: Where these fields stand in a row, for the rows built as plain tuples: ``row[STATUS]``.
+STATUS, MESSAGE, ERROR = (Row._fields.index(name) for name in ("status", "message", "error"))
 
 
 class Batch:
     """Accepted records as rows, plus the raw input to quote in rejects.
 
-    A row is a :class:`Row`, or a plain tuple of a Row's fields in their order: the
-    JSON Lines reader builds one per line on millions of lines, and the garbage
-    collector would track every :class:`Row` (a tuple subclass is never untracked)
-    at a cost of some 15% of that reader's time. ``Row._make(row)`` names the fields
-    of either. ``raw_of(line)`` gives a record's raw input by its line (or entry) number.
+    A row is a :class:`Row`, or a plain tuple of a Row's fields in their order:
+    the readers of lines (JSON Lines, text logs) build one per line on millions
+    of lines, and a :class:`Row` costs them time twice, when it is made (its
+    ``__new__`` is Python) and while it waits in the batch (the garbage
+    collector tracks every tuple subclass to the end): some 15% of the JSON
+    Lines reader's time. ``Row._make(row)`` names the fields of either.
+    ``raw_of(line)`` gives a record's raw input by its line (or entry) number.
     """
 
     def __init__(self, raw_of=None):
@@ -76,4 +78,4 @@ class Batch:
         return len(self.rows)
 
 
-__all__ = ["CODE", "ERROR", "MESSAGE", "NOT_JSON", "NO_BODY", "NO_CODE", "ROW", "Batch", "Row"]
+__all__ = ["CODE", "ERROR", "MESSAGE", "NOT_JSON", "NO_BODY", "NO_CODE", "ROW", "STATUS", "Batch", "Row"]
