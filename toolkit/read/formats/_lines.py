@@ -1,5 +1,5 @@
 """What the text-log readers (:mod:`.text`, :mod:`.botlogs`) share: a chunk's lines as a reader goes through
-them (:class:`TextLines`), the timestamp that opens a log line (:data:`STARTS`, :func:`iso_time`), and the row
+them (:class:`TextLines`), the timestamp that opens a log line (:func:`opening_time`, :func:`iso_time`), and the row
 of a call found in a line (:func:`call_row`, with its logged body read by :func:`parse_text_body`).
 """
 
@@ -16,10 +16,12 @@ from .._rows import NO_BODY, Batch
 from ..engine import Chunk
 
 _TS = r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d\d(?::?\d\d)?))?)"
-#: The timestamp a log line opens with (group ``ts``): ISO-8601, or ``YYYY-MM-DD HH:MM:SS,mmm`` as Python's
-#: logging writes it. ASCII digits and spaces only, and possessive runs: a line of any shape is matched in
-#: linear time.
-STARTS = re.compile(r"^\s*+\[?" + _TS + r"(?![\d:.,])", re.A)
+# ASCII digits and spaces only, and possessive runs: a line of any shape is matched in linear time
+_STARTS = re.compile(r"^\s*+\[?" + _TS + r"(?![\d:.,])", re.A)
+#: ``opening_time(text)``: the match of the timestamp a log line opens with (group ``ts``), or None.
+#: ISO-8601, or ``YYYY-MM-DD HH:MM:SS,mmm`` as Python's logging writes it; no zone means UTC.
+#: (The pattern's ``match``, bound once: the readers call it on every line.)
+opening_time = _STARTS.match
 _BLANK = " \t\r\n\x0b\x0c"
 
 
@@ -51,6 +53,8 @@ class TextLines:
     hands over.
     """
 
+    __slots__ = ("lines", "next", "out", "add", "_batch")
+
     def __init__(self, data: bytes):
         lines = data.decode("utf-8", "replace").split("\n")
         if lines and not lines[-1]:
@@ -64,14 +68,17 @@ class TextLines:
 
     def __iter__(self):
         lines, out = self.lines, self.out
-        while self.next < len(lines):
-            i = self.next
-            self.next = i + 1
+        n = len(lines)
+        i = self.next
+        while i < n:
             text = line_text(lines[i])
+            i += 1
+            self.next = i
             if text is None:
                 out.blank += 1
             else:
-                yield i + 1, text
+                yield i, text
+                i = self.next  # perhaps moved on by the reader
 
     def finish(self, source: str, options) -> Chunk:
         """The chunk's accounting, with the frame of its rows (tagged ``source``, classified by ``options.rules``)."""
@@ -142,7 +149,7 @@ def parse_text_body(text: str):
     return clean_data(value) if isinstance(value, dict) else text  # '\\ud800' escapes made lone surrogates
 
 
-def call_row(line: int, ts: str | None, method, url: str, status, body_text, error, latency, symbol=None, *,
+def call_row(line: int, ts: str | None, method, url: str, status, body_text, error, latency, symbol=None,
              ts_int=None, server_ts=None) -> tuple:
     """The row of a call found in a log line: its body read when a response came, its error kept when none did.
 

@@ -46,7 +46,7 @@ from .._frame import _http_date
 from .._rows import STATUS
 from ..engine import Chunk, register_reader
 from ._fields import Reject, method_of, status_of
-from ._lines import STARTS, TextLines, call_row, iso_time
+from ._lines import TextLines, call_row, iso_time, opening_time
 from .text import TextReader, default_row
 from .text import parse_chunk as pattern_chunk
 
@@ -271,7 +271,7 @@ def _without_docker_prefix(text: str) -> str:
     d = _DOCKER.match(text)
     if d is not None:
         rest = text[d.end():]
-        if STARTS.match(rest) or rest[:1] in ("{", " ", "\t") or rest.startswith("Traceback"):
+        if opening_time(rest) or rest[:1] in ("{", " ", "\t") or rest.startswith("Traceback"):
             return rest
     return text
 
@@ -292,6 +292,8 @@ class _Event:
 class _BotLog:
     """One chunk of a bot's log, read line by line: what each kind of line does, and the event left open."""
 
+    __slots__ = ("lines", "out", "event")
+
     def __init__(self, lines: TextLines):
         self.lines = lines
         self.out = lines.out
@@ -301,7 +303,7 @@ class _BotLog:
         """Read one line that is not blank: a row, a counted skip or a reject."""
         if "|" in text[:80]:
             text = _without_docker_prefix(text)
-        stamp = STARTS.match(text)
+        stamp = opening_time(text)
         try:
             if text.rstrip()[-1:] == ":" and _LABEL.match(text):
                 self._verbose_dump(line, text)
@@ -323,7 +325,7 @@ class _BotLog:
         stamped line, or the line after the body's label. The call is the label line's row."""
         lines, j = self.lines.lines, self.lines.next
         parts = [label.strip()]
-        while j < len(lines) and not _LABEL.match(lines[j]) and not STARTS.match(lines[j]):
+        while j < len(lines) and not _LABEL.match(lines[j]) and not opening_time(lines[j]):
             parts.append(lines[j].strip())
             j += 1
             if parts[-2].endswith(("ResponseBody:", "RequestBody:")):

@@ -39,7 +39,7 @@ import re
 from ...errors import ParameterError, ParameterTypeError
 from ..engine import Chunk, LineReader
 from ._fields import Reject, method_of, status_of
-from ._lines import STARTS, TextLines, call_row, iso_time, line_text, parse_text_body
+from ._lines import TextLines, call_row, iso_time, line_text, opening_time, parse_text_body
 
 _CALL = re.compile(
     r"(?<![A-Za-z])(?P<method>GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s++"
@@ -92,7 +92,7 @@ def _body_and_rest(rest: str) -> tuple[str | None, str]:
 
 def default_row(line_text: str, line: int):
     """A row for a line of the default layout; None when the line is not an API call."""
-    m = STARTS.match(line_text)
+    m = opening_time(line_text)
     if m is None:
         return None
     call = _CALL.search(line_text, m.end())
@@ -155,17 +155,17 @@ def pattern_row(line_text: str, line: int, pattern: re.Pattern):
 def parse_chunk(data: bytes, source: str, options) -> Chunk:
     """Parse bytes of whole log lines; line numbers count from 1 within ``data``."""
     lines = TextLines(data)
-    pattern = options.pattern
+    out, add, pattern = lines.out, lines.add, options.pattern
     for line, text in lines:
         try:
             row = default_row(text, line) if pattern is None else pattern_row(text, line, pattern)
         except Reject as exc:
-            lines.out.reject(line, str(exc), text)
+            out.reject(line, str(exc), text)
             continue
         if row is None:
-            lines.out.skipped += 1
+            out.skipped += 1
         else:
-            lines.add(row)
+            add(row)
     return lines.finish(source, options)
 
 
@@ -188,7 +188,7 @@ class TextReader(LineReader):
         stamped = matched = 0
         for raw in lines:
             text = raw.decode("utf-8", "replace")
-            stamped += STARTS.match(text) is not None
+            stamped += opening_time(text) is not None
             matched += pattern is not None and pattern.search(text) is not None
         return max(stamped, matched) / len(lines)
 
