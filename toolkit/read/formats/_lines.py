@@ -154,7 +154,7 @@ def call_row(line: int, ts: str | None, method, url: str, status, body_text, err
     """The row of a call found in a log line: its body read when a response came, its error kept when none did.
 
     ``ts`` is the time as logged (ISO-8601 text); ``ts_int`` an epoch number for a line that has none. The
-    row is a plain tuple of a :class:`~.._rows.Row`'s fields, in their order (see :class:`~.._rows.Batch`).
+    row is a :class:`~.._rows.Row`'s fields, as every reader hands them over.
     """
     if status is None:
         kind, code, message, items, failed = NO_BODY, None, None, None, None

@@ -32,7 +32,7 @@ import orjson
 
 from .._excerpt import bounded_json, clean_data
 from .._frame import as_int, excerpt, parse_body
-from .._rows import NO_BODY, Batch, Row
+from .._rows import NO_BODY, Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
 from ._harskip import skip_reason
@@ -130,7 +130,7 @@ def _symbol(request: dict):
 
 
 def entry_row(entry, line: int, rules):
-    """One HAR entry as a :class:`~.._rows.Row`; the skip reason (a str) when it is not an API row;
+    """One HAR entry as a row (a :class:`~.._rows.Row`'s fields); the skip reason (a str) when it is not an API row;
     :class:`Reject` when bad."""
     if not isinstance(entry, dict):
         raise Reject(f"entry is not an object ({type(entry).__name__})")
@@ -163,9 +163,8 @@ def entry_row(entry, line: int, rules):
     latency = latency_of(latency, None) if type(latency) in (int, float) and latency >= 0 else None
     client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
     server_ts = header(response.get("headers"), "Date")
-    row = Row(line, ts, None, method, url, status, kind, code, message, error, latency, symbol=_symbol(request),
-              client_ts=client_ts, server_ts=server_ts if isinstance(server_ts, str) else None, items=items,
-              items_failed=failed)
+    row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
+           _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed)
     return mask_seen(row, request) if message or error else row
 
 
