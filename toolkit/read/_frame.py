@@ -1,9 +1,10 @@
 """Turn the fields every reader extracts into the loader's typed, tagged frame.
 
 Readers (JSON Lines, HAR, VCR, text) only pull raw fields out of their
-format, one row (a :class:`~._rows.Row`'s fields) per record, into a :class:`~._rows.Batch`. :func:`finish` does the
-rest for all of them with vectorised pandas/Arrow work: time parsing, URL
-splitting, endpoint templating, market detection and classification.
+format, one row (a :class:`~._rows.Row`'s fields) per record, into a
+:class:`~._rows.Batch`. :func:`finish` does the rest for all of them with
+vectorised pandas/Arrow work: time parsing, URL splitting, endpoint
+templating, market detection and classification.
 """
 
 from __future__ import annotations
