@@ -11,8 +11,9 @@ import pandas as pd
 
 from ..errors import LogFormatError
 from ..schema import REJECT_DTYPES, REPORT_DTYPES
-from ._excerpt import no_surrogates
-from ._frame import Batch, excerpt, finish
+from ._excerpt import excerpt, no_surrogates
+from ._frame import finish
+from ._rows import Batch
 
 
 class Chunk:

@@ -10,6 +10,7 @@ from ...schema import METHODS
 from ...secrets import mask_values, secret_values
 from .._excerpt import short
 from .._frame import as_int
+from .._rows import ERROR, MESSAGE
 
 _METHODS = frozenset(METHODS)
 
@@ -109,7 +110,10 @@ def mask_seen(row: tuple, data) -> tuple:
     values = secret_values(data)
     if not values:
         return row
-    return row[:8] + (mask_values(row[8], values), mask_values(row[9], values)) + row[10:]
+    fields = list(row)
+    fields[MESSAGE] = mask_values(row[MESSAGE], values)
+    fields[ERROR] = mask_values(row[ERROR], values)
+    return tuple(fields)
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{6,}+")

@@ -31,7 +31,8 @@ import zlib
 import orjson
 
 from .._excerpt import bounded_json, clean_data
-from .._frame import NO_BODY, Batch, as_int, excerpt, parse_body
+from .._frame import as_int, excerpt, parse_body
+from .._rows import NO_BODY, Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
 from ._harskip import skip_reason
@@ -129,7 +130,7 @@ def _symbol(request: dict):
 
 
 def entry_row(entry, line: int, rules):
-    """One HAR entry as a :class:`Batch` row; the skip reason (a str) when it is not an API row;
+    """One HAR entry as a row (a :class:`~.._rows.Row`'s fields); the skip reason (a str) when it is not an API row;
     :class:`Reject` when bad."""
     if not isinstance(entry, dict):
         raise Reject(f"entry is not an object ({type(entry).__name__})")

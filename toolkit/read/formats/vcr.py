@@ -21,7 +21,8 @@ import io
 import re
 import zlib
 
-from .._frame import Batch, _http_date, as_int, excerpt, parse_body
+from .._frame import _http_date, as_int, excerpt, parse_body
+from .._rows import Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
 from .cassettes import RECORDED, interactions_of
@@ -103,7 +104,7 @@ def _is_text(data: bytes) -> bool:
 
 
 def interaction_row(item, line: int):
-    """One interaction as a :class:`Batch` row; :class:`Reject` when it cannot be one."""
+    """One interaction as a row (a :class:`~.._rows.Row`'s fields); :class:`Reject` when it cannot be one."""
     if not isinstance(item, dict):
         raise Reject(f"interaction is not a mapping ({type(item).__name__})")
     request = item.get("request")
