@@ -16,7 +16,7 @@ from ..schema import REJECT_DTYPES, REPORT_DTYPES, STRING, UNKNOWN_BOT
 from ._bots import bot_from_path, bot_given
 from ._excerpt import excerpt, no_surrogates
 from ._frame import finish
-from ._rows import Batch, Row
+from ._rows import Batch
 
 
 class Chunk:
@@ -45,7 +45,7 @@ class Chunk:
         try:
             frame, rejects = finish(batch, source, rules)
         except UnicodeEncodeError:  # lone surrogates from escapes: U+FFFD instead
-            batch.rows = [Row._make(no_surrogates(v) if type(v) is str else v for v in row) for row in batch.rows]
+            batch.rows = [tuple(no_surrogates(v) if type(v) is str else v for v in row) for row in batch.rows]
             frame, rejects = finish(batch, source, rules)
         for line, reason, raw in rejects:
             self.reject(line, reason, raw)

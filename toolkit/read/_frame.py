@@ -1,9 +1,10 @@
 """Turn the fields every reader extracts into the loader's typed, tagged frame.
 
 Readers (JSON Lines, HAR, VCR, text) only pull raw fields out of their
-format, one :class:`~._rows.Row` per record, into a :class:`~._rows.Batch`. :func:`finish` does the
-rest for all of them with vectorised pandas/Arrow work: time parsing, URL
-splitting, endpoint templating, market detection and classification.
+format, one row (a :class:`~._rows.Row`'s fields) per record, into a
+:class:`~._rows.Batch`. :func:`finish` does the rest for all of them with
+vectorised pandas/Arrow work: time parsing, URL splitting, endpoint
+templating, market detection and classification.
 """
 
 from __future__ import annotations
@@ -350,7 +351,7 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
     bad = np.isnat(ts)
     if bad.any():
         for i in np.flatnonzero(bad):
-            row = Row._make(b.rows[i])  # perhaps a plain tuple of its fields
+            row = Row._make(b.rows[i])
             shown = row.ts_str if row.ts_str is not None else str(row.ts_int)
             rejects.append((row.line, f"unreadable time {shown[:40]!r}", b.raw_of(row.line)))
         keep = pa.array(~bad)

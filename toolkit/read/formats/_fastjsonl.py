@@ -3,7 +3,7 @@
 :func:`read` decodes each line with msgspec into :class:`Rec`, where it lies
 in the range's bytes (only the keys the reader uses; everything else, ``data``
 included, is skipped by the decoder), and :func:`row` turns it into the
-same row (the fields of a :class:`~.._rows.Row`, in a plain tuple) that :func:`.jsonl.record` would give, in the
+same row (a :class:`~.._rows.Row`'s fields) that :func:`.jsonl.record` would give, in the
 same priority order of aliases.
 A line takes this path only when its result is certain to be the same:
 
@@ -208,10 +208,8 @@ def _pick(*values):
 
 
 def row(r: Rec, line: int) -> tuple | None:
-    """The row of one decoded line, or None when the general path must read it.
-
-    The row is a plain tuple of a :class:`~.._rows.Row`'s fields, in their order (see :class:`~.._rows.Batch`).
-    """
+    """The row (a :class:`~.._rows.Row`'s fields) of one decoded line, or None when the general path must read
+    it."""
     req = r.request
     nested = req is not None and (req.url is not UNSET or req.method is not UNSET or req.uri is not UNSET)
     ts = r.ts

@@ -10,7 +10,7 @@ from ...schema import METHODS
 from ...secrets import mask_values, secret_values
 from .._excerpt import short
 from .._frame import as_int
-from .._rows import Row
+from .._rows import ERROR, MESSAGE
 
 _METHODS = frozenset(METHODS)
 
@@ -106,13 +106,14 @@ def latency_of(ms, seconds):
 
 
 def mask_seen(row: tuple, data) -> tuple:
-    """A row (a :class:`~.._rows.Row`, or a plain tuple of its fields) with the secret values seen anywhere in its
-    record masked in its message and error too."""
+    """A row with the secret values seen anywhere in its record masked in its message and error too."""
     values = secret_values(data)
     if not values:
         return row
-    row = Row._make(row)
-    return row._replace(message=mask_values(row.message, values), error=mask_values(row.error, values))
+    fields = list(row)
+    fields[MESSAGE] = mask_values(row[MESSAGE], values)
+    fields[ERROR] = mask_values(row[ERROR], values)
+    return tuple(fields)
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{6,}+")

@@ -3,7 +3,8 @@
 Per entry: time from ``startedDateTime``, latency from ``time`` (ms), body
 from ``response.content.text`` (base64 when ``content.encoding`` says so),
 ``ACCESS-TIMESTAMP`` from the request headers (and from ``ACCESS-KEY`` the
-key's fingerprint, ``key_id``) and ``Date`` from the response headers. Status 0 or an ``_error`` field means no response came.
+key's fingerprint, ``key_id``) and ``Date`` from the response headers.
+Status 0 or an ``_error`` field means no response came.
 
 Every entry is a row except, skipped and counted with their reason
 (:attr:`toolkit.Load.skips`): CORS preflights (``OPTIONS``), static assets
@@ -32,7 +33,7 @@ import orjson
 
 from .._excerpt import bounded_json, clean_data
 from .._frame import as_int, excerpt, parse_body
-from .._rows import NO_BODY, Batch, Row
+from .._rows import NO_BODY, Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
 from ._harskip import skip_reason
@@ -130,7 +131,7 @@ def _symbol(request: dict):
 
 
 def entry_row(entry, line: int, rules):
-    """One HAR entry as a :class:`~.._rows.Row`; the skip reason (a str) when it is not an API row;
+    """One HAR entry as a row (a :class:`~.._rows.Row`'s fields); the skip reason (a str) when it is not an API row;
     :class:`Reject` when bad."""
     if not isinstance(entry, dict):
         raise Reject(f"entry is not an object ({type(entry).__name__})")
@@ -165,9 +166,9 @@ def entry_row(entry, line: int, rules):
     client_ts = as_int(header(headers, "ACCESS-TIMESTAMP"))
     key = header(headers, "ACCESS-KEY")
     server_ts = header(response.get("headers"), "Date")
-    row = Row(line, ts, None, method, url, status, kind, code, message, error, latency, symbol=_symbol(request),
-              client_ts=client_ts, server_ts=server_ts if isinstance(server_ts, str) else None, items=items,
-              items_failed=failed, key=key if isinstance(key, str) else None)
+    row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
+           _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed,
+           None, key if isinstance(key, str) else None)
     return mask_seen(row, request) if message or error else row
 
 

@@ -52,9 +52,8 @@ _MS_KEYS = ("elapsed_ms", "latency_ms", "duration_ms")
 
 
 def record(rec: dict, line: int) -> tuple:
-    """Extract one JSON record as a row; raise :class:`Reject` when it cannot be one.
-
-    The row is a plain tuple of a :class:`~.._rows.Row`'s fields, in their order (see :class:`~.._rows.Batch`).
+    """Extract one JSON record as a row (a :class:`~.._rows.Row`'s fields); raise :class:`Reject` when it cannot be
+    one.
 
     The lines of the common shapes are read by :mod:`._fastjsonl` instead, to the same row.
     """

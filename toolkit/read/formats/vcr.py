@@ -23,7 +23,7 @@ import re
 import zlib
 
 from .._frame import _http_date, as_int, excerpt, parse_body
-from .._rows import Batch, Row
+from .._rows import Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
 from .cassettes import RECORDED, interactions_of
@@ -105,7 +105,7 @@ def _is_text(data: bytes) -> bool:
 
 
 def interaction_row(item, line: int):
-    """One interaction as a :class:`~.._rows.Row`; :class:`Reject` when it cannot be one."""
+    """One interaction as a row (a :class:`~.._rows.Row`'s fields); :class:`Reject` when it cannot be one."""
     if not isinstance(item, dict):
         raise Reject(f"interaction is not a mapping ({type(item).__name__})")
     request = item.get("request")
@@ -139,9 +139,9 @@ def interaction_row(item, line: int):
     request_body = request.get("body")
     if isinstance(request_body, bytes):
         request_body = request_body.decode("utf-8", "replace")
-    row = Row(line, None, ts, method, url, status, kind, code, message, symbol=symbol_of(request_body),
-              client_ts=client_ts, server_ts=date if isinstance(date, str) else None, items=items, items_failed=failed,
-              key=key if isinstance(key, str) else None)
+    row = (line, None, ts, method, url, status, kind, code, message, None, None, None,
+           symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed,
+           None, key if isinstance(key, str) else None)
     return mask_seen(row, request) if message else row
 
 
