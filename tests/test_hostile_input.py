@@ -9,6 +9,7 @@ import base64
 import gzip
 import io
 import json
+import os
 import warnings
 
 import orjson
@@ -308,3 +309,120 @@ def test_a_base64_har_body_still_reads(tmp_path):
 def test_an_open_text_stream_with_odd_lines(tmp_path):
     load = read(io.StringIO('{"ts": 1, "url": "/x", "status": "²"}\n\ufeff\n{"ts": 1, "url": [], "status": 200}\n'))
     accounted(load, 2)
+
+
+@pytest.mark.parametrize("date", ["Sat, 21 Nov 2026 20:2147483648:46 GMT", "Sat, 21 Nov 99999999999999999999 20:21:46 GMT",
+                                  "Sa8, 21 Nov 2026 5555524444440:21:46 GMT"])
+def test_a_date_header_with_a_field_beyond_a_c_long_gives_no_server_ts(tmp_path, capsys, date):
+    # email.utils hands such fields to datetime(), which raises OverflowError
+    path = jsonl(tmp_path / "logs" / "a.jsonl", call(response_headers={"Date": date}), call())
+    load = read(path.parent)
+    accounted(load, 2)
+    assert load.frame["server_ts"].isna().all()
+    run = toolkit.store.ingest(path.parent, tmp_path / "store")
+    assert run.report["rows"].tolist() == [2]
+    from toolkit.cli import main
+
+    assert main(["summarize", str(path.parent)]) == 0
+    assert "2 calls from 1 file(s)" in capsys.readouterr().out
+
+
+def test_a_file_name_that_is_not_utf8_is_read_under_its_name_with_escapes(tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    bad = os.fsencode(folder) + b"/bad-\xff.jsonl"  # a name written by a tool in Latin-1
+    with open(bad, "wb") as f:
+        f.write(orjson.dumps(call(status=429)) + b"\nnot json\n")
+    jsonl(folder / "good.jsonl", call())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load = toolkit.read_logs(folder)
+    accounted(load, 3)
+    shown = str(folder / "bad-\\xff.jsonl")
+    assert shown in load.report["source"].tolist() and shown in load.frame["source"].tolist()
+    assert any(shown in str(w.message) for w in caught)  # the reject's warning names it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        run = toolkit.store.ingest(folder, tmp_path / "store")
+    assert sorted(run.report["source"]) == sorted([shown, str(folder / "good.jsonl")])
+    assert set(toolkit.load_logs(tmp_path / "store")["source"]) == set(run.report["source"])
+    assert toolkit.store.ingest(folder, tmp_path / "store").report["status"].tolist() == ["unchanged"] * 2
+
+
+def test_terminal_escapes_in_a_file_name_are_printed_escaped(tmp_path, capsys):
+    path = jsonl(tmp_path / "\x1b[2J\x1b]0;pwned\x07.jsonl", call(), "not json")
+    from toolkit.cli import main
+
+    assert main(["summarize", str(path)]) == 0
+    assert main(["ingest", str(path), "--into", str(tmp_path / "store")]) == 0
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
+    assert "\\x1b[2J\\x1b]0;pwned\\x07.jsonl" in out.err  # the reject warning names it, escaped
+
+
+def nested(depth: int, kind: str = "list") -> str:
+    """JSON text of a value nested ``depth`` levels deep around a key (json.dumps itself stops near 1,000)."""
+    text = '"ak-NESTED-5e4d3c2b1a"'
+    for i in range(depth):
+        text = f"[{text}]" if kind == "list" or i % 2 else f'{{"apiKey": {text}, "n": {i}}}'
+    return text
+
+
+@pytest.mark.parametrize("depth", [253, 400, 1000])
+def test_scrub_masks_a_body_nested_hundreds_deep_beside_a_secret_name(tmp_path, depth):
+    rec = json.dumps(call(body={"code": 0, "msg": "success", "data": "DEEP"}, apiKey="ak-TOP-9f8e7d6c5b",
+                          request={"headers": {"ACCESS-KEY": {"value": "ak-DICT-1a2b3c4d5e"}}}))  # data masking only
+    path = jsonl(tmp_path / "deep.jsonl", rec.replace('"DEEP"', nested(depth, "mixed")), call())
+    assert len(read(path).frame) == 2
+    done = toolkit.scrub(path, tmp_path / "clean.jsonl")
+    text = (tmp_path / "clean.jsonl").read_text()
+    assert done.replaced >= 3
+    for planted in ("ak-NESTED-5e4d3c2b1a", "ak-TOP-9f8e7d6c5b", "ak-DICT-1a2b3c4d5e"):
+        assert planted not in text
+    assert len(read(tmp_path / "clean.jsonl").frame) == 2
+    har = tmp_path / "deep.har"  # a whole document: written anew when masking its text is not enough
+    e = har_entry()
+    e["response"]["content"]["text"] = '{"code": 0, "data": DEEP}'
+    e["request"]["postData"] = {"mimeType": "application/json", "text": "{}", "params": ["DEEP"]}
+    text = json.dumps({"log": {"version": "1.2", "creator": {"name": "x"}, "entries": [e]}})
+    text = text.replace('"DEEP"', nested(depth, "mixed")).replace("DEEP", json.dumps(nested(depth))[1:-1])
+    har.write_text(text)
+    toolkit.scrub(har, tmp_path / "clean.har")
+    assert "ak-NESTED-5e4d3c2b1a" not in (tmp_path / "clean.har").read_text()
+    assert len(read(tmp_path / "clean.har").frame) == 1
+
+
+class _Canned:
+    """A requests transport answering every call with one JSON body, as the exchange would."""
+
+    def __new__(cls, body: bytes):
+        import requests
+
+        class Adapter(requests.adapters.BaseAdapter):
+            def send(self, request, **kw):
+                r = requests.models.Response()
+                r.status_code, r._content, r.url, r.request = 200, body, request.url, request
+                r.headers["Content-Type"] = "application/json"
+                return r
+
+            def close(self):
+                pass
+
+        return Adapter()
+
+
+@pytest.mark.parametrize("depth", [253, 600])
+def test_the_recorder_records_a_response_nested_too_deep_cut_with_a_marker(tmp_path, depth):
+    body = orjson.dumps({"code": 0, "msg": "success"})[:-1] + b', "data": ' + b"[" * depth + b"]" * depth + b"}"
+    path = tmp_path / "calls.jsonl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "could not build the record" warning
+        with toolkit.recording_session(path) as s:
+            s.mount("https://", _Canned(body))
+            s.get(SPOT)
+    rec = orjson.loads(path.read_bytes())
+    inner = rec["body"]["data"]
+    while isinstance(inner, list):
+        inner = inner[0]
+    assert inner == f"… nested deeper than {toolkit.defaults.RECORD_MAX_DEPTH} levels, cut by the recorder"
+    assert toolkit.load_logs(path)["category"].tolist() == ["ok"]

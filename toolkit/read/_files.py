@@ -15,6 +15,7 @@ import re
 import zlib
 from pathlib import Path
 
+from .._words import shown_name
 from ..errors import LogFormatError, ParameterTypeError
 from ..secrets import redact
 
@@ -42,7 +43,7 @@ def read_error(name: str, exc: Exception) -> LogFormatError:
 def open_stream(src) -> tuple[str, object, object]:
     """Open one file (or wrap one open file) as a binary stream with gzip undone.
 
-    Returns the source name, the stream and the file under it when this call
+    Returns the path (or an open file's name), the stream and the file under it when this call
     opened it (to be closed with the stream; None for a file the caller opened).
     A file is gzip when it starts with gzip's magic number, or is empty and named ``.gz``.
     """
@@ -55,7 +56,7 @@ def open_stream(src) -> tuple[str, object, object]:
     try:
         f = open(path, "rb")
     except OSError as exc:
-        raise type(exc)(exc.errno, f"cannot open recording {path}: {exc.strerror}", path) from None
+        raise type(exc)(exc.errno, f"cannot open recording {shown_name(path)}: {exc.strerror}", path) from None
     return path, _maybe_gzip(f, path), f
 
 

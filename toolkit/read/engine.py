@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import os
 
+from .._words import shown_name
 from ..errors import ParameterError
 from . import _files, _pool
 from ._accounting import Chunk, FileResult, rejects_frame, report_frame
@@ -150,7 +151,9 @@ def open_recording(source, options: Options | None = None, *, name: str | None =
     options : Options, optional
         From :func:`read_options`; with ``format="auto"`` the format is sniffed from the first bytes.
     name : str, optional
-        The ``source`` the rows are tagged with (default: the path, the open file's name, ``<bytes>``).
+        The ``source`` the rows are tagged with (default: the path, the open file's name, ``<bytes>``, as
+        :func:`toolkit._words.shown_name` shows it: a name that is not UTF-8 or holds control characters
+        with escapes).
 
     Returns
     -------
@@ -173,9 +176,9 @@ def open_recording(source, options: Options | None = None, *, name: str | None =
     if isinstance(source, (bytes, bytearray, memoryview)):
         label, stream, opened, path = name or "<bytes>", io.BytesIO(source), None, None
     else:
-        label, stream, opened = _files.open_stream(source)
-        path = label if opened is not None and stream is opened and os.path.isfile(label) else None
-        label = name or label
+        raw, stream, opened = _files.open_stream(source)
+        path = raw if opened is not None and stream is opened and os.path.isfile(raw) else None
+        label = name or shown_name(raw)
     closing = () if opened is None else (stream, opened)
     try:
         try:
@@ -247,7 +250,7 @@ def parse_range(source, options: Options, byte_range: tuple[int, int], *, name: 
     if not line_reader.line_format:
         kinds = ", ".join(r.title for r in readers().values() if r.line_format)
         raise ParameterError(f"byte_range applies to line formats ({kinds}), not to {fmt}")
-    result = FileResult(name or path, fmt, options, start_line=start_line)
+    result = FileResult(name or shown_name(path), fmt, options, start_line=start_line)
     _pool.parse_range(line_reader.parse_chunk, path, start, end, result)
     return result
 

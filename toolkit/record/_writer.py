@@ -12,6 +12,7 @@ from pathlib import Path
 
 import orjson
 
+from .._words import shown_name
 from ..errors import ParameterError
 from ..secrets import redact
 
@@ -88,7 +89,7 @@ class Writer:
                 self.lost += 1
                 reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else (
                     f"{exc.strerror or exc}")
-                self._warn(f"cannot write the recording {self.path} ({redact(reason)})")
+                self._warn(f"cannot write the recording {shown_name(self.path)} ({redact(reason)})")
 
     def failed(self, message: str) -> None:
         with self.lock:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .._words import shown_name
 from ..errors import LogFormatError, ParameterError, ParameterTypeError
 from ..read import RejectWarning
 from ..read.engine import expand, open_recording, parse, read_options, reader
@@ -201,7 +202,7 @@ def _gone(manifest, source, seen) -> list[dict]:
 
 
 def _row(source, fmt=None, status="unchanged", rows=0, rejects=0, skipped=0, nbytes=0, pending=0, message=""):
-    return {"source": source, "format": fmt, "status": status, "rows": rows, "rejects": rejects,
+    return {"source": shown_name(source), "format": fmt, "status": status, "rows": rows, "rejects": rejects,
             "skipped": skipped, "bytes": nbytes, "pending": pending, "message": message}
 
 
@@ -249,7 +250,7 @@ class _Recording:
     def _failed(self, fmt, err: LogFormatError) -> dict:
         if self.options.errors == "raise":
             raise err
-        return _row(self.src, fmt, "failed", message=f"{err}".replace(f"{self.src}: ", "", 1))
+        return _row(self.src, fmt, "failed", message=f"{err}".replace(f"{shown_name(self.src)}: ", "", 1))
 
     # -- line formats ----------------------------------------------------------
     def _lines(self, fmt, head: bytes, stream, plain: bool, st) -> dict:
@@ -273,7 +274,7 @@ class _Recording:
         start = offset
         try:
             for data in _blocks(stream):
-                result = parse(data, self.options, name=src, start_line=line)  # numbered on from the lines before
+                result = parse(data, self.options, name=shown_name(src), start_line=line)  # numbered on from the lines before
                 last = (last + data[-TAIL:])[-TAIL:]
                 self._commit_later(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
                                                  "line_end": result.last_line, "tail": _sha(last)}, head)
@@ -340,7 +341,7 @@ class _Recording:
                 return _row(src, fmt, "unchanged")
             return self._changed(fmt, f"a {fmt} recording is ingested whole, once; "
                                       "it has changed since, so ingest the new version under another name")
-        result = parse(hashing, self.options, name=src)
+        result = parse(hashing, self.options, name=shown_name(src))
         self._commit(fmt, result, {"whole": True, "sha": hashing.hexdigest(), "size": hashing.size}, b"")
         self._seen(fmt, st, 0)
         return _row(src, fmt, "new", nbytes=hashing.size)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from .._words import shown_name
 from ..errors import LogFormatError
 from ..read.engine import rejects_frame, report_frame
 from ..schema import CATEGORIES, METHODS
@@ -80,8 +81,8 @@ def report(store) -> pd.DataFrame:
     rows = []
     for src, entry in sorted(manifest["sources"].items()):
         us = entry["units"]
-        rows.append((src, entry["format"], sum(u["rows"] for u in us), sum(u["rejects"] for u in us),
-                     sum(u["skipped"] for u in us), unverified.get(src, 0)))
+        rows.append((shown_name(src), entry["format"], sum(u["rows"] for u in us), sum(u["rejects"] for u in us),
+                     sum(u["skipped"] for u in us), unverified.get(shown_name(src), 0)))
     return report_frame(rows)
 
 
@@ -223,7 +224,7 @@ def repair(store, *, wait="0s") -> pd.DataFrame:
                 continue
             for u in us[first:]:
                 why = "; ".join(f"{f} is {problems[f]}" for f in _files(u) if f in problems)
-                out.append((src, u["id"], u["rows"], why, os.path.exists(src)))
+                out.append((shown_name(src), u["id"], u["rows"], why, os.path.exists(src)))
                 for f in _files(u):  # the manifest check keeps these paths inside the store
                     if os.path.isfile(store.path(f)):
                         target = quarantine / f

@@ -7,7 +7,7 @@ import re
 import orjson
 
 from ...schema import METHODS
-from ...secrets import mask_values, secret_values
+from ...secrets import Echoes, mask_values, secret_values
 from .._excerpt import short
 from .._frame import as_int
 
@@ -105,11 +105,25 @@ def latency_of(ms, seconds):
 
 
 def mask_seen(row: tuple, data) -> tuple:
-    """A row with the secret values seen anywhere in its record masked in its message and error too."""
-    values = secret_values(data)
+    """A row with the secret values seen anywhere in its record masked in its URL, message and error too."""
+    return mask_values_of(row, secret_values(data))
+
+
+def mask_values_of(row: tuple, values: list) -> tuple:
+    """A row with ``values`` masked in its URL, message and error."""
     if not values:
         return row
-    return row[:8] + (mask_values(row[8], values), mask_values(row[9], values)) + row[10:]
+    return (row[:4] + (mask_values(row[4], values),) + row[5:8] + (mask_values(row[8], values),
+                                                                   mask_values(row[9], values)) + row[10:])
+
+
+def mask_echoes(rows: list, echoes: Echoes) -> list:
+    """Rows of one document with the secret values seen anywhere in it (:class:`toolkit.secrets.Echoes`) masked
+    in their URLs, messages and errors: a cookie one HAR entry sends, in another entry's URL."""
+    if not echoes:
+        return rows
+    mask = echoes.mask
+    return [row[:4] + (mask(row[4]),) + row[5:8] + (mask(row[8]), mask(row[9])) + row[10:] for row in rows]
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{6,}+")

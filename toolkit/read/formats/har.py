@@ -33,7 +33,8 @@ import orjson
 from .._excerpt import bounded_json, clean_data
 from .._frame import NO_BODY, Batch, as_int, excerpt, parse_body
 from ..engine import Chunk, FileResult, Reader, register_reader
-from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
+from ...secrets import Echoes, secret_values
+from ._fields import Reject, header, latency_of, mask_echoes, mask_values_of, method_of, status_of, symbol_of
 from ._harskip import skip_reason
 
 _SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
@@ -128,9 +129,13 @@ def _symbol(request: dict):
     return None
 
 
-def entry_row(entry, line: int, rules):
+def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
     """One HAR entry as a :class:`Batch` row; the skip reason (a str) when it is not an API row;
-    :class:`Reject` when bad."""
+    :class:`Reject` when bad.
+
+    The secret values its request sends are masked in its URL, message and error, and go to ``echoes``, to be
+    masked wherever they reappear in the document (:func:`._fields.mask_echoes`).
+    """
     if not isinstance(entry, dict):
         raise Reject(f"entry is not an object ({type(entry).__name__})")
     request = entry.get("request")
@@ -164,7 +169,10 @@ def entry_row(entry, line: int, rules):
     server_ts = header(response.get("headers"), "Date")
     row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed)
-    return mask_seen(row, request) if message or error else row
+    seen = secret_values(request)
+    if echoes is not None:
+        echoes.add(seen)
+    return mask_values_of(row, seen)
 
 
 class HarReader(Reader):
@@ -187,11 +195,12 @@ class HarReader(Reader):
             return
         rules = result.options.rules
         chunk = Chunk()
+        echoes = Echoes()  # what any entry's request sends, masked wherever it reappears in the document
         batch = Batch(lambda n: brief(entries[n - 1].get("request"), entries[n - 1].get("response"),
                                       startedDateTime=entries[n - 1].get("startedDateTime")))
         for line, entry in enumerate(entries, 1):
             try:
-                row = entry_row(entry, line, rules)
+                row = entry_row(entry, line, rules, echoes)
             except Reject as exc:
                 raw = brief(entry.get("request"), entry.get("response")) if isinstance(entry, dict) else entry
                 chunk.reject(line, str(exc), raw)
@@ -201,6 +210,7 @@ class HarReader(Reader):
             else:
                 batch.rows.append(row)
         chunk.size = len(entries)
+        batch.rows = mask_echoes(batch.rows, echoes)
         chunk.add(batch, result.source, rules)
         result.merge(chunk)
 

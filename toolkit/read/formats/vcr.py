@@ -23,7 +23,8 @@ import zlib
 
 from .._frame import Batch, _http_date, as_int, excerpt, parse_body
 from ..engine import Chunk, FileResult, Reader, register_reader
-from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
+from ...secrets import Echoes, secret_values
+from ._fields import Reject, header, mask_echoes, mask_values_of, method_of, status_of, symbol_of
 from .cassettes import RECORDED, interactions_of
 from .har import brief, load_document
 
@@ -102,8 +103,11 @@ def _is_text(data: bytes) -> bool:
     return not text or text[0] in "{[<\"" or text[0].isalnum()
 
 
-def interaction_row(item, line: int):
-    """One interaction as a :class:`Batch` row; :class:`Reject` when it cannot be one."""
+def interaction_row(item, line: int, echoes: Echoes | None = None):
+    """One interaction as a :class:`Batch` row; :class:`Reject` when it cannot be one.
+
+    The secret values its request sends are masked in its URL and message, and go to ``echoes``, to be masked
+    wherever they reappear in the cassette."""
     if not isinstance(item, dict):
         raise Reject(f"interaction is not a mapping ({type(item).__name__})")
     request = item.get("request")
@@ -138,7 +142,10 @@ def interaction_row(item, line: int):
         request_body = request_body.decode("utf-8", "replace")
     row = (line, None, ts, method, url, status, kind, code, message, None, None, None,
            symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed)
-    return mask_seen(row, request) if message else row
+    seen = secret_values(request)
+    if echoes is not None:
+        echoes.add(seen)
+    return mask_values_of(row, seen)
 
 
 class VcrReader(Reader):
@@ -165,12 +172,14 @@ class VcrReader(Reader):
             return brief(item.get("request"), item.get("response")) if isinstance(item, dict) else item
 
         batch = Batch(raw_of)
+        echoes = Echoes()  # what any request sends, masked wherever it reappears in the cassette
         for line, item in enumerate(interactions, 1):
             try:
-                batch.rows.append(interaction_row(item, line))
+                batch.rows.append(interaction_row(item, line, echoes))
             except Reject as exc:
                 chunk.reject(line, str(exc), raw_of(line))
         chunk.size = len(interactions)
+        batch.rows = mask_echoes(batch.rows, echoes)
         chunk.add(batch, result.source, result.options.rules)
         result.merge(chunk)
 
