@@ -426,3 +426,40 @@ def test_the_recorder_records_a_response_nested_too_deep_cut_with_a_marker(tmp_p
         inner = inner[0]
     assert inner == f"… nested deeper than {toolkit.defaults.RECORD_MAX_DEPTH} levels, cut by the recorder"
     assert toolkit.load_logs(path)["category"].tolist() == ["ok"]
+
+
+@pytest.mark.parametrize("tail", [
+    "status=200 elapsed=283.8ms body=<html><head><title>Maintenance</title></head><body>back soon</body></html>",
+    "HTTP 200 (657.7 ms) <html><body><h1>Maintenance</h1></body></html>",
+    "status=200 elapsed=12ms body=<!DOCTYPE html><html><style>h1 {color: red}</style><h1>Maintenance</h1></html>",
+])
+def test_a_2xx_whose_html_page_does_not_follow_the_status_at_once_is_malformed(tmp_path, tail):
+    path = tmp_path / "bot.log"
+    path.write_text(f"2026-11-20 21:05:00,123 INFO GET {SPOT} {tail}\n"
+                    f"2026-11-20 21:05:01,123 INFO GET {SPOT} -> 200 {{'code': 0, 'msg': '<b>ok</b>'}} 12ms\n")
+    load = read(path)
+    accounted(load, 2)
+    assert load.frame["category"].tolist() == ["malformed", "ok"]
+    assert "Maintenance" in load.frame.loc[0, "message"] and "<" not in load.frame.loc[0, "message"]
+
+
+def test_gelf_records_that_mention_interactions_are_json_lines(tmp_path):
+    # GELF 1.1 as graypy and logstash-gelf write it: "version" first, additional fields with a leading underscore
+    recs = [{"version": "1.1", "host": "bot-1", "short_message": 'replayed 2 "interactions": [...]',
+             "timestamp": 1795208700.5 + i, "level": 4, "_interactions": 2, "ts": "2026-11-20T21:05:00Z",
+             "url": SPOT, "status": 429} for i in range(3)]
+    load = read(jsonl(tmp_path / "gelf.json", *recs))
+    assert load.report["format"].tolist() == ["jsonl"]
+    accounted(load, 3)
+    assert len(load.frame) == 3
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_har_whose_first_key_is_not_log_is_a_har(tmp_path, indent):
+    doc = {"_comment": "exported by a proxy", "_meta": {"tags": [{"log": 1}]},
+           "log": {"version": "1.2", "creator": {"name": "mitmproxy"}, "entries": [har_entry(), har_entry(429)]}}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(doc, indent=indent))
+    load = read(path)
+    assert load.report["format"].tolist() == ["har"]
+    assert load.frame["http_status"].tolist() == [200, 429]

@@ -216,25 +216,60 @@ class HarReader(Reader):
 
     @staticmethod
     def sniff(lines: list[bytes], options) -> float:
-        """1.0 when the file opens as a HAR document (``{"log": {``), else 0.
+        """1.0 when the file opens as a HAR document, a JSON object with a ``log`` object (first or after
+        other keys); else 0.
 
-        A first line that is a whole JSON object by itself whose ``log`` has
-        none of HAR's ``version``, ``creator`` and ``entries`` is a structured
-        logger's JSON Lines record, not HAR.
+        A first line that is a whole JSON object by itself is a HAR only when its ``log`` has one of HAR's
+        ``version``, ``creator`` and ``entries``: else it is a structured logger's JSON Lines record.
         """
-        if not _SIGNATURE.match(b"\n".join(lines[:5])):
+        head = b"\n".join(lines)
+        if not _OPENS_OBJECT.match(head):
             return 0.0
-        if lines[0].rstrip().endswith(b"}"):
-            try:
-                first = orjson.loads(lines[0])
-            except orjson.JSONDecodeError:
-                return 1.0
-            log = first.get("log") if isinstance(first, dict) else None
-            if not (isinstance(log, dict) and ("entries" in log or "version" in log or "creator" in log)):
-                return 0.0
-        return 1.0
+        first = first_object(lines)
+        if first is not None:
+            log = first.get("log")
+            return 1.0 if isinstance(log, dict) and ("entries" in log or "version" in log or "creator" in log) else 0.0
+        if _SIGNATURE.match(head):
+            return 1.0
+        return 1.0 if _top_level_key(head, b"log", b"{") else 0.0
+
+
+_OPENS_OBJECT = re.compile(rb"^\s*\{")
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+"|[{}\[\]]')
+
+
+def first_object(lines: list[bytes]) -> dict | None:
+    """The first line parsed, when it is a whole JSON object by itself (a JSON Lines record, or a document
+    written on one line); None when it is not (a document spread over lines, or cut at the sniffed bytes)."""
+    line = lines[0].strip() if lines else b""
+    if not (line.startswith(b"{") and line.endswith(b"}")):
+        return None
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _top_level_key(head: bytes, key: bytes, opener: bytes) -> bool:
+    """Whether the JSON object that ``head`` begins has the key ``key`` whose value begins with ``opener``,
+    among the keys in ``head`` (which may be cut anywhere)."""
+    depth = 0
+    for m in _TOKEN.finditer(head):
+        token = m.group()
+        if token in (b"{", b"["):
+            depth += 1
+        elif token in (b"}", b"]"):
+            depth -= 1
+            if depth <= 0:
+                return False
+        elif depth == 1 and token[1:-1] == key:
+            rest = head[m.end():m.end() + 64].lstrip()
+            if rest.startswith(b":") and rest[1:].lstrip().startswith(opener):
+                return True
+    return False
 
 
 register_reader(HarReader())
 
-__all__ = ["HarReader", "brief", "entry_row", "load_document", "no_response_text"]
+__all__ = ["HarReader", "brief", "entry_row", "first_object", "load_document", "no_response_text"]

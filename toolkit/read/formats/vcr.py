@@ -26,12 +26,14 @@ from ..engine import Chunk, FileResult, Reader, register_reader
 from ...secrets import Echoes, secret_values
 from ._fields import Reject, header, mask_echoes, mask_values_of, method_of, status_of, symbol_of
 from .cassettes import RECORDED, interactions_of
-from .har import brief, load_document
+from .har import brief, first_object, load_document
 
 _YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?(?:http_)?interactions:\s*(?:#.*|\[.*)?$", re.M)
 _OLD_LAYOUT = re.compile(rb"\A\s*- request: !!python/object:vcr\.")  # vcrpy before 1.0: a bare list
 _YAML_PREAMBLE = re.compile(rb"^(?:---\s*|\s*#.*|[A-Za-z_][A-Za-z0-9_]*:[ \t]+[^\s:][^:]*)$")
 _JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions|http_interactions|recorded_with)"\s*:')
+_JSON_KEY = re.compile(rb'(?<!\\)"(?:http_)?interactions"\s*:\s*\[')  # the key, not the word inside a string
+_KEYS = ("interactions", "http_interactions")
 
 
 def load_cassette(data: bytes, result: FileResult):
@@ -203,14 +205,19 @@ class VcrReader(Reader):
 
     @staticmethod
     def sniff(lines: list[bytes], options) -> float:
-        """1.0 when the file opens with a top-level ``interactions:`` key (YAML) or as vcrpy's JSON.
+        """1.0 when the file opens with a top-level ``interactions:`` key (YAML) or as vcrpy's or betamax's JSON
+        (a first line that is a whole object by itself is a cassette only when it holds the interactions: a
+        GELF record, ``{"version": "1.1", ...}``, that mentions them is JSON Lines).
 
         Only a ``---`` marker, comments and other top-level keys (``version: 1``)
         may come before ``interactions:``, so a text log that mentions it is no cassette.
         """
         head = b"\n".join(lines)
-        if _OLD_LAYOUT.match(head) or (_JSON_SIGNATURE.match(head) and b'interactions"' in head):
+        if _OLD_LAYOUT.match(head):
             return 1.0
+        if _JSON_SIGNATURE.match(head) and _JSON_KEY.search(head):
+            first = first_object(lines)  # a whole object on the first line: a cassette on one line, or JSON Lines
+            return 1.0 if first is None or any(isinstance(first.get(k), list) for k in _KEYS) else 0.0
         for raw in lines:
             if _YAML_SIGNATURE.match(raw):
                 return 1.0
