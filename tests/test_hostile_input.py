@@ -463,3 +463,49 @@ def test_a_har_whose_first_key_is_not_log_is_a_har(tmp_path, indent):
     load = read(path)
     assert load.report["format"].tolist() == ["har"]
     assert load.frame["http_status"].tolist() == [200, 429]
+
+
+def linked_folder(tmp_path):
+    """A recorder's folder with a link to its current file, and a link back up (a directory loop)."""
+    folder = tmp_path / "logs"
+    real = jsonl(folder / "calls.20261120T000003.250Z.jsonl", call(), call(status=429), "not json")
+    (folder / "current.jsonl").symlink_to(real.name)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to("..")
+    return folder, real
+
+
+def test_a_link_to_a_recording_already_read_is_a_counted_skip(tmp_path):
+    folder, real = linked_folder(tmp_path)
+    for source in (folder, str(folder / "**" / "*.jsonl"), [real, folder / "current.jsonl"]):
+        load = read(source)
+        assert len(load.frame) == 2 and len(load.rejects) == 1  # read once
+        twice = load.report[load.report["source"] != str(real)]
+        assert len(twice) >= 1 and (twice["rows"] == 0).all() and (twice["skipped"] == 3).all()
+        assert load.skips["reason"].eq(f"same file as {real}").sum() == len(twice)
+        accounted(load, load.lines)
+
+
+def test_ingest_and_dask_read_a_linked_recording_once(tmp_path):
+    folder, real = linked_folder(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        run = toolkit.store.ingest(str(folder / "**" / "*.jsonl"), tmp_path / "store")
+    assert run.report.loc[run.report["status"] == "new", "source"].tolist() == [str(real)]
+    assert set(run.report["status"]) == {"new", "skipped"} and run.rows == 2
+    assert len(toolkit.load_logs(tmp_path / "store")) == 2
+    dd = pytest.importorskip("toolkit.dask")
+    with pytest.warns(UserWarning, match="same file"):
+        ddf = dd.read_logs(folder)
+    assert len(ddf.compute()) == 2
+
+
+def test_scrub_in_place_through_a_link_rewrites_the_file_it_points_to(tmp_path, capsys):
+    folder, real = linked_folder(tmp_path)
+    jsonl(real, call(url=SPOT + "?apiKey=ak-LINK-1a2b3c4d"))
+    from toolkit.cli import main
+
+    assert main(["scrub", str(folder / "current.jsonl")]) == 0
+    assert (folder / "current.jsonl").is_symlink()
+    assert "ak-LINK-1a2b3c4d" not in real.read_text()
+    assert f"into {real} (the file the link points to)" in capsys.readouterr().out

@@ -97,7 +97,12 @@ def _ingest(args) -> int:
 
 def _scrub(args) -> int:
     done = scrub(args.source, args.out, format=args.format)
-    where = "in place" if args.out is None else f"into {shown_name(done.path)}"
+    if args.out is not None:
+        where = f"into {shown_name(done.path)}"
+    elif os.path.islink(args.source):
+        where = f"in place, into {shown_name(done.path)} (the file the link points to)"
+    else:
+        where = "in place"
     print(f"{done.replaced:,} secret value(s) masked in {shown_name(args.source)} ({done.format}), written {where}")
     return 0
 

@@ -56,7 +56,8 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
         A recording in any format :func:`toolkit.read_logs` reads (gzip too).
     out : str or Path, optional
         Where to write; by default ``source`` is replaced (atomically, once the
-        masked copy is complete). Either way the file written has the permission
+        masked copy is complete). A link is followed: scrubbing a link in place
+        rewrites the file it points to (the link stays), and ``path`` names that file. Either way the file written has the permission
         bits of ``source``, and an error or ^C while writing leaves ``source``
         and ``out`` as they were. When nothing is masked ``source`` is left
         untouched and ``out`` gets an exact copy of it.
@@ -88,6 +89,8 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
     if not src.is_file():
         raise FileNotFoundError(f"no such recording: {str(source)!r}")
     target = Path(out) if out is not None else src
+    if target.is_symlink():  # write through the link to its file, never replace the link with a copy
+        target = Path(os.path.realpath(target))
     in_place = target == src or (target.exists() and os.path.samefile(src, target))
     mode = stat.S_IMODE(os.stat(src).st_mode)  # the copy is as readable as the original, no more
     with open_recording(src, options) as rec:  # damaged gzip: the one error naming the file; nothing is written

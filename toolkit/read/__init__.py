@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from .._words import shown_name
 from ..errors import LogFormatError, ParameterError
 from ..schema import COLUMNS, empty_frame
 from ..selection import selection as window
@@ -57,6 +58,8 @@ class Load:
         Reasons are those the readers name (``preflight``, ``static``,
         ``websocket`` in HAR; ``request half``, ``continuation`` and ``not an
         API call`` in text logs); other skips are counted as ``not an API call``.
+        A second path to a file already read (a link to it, the same file reached through a directory loop)
+        is not read again: its lines are skipped, ``same file as <the path read>``.
         """
         rows = []
         for r in self._files:
@@ -138,12 +141,13 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     if (found := _store_of(source, market_rules, format, pattern, fields)) is not None:
         store, kind = found
         return Load(*kind.load(store, win, errors))
-    results = []
-    for src in expand(source):
-        result = parse(src, options)
+    results, read, duplicates = [], {}, []
+    for src in expand(source, duplicates):
+        result = read[src] = parse(src, options)
         results.append(result)
         if errors == "report" and (msg := result.summary()):
             warnings.warn(msg, RejectWarning, stacklevel=2)
+    results += [FileResult.same_file(shown_name(path), read[first]) for path, first in duplicates]
     load = _assemble(results)
     load.frame = win.apply(load.frame)
     return load

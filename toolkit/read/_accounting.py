@@ -84,6 +84,16 @@ class FileResult:
         """Rows that are ``ok`` only because their 2xx body was not recorded."""
         return sum(int((f["reason"] == "unverified").sum()) for f in self.frames)
 
+    @classmethod
+    def same_file(cls, source: str, read: "FileResult") -> "FileResult":
+        """What a second path to a file already read gives (a link to it, a directory loop): its lines,
+        counted as skipped, ``same file as <the path read>``."""
+        result = cls(source, read.format, read.options)
+        result.skipped = read.lines
+        if read.lines:
+            result.skip_reasons[f"same file as {read.source}"] = read.lines
+        return result
+
     def reject(self, line: int, reason: str, text: str) -> None:
         if self.errors == "raise":
             raise LogFormatError(f"{self.source}, line {line}: {reason}: {text}")

@@ -221,6 +221,39 @@ def wanted(path: Path, suffixes: tuple[str, ...]) -> bool:
     return name.endswith(suffixes)
 
 
+def once(paths: list, duplicates: list | None = None) -> list:
+    """``paths`` with every file after its first path left out: a link to a file already listed, the same
+    file reached again through a link to a directory (a ``**`` glob through a loop), a hard link. Each left
+    out is appended to ``duplicates`` as ``(path, the path kept)``. Open files pass through.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> open(os.path.join(d, "calls.X.jsonl"), "w").close()
+    >>> os.symlink("calls.X.jsonl", os.path.join(d, "current.jsonl"))
+    >>> dup = []
+    >>> [os.path.basename(p) for p in once(expand(d, (".jsonl",)), dup)], [os.path.basename(p) for p, _ in dup]
+    (['calls.X.jsonl'], ['current.jsonl'])
+    """
+    seen: dict = {}
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path) if not hasattr(path, "read") else None
+        except OSError:  # opening it says why
+            st = None
+        if st is None:
+            out.append(path)
+            continue
+        first = seen.setdefault((st.st_dev, st.st_ino), path)
+        if first is path:
+            out.append(path)
+        elif duplicates is not None:
+            duplicates.append((path, first))
+    return out
+
+
 def expand(source, suffixes: tuple[str, ...]) -> list:
     """Resolve a path, directory, glob, open file or list of these to inputs, in order; a directory walk
     picks up the files whose names end in ``suffixes``."""

@@ -255,14 +255,18 @@ def parse_range(source, options: Options, byte_range: tuple[int, int], *, name: 
     return result
 
 
-def expand(source) -> list:
-    """Resolve a path, directory, glob, open file or list of these to the recordings to read, in order.
+def expand(source, duplicates: list | None = None) -> list:
+    """Resolve a path, directory, glob, open file or list of these to the recordings to read, in order, each
+    file once.
 
     A directory is walked recursively for the file names the formats read (under
-    ``.gz`` and rotation numbers too: ``bot.log.1``, ``bot.log.2.gz``), hidden ones left out.
+    ``.gz`` and rotation numbers too: ``bot.log.1``, ``bot.log.2.gz``), hidden ones left out; links to
+    directories are not followed. A file is known by what it is, not by its name: a link to a file listed
+    already, or the same file reached again through a link to a directory (a ``**`` glob through a loop),
+    is left out and appended to ``duplicates`` as ``(path, the path read)``.
     """
     suffixes = tuple(s for r in readers().values() for s in r.suffixes)
-    return _files.expand(source, suffixes)
+    return _files.once(_files.expand(source, suffixes), duplicates)
 
 
 __all__ = ["READ_ERRORS", "SNIFF_BYTES", "SNIFF_LINES", "Chunk", "FileResult", "LineReader", "Options", "Reader",

@@ -31,7 +31,7 @@ HEAD = 64 << 10  # bytes fingerprinted at the start of a recording
 TAIL = 4 << 10  # bytes fingerprinted just before where the last run stopped
 
 #: What an ingest did with each file, as :attr:`Ingest.report` names it.
-STATUSES = ["new", "appended", "unchanged", "changed", "failed", "gone"]
+STATUSES = ["new", "appended", "unchanged", "changed", "failed", "gone", "skipped"]
 #: The columns of :attr:`Ingest.report` (not the per-file report of a load, :data:`toolkit.schema.REPORT_DTYPES`).
 INGEST_DTYPES = {
     "source": STRING, "format": STRING, "status": pd.CategoricalDtype(STATUSES), "rows": "int64",
@@ -52,8 +52,9 @@ class Ingest:
     store : str
         The store directory.
     report : DataFrame
-        One row per recording: ``source`` (absolute path), ``format``, ``status``
-        (new, appended, unchanged, changed, failed, gone), the ``rows``, ``rejects``
+        One row per recording: ``source`` (its resolved path), ``format``, ``status``
+        (new, appended, unchanged, changed, failed, gone; skipped for a second path to a file, a link to it),
+        the ``rows``, ``rejects``
         and ``skipped`` lines added by this run, the ``bytes`` read (uncompressed),
         ``pending`` bytes of an unfinished last line left for the next run, and a
         ``message`` for changed and failed files.
@@ -91,7 +92,8 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     source : path, directory, glob, or a list of these
         As for :func:`toolkit.read_logs` (but not open files: recordings are
         found again by path to read what was appended). A recording is known by
-        its absolute path, which is also its ``source`` in the store.
+        its resolved path (links followed), which is also its ``source`` in the store; a second path to a
+        file (a link to it) is skipped.
     store : path
         The store directory; created when missing. It must be a store or new.
     market_rules : dict, optional
@@ -139,7 +141,8 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     rules = options.market_rules
     layout = None if options.pattern is None else [options.pattern.pattern, options.pattern.flags]
     keys = None if fields is None else dict(fields)
-    files = expand(source)
+    duplicates: list = []
+    files = expand(source, duplicates)
     if any(hasattr(f, "read") for f in files):
         raise ParameterTypeError("ingest reads recordings by path (to find them again when they grow), not open files")
     store = Store(store)
@@ -174,11 +177,14 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
             options = options.with_format(format)
         seen = set()
         for path in files:
-            src = os.path.abspath(path)
+            src = os.path.realpath(path)  # known by what it is: a link and its file are one recording
             if src in seen:
                 continue
             seen.add(src)
             rows.append(_Recording(store, manifest, src, options).ingest())
+        rows.extend(_row(os.path.abspath(path), status="skipped", message=f"the same file as "
+                         f"{shown_name(os.path.realpath(first))}, which is ingested under that name")
+                    for path, first in duplicates)
         rows.extend(_gone(manifest, source, seen))
     report = pd.DataFrame(rows, columns=list(INGEST_DTYPES)).astype(INGEST_DTYPES)
     for r in report.itertuples():
@@ -192,7 +198,7 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
 
 def _gone(manifest, source, seen) -> list[dict]:
     """Report recordings the store holds under a directory given as source that are no longer there."""
-    dirs = [os.path.abspath(s) for s in (source if isinstance(source, (list, tuple)) else [source])
+    dirs = [os.path.realpath(s) for s in (source if isinstance(source, (list, tuple)) else [source])
             if isinstance(s, (str, os.PathLike)) and os.path.isdir(s)]
     out = []
     for src, entry in sorted(manifest["sources"].items()):
