@@ -509,3 +509,28 @@ def test_scrub_in_place_through_a_link_rewrites_the_file_it_points_to(tmp_path, 
     assert (folder / "current.jsonl").is_symlink()
     assert "ak-LINK-1a2b3c4d" not in real.read_text()
     assert f"into {real} (the file the link points to)" in capsys.readouterr().out
+
+
+def long_line(n: int, seed: int = 0) -> bytes:
+    """A JSON Lines record of ``n`` bytes whose body is random base64 (so gzip cannot shrink it much)."""
+    import random
+
+    head = b'{"ts": 1764000000, "url": "/api/v1/stock/open-api/order?apiKey=ak-LONG-1a2b3c4d", "status": 200, "body": "'
+    body = base64.b64encode(random.Random(seed).randbytes((n - len(head) - 2) * 3 // 4 + 3))[: n - len(head) - 2]
+    return head + body + b'"}'
+
+
+@pytest.mark.parametrize("how", ["plain", "gzip", "stream"])
+def test_a_line_longer_than_the_limit_is_a_reject_read_past(tmp_path, how):
+    limit = toolkit.defaults.MAX_LINE_BYTES
+    lines = [orjson.dumps(call()), long_line(limit + 1000), orjson.dumps(call(status=429)), long_line(limit + 1, 1)]
+    data = b"\n".join(lines)  # the last line has no LF
+    path = tmp_path / ("calls.jsonl.gz" if how == "gzip" else "calls.jsonl")
+    path.write_bytes(gzip.compress(data, 1) if how == "gzip" else data)
+    load = read(io.BytesIO(data) if how == "stream" else path)
+    accounted(load, 4)
+    assert load.frame["line"].tolist() == [1, 3] and load.frame["http_status"].tolist() == [200, 429]
+    assert load.rejects["line"].tolist() == [2, 4]
+    assert load.rejects["reason"].tolist() == [f"line longer than {limit:,} bytes ({len(lines[1]):,}); not read",
+                                               f"line longer than {limit:,} bytes ({len(lines[3]):,}); not read"]
+    assert load.rejects["excerpt"].str.startswith('{"ts": 1764000000, "url": "/api/v1/stock/open-api/order?apiKey=***"').all()

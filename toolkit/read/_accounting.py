@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import LogFormatError
 from ..schema import REJECT_DTYPES, REPORT_DTYPES
+from . import _files
 from ._excerpt import no_surrogates
 from ._frame import Batch, excerpt, finish
 
@@ -36,6 +37,26 @@ class Chunk:
 
     def reject(self, line: int, reason: str, raw) -> None:
         self.rejects.append((line, reason, excerpt(raw)))
+
+    def long_line(self, long) -> None:
+        """Count a line longer than :data:`toolkit.defaults.MAX_LINE_BYTES` (a :class:`._files.LongLine`) as the
+        next line of the piece: a reject quoting its first bytes."""
+        self.size += 1
+        self.reject(self.size, f"line longer than {_files.MAX_LINE_BYTES:,} bytes ({long.size:,}); not read",
+                    long.head)
+
+    def extend(self, other: "Chunk") -> None:
+        """Add the lines of the piece that follows this one (its line numbers count on from this one's)."""
+        off = self.size
+        for frame in other.frames:
+            if off:
+                frame["line"] += off
+            self.frames.append(frame)
+        self.rejects.extend((line + off, reason, text) for line, reason, text in other.rejects)
+        self.blank += other.blank
+        self.skipped += other.skipped
+        self.skip_reasons.update(other.skip_reasons)
+        self.size += other.size
 
     def add(self, batch: Batch, source: str, rules) -> None:
         try:

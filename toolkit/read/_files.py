@@ -14,8 +14,10 @@ import os
 import re
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 from .._words import shown_name
+from ..defaults import MAX_LINE_BYTES
 from ..errors import LogFormatError, ParameterTypeError
 from ..secrets import redact
 
@@ -163,9 +165,45 @@ def cut_at_lf(head: bytes) -> bool:
     return b"\n" in head or b"\r" not in head
 
 
+class LongLine(NamedTuple):
+    """A line longer than :data:`toolkit.defaults.MAX_LINE_BYTES`, read past without being kept: its first
+    bytes (for the reject's excerpt) and its length in bytes (without its LF)."""
+
+    head: bytes
+    size: int
+
+
+_HEAD = 4 << 10  # bytes of a long line kept for its excerpt
+_BLOCK = 1 << 20  # bytes read at a time while looking for the end of a long line
+
+
+def _rest_of_line(f, have: int) -> tuple[bytes, int]:
+    """Read ``f`` through its next LF, as the end of a line of which ``have`` bytes were read already: (the
+    bytes read, or b"" once the whole line is longer than :data:`MAX_LINE_BYTES` and they are not kept; the
+    length of the rest of the line, without its LF). Memory stays within ``MAX_LINE_BYTES``."""
+    parts: list | None = []
+    n = 0
+    while True:
+        block = f.read(_BLOCK)
+        at = block.find(b"\n") + 1
+        if at:
+            f.seek(at - len(block), 1)
+            block = block[:at]
+        n += len(block) - (at > 0)
+        if parts is not None:
+            parts.append(block)
+            if have + n > MAX_LINE_BYTES:
+                parts = None
+        if at or not block:
+            return (b"".join(parts) if parts is not None else b""), n
+
+
 def iter_chunks(stream, size: int):
-    """Yield pieces of whole lines of about ``size`` bytes from a binary stream; a UTF-8 BOM is dropped."""
-    carry = b""
+    """Yield pieces of whole lines of about ``size`` bytes (at most :data:`MAX_LINE_BYTES`) from a binary
+    stream, as ``(data, long)``: ``long`` is a line longer than :data:`toolkit.defaults.MAX_LINE_BYTES` that ends
+    the piece, read past in bounded memory, as a :class:`LongLine`; or None. A UTF-8 BOM is dropped."""
+    carry = b""  # the start of a line whose LF is not read yet
+    skipping = None  # [head, bytes] of a line too long, being read past
     first = True
     while True:
         chunk = stream.read(size)
@@ -173,32 +211,97 @@ def iter_chunks(stream, size: int):
             first = False
             if chunk.startswith(_BOM):
                 chunk = chunk[3:]
+        if skipping is not None:
+            at = chunk.find(b"\n") + 1
+            skipping[1] += at - 1 if at else len(chunk)
+            if chunk and not at:
+                continue
+            yield b"", LongLine(*skipping)
+            skipping, chunk = None, chunk[at:]
+            if not chunk:
+                if at:
+                    continue
+                return
         if not chunk:
             if carry:
-                yield carry
+                yield carry, None
             return
-        cut = chunk.rfind(b"\n") + 1
-        if cut == 0:
+        at = chunk.find(b"\n") + 1
+        if not at:
             carry += chunk
+            if len(carry) > MAX_LINE_BYTES:
+                skipping, carry = [carry[:_HEAD], len(carry)], b""
             continue
-        yield carry + chunk[:cut] if carry else chunk[:cut]
-        carry = chunk[cut:]
+        if carry and len(carry) + at - 1 > MAX_LINE_BYTES:  # the line that carry began ends here, too long
+            yield b"", LongLine(carry[:_HEAD], len(carry) + at - 1)
+            carry, chunk = b"", chunk[at:]
+        cut = chunk.rfind(b"\n") + 1
+        if cut:
+            yield (carry + chunk[:cut] if carry else chunk[:cut]), None
+            carry = chunk[cut:]
+        else:
+            carry += chunk
 
 
-def read_range(path: str, start: int, end: int) -> bytes:
-    """The whole lines that start in bytes [start, end) of a file (a BOM at 0 dropped)."""
+def read_range(path: str, start: int, end: int) -> list[tuple[bytes, LongLine | None]]:
+    """The whole lines that start in bytes [start, end) of a file (a BOM at 0 dropped), as pieces
+    ``(data, long)``: ``long`` is a line longer than :data:`toolkit.defaults.MAX_LINE_BYTES` that ends the
+    piece, as a :class:`LongLine` (not in ``data``), or None. Memory stays within the range and that limit,
+    however long the lines at either end."""
     with open(path, "rb") as f:
         if start:
             f.seek(start - 1)
-            f.readline()  # the rest of a line that began before start belongs to the range before
+            _skip_line(f)  # the rest of a line that began before start belongs to the range before
         pos = f.tell()
         if pos >= end:
-            return b""
-        f.seek(end - 1)
-        stop = end - 1 + len(f.readline())  # through the end of the line that byte end - 1 is on
-        f.seek(pos)
-        data = f.read(stop - pos)  # in one read: no copy of the range to append the rest of its last line
-    return data[3:] if start == 0 and data.startswith(_BOM) else data
+            return [(b"", None)]
+        data = f.read(end - pos)  # in one read: no copy of the range to append the rest of its last line
+        long = None
+        if not data.endswith(b"\n"):  # through the end of the line that byte end - 1 is on
+            last = data.rfind(b"\n") + 1
+            rest, n = _rest_of_line(f, len(data) - last)
+            size = len(data) - last + n
+            if size > MAX_LINE_BYTES:
+                data, long = data[:last], LongLine(data[last:last + _HEAD], size)
+            else:
+                data += rest
+    if start == 0 and data.startswith(_BOM):
+        data = data[3:]
+    pieces = _cut_long(data) if len(data) > MAX_LINE_BYTES else [(data, None)]  # a big range: long lines inside
+    if long is not None:
+        if pieces[-1][1] is None:
+            pieces[-1] = (pieces[-1][0], long)
+        else:
+            pieces.append((b"", long))
+    return pieces
+
+
+def _skip_line(f) -> None:
+    """Move ``f`` past its next LF (or to its end), reading in blocks, keeping nothing."""
+    while True:
+        block = f.read(_BLOCK)
+        at = block.find(b"\n") + 1
+        if at:
+            f.seek(at - len(block), 1)
+            return
+        if not block:
+            return
+
+
+def _cut_long(data: bytes) -> list[tuple[bytes, LongLine | None]]:
+    """``data`` as pieces ``(bytes, long)``, each ended by a line longer than :data:`MAX_LINE_BYTES` (or by
+    the end of ``data``)."""
+    pieces, at, start = [], 0, 0
+    while at < len(data):
+        lf = data.find(b"\n", at)
+        stop = len(data) if lf < 0 else lf + 1
+        if stop - at - (lf >= 0) > MAX_LINE_BYTES:
+            pieces.append((data[start:at], LongLine(data[at:at + _HEAD], stop - at - (lf >= 0))))
+            start = stop
+        at = stop
+    if start < len(data) or not pieces:
+        pieces.append((data[start:], None))
+    return pieces
 
 
 def wanted(path: Path, suffixes: tuple[str, ...]) -> bool:

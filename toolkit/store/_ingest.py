@@ -431,12 +431,21 @@ def _after_last_newline(f, size: int) -> int:
 
 
 def _line_end(f, at: int, limit: int) -> int:
-    """The end of the line holding byte ``at - 1``: where a unit ending near ``at`` really ends."""
+    """The end of the line holding byte ``at - 1``: where a unit ending near ``at`` really ends (found a block at
+    a time, so a line of any length costs no more memory than a block)."""
     if at >= limit:
         return limit
-    f.seek(at - 1)
-    f.readline()
-    return min(f.tell(), limit)
+    pos = at - 1
+    while pos < limit:
+        f.seek(pos)
+        block = f.read(1 << 20)
+        i = block.find(b"\n")
+        if i >= 0:
+            return min(pos + i + 1, limit)
+        if not block:
+            break
+        pos += len(block)
+    return limit
 
 
 def _blocks(stream):
