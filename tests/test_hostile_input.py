@@ -534,3 +534,29 @@ def test_a_line_longer_than_the_limit_is_a_reject_read_past(tmp_path, how):
     assert load.rejects["reason"].tolist() == [f"line longer than {limit:,} bytes ({len(lines[1]):,}); not read",
                                                f"line longer than {limit:,} bytes ({len(lines[3]):,}); not read"]
     assert load.rejects["excerpt"].str.startswith('{"ts": 1764000000, "url": "/api/v1/stock/open-api/order?apiKey=***"').all()
+
+
+def gzip_bomb(path, line: bytes, size: int = 64 << 20):
+    """``size`` bytes of one line repeated, gzipped: a thousand times smaller than what it undoes to."""
+    block = line * ((1 << 20) // len(line))
+    with gzip.open(path, "wb", 9) as f:
+        for _ in range(size // len(block)):
+            f.write(block)
+    return path
+
+
+@pytest.mark.parametrize("line", [b"{}\n", b"\n", b"x"], ids=["braces", "blank", "no-lf"])
+def test_a_gzip_bomb_is_a_log_format_error_naming_the_file(tmp_path, line):
+    path = gzip_bomb(tmp_path / "bomb.jsonl.gz", line)
+    jsonl(tmp_path / "calls.jsonl.gz", call(), gz=True)
+    ratio = toolkit.defaults.MAX_GZIP_RATIO
+    with pytest.raises(toolkit.LogFormatError, match=rf"bomb\.jsonl\.gz: gzip that undoes to more than {ratio} times"):
+        read(tmp_path)
+    with pytest.raises(toolkit.LogFormatError, match=r"bomb\.jsonl\.gz: .* refused as a gzip bomb"):
+        toolkit.scrub(path, tmp_path / "out.jsonl.gz")
+    assert not (tmp_path / "out.jsonl.gz").exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = toolkit.store.ingest(tmp_path, tmp_path / "store")
+    assert run.report.set_index("status")["rows"].to_dict() == {"failed": 0, "new": 1}
+    assert "refused as a gzip bomb" in run.report["message"].str.cat()

@@ -147,7 +147,7 @@ MAX_LINE_BYTES = 64 << 20
 #: :class:`toolkit.LogFormatError` naming the file), once it has given :data:`GZIP_RATIO_AFTER` bytes.
 #: Logs compress 5 to 30 times; a gzip bomb 1,000.
 MAX_GZIP_RATIO = 200
-GZIP_RATIO_AFTER = 16 << 20
+GZIP_RATIO_AFTER = 1 << 20
 
 #: Rejects kept one by one per file (source, line, reason, excerpt); beyond them, rejects are counted (in the
 #: load report and the warning) but not kept.

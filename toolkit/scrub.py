@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from .read.engine import open_recording, read_options, reader
 from .secrets import mentions_secret, redact_count, redact_data
 
 _JSON_DOC = re.compile(rb"^\s*[{\[]")
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,23 @@ class _Unchanged(Exception):
 
 
 def _lines(fin, fout, scrub_line) -> int:
-    total = 0
-    for line in fin:
-        new, n = scrub_line(line)
-        total += n
-        fout.write(new)
-    return total
+    """Scrub a line format a block of whole lines at a time: a block without a secret word is copied as it is,
+    the lines of any other are scrubbed one by one (only LF ends a line)."""
+    total, carry = 0, b""
+    while True:
+        block = fin.read(_BLOCK)
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1 if block else len(data)
+        whole, carry = data[:cut], data[cut:]
+        if whole and not mentions_secret(whole):
+            fout.write(whole)
+        elif whole:
+            for line in io.BytesIO(whole):
+                new, n = scrub_line(line)
+                total += n
+                fout.write(new)
+        if not block:
+            return total
 
 
 def _split_end(line: bytes) -> tuple[bytes, bytes]:

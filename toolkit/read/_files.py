@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .._words import shown_name
-from ..defaults import MAX_LINE_BYTES
+from ..defaults import GZIP_RATIO_AFTER, MAX_GZIP_RATIO, MAX_LINE_BYTES
 from ..errors import LogFormatError, ParameterTypeError
 from ..secrets import redact
 
@@ -70,10 +70,80 @@ def is_gzip(stream) -> bool:
 def _maybe_gzip(stream, name):
     head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
     if head == _GZIP_MAGIC or (not head and str(name).endswith(".gz")):
-        return gzip.GzipFile(fileobj=stream, mode="rb")
+        return BoundedGzip(stream, shown_name(name))
     if not hasattr(stream, "peek"):
         return Peekable(stream)
     return stream
+
+
+class _Counted:
+    """A binary file whose bytes read are counted (the compressed side of a :class:`BoundedGzip`)."""
+
+    def __init__(self, f):
+        self._f = f
+        self.count = 0
+        self.name = getattr(f, "name", "")
+        self.mode = "rb"
+
+    def read(self, n=-1) -> bytes:
+        data = self._f.read(n)
+        self.count += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def seekable(self) -> bool:
+        return getattr(self._f, "seekable", lambda: False)()
+
+
+class BoundedGzip(gzip.GzipFile):
+    """Gzip undone, refused as a bomb once it undoes to more than :data:`toolkit.defaults.MAX_GZIP_RATIO`
+    times the compressed bytes read (checked from :data:`toolkit.defaults.GZIP_RATIO_AFTER` bytes on): a
+    :class:`toolkit.LogFormatError` naming the file. Reads happen a block at a time, so a bomb costs about
+    a block of memory beyond the limit, whatever it would undo to."""
+
+    def __init__(self, fileobj, label: str):
+        self._packed = _Counted(fileobj)
+        super().__init__(fileobj=self._packed, mode="rb")
+        self._label, self._undone = label, 0
+
+    def _count(self, data: bytes) -> bytes:
+        self._undone += len(data)
+        if self._undone > GZIP_RATIO_AFTER and self._undone > MAX_GZIP_RATIO * max(self._packed.count, 1):
+            raise LogFormatError(
+                f"{self._label}: gzip that undoes to more than {MAX_GZIP_RATIO} times its size "
+                f"({self._packed.count:,} bytes gave {self._undone:,}, and more): refused as a gzip bomb; "
+                "if it is a real recording, gunzip it and read that")
+        return data
+
+    def read(self, size=-1) -> bytes:
+        if size is None or size < 0 or size > _BLOCK:
+            parts, left = [], -1 if size is None or size < 0 else size
+            while left:
+                block = self._count(super().read(_BLOCK if left < 0 else min(left, _BLOCK)))
+                if not block:
+                    break
+                parts.append(block)
+                left = left - len(block) if left > 0 else left
+            return b"".join(parts)
+        return self._count(super().read(size))
+
+    def read1(self, size=-1) -> bytes:
+        return self._count(super().read1(_BLOCK if size is None or size < 0 else min(size, _BLOCK)))
+
+    def readline(self, size=-1) -> bytes:
+        left = -1 if size is None or size < 0 else size
+        parts = []
+        while left:
+            part = self._count(super().readline(_BLOCK if left < 0 else min(left, _BLOCK)))
+            if not part:
+                break
+            parts.append(part)
+            if part.endswith(b"\n"):
+                break
+            left = left - len(part) if left > 0 else left
+        return b"".join(parts)
 
 
 class Peekable(io.RawIOBase):
