@@ -27,7 +27,8 @@ def read(source, **kw):
 
 
 def accounted(load, lines: int) -> None:
-    assert len(load.frame) + len(load.rejects) + int(load.report["skipped"].sum()) == lines == load.lines
+    rejects = int(load.report["rejects"].sum())  # all of them: beyond MAX_REJECTS_KEPT a file's are only counted
+    assert len(load.frame) + rejects + int(load.report["skipped"].sum()) == lines == load.lines
 
 
 def har(path, *entries):
@@ -560,3 +561,26 @@ def test_a_gzip_bomb_is_a_log_format_error_naming_the_file(tmp_path, line):
         run = toolkit.store.ingest(tmp_path, tmp_path / "store")
     assert run.report.set_index("status")["rows"].to_dict() == {"failed": 0, "new": 1}
     assert "refused as a gzip bomb" in run.report["message"].str.cat()
+
+
+def test_rejects_beyond_the_kept_count_are_counted_not_kept(tmp_path):
+    kept = toolkit.defaults.MAX_REJECTS_KEPT
+    lines = [b"{}"] * (3 * kept)
+    lines[5] = orjson.dumps(call())
+    lines[-7] = orjson.dumps(call(ts="9999-12-31"))  # rejected later than the others, when times are read
+    lines[kept // 2] = orjson.dumps(call(ts="9999-12-31"))
+    path = jsonl(tmp_path / "logs" / "calls.jsonl", *lines)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load = toolkit.read_logs(path)
+    accounted(load, 3 * kept)
+    assert len(load.rejects) == kept and load.report["rejects"].tolist() == [3 * kept - 1]
+    assert load.rejects["line"].tolist() == [n for n in range(1, 3 * kept + 1) if n != 6][:kept]  # the first ones
+    assert str(caught[0].message) == (f"{3 * kept - 1:,} of {3 * kept:,} lines rejected in {path}: "
+                                      f"{3 * kept - 3:,} missing time, 2 unreadable time (the first {kept:,} kept)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        toolkit.store.ingest(path, tmp_path / "store")
+    stored = toolkit.read_logs(tmp_path / "store")
+    assert stored.report["rejects"].tolist() == [3 * kept - 1] and len(stored.rejects) == kept
+    assert stored.lines == load.lines

@@ -28,7 +28,7 @@ def _summarize(args) -> int:
         print(f"warning: {shown_name(w.message)}", file=sys.stderr)
     df = load.frame
     skipped = int(load.report["skipped"].sum())
-    print(f"{len(df):,} calls from {len(load.report)} file(s); {len(load.rejects):,} lines rejected, "
+    print(f"{len(df):,} calls from {len(load.report)} file(s); {int(load.report['rejects'].sum()):,} lines rejected, "
           f"{skipped:,} skipped")
     if df.empty:
         print("no calls to summarise")

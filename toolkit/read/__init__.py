@@ -35,7 +35,8 @@ class Load:
         One row per API call (see the README for the columns).
     rejects : DataFrame
         ``source``, ``line``, ``reason``, ``excerpt`` (redacted, at most ~200
-        characters) for every input line that could not become a row.
+        characters) for every input line that could not become a row, up to the first
+        :data:`toolkit.defaults.MAX_REJECTS_KEPT` of each file; ``report["rejects"]`` counts them all.
     report : DataFrame
         One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``
         and ``unverified`` (rows counted ``ok`` because a 2xx was logged without
@@ -72,7 +73,8 @@ class Load:
             {"source": "string", "reason": "string", "count": "int64"})
 
     def __repr__(self) -> str:
-        return (f"Load({len(self.frame):,} rows, {len(self.rejects):,} rejects, "
+        rejects = int(self.report["rejects"].sum()) if len(self.report) else 0
+        return (f"Load({len(self.frame):,} rows, {rejects:,} rejects, "
                 f"{int(self.report['skipped'].sum()) if len(self.report) else 0:,} skipped "
                 f"from {len(self.report):,} files)")
 

@@ -393,7 +393,7 @@ class _Recording:
         """Write one unit's parts and move them into place, then name them in the manifest."""
         uid, rows, written, rejects = write_unit(self.store, self.src, result)
         entry = self._entry(fmt, head)
-        unit.update(id=uid, rows=rows, rejects=len(result.rejects), skipped=result.skipped, parts=written,
+        unit.update(id=uid, rows=rows, rejects=result.reject_count, skipped=result.skipped, parts=written,
                     rejects_part=rejects)
         entry["units"].append(unit)
         try:
