@@ -18,7 +18,7 @@ from ..errors import LogFormatError, ParameterError
 from ..schema import COLUMNS, empty_frame
 from ..selection import selection as window
 from . import formats  # noqa: F401 - each format registers its reader with the engine
-from .engine import FileResult, expand, parse, read_options, rejects_frame, report_frame, source_of
+from .engine import FileResult, expand, parse_many, read_options, rejects_frame, report_frame, source_of
 
 
 class RejectWarning(UserWarning):
@@ -144,8 +144,9 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         store, kind = found
         return Load(*kind.load(store, win, errors))
     results, read, duplicates = [], {}, []
-    for src in expand(source, duplicates):
-        result = read[src] = parse(src, options)
+    files = expand(source, duplicates)
+    for src, result in zip(files, parse_many(files, options)):
+        read[src] = result
         results.append(result)
         if errors == "report" and (msg := result.summary()):
             warnings.warn(msg, RejectWarning, stacklevel=2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from contextvars import ContextVar
 
 import pandas as pd
 
@@ -15,6 +16,11 @@ from ..schema import REJECT_DTYPES, REPORT_DTYPES
 from . import _files
 from ._excerpt import no_surrogates
 from ._frame import Batch, excerpt, finish
+
+
+#: Set while several small recordings are parsed together (:mod:`._together`): then a piece's rows are kept
+#: as they were read, to be typed and classified with the other recordings' in one pass.
+DEFERRED: ContextVar = ContextVar("toolkit_deferred", default=False)
 
 
 def reject_kind(reason: str) -> str:
@@ -77,6 +83,7 @@ class Chunk(_Kept):
         self.skipped = 0
         self.skip_reasons: Counter = Counter()  # why lines were skipped, for the skips a reader names
         self.size = 0  # lines in the piece, blank ones included
+        self.deferred: list = []  # (lines before, batch, source) left to finish, while DEFERRED is set
 
     def skip(self, reason: str, n: int = 1) -> None:
         """Count ``n`` lines (or entries) skipped for ``reason``."""
@@ -105,12 +112,18 @@ class Chunk(_Kept):
             if self._keep(line + off, reason):
                 self.rejects.append((line + off, reason, text))
         self.more_rejects.update(other.more_rejects)
+        self.deferred.extend((before + off, batch, source) for before, batch, source in other.deferred)
         self.blank += other.blank
         self.skipped += other.skipped
         self.skip_reasons.update(other.skip_reasons)
         self.size += other.size
 
     def add(self, batch: Batch, source: str, rules) -> None:
+        """Type and classify the rows a reader read (:func:`._frame.finish`); kept as they are while DEFERRED."""
+        if DEFERRED.get():
+            if batch.rows:
+                self.deferred.append((0, batch, source))
+            return
         try:
             frame, rejects = finish(batch, source, rules)
         except UnicodeEncodeError:  # lone surrogates from escapes: U+FFFD instead
@@ -145,9 +158,13 @@ class FileResult(_Kept):
         self.skip_reasons: Counter = Counter()
         self.blank = 0
         self.last_line = start_line
+        self.deferred: list = []  # (lines before, batch, source) of pieces whose rows are left to finish
+        self.counted: tuple[int, int] | None = None  # (rows, unverified) when its rows are in another's frame
 
     @property
     def rows(self) -> int:
+        if self.counted is not None:  # parsed with other small recordings: the last of them holds the rows
+            return self.counted[0]
         return sum(len(f) for f in self.frames)
 
     @property
@@ -158,6 +175,8 @@ class FileResult(_Kept):
     @property
     def unverified(self) -> int:
         """Rows that are ``ok`` only because their 2xx body was not recorded."""
+        if self.counted is not None:
+            return self.counted[1]
         return sum(int((f["reason"] == "unverified").sum()) for f in self.frames)
 
     @classmethod
@@ -182,6 +201,7 @@ class FileResult(_Kept):
         for line, reason, text in sorted(chunk.rejects):
             self.reject(line + off, reason, text)
         self.more_rejects.update(chunk.more_rejects)
+        self.deferred.extend((before + off, batch, source) for before, batch, source in chunk.deferred)
         for frame in chunk.frames:
             if off:
                 frame["line"] += off

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import threading
 
-from ._accounting import Chunk, FileResult
+from ._accounting import DEFERRED, Chunk, FileResult
 from ._files import Replay, iter_chunks, read_range
 
 CHUNK = 16 << 20  # bytes of whole lines parsed at a time
@@ -39,10 +39,11 @@ def in_parallel() -> bool:
 
     Not with a single worker, not off the main thread, and not in a process
     that is itself a worker (a daemon, or a child of :mod:`multiprocessing`, as
-    this pool's workers and Dask's are): there every piece is parsed in place.
+    this pool's workers and Dask's are): there every piece is parsed in place; nor
+    while small recordings are parsed together (their rows stay here to be finished).
     """
-    if WORKERS < 2 or threading.current_thread() is not threading.main_thread():
-        return False
+    if WORKERS < 2 or threading.current_thread() is not threading.main_thread() or DEFERRED.get():
+        return False  # (rows left to finish with other recordings' stay in this process)
     return not multiprocessing.current_process().daemon and multiprocessing.parent_process() is None
 
 

@@ -33,7 +33,7 @@ import os
 
 from .._words import shown_name
 from ..errors import ParameterError
-from . import _files, _pool
+from . import _files, _pool, _together
 from ._accounting import Chunk, FileResult, rejects_frame, report_frame
 from ._files import READ_ERRORS, read_error
 from ._options import Options, read_options
@@ -44,6 +44,9 @@ from ._registry import LineReader, Reader, Source, reader, readers, register_rea
 SNIFF_BYTES = 256 << 10
 #: Non-blank lines of that start that vote on a line format.
 SNIFF_LINES = 50
+#: A plain recording of at most this many bytes is parsed with the small ones beside it (:func:`parse_many`),
+#: up to this many at a time or this many bytes.
+SMALL, GROUP_FILES, GROUP_BYTES = 1 << 20, 4096, 16 << 20
 
 
 def sniff(head: bytes, name: str, options: Options | None = None) -> str:
@@ -225,6 +228,66 @@ def parse(source, options: Options, *, name: str | None = None, start_line: int 
     return result
 
 
+def parse_many(jobs, options: Options):
+    """Parse recordings one after the other, yielding each one's :class:`FileResult` in order; small ones
+    (plain files of at most :data:`SMALL` bytes) are parsed together, their rows typed and classified in one
+    pass, which costs a folder of thousands of one-line files a fraction of a pass per file.
+
+    Parameters
+    ----------
+    jobs : iterable
+        Each a ``source`` as :func:`parse` takes it, or ``(source, kwargs)`` with :func:`parse`'s keyword
+        arguments (``name``, ``start_line``, ``byte_range``).
+    options : Options
+        From :func:`read_options`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> for i in range(3):
+    ...     _ = open(os.path.join(d, f"{i}.jsonl"), "w").write('{"ts": 1, "url": "/api/v1/stock/x", "status": 200}\\n')
+    >>> [r.rows for r in parse_many(sorted(expand(d)), read_options())]
+    [1, 1, 1]
+    """
+    group, size = [], 0
+    for job in jobs:
+        source, kwargs = job if isinstance(job, tuple) else (job, {})
+        n = _small(source, kwargs)
+        if n is None:
+            yield from _parse_group(group, options)
+            group, size = [], 0
+            yield parse(source, options, **kwargs)
+            continue
+        group.append(((source, options), kwargs))
+        size += n
+        if len(group) >= GROUP_FILES or size >= GROUP_BYTES:
+            yield from _parse_group(group, options)
+            group, size = [], 0
+    yield from _parse_group(group, options)
+
+
+def _small(source, kwargs) -> int | None:
+    """The bytes a job reads when it is small enough to be parsed with others (a plain file); else None."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    if kwargs.get("byte_range") is not None:
+        start, end = kwargs["byte_range"]
+        return end - start if end - start <= SMALL else None
+    path = os.fspath(source)
+    try:
+        n = os.path.getsize(path)
+    except OSError:
+        return None  # parse says why
+    return n if n <= SMALL and not path.endswith(".gz") else None
+
+
+def _parse_group(group: list, options: Options) -> list[FileResult]:
+    if len(group) < 2:
+        return [parse(*args, **kwargs) for args, kwargs in group]
+    return _together.parse_together(parse, group, options.rules)
+
+
 def parse_range(source, options: Options, byte_range: tuple[int, int], *, name: str | None = None,
                 start_line: int = 0) -> FileResult:
     """The whole lines that start in bytes ``[start, end)`` of a plain (uncompressed) file in a line format,
@@ -270,6 +333,7 @@ def expand(source, duplicates: list | None = None) -> list:
 
 
 __all__ = ["READ_ERRORS", "SNIFF_BYTES", "SNIFF_LINES", "Chunk", "FileResult", "LineReader", "Options", "Reader",
-           "Recording", "Source", "count_lines", "expand", "open_recording", "parse", "parse_range", "plan_pieces",
+           "Recording", "Source", "count_lines", "expand", "open_recording", "parse", "parse_many", "parse_range",
+           "plan_pieces",
            "read_error", "read_options", "reader", "readers", "register_reader", "register_source", "rejects_frame",
            "report_frame", "sniff", "source_of"]
