@@ -237,7 +237,7 @@ def parse_many(jobs, options: Options):
     ----------
     jobs : iterable
         Each a ``source`` as :func:`parse` takes it, or ``(source, kwargs)`` with :func:`parse`'s keyword
-        arguments (``name``, ``start_line``, ``byte_range``).
+        arguments (``name``, ``start_line``, ``byte_range``) and perhaps ``options`` of its own.
     options : Options
         From :func:`read_options`.
 
@@ -253,13 +253,15 @@ def parse_many(jobs, options: Options):
     group, size = [], 0
     for job in jobs:
         source, kwargs = job if isinstance(job, tuple) else (job, {})
+        kwargs = dict(kwargs)
+        opts = kwargs.pop("options", options)
         n = _small(source, kwargs)
         if n is None:
             yield from _parse_group(group, options)
             group, size = [], 0
-            yield parse(source, options, **kwargs)
+            yield parse(source, opts, **kwargs)
             continue
-        group.append(((source, options), kwargs))
+        group.append(((source, opts), kwargs))
         size += n
         if len(group) >= GROUP_FILES or size >= GROUP_BYTES:
             yield from _parse_group(group, options)

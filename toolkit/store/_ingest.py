@@ -23,8 +23,11 @@ from ..errors import LogFormatError, ParameterError, ParameterTypeError
 from ..read import RejectWarning
 from ..read.engine import expand, open_recording, parse, read_options, reader
 from ..schema import STRING
-from ._manifest import Store, StoreError, new_manifest, wait_seconds
-from ._parts import write_unit
+from ._batch import SMALL, Together
+from ._lines import Hashing, after_last_newline, blocks, line_end
+from ._manifest import Store, StoreError, has_parts, new_manifest, wait_seconds
+from ._parts import Member, write_units
+from ._verify import signature
 
 UNIT = 64 << 20  # bytes of whole lines parsed and committed at a time
 HEAD = 64 << 10  # bytes fingerprinted at the start of a recording
@@ -149,6 +152,8 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     if store.root.exists() and not store.manifest_path.exists():
         if not store.root.is_dir():
             raise StoreError(f"{store.root} is a file, not a store directory")
+        if has_parts(store.root):
+            store.read_manifest()  # a store that lost its manifest: the error says how to rebuild it
         if any(p.name != ".toolkit" for p in store.root.iterdir()):
             raise StoreError(f"{store.root} is not empty and not a toolkit store; ingest into a new directory")
     store.root.mkdir(parents=True, exist_ok=True)
@@ -176,12 +181,17 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
         if format != "auto":
             options = options.with_format(format)
         seen = set()
-        for path in files:
-            src = os.path.realpath(path)  # known by what it is: a link and its file are one recording
-            if src in seen:
-                continue
-            seen.add(src)
-            rows.append(_Recording(store, manifest, src, options).ingest())
+        together = Together(store, manifest, options)  # small recordings, committed together
+        try:
+            for path in files:
+                src = os.path.realpath(path)  # known by what it is: a link and its file are one recording
+                if src in seen:
+                    continue
+                seen.add(src)
+                rows.append(_Recording(store, manifest, src, options, together).ingest())
+            together.commit()
+        finally:
+            store.save(manifest, force=True)
         rows.extend(_row(os.path.abspath(path), status="skipped", message=f"the same file as "
                          f"{shown_name(os.path.realpath(first))}, which is ingested under that name")
                     for path, first in duplicates)
@@ -219,8 +229,9 @@ def _sha(data: bytes) -> str:
 class _Recording:
     """Ingesting one recording into an open (locked) store."""
 
-    def __init__(self, store: Store, manifest: dict, src: str, options):
+    def __init__(self, store: Store, manifest: dict, src: str, options, together: Together | None = None):
         self.store, self.manifest, self.src, self.options = store, manifest, src, options
+        self.together = together
         self.entry = manifest["sources"].get(src)
         self.added = {"rows": 0, "rejects": 0, "skipped": 0}
         self._pending = None  # the unit being written while the next one is parsed
@@ -279,7 +290,7 @@ class _Recording:
         # compressed: read through, in units of whole lines (the file is complete: its last line counts)
         start = offset
         try:
-            for data in _blocks(stream):
+            for data in blocks(stream, UNIT):
                 result = parse(data, self.options, name=shown_name(src), start_line=line)  # numbered on from the lines before
                 last = (last + data[-TAIL:])[-TAIL:]
                 self._commit_later(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
@@ -295,11 +306,17 @@ class _Recording:
     def _plain(self, fmt, f, head: bytes, st, units, offset: int, line: int) -> dict:
         """An uncompressed file: units of whole lines, parsed in byte ranges the workers read themselves."""
         size = os.fstat(f.fileno()).st_size
-        complete = _after_last_newline(f, size)  # a last line without its newline waits
+        complete = after_last_newline(f, size)  # a last line without its newline waits
         start = offset
+        if self.together is not None and 0 < complete - offset <= min(UNIT, SMALL):  # with the other small ones
+            f.seek(max(0, complete - TAIL))
+            unit = {"start": offset, "end": complete, "line_start": line, "tail": _sha(f.read(complete - f.tell()))}
+            row = _row(self.src, fmt, "appended" if units else "new", nbytes=complete - offset, pending=size - complete)
+            self.together.add(self, fmt, unit, head, st, size - complete, row)
+            return row
         try:
             while offset < complete:
-                end = _line_end(f, min(offset + UNIT, complete), complete)
+                end = line_end(f, min(offset + UNIT, complete), complete)
                 result = parse(self.src, self.options, start_line=line, byte_range=(offset, end))
                 f.seek(max(0, end - TAIL))
                 last = f.read(end - max(0, end - TAIL))
@@ -338,7 +355,7 @@ class _Recording:
     # -- other formats -----------------------------------------------------------
     def _whole(self, fmt, stream, st) -> dict:
         src, entry = self.src, self.entry
-        hashing = _Hashing(stream)
+        hashing = Hashing(stream)
         if entry and entry["units"]:
             while hashing.read(16 << 20):
                 pass
@@ -367,10 +384,11 @@ class _Recording:
         return self.entry
 
     def _seen(self, fmt, st, pending: int) -> None:
-        """Record that the file was read to its end as it was at ``st``: unchanged files are skipped next time."""
+        """Record that the file was read to its end as it was at ``st``: unchanged files are skipped next time
+        (once the manifest is next written)."""
         entry = self._entry(fmt, b"")
         entry.update(size=st.st_size, mtime_ns=st.st_mtime_ns, pending=pending)
-        self.store.write_manifest(self.manifest)
+        self.store.save(self.manifest)
 
     def _commit_later(self, fmt, result, unit: dict, head: bytes) -> None:
         """:meth:`_commit` in the writer thread, once the unit before is committed: the workers parse the
@@ -391,13 +409,18 @@ class _Recording:
 
     def _commit(self, fmt, result, unit: dict, head: bytes) -> None:
         """Write one unit's parts and move them into place, then name them in the manifest."""
-        uid, rows, written, rejects = write_unit(self.store, self.src, result)
         entry = self._entry(fmt, head)
-        unit.update(id=uid, rows=rows, rejects=result.reject_count, skipped=result.skipped, parts=written,
-                    rejects_part=rejects)
+        settings = {k: self.manifest.get(k) for k in ("market_rules", "pattern", "fields")}
+        uid, calls, rejects = write_units(self.store, [Member(self.src, fmt, list(entry["head"]), dict(unit), result)],
+                                          settings)
+        unit.update(id=uid, rows=result.rows, rejects=result.reject_count, skipped=result.skipped, parts=calls[0],
+                    rejects_part=rejects[0])
         entry["units"].append(unit)
+        marks = self.manifest.setdefault("verified", {})
+        for p in calls[0] + ([rejects[0]] if rejects[0] else []):
+            marks[p["path"]] = signature(self.store.path(p["path"]))  # verified: just written
         try:
-            self.store.write_manifest(self.manifest)
+            self.store.save(self.manifest, force=True)
         except BaseException:
             entry["units"].pop()  # not committed: the parts just moved are orphans the next run deletes
             raise
@@ -414,66 +437,3 @@ def _writer() -> concurrent.futures.ThreadPoolExecutor:
     if _pool is None:
         _pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="toolkit-store-writer")
     return _pool
-
-
-def _after_last_newline(f, size: int) -> int:
-    """The offset just past the last newline in the first ``size`` bytes of ``f`` (0 when there is none)."""
-    pos = size
-    while pos > 0:
-        step = min(pos, 1 << 16)
-        f.seek(pos - step)
-        block = f.read(step)
-        at = block.rfind(b"\n")
-        if at >= 0:
-            return pos - step + at + 1
-        pos -= step
-    return 0
-
-
-def _line_end(f, at: int, limit: int) -> int:
-    """The end of the line holding byte ``at - 1``: where a unit ending near ``at`` really ends (found a block at
-    a time, so a line of any length costs no more memory than a block)."""
-    if at >= limit:
-        return limit
-    pos = at - 1
-    while pos < limit:
-        f.seek(pos)
-        block = f.read(1 << 20)
-        i = block.find(b"\n")
-        if i >= 0:
-            return min(pos + i + 1, limit)
-        if not block:
-            break
-        pos += len(block)
-    return limit
-
-
-def _blocks(stream):
-    """Blocks of whole lines of about :data:`UNIT` bytes, then whatever follows the last newline."""
-    carry = b""
-    while block := stream.read(UNIT):
-        data = carry + block if carry else block
-        cut = data.rfind(b"\n") + 1
-        if cut:
-            yield data[:cut]
-        carry = data[cut:]
-    if carry:
-        yield carry
-
-
-class _Hashing:
-    """A stream that hashes what is read through it."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self._sha = hashlib.sha256()
-        self.size = 0
-
-    def read(self, n=-1):
-        data = self._stream.read(n)
-        self._sha.update(data)
-        self.size += len(data)
-        return data
-
-    def hexdigest(self) -> str:
-        return self._sha.hexdigest()
