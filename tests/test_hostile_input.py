@@ -312,7 +312,8 @@ def test_an_open_text_stream_with_odd_lines(tmp_path):
     accounted(load, 2)
 
 
-@pytest.mark.parametrize("date", ["Sat, 21 Nov 2026 20:2147483648:46 GMT", "Sat, 21 Nov 99999999999999999999 20:21:46 GMT",
+@pytest.mark.parametrize("date", ["Sat, 21 Nov 2026 20:2147483648:46 GMT",
+                                  "Sat, 21 Nov 99999999999999999999 20:21:46 GMT",
                                   "Sa8, 21 Nov 2026 5555524444440:21:46 GMT"])
 def test_a_date_header_with_a_field_beyond_a_c_long_gives_no_server_ts(tmp_path, capsys, date):
     # email.utils hands such fields to datetime(), which raises OverflowError
@@ -534,7 +535,8 @@ def test_a_line_longer_than_the_limit_is_a_reject_read_past(tmp_path, how):
     assert load.rejects["line"].tolist() == [2, 4]
     assert load.rejects["reason"].tolist() == [f"line longer than {limit:,} bytes ({len(lines[1]):,}); not read",
                                                f"line longer than {limit:,} bytes ({len(lines[3]):,}); not read"]
-    assert load.rejects["excerpt"].str.startswith('{"ts": 1764000000, "url": "/api/v1/stock/open-api/order?apiKey=***"').all()
+    head = '{"ts": 1764000000, "url": "/api/v1/stock/open-api/order?apiKey=***"'
+    assert load.rejects["excerpt"].str.startswith(head).all()
 
 
 def gzip_bomb(path, line: bytes, size: int = 64 << 20):

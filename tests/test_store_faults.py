@@ -248,7 +248,8 @@ def pristine(tmp_path_factory):
 
 
 _SQL = ("SELECT count(*) AS n, min(ts) AS first, max(ts) AS last, sum(latency_ms) AS latency, "
-        "count(DISTINCT category) AS categories, sum(http_status) AS statuses FROM calls WHERE ts >= '2026-11-20 01:00'")
+        "count(DISTINCT category) AS categories, sum(http_status) AS statuses FROM calls "
+        "WHERE ts >= '2026-11-20 01:00'")
 _READERS = {
     "query": lambda dest: toolkit.store.query(dest, _SQL),
     "error_rate": lambda dest: toolkit.store.error_rate(dest, freq="1h", by="market"),

@@ -59,7 +59,8 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
     out : str or Path, optional
         Where to write; by default ``source`` is replaced (atomically, once the
         masked copy is complete). A link is followed: scrubbing a link in place
-        rewrites the file it points to (the link stays), and ``path`` names that file. Either way the file written has the permission
+        rewrites the file it points to (the link stays), and ``path`` names that
+        file. Either way the file written has the permission
         bits of ``source``, and an error or ^C while writing leaves ``source``
         and ``out`` as they were. When nothing is masked ``source`` is left
         untouched and ``out`` gets an exact copy of it.
@@ -118,12 +119,15 @@ class _Unchanged(Exception):
 def _lines(fin, fout, scrub_line) -> int:
     """Scrub a line format a block of whole lines at a time: a block without a secret word is copied as it is,
     the lines of any other are scrubbed one by one (only LF ends a line)."""
-    total, carry = 0, b""
+    total, pending = 0, []  # the blocks of a line whose LF is not read yet
     while True:
         block = fin.read(_BLOCK)
-        data = carry + block if carry else block
-        cut = data.rfind(b"\n") + 1 if block else len(data)
-        whole, carry = data[:cut], data[cut:]
+        cut = block.rfind(b"\n") + 1 if block else 0
+        if block and not cut:
+            pending.append(block)
+            continue
+        whole = b"".join(pending + [block[:cut]]) if pending else block[:cut]
+        pending = [block[cut:]] if block and cut < len(block) else []
         if whole and not mentions_secret(whole):
             fout.write(whole)
         elif whole:

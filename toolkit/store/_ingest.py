@@ -291,7 +291,8 @@ class _Recording:
         start = offset
         try:
             for data in blocks(stream, UNIT):
-                result = parse(data, self.options, name=shown_name(src), start_line=line)  # numbered on from the lines before
+                # numbered on from the lines before
+                result = parse(data, self.options, name=shown_name(src), start_line=line)
                 last = (last + data[-TAIL:])[-TAIL:]
                 self._commit_later(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
                                                  "line_end": result.last_line, "tail": _sha(last)}, head)
