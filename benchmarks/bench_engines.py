@@ -105,7 +105,7 @@ def main(argv=None) -> None:
 
     import toolkit
     from toolkit.read._files import read_range
-    from toolkit.read._frame import Batch
+    from toolkit.read._rows import Batch
     from toolkit.read._pool import CHUNK
     from toolkit.read.engine import Chunk, read_options
     from toolkit.read.formats import _fastjsonl as fast, jsonl

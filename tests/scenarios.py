@@ -4,8 +4,9 @@
 for two weeks (by default) of a bot trading both markets through the real Open API
 paths (``/api/v1/stock/open-api/...``, ``/api/v1/futures/open-api/...``; see
 ``endpoints.md``): diurnal traffic, traffic bursts that are not incidents, about 2%
-of background errors with the documented codes and texts, and a dozen planted
-incidents of every cause, with silences and orders of unknown outcome.
+of background errors with the documented codes and texts, and sixteen planted
+incidents of every cause (two outages followed by the bot's retry storm, one of them
+only five minutes long), with silences and orders of unknown outcome.
 :func:`planted` lists them. The frame has the loader's columns plus ``kind``
 (``trading``, ``account``, ``market_data``), ``client_oid``, ``side`` and ``size``.
 
@@ -50,6 +51,7 @@ E = {
     "spot_rejected": (400, 400, "Order failed: order amount too small", "order_rejected", "order_failed", False),
     "spot_not_found": (404, 404, "订单不存在", "not_found", "order_not_found", False),
     "spot_funds": (400, 400, "Order failed: insufficient balance", "insufficient_funds", "insufficient_balance", False),
+    "spot_cancel_failed": (400, 400, "撤单失败", "order_rejected", "order_failed", False),  # the order filled meanwhile
     "fut_min": (200, 8001, "Below minimum trade amount", "order_rejected", "below_min_amount", False),
     "fut_pair": (200, 3000, "Trading pair not found", "not_found", "pair_or_object_not_found", False),
     "fut_margin": (200, 8018, "Insufficient margin", "insufficient_funds", "insufficient_margin", False),
@@ -110,6 +112,8 @@ def planted(days: int = 14) -> pd.DataFrame:
         (_at(9, 16, 0), 20, "futures", "transport", "network", "network trouble: timeouts and resets"),
         (_at(10, 13, 0), 30, "futures", "bad_request", "client_request", "bad deploy: 400 invalid parameters"),
         (_at(11, 20, 0), 20, "spot", "auth", "client_auth", "key revoked: 401 invalid API key, then the bot gives up"),
+        (_at(12, 9, 0), 5, "futures", "server_error", "exchange", "short futures outage: five minutes of 1001, 500, 502"),
+        (_at(12, 9, 5), 10, "futures", "rate_limit", "client_rate", "retry storm right after the short outage"),
     ]
     t = pd.DataFrame(rows, columns=["start", "minutes", "market", "category", "cause", "what"])
     t["end"] = t["start"] + pd.to_timedelta(t.pop("minutes"), unit="min")
@@ -118,6 +122,8 @@ def planted(days: int = 14) -> pd.DataFrame:
     t["scope"] = np.where(t["what"].str.startswith("exchange-wide"), "exchange-wide", "market")
     t["follows"] = pd.array([pd.NA] * len(t), dtype="Int64")
     t.loc[t["what"].str.startswith("the bot's retry storm"), "follows"] = 2
+    t.loc[t["what"].str.startswith("retry storm right after"), "follows"] = int(
+        np.flatnonzero(t["what"].str.startswith("short futures outage"))[0])
     t = t[t["end"] <= START + pd.Timedelta(days=days)]
     return t[["start", "end", "market", "category", "cause", "level", "endpoint", "scope", "follows", "what"]]
 
@@ -250,6 +256,11 @@ def scenario(days: int = 14, *, scale: float = 1.0, seed: int = 14) -> pd.DataFr
     if p := has("the bot's retry storm"):  # the bot retries its orders and positions as fast as it can
         for suffix, sym in (("/order/create", 0), ("/position/current", 1)):
             storm_parts["futures"].append(_storm(rng, calls, "futures", p.start, 10, 7.0, _ep("futures", suffix), sym))
+    if p := has("short futures outage"):
+        _set(rng, _window(fu, "futures", p.start, 5), fu, ["system", "internal", "gateway"], 0.7, p=[0.4, 0.3, 0.3])
+    if p := has("retry storm right after"):
+        for suffix, sym in (("/order/create", 0), ("/position/current", 1)):
+            storm_parts["futures"].append(_storm(rng, calls, "futures", p.start, 10, 7.0, _ep("futures", suffix), sym))
     if p := has("margin runs out"):
         _set(rng, _window(fu, "futures", p.start, 60) & (fu["ep"] == _ep("futures", "/order/create")), fu,
              ["fut_margin"], 0.9)
@@ -332,6 +343,9 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
     })
     df["kind"] = pd.Categorical(kind, categories=KINDS)
     df["items"] = df["items_failed"] = pd.array([None] * n, dtype="Int32")  # no batch calls in the scenarios
+    # which bot made each call and the fingerprint of the key it signed with, when the scenario says
+    df["bot"] = pd.Categorical(cols["bot"] if "bot" in cols else np.full(n, "unknown", dtype=object))
+    df["key_id"] = pd.array(cols["key_id"] if "key_id" in cols else [None] * n, dtype=DTYPES["symbol"])
     for c, dtype in DTYPES.items():
         if c in DATA_CATEGORIES:
             df[c] = df[c].astype(DTYPES["symbol"]).astype("category")
@@ -339,7 +353,8 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
             df[c] = pd.to_datetime(df[c], utc=True)
         else:
             df[c] = df[c].astype(dtype)
-    df = df[list(DTYPES)]
+    df = df[[*DTYPES, *(c for c in ("bot", "key_id") if c not in DTYPES)]]
+    df["bot"] = df["bot"].astype(str).astype("category")  # the loader's: categories are the bots present
     df["client_oid"] = pd.array(oid, dtype=DTYPES["symbol"])
     df["side"] = pd.array(np.where(trading, np.where(cols["side"] == 0, "buy", "sell"), None), dtype=DTYPES["symbol"])
     df["size"] = pd.array(np.where(trading, cols["size"], None), dtype="Int64")

@@ -37,8 +37,11 @@ def test_finds_a_storm_and_a_drift_in_quiet_and_busy_markets(seed, event, per_mi
     assert len(found) == 1, found
     got = found.iloc[0]
     assert (got["market"], got["category"]) == ("spot", event[3])
-    # a third of three calls a minute is one error a minute: the edges may miss a quiet minute or five
-    assert near(got["start"], start, 5) and near(got["end"], end, 5), (got["start"], got["end"])
+    # a third of three calls a minute is one error a minute: the edges may miss a quiet minute or five, or ten in
+    # the quiet market, where ten minutes of the drift can hold two errors in twenty calls (Poisson: 7% against the
+    # background), and where the window ends is a matter of the baseline's last decimals
+    edge = 10 if per_minute == QUIET else 5
+    assert near(got["start"], start, edge) and near(got["end"], end, edge), (got["start"], got["end"])
     assert got["baseline_rate"] < 0.035  # the burst of calls did not raise its own baseline
     assert got["error_rate"] > 3 * got["baseline_rate"]
 

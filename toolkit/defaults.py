@@ -6,9 +6,10 @@ The figures for limits and the clock come from the exchange's documentation.
 
 from __future__ import annotations
 
-__all__ = ["RATE_LIMITS", "RATE_TIER", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
-           "BASELINE_FREQ", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
-           "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_PRIOR_ERRORS", "NARROW_FLOOR", "CASCADE_MIN",
+__all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
+           "BASELINE_FREQ", "BASELINE_BY", "BASELINE_MIN_CALLS", "BASELINE_MAX_ENDPOINTS", "BASELINE_MAX_CELLS", "BASELINE_PRIOR_ERRORS", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
+           "CLOCK_SHIFT_GAIN", "CLOCK_SHIFT_DAYS", "CLOCK_SHIFT_MIN_CALLS", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
+           "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_FLOOR", "CASCADE_MIN",
            "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW", "BEFORE",
            "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "MAX_BUCKETS", "STEPS",
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
@@ -25,6 +26,10 @@ RATE_LIMITS: dict[str, dict[str, int]] = {
 #: Which of :data:`RATE_LIMITS` applies when a function is given ``limits=None``.
 RATE_TIER = "regular"
 
+#: A rate-limit incident is explained by a limit when at least this share of its 429s fell in windows in
+#: which one key's calls went over that limit.
+LIMIT_SHARE = 0.5
+
 #: How far the ``ACCESS-TIMESTAMP`` may be from server time before a 401.
 CLOCK_TOLERANCE = "30s"
 
@@ -39,6 +44,36 @@ INCIDENT_MERGE = "5min"
 
 #: Size of the buckets over which a group's baseline error rate is taken (their median).
 BASELINE_FREQ = "1h"
+
+#: Inside each group, every value of these columns (each bot's calls of each endpoint) has its own usual
+#: error rate: a bucket's expected errors are those calls at their usual rates, summed. A bot's endpoints
+#: with fewer calls than this in a group share one rate.
+BASELINE_BY = ("bot", "endpoint")
+BASELINE_MIN_CALLS = 1000
+
+#: ... and beyond its this many busiest endpoints in a group, a bot's endpoints share one rate too; series
+#: that would take more than this many cells (series times buckets) are cut to one per bot, then none.
+BASELINE_MAX_ENDPOINTS = 16
+BASELINE_MAX_CELLS = 2_500_000
+
+#: A cell with few calls leans on its coarser cell (that hour on every day; the whole recording) as if it
+#: held this many errors at the coarser cell's rate.
+BASELINE_PRIOR_ERRORS = 5
+
+#: What is usual at a time of the week (incidents and silences): each hour of the day (or slot) has its
+#: own baseline once this many days are recorded (before that, the whole recording's) ...
+CELL_MIN_DAYS = 3
+
+#: ... and a cell (weekday or weekend, hour) uses its own values once it holds this many; with fewer, it
+#: takes the coarser cell's (that hour on every day), which otherwise counts as one more value.
+CELL_MIN_VALUES = 2
+
+#: A series' own clock: a day whose traffic fits the series' usual day, moved by an hour, at least this
+#: much better than unmoved (and a running median over this many days) is read an hour early or late,
+#: as after a change of daylight saving time. Days with fewer calls than this decide nothing.
+CLOCK_SHIFT_GAIN = 0.25
+CLOCK_SHIFT_DAYS = 7
+CLOCK_SHIFT_MIN_CALLS = 100
 
 #: An incident window needs at least this many errors ...
 MIN_ERRORS = 5
@@ -67,13 +102,12 @@ NARROW_MERGE = "30min"
 NARROW_MIN_ERRORS = 20
 NARROW_RATIO = 2.0
 
-#: ... an hour of the day with few calls leans on the group's whole-day rate as if it held this many
-#: errors at that rate, and no rate is taken below this share of the group's rate over the recording.
-NARROW_PRIOR_ERRORS = 5
+#: ... and no rate is taken below this share of the group's rate over the recording.
 NARROW_FLOOR = 0.5
 
-#: A run of incident buckets is split where its dominant category changes for at least this long.
-CASCADE_MIN = "5min"
+#: A run of incident buckets is split where the mix of its error categories changes, into pieces at
+#: least this long (an outage, then the bot's retry storm).
+CASCADE_MIN = "3min"
 
 #: An incident starting this soon after another one in the same market, with the bot's repeated
 #: calls rising, follows it (a retry storm after an outage).

@@ -2,9 +2,8 @@
 
 Everything works on a :class:`~toolkit._grid.Grid` (calls and errors
 per group and bucket) and an ``expected`` array of the same shape: the errors
-each bucket's calls would have at the group's baseline rate. A window's
-``mu`` is the sum of its buckets' expected errors, so a baseline may be one
-rate per group (the median hourly rate) or one per group and time of day.
+each bucket's calls would have at their usual rate (:mod:`toolkit.analysis._baseline`).
+A window's ``mu`` is the sum of its buckets' expected errors.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ import numpy as np
 
 from .. import defaults
 from .._grid import Grid, runs, window_sums
-
-_HOUR = 3_600_000_000_000
 
 
 class Significance:
@@ -54,61 +51,6 @@ def poisson_log_tail(k, mu, logfact=None) -> np.ndarray:
     bound = np.where(mu > 0, bound, np.where(k > 0, -np.inf, 0.0))
     out[ok] = np.minimum(bound[ok], 0.0)
     return out
-
-
-def median_baseline(g: Grid, skip: np.ndarray, per: int) -> np.ndarray:
-    """Expected errors per cell: each group's median error rate over coarse buckets of ``per`` buckets.
-
-    Coarse buckets holding a ``skip`` cell are left out; when the median is zero
-    (a quiet group whose typical hour has no error), the pooled rate of the
-    cells not skipped.
-    """
-    ng, nb = g.calls.shape
-    pad = g.first % per  # coarse buckets aligned on the epoch, as fine ones
-    width = -(-(nb + pad) // per) * per
-
-    def coarse(a):
-        z = np.zeros((ng, width), dtype=a.dtype)
-        z[:, pad:pad + nb] = a
-        return z.reshape(ng, -1, per).sum(axis=2)
-
-    calls, errors, bad = coarse(g.calls), coarse(g.errors), coarse(skip.astype(np.int64)) > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where((calls > 0) & ~bad, errors / calls, np.nan)
-        med = np.nanmedian(np.where(np.isnan(rate).all(axis=1, keepdims=True), 0.0, rate), axis=1)
-    clean_calls = np.where(skip, 0, g.calls).sum(axis=1)
-    clean_errors = np.where(skip, 0, g.errors).sum(axis=1)
-    pooled = np.where(clean_calls > 0, clean_errors / np.maximum(clean_calls, 1), 0.0)
-    return np.where(med > 0, med, pooled)[:, None] * g.calls
-
-
-def time_of_day_baseline(g: Grid, skip: np.ndarray, floor: np.ndarray) -> np.ndarray:
-    """Expected errors per cell: each group's pooled error rate at that hour of the day, cells ``skip`` left out.
-
-    An hour with few calls leans on the group's rate over the whole day: the
-    hour's rate is ``(E_h + r C0) / (C_h + C0)`` with ``r`` the group's pooled
-    rate and ``C0`` the calls in which ``r`` predicts
-    :data:`~toolkit.defaults.NARROW_PRIOR_ERRORS` errors. ``floor`` (one rate per
-    group) bounds the rate from below, so a group that is nearly always silent
-    does not make an incident of its first few errors.
-    """
-    ng, nb = g.calls.shape
-    hour = ((g.starts // _HOUR) % 24).astype(np.int64)
-    calls = np.where(skip, 0, g.calls)
-    errors = np.where(skip, 0, g.errors)
-    c_h = np.zeros((ng, 24))
-    e_h = np.zeros((ng, 24))
-    for h in range(24):
-        sel = hour == h
-        c_h[:, h] = calls[:, sel].sum(axis=1)
-        e_h[:, h] = errors[:, sel].sum(axis=1)
-    c_all, e_all = c_h.sum(axis=1), e_h.sum(axis=1)
-    r = np.where(c_all > 0, e_all / np.maximum(c_all, 1), 0.0)
-    c0 = np.where(r > 0, defaults.NARROW_PRIOR_ERRORS / np.maximum(r, 1e-300), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(c_h + c0[:, None] > 0, (e_h + (r * c0)[:, None]) / (c_h + c0[:, None]), 0.0)
-    rate = np.maximum(rate, floor[:, None])
-    return rate[:, hour] * g.calls
 
 
 def flag(calls, errors, expected, test: Significance, windows=defaults.SCAN_WINDOWS) -> np.ndarray:
@@ -152,16 +94,20 @@ def trim(errors, expected, group, lo, hi):
     return lo, hi
 
 
-def scan(g: Grid, test: Significance, baseline, *, gap: int, exclude=None, windows=defaults.SCAN_WINDOWS):
+def scan(g: Grid, test: Significance, baseline, *, gap: int, exclude=None, windows=defaults.SCAN_WINDOWS,
+         first=None):
     """Find the significant windows of every group.
 
     ``baseline(skip)`` returns the expected errors per cell given the cells to
     leave out; flags and baselines are refined until the flags stop changing.
-    ``exclude`` cells (other incidents) never count towards a baseline.
+    ``first(skip)``, when given, is the baseline of the first pass: one that
+    incidents not yet flagged cannot raise (a median). ``exclude`` cells (other
+    incidents) never count towards a baseline.
     Returns ``(group, lo, hi, expected)``, ``hi`` exclusive.
     """
     skip0 = np.zeros(g.calls.shape, dtype=bool) if exclude is None else exclude
-    flagged = np.zeros(g.calls.shape, dtype=bool)
+    expected = (first or baseline)(skip0)
+    flagged = flag(g.calls, g.errors, expected, test, windows)
     for _ in range(5):
         expected = baseline(flagged | skip0)
         new = flag(g.calls, g.errors, expected, test, windows)

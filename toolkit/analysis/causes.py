@@ -13,7 +13,7 @@ import pandas as pd
 from .. import defaults
 from ..classify import CAUSE_WORDS, CAUSES, SIDES, cause_rules, row_causes, side_of
 from ..selection import as_duration, times
-from .rates import rate_limits
+from .rates import limit_use, rate_limits
 
 __all__ = ["CAUSES", "CAUSE_WORDS", "SIDES", "cause_rules", "evidence", "row_causes", "side_of"]
 
@@ -42,6 +42,69 @@ def _rate_words(t: np.ndarray, seconds: float) -> tuple[str, int]:
 def _peak_words(t: np.ndarray, seconds: float) -> tuple[str, int]:
     peak = int(_per_second(t).max(initial=0))
     return f"{_per_unit(len(t), seconds)}, peak {peak:,} in one second", peak
+
+
+def _rate_evidence(calls: pd.DataFrame, n: int, seconds: float) -> str:
+    """The bot's (or the bots') request rate against the limit their key crossed, with each bot's share."""
+    use = limit_use(calls)
+    if not len(use.t):
+        return f"{n:,} calls got 429 in a window without calls"
+    words, _ = _rate_words(use.t, seconds)
+    named = [b for b, _ in use.bots if b not in ("unknown", "None", "nan")]
+    several = len(use.bots) > 1
+    if several:
+        shares = ", ".join(f"{b} {v:.0%}" for b, v in use.bots)
+        who = f"the bots on {use.holder or 'one key'} ({shares}) sent together"
+    elif named and "bot" in calls and calls["bot"].nunique() > 1:
+        who = f"the bot {named[0]} sent"
+    else:
+        who = "the bot sent"
+    s_name, m_name = list(use.limits)[:1], list(use.limits)[1:2]
+    per_s = use.limits[s_name[0]] if s_name else 10
+    if not use.crossed:
+        m = m_name[0] if m_name else s_name[0]
+        return (f"{who} {words}, within {per_s}/s (peak {use.peak.get(m, 0):,} in one {_unit(m)} against "
+                f"{use.limits[m]}/{_unit(m, short=True)}), yet got {n:,} 429s: another client on the same key, or the "
+                "order rate limit")
+    where = " or ".join(f"{_unit(c)}s" for c in use.crossed)
+    tail = f"; {use.share:.0%} of the 429s came in {where} over {'them' if len(use.crossed) > 1 else 'it'}"
+    if use.crossed[0] == (s_name or [None])[0]:  # the per-second limit
+        text = f"{who} {words} against a limit of {per_s}/s"
+        for c in use.crossed[1:]:
+            text += f" and {use.peak[c]:,} in one {_unit(c)} against {use.limits[c]:,}/{_unit(c, short=True)}"
+        return text + _alone(use, several) + tail
+    c = use.crossed[0]
+    text = f"{who} {use.peak[c]:,} calls in one {_unit(c)} against a limit of {use.limits[c]:,}/{_unit(c, short=True)}"
+    text += _alone(use, several)
+    peak_s = use.peak.get(s_name[0], 0) if s_name else 0
+    text += (f", within {per_s}/s (peak {peak_s:,} in one second)" if peak_s <= per_s
+             else f", at {words}")
+    return text + tail
+
+
+def _clock_bots(calls: pd.DataFrame, bad: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """The bots whose calls got 401 timestamp expired, in words (`` of futures-grid``), and their calls: the clock
+    offsets of the others' hosts are not evidence."""
+    if "bot" not in calls or calls["bot"].nunique() < 2 or not len(bad):
+        return "", calls
+    hit = bad.loc[bad["reason"] == "timestamp_expired", "bot"].astype(object)
+    names = sorted({str(b) for b in hit.dropna()})
+    if not names:
+        return "", calls
+    return " of " + " and ".join(names), calls[calls["bot"].astype(object).isin(names).to_numpy(bool)]
+
+
+def _unit(name: str, short: bool = False) -> str:
+    return {"1s": ("second", "s"), "1min": ("minute", "min"), "1h": ("hour", "h")}.get(name, (name, name))[short]
+
+
+def _alone(use, several: bool) -> str:
+    """Whether each bot on the key stayed under the crossed limits on its own."""
+    if not several:
+        return ""
+    c = use.crossed[0]
+    most = max(p[c] for p in use.bot_peak.values())
+    return f", each under it alone (at most {most:,})" if most <= use.limits[c] else ""
 
 
 def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,
@@ -88,28 +151,19 @@ def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,
     bad = calls[err]
     n = int(err.sum())
     seconds = (pd.Timestamp(end) - pd.Timestamp(start)).total_seconds()
-    limits = rate_limits(None, "evidence")
-    limit, per_minute = limits.get(1_000_000_000, 10), limits.get(60_000_000_000, 300)
+    limit = rate_limits(None, "evidence").get(1_000_000_000, 10)
     if cause == "client_rate":
         too_frequent = int((bad["code"] == 1006).sum()) if "code" in bad and n else 0
         if n and too_frequent > n / 2:
             return (f"{too_frequent:,} order calls got code 1006 \"Request too frequent\": three or more order "
                     "calls were in flight at once")
-        words, peak = _rate_words(t, seconds)
-        _, inv, counts = np.unique(t // 1_000_000_000, return_inverse=True, return_counts=True)
-        over_second = counts[inv] > limit
-        limited = err & (calls["category"] == "rate_limit").to_numpy(dtype=bool, na_value=False)
-        if peak > limit:
-            tail = f"; {over_second[limited].mean():.0%} of the 429s came in seconds over it" if limited.any() else ""
-            return f"the bot sent {words} against a limit of {limit}/s{tail}"
-        peak_min = int(np.unique(t // 60_000_000_000, return_counts=True)[1].max(initial=0))
-        return (f"the bot sent {words}, within {limit}/s (peak {peak_min:,} in one minute against {per_minute}/min), "
-                f"yet got {n:,} 429s: another client on the same key, or the order rate limit")
+        return _rate_evidence(calls, n, seconds)
     if cause == "client_clock":
         expired = int((bad["reason"] == "timestamp_expired").sum()) if n else 0
+        whose, clocks = _clock_bots(calls, bad)
         if {"client_ts", "server_ts"} <= set(calls.columns):
             from .clock import clock_offsets
-            off = clock_offsets(calls).to_numpy()
+            off = clock_offsets(clocks).to_numpy()
             off = off[~np.isnan(off)]
         else:
             off = np.zeros(0)
@@ -118,7 +172,7 @@ def evidence(calls: pd.DataFrame, cause: str, *, start, end, failed=None,
             tol = as_duration(tolerance, "tolerance", "evidence") / 1e9
             way = "ahead of" if np.median(off) > 0 else "behind"
             a, b = sorted((abs(lo), abs(hi)))
-            return (f"the client clock was {a:.0f}–{b:.0f} s {way} the exchange's (tolerance ±{tol:.0f} s) in "
+            return (f"the client clock{whose} was {a:.0f}–{b:.0f} s {way} the exchange's (tolerance ±{tol:.0f} s) in "
                     f"{len(off):,} calls with both clocks; {expired:,} calls got 401 timestamp expired")
         return f"{expired:,} calls got 401 timestamp expired (the clock offset was not recorded)"
     if n == 0:

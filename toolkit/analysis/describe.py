@@ -14,7 +14,7 @@ from ..schema import MARKETS, STRING
 from ..selection import as_duration, as_markets, as_window, require, select, times
 from .causes import CAUSE_WORDS, evidence, side_of
 from .explain import _focus, explain_one, window_cause
-from .rates import rate_limits
+from .rates import limit_holders, rate_limits
 
 __all__ = ["WindowDescription", "describe_window"]
 
@@ -33,7 +33,8 @@ class WindowDescription:
     and ``excess`` (errors beyond what the before rate predicts), sorted by
     ``excess``. ``latency`` has the percentiles of ``latency_ms`` (rows ``p50``,
     ``p90``, ``p99``) before and during; ``rate`` the calls per window of each
-    limit against the limit, per market.
+    limit against the limit, per market, each key's calls counted on their own
+    (:func:`toolkit.analysis.rates.limit_holders`).
     """
 
     start: pd.Timestamp
@@ -174,7 +175,7 @@ def _cause(w: WindowDescription, during: pd.DataFrame, match, incidents) -> None
         cause, m = str(match.cause), str(match.market)
         calls = during[(during["market"].astype(str) == m).to_numpy(bool)]
         ev = evidence(calls, cause, start=w.start, end=w.end, failed=_focus(calls, match))
-        text = explain_one(match, m, cause, ev, incidents).split(": ", 1)[1]
+        text = explain_one(match, m, cause, ev, incidents, calls).split(": ", 1)[1]
     else:
         cause = window_cause(during)
         failed = during[during["is_error"].to_numpy(dtype=bool, na_value=False)]
@@ -227,13 +228,17 @@ def _rate(scope: pd.DataFrame, t: np.ndarray, lo: int, hi: int, b0: int, df: pd.
     limits = rate_limits(None, "describe_window")
     market = scope["market"]
     codes, names = pd.factorize(market, sort=True)
+    holder = limit_holders(scope)[0]  # the exchange counts each key's calls on its own
     rows = []
     for m, name in enumerate(names):
-        tm = t[codes == m]
+        tm, hm = t[codes == m], holder[codes == m]
         for w, limit in limits.items():
             def counts(a, z):
-                sel = tm[(tm >= a) & (tm < z)]
-                return np.unique(sel // w, return_counts=True)[1] if len(sel) else np.zeros(0, np.int64)
+                inside = (tm >= a) & (tm < z)
+                sel, who = tm[inside] // w, hm[inside]
+                if not len(sel):
+                    return np.zeros(0, np.int64)
+                return np.unique(who * (int(sel.max()) - int(sel.min()) + 1) + sel - sel.min(), return_counts=True)[1]
 
             c_d, c_b = counts(lo, hi), counts(b0, lo)
             rows.append({

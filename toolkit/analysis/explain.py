@@ -82,7 +82,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         incidents = find_incidents(df)
     require(incidents, ["start", "end", "market", "category", "cause"], func)
     t = times(df, func)
-    df = df[[c for c in ("ts", "market", "is_error", "category", "reason", "code", "http_status", "endpoint",
+    df = df[[c for c in ("ts", "market", "is_error", "category", "reason", "code", "http_status", "endpoint", "bot", "key_id",
                          "client_ts", "server_ts") if c in df]]  # what the evidence reads
     codes, names = pd.factorize(df["market"], use_na_sentinel=False)
     code_of = {str(v): i for i, v in enumerate(names)}
@@ -94,19 +94,26 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         calls = df[sel]
         cause = str(inc.cause)
         ev = evidence(calls, cause, start=inc.start, end=inc.end, failed=_focus(calls, inc))
-        rows.append(_row(inc, i, m, cause, ev, by_id, incidents))
+        rows.append(_row(inc, i, m, cause, ev, by_id, incidents, _bots_failing(calls)))
     return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS).astype({
         "id": np.int64, "when": STRING, "market": STRING, "scope": STRING, "side": STRING, "cause": STRING,
         "follows": "Int64", "evidence": STRING, "explanation": STRING})
 
 
-def explain_one(inc, m: str, cause: str, ev: str, incidents: pd.DataFrame) -> str:
-    """The explanation of one incident (a row of ``incidents``) whose evidence is ``ev``."""
+def explain_one(inc, m: str, cause: str, ev: str, incidents: pd.DataFrame, calls: pd.DataFrame | None = None) -> str:
+    """The explanation of one incident (a row of ``incidents``) whose evidence is ``ev`` (``calls``: its window's)."""
     by_id = {int(r.id): r for r in incidents.itertuples()} if "id" in incidents else {}
-    return _row(inc, 0, m, cause, ev, by_id, incidents)[-1]
+    return _row(inc, 0, m, cause, ev, by_id, incidents, 1 if calls is None else _bots_failing(calls))[-1]
 
 
-def _row(inc, i, m, cause, ev, by_id, incidents) -> list:
+def _bots_failing(calls: pd.DataFrame) -> int:
+    """How many bots' calls failed in a window (1 when the frame names no bot)."""
+    if "bot" not in calls:
+        return 1
+    return max(1, int(calls.loc[calls["is_error"].to_numpy(dtype=bool, na_value=False), "bot"].nunique()))
+
+
+def _row(inc, i, m, cause, ev, by_id, incidents, bots: int = 1) -> list:
     side = str(getattr(inc, "side", side_of(cause)))
     words = [f"{CAUSE_WORDS.get(cause, cause)} ({side} side): {ev}"]
     level = str(getattr(inc, "level", "market"))
@@ -123,7 +130,8 @@ def _row(inc, i, m, cause, ev, by_id, incidents) -> list:
                      f"(incident {int(follows)})")
     repeats = int(getattr(inc, "repeats", 0) or 0)
     if repeats >= defaults.MIN_ERRORS:
-        words.append(f"the bot repeated {repeats:,} failing calls within {defaults.RETRY_WINDOW} of each other")
+        who = "the bot" if bots < 2 else "the bots"
+        words.append(f"{who} repeated {repeats:,} failing calls within {defaults.RETRY_WINDOW} of each other")
     scope = str(getattr(inc, "scope", "market"))
     if scope in ("exchange-wide", "bot-wide"):
         others = incidents[(incidents["market"].astype(str) != m)

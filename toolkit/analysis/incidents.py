@@ -44,7 +44,10 @@ from .._grid import Grid, codes, grid, utc, window_of, window_sums
 from ..errors import ParameterError
 from ..schema import MARKETS, STRING
 from ..selection import as_by, as_columns, as_count, as_duration, require, select, times
-from ._scan import Significance, median_baseline, poisson_log_tail, scan, time_of_day_baseline, window_sums_float
+from ._baseline import Baseline, series_of
+from ._cascade import split_cascades
+from ._week import HOUR
+from ._scan import Significance, poisson_log_tail, scan, window_sums_float
 from .causes import CAUSES, row_causes, side_of
 from .retry import CALL_COLUMNS, ERROR_COLUMNS, repeat_flags
 
@@ -149,20 +152,22 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
         raise ParameterError(f"{func}(): alpha must be a probability between 0 and 1, not {alpha!r}")
     narrow_cols = _as_narrow(narrow, df, cols, func)
-    g = grid(df, func, freq=f, by=cols)
+    g = grid(df[["ts", "is_error", *cols]], func, freq=f, by=cols)
     extra = [c for c in cols if c not in ("market", "category")]
     if g.calls.size == 0 or not g.errors.any():
         return _empty(df, extra)
     tags = _tags(df)
     test = Significance(g.errors.sum(axis=1).max(), min_errors, float(ratio), float(np.log(alpha)))
-    group, lo, hi, expected = scan(g, test, lambda skip: median_baseline(g, skip, per), gap=gap)
+    memo: dict = {}  # each row's series, shared by the scans of the same call groups
+    base = Baseline(g, series_of(df, g, cols, memo), per)
+    group, lo, hi, expected = scan(g, test, lambda skip: base.pooled(skip, None), gap=gap, first=base.median)
     if "category" not in cols and len(group):
         min_len = max(1, as_duration(defaults.CASCADE_MIN, "CASCADE_MIN", func) // f)
-        group, lo, hi = _split_cascades(tags, g, group, lo, hi, expected, test, min_len)
+        group, lo, hi = split_cascades(tags["category"], g, group, lo, hi, expected, test, min_len)
     level = "market" if cols == ["market"] else ", ".join(cols) or "all"
     pieces = [_rows(tags, g, group, lo, hi, expected, level, extra)] if len(group) else []
     wide = pieces[0] if pieces else None
-    narrow_rows = [_narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) for col in narrow_cols]
+    narrow_rows = [_narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo) for col in narrow_cols]
     narrow_rows = [n for n in narrow_rows if n is not None and len(n)]
     if narrow_rows:
         pieces.append(_keep_narrow(pd.concat(narrow_rows, ignore_index=True), wide))
@@ -250,88 +255,10 @@ def _dominant(tags, g: Grid, group, lo, hi) -> dict:
     return out
 
 
-def _split_cascades(tags, g: Grid, group, lo, hi, expected, test: Significance, min_len: int):
-    """Split windows where the dominant category of the errors changes for at least ``min_len`` buckets."""
-    nb = g.calls.shape[1]
-    cat = tags["category"]
-    k = len(cat.dtype.categories) + 1 if isinstance(cat.dtype, pd.CategoricalDtype) else None
-    c = cat.cat.codes.to_numpy(np.int64) if k else codes(cat)[0]
-    k = k or int(c.max(initial=0)) + 2
-    c = np.where(c < 0, k - 1, c)
-    index = window_of(g.calls.shape, group, lo, hi)
-    rows = np.flatnonzero(g.row_group >= 0)
-    w = index[g.row_group[rows] * nb + g.row_bucket[rows]]
-    rows, w = rows[w >= 0], w[w >= 0]
-    length = hi - lo
-    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
-    pos = offset[w] + g.row_bucket[rows] - lo[w]
-    counts = np.bincount(pos * k + c[rows], minlength=int(length.sum()) * k).reshape(-1, k)
-    out_g, out_lo, out_hi = [], [], []
-    for i, (gi, a, b) in enumerate(zip(group, lo, hi)):
-        bounds = _segments(counts[offset[i]:offset[i] + length[i]], min_len)
-        pieces = [(a + s, a + t) for s, t in bounds]
-        if len(pieces) > 1:  # a piece that does not stand out on its own joins its neighbour
-            ok = [bool(test.significant(np.array([g.errors[gi, s:t].sum()]),
-                                        np.array([expected[gi, s:t].sum()]))[0]) for s, t in pieces]
-            merged = []
-            for (s, t), good in zip(pieces, ok):
-                if merged and (not good or not merged[-1][2]):
-                    merged[-1] = (merged[-1][0], t, merged[-1][2] or good)
-                else:
-                    merged.append((s, t, good))
-            pieces = [(s, t) for s, t, _ in merged]
-        for s, t in pieces:
-            out_g.append(gi)
-            out_lo.append(s)
-            out_hi.append(t)
-    return (np.asarray(out_g, np.int64), np.asarray(out_lo, np.int64), np.asarray(out_hi, np.int64))
-
-
-def _segments(counts: np.ndarray, min_len: int) -> list[tuple[int, int]]:
-    """Runs of one dominant category (over a rolling ``min_len`` buckets), runs shorter than ``min_len`` absorbed."""
-    n = len(counts)
-    cs = np.concatenate([np.zeros((1, counts.shape[1]), np.int64), np.cumsum(counts, axis=0)])
-    half = min_len // 2
-    a, b = np.clip(np.arange(n) - half, 0, n), np.clip(np.arange(n) - half + min_len, 0, n)
-    smooth = cs[b] - cs[a]
-    dom = np.where(smooth.sum(axis=1) > 0, smooth.argmax(axis=1), -1)
-    for i in range(1, n):  # buckets without errors keep the category before them
-        if dom[i] < 0:
-            dom[i] = dom[i - 1]
-    if n and dom[0] < 0:
-        dom[dom < 0] = dom[dom >= 0][0] if (dom >= 0).any() else 0
-    runs = []
-    for i in range(n):
-        if runs and runs[-1][2] == dom[i]:
-            runs[-1][1] = i + 1
-        else:
-            runs.append([i, i + 1, dom[i]])
-    changed = True
-    while changed and len(runs) > 1:
-        changed = False
-        for j, (s, t, _) in enumerate(runs):
-            if t - s < min_len:
-                other = j - 1 if j > 0 else j + 1
-                lo_, hi_ = min(runs[other][0], s), max(runs[other][1], t)
-                runs[other] = [lo_, hi_, runs[other][2]]
-                del runs[j]
-                changed = True
-                break
-        # neighbours that now share a category become one
-        k = 1
-        while k < len(runs):
-            if runs[k][2] == runs[k - 1][2]:
-                runs[k - 1][1] = runs[k][1]
-                del runs[k]
-            else:
-                k += 1
-    return [(s, t) for s, t, _ in runs]
-
-
-def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) -> pd.DataFrame | None:
+def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo) -> pd.DataFrame | None:
     """Incidents of one reason or one endpoint within each ``by`` group, against its time-of-day rate."""
     nf = as_duration(defaults.NARROW_FREQ, "NARROW_FREQ", func)
-    g = grid(df, func, freq=nf, by=[*cols, col])
+    g = grid(df[["ts", "is_error", *cols, col]], func, freq=nf, by=[*cols, col])
     has = g.errors.sum(axis=1) > 0
     if not has.any():
         return None
@@ -343,11 +270,12 @@ def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func) -> pd.Dat
             cells = (starts + nf > r.start.value) & (starts < r.end.value)
             rows = slice(None) if market is None else market == str(r.market)
             exclude[np.ix_(np.atleast_1d(np.arange(len(g.keys))[rows]), np.flatnonzero(cells))] = True
-    total_calls, total_errors = g.calls.sum(axis=1), g.errors.sum(axis=1)
+    base = Baseline(g, series_of(df, g, [*cols, col], memo), max(1, HOUR // nf))
+    total_calls, total_errors = base.sub.calls.sum(axis=1), base.sub.errors.sum(axis=1)
     floor = defaults.NARROW_FLOOR * np.where(total_calls > 0, total_errors / np.maximum(total_calls, 1), 0.0)
     test = Significance(g.errors.sum(axis=1).max(), max(min_errors, defaults.NARROW_MIN_ERRORS),
                         defaults.NARROW_RATIO, float(np.log(alpha / max(int(has.sum()), 1))))
-    group, lo, hi, expected = scan(g, test, lambda skip: time_of_day_baseline(g, skip, floor),
+    group, lo, hi, expected = scan(g, test, lambda skip: base.pooled(skip, floor),
                                    gap=as_duration(defaults.NARROW_MERGE, "NARROW_MERGE", func) // nf,
                                    exclude=exclude)
     if not len(group):

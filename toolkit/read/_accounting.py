@@ -14,8 +14,9 @@ from ..defaults import MAX_REJECTS_KEPT
 from ..errors import LogFormatError
 from ..schema import REJECT_DTYPES, REPORT_DTYPES
 from . import _files
-from ._excerpt import no_surrogates
-from ._frame import Batch, excerpt, finish
+from ._excerpt import excerpt, no_surrogates
+from ._frame import finish
+from ._rows import Batch
 
 
 #: Set while several small recordings are parsed together (:mod:`._together`): then a piece's rows are kept

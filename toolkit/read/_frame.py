@@ -1,9 +1,10 @@
 """Turn the fields every reader extracts into the loader's typed, tagged frame.
 
 Readers (JSON Lines, HAR, VCR, text) only pull raw fields out of their
-format into a :class:`Batch`, one list per field. :func:`finish` does the
-rest for all of them with vectorised pandas/Arrow work: time parsing, URL
-splitting, endpoint templating, market detection and classification.
+format, one row (a :class:`~._rows.Row`'s fields) per record, into a
+:class:`~._rows.Batch`. :func:`finish` does the rest for all of them with
+vectorised pandas/Arrow work: time parsing, URL splitting, endpoint
+templating, market detection and classification.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
 from ..secrets import redact
 from ._dates import _http_date, _http_dates, iso_ms_utc  # noqa: F401 - readers import _http_date from here
 from ._excerpt import bounded_json, excerpt  # noqa: F401 - readers import excerpt from here
-
-# body kinds, as classify_calls reads them
-CODE, NO_CODE, NOT_JSON, NO_BODY = 0, 1, 2, 3
+from ._rows import CODE, NO_BODY, NO_CODE, NOT_JSON, ROW, Batch, Row
 
 _SYMBOL = r"(?:^|&)symbol=(?P<symbol>[^&]*)"
 _ID_SEGMENT = re.compile(
@@ -38,41 +37,7 @@ _SPACE = re.compile(r"\s+")
 EXCERPT = 200
 _NAT = np.iinfo(np.int64).min
 _ISO_YEAR = r"^\s*(?P<year>[0-9]{4})(?:-|[0-9]{2})"
-
-
-#: A record as every reader hands it over, in this order and with these types.
-ROW = pa.struct([
-    ("line", pa.int64()),       # 1-based line (or entry) number
-    ("ts_str", pa.string()),    # time written as text: ISO-8601 or epoch digits
-    ("ts_int", pa.int64()),     # time written as an integer: epoch s/ms/us/ns
-    ("method", pa.string()),    # upper case, or None
-    ("url", pa.string()),       # absolute URL or path, query allowed
-    ("status", pa.int16()),     # HTTP status; None when no response came
-    ("kind", pa.int8()),        # body kind: CODE, NO_CODE, NOT_JSON, NO_BODY
-    ("code", pa.int64()),       # the envelope's code
-    ("message", pa.string()),   # msg/message, or the body text when it is not JSON
-    ("error", pa.string()),     # exception text when no response came
-    ("latency", pa.float64()),  # ms
-    ("market", pa.string()),    # the record's own market field
-    ("symbol", pa.string()),    # from the request's params or body
-    ("client_ts", pa.int64()),  # ACCESS-TIMESTAMP request header (epoch number)
-    ("server_ts", pa.string()), # Date response header
-    ("items", pa.int32()),      # a batch call's items; None when not a batch
-    ("items_failed", pa.int32()),  # how many of them failed
-])
 _INT64 = (-(1 << 63), 1 << 63)
-
-
-class Batch:
-    """Accepted records as :data:`ROW` tuples, plus the raw input to quote in rejects."""
-
-    def __init__(self, raw_of=None):
-        self.rows: list[tuple] = []
-        self.raw_of = raw_of or (lambda line: "")
-
-    def __len__(self):
-        return len(self.rows)
-
 
 
 def epoch_ns(value):
@@ -371,9 +336,9 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
     bad = np.isnat(ts)
     if bad.any():
         for i in np.flatnonzero(bad):
-            line = b.rows[i][0]
-            shown = b.rows[i][1] if b.rows[i][1] is not None else str(b.rows[i][2])
-            rejects.append((line, f"unreadable time {shown[:40]!r}", b.raw_of(line)))
+            row = Row._make(b.rows[i])
+            shown = row.ts_str if row.ts_str is not None else str(row.ts_int)
+            rejects.append((row.line, f"unreadable time {shown[:40]!r}", b.raw_of(row.line)))
         keep = pa.array(~bad)
         f = {name: col.filter(keep) for name, col in f.items()}
         ts = ts[~bad]

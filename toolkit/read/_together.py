@@ -16,8 +16,9 @@ import pandas as pd
 
 from ..schema import STRING
 from ._accounting import DEFERRED, FileResult
-from ._excerpt import no_surrogates
-from ._frame import Batch, excerpt, finish
+from ._excerpt import excerpt, no_surrogates
+from ._frame import finish
+from ._rows import LINE, Batch
 
 
 def parse_together(parse, jobs: list, rules) -> list[FileResult]:
@@ -46,8 +47,10 @@ def finish_deferred(results: list[FileResult], rules) -> None:
         bases.append(base)
         top = 0
         for row in batch.rows:
-            rows.append((row[0] + base,) + row[1:])
-            top = max(top, row[0])
+            fields = list(row)
+            fields[LINE] += base
+            rows.append(tuple(fields))
+            top = max(top, row[LINE])
         base += top + 1
 
     def raw_of(line):

@@ -3,7 +3,7 @@
 :func:`read` decodes each line with msgspec into :class:`Rec`, where it lies
 in the range's bytes (only the keys the reader uses; everything else, ``data``
 included, is skipped by the decoder), and :func:`row` turns it into the
-same :data:`~._frame.ROW` tuple that :func:`.jsonl.record` would give, in the
+same row (a :class:`~.._rows.Row`'s fields) that :func:`.jsonl.record` would give, in the
 same priority order of aliases.
 A line takes this path only when its result is certain to be the same:
 
@@ -37,7 +37,7 @@ from msgspec import UNSET, Raw, UnsetType, field
 
 from ...secrets import mentions_secret
 from ._fields import _ECHO, _METHODS, may_echo
-from .._frame import CODE, NO_BODY, NO_CODE
+from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE
 
 #: Switch for the fast path (the tests turn it off to compare both paths).
 ENABLED = True
@@ -216,8 +216,9 @@ def _pick(*values):
     return None
 
 
-def row(r: Rec, line: int):
-    """The :data:`~._frame.ROW` tuple of one decoded line, or None when the general path must read it."""
+def row(r: Rec, line: int) -> tuple | None:
+    """The row (a :class:`~.._rows.Row`'s fields) of one decoded line, or None when the general path must read
+    it."""
     req = r.request
     nested = req is not None and (req.url is not UNSET or req.method is not UNSET or req.uri is not UNSET)
     ts = r.ts
@@ -358,6 +359,7 @@ def read(data: bytes, bounds: tuple[np.ndarray, np.ndarray], first_line: int, ap
     decode = _decode
     errors = _DecodeErrors
     echo_of = _ECHO.get
+    at_message, at_error = MESSAGE, ERROR
     line = first_line - 1
     for starts, ends in blocks(bounds):
         for a, b in zip(starts, ends):
@@ -377,7 +379,7 @@ def read(data: bytes, bounds: tuple[np.ndarray, np.ndarray], first_line: int, ap
                 else:
                     general(data[a:b], line)
                 continue
-            message = got[8]
+            message = got[at_message]
             if message is not None:
                 echo = echo_of(message)
                 if echo is None:
@@ -385,7 +387,7 @@ def read(data: bytes, bounds: tuple[np.ndarray, np.ndarray], first_line: int, ap
                 if echo and mentions_secret(data[a:b]):  # a key echoed back: the general path masks it
                     general(data[a:b], line)
                     continue
-            error = got[9]
+            error = got[at_error]
             if error is not None and may_echo(error) and mentions_secret(data[a:b]):
                 general(data[a:b], line)
                 continue

@@ -10,6 +10,7 @@ from ...schema import METHODS
 from ...secrets import Echoes, mask_values, secret_values
 from .._excerpt import short
 from .._frame import as_int
+from .._rows import ERROR, MESSAGE, URL
 
 _METHODS = frozenset(METHODS)
 
@@ -113,8 +114,10 @@ def mask_values_of(row: tuple, values: list) -> tuple:
     """A row with ``values`` masked in its URL, message and error."""
     if not values:
         return row
-    return (row[:4] + (mask_values(row[4], values),) + row[5:8] + (mask_values(row[8], values),
-                                                                   mask_values(row[9], values)) + row[10:])
+    fields = list(row)
+    for at in (URL, MESSAGE, ERROR):
+        fields[at] = mask_values(row[at], values)
+    return tuple(fields)
 
 
 def mask_echoes(rows: list, echoes: Echoes) -> list:
@@ -122,8 +125,13 @@ def mask_echoes(rows: list, echoes: Echoes) -> list:
     in their URLs, messages and errors: a cookie one HAR entry sends, in another entry's URL."""
     if not echoes:
         return rows
-    mask = echoes.mask
-    return [row[:4] + (mask(row[4]),) + row[5:8] + (mask(row[8]), mask(row[9])) + row[10:] for row in rows]
+    out = []
+    for row in rows:
+        fields = list(row)
+        for at in (URL, MESSAGE, ERROR):
+            fields[at] = echoes.mask(row[at])
+        out.append(tuple(fields))
+    return out
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{6,}+")

@@ -42,10 +42,12 @@ import re
 
 import orjson
 
-from .._frame import Batch, _http_date
+from .._frame import _http_date
+from .._rows import STATUS
 from ..engine import Chunk, register_reader
 from ._fields import Reject, method_of, status_of
-from .text import _STARTS, TextReader, _iso, _row, default_row, line_text
+from ._lines import TextLines, call_row, iso_time, opening_time
+from .text import TextReader, default_row
 from .text import parse_chunk as pattern_chunk
 
 SKIP = object()      # not an API call
@@ -204,23 +206,22 @@ def _traceback_call(last: str):
     return None
 
 
-def _make_row(line: int, ts, found: dict):
-    """A :class:`Batch` row from a found call; ``ts`` is the log line's time (None: use the ``Date`` header)."""
+def _make_row(line: int, ts, found: dict) -> tuple:
+    """The row of a found call (see :func:`.call_row`); ``ts`` is the log line's time (None: use the ``Date``
+    header)."""
     status = status_of(found["status"]) if found["status"] is not None else None
     error = found.get("error")
     if status is None and not error:
         error = "no response"
     date = found.get("date")
     method = method_of(found.get("method"))
-    row = _row(line, ts, method, found["url"], status, found.get("body"), error, None)
+    ts_int = None
     if ts is None:
-        ns = _http_date(date) if date else None
-        if ns is None:
+        ts_int = _http_date(date) if date else None
+        if ts_int is None:
             raise Reject("no time: a ccxt verbose response without a Date header, on a line without a timestamp")
-        row = (line, None, ns) + row[3:]
-    if date:
-        row = row[:14] + (date,) + row[15:]
-    return row
+    return call_row(line, ts, method, found["url"], status, found.get("body"), error, None, ts_int=ts_int,
+                    server_ts=date or None)
 
 
 def message_row(rec: dict, line: int):
@@ -233,7 +234,7 @@ def message_row(rec: dict, line: int):
     if not isinstance(found, dict):
         return SKIP
     if isinstance(ts, str):
-        ts = _iso(ts.strip())
+        ts = iso_time(ts.strip())
     elif isinstance(ts, (int, float)) and not isinstance(ts, bool):
         ts = repr(ts)
     else:
@@ -251,11 +252,11 @@ def _line_row(text: str, line: int, m):
             return _make_row(line, None, found)
         if m is None:
             return None  # a call named in a line without a time (e.g. a traceback quoting it): not a row
-        return _make_row(line, _iso(m.group("ts")), found)
+        return _make_row(line, iso_time(m.group("ts")), found)
     if m is None:
         return None
     row = default_row(text, line)
-    if row is not None and row[5] is None:  # no status: is the failure in the call's own words?
+    if row is not None and row[STATUS] is None:  # no status: is the failure in the call's own words?
         plain = _LOGGER_NAME.sub(" ", text[m.end():])
         i = plain.find("{")
         if i >= 0:
@@ -265,104 +266,146 @@ def _line_row(text: str, line: int, m):
     return row
 
 
+def _without_docker_prefix(text: str) -> str:
+    """A line without the ``service  | `` prefix docker compose writes, when a log line follows it."""
+    d = _DOCKER.match(text)
+    if d is not None:
+        rest = text[d.end():]
+        if opening_time(rest) or rest[:1] in ("{", " ", "\t") or rest.startswith("Traceback"):
+            return rest
+    return text
+
+
+class _Event:
+    """A stamped log line that may open a multi-line event (a traceback), and what the event's lines showed."""
+
+    __slots__ = ("line", "ts", "is_row", "traceback", "last")
+
+    def __init__(self, line: int, ts: str, is_row: bool):
+        self.line = line          # the opener's line number
+        self.ts = ts              # the opener's time, as logged
+        self.is_row = is_row      # whether a row stands for the event: the opener's, or one its traceback named
+        self.traceback = False    # whether a traceback has begun
+        self.last = None          # the exception's own line, which ended the traceback; None while it goes on
+
+
+class _BotLog:
+    """One chunk of a bot's log, read line by line: what each kind of line does, and the event left open."""
+
+    __slots__ = ("lines", "out", "event")
+
+    def __init__(self, lines: TextLines):
+        self.lines = lines
+        self.out = lines.out
+        self.event: _Event | None = None
+
+    def read(self, line: int, text: str) -> None:
+        """Read one line that is not blank: a row, a counted skip or a reject."""
+        if "|" in text[:80]:
+            text = _without_docker_prefix(text)
+        stamp = opening_time(text)
+        try:
+            if text.rstrip()[-1:] == ":" and _LABEL.match(text):
+                self._verbose_dump(line, text)
+                return
+            if self.event is not None and stamp is None and self._goes_on(text):
+                return
+            if text.startswith("Traceback (most recent call last)"):  # with no event open: its lines are skips
+                self.out.skip("continuation")
+                return
+            self.event = None
+            if text[:1] != "{" or not self._json_message(line, text):
+                self._plain_line(line, text, stamp)
+        except Reject as exc:
+            self.out.reject(line, str(exc), text)
+            self.event = None
+
+    def _verbose_dump(self, line: int, label: str) -> None:
+        """A ccxt.js verbose dump: its label, then its parts on the lines that follow, up to the next label or
+        stamped line, or the line after the body's label. The call is the label line's row."""
+        lines, j = self.lines.lines, self.lines.next
+        parts = [label.strip()]
+        while j < len(lines) and not _LABEL.match(lines[j]) and not opening_time(lines[j]):
+            parts.append(lines[j].strip())
+            j += 1
+            if parts[-2].endswith(("ResponseBody:", "RequestBody:")):
+                break
+        self.out.skip("continuation", j - self.lines.next)
+        self.lines.next = j
+        self.event = None
+        found = call_in(" ".join(parts))
+        if found is REQUEST:
+            self.out.skip("request half")
+        elif isinstance(found, dict):
+            self.lines.add(_make_row(line, None, found))
+        else:
+            self.out.skip("not an API call")
+
+    def _goes_on(self, text: str) -> bool:
+        """Whether a line without a timestamp goes on the open event's traceback (a counted skip).
+
+        The exception's own line, which ends the traceback, makes the event a row when it names a call that
+        the opener did not.
+        """
+        event = self.event
+        if text.startswith(("Traceback", "During handling", "The above exception")) or text[:1] in " \t":
+            self.out.skip("continuation")
+            event.last = None
+            event.traceback = event.traceback or text.startswith("Traceback")
+            return True
+        if event.last is not None or not event.traceback:
+            return False
+        self.out.skip("continuation")
+        event.last = text
+        if not event.is_row:
+            found = _traceback_call(text)
+            if found is not None:
+                self.lines.add(_make_row(event.line, iso_time(event.ts), found))
+                self.out.skipped -= 1  # the opener, counted as a skip when it was read, is the row
+                self.out.skip_reasons["not an API call"] -= 1
+                event.is_row = True
+        return True
+
+    def _json_message(self, line: int, text: str) -> bool:
+        """Whether a line opening with ``{`` is a structured logger's JSON record: its message's call is a row,
+        else a skip."""
+        if text.rstrip()[-1:] != "}":
+            return False
+        try:
+            rec = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return False
+        if not isinstance(rec, dict):
+            return False
+        row = message_row(rec, line)
+        if row is None or row is SKIP:
+            self.out.skip("not an API call")
+        else:
+            self.lines.add(row)
+        return True
+
+    def _plain_line(self, line: int, text: str, stamp) -> None:
+        """A log line of any other shape: a row when it names a call; stamped, it may open an event."""
+        row = _line_row(text, line, stamp)
+        if row is REQUEST:
+            self.out.skip("request half")
+        elif row is None:
+            self.out.skip("not an API call")
+        else:
+            self.lines.add(row)
+        if stamp is not None:
+            self.event = _Event(line, stamp.group("ts"), row is not None and row is not REQUEST)
+
+
 def parse_chunk(data: bytes, source: str, options) -> Chunk:
     """Parse bytes of whole log lines of any shape above; line numbers count from 1 within ``data``."""
     if options.pattern is not None:
         return pattern_chunk(data, source, options)
-    out = Chunk()
-    lines = data.decode("utf-8", "replace").split("\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    out.size = len(lines)
-    batch = Batch(lambda n: lines[n - 1])
-    rows = batch.rows
-    event = None  # an open multi-line event: [opener line, its time, is a row, last line, traceback seen]
-    n = len(lines)
-    i = 0
-    while i < n:
-        line = i + 1
-        text = line_text(lines[i])
-        i += 1
-        if text is None:
-            out.blank += 1
-            continue
-        d = _DOCKER.match(text) if "|" in text[:80] else None
-        if d is not None:
-            rest = text[d.end():]
-            if _STARTS.match(rest) or rest[:1] in ("{", " ", "\t") or rest.startswith("Traceback"):
-                text = rest
-        stamp = _STARTS.match(text)
-        stamped = stamp is not None
-        try:
-            if text.rstrip()[-1:] == ":" and _LABEL.match(text):  # a ccxt.js verbose dump: the label, then its parts
-                parts = [text.strip()]
-                j = i
-                while j < n and not _LABEL.match(lines[j]) and not _STARTS.match(lines[j]):
-                    parts.append(lines[j].strip())
-                    j += 1
-                    if parts[-2].endswith(("ResponseBody:", "RequestBody:")):
-                        break
-                found = call_in(" ".join(parts))
-                out.skip("continuation", j - i)
-                i = j
-                if found is REQUEST:
-                    out.skip("request half")
-                elif isinstance(found, dict):
-                    rows.append(_make_row(line, None, found))
-                else:
-                    out.skip("not an API call")
-                event = None
-                continue
-            if event is not None and not stamped:
-                if text.startswith(("Traceback", "During handling", "The above exception")) or text[:1] in " \t":
-                    out.skip("continuation")
-                    event[3] = None
-                    event[4] = event[4] or text.startswith("Traceback")
-                    continue
-                if event[3] is None and event[4]:  # the exception's own line ends the traceback
-                    out.skip("continuation")
-                    event[3] = text
-                    if not event[2]:
-                        found = _traceback_call(text)
-                        if found is not None:
-                            rows.append(_make_row(event[0], _iso(event[1]), found))
-                            out.skipped -= 1  # the opener, counted as a skip when it was read, is the row
-                            out.skip_reasons["not an API call"] -= 1
-                            event[2] = True
-                    continue
-            if text.startswith("Traceback (most recent call last)"):
-                out.skip("continuation")
-                if event is not None:
-                    event[4] = True
-                continue
-            event = None
-            if text[:1] == "{" and text.rstrip()[-1:] == "}":
-                try:
-                    rec = orjson.loads(text)
-                except orjson.JSONDecodeError:
-                    rec = None
-                if isinstance(rec, dict):
-                    row = message_row(rec, line)
-                    if row is None or row is SKIP:
-                        out.skip("not an API call")
-                    else:
-                        rows.append(row)
-                    continue
-            row = _line_row(text, line, stamp)
-        except Reject as exc:
-            out.reject(line, str(exc), text)
-            event = None
-            continue
-        if row is REQUEST:
-            out.skip("request half")
-        elif row is None:
-            out.skip("not an API call")
-        else:
-            rows.append(row)
-        if stamped:  # it may open a multi-line event: [line, its time, is a row, last line, traceback seen]
-            event = [line, stamp.group("ts"), row is not None and row is not REQUEST, None, False]
-    out.add(batch, source, options.rules)
-    return out
+    lines = TextLines(data)
+    read = _BotLog(lines).read
+    for line, text in lines:
+        read(line, text)
+    return lines.finish(source, options)
 
 
 class BotLogReader(TextReader):

@@ -31,7 +31,8 @@ import zlib
 import orjson
 
 from .._excerpt import bounded_json, clean_data
-from .._frame import NO_BODY, Batch, as_int, excerpt, parse_body
+from .._frame import as_int, excerpt, parse_body
+from .._rows import NO_BODY, Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ...secrets import Echoes, secret_values
 from ._fields import Reject, header, latency_of, mask_echoes, mask_values_of, method_of, status_of, symbol_of
@@ -130,8 +131,8 @@ def _symbol(request: dict):
 
 
 def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
-    """One HAR entry as a :class:`Batch` row; the skip reason (a str) when it is not an API row;
-    :class:`Reject` when bad.
+    """One HAR entry as a row (a :class:`~.._rows.Row`'s fields); the skip reason (a str) when it is not an
+    API row; :class:`Reject` when bad.
 
     The secret values its request sends are masked in its URL, message and error, and go to ``echoes``, to be
     masked wherever they reappear in the document (:func:`._fields.mask_echoes`).

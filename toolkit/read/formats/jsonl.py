@@ -33,7 +33,8 @@ import orjson
 
 from ...secrets import mentions_secret
 from .._excerpt import bounded_json, clean_data
-from .._frame import _INT64, CODE, NO_BODY, NO_CODE, Batch, as_int, parse_body
+from .._frame import _INT64, as_int, parse_body
+from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE, Batch
 from ..engine import Chunk, LineReader, Options, register_reader
 from . import _fastjsonl as fast
 from ._fields import (_ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of,
@@ -49,7 +50,8 @@ _MS_KEYS = ("elapsed_ms", "latency_ms", "duration_ms")
 
 
 def record(rec: dict, line: int) -> tuple:
-    """Extract one JSON record as a :class:`Batch` row; raise :class:`Reject` when it cannot be one.
+    """Extract one JSON record as a row (a :class:`~.._rows.Row`'s fields); raise :class:`Reject` when it cannot be
+    one.
 
     The lines of the common shapes are read by :mod:`._fastjsonl` instead, to the same row.
     """
@@ -250,7 +252,7 @@ def _read_line(raw: bytes, line: int, out: Chunk, fields, append) -> None:
         else:
             append(row)
         return
-    message, error = row[8], row[9]
+    message, error = row[MESSAGE], row[ERROR]
     if message is not None:
         echo = _ECHO.get(message)
         if echo is None:

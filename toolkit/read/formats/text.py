@@ -34,20 +34,13 @@ failure.
 
 from __future__ import annotations
 
-import ast
 import re
 
-import orjson
-
 from ...errors import ParameterError, ParameterTypeError
-from .._excerpt import clean_data
-from .._frame import NO_BODY, Batch, parse_body
 from ..engine import Chunk, LineReader
 from ._fields import Reject, method_of, status_of
+from ._lines import TextLines, call_row, iso_time, line_text, opening_time, parse_text_body
 
-_TS = r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d\d(?::?\d\d)?))?)"
-# ASCII digits and spaces only, and possessive runs: a line of any shape is matched in linear time
-_STARTS = re.compile(r"^\s*+\[?" + _TS + r"(?![\d:.,])", re.A)
 _CALL = re.compile(
     r"(?<![A-Za-z])(?P<method>GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s++"
     r"(?P<url>https?://[^\s\"'<>]++|/[^\s\"'<>]*+)", re.A
@@ -63,7 +56,6 @@ _SYMBOL = re.compile(r"""\bsymbol['"]?\s*+[=:]\s*+['"]?(?P<symbol>[A-Za-z0-9][A-
 _URL_TAIL = ",;:.)]}'\""
 # a gateway's HTML page, wherever it starts after the status (``elapsed=283.8ms body=<html>``, ``(657.7 ms) <html>``)
 _PAGE = re.compile(r"<(?:!doctype|html|head|body|title|h[1-6]|center|p|div|pre)\b", re.I | re.A)
-_BLANK = " \t\r\n\x0b\x0c"
 GROUPS = frozenset(("ts", "method", "url", "status", "body", "error", "latency_ms"))
 
 
@@ -89,54 +81,6 @@ def compile_pattern(pattern) -> re.Pattern | None:
     return compiled
 
 
-_PY_TOKEN = re.compile(r"""'([^'\\]*)'|"([^"\\]*)"|\b(True|False|None)\b|(['"\\])""")
-_PY_WORDS = {"True": "true", "False": "false", "None": "null"}
-
-
-def _python_as_json(text: str) -> str | None:
-    """A Python dict literal rewritten as JSON (quotes, ``True``, ``None``); None when escapes make it hard."""
-    def swap(m):
-        if m.group(4) is not None:  # a backslash, or a quote left over: not a simple literal
-            raise ValueError
-        if m.group(3) is not None:
-            return _PY_WORDS[m.group(3)]
-        inner = m.group(1) if m.group(1) is not None else m.group(2)
-        return '"' + inner.replace('"', '\\"') + '"' if '"' in inner else '"' + inner + '"'
-
-    try:
-        return _PY_TOKEN.sub(swap, text)
-    except ValueError:
-        return None
-
-
-def parse_text_body(text: str):
-    """A logged body: JSON, or a Python dict literal; other text stays text.
-
-    Examples
-    --------
-    >>> parse_text_body('''{'code': 0, 'msg': "it's fine", 'ok': True, 'data': None}''')
-    {'code': 0, 'msg': "it's fine", 'ok': True, 'data': None}
-    """
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
-    as_json = _python_as_json(text)  # fast path for what repr() prints; ast below is the reference
-    if as_json is not None:
-        try:
-            value = orjson.loads(as_json)
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            if isinstance(value, dict):
-                return value
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return text
-    return clean_data(value) if isinstance(value, dict) else text  # '\\ud800' escapes made lone surrogates
-
-
 def _body_and_rest(rest: str) -> tuple[str | None, str]:
     """Split what follows the URL into the ``{...}`` body (or None) and the text around it."""
     i = rest.find("{")
@@ -150,13 +94,13 @@ def _body_and_rest(rest: str) -> tuple[str | None, str]:
 
 def default_row(line_text: str, line: int):
     """A row for a line of the default layout; None when the line is not an API call."""
-    m = _STARTS.match(line_text)
+    m = opening_time(line_text)
     if m is None:
         return None
     call = _CALL.search(line_text, m.end())
     if call is None:
         return None
-    ts = _iso(m.group("ts"))
+    ts = iso_time(m.group("ts"))
     rest = line_text[call.end():]
     body_text, around = _body_and_rest(rest)
     st = _STATUS.search(around)
@@ -183,27 +127,8 @@ def default_row(line_text: str, line: int):
     url = call.group("url").rstrip(_URL_TAIL)
     lat = _LATENCY.search(around) if "ms" in around else None
     sym = _SYMBOL.search(around) if "symbol" in around else None
-    return _row(line, ts, call.group("method"), url, status, body_text, error,
-                float(lat.group("ms")) if lat else None, sym.group("symbol") if sym else None)
-
-
-def _iso(ts: str) -> str:
-    """A logged time as ISO-8601: ``,mmm`` (logging's default) as ``.mmm``, ``UTC`` as ``Z``."""
-    if "," in ts:
-        ts = ts.replace(",", ".")
-    if ts.endswith("UTC"):
-        ts = ts[:-3].rstrip() + "Z"
-    return ts
-
-
-def _row(line, ts, method, url, status, body_text, error, latency, symbol=None):
-    if status is None:
-        kind, code, message, items, failed = NO_BODY, None, None, None, None
-    else:
-        kind, code, message, items, failed = parse_body(None if body_text is None else parse_text_body(body_text))
-        error = None
-    return (line, ts, None, method, url, status, kind, code, message, error, latency, None,
-            symbol, None, None, items, failed)
+    return call_row(line, ts, call.group("method"), url, status, body_text, error,
+                    float(lat.group("ms")) if lat else None, sym.group("symbol") if sym else None)
 
 
 def pattern_row(line_text: str, line: int, pattern: re.Pattern):
@@ -231,35 +156,15 @@ def pattern_row(line_text: str, line: int, pattern: re.Pattern):
         return None  # status 0 and no error: not a call this pattern describes
     body = g.get("body")
     body = body.strip() or None if body is not None else None
-    return _row(line, _iso(ts.strip()), method, url.rstrip(_URL_TAIL), status, body,
-                error.strip() if status is None else None, latency)
-
-
-def line_text(text: str):
-    """A text line without a leading BOM (files joined with cat) and its CR; None when it is
-    blank (ASCII whitespace and BOMs only)."""
-    if "\ufeff" in text[:1]:
-        text = text.lstrip("\ufeff")
-    if not text.replace("\ufeff", "").strip(_BLANK):
-        return None
-    return text.rstrip("\r")
+    return call_row(line, iso_time(ts.strip()), method, url.rstrip(_URL_TAIL), status, body,
+                    error.strip() if status is None else None, latency)
 
 
 def parse_chunk(data: bytes, source: str, options) -> Chunk:
     """Parse bytes of whole log lines; line numbers count from 1 within ``data``."""
-    out = Chunk()
-    lines = data.decode("utf-8", "replace").split("\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    out.size = len(lines)
-    pattern = options.pattern
-    batch = Batch(lambda n: lines[n - 1])
-    append = batch.rows.append
-    for line, text in enumerate(lines, 1):
-        text = line_text(text)
-        if text is None:
-            out.blank += 1
-            continue
+    lines = TextLines(data)
+    out, add, pattern = lines.out, lines.add, options.pattern
+    for line, text in lines:
         try:
             row = default_row(text, line) if pattern is None else pattern_row(text, line, pattern)
         except Reject as exc:
@@ -268,9 +173,8 @@ def parse_chunk(data: bytes, source: str, options) -> Chunk:
         if row is None:
             out.skipped += 1
         else:
-            append(row)
-    out.add(batch, source, options.rules)
-    return out
+            add(row)
+    return lines.finish(source, options)
 
 
 class TextReader(LineReader):
@@ -292,7 +196,7 @@ class TextReader(LineReader):
         stamped = matched = 0
         for raw in lines:
             text = raw.decode("utf-8", "replace")
-            stamped += _STARTS.match(text) is not None
+            stamped += opening_time(text) is not None
             matched += pattern is not None and pattern.search(text) is not None
         return max(stamped, matched) / len(lines)
 

@@ -21,7 +21,8 @@ import io
 import re
 import zlib
 
-from .._frame import Batch, _http_date, as_int, excerpt, parse_body
+from .._frame import _http_date, as_int, excerpt, parse_body
+from .._rows import Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ...secrets import Echoes, secret_values
 from ._fields import Reject, header, mask_echoes, mask_values_of, method_of, status_of, symbol_of
@@ -106,7 +107,7 @@ def _is_text(data: bytes) -> bool:
 
 
 def interaction_row(item, line: int, echoes: Echoes | None = None):
-    """One interaction as a :class:`Batch` row; :class:`Reject` when it cannot be one.
+    """One interaction as a row (a :class:`~.._rows.Row`'s fields); :class:`Reject` when it cannot be one.
 
     The secret values its request sends are masked in its URL and message, and go to ``echoes``, to be masked
     wherever they reappear in the cassette."""
