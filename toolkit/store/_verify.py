@@ -34,10 +34,11 @@ def signature(path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def part_problem(store: Store, path, rows: int | None) -> str | None:
+def part_problem(store: Store, path, rows: int | None, con=None) -> str | None:
     """What is wrong with one part (missing, unreadable, damaged, not the part the manifest names), or None.
 
-    ``rows`` is the row count the manifest gives it (None: not checked)."""
+    ``rows`` is the row count the manifest gives it (None: not checked); ``con``, a DuckDB connection to read
+    it with (one is opened when None)."""
     rel = os.path.relpath(path, store.root)
     if not os.path.exists(path):
         return "missing"
@@ -59,7 +60,7 @@ def part_problem(store: Store, path, rows: int | None) -> str | None:
             values = pc.drop_null(pc.unique(table.column(column))).to_pylist()
             if any(v not in vocabulary for v in values):
                 return f"not a part of this store ({column} holds values outside its vocabulary)"
-    return _duckdb_problem(path, table)
+    return _duckdb_problem(path, table, con)
 
 
 def _statistics_problem(meta, table: pa.Table) -> str | None:
@@ -91,18 +92,20 @@ def _plain(value):
     return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
-def _duckdb_problem(path, table: pa.Table) -> str | None:
+def _duckdb_problem(path, table: pa.Table, con=None) -> str | None:
     """Whether DuckDB, which reads the footer its own way, sees the table pyarrow read."""
     import duckdb
 
-    con = duckdb.connect()
+    own = con is None
+    con = duckdb.connect() if own else con
     try:
         literal = "'" + str(path).replace("'", "''") + "'"
         seen = con.sql(f"SELECT * FROM read_parquet({literal}, hive_partitioning = false)").to_arrow_table()
     except duckdb.Error as exc:
         return f"unreadable by DuckDB ({redact(str(exc).splitlines()[0][:120])})"
     finally:
-        con.close()
+        if own:
+            con.close()
     try:
         same = seen.num_rows == table.num_rows and seen.column_names == table.column_names and all(
             seen.column(i).cast(table.schema.field(i).type).equals(table.column(i)) for i in range(table.num_columns))
@@ -119,12 +122,17 @@ def damaged_parts(store: Store, paths) -> list[tuple[str, str]]:
         rows = {str(store.path(p["path"])): p["rows"] for p in parts(manifest) + reject_parts(manifest)}
     except StoreError:
         rows = {}
-    bad = []
-    for path in paths:
-        problem = part_problem(store, path, rows.get(str(path)))
-        if problem:
-            bad.append((path, problem))
-    return bad
+    with _connection() as con:
+        return [(path, problem) for path in paths if (problem := part_problem(store, path, rows.get(str(path)), con))]
+
+
+def _connection():
+    """One DuckDB connection for checking many parts (opening one costs more than reading a small part)."""
+    import contextlib
+
+    import duckdb
+
+    return contextlib.closing(duckdb.connect())
 
 
 def damage_error(store: Store, bad: list[tuple[str, str]], exc=None) -> StoreError:
@@ -159,7 +167,8 @@ def verify(store: Store, manifest: dict, chosen: list[dict]) -> None:
             todo.append((p, path, mark))
     if not todo:
         return
-    bad = [(str(path), why) for p, path, mark in todo if (why := part_problem(store, path, p["rows"]))]
+    with _connection() as con:
+        bad = [(str(path), why) for p, path, mark in todo if (why := part_problem(store, path, p["rows"], con))]
     if bad:
         raise damage_error(store, bad)
     found = {p["path"]: mark for p, _, mark in todo}
