@@ -10,10 +10,14 @@ Layout of a store directory::
     .toolkit/quarantine/                                    parts :func:`repair` took out
 
 A *unit* is one committed piece of one recording: a byte range of a line
-format, or a whole file of any other format. Its Parquet parts are written
+format, or a whole file of any other format (small recordings' units share
+their parts, each naming its rows in them). Its Parquet parts are written
 under ``staging/``, moved into place, and only then named in the manifest,
 which is replaced atomically. Readers list parts from the manifest, so a part
-of an interrupted run is never seen; the next writer deletes it.
+of an interrupted run is never seen; the next writer deletes it. The manifest
+also keeps each part's verified mark (``verified``, see :mod:`._verify`), and
+each part's footer the units it holds (from which :mod:`._repair` rebuilds a
+lost manifest).
 """
 
 from __future__ import annotations
