@@ -9,6 +9,7 @@ import base64
 import gzip
 import io
 import json
+import os
 import warnings
 
 import orjson
@@ -26,7 +27,8 @@ def read(source, **kw):
 
 
 def accounted(load, lines: int) -> None:
-    assert len(load.frame) + len(load.rejects) + int(load.report["skipped"].sum()) == lines == load.lines
+    rejects = int(load.report["rejects"].sum())  # all of them: beyond MAX_REJECTS_KEPT a file's are only counted
+    assert len(load.frame) + rejects + int(load.report["skipped"].sum()) == lines == load.lines
 
 
 def har(path, *entries):
@@ -308,3 +310,279 @@ def test_a_base64_har_body_still_reads(tmp_path):
 def test_an_open_text_stream_with_odd_lines(tmp_path):
     load = read(io.StringIO('{"ts": 1, "url": "/x", "status": "²"}\n\ufeff\n{"ts": 1, "url": [], "status": 200}\n'))
     accounted(load, 2)
+
+
+@pytest.mark.parametrize("date", ["Sat, 21 Nov 2026 20:2147483648:46 GMT",
+                                  "Sat, 21 Nov 99999999999999999999 20:21:46 GMT",
+                                  "Sa8, 21 Nov 2026 5555524444440:21:46 GMT"])
+def test_a_date_header_with_a_field_beyond_a_c_long_gives_no_server_ts(tmp_path, capsys, date):
+    # email.utils hands such fields to datetime(), which raises OverflowError
+    path = jsonl(tmp_path / "logs" / "a.jsonl", call(response_headers={"Date": date}), call())
+    load = read(path.parent)
+    accounted(load, 2)
+    assert load.frame["server_ts"].isna().all()
+    run = toolkit.store.ingest(path.parent, tmp_path / "store")
+    assert run.report["rows"].tolist() == [2]
+    from toolkit.cli import main
+
+    assert main(["summarize", str(path.parent)]) == 0
+    assert "2 calls from 1 file(s)" in capsys.readouterr().out
+
+
+def test_a_file_name_that_is_not_utf8_is_read_under_its_name_with_escapes(tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    bad = os.fsencode(folder) + b"/bad-\xff.jsonl"  # a name written by a tool in Latin-1
+    with open(bad, "wb") as f:
+        f.write(orjson.dumps(call(status=429)) + b"\nnot json\n")
+    jsonl(folder / "good.jsonl", call())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load = toolkit.read_logs(folder)
+    accounted(load, 3)
+    shown = str(folder / "bad-\\xff.jsonl")
+    assert shown in load.report["source"].tolist() and shown in load.frame["source"].tolist()
+    assert any(shown in str(w.message) for w in caught)  # the reject's warning names it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        run = toolkit.store.ingest(folder, tmp_path / "store")
+    assert sorted(run.report["source"]) == sorted([shown, str(folder / "good.jsonl")])
+    assert set(toolkit.load_logs(tmp_path / "store")["source"]) == set(run.report["source"])
+    assert toolkit.store.ingest(folder, tmp_path / "store").report["status"].tolist() == ["unchanged"] * 2
+
+
+def test_terminal_escapes_in_a_file_name_are_printed_escaped(tmp_path, capsys):
+    path = jsonl(tmp_path / "\x1b[2J\x1b]0;pwned\x07.jsonl", call(), "not json")
+    from toolkit.cli import main
+
+    assert main(["summarize", str(path)]) == 0
+    assert main(["ingest", str(path), "--into", str(tmp_path / "store")]) == 0
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
+    assert "\\x1b[2J\\x1b]0;pwned\\x07.jsonl" in out.err  # the reject warning names it, escaped
+
+
+def nested(depth: int, kind: str = "list") -> str:
+    """JSON text of a value nested ``depth`` levels deep around a key (json.dumps itself stops near 1,000)."""
+    text = '"ak-NESTED-5e4d3c2b1a"'
+    for i in range(depth):
+        text = f"[{text}]" if kind == "list" or i % 2 else f'{{"apiKey": {text}, "n": {i}}}'
+    return text
+
+
+@pytest.mark.parametrize("depth", [253, 400, 1000])
+def test_scrub_masks_a_body_nested_hundreds_deep_beside_a_secret_name(tmp_path, depth):
+    rec = json.dumps(call(body={"code": 0, "msg": "success", "data": "DEEP"}, apiKey="ak-TOP-9f8e7d6c5b",
+                          request={"headers": {"ACCESS-KEY": {"value": "ak-DICT-1a2b3c4d5e"}}}))  # data masking only
+    path = jsonl(tmp_path / "deep.jsonl", rec.replace('"DEEP"', nested(depth, "mixed")), call())
+    assert len(read(path).frame) == 2
+    done = toolkit.scrub(path, tmp_path / "clean.jsonl")
+    text = (tmp_path / "clean.jsonl").read_text()
+    assert done.replaced >= 3
+    for planted in ("ak-NESTED-5e4d3c2b1a", "ak-TOP-9f8e7d6c5b", "ak-DICT-1a2b3c4d5e"):
+        assert planted not in text
+    assert len(read(tmp_path / "clean.jsonl").frame) == 2
+    har = tmp_path / "deep.har"  # a whole document: written anew when masking its text is not enough
+    e = har_entry()
+    e["response"]["content"]["text"] = '{"code": 0, "data": DEEP}'
+    e["request"]["postData"] = {"mimeType": "application/json", "text": "{}", "params": ["DEEP"]}
+    text = json.dumps({"log": {"version": "1.2", "creator": {"name": "x"}, "entries": [e]}})
+    text = text.replace('"DEEP"', nested(depth, "mixed")).replace("DEEP", json.dumps(nested(depth))[1:-1])
+    har.write_text(text)
+    toolkit.scrub(har, tmp_path / "clean.har")
+    assert "ak-NESTED-5e4d3c2b1a" not in (tmp_path / "clean.har").read_text()
+    assert len(read(tmp_path / "clean.har").frame) == 1
+
+
+class _Canned:
+    """A requests transport answering every call with one JSON body, as the exchange would."""
+
+    def __new__(cls, body: bytes):
+        import requests
+
+        class Adapter(requests.adapters.BaseAdapter):
+            def send(self, request, **kw):
+                r = requests.models.Response()
+                r.status_code, r._content, r.url, r.request = 200, body, request.url, request
+                r.headers["Content-Type"] = "application/json"
+                return r
+
+            def close(self):
+                pass
+
+        return Adapter()
+
+
+@pytest.mark.parametrize("depth", [253, 600])
+def test_the_recorder_records_a_response_nested_too_deep_cut_with_a_marker(tmp_path, depth):
+    body = orjson.dumps({"code": 0, "msg": "success"})[:-1] + b', "data": ' + b"[" * depth + b"]" * depth + b"}"
+    path = tmp_path / "calls.jsonl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "could not build the record" warning
+        with toolkit.recording_session(path) as s:
+            s.mount("https://", _Canned(body))
+            s.get(SPOT)
+    rec = orjson.loads(path.read_bytes())
+    inner = rec["body"]["data"]
+    while isinstance(inner, list):
+        inner = inner[0]
+    assert inner == f"… nested deeper than {toolkit.defaults.RECORD_MAX_DEPTH} levels, cut by the recorder"
+    assert toolkit.load_logs(path)["category"].tolist() == ["ok"]
+
+
+@pytest.mark.parametrize("tail", [
+    "status=200 elapsed=283.8ms body=<html><head><title>Maintenance</title></head><body>back soon</body></html>",
+    "HTTP 200 (657.7 ms) <html><body><h1>Maintenance</h1></body></html>",
+    "status=200 elapsed=12ms body=<!DOCTYPE html><html><style>h1 {color: red}</style><h1>Maintenance</h1></html>",
+])
+def test_a_2xx_whose_html_page_does_not_follow_the_status_at_once_is_malformed(tmp_path, tail):
+    path = tmp_path / "bot.log"
+    path.write_text(f"2026-11-20 21:05:00,123 INFO GET {SPOT} {tail}\n"
+                    f"2026-11-20 21:05:01,123 INFO GET {SPOT} -> 200 {{'code': 0, 'msg': '<b>ok</b>'}} 12ms\n")
+    load = read(path)
+    accounted(load, 2)
+    assert load.frame["category"].tolist() == ["malformed", "ok"]
+    assert "Maintenance" in load.frame.loc[0, "message"] and "<" not in load.frame.loc[0, "message"]
+
+
+def test_gelf_records_that_mention_interactions_are_json_lines(tmp_path):
+    # GELF 1.1 as graypy and logstash-gelf write it: "version" first, additional fields with a leading underscore
+    recs = [{"version": "1.1", "host": "bot-1", "short_message": 'replayed 2 "interactions": [...]',
+             "timestamp": 1795208700.5 + i, "level": 4, "_interactions": 2, "ts": "2026-11-20T21:05:00Z",
+             "url": SPOT, "status": 429} for i in range(3)]
+    load = read(jsonl(tmp_path / "gelf.json", *recs))
+    assert load.report["format"].tolist() == ["jsonl"]
+    accounted(load, 3)
+    assert len(load.frame) == 3
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_har_whose_first_key_is_not_log_is_a_har(tmp_path, indent):
+    doc = {"_comment": "exported by a proxy", "_meta": {"tags": [{"log": 1}]},
+           "log": {"version": "1.2", "creator": {"name": "mitmproxy"}, "entries": [har_entry(), har_entry(429)]}}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(doc, indent=indent))
+    load = read(path)
+    assert load.report["format"].tolist() == ["har"]
+    assert load.frame["http_status"].tolist() == [200, 429]
+
+
+def linked_folder(tmp_path):
+    """A recorder's folder with a link to its current file, and a link back up (a directory loop)."""
+    folder = tmp_path / "logs"
+    real = jsonl(folder / "calls.20261120T000003.250Z.jsonl", call(), call(status=429), "not json")
+    (folder / "current.jsonl").symlink_to(real.name)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to("..")
+    return folder, real
+
+
+def test_a_link_to_a_recording_already_read_is_a_counted_skip(tmp_path):
+    folder, real = linked_folder(tmp_path)
+    for source in (folder, str(folder / "**" / "*.jsonl"), [real, folder / "current.jsonl"]):
+        load = read(source)
+        assert len(load.frame) == 2 and len(load.rejects) == 1  # read once
+        twice = load.report[load.report["source"] != str(real)]
+        assert len(twice) >= 1 and (twice["rows"] == 0).all() and (twice["skipped"] == 3).all()
+        assert load.skips["reason"].eq(f"same file as {real}").sum() == len(twice)
+        accounted(load, load.lines)
+
+
+def test_ingest_and_dask_read_a_linked_recording_once(tmp_path):
+    folder, real = linked_folder(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        run = toolkit.store.ingest(str(folder / "**" / "*.jsonl"), tmp_path / "store")
+    assert run.report.loc[run.report["status"] == "new", "source"].tolist() == [str(real)]
+    assert set(run.report["status"]) == {"new", "skipped"} and run.rows == 2
+    assert len(toolkit.load_logs(tmp_path / "store")) == 2
+    dd = pytest.importorskip("toolkit.dask")
+    with pytest.warns(UserWarning, match="same file"):
+        ddf = dd.read_logs(folder)
+    assert len(ddf.compute()) == 2
+
+
+def test_scrub_in_place_through_a_link_rewrites_the_file_it_points_to(tmp_path, capsys):
+    folder, real = linked_folder(tmp_path)
+    jsonl(real, call(url=SPOT + "?apiKey=ak-LINK-1a2b3c4d"))
+    from toolkit.cli import main
+
+    assert main(["scrub", str(folder / "current.jsonl")]) == 0
+    assert (folder / "current.jsonl").is_symlink()
+    assert "ak-LINK-1a2b3c4d" not in real.read_text()
+    assert f"into {real} (the file the link points to)" in capsys.readouterr().out
+
+
+def long_line(n: int, seed: int = 0) -> bytes:
+    """A JSON Lines record of ``n`` bytes whose body is random base64 (so gzip cannot shrink it much)."""
+    import random
+
+    head = b'{"ts": 1764000000, "url": "/api/v1/stock/open-api/order?apiKey=ak-LONG-1a2b3c4d", "status": 200, "body": "'
+    body = base64.b64encode(random.Random(seed).randbytes((n - len(head) - 2) * 3 // 4 + 3))[: n - len(head) - 2]
+    return head + body + b'"}'
+
+
+@pytest.mark.parametrize("how", ["plain", "gzip", "stream"])
+def test_a_line_longer_than_the_limit_is_a_reject_read_past(tmp_path, how):
+    limit = toolkit.defaults.MAX_LINE_BYTES
+    lines = [orjson.dumps(call()), long_line(limit + 1000), orjson.dumps(call(status=429)), long_line(limit + 1, 1)]
+    data = b"\n".join(lines)  # the last line has no LF
+    path = tmp_path / ("calls.jsonl.gz" if how == "gzip" else "calls.jsonl")
+    path.write_bytes(gzip.compress(data, 1) if how == "gzip" else data)
+    load = read(io.BytesIO(data) if how == "stream" else path)
+    accounted(load, 4)
+    assert load.frame["line"].tolist() == [1, 3] and load.frame["http_status"].tolist() == [200, 429]
+    assert load.rejects["line"].tolist() == [2, 4]
+    assert load.rejects["reason"].tolist() == [f"line longer than {limit:,} bytes ({len(lines[1]):,}); not read",
+                                               f"line longer than {limit:,} bytes ({len(lines[3]):,}); not read"]
+    head = '{"ts": 1764000000, "url": "/api/v1/stock/open-api/order?apiKey=***"'
+    assert load.rejects["excerpt"].str.startswith(head).all()
+
+
+def gzip_bomb(path, line: bytes, size: int = 64 << 20):
+    """``size`` bytes of one line repeated, gzipped: a thousand times smaller than what it undoes to."""
+    block = line * ((1 << 20) // len(line))
+    with gzip.open(path, "wb", 9) as f:
+        for _ in range(size // len(block)):
+            f.write(block)
+    return path
+
+
+@pytest.mark.parametrize("line", [b"{}\n", b"\n", b"x"], ids=["braces", "blank", "no-lf"])
+def test_a_gzip_bomb_is_a_log_format_error_naming_the_file(tmp_path, line):
+    path = gzip_bomb(tmp_path / "bomb.jsonl.gz", line)
+    jsonl(tmp_path / "calls.jsonl.gz", call(), gz=True)
+    ratio = toolkit.defaults.MAX_GZIP_RATIO
+    with pytest.raises(toolkit.LogFormatError, match=rf"bomb\.jsonl\.gz: gzip that undoes to more than {ratio} times"):
+        read(tmp_path)
+    with pytest.raises(toolkit.LogFormatError, match=r"bomb\.jsonl\.gz: .* refused as a gzip bomb"):
+        toolkit.scrub(path, tmp_path / "out.jsonl.gz")
+    assert not (tmp_path / "out.jsonl.gz").exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = toolkit.store.ingest(tmp_path, tmp_path / "store")
+    assert run.report.set_index("status")["rows"].to_dict() == {"failed": 0, "new": 1}
+    assert "refused as a gzip bomb" in run.report["message"].str.cat()
+
+
+def test_rejects_beyond_the_kept_count_are_counted_not_kept(tmp_path):
+    kept = toolkit.defaults.MAX_REJECTS_KEPT
+    lines = [b"{}"] * (3 * kept)
+    lines[5] = orjson.dumps(call())
+    lines[-7] = orjson.dumps(call(ts="9999-12-31"))  # rejected later than the others, when times are read
+    lines[kept // 2] = orjson.dumps(call(ts="9999-12-31"))
+    path = jsonl(tmp_path / "logs" / "calls.jsonl", *lines)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load = toolkit.read_logs(path)
+    accounted(load, 3 * kept)
+    assert len(load.rejects) == kept and load.report["rejects"].tolist() == [3 * kept - 1]
+    assert load.rejects["line"].tolist() == [n for n in range(1, 3 * kept + 1) if n != 6][:kept]  # the first ones
+    assert str(caught[0].message) == (f"{3 * kept - 1:,} of {3 * kept:,} lines rejected in {path}: "
+                                      f"{3 * kept - 3:,} missing time, 2 unreadable time (the first {kept:,} kept)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        toolkit.store.ingest(path, tmp_path / "store")
+    stored = toolkit.read_logs(tmp_path / "store")
+    assert stored.report["rejects"].tolist() == [3 * kept - 1] and len(stored.rejects) == kept
+    assert stored.lines == load.lines

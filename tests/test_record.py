@@ -321,3 +321,27 @@ def test_sessions_recording_to_one_file_share_its_lock(tmp_path, exchange):
     b.close()
     assert len(lines(path)) == 40
     assert str(path) not in record.Writer._registry
+
+
+def _record_from_another_process(path, base, n):
+    with toolkit.recording_session(path, max_bytes=6000) as s:
+        for i in range(n):
+            method, p, _, _ = CALLS[i % len(CALLS)]
+            call(s, base, method, p)
+
+
+def test_several_processes_record_to_one_rotating_file_without_losing_a_line(tmp_path, exchange):
+    import multiprocessing
+
+    folder = tmp_path / "rec"
+    ctx = multiprocessing.get_context("fork")  # as a web server's or a bot runner's workers are made
+    procs = [ctx.Process(target=_record_from_another_process, args=(folder / "calls.jsonl", exchange.url, 150))
+             for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    load = toolkit.read_logs(folder)
+    assert len(load.frame) == 600 and load.rejects.empty  # every call once, no line torn or lost
+    assert len(load.report) > 4 and all(f.stat().st_size <= 6000 for f in folder.glob("*.jsonl"))

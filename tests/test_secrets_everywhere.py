@@ -265,3 +265,58 @@ def test_masking_is_the_same_after_any_cut():
     token = "Bearer " + "A" * 5000
     assert "AAAA" not in toolkit.read._frame.excerpt(json.dumps({"headers": {"Authorization": token}}))
     assert redact(f'{{"Authorization": "{token}"}}') == '{"Authorization": "***"}'
+
+
+def _fragment_files(tmp_path: Path, token: str) -> dict:
+    """The same two calls, one URL with a fragment after the path, one after a query, in every format."""
+    import yaml
+
+    urls = [SPOT + "#access_token=" + token, SPOT + "?symbol=BTCUSDT#access_token=" + token]
+    files = {}
+    fast = [line(url=u, status=200, response={"code": 0, "msg": "success"}) for u in urls]
+    files["fast.jsonl"] = "\n".join(fast) + "\n"  # the msgspec path
+    general = [line(url=u, status=200, response='{"code": 0, "msg": "success"}') for u in urls]  # body as text
+    files["general.jsonl"] = "\n".join(general) + "\n"
+    files["bot.log"] = "".join(f"2026-11-20 21:05:00,123 INFO GET {u} -> 200 {{'code': 0, 'msg': 'success'}}\n"
+                               for u in urls)
+    # vcrpy's YAML: request/response, headers as {name: [values]}, body {string: ...}
+    files["cassette.yaml"] = yaml.safe_dump({"version": 1, "interactions": [
+        {"request": {"method": "GET", "uri": u, "body": None, "headers": {}},
+         "response": {"status": {"code": 200, "message": "OK"}, "headers": {"Date": ["Fri, 20 Nov 2026 21:05:00 GMT"]},
+                      "body": {"string": '{"code": 0, "msg": "success"}'}}} for u in urls]})
+    entries = [_har_entry(text='{"code": 0, "msg": "success"}') for _ in urls]
+    for e, u in zip(entries, urls):
+        e["request"]["url"] = u
+    files["calls.har"] = json.dumps({"log": {"version": "1.2", "creator": {"name": "WebInspector"},
+                                             "entries": entries}})
+    out = {}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        out[name] = tmp_path / name
+    return out
+
+
+@pytest.mark.parametrize("name", ["fast.jsonl", "general.jsonl", "bot.log", "cassette.yaml", "calls.har"])
+def test_a_url_fragment_is_no_part_of_the_path_or_the_symbol(tmp_path, name):
+    token = secret("fragment_row")
+    path = _fragment_files(tmp_path, token)[name]
+    load = toolkit.read_logs(path)
+    assert len(load.frame) == 2, load.rejects
+    assert load.frame["path"].astype(str).tolist() == ["/api/v1/stock/open-api/order"] * 2
+    assert load.frame["symbol"].tolist()[1] == "BTCUSDT"
+    check_everywhere(path, [token], tmp_path)  # the frame, the scrubbed copy and the store's files
+
+
+def test_a_cookie_one_har_entry_sends_is_masked_in_another_entrys_url(tmp_path):
+    cookie = secret("session_cookie")
+    login = _har_entry(text='{"code": 0, "msg": "success"}')
+    login["request"]["cookies"] = [{"name": "session", "value": cookie}]
+    login["request"]["headers"] = [{"name": "Cookie", "value": f"session={cookie}"}]
+    later = _har_entry(text=json.dumps({"code": 401, "msg": f"session {cookie} expired"}))
+    later["request"]["cookies"] = []
+    later["request"]["url"] = SPOT.replace("/order", f"/order/{cookie}/cancel") + f"?sid={cookie}"
+    path = tmp_path / "calls.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "Firefox"}, "entries": [login, later]}}))
+    load = toolkit.read_logs(path)
+    assert load.frame["path"].astype(str).tolist()[1] == "/api/v1/stock/open-api/order/***/cancel"
+    check_everywhere(path, [cookie], tmp_path)

@@ -191,7 +191,7 @@ def test_a_unit_is_written_while_the_next_one_is_parsed(tmp_path, monkeypatch):
     log = tmp_path / "bot.jsonl"
     log.write_bytes(lines_of(records(400, bad_every=13)))
     parsed, second_parsed, overlapped = [], threading.Event(), []
-    real_parse, real_write = _ingest.parse, _ingest.write_unit
+    real_parse, real_write = _ingest.parse, _ingest.write_units
 
     def parse(*args, **kwargs):
         parsed.append(real_parse(*args, **kwargs))
@@ -199,13 +199,13 @@ def test_a_unit_is_written_while_the_next_one_is_parsed(tmp_path, monkeypatch):
             second_parsed.set()
         return parsed[-1]
 
-    def write_unit(store, src, result):
-        if result is parsed[0]:  # the first unit's write waits (10 s at most) for the second unit's parse
+    def write_units(store, members, settings):
+        if members[0].result is parsed[0]:  # the first unit's write waits (10 s at most) for the second's parse
             overlapped.append(second_parsed.wait(10))
-        return real_write(store, src, result)
+        return real_write(store, members, settings)
 
     monkeypatch.setattr(_ingest, "parse", parse)
-    monkeypatch.setattr(_ingest, "write_unit", write_unit)
+    monkeypatch.setattr(_ingest, "write_units", write_units)
     store = tmp_path / "store"
     got = ingest(log, store)
     assert overlapped == [True] and len(parsed) > 2
@@ -400,16 +400,17 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
     store = tmp_path / "store"
     calls = {"n": 0}
     if where == "writing a part":
-        real = _parts.pq.write_table
+        real = _parts.write_part
 
-        def write_table(table, path, **kw):
+        def write_part(table, path, metadata=None):
             calls["n"] += 1
             if calls["n"] == 7:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
                 Path(path).write_bytes(b"PAR1 half a file")
                 raise KeyboardInterrupt
-            return real(table, path, **kw)
+            return real(table, path, metadata)
 
-        monkeypatch.setattr(_parts.pq, "write_table", write_table)
+        monkeypatch.setattr(_parts, "write_part", write_part)
     else:
         real = _manifest.Store.write_manifest
 
@@ -456,19 +457,19 @@ def test_an_interrupted_run_shows_nothing_partial_and_can_be_rerun(tmp_path, sma
 def test_a_full_disk_stops_cleanly_keeping_what_was_committed(tmp_path, small_units, monkeypatch):
     log = jsonl(tmp_path / "bot.jsonl", *records(80, step="37min"))
     store = tmp_path / "store"
-    real = _parts.pq.write_table
+    real = _parts.write_part
     calls = {"n": 0}
 
-    def write_table(table, path, **kw):
+    def write_part(table, path, metadata=None):
         calls["n"] += 1
         if calls["n"] == 5:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(table, path, **kw)
+        return real(table, path, metadata)
 
-    monkeypatch.setattr(_parts.pq, "write_table", write_table)
+    monkeypatch.setattr(_parts, "write_part", write_part)
     with pytest.raises(toolkit.store.StoreError, match="no space left .* everything committed before stays"):
         ingest(log, store)
-    monkeypatch.setattr(_parts.pq, "write_table", real)
+    monkeypatch.setattr(_parts, "write_part", real)
     kept = toolkit.load_logs(store)
     assert 0 < len(kept) < 80
     ingest(log, store)

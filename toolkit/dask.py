@@ -16,6 +16,7 @@ cluster; the recordings must be readable at the same paths from the client
 from __future__ import annotations
 
 import operator
+import warnings
 
 import pandas as pd
 
@@ -28,6 +29,7 @@ except ImportError as exc:  # the optional extra is not installed
     raise ImportError(f"toolkit.dask needs Dask, which is not installed ({exc}); "
                       "install it with: pip install 'toolkit[dask]'", name=exc.name) from exc
 
+from ._words import shown_name
 from .errors import ParameterError, ParameterTypeError
 from .read import concat_frames
 from .read.engine import (FileResult, bot_given, count_lines, expand, open_recording, parse, parse_range,
@@ -46,7 +48,8 @@ def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, for
     ----------
     source : path, directory, glob, or a list of these
         As for :func:`toolkit.read_logs` (open files are not accepted: workers
-        open the files themselves).
+        open the files themselves). A second path to a file (a link to it) is
+        skipped, with a warning.
     blocksize : int, str or None
         Split uncompressed line-format files larger than this into byte ranges
         of about this size (``"64MiB"``, ``128_000_000``); ``None``: one
@@ -117,9 +120,15 @@ def _partitions(source, blocksize, options):
             raise ParameterError(f"blocksize must be a positive number of bytes, a size such as '64MiB', or None, "
                                  f"not {blocksize!r}")
         blocksize = size
-    files = expand(source)
+    duplicates: list = []
+    files = expand(source, duplicates)
     if any(hasattr(f, "read") for f in files):
         raise ParameterTypeError("toolkit.dask.read_logs reads files by path (workers open them), not open files")
+    if duplicates:
+        path, first = duplicates[0]
+        more = f" (and {len(duplicates) - 1:,} more)" if len(duplicates) > 1 else ""
+        warnings.warn(f"{len(duplicates):,} path(s) skipped as the same file as one read: {shown_name(path)} is "
+                      f"{shown_name(first)}{more}", UserWarning, stacklevel=3)
     if not files:
         raise FileNotFoundError(f"no recordings in {source!r}")
     plan = []  # (path, options with the file's format, byte ranges or None)

@@ -14,7 +14,8 @@ __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_
            "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "MAX_BUCKETS", "STEPS",
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
            "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
-           "TIMELINE_SYMLOG_RATIO", "MISSING"]
+           "TIMELINE_SYMLOG_RATIO", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO", "GZIP_RATIO_AFTER",
+           "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH"]
 
 #: Documented request limits, counted separately for each market: calls per window.
 RATE_LIMITS: dict[str, dict[str, int]] = {
@@ -169,3 +170,22 @@ TIMELINE_SYMLOG_RATIO = 20
 #: How a missing value (no HTTP status for a timeout, no symbol, ...) is shown in the explorer's and the
 #: report's tables: one rendering everywhere, never ``<NA>``, ``nan`` or a blank cell.
 MISSING = "–"
+
+# -- what reading and recording hold at most: a hostile input costs bounded memory and time -----------------
+
+#: A line longer than this (uncompressed bytes) is a reject, "line longer than 64 MB", read past in bounded
+#: memory without being parsed.
+MAX_LINE_BYTES = 64 << 20
+
+#: Gzip that undoes to more than this many times its compressed size is refused as a bomb (a
+#: :class:`toolkit.LogFormatError` naming the file), once it has given :data:`GZIP_RATIO_AFTER` bytes.
+#: Logs compress 5 to 30 times; a gzip bomb 1,000.
+MAX_GZIP_RATIO = 200
+GZIP_RATIO_AFTER = 1 << 20
+
+#: Rejects kept one by one per file (source, line, reason, excerpt); beyond them, rejects are counted (in the
+#: load report and the warning) but not kept.
+MAX_REJECTS_KEPT = 10_000
+
+#: The recorder writes a body nested deeper than this many levels cut there, with a marker.
+RECORD_MAX_DEPTH = 200

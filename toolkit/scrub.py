@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from .read.engine import open_recording, read_options, reader
 from .secrets import mentions_secret, redact_count, redact_data
 
 _JSON_DOC = re.compile(rb"^\s*[{\[]")
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
         A recording in any format :func:`toolkit.read_logs` reads (gzip too).
     out : str or Path, optional
         Where to write; by default ``source`` is replaced (atomically, once the
-        masked copy is complete). Either way the file written has the permission
+        masked copy is complete). A link is followed: scrubbing a link in place
+        rewrites the file it points to (the link stays), and ``path`` names that
+        file. Either way the file written has the permission
         bits of ``source``, and an error or ^C while writing leaves ``source``
         and ``out`` as they were. When nothing is masked ``source`` is left
         untouched and ``out`` gets an exact copy of it.
@@ -88,6 +92,8 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
     if not src.is_file():
         raise FileNotFoundError(f"no such recording: {str(source)!r}")
     target = Path(out) if out is not None else src
+    if target.is_symlink():  # write through the link to its file, never replace the link with a copy
+        target = Path(os.path.realpath(target))
     in_place = target == src or (target.exists() and os.path.samefile(src, target))
     mode = stat.S_IMODE(os.stat(src).st_mode)  # the copy is as readable as the original, no more
     with open_recording(src, options) as rec:  # damaged gzip: the one error naming the file; nothing is written
@@ -111,12 +117,26 @@ class _Unchanged(Exception):
 
 
 def _lines(fin, fout, scrub_line) -> int:
-    total = 0
-    for line in fin:
-        new, n = scrub_line(line)
-        total += n
-        fout.write(new)
-    return total
+    """Scrub a line format a block of whole lines at a time: a block without a secret word is copied as it is,
+    the lines of any other are scrubbed one by one (only LF ends a line)."""
+    total, pending = 0, []  # the blocks of a line whose LF is not read yet
+    while True:
+        block = fin.read(_BLOCK)
+        cut = block.rfind(b"\n") + 1 if block else 0
+        if block and not cut:
+            pending.append(block)
+            continue
+        whole = b"".join(pending + [block[:cut]]) if pending else block[:cut]
+        pending = [block[cut:]] if block and cut < len(block) else []
+        if whole and not mentions_secret(whole):
+            fout.write(whole)
+        elif whole:
+            for line in io.BytesIO(whole):
+                new, n = scrub_line(line)
+                total += n
+                fout.write(new)
+        if not block:
+            return total
 
 
 def _split_end(line: bytes) -> tuple[bytes, bytes]:
@@ -147,34 +167,84 @@ def _jsonl_line(line: bytes) -> tuple[bytes, int]:
 
 
 def _keep_layout(raw: bytes, clean, load, dump) -> bytes:
-    """``raw`` with its secrets masked as text when that gives ``clean``; else ``clean`` written anew."""
+    """``raw`` with its secrets masked as text when that gives ``clean``; else ``clean`` written anew (as
+    compact JSON, written without recursion, when ``dump`` cannot go as deep as the data)."""
     text, _ = redact_count(raw.decode("utf-8", "surrogateescape"))
     masked = text.encode("utf-8", "surrogateescape")
     try:
-        if _same(load(masked), clean, set()):
+        if _same(load(masked), clean):
             return masked
     except (ValueError, RecursionError):  # invalid YAML included
         pass
-    return dump(clean)
+    try:
+        return dump(clean)
+    except (TypeError, ValueError, RecursionError):  # orjson writes 255 levels, json and PyYAML fewer than 1000
+        if dump is _dump_yaml:
+            raise
+        return _deep_json(clean)
 
 
-def _same(a, b, done: set) -> bool:
-    """``a == b`` for parsed data, comparing each pair of shared (YAML-aliased) containers once."""
-    if type(a) is not type(b):
-        return a == b and type(a) in (int, float, bool) and type(b) in (int, float, bool)
-    if type(a) is dict:
-        key = (id(a), id(b))
-        if key in done:
-            return True
-        done.add(key)
-        return a.keys() == b.keys() and all(_same(v, b[k], done) for k, v in a.items())
-    if type(a) is list or type(a) is tuple:
-        key = (id(a), id(b))
-        if key in done:
-            return True
-        done.add(key)
-        return len(a) == len(b) and all(_same(x, y, done) for x, y in zip(a, b))
-    return a == b
+def _same(a, b) -> bool:
+    """``a == b`` for parsed data, comparing each pair of shared (YAML-aliased) containers once; walked with a
+    stack, so data nested thousands deep compares too."""
+    done: set = set()
+    stack = [(a, b)]
+    while stack:
+        a, b = stack.pop()
+        t = type(a)
+        if t is not type(b):
+            if not (a == b and t in _NUMBERS and type(b) in _NUMBERS):
+                return False
+        elif t is dict or t is list or t is tuple:
+            key = (id(a), id(b))
+            if key in done:
+                continue
+            done.add(key)
+            if t is dict:
+                if a.keys() != b.keys():
+                    return False
+                stack.extend((v, b[k]) for k, v in a.items())
+            else:
+                if len(a) != len(b):
+                    return False
+                stack.extend(zip(a, b))
+        elif a != b:
+            return False
+    return True
+
+
+_NUMBERS = (int, float, bool)
+
+
+def _deep_json(data) -> bytes:
+    """``data`` as compact JSON, containers written with a stack of their own (orjson refuses data nested more
+    than 255 levels deep)."""
+    out: list[bytes] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        t = type(item)
+        if t is bytes:  # punctuation pushed below (parsed JSON holds no bytes)
+            out.append(item)
+        elif t is dict:
+            stack.append(b"}")
+            pairs = list(item.items())
+            for i in range(len(pairs) - 1, -1, -1):
+                stack.append(pairs[i][1])
+                stack.append(orjson.dumps(str(pairs[i][0])) + b":")
+                if i:
+                    stack.append(b",")
+            stack.append(b"{")
+        elif t is list or t is tuple:
+            stack.append(b"]")
+            for i in range(len(item) - 1, -1, -1):
+                stack.append(item[i])
+                if i:
+                    stack.append(b",")
+            stack.append(b"[")
+        else:
+            out.append(orjson.dumps(item))
+    return b"".join(out)
 
 
 def _jsonl(fin, fout, name) -> int:
@@ -239,7 +309,10 @@ def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
     clean, n = redact_data(doc)
     if not n:
         return raw, 0
-    return _keep_layout(raw, clean, _load_yaml, _dump_yaml), n
+    try:
+        return _keep_layout(raw, clean, _load_yaml, _dump_yaml), n
+    except (TypeError, ValueError, RecursionError):
+        raise LogFormatError(f"{name}: nested too deeply to be written again as YAML; nothing was written") from None
 
 
 _SCRUBBERS = {"jsonl": _jsonl, "text": _text, "har": _document(_json_raw), "vcr": _document(_cassette_raw)}

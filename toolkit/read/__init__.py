@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from .._words import shown_name
 from ..errors import LogFormatError, ParameterError
 from ..schema import COLUMNS, empty_frame
 from ..selection import selection as window
 from . import formats  # noqa: F401 - each format registers its reader with the engine
-from .engine import FileResult, expand, parse, read_options, rejects_frame, report_frame, source_of
+from .engine import FileResult, expand, parse_many, read_options, rejects_frame, report_frame, source_of
 
 
 class RejectWarning(UserWarning):
@@ -34,7 +35,8 @@ class Load:
         One row per API call (see the README for the columns).
     rejects : DataFrame
         ``source``, ``line``, ``reason``, ``excerpt`` (redacted, at most ~200
-        characters) for every input line that could not become a row.
+        characters) for every input line that could not become a row, up to the first
+        :data:`toolkit.defaults.MAX_REJECTS_KEPT` of each file; ``report["rejects"]`` counts them all.
     report : DataFrame
         One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``
         and ``unverified`` (rows counted ``ok`` because a 2xx was logged without
@@ -57,6 +59,8 @@ class Load:
         Reasons are those the readers name (``preflight``, ``static``,
         ``websocket`` in HAR; ``request half``, ``continuation`` and ``not an
         API call`` in text logs); other skips are counted as ``not an API call``.
+        A second path to a file already read (a link to it, the same file reached through a directory loop)
+        is not read again: its lines are skipped, ``same file as <the path read>``.
         """
         rows = []
         for r in self._files:
@@ -69,7 +73,8 @@ class Load:
             {"source": "string", "reason": "string", "count": "int64"})
 
     def __repr__(self) -> str:
-        return (f"Load({len(self.frame):,} rows, {len(self.rejects):,} rejects, "
+        rejects = int(self.report["rejects"].sum()) if len(self.report) else 0
+        return (f"Load({len(self.frame):,} rows, {rejects:,} rejects, "
                 f"{int(self.report['skipped'].sum()) if len(self.report) else 0:,} skipped "
                 f"from {len(self.report):,} files)")
 
@@ -149,12 +154,14 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     if (found := _store_of(source, market_rules, format, pattern, fields, bot)) is not None:
         store, kind = found
         return Load(*kind.load(store, win, errors))
-    results = []
-    for src in expand(source):
-        result = parse(src, options)
+    results, read, duplicates = [], {}, []
+    files = expand(source, duplicates)
+    for src, result in zip(files, parse_many(files, options)):
+        read[src] = result
         results.append(result)
         if errors == "report" and (msg := result.summary()):
             warnings.warn(msg, RejectWarning, stacklevel=2)
+    results += [FileResult.same_file(shown_name(path), read[first]) for path, first in duplicates]
     load = _assemble(results)
     load.frame = win.apply(load.frame)
     return load

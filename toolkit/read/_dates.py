@@ -136,7 +136,7 @@ def _http_date(text: str):
     """One HTTP ``Date`` header (RFC 7231, or ISO-8601) as int ns; None when unreadable."""
     try:
         t = pd.Timestamp(parsedate_to_datetime(text)) if "," in text else pd.Timestamp(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # a field beyond a C long: "20:2147483648:46"
         return None
     if t is pd.NaT:
         return None

@@ -14,7 +14,10 @@ import os
 import re
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
+from .._words import shown_name
+from ..defaults import GZIP_RATIO_AFTER, MAX_GZIP_RATIO, MAX_LINE_BYTES
 from ..errors import LogFormatError, ParameterTypeError
 from ..secrets import redact
 
@@ -42,7 +45,7 @@ def read_error(name: str, exc: Exception) -> LogFormatError:
 def open_stream(src) -> tuple[str, object, object]:
     """Open one file (or wrap one open file) as a binary stream with gzip undone.
 
-    Returns the source name, the stream and the file under it when this call
+    Returns the path (or an open file's name), the stream and the file under it when this call
     opened it (to be closed with the stream; None for a file the caller opened).
     A file is gzip when it starts with gzip's magic number, or is empty and named ``.gz``.
     """
@@ -55,7 +58,7 @@ def open_stream(src) -> tuple[str, object, object]:
     try:
         f = open(path, "rb")
     except OSError as exc:
-        raise type(exc)(exc.errno, f"cannot open recording {path}: {exc.strerror}", path) from None
+        raise type(exc)(exc.errno, f"cannot open recording {shown_name(path)}: {exc.strerror}", path) from None
     return path, _maybe_gzip(f, path), f
 
 
@@ -67,10 +70,80 @@ def is_gzip(stream) -> bool:
 def _maybe_gzip(stream, name):
     head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
     if head == _GZIP_MAGIC or (not head and str(name).endswith(".gz")):
-        return gzip.GzipFile(fileobj=stream, mode="rb")
+        return BoundedGzip(stream, shown_name(name))
     if not hasattr(stream, "peek"):
         return Peekable(stream)
     return stream
+
+
+class _Counted:
+    """A binary file whose bytes read are counted (the compressed side of a :class:`BoundedGzip`)."""
+
+    def __init__(self, f):
+        self._f = f
+        self.count = 0
+        self.name = getattr(f, "name", "")
+        self.mode = "rb"
+
+    def read(self, n=-1) -> bytes:
+        data = self._f.read(n)
+        self.count += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def seekable(self) -> bool:
+        return getattr(self._f, "seekable", lambda: False)()
+
+
+class BoundedGzip(gzip.GzipFile):
+    """Gzip undone, refused as a bomb once it undoes to more than :data:`toolkit.defaults.MAX_GZIP_RATIO`
+    times the compressed bytes read (checked from :data:`toolkit.defaults.GZIP_RATIO_AFTER` bytes on): a
+    :class:`toolkit.LogFormatError` naming the file. Reads happen a block at a time, so a bomb costs about
+    a block of memory beyond the limit, whatever it would undo to."""
+
+    def __init__(self, fileobj, label: str):
+        self._packed = _Counted(fileobj)
+        super().__init__(fileobj=self._packed, mode="rb")
+        self._label, self._undone = label, 0
+
+    def _count(self, data: bytes) -> bytes:
+        self._undone += len(data)
+        if self._undone > GZIP_RATIO_AFTER and self._undone > MAX_GZIP_RATIO * max(self._packed.count, 1):
+            raise LogFormatError(
+                f"{self._label}: gzip that undoes to more than {MAX_GZIP_RATIO} times its size "
+                f"({self._packed.count:,} bytes gave {self._undone:,}, and more): refused as a gzip bomb; "
+                "if it is a real recording, gunzip it and read that")
+        return data
+
+    def read(self, size=-1) -> bytes:
+        if size is None or size < 0 or size > _BLOCK:
+            parts, left = [], -1 if size is None or size < 0 else size
+            while left:
+                block = self._count(super().read(_BLOCK if left < 0 else min(left, _BLOCK)))
+                if not block:
+                    break
+                parts.append(block)
+                left = left - len(block) if left > 0 else left
+            return b"".join(parts)
+        return self._count(super().read(size))
+
+    def read1(self, size=-1) -> bytes:
+        return self._count(super().read1(_BLOCK if size is None or size < 0 else min(size, _BLOCK)))
+
+    def readline(self, size=-1) -> bytes:
+        left = -1 if size is None or size < 0 else size
+        parts = []
+        while left:
+            part = self._count(super().readline(_BLOCK if left < 0 else min(left, _BLOCK)))
+            if not part:
+                break
+            parts.append(part)
+            if part.endswith(b"\n"):
+                break
+            left = left - len(part) if left > 0 else left
+        return b"".join(parts)
 
 
 class Peekable(io.RawIOBase):
@@ -162,9 +235,45 @@ def cut_at_lf(head: bytes) -> bool:
     return b"\n" in head or b"\r" not in head
 
 
+class LongLine(NamedTuple):
+    """A line longer than :data:`toolkit.defaults.MAX_LINE_BYTES`, read past without being kept: its first
+    bytes (for the reject's excerpt) and its length in bytes (without its LF)."""
+
+    head: bytes
+    size: int
+
+
+_HEAD = 4 << 10  # bytes of a long line kept for its excerpt
+_BLOCK = 1 << 20  # bytes read at a time while looking for the end of a long line
+
+
+def _rest_of_line(f, have: int) -> tuple[bytes, int]:
+    """Read ``f`` through its next LF, as the end of a line of which ``have`` bytes were read already: (the
+    bytes read, or b"" once the whole line is longer than :data:`MAX_LINE_BYTES` and they are not kept; the
+    length of the rest of the line, without its LF). Memory stays within ``MAX_LINE_BYTES``."""
+    parts: list | None = []
+    n = 0
+    while True:
+        block = f.read(_BLOCK)
+        at = block.find(b"\n") + 1
+        if at:
+            f.seek(at - len(block), 1)
+            block = block[:at]
+        n += len(block) - (at > 0)
+        if parts is not None:
+            parts.append(block)
+            if have + n > MAX_LINE_BYTES:
+                parts = None
+        if at or not block:
+            return (b"".join(parts) if parts is not None else b""), n
+
+
 def iter_chunks(stream, size: int):
-    """Yield pieces of whole lines of about ``size`` bytes from a binary stream; a UTF-8 BOM is dropped."""
-    carry = b""
+    """Yield pieces of whole lines of about ``size`` bytes (at most :data:`MAX_LINE_BYTES`) from a binary
+    stream, as ``(data, long)``: ``long`` is a line longer than :data:`toolkit.defaults.MAX_LINE_BYTES` that ends
+    the piece, read past in bounded memory, as a :class:`LongLine`; or None. A UTF-8 BOM is dropped."""
+    carry = b""  # the start of a line whose LF is not read yet
+    skipping = None  # [head, bytes] of a line too long, being read past
     first = True
     while True:
         chunk = stream.read(size)
@@ -172,32 +281,97 @@ def iter_chunks(stream, size: int):
             first = False
             if chunk.startswith(_BOM):
                 chunk = chunk[3:]
+        if skipping is not None:
+            at = chunk.find(b"\n") + 1
+            skipping[1] += at - 1 if at else len(chunk)
+            if chunk and not at:
+                continue
+            yield b"", LongLine(*skipping)
+            skipping, chunk = None, chunk[at:]
+            if not chunk:
+                if at:
+                    continue
+                return
         if not chunk:
             if carry:
-                yield carry
+                yield carry, None
             return
-        cut = chunk.rfind(b"\n") + 1
-        if cut == 0:
+        at = chunk.find(b"\n") + 1
+        if not at:
             carry += chunk
+            if len(carry) > MAX_LINE_BYTES:
+                skipping, carry = [carry[:_HEAD], len(carry)], b""
             continue
-        yield carry + chunk[:cut] if carry else chunk[:cut]
-        carry = chunk[cut:]
+        if carry and len(carry) + at - 1 > MAX_LINE_BYTES:  # the line that carry began ends here, too long
+            yield b"", LongLine(carry[:_HEAD], len(carry) + at - 1)
+            carry, chunk = b"", chunk[at:]
+        cut = chunk.rfind(b"\n") + 1
+        if cut:
+            yield (carry + chunk[:cut] if carry else chunk[:cut]), None
+            carry = chunk[cut:]
+        else:
+            carry += chunk
 
 
-def read_range(path: str, start: int, end: int) -> bytes:
-    """The whole lines that start in bytes [start, end) of a file (a BOM at 0 dropped)."""
+def read_range(path: str, start: int, end: int) -> list[tuple[bytes, LongLine | None]]:
+    """The whole lines that start in bytes [start, end) of a file (a BOM at 0 dropped), as pieces
+    ``(data, long)``: ``long`` is a line longer than :data:`toolkit.defaults.MAX_LINE_BYTES` that ends the
+    piece, as a :class:`LongLine` (not in ``data``), or None. Memory stays within the range and that limit,
+    however long the lines at either end."""
     with open(path, "rb") as f:
         if start:
             f.seek(start - 1)
-            f.readline()  # the rest of a line that began before start belongs to the range before
+            _skip_line(f)  # the rest of a line that began before start belongs to the range before
         pos = f.tell()
         if pos >= end:
-            return b""
-        f.seek(end - 1)
-        stop = end - 1 + len(f.readline())  # through the end of the line that byte end - 1 is on
-        f.seek(pos)
-        data = f.read(stop - pos)  # in one read: no copy of the range to append the rest of its last line
-    return data[3:] if start == 0 and data.startswith(_BOM) else data
+            return [(b"", None)]
+        data = f.read(end - pos)  # in one read: no copy of the range to append the rest of its last line
+        long = None
+        if not data.endswith(b"\n"):  # through the end of the line that byte end - 1 is on
+            last = data.rfind(b"\n") + 1
+            rest, n = _rest_of_line(f, len(data) - last)
+            size = len(data) - last + n
+            if size > MAX_LINE_BYTES:
+                data, long = data[:last], LongLine(data[last:last + _HEAD], size)
+            else:
+                data += rest
+    if start == 0 and data.startswith(_BOM):
+        data = data[3:]
+    pieces = _cut_long(data) if len(data) > MAX_LINE_BYTES else [(data, None)]  # a big range: long lines inside
+    if long is not None:
+        if pieces[-1][1] is None:
+            pieces[-1] = (pieces[-1][0], long)
+        else:
+            pieces.append((b"", long))
+    return pieces
+
+
+def _skip_line(f) -> None:
+    """Move ``f`` past its next LF (or to its end), reading in blocks, keeping nothing."""
+    while True:
+        block = f.read(_BLOCK)
+        at = block.find(b"\n") + 1
+        if at:
+            f.seek(at - len(block), 1)
+            return
+        if not block:
+            return
+
+
+def _cut_long(data: bytes) -> list[tuple[bytes, LongLine | None]]:
+    """``data`` as pieces ``(bytes, long)``, each ended by a line longer than :data:`MAX_LINE_BYTES` (or by
+    the end of ``data``)."""
+    pieces, at, start = [], 0, 0
+    while at < len(data):
+        lf = data.find(b"\n", at)
+        stop = len(data) if lf < 0 else lf + 1
+        if stop - at - (lf >= 0) > MAX_LINE_BYTES:
+            pieces.append((data[start:at], LongLine(data[at:at + _HEAD], stop - at - (lf >= 0))))
+            start = stop
+        at = stop
+    if start < len(data) or not pieces:
+        pieces.append((data[start:], None))
+    return pieces
 
 
 def wanted(path: Path, suffixes: tuple[str, ...]) -> bool:
@@ -218,6 +392,39 @@ def wanted(path: Path, suffixes: tuple[str, ...]) -> bool:
         name = name[:-3]
     name = _ROTATED.sub("", name)
     return name.endswith(suffixes)
+
+
+def once(paths: list, duplicates: list | None = None) -> list:
+    """``paths`` with every file after its first path left out: a link to a file already listed, the same
+    file reached again through a link to a directory (a ``**`` glob through a loop), a hard link. Each left
+    out is appended to ``duplicates`` as ``(path, the path kept)``. Open files pass through.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> open(os.path.join(d, "calls.X.jsonl"), "w").close()
+    >>> os.symlink("calls.X.jsonl", os.path.join(d, "current.jsonl"))
+    >>> dup = []
+    >>> [os.path.basename(p) for p in once(expand(d, (".jsonl",)), dup)], [os.path.basename(p) for p, _ in dup]
+    (['calls.X.jsonl'], ['current.jsonl'])
+    """
+    seen: dict = {}
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path) if not hasattr(path, "read") else None
+        except OSError:  # opening it says why
+            st = None
+        if st is None:
+            out.append(path)
+            continue
+        first = seen.setdefault((st.st_dev, st.st_ino), path)
+        if first is path:
+            out.append(path)
+        elif duplicates is not None:
+            duplicates.append((path, first))
+    return out
 
 
 def expand(source, suffixes: tuple[str, ...]) -> list:

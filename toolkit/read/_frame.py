@@ -279,9 +279,11 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
     market; any other keeps the generic normaliser (``{id}`` for id-like
     segments) and the URL rules' market.
     """
-    # split once per distinct URL; a "?" is appended so every URL splits into exactly two parts
+    # split once per distinct URL; the #fragment (which may hold an access token) is no part of any column;
+    # a "?" is appended so every URL splits into exactly two parts
     urls = pc.dictionary_encode(url)
-    parts = pc.split_pattern(pc.binary_join_element_wise(urls.dictionary, "?", ""), "?", max_splits=1)
+    located = pc.list_element(pc.split_pattern(urls.dictionary, "#", max_splits=1), 0)
+    parts = pc.split_pattern(pc.binary_join_element_wise(located, "?", ""), "?", max_splits=1)
     queries = pc.utf8_slice_codeunits(pc.list_element(parts, 1), 0, -1)
     query_symbol = pc.take(_query_symbol(queries), urls.indices)
     enc = pc.dictionary_encode(pc.list_element(parts, 0))

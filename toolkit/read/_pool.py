@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import threading
 
-from ._accounting import Chunk, FileResult
+from ._accounting import DEFERRED, Chunk, FileResult
 from ._files import Replay, iter_chunks, read_range
 
 CHUNK = 16 << 20  # bytes of whole lines parsed at a time
@@ -39,27 +39,37 @@ def in_parallel() -> bool:
 
     Not with a single worker, not off the main thread, and not in a process
     that is itself a worker (a daemon, or a child of :mod:`multiprocessing`, as
-    this pool's workers and Dask's are): there every piece is parsed in place.
+    this pool's workers and Dask's are): there every piece is parsed in place; nor
+    while small recordings are parsed together (their rows stay here to be finished).
     """
-    if WORKERS < 2 or threading.current_thread() is not threading.main_thread():
-        return False
+    if WORKERS < 2 or threading.current_thread() is not threading.main_thread() or DEFERRED.get():
+        return False  # (rows left to finish with other recordings' stay in this process)
     return not multiprocessing.current_process().daemon and multiprocessing.parent_process() is None
 
 
-def _parse(parse_chunk, data: bytes, source, options) -> Chunk:
+def _parse(parse_chunk, data: bytes, source, options, long=None) -> Chunk:
     """``parse_chunk`` with the cycle collector paused: a piece allocates a few objects a line and frees none
-    of them until it is done, so collections during it find nothing and only cost time (some 10%)."""
+    of them until it is done, so collections during it find nothing and only cost time (some 10%).
+    ``long``, a line too long to be read that ends the piece, is its last line, a reject."""
     was_on = gc.isenabled()
     gc.disable()
     try:
-        return parse_chunk(data, source, options)
+        chunk = parse_chunk(data, source, options) if data else Chunk()
     finally:
         if was_on:
             gc.enable()
+    if long is not None:
+        chunk.long_line(long)
+    return chunk
 
 
 def _parse_range(parse_chunk, path, start, end, source, options):
-    return _parse(parse_chunk, read_range(path, start, end), source, options)
+    pieces = read_range(path, start, end)
+    data, long = pieces[0]
+    chunk = _parse(parse_chunk, data, source, options, long)
+    for data, long in pieces[1:]:
+        chunk.extend(_parse(parse_chunk, data, source, options, long))
+    return chunk
 
 
 def _balanced(size: int, workers: int | None = None) -> list[int]:
@@ -133,7 +143,8 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None)
 
     Only LF ends a line (a CR before it is dropped by the parsers; a CR
     inside a line is data), except in a file without any LF, which is split
-    on CR. ``parse_chunk(data, source, options)`` parses bytes of whole lines. A plain
+    on CR. A line longer than :data:`toolkit.defaults.MAX_LINE_BYTES` is a reject, read past in bounded
+    memory. ``parse_chunk(data, source, options)`` parses bytes of whole lines. A plain
     file (``path`` given) is split into byte ranges that the workers read
     themselves; other streams are cut into pieces here.
     """
@@ -151,7 +162,7 @@ def read_lines(parse_chunk, stream, result: FileResult, path: str | None = None)
         merge_pieces(((_parse_range, parse_chunk, path, a, b, *args) for a, b in plan_pieces(0, size)), result)
         return
     pieces = iter_chunks(stream, CHUNK)
-    merge_pieces(((_parse, parse_chunk, data, *args) for data in pieces), result, ahead=WORKERS + 1)
+    merge_pieces(((_parse, parse_chunk, data, *args, long) for data, long in pieces), result, ahead=WORKERS + 1)
 
 
 def parse_range(parse_chunk, path: str, start: int, end: int, result: FileResult) -> None:
@@ -164,5 +175,5 @@ def parse_range(parse_chunk, path: str, start: int, end: int, result: FileResult
 def count_lines(source: str, start: int, end: int) -> int:
     """Lines that start in bytes ``[start, end)`` of the plain file at path ``source``: what a parse of the
     range numbers."""
-    data = read_range(source, start, end)
-    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return sum(data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0) + (long is not None)
+               for data, long in read_range(source, start, end))

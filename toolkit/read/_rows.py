@@ -63,6 +63,7 @@ ROW = pa.struct([(name, hint.__metadata__[0]) for name, hint in get_type_hints(R
 
 #: Where these fields stand in a row: ``row[STATUS]``.
 STATUS, MESSAGE, ERROR = (Row._fields.index(name) for name in ("status", "message", "error"))
+LINE, URL = (Row._fields.index(name) for name in ("line", "url"))
 
 
 class Batch:
@@ -79,4 +80,5 @@ class Batch:
         return len(self.rows)
 
 
-__all__ = ["CODE", "ERROR", "MESSAGE", "NOT_JSON", "NO_BODY", "NO_CODE", "ROW", "STATUS", "Batch", "Row"]
+__all__ = ["CODE", "ERROR", "LINE", "MESSAGE", "NOT_JSON", "NO_BODY", "NO_CODE", "ROW", "STATUS", "URL", "Batch",
+           "Row"]

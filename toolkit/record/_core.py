@@ -22,6 +22,7 @@ from typing import NamedTuple
 import orjson
 
 from .. import classify
+from ..defaults import RECORD_MAX_DEPTH
 from ..schema import MARKETS
 from ..secrets import MASK, key_id, mentions_secret, redact, redact_data, redact_url, secret_values
 from ._writer import Writer
@@ -115,7 +116,13 @@ class Recorder:
         rec["request"] = req
         if status is not None and response_headers is not None:
             rec["response_headers"] = redact_data({str(k): v for k, v in response_headers.items()})[0]
-        line = orjson.dumps(rec, default=str)
+        try:
+            line = orjson.dumps(rec, default=str)
+        except orjson.JSONEncodeError:  # a body nested deeper than orjson writes (255 levels): cut, marked
+            for holder in (rec, req):
+                if "body" in holder:
+                    holder["body"] = _cut(holder["body"], RECORD_MAX_DEPTH)
+            line = orjson.dumps(rec, default=str)
         for value in secret_values({"headers": request_headers, "url": url}):
             # the key or signature echoed anywhere else (a response saying "Invalid key ak-...")
             line = line.replace(value.encode(), MASK.encode()).replace(orjson.dumps(value)[1:-1], MASK.encode())
@@ -168,6 +175,18 @@ class Recorder:
                     return kept
         text = redact(content[: self.max_body].decode("utf-8", "replace"))
         return text if size <= self.max_body else text + f"… ({size:,} bytes, cut by the recorder)"
+
+
+def _cut(data, depth: int):
+    """``data`` with every container ``depth`` levels down replaced by a marker saying it was cut."""
+    t = type(data)
+    if t is not dict and t is not list:
+        return data
+    if depth <= 0:
+        return f"… nested deeper than {RECORD_MAX_DEPTH} levels, cut by the recorder"
+    if t is dict:
+        return {k: _cut(v, depth - 1) for k, v in data.items()}
+    return [_cut(v, depth - 1) for v in data]
 
 
 def _get(headers, name: str):

@@ -1,8 +1,15 @@
-"""The recording file: one writer per file (shared by every client recording to it), its lock, rotation, and
-the warning when a line cannot be written."""
+"""The recording file: one writer per file (shared by every client recording to it), its locks, rotation, and
+the warning when a line cannot be written.
+
+Several processes may record to one file. Each line is one ``write`` to a file opened for appending, which
+the system keeps whole; with rotation, a lock on the file's folder is held across processes while a line is
+written or the file rotated, and a process whose file was rotated by another opens the new one, so no line is
+lost or written into a file already renamed.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -12,6 +19,7 @@ from pathlib import Path
 
 import orjson
 
+from .._words import shown_name
 from ..errors import ParameterError
 from ..secrets import redact
 
@@ -60,6 +68,7 @@ class Writer:
         self.first: float | None = None  # epoch of the current file's first call
         self.failing = False
         self.lost = 0  # lines that could not be written
+        self._shared = None  # the lock across processes, when the file rotates
 
     def release(self):
         with self._registry_lock:
@@ -68,11 +77,14 @@ class Writer:
                 self._registry.pop(self.path, None)
                 with self.lock:
                     self._close()
+                    if self._shared is not None:
+                        self._shared.close()
 
     def write(self, line: bytes, when: float) -> None:
-        with self.lock:
+        with self.lock, self._across_processes():
             try:
-                if self.file is None:
+                if self.file is None or self._rotated_elsewhere():
+                    self._close()
                     self._open()
                 if self.size and self._due(len(line), when):
                     self._rotate()
@@ -88,7 +100,30 @@ class Writer:
                 self.lost += 1
                 reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, OSError) else (
                     f"{exc.strerror or exc}")
-                self._warn(f"cannot write the recording {self.path} ({redact(reason)})")
+                self._warn(f"cannot write the recording {shown_name(self.path)} ({redact(reason)})")
+
+    def _across_processes(self):
+        """The lock beside the file, held while a line is written, when the file rotates (other processes may
+        rotate it too); without rotation, appends of whole lines need none."""
+        if self.max_bytes is None and self.rotate is None:
+            return contextlib.nullcontext()
+        if self._shared is None:
+            self._shared = _ProcessLock(os.path.dirname(self.path) or ".")
+        return self._shared
+
+    def _rotated_elsewhere(self) -> bool:
+        """Whether another process rotated the file since it was opened here (then the size is read again)."""
+        if self.max_bytes is None and self.rotate is None:
+            return False
+        try:
+            here = os.fstat(self.file.fileno())
+            there = os.stat(self.path)
+        except OSError:
+            return True
+        if (here.st_ino, here.st_dev) != (there.st_ino, there.st_dev):
+            return True
+        self.size = here.st_size  # with the lines other processes appended
+        return False
 
     def failed(self, message: str) -> None:
         with self.lock:
@@ -136,6 +171,45 @@ class Writer:
             except OSError:
                 pass
             self.file = None
+
+
+class _ProcessLock:
+    """A lock across processes on the recording's folder: ``flock`` on the folder, opened by each process
+    (a process forked from another opens its own, so forked workers exclude each other too), taken blocking
+    (no polling); where there is none (Windows), the ``filelock`` package's lock in a file there."""
+
+    def __init__(self, folder: str):
+        self.folder, self.fd, self._pid = folder, None, None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            from filelock import FileLock
+
+            self._fcntl, self._other = None, FileLock(os.path.join(folder, ".toolkit-recording.lock"))
+        else:
+            self._fcntl, self._other = fcntl, None
+
+    def __enter__(self):
+        if self._fcntl is None:  # pragma: no cover - Windows
+            os.makedirs(self.folder, exist_ok=True)
+            self._other.acquire()
+            return self
+        if self.fd is None or self._pid != os.getpid():
+            os.makedirs(self.folder, exist_ok=True)
+            self.fd, self._pid = os.open(self.folder, os.O_RDONLY), os.getpid()
+        self._fcntl.flock(self.fd, self._fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self._fcntl is None:  # pragma: no cover - Windows
+            self._other.release()
+        else:
+            self._fcntl.flock(self.fd, self._fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self.fd is not None and self._pid == os.getpid():
+            os.close(self.fd)
+        self.fd = None
 
 
 def _first_time(path: str) -> float:

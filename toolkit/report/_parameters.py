@@ -262,7 +262,7 @@ def load_calls(params: Parameters) -> Calls:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RejectWarning)  # counted in the heading instead
             load = read_logs(source)
-        recorded, files, rejects = load.frame, len(load.report), len(load.rejects)
+        recorded, files, rejects = load.frame, len(load.report), int(load.report["rejects"].sum())
     return Calls(recorded, _select(recorded, params.selection), files, rejects)
 
 

@@ -24,7 +24,8 @@ from ._manifest import StoreError, StoreLockedError, is_store
 _LAZY_NAMES = {
     **dict.fromkeys(("error_rate", "top_errors"), "._analysis"),
     **dict.fromkeys(("STATUSES", "Ingest", "IngestWarning", "ingest"), "._ingest"),
-    **dict.fromkeys(("read_calls", "read_rejects", "repair"), "._read"),
+    **dict.fromkeys(("read_calls", "read_rejects"), "._read"),
+    "repair": "._repair",
     **dict.fromkeys(("connect", "query"), "._sql"),
 }
 

@@ -18,19 +18,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .._words import shown_name
 from ..errors import LogFormatError, ParameterError, ParameterTypeError
 from ..read import RejectWarning
 from ..read.engine import bot_given, expand, open_recording, parse, read_options, reader
 from ..schema import COLUMNS, STRING
-from ._manifest import Store, StoreError, new_manifest, wait_seconds
-from ._parts import write_unit
+from ._batch import SMALL, Together
+from ._lines import Hashing, after_last_newline, blocks, line_end
+from ._manifest import Store, StoreError, has_parts, new_manifest, wait_seconds
+from ._parts import Member, write_units
+from ._verify import signature
 
 UNIT = 64 << 20  # bytes of whole lines parsed and committed at a time
 HEAD = 64 << 10  # bytes fingerprinted at the start of a recording
 TAIL = 4 << 10  # bytes fingerprinted just before where the last run stopped
 
 #: What an ingest did with each file, as :attr:`Ingest.report` names it.
-STATUSES = ["new", "appended", "unchanged", "changed", "failed", "gone"]
+STATUSES = ["new", "appended", "unchanged", "changed", "failed", "gone", "skipped"]
 #: The columns of :attr:`Ingest.report` (not the per-file report of a load, :data:`toolkit.schema.REPORT_DTYPES`).
 INGEST_DTYPES = {
     "source": STRING, "format": STRING, "status": pd.CategoricalDtype(STATUSES), "rows": "int64",
@@ -51,8 +55,9 @@ class Ingest:
     store : str
         The store directory.
     report : DataFrame
-        One row per recording: ``source`` (absolute path), ``format``, ``status``
-        (new, appended, unchanged, changed, failed, gone), the ``rows``, ``rejects``
+        One row per recording: ``source`` (its resolved path), ``format``, ``status``
+        (new, appended, unchanged, changed, failed, gone; skipped for a second path to a file, a link to it),
+        the ``rows``, ``rejects``
         and ``skipped`` lines added by this run, the ``bytes`` read (uncompressed),
         ``pending`` bytes of an unfinished last line left for the next run, and a
         ``message`` for changed and failed files.
@@ -90,7 +95,8 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     source : path, directory, glob, or a list of these
         As for :func:`toolkit.read_logs` (but not open files: recordings are
         found again by path to read what was appended). A recording is known by
-        its absolute path, which is also its ``source`` in the store.
+        its resolved path (links followed), which is also its ``source`` in the store; a second path to a
+        file (a link to it) is skipped.
     store : path
         The store directory; created when missing. It must be a store or new.
     market_rules : dict, optional
@@ -144,13 +150,16 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     rules = options.market_rules
     layout = None if options.pattern is None else [options.pattern.pattern, options.pattern.flags]
     keys = None if fields is None else dict(fields)
-    files = expand(source)
+    duplicates: list = []
+    files = expand(source, duplicates)
     if any(hasattr(f, "read") for f in files):
         raise ParameterTypeError("ingest reads recordings by path (to find them again when they grow), not open files")
     store = Store(store)
     if store.root.exists() and not store.manifest_path.exists():
         if not store.root.is_dir():
             raise StoreError(f"{store.root} is a file, not a store directory")
+        if has_parts(store.root):
+            store.read_manifest()  # a store that lost its manifest: the error says how to rebuild it
         if any(p.name != ".toolkit" for p in store.root.iterdir()):
             raise StoreError(f"{store.root} is not empty and not a toolkit store; ingest into a new directory")
     store.root.mkdir(parents=True, exist_ok=True)
@@ -180,12 +189,20 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
         if format != "auto":
             options = options.with_format(format)
         seen = set()
-        for path in files:
-            src = os.path.abspath(path)
-            if src in seen:
-                continue
-            seen.add(src)
-            rows.append(_Recording(store, manifest, src, options.with_bot(bots[src])).ingest())
+        together = Together(store, manifest, options)  # small recordings, committed together
+        try:
+            for path in files:
+                src = os.path.realpath(path)  # known by what it is: a link and its file are one recording
+                if src in seen:
+                    continue
+                seen.add(src)
+                rows.append(_Recording(store, manifest, src, options.with_bot(bots[src]), together).ingest())
+            together.commit()
+        finally:
+            store.save(manifest, force=True)
+        rows.extend(_row(os.path.abspath(path), status="skipped", message=f"the same file as "
+                         f"{shown_name(os.path.realpath(first))}, which is ingested under that name")
+                    for path, first in duplicates)
         rows.extend(_gone(manifest, source, seen))
     report = pd.DataFrame(rows, columns=list(INGEST_DTYPES)).astype(INGEST_DTYPES)
     for r in report.itertuples():
@@ -202,7 +219,7 @@ def _bots(files, rule, manifest) -> dict:
     it was first ingested; a :class:`ParameterError` when ``bot=`` names one ingested before otherwise."""
     out = {}
     for path in files:
-        src = os.path.abspath(path)
+        src = os.path.realpath(path)  # as the recordings are known below
         name, entry = bot_given(rule, src), manifest["sources"].get(src)
         if entry is not None and entry["units"]:
             fixed = entry.get("bot")
@@ -216,7 +233,7 @@ def _bots(files, rule, manifest) -> dict:
 
 def _gone(manifest, source, seen) -> list[dict]:
     """Report recordings the store holds under a directory given as source that are no longer there."""
-    dirs = [os.path.abspath(s) for s in (source if isinstance(source, (list, tuple)) else [source])
+    dirs = [os.path.realpath(s) for s in (source if isinstance(source, (list, tuple)) else [source])
             if isinstance(s, (str, os.PathLike)) and os.path.isdir(s)]
     out = []
     for src, entry in sorted(manifest["sources"].items()):
@@ -226,7 +243,7 @@ def _gone(manifest, source, seen) -> list[dict]:
 
 
 def _row(source, fmt=None, status="unchanged", rows=0, rejects=0, skipped=0, nbytes=0, pending=0, message=""):
-    return {"source": source, "format": fmt, "status": status, "rows": rows, "rejects": rejects,
+    return {"source": shown_name(source), "format": fmt, "status": status, "rows": rows, "rejects": rejects,
             "skipped": skipped, "bytes": nbytes, "pending": pending, "message": message}
 
 
@@ -237,8 +254,9 @@ def _sha(data: bytes) -> str:
 class _Recording:
     """Ingesting one recording into an open (locked) store."""
 
-    def __init__(self, store: Store, manifest: dict, src: str, options):
+    def __init__(self, store: Store, manifest: dict, src: str, options, together: Together | None = None):
         self.store, self.manifest, self.src, self.options = store, manifest, src, options
+        self.together = together
         self.entry = manifest["sources"].get(src)
         self.added = {"rows": 0, "rejects": 0, "skipped": 0}
         self._pending = None  # the unit being written while the next one is parsed
@@ -274,7 +292,7 @@ class _Recording:
     def _failed(self, fmt, err: LogFormatError) -> dict:
         if self.options.errors == "raise":
             raise err
-        return _row(self.src, fmt, "failed", message=f"{err}".replace(f"{self.src}: ", "", 1))
+        return _row(self.src, fmt, "failed", message=f"{err}".replace(f"{shown_name(self.src)}: ", "", 1))
 
     # -- line formats ----------------------------------------------------------
     def _lines(self, fmt, head: bytes, stream, plain: bool, st) -> dict:
@@ -297,8 +315,9 @@ class _Recording:
         # compressed: read through, in units of whole lines (the file is complete: its last line counts)
         start = offset
         try:
-            for data in _blocks(stream):
-                result = parse(data, self.options, name=src, start_line=line)  # numbered on from the lines before
+            for data in blocks(stream, UNIT):
+                # numbered on from the lines before
+                result = parse(data, self.options, name=shown_name(src), start_line=line)
                 last = (last + data[-TAIL:])[-TAIL:]
                 self._commit_later(fmt, result, {"start": offset, "end": offset + len(data), "line_start": line,
                                                  "line_end": result.last_line, "tail": _sha(last)}, head)
@@ -313,11 +332,17 @@ class _Recording:
     def _plain(self, fmt, f, head: bytes, st, units, offset: int, line: int) -> dict:
         """An uncompressed file: units of whole lines, parsed in byte ranges the workers read themselves."""
         size = os.fstat(f.fileno()).st_size
-        complete = _after_last_newline(f, size)  # a last line without its newline waits
+        complete = after_last_newline(f, size)  # a last line without its newline waits
         start = offset
+        if self.together is not None and 0 < complete - offset <= min(UNIT, SMALL):  # with the other small ones
+            f.seek(max(0, complete - TAIL))
+            unit = {"start": offset, "end": complete, "line_start": line, "tail": _sha(f.read(complete - f.tell()))}
+            row = _row(self.src, fmt, "appended" if units else "new", nbytes=complete - offset, pending=size - complete)
+            self.together.add(self, fmt, unit, head, st, size - complete, row)
+            return row
         try:
             while offset < complete:
-                end = _line_end(f, min(offset + UNIT, complete), complete)
+                end = line_end(f, min(offset + UNIT, complete), complete)
                 result = parse(self.src, self.options, start_line=line, byte_range=(offset, end))
                 f.seek(max(0, end - TAIL))
                 last = f.read(end - max(0, end - TAIL))
@@ -356,7 +381,7 @@ class _Recording:
     # -- other formats -----------------------------------------------------------
     def _whole(self, fmt, stream, st) -> dict:
         src, entry = self.src, self.entry
-        hashing = _Hashing(stream)
+        hashing = Hashing(stream)
         if entry and entry["units"]:
             while hashing.read(16 << 20):
                 pass
@@ -365,7 +390,7 @@ class _Recording:
                 return _row(src, fmt, "unchanged")
             return self._changed(fmt, f"a {fmt} recording is ingested whole, once; "
                                       "it has changed since, so ingest the new version under another name")
-        result = parse(hashing, self.options, name=src)
+        result = parse(hashing, self.options, name=shown_name(src))
         self._commit(fmt, result, {"whole": True, "sha": hashing.hexdigest(), "size": hashing.size}, b"")
         self._seen(fmt, st, 0)
         return _row(src, fmt, "new", nbytes=hashing.size)
@@ -386,10 +411,11 @@ class _Recording:
         return self.entry
 
     def _seen(self, fmt, st, pending: int) -> None:
-        """Record that the file was read to its end as it was at ``st``: unchanged files are skipped next time."""
+        """Record that the file was read to its end as it was at ``st``: unchanged files are skipped next time
+        (once the manifest is next written)."""
         entry = self._entry(fmt, b"")
         entry.update(size=st.st_size, mtime_ns=st.st_mtime_ns, pending=pending)
-        self.store.write_manifest(self.manifest)
+        self.store.save(self.manifest)
 
     def _commit_later(self, fmt, result, unit: dict, head: bytes) -> None:
         """:meth:`_commit` in the writer thread, once the unit before is committed: the workers parse the
@@ -410,13 +436,18 @@ class _Recording:
 
     def _commit(self, fmt, result, unit: dict, head: bytes) -> None:
         """Write one unit's parts and move them into place, then name them in the manifest."""
-        uid, rows, written, rejects = write_unit(self.store, self.src, result)
         entry = self._entry(fmt, head)
-        unit.update(id=uid, rows=rows, rejects=len(result.rejects), skipped=result.skipped, parts=written,
-                    rejects_part=rejects)
+        settings = {k: self.manifest.get(k) for k in ("market_rules", "pattern", "fields")}
+        uid, calls, rejects = write_units(self.store, [Member(self.src, fmt, list(entry["head"]), dict(unit), result)],
+                                          settings)
+        unit.update(id=uid, rows=result.rows, rejects=result.reject_count, skipped=result.skipped, parts=calls[0],
+                    rejects_part=rejects[0])
         entry["units"].append(unit)
+        marks = self.manifest.setdefault("verified", {})
+        for p in calls[0] + ([rejects[0]] if rejects[0] else []):
+            marks[p["path"]] = signature(self.store.path(p["path"]))  # verified: just written
         try:
-            self.store.write_manifest(self.manifest)
+            self.store.save(self.manifest, force=True)
         except BaseException:
             entry["units"].pop()  # not committed: the parts just moved are orphans the next run deletes
             raise
@@ -433,57 +464,3 @@ def _writer() -> concurrent.futures.ThreadPoolExecutor:
     if _pool is None:
         _pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="toolkit-store-writer")
     return _pool
-
-
-def _after_last_newline(f, size: int) -> int:
-    """The offset just past the last newline in the first ``size`` bytes of ``f`` (0 when there is none)."""
-    pos = size
-    while pos > 0:
-        step = min(pos, 1 << 16)
-        f.seek(pos - step)
-        block = f.read(step)
-        at = block.rfind(b"\n")
-        if at >= 0:
-            return pos - step + at + 1
-        pos -= step
-    return 0
-
-
-def _line_end(f, at: int, limit: int) -> int:
-    """The end of the line holding byte ``at - 1``: where a unit ending near ``at`` really ends."""
-    if at >= limit:
-        return limit
-    f.seek(at - 1)
-    f.readline()
-    return min(f.tell(), limit)
-
-
-def _blocks(stream):
-    """Blocks of whole lines of about :data:`UNIT` bytes, then whatever follows the last newline."""
-    carry = b""
-    while block := stream.read(UNIT):
-        data = carry + block if carry else block
-        cut = data.rfind(b"\n") + 1
-        if cut:
-            yield data[:cut]
-        carry = data[cut:]
-    if carry:
-        yield carry
-
-
-class _Hashing:
-    """A stream that hashes what is read through it."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self._sha = hashlib.sha256()
-        self.size = 0
-
-    def read(self, n=-1):
-        data = self._stream.read(n)
-        self._sha.update(data)
-        self.size += len(data)
-        return data
-
-    def hexdigest(self) -> str:
-        return self._sha.hexdigest()

@@ -10,10 +10,14 @@ Layout of a store directory::
     .toolkit/quarantine/                                    parts :func:`repair` took out
 
 A *unit* is one committed piece of one recording: a byte range of a line
-format, or a whole file of any other format. Its Parquet parts are written
+format, or a whole file of any other format (small recordings' units share
+their parts, each naming its rows in them). Its Parquet parts are written
 under ``staging/``, moved into place, and only then named in the manifest,
 which is replaced atomically. Readers list parts from the manifest, so a part
-of an interrupted run is never seen; the next writer deletes it.
+of an interrupted run is never seen; the next writer deletes it. The manifest
+also keeps each part's verified mark (``verified``, see :mod:`._verify`), and
+each part's footer the units it holds (from which :mod:`._repair` rebuilds a
+lost manifest).
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from pathlib import Path
+
+import orjson
 
 from .._io import write_atomic
 from ..errors import StoreError, StoreLockedError
@@ -49,7 +56,8 @@ _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def is_store(path) -> bool:
-    """Tell whether ``path`` is a directory written by :func:`toolkit.store.ingest`.
+    """Tell whether ``path`` is a directory written by :func:`toolkit.store.ingest`: it has a manifest, or
+    parts laid out as a store's (whose lost manifest :func:`toolkit.store.repair` rebuilds).
 
     Examples
     --------
@@ -58,9 +66,24 @@ def is_store(path) -> bool:
     False
     """
     try:
-        return os.path.isfile(os.path.join(os.fspath(path), META, MANIFEST))
+        root = os.fspath(path)
     except TypeError:
         return False
+    if not isinstance(root, str):
+        return False
+    return os.path.isfile(os.path.join(root, META, MANIFEST)) or has_parts(root)
+
+
+def has_parts(root) -> bool:
+    """Whether ``root`` holds parts laid out as a store's (``calls/date=.../``, ``rejects/part-*.parquet``)."""
+    for top, pattern in ((CALLS, "date="), (REJECTS, "part-")):
+        try:
+            with os.scandir(os.path.join(root, top)) as entries:
+                if any(e.name.startswith(pattern) for e in entries):
+                    return True
+        except OSError:
+            continue
+    return False
 
 
 def new_manifest(market_rules, pattern=None, fields=None) -> dict:
@@ -78,13 +101,28 @@ def units(manifest: dict):
 
 
 def parts(manifest: dict) -> list[dict]:
-    """Every committed calls part: ``path`` (relative to the store), ``date``, ``market``, ``rows`` and, for
-    parts with the ``bot`` and ``key_id`` columns, ``schema`` (2)."""
-    return [p for _, u in units(manifest) for p in u["parts"]]
+    """Every committed calls part, once: ``path`` (relative to the store), ``date``, ``market``, ``rows`` and,
+    for parts with the ``bot`` and ``key_id`` columns, ``schema`` (2).
+
+    Small recordings ingested together share their parts, each unit naming the rows it has in them:
+    a part's ``rows`` here are all of them."""
+    return _once(p for _, u in units(manifest) for p in u["parts"])
 
 
 def reject_parts(manifest: dict) -> list[dict]:
-    return [u["rejects_part"] for _, u in units(manifest) if u.get("rejects_part")]
+    """Every committed rejects part, once: ``path`` and ``rows`` (as :func:`parts`)."""
+    return _once(u["rejects_part"] for _, u in units(manifest) if u.get("rejects_part"))
+
+
+def _once(listed) -> list[dict]:
+    out: dict[str, dict] = {}
+    for p in listed:
+        seen = out.get(p["path"])
+        if seen is None:
+            out[p["path"]] = p
+        else:
+            out[p["path"]] = {**seen, "rows": seen["rows"] + p["rows"]}
+    return list(out.values())
 
 
 _CALLS_PART = re.compile(r"calls/date=[0-9]{4}-[0-9]{2}-[0-9]{2}/market=(?:spot|futures|unknown)/part-[A-Za-z0-9\-]+\.parquet")
@@ -103,9 +141,18 @@ def check_manifest(manifest: dict) -> str | None:
 
     Examples
     --------
-    >>> check_manifest({"sources": {"/x.jsonl": {"format": "jsonl", "units": "all"}}, "market_rules": None})
+    >>> entry = {"format": "jsonl", "size": 10, "mtime_ns": 1, "pending": 0, "head": [0, ""], "units": "all"}
+    >>> check_manifest({"sources": {"/x.jsonl": entry}, "market_rules": None})
     "source '/x.jsonl': units is not a list"
+    >>> check_manifest({"sources": {}})
+    'market_rules is missing'
     """
+    for key in ("market_rules", "sources"):
+        if key not in manifest:
+            return f"{key} is missing"
+    verified = manifest.get("verified", {})
+    if not isinstance(verified, dict):
+        return "verified is not a mapping of part to mark"
     rules = manifest.get("market_rules")
     if rules is not None and not (isinstance(rules, dict) and all(isinstance(v, str) for v in rules.values())):
         return "market_rules is not a mapping of market to regex"
@@ -125,6 +172,9 @@ def check_manifest(manifest: dict) -> str | None:
             return f"{where} is not a mapping"
         if entry.get("format") not in ("jsonl", "har", "vcr", "text"):
             return f"{where}: format {str(entry.get('format'))[:20]!r} is unknown"
+        missing = [key for key in ("size", "mtime_ns", "pending", "head", "units") if key not in entry]
+        if missing:
+            return f"{where}: {missing[0]} is missing"
         for key in ("size", "mtime_ns"):
             if entry.get(key) is not None and not _count(entry.get(key)):
                 return f"{where}: {key} is not a count"
@@ -201,6 +251,10 @@ class Store:
         try:
             text = self.manifest_path.read_bytes()
         except FileNotFoundError:
+            if has_parts(self.root):
+                raise StoreError(f"{self.manifest_path} is missing: the parts of the store {self.root} cannot be "
+                                 f"listed without it. Run toolkit.store.repair({str(self.root)!r}) to rebuild it "
+                                 "from the parts") from None
             raise StoreError(f"{self.root} is not a toolkit store (no {META}/{MANIFEST}); "
                              "create one with toolkit.store.ingest") from None
         try:
@@ -219,9 +273,23 @@ class Store:
                              "the recordings into a new store")
         return manifest
 
+    #: Seconds at least between two writes of the manifest by :meth:`save` (a run of many small files).
+    SAVE_EVERY = 1.0
+
+    def save(self, manifest: dict, force: bool = False) -> None:
+        """:meth:`write_manifest`, at most once every :attr:`SAVE_EVERY` seconds unless ``force``: what a writer
+        committed since is named at the next save, and a run stopped before leaves parts the next deletes."""
+        now = time.monotonic()
+        if force or now - getattr(self, "_saved", -1e9) >= self.SAVE_EVERY:
+            self.write_manifest(manifest)
+            self._saved = time.monotonic()
+
     def write_manifest(self, manifest: dict) -> None:
         """Replace the manifest atomically: readers see the old one or the new one, never a mix."""
-        data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+        try:
+            data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        except TypeError:  # a path that is not UTF-8 (surrogate escapes): json writes it escaped
+            data = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
         with no_space_hint(self, "writing the manifest"):
             write_atomic(self.manifest_path, data, fsync=True)
 

@@ -10,7 +10,8 @@ from ..selection import Selection
 from ..schema import COLUMNS
 from ._arrow import _MAPPER, CALLS_SCHEMA, REJECT_SCHEMA
 from ._manifest import ADDED, PART_SCHEMA, Store, parts, reject_parts
-from ._read import _damage, damaged_parts, select_parts
+from ._read import select_parts
+from ._verify import damage, damaged_parts, verify
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -30,7 +31,9 @@ def connect(store, **config):
     """A DuckDB connection with the store's calls and rejects as the views ``calls`` and ``rejects``.
 
     The views list the parts named in the store's manifest, so what an ingest
-    is still writing is never seen. ``calls`` has the loader's columns (the
+    is still writing is never seen, and only parts checked whole (every page's checksum, the footer's columns,
+    row count and statistics, what DuckDB reads) when they were written or since they last changed: a damaged
+    part is a :class:`toolkit.store.StoreError` naming it, never a wrong answer. ``calls`` has the loader's columns (the
     categoricals as text, ``market`` from the partition path, so a filter on it
     skips whole partitions); DuckDB streams the Parquet files and spills to
     disk, so queries work on stores far larger than memory.
@@ -64,9 +67,10 @@ def open_views(store: Store, window: Selection | None, config: dict):
     import duckdb
 
     manifest = store.read_manifest()
+    chosen = parts(manifest) if window is None else select_parts(manifest, window)
+    verify(store, manifest, chosen + reject_parts(manifest))  # only parts checked whole, since they last changed
     con = duckdb.connect(config=config)
     con.execute("SET TimeZone = 'UTC'")
-    chosen = parts(manifest) if window is None else select_parts(manifest, window)
     rejects = [p["path"] for p in reject_parts(manifest)]
     selects = []
     for layout in (PART_SCHEMA, 1):  # parts written before bot and key_id: their calls' bot unknown, no key
@@ -152,7 +156,7 @@ def _guard(store: Store, manifest, work):
         paths = [str(store.path(p["path"])) for p in parts(manifest) + reject_parts(manifest)]
         if not damaged_parts(store, paths):
             raise
-        raise _damage(store, paths, exc) from None
+        raise damage(store, paths, exc) from None
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:

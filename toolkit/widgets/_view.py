@@ -405,4 +405,30 @@ class View:
         while path.exists():  # an earlier export is never overwritten
             n += 1
             path = folder / f"{name}-{n}.csv"
-        return write_atomic(path, rows.to_csv(index=False))
+        return write_atomic(path, spreadsheet_csv(rows))
+
+
+#: What a spreadsheet reads as the start of a formula (or of a cell it moves): OWASP's list for CSV injection.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_csv(rows: pd.DataFrame) -> bytes:
+    r"""``rows`` as CSV that a spreadsheet opens safely, as OWASP recommends against CSV injection: a text cell
+    that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (shown as text,
+    never run as a formula), every field holding a CR or LF is quoted (so no row is split), and the file is
+    UTF-8 with a byte-order mark, which Excel needs to show the exchange's Chinese messages.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"message": ['=HYPERLINK("http://x")', "余额不足", "a\rb"], "code": [-1, 0, 1]})
+    >>> spreadsheet_csv(rows).decode("utf-8-sig").split("\r\n")
+    ['message,code', '"\'=HYPERLINK(""http://x"")",-1', '余额不足,0', '"a\rb",1', '']
+    """
+    safe = {}
+    for name, column in rows.items():
+        if isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column.dtype):
+            text = column.astype("string")
+            risky = text.str.startswith(_FORMULA).fillna(False)
+            column = text.mask(risky, "'" + text)
+        safe[name] = column
+    return pd.DataFrame(safe).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

@@ -158,14 +158,15 @@ def _valid_utf8(data: bytes) -> bool:
     return True
 
 
-def line_bounds(data: bytes) -> tuple[list[int], list[int]]:
+def line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """The start and end offsets of the lines of ``data``: ended by LF (not part of the line), the last
-    perhaps by the end of ``data``. Found by numpy, a megabyte at a time, so no line is copied out.
+    perhaps by the end of ``data``. Found by numpy, a megabyte at a time, so no line is copied out; kept as
+    arrays (8 bytes a line), which :func:`blocks` hands out as lists a block of lines at a time.
 
     Examples
     --------
-    >>> line_bounds(b'{"a": 1}\\n\\n{"b": 2}')
-    ([0, 9, 10], [8, 9, 18])
+    >>> [b.tolist() for b in line_bounds(b'{"a": 1}\\n\\n{"b": 2}')]
+    [[0, 9, 10], [8, 9, 18]]
     """
     buf = np.frombuffer(data, np.uint8)
     step = 1 << 20
@@ -178,10 +179,22 @@ def line_bounds(data: bytes) -> tuple[list[int], list[int]]:
         ends = np.append(ends, len(data))
     else:
         starts = starts[:-1]
-    return starts.tolist(), ends.tolist()
+    return starts, ends
 
 
-def _unsure_lines(data: bytes, starts: list[int], ends: list[int]) -> set:
+#: Lines whose offsets are made Python ints at a time: a piece of millions of short lines ({} a line) holds
+#: arrays of them, not lists of millions of ints.
+BLOCK_LINES = 1 << 16
+
+
+def blocks(bounds: tuple[np.ndarray, np.ndarray]):
+    """The (starts, ends) of :func:`line_bounds` as lists of ints, :data:`BLOCK_LINES` lines at a time."""
+    starts, ends = bounds
+    for i in range(0, len(starts), BLOCK_LINES):
+        yield starts[i:i + BLOCK_LINES].tolist(), ends[i:i + BLOCK_LINES].tolist()
+
+
+def _unsure_lines(data: bytes, starts: np.ndarray, ends: np.ndarray) -> set:
     """Indexes of the lines that only the general path reads right, by their bytes: those with invalid UTF-8,
     which msgspec lets pass where it skips a value unchecked and orjson refuses.
 
@@ -190,7 +203,7 @@ def _unsure_lines(data: bytes, starts: list[int], ends: list[int]) -> set:
     if data.isascii() or _valid_utf8(data):
         return set()
     unsure = set()
-    for i, (a, b) in enumerate(zip(starts, ends)):
+    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
         raw = data[a:b]
         if not raw.isascii():
             try:
@@ -342,43 +355,50 @@ def row(r: Rec, line: int) -> tuple | None:
             latency, r.market, symbol, client_ts, server_ts, None, None, r.bot, key)
 
 
-def read(data: bytes, bounds: tuple[list[int], list[int]], first_line: int, append, general) -> None:
+def read(data: bytes, bounds: tuple[np.ndarray, np.ndarray], first_line: int, append, general,
+         no_time=None) -> None:
     """Read the lines of ``data`` (at ``bounds``, from :func:`line_bounds`; numbered from ``first_line``) in
     order: ``append(row)`` for each line read here, ``general(raw, line)`` for each that the general path must
-    read (``raw``, the line's bytes).
+    read (``raw``, the line's bytes), and ``no_time(raw, line)`` (when given) for each line that decodes but
+    holds no time at all, which the general path would reject with "missing time" (a file of ``{}`` lines).
 
     Each line is decoded where it lies in ``data``, through a memoryview, so no line is copied.
     """
-    starts, ends = bounds
-    unsure = _unsure_lines(data, starts, ends)
+    unsure = _unsure_lines(data, *bounds)
     view = memoryview(data)
     decode = _decode
     errors = _DecodeErrors
     echo_of = _ECHO.get
     at_message, at_error = MESSAGE, ERROR
     line = first_line - 1
-    for a, b in zip(starts, ends):
-        line += 1
-        if unsure and line - first_line in unsure:
-            general(data[a:b], line)
-            continue
-        try:
-            got = row(decode(view[a:b]), line)
-        except errors:
-            got = None
-        if got is None:
-            general(data[a:b], line)
-            continue
-        message = got[at_message]
-        if message is not None:
-            echo = echo_of(message)
-            if echo is None:
-                echo = may_echo(message)
-            if echo and mentions_secret(data[a:b]):  # a key echoed back: the general path masks it
+    for starts, ends in blocks(bounds):
+        for a, b in zip(starts, ends):
+            line += 1
+            if unsure and line - first_line in unsure:
                 general(data[a:b], line)
                 continue
-        error = got[at_error]
-        if error is not None and may_echo(error) and mentions_secret(data[a:b]):
-            general(data[a:b], line)
-            continue
-        append(got)
+            try:
+                rec = decode(view[a:b])
+                got = row(rec, line)
+            except errors:
+                rec = got = None
+            if got is None:
+                if (no_time is not None and rec is not None and rec.ts is None and rec.timestamp is None
+                        and rec.time is None and rec.at_timestamp is None and rec.request is None):
+                    no_time(data[a:b], line)  # what the general path would reject it for, without reading it
+                else:
+                    general(data[a:b], line)
+                continue
+            message = got[at_message]
+            if message is not None:
+                echo = echo_of(message)
+                if echo is None:
+                    echo = may_echo(message)
+                if echo and mentions_secret(data[a:b]):  # a key echoed back: the general path masks it
+                    general(data[a:b], line)
+                    continue
+            error = got[at_error]
+            if error is not None and may_echo(error) and mentions_secret(data[a:b]):
+                general(data[a:b], line)
+                continue
+            append(got)

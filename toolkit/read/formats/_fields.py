@@ -7,10 +7,10 @@ import re
 import orjson
 
 from ...schema import METHODS
-from ...secrets import mask_values, secret_values
+from ...secrets import Echoes, mask_values, secret_values
 from .._excerpt import short
 from .._frame import as_int
-from .._rows import ERROR, MESSAGE
+from .._rows import ERROR, MESSAGE, URL
 
 _METHODS = frozenset(METHODS)
 
@@ -106,14 +106,32 @@ def latency_of(ms, seconds):
 
 
 def mask_seen(row: tuple, data) -> tuple:
-    """A row with the secret values seen anywhere in its record masked in its message and error too."""
-    values = secret_values(data)
+    """A row with the secret values seen anywhere in its record masked in its URL, message and error too."""
+    return mask_values_of(row, secret_values(data))
+
+
+def mask_values_of(row: tuple, values: list) -> tuple:
+    """A row with ``values`` masked in its URL, message and error."""
     if not values:
         return row
     fields = list(row)
-    fields[MESSAGE] = mask_values(row[MESSAGE], values)
-    fields[ERROR] = mask_values(row[ERROR], values)
+    for at in (URL, MESSAGE, ERROR):
+        fields[at] = mask_values(row[at], values)
     return tuple(fields)
+
+
+def mask_echoes(rows: list, echoes: Echoes) -> list:
+    """Rows of one document with the secret values seen anywhere in it (:class:`toolkit.secrets.Echoes`) masked
+    in their URLs, messages and errors: a cookie one HAR entry sends, in another entry's URL."""
+    if not echoes:
+        return rows
+    out = []
+    for row in rows:
+        fields = list(row)
+        for at in (URL, MESSAGE, ERROR):
+            fields[at] = echoes.mask(row[at])
+        out.append(tuple(fields))
+    return out
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{6,}+")

@@ -35,7 +35,8 @@ from .._excerpt import bounded_json, clean_data
 from .._frame import as_int, excerpt, parse_body
 from .._rows import NO_BODY, Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
-from ._fields import Reject, header, latency_of, mask_seen, method_of, status_of, symbol_of
+from ...secrets import Echoes, secret_values
+from ._fields import Reject, header, latency_of, mask_echoes, mask_values_of, method_of, status_of, symbol_of
 from ._harskip import skip_reason
 
 _SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
@@ -130,9 +131,13 @@ def _symbol(request: dict):
     return None
 
 
-def entry_row(entry, line: int, rules):
-    """One HAR entry as a row (a :class:`~.._rows.Row`'s fields); the skip reason (a str) when it is not an API row;
-    :class:`Reject` when bad."""
+def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
+    """One HAR entry as a row (a :class:`~.._rows.Row`'s fields); the skip reason (a str) when it is not an
+    API row; :class:`Reject` when bad.
+
+    The secret values its request sends are masked in its URL, message and error, and go to ``echoes``, to be
+    masked wherever they reappear in the document (:func:`._fields.mask_echoes`).
+    """
     if not isinstance(entry, dict):
         raise Reject(f"entry is not an object ({type(entry).__name__})")
     request = entry.get("request")
@@ -169,7 +174,10 @@ def entry_row(entry, line: int, rules):
     row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed,
            None, key if isinstance(key, str) else None)
-    return mask_seen(row, request) if message or error else row
+    seen = secret_values(request)
+    if echoes is not None:
+        echoes.add(seen)
+    return mask_values_of(row, seen)
 
 
 class HarReader(Reader):
@@ -192,11 +200,12 @@ class HarReader(Reader):
             return
         rules = result.options.rules
         chunk = Chunk()
+        echoes = Echoes()  # what any entry's request sends, masked wherever it reappears in the document
         batch = Batch(lambda n: brief(entries[n - 1].get("request"), entries[n - 1].get("response"),
                                       startedDateTime=entries[n - 1].get("startedDateTime")))
         for line, entry in enumerate(entries, 1):
             try:
-                row = entry_row(entry, line, rules)
+                row = entry_row(entry, line, rules, echoes)
             except Reject as exc:
                 raw = brief(entry.get("request"), entry.get("response")) if isinstance(entry, dict) else entry
                 chunk.reject(line, str(exc), raw)
@@ -206,30 +215,66 @@ class HarReader(Reader):
             else:
                 batch.rows.append(row)
         chunk.size = len(entries)
+        batch.rows = mask_echoes(batch.rows, echoes)
         chunk.add(batch, result.source, rules)
         result.merge(chunk)
 
     @staticmethod
     def sniff(lines: list[bytes], options) -> float:
-        """1.0 when the file opens as a HAR document (``{"log": {``), else 0.
+        """1.0 when the file opens as a HAR document, a JSON object with a ``log`` object (first or after
+        other keys); else 0.
 
-        A first line that is a whole JSON object by itself whose ``log`` has
-        none of HAR's ``version``, ``creator`` and ``entries`` is a structured
-        logger's JSON Lines record, not HAR.
+        A first line that is a whole JSON object by itself is a HAR only when its ``log`` has one of HAR's
+        ``version``, ``creator`` and ``entries``: else it is a structured logger's JSON Lines record.
         """
-        if not _SIGNATURE.match(b"\n".join(lines[:5])):
+        head = b"\n".join(lines)
+        if not _OPENS_OBJECT.match(head):
             return 0.0
-        if lines[0].rstrip().endswith(b"}"):
-            try:
-                first = orjson.loads(lines[0])
-            except orjson.JSONDecodeError:
-                return 1.0
-            log = first.get("log") if isinstance(first, dict) else None
-            if not (isinstance(log, dict) and ("entries" in log or "version" in log or "creator" in log)):
-                return 0.0
-        return 1.0
+        first = first_object(lines)
+        if first is not None:
+            log = first.get("log")
+            return 1.0 if isinstance(log, dict) and ("entries" in log or "version" in log or "creator" in log) else 0.0
+        if _SIGNATURE.match(head):
+            return 1.0
+        return 1.0 if _top_level_key(head, b"log", b"{") else 0.0
+
+
+_OPENS_OBJECT = re.compile(rb"^\s*\{")
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+"|[{}\[\]]')
+
+
+def first_object(lines: list[bytes]) -> dict | None:
+    """The first line parsed, when it is a whole JSON object by itself (a JSON Lines record, or a document
+    written on one line); None when it is not (a document spread over lines, or cut at the sniffed bytes)."""
+    line = lines[0].strip() if lines else b""
+    if not (line.startswith(b"{") and line.endswith(b"}")):
+        return None
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _top_level_key(head: bytes, key: bytes, opener: bytes) -> bool:
+    """Whether the JSON object that ``head`` begins has the key ``key`` whose value begins with ``opener``,
+    among the keys in ``head`` (which may be cut anywhere)."""
+    depth = 0
+    for m in _TOKEN.finditer(head):
+        token = m.group()
+        if token in (b"{", b"["):
+            depth += 1
+        elif token in (b"}", b"]"):
+            depth -= 1
+            if depth <= 0:
+                return False
+        elif depth == 1 and token[1:-1] == key:
+            rest = head[m.end():m.end() + 64].lstrip()
+            if rest.startswith(b":") and rest[1:].lstrip().startswith(opener):
+                return True
+    return False
 
 
 register_reader(HarReader())
 
-__all__ = ["HarReader", "brief", "entry_row", "load_document", "no_response_text"]
+__all__ = ["HarReader", "brief", "entry_row", "first_object", "load_document", "no_response_text"]

@@ -288,10 +288,14 @@ def _parse_lines(data: bytes, first_line: int, out: Chunk, fields=None) -> Batch
     batch = Batch(lambda n: data[starts[n - first_line]:ends[n - first_line]])
     append = batch.rows.append
     if fields is None and fast.ENABLED:
-        fast.read(data, bounds, first_line, append, lambda raw, line: _read_line(raw, line, out, None, append))
+        fast.read(data, bounds, first_line, append, lambda raw, line: _read_line(raw, line, out, None, append),
+                  lambda raw, line: out.reject(line, "missing time", raw))
     else:
-        for line, a, b in zip(range(first_line, first_line + len(starts)), starts, ends):
-            _read_line(data[a:b], line, out, fields, append)
+        line = first_line
+        for block_starts, block_ends in fast.blocks(bounds):
+            for a, b in zip(block_starts, block_ends):
+                _read_line(data[a:b], line, out, fields, append)
+                line += 1
     return batch
 
 

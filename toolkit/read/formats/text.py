@@ -54,6 +54,8 @@ _FAILURE = re.compile(
 _LATENCY = re.compile(r"(?<![\w.])(?P<ms>\d++(?:\.\d++)?)\s?ms\b", re.A)
 _SYMBOL = re.compile(r"""\bsymbol['"]?\s*+[=:]\s*+['"]?(?P<symbol>[A-Za-z0-9][A-Za-z0-9/_.\-]*+)""", re.A)
 _URL_TAIL = ",;:.)]}'\""
+# a gateway's HTML page, wherever it starts after the status (``elapsed=283.8ms body=<html>``, ``(657.7 ms) <html>``)
+_PAGE = re.compile(r"<(?:!doctype|html|head|body|title|h[1-6]|center|p|div|pre)\b", re.I | re.A)
 GROUPS = frozenset(("ts", "method", "url", "status", "body", "error", "latency_ms"))
 
 
@@ -102,6 +104,12 @@ def default_row(line_text: str, line: int):
     rest = line_text[call.end():]
     body_text, around = _body_and_rest(rest)
     st = _STATUS.search(around)
+    if st is not None and "<" in rest:  # a gateway's page logged after the status (its CSS may hold braces)
+        page = _PAGE.search(rest, rest.find("<"))
+        if page is not None and (body_text is None or page.start() < rest.find("{")):
+            before = _STATUS.search(rest, 0, page.start())
+            if before is not None:
+                st, around, body_text = before, rest[:page.start()], rest[page.start():].strip()
     if st is not None:
         status = status_of(st.group("status"))
         error = None

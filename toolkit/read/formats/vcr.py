@@ -25,14 +25,17 @@ import zlib
 from .._frame import _http_date, as_int, excerpt, parse_body
 from .._rows import Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
-from ._fields import Reject, header, mask_seen, method_of, status_of, symbol_of
+from ...secrets import Echoes, secret_values
+from ._fields import Reject, header, mask_echoes, mask_values_of, method_of, status_of, symbol_of
 from .cassettes import RECORDED, interactions_of
-from .har import brief, load_document
+from .har import brief, first_object, load_document
 
 _YAML_SIGNATURE = re.compile(rb"^(?:---\s*)?(?:http_)?interactions:\s*(?:#.*|\[.*)?$", re.M)
 _OLD_LAYOUT = re.compile(rb"\A\s*- request: !!python/object:vcr\.")  # vcrpy before 1.0: a bare list
 _YAML_PREAMBLE = re.compile(rb"^(?:---\s*|\s*#.*|[A-Za-z_][A-Za-z0-9_]*:[ \t]+[^\s:][^:]*)$")
 _JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"(?:version|interactions|http_interactions|recorded_with)"\s*:')
+_JSON_KEY = re.compile(rb'(?<!\\)"(?:http_)?interactions"\s*:\s*\[')  # the key, not the word inside a string
+_KEYS = ("interactions", "http_interactions")
 
 
 def load_cassette(data: bytes, result: FileResult):
@@ -104,8 +107,11 @@ def _is_text(data: bytes) -> bool:
     return not text or text[0] in "{[<\"" or text[0].isalnum()
 
 
-def interaction_row(item, line: int):
-    """One interaction as a row (a :class:`~.._rows.Row`'s fields); :class:`Reject` when it cannot be one."""
+def interaction_row(item, line: int, echoes: Echoes | None = None):
+    """One interaction as a row (a :class:`~.._rows.Row`'s fields); :class:`Reject` when it cannot be one.
+
+    The secret values its request sends are masked in its URL and message, and go to ``echoes``, to be masked
+    wherever they reappear in the cassette."""
     if not isinstance(item, dict):
         raise Reject(f"interaction is not a mapping ({type(item).__name__})")
     request = item.get("request")
@@ -142,7 +148,10 @@ def interaction_row(item, line: int):
     row = (line, None, ts, method, url, status, kind, code, message, None, None, None,
            symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed,
            None, key if isinstance(key, str) else None)
-    return mask_seen(row, request) if message else row
+    seen = secret_values(request)
+    if echoes is not None:
+        echoes.add(seen)
+    return mask_values_of(row, seen)
 
 
 class VcrReader(Reader):
@@ -169,12 +178,14 @@ class VcrReader(Reader):
             return brief(item.get("request"), item.get("response")) if isinstance(item, dict) else item
 
         batch = Batch(raw_of)
+        echoes = Echoes()  # what any request sends, masked wherever it reappears in the cassette
         for line, item in enumerate(interactions, 1):
             try:
-                batch.rows.append(interaction_row(item, line))
+                batch.rows.append(interaction_row(item, line, echoes))
             except Reject as exc:
                 chunk.reject(line, str(exc), raw_of(line))
         chunk.size = len(interactions)
+        batch.rows = mask_echoes(batch.rows, echoes)
         chunk.add(batch, result.source, result.options.rules)
         result.merge(chunk)
 
@@ -198,14 +209,19 @@ class VcrReader(Reader):
 
     @staticmethod
     def sniff(lines: list[bytes], options) -> float:
-        """1.0 when the file opens with a top-level ``interactions:`` key (YAML) or as vcrpy's JSON.
+        """1.0 when the file opens with a top-level ``interactions:`` key (YAML) or as vcrpy's or betamax's JSON
+        (a first line that is a whole object by itself is a cassette only when it holds the interactions: a
+        GELF record, ``{"version": "1.1", ...}``, that mentions them is JSON Lines).
 
         Only a ``---`` marker, comments and other top-level keys (``version: 1``)
         may come before ``interactions:``, so a text log that mentions it is no cassette.
         """
         head = b"\n".join(lines)
-        if _OLD_LAYOUT.match(head) or (_JSON_SIGNATURE.match(head) and b'interactions"' in head):
+        if _OLD_LAYOUT.match(head):
             return 1.0
+        if _JSON_SIGNATURE.match(head) and _JSON_KEY.search(head):
+            first = first_object(lines)  # a whole object on the first line: a cassette on one line, or JSON Lines
+            return 1.0 if first is None or any(isinstance(first.get(k), list) for k in _KEYS) else 0.0
         for raw in lines:
             if _YAML_SIGNATURE.match(raw):
                 return 1.0

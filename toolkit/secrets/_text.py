@@ -1,40 +1,15 @@
-"""Find and mask API keys, signatures and other secrets in names and text.
-
-One definition serves the recorder, the loader (messages, reject excerpts,
-warnings), the store and :func:`toolkit.scrub`. A field is secret when its
-name contains ``key``, ``sign``, ``secret``, ``token``, ``password``
-(``passwd``), ``passphrase``, ``authorization`` or ``cookie``
-(case-insensitive), which covers the exchange's ``ACCESS-KEY``,
-``ACCESS-SIGN`` and ``ACCESS-PASSPHRASE`` headers and query parameters such
-as ``apiKey`` or ``signature``. In text, masked are:
-
-- the value of such a name written ``"name": "value"`` (JSON, Python reprs,
-  JSON held in a string with escaped quotes, names spelled with ``\\u``
-  escapes), also when the value is a number or a list of values;
-- ``name=value`` and ``name: value`` (query strings, URL fragments, form
-  bodies, ``api_key = X`` logs, header lines, YAML block lists; ``Bearer``/``Basic``
-  tokens whole), and a credential-like word (holding a digit, or 20 characters
-  long) right after the name in prose: ``Invalid ACCESS-KEY ak-...``;
-- ``{"name": "ACCESS-KEY", "value": ...}`` objects and ``["ACCESS-KEY", ...]``
-  pairs, and the value of every
-  cookie (``Cookie:`` and ``Set-Cookie:`` lines whole, every item of a HAR
-  ``cookies`` list);
-- the password of URL userinfo (``https://bot:***@host/``);
-- multipart form fields with a secret name;
-- and every other occurrence, in the same text, of a value masked there.
-
-A key's fingerprint (:func:`key_id`, ``k-`` and eight hex digits) is one-way, so
-it is never masked, under whatever name it stands (a recording's ``key_id``).
-"""
+"""What a secret is, and how it is masked in names and text: the patterns, :func:`redact`, the values held
+under secret names (:func:`secret_values`) and their echoes (:class:`Echoes`). See :mod:`toolkit.secrets`."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 
-__all__ = ["MASK", "is_key_id", "is_secret_name", "key_id", "mask_values", "mentions_secret", "redact", "redact_count",
-           "redact_data", "redact_mapping", "redact_url", "secret_values"]
+from ._key import is_key_id
+
+__all__ = ["MASK", "MIN_ECHO", "Echoes", "is_secret_name", "mask_values", "mentions_secret", "redact", "redact_count",
+           "redact_found", "redact_mapping", "redact_url", "secret_values"]
 
 MASK = "***"
 
@@ -93,33 +68,7 @@ _MULTIPART = re.compile(
     rf"""(?P<head>\bname=(?P<q>\\?"){_NAME}(?P=q)[^\r\n]*+(?:\r?\n[^\r\n]++)*?\r?\n\r?\n)(?P<value>[^\r\n]+)""",
     re.I)
 _ESCAPED = re.compile(r"\\u00(?P<hex>[2-7][0-9a-fA-F])")
-_MIN_ECHO = 6  # masked values at least this long are masked wherever else they appear
-_KEY_ID = re.compile(r"k-[0-9a-f]{8}")
-# what recorders and tools write in place of a key: only symbols ("***", "<>"), or a word such as REDACTED
-_PLACEHOLDER = re.compile(r"[\W_]*+(?:(?:redacted|filtered|masked|hidden|removed|scrubbed|secret|dummy|none|null|x+)"
-                          r"[\W_]*+)?", re.I)
-
-
-@functools.lru_cache(maxsize=4096)  # a recording holds a few keys on many calls: each is hashed once
-def key_id(key) -> str | None:
-    """A one-way fingerprint of an API key: ``k-`` and 8 hex digits of its SHA-256, as the recorder writes it and
-    the readers make it of an ``ACCESS-KEY`` header; None when there is no key (not text, blank, or masked).
-
-    It tells keys apart (the limits apply per key) and cannot be turned back into the key.
-
-    Examples
-    --------
-    >>> key_id("ak-0007-5f1e9c2a7b"), key_id("***"), key_id("<REDACTED>"), key_id(None)
-    ('k-8fa6e6a3', None, None, None)
-    """
-    if type(key) is not str or not key.strip() or _PLACEHOLDER.fullmatch(key.strip()):
-        return None
-    return "k-" + hashlib.sha256(key.strip().encode("utf-8", "surrogatepass")).hexdigest()[:8]
-
-
-def is_key_id(value) -> bool:
-    """Whether ``value`` is a key's fingerprint, as :func:`key_id` makes it (``k-8fa6e6a3``): never masked."""
-    return type(value) is str and _KEY_ID.fullmatch(value) is not None
+MIN_ECHO = 6  # masked values at least this long are masked wherever else they appear
 
 
 def _kept(value) -> bool:
@@ -182,11 +131,11 @@ def redact_count(text: str) -> tuple[str, int]:
     >>> redact_count('{"msg": "Invalid ACCESS-KEY ak-7f3a"}')[0]
     '{"msg": "Invalid ACCESS-KEY ***"}'
     """
-    text, n, _ = _redact_text(text)
+    text, n, _ = redact_found(text)
     return text, n
 
 
-def _redact_text(text: str) -> tuple[str, int, set]:
+def redact_found(text: str) -> tuple[str, int, set]:
     """:func:`redact_count`, also returning the values it masked (those long enough to look for elsewhere)."""
     if not mentions_secret(text):  # every pattern below needs a secret word, an escape or userinfo
         return text, 0, set()
@@ -200,7 +149,7 @@ def _redact_text(text: str) -> tuple[str, int, set]:
         if _kept(value):
             return m.group(0)
         counter[0] += 1
-        if len(value) >= _MIN_ECHO:
+        if len(value) >= MIN_ECHO:
             seen.add(value)
         whole, at = m.group(0), m.start()
         return whole[:m.start("value") - at] + MASK + whole[m.end("value") - at:]
@@ -210,7 +159,7 @@ def _redact_text(text: str) -> tuple[str, int, set]:
         if not value.startswith("["):
             q = m.group("q")
             counter[0] += 1
-            if len(value) >= _MIN_ECHO:
+            if len(value) >= MIN_ECHO:
                 seen.add(value)
             return m.group("head") + q + MASK + q
         return m.group("head") + _ITEM.sub(lambda i: _item(i, m.group("q"), counter, seen), value)
@@ -244,7 +193,7 @@ def _item(m: re.Match, q: str, counter: list, seen: set) -> str:
     if _kept(value):
         return m.group(0)
     counter[0] += 1
-    if len(value) >= _MIN_ECHO:
+    if len(value) >= MIN_ECHO:
         seen.add(value)
     vq = m.group("vq") or q
     return vq + MASK + vq
@@ -275,31 +224,26 @@ def secret_values(data, limit: int = 10_000) -> list[str]:
     ['ak-123456', '9f8e7d6c']
     """
     found: set[str] = set()
-    budget = [limit]
-
-    def walk(obj, secret: bool) -> None:
-        budget[0] -= 1
-        if budget[0] < 0:
-            return
+    stack = [(data, False)]  # walked with a stack, not by recursion: data may be nested thousands deep
+    while stack and limit > 0:
+        obj, secret = stack.pop()
+        limit -= 1
         t = type(obj)
         if t is dict:
             pair = "name" in obj and "value" in obj and is_secret_name(obj["name"])
-            for k, v in obj.items():
-                walk(v, secret or (pair and k == "value") or (k != "name" and is_secret_name(k)))
+            stack.extend((v, secret or (pair and k == "value") or (k != "name" and is_secret_name(k)))
+                         for k, v in reversed(obj.items()))
         elif t is list or t is tuple:
             pair = len(obj) == 2 and is_secret_name(obj[0])
-            for i, v in enumerate(obj):
-                walk(v, secret or (pair and i == 1))
+            stack.extend((v, secret or (pair and i == 1)) for i, v in reversed(list(enumerate(obj))))
         elif secret and (t is str or t is int):
             value = str(obj)
-            if len(value) >= _MIN_ECHO and not _kept(value):
+            if len(value) >= MIN_ECHO and not _kept(value):
                 found.add(value)
         elif t is str and "=" in obj and mentions_secret(obj):
             for m in _BARE.finditer(obj):
-                if len(m.group("value")) >= _MIN_ECHO and not _kept(m.group("value")):
+                if len(m.group("value")) >= MIN_ECHO and not _kept(m.group("value")):
                     found.add(m.group("value"))
-
-    walk(data, False)
     return sorted(found, key=lambda v: (-len(v), v))
 
 
@@ -317,6 +261,68 @@ def mask_values(text, values) -> str:
         if value in text:
             text = text.replace(value, MASK)
     return text
+
+
+_WORD_START = re.compile(r"(?:^|[^A-Za-z0-9])")
+_FEW = 64  # up to this many values, each is looked for anywhere in a text
+
+
+class Echoes:
+    """The secret values seen in one document (a HAR file, a cassette), masked wherever they reappear in it:
+    a cookie one entry sends, in another entry's URL.
+
+    Up to 64 values, each is looked for anywhere in a text; with more (a signature per request), a value is
+    found where a word starts (after a character that is not a letter or digit), so masking stays linear in
+    the text, not in the number of values.
+
+    Examples
+    --------
+    >>> echoes = Echoes()
+    >>> echoes.add(["sess-7f3a9c", "ab"])
+    >>> echoes.mask("/api/v1/session/sess-7f3a9c/orders")
+    '/api/v1/session/***/orders'
+    """
+
+    def __init__(self):
+        self.values: set[str] = set()
+        self._lengths: list[int] | None = None
+        self._few: list[str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def add(self, values) -> None:
+        """Remember ``values`` (those of six characters or more, the rule of :func:`secret_values`)."""
+        new = {v for v in values if isinstance(v, str) and len(v) >= MIN_ECHO and v != MASK}
+        if not new <= self.values:
+            self.values |= new
+            self._lengths = self._few = None
+
+    def mask(self, text):
+        """``text`` with every remembered value in it masked (``None`` passes through)."""
+        if not isinstance(text, str) or not self.values:
+            return text
+        if len(self.values) <= _FEW:
+            if self._few is None:
+                self._few = sorted(self.values, key=len, reverse=True)
+            return mask_values(text, self._few)
+        if self._lengths is None:
+            self._lengths = sorted({len(v) for v in self.values}, reverse=True)
+        values, out, done = self.values, [], 0
+        for m in _WORD_START.finditer(text):
+            at = m.end()
+            if at < done:
+                continue
+            for n in self._lengths:
+                if text[at:at + n] in values:
+                    out.append(text[done:at])
+                    out.append(MASK)
+                    done = at + n
+                    break
+        if not out:
+            return text
+        out.append(text[done:])
+        return "".join(out)
 
 
 def redact_url(url: str) -> str:
@@ -356,137 +362,3 @@ def redact_mapping(mapping):
             out.append(item)
         return out
     return mapping
-
-
-def redact_data(data, *, text: bool = True) -> tuple[object, int]:
-    """Return a copy of parsed JSON or YAML data with every secret masked, and how many were.
-
-    Masked: every string or number under a secret name, at any depth (so a
-    list of header values under ``ACCESS-KEY`` is masked item by item); the
-    ``value`` of a ``{"name": ..., "value": ...}`` pair whose name is secret
-    (HAR headers, query strings, cookies); and, when ``text`` is true, secrets
-    inside other strings and UTF-8 or gzip bytes (URLs with ``?apiKey=``, JSON
-    held in a string) as :func:`redact` finds them. Shapes and types are kept,
-    so the result serialises back into the same format.
-
-    Examples
-    --------
-    >>> redact_data({"headers": {"ACCESS-SIGN": ["c2ln"]}, "url": "/api?apiKey=k1&x=1", "n": 2})
-    ({'headers': {'ACCESS-SIGN': ['***']}, 'url': '/api?apiKey=***&x=1', 'n': 2}, 2)
-    """
-    walk = _Walk(text)
-    out = walk.data(data, False)
-    if walk.seen:  # the values masked under secret names, wherever else they appear
-        walk = _Walk(text, walk)
-        out = walk.data(out, False)
-    return out, walk.count
-
-
-class _Walk:
-    """One masking pass over parsed data; shared (YAML-aliased) containers are masked once."""
-
-    def __init__(self, text: bool, first: _Walk | None = None):
-        self.text = text
-        self.count = first.count if first else 0
-        self.seen: set[str] = set()
-        self.echo = sorted(first.seen, key=len, reverse=True) if first else ()
-        self.memo: dict = {}
-
-    def data(self, obj, secret: bool):
-        t = type(obj)
-        if t is dict or t is list or t is tuple:
-            key = (id(obj), secret)
-            hit = self.memo.get(key)
-            if hit is not None:
-                return hit[1]
-            out = self._container(obj, t, secret)
-            self.memo[key] = (obj, out)  # obj kept alive so its id is not reused
-            return out
-        if secret:
-            if t is str or t is int or t is float or t is bytes:
-                if obj != MASK and obj != MASK.encode() and not (t is str and is_key_id(obj)):
-                    self.count += 1
-                    if t is not bytes and len(str(obj)) >= _MIN_ECHO:
-                        self.seen.add(str(obj))
-                    return MASK if t is not bytes else MASK.encode()
-            return obj
-        if t is str:
-            return self._text(obj)
-        if t is bytes and self.text:
-            return self._bytes(obj)
-        return obj
-
-    def _container(self, obj, t, secret: bool):
-        if t is not dict:
-            if len(obj) == 2 and is_secret_name(obj[0]):  # a header pair: ["ACCESS-KEY", "..."]
-                return t((obj[0], self.data(obj[1], True)))
-            return t(self.data(v, secret) for v in obj)
-        if "name" in obj and "value" in obj:  # a HAR-style pair: only its value can be secret
-            secret_value = secret or is_secret_name(obj["name"])
-            return {k: self.data(v, secret_value if k == "value" else k != "name" and is_secret_name(k))
-                    for k, v in obj.items()}
-        if obj.get("encoding") == "base64" and type(obj.get("text")) is str and not secret:  # a HAR body
-            return {k: (self._base64(v) if k == "text" else self.data(v, is_secret_name(k))) for k, v in obj.items()}
-        return {k: self.data(v, secret or is_secret_name(k)) for k, v in obj.items()}
-
-    def _text(self, text: str) -> str:
-        if self.text:
-            text, n, seen = _redact_text(text)
-            self.count += n
-            self.seen |= seen
-        for value in self.echo:
-            n = text.count(value)
-            if n:
-                text = text.replace(value, MASK)
-                self.count += n
-        return text
-
-    def _bytes(self, data: bytes) -> bytes:
-        before = self.count
-        new = _redact_bytes(data, self)
-        return new if self.count > before else data
-
-    def _base64(self, text: str) -> str:
-        import base64
-        import binascii
-
-        try:
-            raw = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return self._text(text)
-        before = self.count
-        new = _redact_bytes(raw, self)
-        return base64.b64encode(new).decode("ascii") if self.count > before else text
-
-
-def _redact_bytes(data: bytes, walk: _Walk) -> bytes:
-    """Secrets in UTF-8 text held as bytes, plain, gzip or deflate (zlib-wrapped or raw) compressed."""
-    import gzip
-    import zlib
-
-    pack = None
-    try:
-        plain = data.decode("utf-8")
-    except UnicodeDecodeError:
-        plain = None
-        for wbits in (31, zlib.MAX_WBITS, -zlib.MAX_WBITS):  # gzip, zlib, raw deflate
-            try:
-                unpacked = zlib.decompress(data, wbits)
-                plain = unpacked.decode("utf-8")
-            except (zlib.error, UnicodeDecodeError):
-                continue
-            pack = wbits
-            break
-        if plain is None:
-            return data
-    before = walk.count
-    new = walk._text(plain)
-    if walk.count == before:
-        return data
-    new_bytes = new.encode("utf-8", "surrogatepass")
-    if pack is None:
-        return new_bytes
-    if pack == 31:
-        return gzip.compress(new_bytes, mtime=0)
-    packer = zlib.compressobj(wbits=pack)
-    return packer.compress(new_bytes) + packer.flush()
