@@ -225,15 +225,9 @@ class FileResult(_Kept):
 
     def _bots(self, recorded: pd.Categorical) -> pd.Categorical:
         """The bot of every row of a piece: :attr:`bot` when given, else the record's own, else :attr:`file_bot`."""
-        codes = recorded.codes
-        if self.bot is None and (codes >= 0).all():
+        if self.bot is None and (recorded.codes >= 0).all():
             return recorded
-        if self.bot is not None or (codes < 0).all():
-            name = self.file_bot if self.bot is None else self.bot
-            return pd.Categorical.from_codes(np.zeros(len(codes), np.int8), categories=pd.Index([name], dtype=STRING))
-        if self.file_bot not in recorded.categories:
-            recorded = recorded.add_categories(pd.Index([self.file_bot], dtype=STRING))
-        return recorded.fillna(self.file_bot)
+        return bots_of(recorded, [self], np.zeros(len(recorded), np.intp))
 
     def summary(self) -> str | None:
         """The warning text for this file's rejects, or None when there are none."""
@@ -244,6 +238,34 @@ class FileResult(_Kept):
         unit = "entries" if self.format in ("har", "vcr") else "lines"
         kept = f" (the first {len(self.rejects):,} kept)" if self.more_rejects else ""
         return f"{self.reject_count:,} of {self.lines:,} {unit} rejected in {self.source}: {parts}{kept}"
+
+
+def bots_of(recorded: pd.Categorical, results: list, of: np.ndarray) -> pd.Categorical:
+    """The bot of every row, the row of ``results[of[i]]``: that file's :attr:`~FileResult.bot` when given,
+    else the record's own (``recorded``), else the file's :attr:`~FileResult.file_bot`. The one rule, for a
+    file's pieces and for small recordings finished together.
+
+    Examples
+    --------
+    >>> from toolkit.read.engine import read_options
+    >>> a, b = FileResult("spot-mm.jsonl", "jsonl", read_options()), FileResult("arb.jsonl", "jsonl", read_options())
+    >>> rec = pd.Categorical(["gw", None, None], categories=pd.Index(["gw"], dtype="string"))
+    >>> list(bots_of(rec, [a, b], np.array([0, 0, 1])))
+    ['gw', 'spot-mm', 'arb']
+    """
+    given = [r.bot for r in results]
+    names = list(recorded.categories) + [n for n in given if n is not None] + [r.file_bot for r in results]
+    cats = pd.Index(list(dict.fromkeys(names)), dtype=STRING)
+    code = {n: i for i, n in enumerate(cats)}
+    remap = np.array([code[n] for n in recorded.categories] + [-1], np.int64)  # -1: no bot recorded
+    own = remap[recorded.codes]  # code -1 indexes the last slot
+    fallback = np.array([code[r.file_bot] for r in results], np.int64)[of]
+    out = np.where(own >= 0, own, fallback)
+    if any(n is not None for n in given):
+        forced = np.array([-1 if n is None else code[n] for n in given], np.int64)[of]
+        out = np.where(forced >= 0, forced, out)
+    used = np.unique(out)
+    return pd.Categorical.from_codes(np.searchsorted(used, out), categories=cats[used])
 
 
 def rejects_frame(rejects=()) -> pd.DataFrame:
