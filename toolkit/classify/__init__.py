@@ -23,7 +23,7 @@ Examples
 """
 
 from .calls import classify_calls
-from .catalog import LAYERS, catalog, rules
+from .catalog import LAYERS, SCOPES, catalog, reason_scopes, rules
 from .causes import CAUSE_WORDS, CAUSES, SIDES, cause_rules, row_causes, side_of
 from .endpoints import endpoints, matcher
 from .markets import DEFAULT_MARKET_RULES, compile_market_rules, detect_market, url_market
@@ -33,6 +33,7 @@ __all__ = [
     "CAUSE_WORDS",
     "DEFAULT_MARKET_RULES",
     "LAYERS",
+    "SCOPES",
     "SIDES",
     "catalog",
     "cause_rules",
@@ -41,6 +42,7 @@ __all__ = [
     "detect_market",
     "endpoints",
     "matcher",
+    "reason_scopes",
     "row_causes",
     "rules",
     "side_of",
