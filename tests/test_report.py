@@ -49,6 +49,9 @@ def test_report_for_one_market_and_window(tmp_path, capfd):
     heading = re.search(r"<p>([\d,]+ calls \(.*?\) from .*?)</p>", page).group(1)
     assert re.match(r"[\d,]+ calls \(spot [\d,]+\) from Wed 18 Nov 2026 12:0\d to Wed 18 Nov 17:5\d UTC", heading)
     assert "futures" not in heading
+    # the outage hit futures too: scope is decided before the market filter
+    assert "no event hit both markets" not in page
+    assert "the same server_error hit futures at the same time: exchange-wide" in page
 
 
 def test_report_of_a_store_for_one_market_reads_only_its_partitions(tmp_path, capfd):

@@ -586,3 +586,11 @@ def test_the_export_opens_safely_in_a_spreadsheet(tmp_path):
     assert len(rows) == len(hostile)  # a CR inside a message splits no row
     assert [r["message"] for r in rows] == ["'" + m if m[0] in "=+-@\t\r" else m for m in hostile]
     assert all(r["latency_ms"] == "" or not r["latency_ms"].startswith("'") for r in rows)
+
+
+def test_an_explorer_of_one_market_still_says_the_outage_was_exchange_wide(df):
+    """Scope is decided before the market filter: the spot half of Wednesday's outage still counts."""
+    view = View(df, market="futures", start="2026-11-18 12:00", end="2026-11-18 18:00")
+    outage = view.incidents[view.incidents["category"].astype(str) == "server_error"]
+    assert outage["market"].astype(str).tolist() == ["futures"]
+    assert outage["scope"].tolist() == ["exchange-wide"]

@@ -6,7 +6,8 @@ The figures for limits and the clock come from the exchange's documentation.
 
 from __future__ import annotations
 
-__all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
+__all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MAX_BUCKETS",
+           "INCIDENT_BUCKETS_PER_CALL", "INCIDENT_MERGE",
            "BASELINE_FREQ", "BASELINE_BY", "BASELINE_MIN_CALLS", "BASELINE_MAX_ENDPOINTS", "BASELINE_MAX_CELLS", "BASELINE_PRIOR_ERRORS", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
            "CLOCK_SHIFT_GAIN", "CLOCK_SHIFT_DAYS", "CLOCK_SHIFT_MIN_CALLS", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
            "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_FLOOR", "CASCADE_MIN",
@@ -36,8 +37,13 @@ CLOCK_TOLERANCE = "30s"
 #: Bucket size of :func:`toolkit.error_rate`.
 ERROR_RATE_FREQ = "5min"
 
-#: Bucket size of :func:`toolkit.find_incidents` and :func:`toolkit.clock_drift`.
+#: Bucket size of :func:`toolkit.clock_drift`, and the finest :func:`toolkit.find_incidents` picks with
+#: ``freq="auto"`` (:func:`toolkit.selection.scan_freq`): the smallest of ``STEPS`` from here up that cuts the
+#: calls' span into at most ``INCIDENT_MAX_BUCKETS`` buckets and at most ``INCIDENT_BUCKETS_PER_CALL``
+#: buckets a call (a busy week: one minute; calls strewn over years: hours or days).
 INCIDENT_FREQ = "1min"
+INCIDENT_MAX_BUCKETS = 100_000
+INCIDENT_BUCKETS_PER_CALL = 1
 
 #: Flagged buckets this close together make one incident window.
 INCIDENT_MERGE = "5min"

@@ -24,7 +24,7 @@ from ..errors import ParameterError, ReportError
 from ..read import RejectWarning, load_logs, read_logs
 from ..read.engine import expand
 from ..schema import MARKETS
-from ..selection import Selection, as_bots, as_markets, as_window, selection
+from ..selection import Selection, as_bots, as_duration, as_markets, as_window, selection
 from ._run import NOTEBOOK
 
 __all__ = ["Calls", "Parameters", "PreparedReport", "check_output", "check_parameters", "check_source", "load_calls",
@@ -41,6 +41,8 @@ class Parameters:
     market: str | None
     title: str
     bot: str | list[str] | None = None
+    #: The incident scan's bucket: ``"auto"`` (picked from the span and density of the calls) or a duration.
+    freq: str = "auto"
 
     @property
     def selection(self) -> Selection:
@@ -60,7 +62,7 @@ def _label(ts: pd.Timestamp | None, missing: str) -> str:
     return missing if ts is None else time_stamp(ts)
 
 
-def check_parameters(source, start=None, end=None, market=None, title=None, bot=None) -> Parameters:
+def check_parameters(source, start=None, end=None, market=None, title=None, bot=None, freq="auto") -> Parameters:
     """Check the post-mortem's parameters before anything is loaded.
 
     Parameters
@@ -77,6 +79,8 @@ def check_parameters(source, start=None, end=None, market=None, title=None, bot=
         The report's heading; ``None`` or ``""`` makes one from the market, the bot and the window.
     bot : str, list of str or None
         Only the calls of this bot (or these bots), or ``None`` for every bot.
+    freq : str or Timedelta, default "auto"
+        The bucket of the incident scan, as :func:`toolkit.find_incidents` takes it.
 
     Returns
     -------
@@ -108,6 +112,8 @@ def check_parameters(source, start=None, end=None, market=None, title=None, bot=
         raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
     _checked(as_markets, market)
     bots = _checked(as_bots, bot)
+    if not (isinstance(freq, str) and freq == "auto"):
+        freq = str(pd.Timedelta(_checked(as_duration, freq, "freq"), unit="ns"))
     if title is not None and not isinstance(title, str):
         raise ReportError(f"title must be a string or None, not {title!r}")
     if not title:
@@ -115,7 +121,7 @@ def check_parameters(source, start=None, end=None, market=None, title=None, bot=
         if t0 is not None or t1 is not None:
             title += f", {_label(t0, 'start')} to {_label(t1, 'end')} UTC"
     return Parameters([os.fspath(s) for s in sources], t0, t1, market, title,
-                      None if bots is None else bot if isinstance(bot, str) else list(bots))
+                      None if bots is None else bot if isinstance(bot, str) else list(bots), freq)
 
 
 def check_source(source) -> list[str]:
@@ -163,7 +169,7 @@ class PreparedReport:
     notebook: Path
 
 
-def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, title=None,
+def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, title=None, freq="auto",
                    notebook=None) -> PreparedReport:
     """Check everything a post-mortem is given, once, before a kernel starts.
 
@@ -172,7 +178,7 @@ def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, 
 
     Parameters
     ----------
-    source, out, start, end, market, bot, title, notebook
+    source, out, start, end, market, bot, title, freq, notebook
         As in :func:`toolkit.report.build_report`.
 
     Returns
@@ -195,7 +201,7 @@ def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, 
     ...
     toolkit.errors.ReportError: the folder 'no-such-folder' for 'postmortem.html' does not exist
     """
-    params = check_parameters(source, start, end, market, title, bot)
+    params = check_parameters(source, start, end, market, title, bot, freq)
     path = check_output(out)
     nb_path = Path(notebook) if notebook is not None else NOTEBOOK
     if not nb_path.is_file():

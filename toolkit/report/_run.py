@@ -37,6 +37,7 @@ def execute(params, notebook: Path, cwd: Path, progress: bool, timeout: int):
         "market": params.market,
         "title": params.title,
         "bot": params.bot,
+        "freq": params.freq,
     }
     quiet = logging.getLogger("papermill")
     level = quiet.level
