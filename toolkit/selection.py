@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,9 @@ __all__ = ["Selection", "as_bots", "as_by", "as_columns", "as_count", "as_durati
 
 def _prefix(func: str | None) -> str:
     return f"{func}(): " if func else ""
+
+
+_BARE_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
 def _is_number(value) -> bool:
@@ -151,7 +155,7 @@ def as_duration(value, name: str, func: str | None = None, *, zero: bool = False
     toolkit.errors.ParameterError: retries(): within must be a positive duration such as '5min' or '1h', not the bare number 10 (a duration is a string or a Timedelta)
     """
     wanted = f"{_prefix(func)}{name} must be a {'' if zero else 'positive '}duration such as '5min' or '1h'"
-    if _is_number(value):
+    if _is_number(value) or (isinstance(value, str) and _BARE_NUMBER.fullmatch(value)):  # "5" would be 5 ns
         raise ParameterError(f"{wanted}, not the bare number {value!r} (a duration is a string or a Timedelta)")
     try:
         td = pd.Timedelta(value)

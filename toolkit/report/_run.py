@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from .._io import write_atomic
-from ..errors import ReportError
+from ..errors import NoCallsError, ReportError
 
 __all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "TEMPLATES", "execute", "run_report", "to_html"]
 
@@ -46,10 +46,13 @@ def execute(params, notebook: Path, cwd: Path, progress: bool, timeout: int):
         return papermill.execute_notebook(
             str(notebook), None, parameters=values, cwd=str(cwd), progress_bar=progress,
             kernel_name="python3", execution_timeout=timeout, request_save_on_cell_execute=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # not its notice about plain TCP on localhost
+            # not its notice about plain TCP on localhost, nor, after ^C, its complaint that this process has gone
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as exc:
         if exc.ename == "KeyboardInterrupt":  # ^C reached the kernel too: one interruption, not its traceback
             raise KeyboardInterrupt from None
+        if exc.ename == "NoCallsError":
+            raise NoCallsError(exc.evalue) from None
         if exc.ename == "ReportError":
             raise ReportError(exc.evalue) from None
         raise ReportError(f"the post-mortem notebook failed in cell {exc.exec_count}: "
