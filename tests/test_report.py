@@ -1,5 +1,6 @@
 """``toolkit report`` and :mod:`toolkit.report`: the post-mortem as one HTML page, or a clear error and no page."""
 
+import html
 import re
 
 import pandas as pd
@@ -204,22 +205,37 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
 
     out = build_report(SAMPLE, tmp_path / "postmortem.html")
     page = out.read_text()
-    for heading in ("Whose fault", "Incidents", "Cascades and scope", "Timeline", "Top errors", "Latency",
-                    "Request rate against the limits", "Clock drift", "Retries", "Silences",
-                    "Orders of unknown outcome", "Findings"):
+    for heading in ("Whose fault", "Timeline", "Top errors", "Latency", "Request rate against the limits",
+                    "Clock drift", "Retries", "Silences", "Orders of unknown outcome"):
         assert f">{heading}<" in page, heading
-    assert page.index(">Whose fault<") < page.index(">Incidents<")  # the report opens with whose fault it was
+    # the verdict first, right under the title: whose fault, the causes in words, the worst incident
+    verdict = ("9 incidents: 5 the bot's (request rate ×2, clock ×2, funds), 3 the exchange's (outage ×3), 1 the "
+               "network's. The worst: incident 9, Sat 21 Nov 20:42–20:52 on futures, the bot's request rate: "
+               "6,518 failed calls.")
+    top = re.search(r"</h1>\s*<p class=\"verdict\"><b>(.*?)</b></p>", page)
+    assert top and html.unescape(top.group(1)) == verdict
+    # each incident once: one row of the whose-fault table, then one explanation, and no other table of them
+    table = page[page.index(">Whose fault<"):page.index("<ul class")]
+    assert len(re.findall(r"<tr>", table)) == 1 + 9
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", table)]
+    for words in ("the bot's request rate", "the bot's clock", "the bot's funds", "an exchange outage", "the network",
+                  "the bot", "the exchange"):
+        assert words in cells, words
+    assert ">client_rate<" not in page  # causes in words, not internal ids
+    for heading in ("Incidents", "Cascades and scope", "Findings"):
+        assert f">{heading}<" not in page, heading
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3  # timeline, latency, request rate
+    alts = re.findall(r'<img alt="([^"]+)"', page)
+    assert [a.split(".")[0] for a in alts] == ["Plot: Timeline", "Plot: Latency", "Plot: Request rate against the limits"]
     for inc in toolkit.simulation.planted().itertuples():
         # found within three minutes of its planted start, as test_incidents asks
         assert any(f"{inc.start + pd.Timedelta(minutes=m):%a %d %b %H:%M}" in page for m in range(4)), inc
     assert "spot: 5,729 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
     assert "the bot sent 13.0 calls/s (peak 25 in one second) against a limit of 10/s" in page
     assert "the client clock of futures-arb and futures-gateway was 32–59 s ahead of the exchange's" in page
-    assert "retrying cannot fix (insufficient_margin)" in page
-    for cause in ("client_rate", "client_clock", "client_funds", "exchange", "network"):
-        assert f">{cause}<" in page, cause
+    assert "176 calls failed for want of funds or margin" in page
     assert "bot-wide" in page and "exchange-wide" in page  # the clock drift and the outage hit both markets
+    assert "client_oid" not in page  # a column with no value in any row is left out
     # near the top, each bot's calls and failures, and the key two of them share
     bots = page[page.index("<h1>"):page.index(">Whose fault<")]
     for bot in ("futures-arb", "futures-gateway", "spot-bot"):

@@ -171,7 +171,10 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
         typical = float(np.median(failing)) if len(failing) else 0.0
         yscale = "symlog" if typical and total.max() > defaults.TIMELINE_SYMLOG_RATIO * typical else "linear"
     ax.set_yscale("symlog", linthresh=10, linscale=0.5) if yscale == "symlog" else ax.set_yscale("linear")
-    ax.set_ylim(bottom=0)
+    # the errors' axis scaled to what is drawn now (an app drawing again on the same Axes keeps no old limits):
+    # with no error in view it runs to 1, not to the last view's peak
+    peak = float(total.max()) if len(total) else 0.0
+    ax.set_ylim(0, max(peak, 1.0) * 1.05) if yscale == "linear" else ax.set_ylim(bottom=0)
     ax.set_title(title)
     right = ax.twinx() if right is None else right
     right.plot(x, calls, color="#333333", linewidth=1.0, alpha=0.75, drawstyle="steps-post", label="calls")

@@ -213,8 +213,17 @@ def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, 
         raise ReportError(f"the notebook {str(nb_path)!r} does not exist")
     files = check_source([os.path.expanduser(s) for s in params.source])
     if not any(store.is_store(s) for s in params.source) and _size(files) <= defaults.REPORT_PROBE_BYTES:
-        load_calls(params)  # a NoCallsError when the source, the window, the market or the bot holds no call
+        _probe(params)  # a NoCallsError when the source, the window, the market or the bot holds no call
     return PreparedReport(params, path, nb_path)
+
+
+def _probe(params: Parameters) -> None:
+    """:func:`load_calls` in a thread of its own: small recordings are read in place there, never by forked
+    workers, which a process that runs other threads (a browser driver, a server) must not start."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="toolkit-probe") as pool:
+        pool.submit(load_calls, params).result()
 
 
 def _size(files) -> int:
