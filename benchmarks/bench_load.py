@@ -124,13 +124,14 @@ def _median(trials: list[dict]) -> dict:
 
 
 def _flat(rec: dict) -> dict:
-    """A call in the flat form (ISO time, the envelope under ``response``), from either form."""
+    """A call in the flat form (ISO time, the envelope under ``response``), from any form the simulator writes
+    (its bot's own, its gateway's, the recorder's), its ``bot`` and ``key_id`` kept."""
     if "ts" in rec:
         return rec
     req, resp = rec["request"], rec.get("response")
     ms = rec["time"]
     out = {"ts": datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z",
-           "method": req["method"], "url": req["url"]}
+           "method": req["method"], "url": req["url"], **{k: rec[k] for k in ("bot", "key_id") if k in rec}}
     sent = {k: req[k] for k in ("headers", "body") if k in req}
     if sent:
         out["request"] = sent
@@ -144,18 +145,20 @@ def _flat(rec: dict) -> dict:
 
 
 def _nested(rec: dict) -> dict:
-    """A call in the nested gateway form (epoch-ms ``time``, ``request``/``response``), from either form."""
+    """A call in the nested gateway form (epoch-ms ``time``, ``request``/``response``), from any form the
+    simulator writes, its ``bot`` and ``key_id`` kept."""
     if "request" in rec and "url" in rec["request"]:
         return rec
     when = datetime.fromisoformat(rec["ts"].replace("Z", "+00:00"))
     req = {"method": rec["method"], "url": rec["url"], **rec.get("request", {})}
-    out = {"time": int(when.timestamp() * 1000), "request": req}
+    out = {"time": int(when.timestamp() * 1000), **{k: rec[k] for k in ("bot", "key_id") if k in rec},
+           "request": req}
     if rec.get("status") is None:
         out["response"] = None
         out["error"] = rec.get("error")
     else:
         out["response"] = {"status": rec["status"], "headers": {"Date": format_datetime(when, usegmt=True)},
-                           "body": rec.get("response")}
+                           "body": rec.get("response", rec.get("body"))}
     out["duration_ms"] = rec.get("elapsed_ms")
     return out
 

@@ -95,6 +95,8 @@ def frame(ts, **columns):
     data = {
         "ts": ts,
         "market": market,
+        "bot": col("bot", "unknown"),
+        "key_id": col("key_id", None),
         "method": col("method", "GET"),
         "endpoint": col("endpoint", "/api/v1/stock/open-api/order"),
         "kind": col("kind", "trading"),

@@ -18,6 +18,22 @@ def test_summarize_prints_the_incidents(capsys):
     assert len(lines) == 10
 
 
+def test_summarize_counts_each_bot_and_narrows_to_one(capsys):
+    assert main(["summarize", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("3 bots"):out.index("9 incident(s)")].strip().splitlines()[3:]  # below the header
+    assert [re.split(r"\s{2,}", line)[:4] for line in table] == [
+        ["futures-arb", "32,364", "9.3%", "futures"], ["futures-gateway", "64,294", "9.6%", "futures"],
+        ["spot-bot", "29,988", "21.3%", "spot"]]
+    assert table[0].split()[-1] == table[1].split()[-1] != table[2].split()[-1]  # the futures bots share a key
+    assert main(["summarize", str(SAMPLE), "--bot", "spot-bot"]) == 0
+    out = capsys.readouterr().out
+    assert "29,988 of them made by spot-bot" in out and "futures" not in out and "bots\n" not in out
+    assert main(["summarize", str(SAMPLE), "--bot", "nobody"]) == 2
+    assert "bot 'nobody' has no calls in the data; it holds futures-arb, futures-gateway, spot-bot" in \
+        capsys.readouterr().err
+
+
 def test_summarize_says_when_nothing_stands_out(tmp_path, capsys):
     rec = jsonl(tmp_path / "calm.jsonl", *(call(FUTURES, ts=f"2026-11-20T15:{i:02d}:00Z") for i in range(30)))
     assert main(["summarize", str(rec)]) == 0

@@ -63,7 +63,7 @@ def messy(tmp_path):
 
 def test_one_partition_per_file_equals_load_logs(sample_load):
     ddf = toolkit.dask.read_logs(SAMPLE, blocksize=None)
-    assert ddf.npartitions == 2 and list(ddf.columns) == toolkit.COLUMNS
+    assert ddf.npartitions == 3 and list(ddf.columns) == toolkit.COLUMNS
     assert_frames(computed(ddf), sample_load.frame)
 
 
@@ -123,6 +123,18 @@ def test_json_lines_key_names_in_byte_ranges(tmp_path):
     assert int((got["http_status"] == 429).sum()) == 29
 
 
+def test_bots_and_keys_in_byte_ranges(tmp_path):
+    key = {"request": {"headers": {"ACCESS-KEY": "ak-shared-9c2a7b", "ACCESS-TIMESTAMP": "1795208700000"}}}
+    jsonl(tmp_path / "spot-mm" / "calls.jsonl", *[call(**key) for _ in range(100)])
+    jsonl(tmp_path / "gateway.jsonl", *[call(FUTURES, bot="futures-arb" if i % 3 else None) for i in range(100)])
+    for bot in (None, {"spot-mm/*": "market-maker"}, lambda path: "gw" if "gateway" in path else None):
+        ddf = toolkit.dask.read_logs(tmp_path, blocksize=2_000, bot=bot)
+        assert ddf.npartitions > 4 and not ddf["bot"].cat.known
+        got = computed(ddf)
+        assert_frames(got, toolkit.load_logs(tmp_path, bot=bot))
+        assert got["key_id"].notna().sum() == 100
+
+
 def test_lines_ending_in_cr_alone_are_one_partition(tmp_path):
     path = tmp_path / "mac.jsonl"
     path.write_bytes(b"\r".join(orjson.dumps(call(status=200 if i % 5 else 503)) for i in range(300)) + b"\r")
@@ -163,7 +175,7 @@ def test_on_a_local_cluster_equals_load_logs(client, plain_sample, sample_load):
     got = client.compute(ddf).result().sort_values("ts", kind="stable", ignore_index=True)  # as read_logs
     # the sample's calls, line numbers included; only the file names differ (uncompressed copies)
     assert_frames(got.drop(columns="source"), sample_load.frame.drop(columns="source"))
-    names = {str(plain_sample / "futures-gateway.jsonl"), str(plain_sample / "spot-bot.jsonl")}
+    names = {str(plain_sample / f"{bot}.jsonl") for bot in ("futures-arb", "futures-gateway", "spot-bot")}
     assert set(got["source"].cat.categories) == names
     assert (got["source"].astype(str).str.replace(".jsonl", ".jsonl.gz").str.replace(str(plain_sample), str(SAMPLE))
             == sample_load.frame["source"].astype(str)).all()

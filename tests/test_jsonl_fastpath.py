@@ -111,6 +111,15 @@ RECORDS = [
     flat(request={"headers": {"ACCESS-TIMESTAMP": 1794787206649}}), flat(request={"headers": {"ACCESS-TIMESTAMP": " 17 "}}),
     flat(request={"headers": {"ACCESS-TIMESTAMP": "9" * 25}}), flat(request={"headers": {}}),
     flat(request={"headers": [["ACCESS-TIMESTAMP", "1794787206649"]]}), flat(request="GET /x"),
+    # the bot and the key: the record's own fields, the ACCESS-KEY header (in any case, masked, not text)
+    flat(bot="spot-mm"), flat(bot=5), flat(bot=""), flat(key_id="k-0a1b2c3d"), flat(key_id="raw"), flat(key_id=5),
+    flat(key_id=""), flat(request={"headers": {"ACCESS-TIMESTAMP": "1794787206649", "ACCESS-KEY": KEY}}),
+    flat(request={"headers": {"ACCESS-TIMESTAMP": "1794787206649", "access-key": KEY}}),
+    flat(request={"headers": {"ACCESS-TIMESTAMP": "1794787206649", "ACCESS-KEY": "***"}}),
+    flat(request={"headers": {"ACCESS-TIMESTAMP": "1794787206649", "ACCESS-KEY": [KEY]}}),
+    flat(request={"headers": {"ACCESS-TIMESTAMP": "1794787206649", "ACCESS-KEY": 5}}),
+    flat(key_id="k-0a1b2c3d", request={"headers": {"ACCESS-TIMESTAMP": "1", "ACCESS-KEY": KEY}}),
+    nested(bot="futures-arb", key_id="k-0a1b2c3d"), nested(bot=["x"]),
     flat(response_headers={"Date": "Fri, 20 Nov 2026 21:05:03 GMT"}), flat(response_headers={"date": "Fri, 20 Nov 2026"}),
     flat(response_headers={"Date": ["Fri, 20 Nov 2026 21:05:03 GMT"]}), flat(response_headers={"Date": 5}),
     flat(response_headers={}), flat(response_headers=[{"name": "Date", "value": "Fri, 20 Nov 2026 21:05:03 GMT"}]),
@@ -269,12 +278,13 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**65), 2**65), st.f
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                        st.dictionaries(st.sampled_from(
                                                            ["code", "msg", "message", "error", "data", "results",
-                                                            "success", "symbol", "Date", "ACCESS-TIMESTAMP", "status",
+                                                            "success", "symbol", "Date", "ACCESS-TIMESTAMP", "ACCESS-KEY",
+                                                            "status",
                                                             "body", "headers", "url", "method"]), inner, max_size=4)),
                       max_leaves=8)
 KEYS = ["ts", "timestamp", "time", "@timestamp", "method", "url", "uri", "path", "status", "status_code",
         "http_status", "response", "body", "response_body", "response_headers", "error", "elapsed_ms",
-        "latency_ms", "duration_ms", "elapsed", "market", "symbol", "params", "request", "logger"]
+        "latency_ms", "duration_ms", "elapsed", "market", "symbol", "params", "request", "logger", "bot", "key_id"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -55,7 +55,7 @@ def test_bundled_sample_loads_cleanly(sample_load):
     assert sample_load.rejects.empty
     assert len(sample_load.frame) == sample_load.lines > 100_000
     assert set(sample_load.frame["market"].astype(str)) == {"spot", "futures"}
-    assert sample_load.report["format"].astype(str).tolist() == ["jsonl", "jsonl"]
+    assert sample_load.report["format"].astype(str).tolist() == ["jsonl", "jsonl", "jsonl"]
     planted = toolkit.simulation.planted()
     df = sample_load.frame
     for inc in planted.itertuples():
@@ -103,7 +103,7 @@ def test_sample_never_leaks_the_recorded_keys(sample_load):
 def test_cli_summarize_prints_the_table(capsys):
     assert main(["summarize", str(SAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "126,646 calls from 2 file(s); 0 lines rejected" in out
+    assert "126,646 calls from 3 file(s); 0 lines rejected" in out
     assert re.search(r"rate_limit\s+\d+\s+\d+\s+\d+", out)
     assert "error rate  spot" in out
 

@@ -305,3 +305,46 @@ def test_each_call_is_on_disk_when_it_returns_and_files_rotate(tmp_path, exchang
                 assert len((tmp_path / "aio.jsonl").read_bytes().splitlines()) == i
 
     asyncio.run(main())
+
+
+def test_every_client_writes_its_bot_and_the_key_fingerprint(tmp_path, exchange):
+    from toolkit.secrets import key_id
+
+    path = tmp_path / "calls.jsonl"  # four bots recording to one file
+    url = exchange.url + "/api/v1/futures/open-api/order/create"
+    s = toolkit.attach_recorder(__import__("requests").Session(), path, bot="requests-bot")
+    s.post(url, headers=HEADERS, json=BODY)
+    with toolkit.attach_recorder(httpx.Client(), path, bot="httpx-bot") as client:
+        client.post(url, headers=HEADERS, json=BODY)
+    ex = toolkit.attach_recorder(SyncExchange(exchange.url), path, bot="ccxt-bot")
+    ex.fetch(url, "POST", {**HEADERS, "ACCESS-KEY": "ak-other-0002"}, orjson.dumps(BODY).decode())
+
+    async def main():
+        async with toolkit.attach_recorder(aiohttp.ClientSession(), path, bot="aiohttp-bot") as session:
+            async with session.post(url, headers=HEADERS, json=BODY) as r:
+                await r.json()
+            async with session.get(exchange.url + "/api/v1/stock/open-api/depth") as r:  # unsigned
+                await r.json()
+
+    asyncio.run(main())
+    recs = lines(path)
+    assert [r["bot"] for r in recs] == ["requests-bot", "httpx-bot", "ccxt-bot", "aiohttp-bot", "aiohttp-bot"]
+    assert [r.get("key_id") for r in recs] == [key_id(SECRET_KEY)] * 2 + [key_id("ak-other-0002"),
+                                                                          key_id(SECRET_KEY), None]
+    assert all(r["request"]["headers"].get("ACCESS-KEY", "***") == "***" for r in recs)
+    assert SECRET_KEY.encode() not in path.read_bytes() and b"ak-other-0002" not in path.read_bytes()
+    df = toolkit.load_logs(path)
+    assert df["bot"].astype(str).tolist() == [r["bot"] for r in recs]
+    assert df["key_id"].astype(object).where(df["key_id"].notna(), None).tolist() == [r.get("key_id") for r in recs]
+
+
+def test_without_bot_no_bot_is_written_and_the_reader_takes_the_file_name(tmp_path, exchange):
+    path = tmp_path / "spot-mm" / "calls.jsonl"
+    with toolkit.attach_recorder(httpx.Client(), path, rotate="daily") as client:
+        client.get(exchange.url + "/api/v1/stock/open-api/depth", headers=HEADERS)
+    [rec] = lines(path)
+    assert "bot" not in rec and rec["key_id"].startswith("k-")
+    assert toolkit.load_logs(tmp_path)["bot"].astype(str).tolist() == ["spot-mm"]
+    for bad, error in (("", toolkit.ParameterError), (" mm", toolkit.ParameterError), (5, TypeError)):
+        with pytest.raises(error, match=r"attach_recorder\(\): bot must"):
+            toolkit.attach_recorder(httpx.Client(), tmp_path / "x.jsonl", bot=bad)

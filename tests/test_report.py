@@ -27,6 +27,18 @@ def test_report_end_to_end(tmp_path, capfd):
     assert [p.name for p in tmp_path.iterdir()] == ["postmortem.html"]
 
 
+def test_report_for_one_bot(tmp_path, capfd):
+    out = tmp_path / "arb.html"
+    argv = ["report", str(SAMPLE), "--bot", "futures-arb", "--start", "2026-11-21 20:00", "--end", "2026-11-21 22:00",
+            "--out", str(out)]
+    assert main(argv) == 0
+    page = out.read_text()
+    assert "<h1>Post-mortem: all markets, futures-arb, 2026-11-21 20:00 to 2026-11-21 22:00 UTC</h1>" in page
+    heading = re.search(r"<p>([\d,]+ calls \(.*?\) from .*?)</p>", page).group(1)
+    assert re.match(r"[\d,]+ calls \(futures [\d,]+\) from Sat 21 Nov 2026 20:0\d", heading)
+    assert "futures-gateway" not in page and "spot-bot" not in page  # one bot: no table of bots
+
+
 def test_report_for_one_market_and_window(tmp_path, capfd):
     out = tmp_path / "spot.html"
     argv = ["report", str(SAMPLE), "--market", "spot", "--start", "2026-11-18 12:00", "--end", "2026-11-18 18:00",
@@ -76,6 +88,7 @@ def tiny(tmp_path):
     (["--start", "2026-11-21", "--end", "2026-11-20"], "end must be after start"),
     (["--market", "options"], "market must be one of spot, futures, unknown (or a list of them), not 'options'"),
     (["--market", "spot"], "market 'spot' has no calls in the data; it holds futures"),
+    (["--bot", "spot-mm"], "bot 'spot-mm' has no calls in the data; it holds rec"),  # rec/calls.jsonl
     (["--start", "2026-11-21"], "no calls from 2026-11-21 00:00:00 UTC to the end: the recording runs from "
                                 "2026-11-20 15:00:00 to 2026-11-20 15:02:00 UTC"),
 ])
@@ -120,7 +133,7 @@ def test_report_help_names_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["report", "--help"])
     out = capsys.readouterr().out
-    for option in ("--start", "--end", "--market", "--title", "--out"):
+    for option in ("--start", "--end", "--market", "--bot", "--title", "--out"):
         assert option in out
 
 
@@ -196,11 +209,16 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
         assert any(f"{inc.start + pd.Timedelta(minutes=m):%a %d %b %H:%M}" in page for m in range(4)), inc
     assert "spot: 5,729 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
     assert "the bot sent 13.0 calls/s (peak 25 in one second) against a limit of 10/s" in page
-    assert "the client clock was 32–59 s ahead of the exchange's" in page
+    assert "the client clock of futures-arb and futures-gateway was 32–59 s ahead of the exchange's" in page
     assert "retrying cannot fix (insufficient_margin)" in page
     for cause in ("client_rate", "client_clock", "client_funds", "exchange", "network"):
         assert f">{cause}<" in page, cause
     assert "bot-wide" in page and "exchange-wide" in page  # the clock drift and the outage hit both markets
+    # near the top, each bot's calls and failures, and the key two of them share
+    bots = page[page.index("<h1>"):page.index(">Whose fault<")]
+    for bot in ("futures-arb", "futures-gateway", "spot-bot"):
+        assert bot in bots
+    assert bots.count(toolkit.secrets.key_id(toolkit.simulation.api_key("futures", 7))) == 2
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
 
 
@@ -214,7 +232,7 @@ def test_findings_name_the_evidence_of_their_own_window(sample_load):
     assert list(table.columns) == FINDINGS and len(table) == len(incidents) == 9
     by = {(r.market, r.finding.split(":")[0], r.when[:3]): r for r in table.itertuples()}
     assert "the bot sent 13.0 calls/s (peak 25 in one second)" in by["spot", "rate_limit", "Mon"].evidence
-    assert "client clock was 32–59 s ahead" in by["futures", "auth", "Tue"].evidence
+    assert "client clock of futures-arb and futures-gateway was 32–59 s ahead" in by["futures", "auth", "Tue"].evidence
     assert "the clock offset was not recorded" in by["spot", "auth", "Tue"].evidence
     assert "retrying cannot fix (insufficient_margin)" in by["futures", "insufficient_funds", "Thu"].evidence
     assert by["futures", "rate_limit", "Sat"].impact == "6,518 of 8,475 calls failed (77%; baseline 2.1%)"

@@ -165,6 +165,48 @@ def test_deflate_cassette_bodies(tmp_path):
     assert len(toolkit.read_logs(tmp_path / "scrubbed-cassette.yaml").frame) == 2
 
 
+def _recording_with_a_key(fmt: str, path: Path, key: str) -> Path:
+    """One call in ``fmt`` whose request carries ``key`` as its ACCESS-KEY header, in the shape each tool writes."""
+    headers = {"ACCESS-KEY": key, "ACCESS-SIGN": "c2ln", "ACCESS-TIMESTAMP": "1795208700000"}
+    if fmt == "flat":  # a bot's own JSON logger
+        path.write_text(line(status=200, request={"headers": headers}, response={"code": 0, "msg": "ok"}) + "\n")
+    elif fmt == "nested":  # a gateway's nested form
+        path.write_text(json.dumps({"time": 1795208700000, "request": {"method": "GET", "url": SPOT, "headers": headers},
+                                    "response": {"status": 200, "body": {"code": 0, "msg": "ok"}}}) + "\n")
+    elif fmt == "caddy":  # Caddy v2's access log keeps request headers as lists
+        path.write_text(json.dumps({"level": "info", "ts": 1795208700.1, "logger": "http.log.access.log0",
+                                    "msg": "handled request", "status": 200, "duration": 0.01,
+                                    "request": {"method": "GET", "host": "api9528mystks.mystonks.org",
+                                                "uri": "/api/v1/stock/open-api/ticker",
+                                                "headers": {k: [v] for k, v in headers.items()}}}) + "\n")
+    elif fmt == "har":  # DevTools: headers as name/value objects
+        entry = _har_entry(text='{"code": 0, "msg": "ok"}')
+        entry["request"]["headers"] = [{"name": k, "value": v} for k, v in headers.items()]
+        entry["request"]["cookies"] = []
+        path.write_bytes(orjson.dumps({"log": {"version": "1.2", "creator": {"name": "WebInspector"},
+                                               "entries": [entry]}}))
+    else:  # vcrpy: headers as lists of values
+        import yaml
+
+        path.write_text(yaml.safe_dump({"version": 1, "interactions": [{
+            "request": {"method": "GET", "uri": SPOT, "body": None, "headers": {k: [v] for k, v in headers.items()}},
+            "response": {"status": {"code": 200, "message": "OK"},
+                         "headers": {"Date": ["Fri, 20 Nov 2026 21:05:00 GMT"]},
+                         "body": {"string": '{"code": 0, "msg": "ok"}'}}}]}))
+    return path
+
+
+@pytest.mark.parametrize("fmt, name", [("flat", "calls.jsonl"), ("nested", "gateway.jsonl"),
+                                       ("caddy", "access.jsonl"), ("har", "calls.har"), ("vcr", "cassette.yaml")])
+def test_a_planted_key_leaves_only_its_fingerprint(tmp_path, fmt, name):
+    key = secret("key_" + fmt)
+    path = _recording_with_a_key(fmt, tmp_path / name, key)
+    assert toolkit.read_logs(path).frame["key_id"].astype(str).tolist() == [toolkit.secrets.key_id(key)]
+    check_everywhere(path, [key], tmp_path)
+    store = tmp_path / f"store-{path.stem}"
+    assert toolkit.store.query(store, "SELECT key_id FROM calls")["key_id"].tolist() == [toolkit.secrets.key_id(key)]
+
+
 @pytest.mark.parametrize("headers", [
     "      ACCESS-KEY: [{}\n",
     "      ACCESS-KEY:\n      - {}\n",  # vcrpy's block style

@@ -108,12 +108,12 @@ def test_sample_in_two_halves_equals_once_whole(tmp_path, sample_store, monkeypa
         path.write_bytes(first)
     halved = tmp_path / "halved"
     first_run = ingest(rec, halved)
-    assert first_run.report["status"].tolist() == ["new", "new"]
+    assert first_run.report["status"].tolist() == ["new"] * 3
     for path, (_, second) in halves.items():
         with open(path, "ab") as f:
             f.write(second)
     second_run = ingest(rec, halved)
-    assert second_run.report["status"].tolist() == ["appended", "appended"]
+    assert second_run.report["status"].tolist() == ["appended"] * 3
     whole = tmp_path / "whole"
     ingest(rec, whole)
 
@@ -133,7 +133,7 @@ def test_sample_files_one_then_both_equals_both_at_once(tmp_path, sample_store):
     ingest(SAMPLE / "spot-bot.jsonl.gz", store)
     second = ingest(SAMPLE, store)
     assert dict(zip(second.report["source"].map(lambda s: Path(s).name), second.report["status"])) == {
-        "spot-bot.jsonl.gz": "unchanged", "futures-gateway.jsonl.gz": "new"}
+        "spot-bot.jsonl.gz": "unchanged", "futures-gateway.jsonl.gz": "new", "futures-arb.jsonl.gz": "new"}
     assert_frames(toolkit.load_logs(store), toolkit.load_logs(sample_store))
     assert partitions(store) == partitions(sample_store)
 
@@ -155,7 +155,7 @@ def test_ingest_again_adds_nothing(tmp_path, sample_store):
     manifest = (sample_store / ".toolkit" / "manifest.json").read_bytes()
     files = sorted(p for p in sample_store.rglob("*.parquet"))
     again = ingest(SAMPLE, sample_store)
-    assert again.report["status"].tolist() == ["unchanged", "unchanged"] and again.rows == 0
+    assert again.report["status"].tolist() == ["unchanged"] * 3 and again.rows == 0
     assert (sample_store / ".toolkit" / "manifest.json").read_bytes() == manifest
     assert sorted(sample_store.rglob("*.parquet")) == files
 

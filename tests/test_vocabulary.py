@@ -1,5 +1,6 @@
-"""One vocabulary: every analysis function takes ``start``, ``end`` and ``market`` keyword-only, meaning the same
-as filtering the frame first, and every time or duration is checked by the same rule."""
+"""One vocabulary: every analysis function takes ``start``, ``end``, ``market`` and ``bot`` keyword-only, meaning
+the same as filtering the frame first, and every time or duration is checked by the same rule; ``by="bot"`` works
+wherever ``by`` does."""
 
 import inspect
 
@@ -8,6 +9,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import toolkit
+from tests.conftest import SAMPLE
 from toolkit.selection import as_duration, as_time
 
 START, END, MARKET = "2026-11-18 12:00", "2026-11-18 18:00", "spot"
@@ -33,10 +35,75 @@ def by_hand(df):
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_start_end_market_are_keyword_only(name):
+def test_start_end_market_bot_are_keyword_only(name):
     params = inspect.signature(getattr(toolkit, name)).parameters
-    for p in ("start", "end", "market"):
+    for p in ("start", "end", "market", "bot"):
         assert params[p].kind is inspect.Parameter.KEYWORD_ONLY and params[p].default is None, (name, p)
+
+
+#: Every other function that narrows calls: the describer, the plots, the store twins, the explorer, the report.
+def _narrowing():
+    import toolkit.plots
+    import toolkit.report
+    import toolkit.widgets
+    from toolkit.widgets import View
+
+    return {"describe_window": toolkit.describe_window, "plots.timeline": toolkit.plots.timeline,
+            "plots.heatmap": toolkit.plots.heatmap, "plots.latency": toolkit.plots.latency,
+            "plots.rate": toolkit.plots.rate, "store.error_rate": toolkit.store.error_rate,
+            "store.top_errors": toolkit.store.top_errors, "widgets.explore": toolkit.widgets.explore,
+            "widgets.View": View, "report.build_report": toolkit.report.build_report,
+            "report.select_calls": toolkit.report.select_calls, "selection.select": toolkit.selection.select}
+
+
+@pytest.mark.parametrize("name", list(_narrowing()))
+def test_bot_is_a_keyword_everywhere_calls_are_narrowed(name):
+    param = inspect.signature(_narrowing()[name]).parameters["bot"]
+    assert param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is None
+
+
+BOT = "futures-arb"
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_bot_means_filtering_the_frame_first(name, sample_load):
+    df = sample_load.frame
+    got = FUNCTIONS[name](df, start=START, end=END, bot=[BOT, "spot-bot"])
+    want = FUNCTIONS[name](df[(df["bot"].isin([BOT, "spot-bot"])).to_numpy(bool)], start=START, end=END)
+    assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    one = FUNCTIONS[name](df, bot=BOT)
+    assert_frame_equal(one.reset_index(drop=True), FUNCTIONS[name](df[(df["bot"] == BOT).to_numpy(bool)])
+                       .reset_index(drop=True))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_bot_that_is_not_a_name_is_refused(name, sample_load):
+    with pytest.raises(toolkit.ParameterError, match=rf"{name}\(\): bot must be a bot's name or a list of them, not 5"):
+        FUNCTIONS[name](sample_load.frame, bot=5)
+
+
+def test_by_bot_works_wherever_by_does(sample_load, tmp_path):
+    import matplotlib.pyplot as plt
+
+    df = sample_load.frame
+    rate = toolkit.error_rate(df, freq="1D", by="bot")
+    assert set(rate["bot"].astype(str)) == {"futures-arb", "futures-gateway", "spot-bot"}
+    by_hand = df.groupby("bot", observed=True)["is_error"].agg(["size", "sum"])
+    assert rate.groupby("bot", observed=True)[["calls", "errors"]].sum().values.tolist() == by_hand.values.tolist()
+    shared = toolkit.request_rate(df, by=["market", "key_id"])  # the limits apply per key and market
+    # a key per market, and the futures gateway's unsigned legacy market data, which no key signed
+    assert shared["key_id"].nunique() == 2 and shared["key_id"].isna().tolist() == [False, False, True]
+    assert set(toolkit.clock_drift(df, by="bot")["bot"].astype(str)) == {"futures-arb", "futures-gateway", "spot-bot"}
+    ax = toolkit.plots.heatmap(df, by="bot", freq="1D")
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["futures-arb", "futures-gateway", "spot-bot"]
+    plt.close(ax.figure)
+    store = tmp_path / "store"
+    toolkit.store.ingest(SAMPLE, store)
+    assert_frame_equal(toolkit.store.error_rate(store, freq="1D", by="bot"), rate)
+    futures = toolkit.load_logs(store, market="futures")
+    assert_frame_equal(toolkit.store.error_rate(store, freq="1h", by=["bot", "category"], bot=BOT, market="futures"),
+                       toolkit.error_rate(futures, freq="1h", by=["bot", "category"], bot=BOT))
+    assert_frame_equal(toolkit.store.top_errors(store, bot=BOT), toolkit.top_errors(df, bot=BOT))
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

@@ -535,6 +535,39 @@ def test_the_explorer_offers_buckets_from_the_one_ladder():
     assert set(defaults.EXPLORER_TIME_STEPS) <= set(defaults.STEPS)
 
 
+def test_the_bot_control_narrows_every_output(app, df):
+    assert [v for _, v in app.bot.options] == ["", "futures-arb", "futures-gateway", "spot-bot"]
+    assert app.bot in app.children[0].children[2].children[0].children  # beside the market
+    assert "per bot: futures-arb: 32,364 calls" in app.status.value
+    app.bot.value = "futures-arb"
+    mine = df[df["bot"] == "futures-arb"]
+    assert app.view_calls == len(mine) and app.view_rows == int(mine["is_error"].sum())
+    assert set(app.rows_in_view()["bot"].astype(str)) == {"futures-arb"}
+    pd.testing.assert_frame_equal(app.top, toolkit.top_errors(app.rows_in_view(), n=8))
+    assert "<b>futures-arb: 32,364 calls" in app.status.value and "· futures-arb ·" in app.status.value
+    assert [i for _, i in app.incident.options] == [
+        i for i, m in enumerate(app.view.incidents["market"].astype(str)) if m == "futures"]  # the bot's market
+    app.reset_button.click()
+    assert app.bot.value == "" and app.view_calls == len(df)
+
+
+def test_bot_means_the_calls_of_those_bots_only(df, incidents, tmp_path):
+    two = ["futures-arb", "spot-bot"]
+    app = explore(df, incidents=incidents, bot=two, debounce="0s", export_dir=tmp_path)
+    assert [v for _, v in app.bot.options] == ["", *two] and app.view_calls == int(df["bot"].isin(two).sum())
+    app.bot.value = "spot-bot"
+    assert app.export().name.endswith("-spot-bot.csv")
+    with pytest.raises(toolkit.ParameterError, match=r"explore\(\): the frame holds no calls"):
+        explore(df, incidents=incidents, bot="nobody")
+    with pytest.raises(toolkit.ParameterError, match=r"explore\(\): bot must be a bot's name or a list of them"):
+        explore(df, incidents=incidents, bot=5)
+
+
+def test_one_bot_gets_no_bot_control(df, incidents):
+    one = df[df["bot"] == "spot-bot"]
+    app = explore(one, incidents=incidents.iloc[:0], debounce="0s")
+    assert app.bot not in app.children[0].children[2].children[0].children
+    assert "per bot" not in app.status.value
 def test_the_export_opens_safely_in_a_spreadsheet(tmp_path):
     import csv
 

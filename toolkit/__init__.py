@@ -26,7 +26,7 @@ from .scrub import scrub  # eager: the function shares its module's name, which 
 _LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", "widgets")
 #: Public names defined in a module that loads on first use: {name: module}.
 _LAZY_NAMES = {
-    **dict.fromkeys(("cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
+    **dict.fromkeys(("bot_summary", "cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
                      "find_incidents", "findings", "request_rate", "retries", "summary", "top_errors",
                      "uncertain_orders"),
                     "analysis"),
@@ -75,6 +75,7 @@ __all__ = [
     "RecordingWarning",
     "RejectWarning",
     "attach_recorder",
+    "bot_summary",
     "catalog",
     "cause_rules",
     "clock_drift",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import __version__
 from ._words import end_words, shown_name, time_words
-from .analysis import failed_share, find_incidents, summary
+from .analysis import bot_summary, failed_share, find_incidents, summary
 from .errors import ToolkitError
 from .read import RejectWarning, read_logs
 from .scrub import scrub
@@ -33,14 +33,32 @@ def _summarize(args) -> int:
     if df.empty:
         print("no calls to summarise")
         return 1
+    if args.bot:
+        from .report import select_calls
+
+        df = select_calls(df, bot=args.bot)
+        print(f"{len(df):,} of them made by {', '.join(args.bot)}")
     print(f"from {df['ts'].min():%Y-%m-%d %H:%M} to {df['ts'].max():%Y-%m-%d %H:%M} UTC\n")
     table = summary(df)
     with pd.option_context("display.width", 120, "display.max_rows", 100):
         print(table.to_string())
     rates = failed_share(table)
     print("\nerror rate  " + "  ".join(f"{m} {r:.1%}" for m, r in rates.items()))
+    _print_bots(df)
     _print_incidents(find_incidents(df))
     return 0
+
+
+def _print_bots(df: pd.DataFrame) -> None:
+    """Calls and failures of each bot, when the calls are several bots'."""
+    bots = bot_summary(df)
+    if len(bots) < 2:
+        return
+    print(f"\n{len(bots)} bots\n")
+    width = max(len("bot"), *(len(b) for b in bots["bot"]))
+    print(f"{'bot':<{width}}  {'calls':>9}  {'failed':>7}  markets         key_id")
+    for r in bots.itertuples():
+        print(f"{r.bot:<{width}}  {r.calls:>9,}  {r.error_rate:>7.1%}  {r.markets:<14}  {r.key_id}".rstrip())
 
 
 def _print_incidents(incidents: pd.DataFrame) -> None:
@@ -70,7 +88,7 @@ def _report(args) -> int:
 
     # Parameters, the sources and the output folder are checked once, before a kernel starts.
     prepared = prepare_report(args.source, args.out, start=args.start, end=args.end, market=args.market,
-                              title=args.title)
+                              bot=args.bot, title=args.title)
     sources = ", ".join(shown_name(s) for s in prepared.parameters.source)
     print(f"toolkit report: running the post-mortem notebook on {sources}",
           file=sys.stderr)
@@ -116,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load recordings and print calls per market and error category, then the "
                                    "incidents: windows in which a market's errors rose well above its baseline.")
     p.add_argument("source", nargs="+", help="recording files, directories or globs")
+    p.add_argument("--bot", action="append", metavar="NAME",
+                   help="only the calls of this bot (the bot column; again for more bots)")
     p.set_defaults(func=_summarize)
     p = sub.add_parser(
         "report", help="the post-mortem as a self-contained HTML page",
@@ -125,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="first moment to examine, UTC, e.g. '2026-11-18 14:00' (default: the first call)")
     p.add_argument("--end", help="moment to stop at (excluded), UTC (default: after the last call)")
     p.add_argument("--market", help="spot, futures or unknown (default: all)")
+    p.add_argument("--bot", action="append", metavar="NAME",
+                   help="only the calls of this bot (the bot column; again for more bots; default: all)")
     p.add_argument("--title", help="the report's heading (default: made from the market and the window)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the HTML file to write; its folder must exist")
     p.set_defaults(func=_report)

@@ -32,16 +32,16 @@ except ImportError as exc:  # the optional extra is not installed
 from ._words import shown_name
 from .errors import ParameterError, ParameterTypeError
 from .read import concat_frames
-from .read.engine import (FileResult, count_lines, expand, open_recording, parse, parse_range, plan_pieces,
-                          read_options, rejects_frame)
+from .read.engine import (FileResult, bot_given, count_lines, expand, open_recording, parse, parse_range,
+                          plan_pieces, read_options, rejects_frame)
 from .schema import empty_frame
 
-_META = clear_known_categories(empty_frame(), cols=["endpoint", "source"])
+_META = clear_known_categories(empty_frame(), cols=["endpoint", "source", "bot", "key_id"])
 _REJECTS_META = rejects_frame()
 
 
 def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
-              errors: str = "report", fields=None) -> dd.DataFrame:
+              errors: str = "report", fields=None, bot=None) -> dd.DataFrame:
     """Read recordings into a Dask DataFrame with the loader's columns and dtypes.
 
     Parameters
@@ -54,8 +54,8 @@ def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, for
         Split uncompressed line-format files larger than this into byte ranges
         of about this size (``"64MiB"``, ``128_000_000``); ``None``: one
         partition per file. Compressed files are always one partition.
-    market_rules, pattern, format, fields :
-        As for :func:`toolkit.read_logs`.
+    market_rules, pattern, format, fields, bot :
+        As for :func:`toolkit.read_logs` (``bot`` is applied here, once per file, not on the workers).
     errors : {"report", "raise"}
         ``"report"`` leaves bad lines to :func:`read_rejects`; ``"raise"``
         fails the computation with :class:`toolkit.LogFormatError` naming a bad
@@ -65,16 +65,16 @@ def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, for
     -------
     dask.dataframe.DataFrame
         Partitions in file order, rows in line order, each partition with its
-        own RangeIndex. ``endpoint`` and ``source`` are categoricals whose
-        categories are known once computed; the other categoricals have the
-        loader's fixed categories.
+        own RangeIndex. ``endpoint``, ``source``, ``bot`` and ``key_id`` are
+        categoricals whose categories are known once computed; the other
+        categoricals have the loader's fixed categories.
 
     Examples
     --------
     >>> import toolkit
     >>> ddf = toolkit.dask.read_logs("data/sample/", blocksize=None)
     >>> ddf.npartitions, list(ddf.columns) == toolkit.COLUMNS
-    (2, True)
+    (3, True)
     >>> ddf.groupby("market", observed=True)["is_error"].mean().compute().sort_index().round(3).to_dict()
     {'spot': 0.213, 'futures': 0.095}
 
@@ -84,13 +84,14 @@ def read_logs(source, *, blocksize="64MiB", market_rules=None, pattern=None, for
     >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
     >>> ddf.category.value_counts().compute()  # doctest: +SKIP
     """
-    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
+    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields,
+                           bot=bot)
     frames, _ = _partitions(source, blocksize, options)
     return dd.from_delayed(frames, meta=_META, verify_meta=False)
 
 
 def read_rejects(source, *, blocksize="64MiB", market_rules=None, pattern=None, format: str = "auto",
-                 fields=None) -> dd.DataFrame:
+                 fields=None, bot=None) -> dd.DataFrame:
     """The lines of :func:`read_logs` that could not become rows: ``source``, ``line``, ``reason``, ``excerpt``.
 
     Built on the same parsing tasks as :func:`read_logs` (same arguments, same
@@ -104,7 +105,7 @@ def read_rejects(source, *, blocksize="64MiB", market_rules=None, pattern=None, 
     >>> len(toolkit.dask.read_rejects("data/sample/", blocksize=None))
     0
     """
-    options = read_options(format=format, market_rules=market_rules, pattern=pattern, fields=fields)
+    options = read_options(format=format, market_rules=market_rules, pattern=pattern, fields=fields, bot=bot)
     _, rejects = _partitions(source, blocksize, options)
     return dd.from_delayed(rejects, meta=_REJECTS_META, verify_meta=False)
 
@@ -134,7 +135,8 @@ def _partitions(source, blocksize, options):
     for path in files:
         with open_recording(path, options) as rec:  # lines ending in CR alone, or compressed: one partition
             split = rec.cut_at_lf and blocksize and rec.size > blocksize
-            plan.append((path, options.with_format(rec.format), plan_pieces(0, rec.size, blocksize) if split else None))
+            opts = options.with_format(rec.format).with_bot(bot_given(options.bot, path))  # the file's, told here
+            plan.append((path, opts, plan_pieces(0, rec.size, blocksize) if split else None))
     # lines before each range: counted now, in one pass over the bytes (on the cluster when there is
     # one), so the parsing tasks depend on nothing and spread over every worker
     counts = iter(dask.compute(*[dask.delayed(count_lines, pure=True)(path, a, b)

@@ -41,6 +41,9 @@ KINDS = ["trading", "account", "market_data", "unknown"]
 #: HTTP methods a recording may carry (upper case).
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
+#: The ``bot`` of a call when neither its record nor its recording's name says which bot made it.
+UNKNOWN_BOT = "unknown"
+
 #: Input formats named in :attr:`toolkit.Load.report`.
 FORMATS = ["jsonl", "har", "vcr", "text"]
 
@@ -50,6 +53,8 @@ STRING = pd.StringDtype("pyarrow")
 DTYPES: dict[str, object] = {
     "ts": TS,
     "market": pd.CategoricalDtype(MARKETS),
+    "bot": pd.CategoricalDtype(pd.Index([], dtype=STRING)),  # which bot made the call; "unknown" when nothing says
+    "key_id": pd.CategoricalDtype(pd.Index([], dtype=STRING)),  # its API key's one-way fingerprint; NA: no key
     "method": pd.CategoricalDtype(METHODS),
     "path": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
     "endpoint": pd.CategoricalDtype(pd.Index([], dtype=STRING)),

@@ -1,5 +1,5 @@
 """The checks of what a function is given, written once: the frame and its columns, times, durations, counts,
-markets, and the ``start=``, ``end=``, ``market=`` window.
+markets, bots, and the ``start=``, ``end=``, ``market=``, ``bot=`` window.
 
 Every function that takes a window or a market (the loader, the store, the
 analysis functions and their store twins, the plots, the report and the
@@ -12,7 +12,8 @@ everywhere:
 - a duration is a string such as ``"5min"`` or a ``Timedelta``; a bare number is
   refused for the same reason;
 - ``start`` is included, ``end`` excluded, and ``end`` must be after ``start``
-  (:func:`as_window`); ``market`` is one market or a list (:func:`as_markets`).
+  (:func:`as_window`); ``market`` is one market or a list (:func:`as_markets`),
+  ``bot`` one bot's name or a list (:func:`as_bots`; the ``bot`` column: which bot made the call).
 
 Every check raises a :class:`toolkit.ParameterError` (a ``ValueError``), or a
 :class:`toolkit.ParameterTypeError` (also a ``TypeError``) for a frame that is not one,
@@ -29,6 +30,8 @@ Examples
 ['futures']
 >>> select(df, market="spot", func="error_rate")["market"].tolist()
 ['spot']
+>>> select(df.assign(bot=["spot-mm", "futures-arb"]), bot=["futures-arb"])["market"].tolist()
+['futures']
 >>> select(df, start=5, func="error_rate")
 Traceback (most recent call last):
 ...
@@ -48,8 +51,8 @@ from . import defaults
 from .errors import ParameterError, ParameterTypeError
 from .schema import DATA_CATEGORIES, MARKETS
 
-__all__ = ["Selection", "as_by", "as_columns", "as_count", "as_duration", "as_markets", "as_time", "as_window",
-           "require", "select", "selection", "step_for", "times", "to_utc"]
+__all__ = ["Selection", "as_bots", "as_by", "as_columns", "as_count", "as_duration", "as_markets", "as_time",
+           "as_window", "require", "select", "selection", "step_for", "times", "to_utc"]
 
 
 def _prefix(func: str | None) -> str:
@@ -214,6 +217,29 @@ def as_markets(market, func: str | None = None) -> tuple[str, ...] | None:
     return names
 
 
+def as_bots(bot, func: str | None = None) -> tuple[str, ...] | None:
+    """``bot`` (one bot's name or a list of them) as a tuple of names, or None for every bot.
+
+    Any name is a bot's name (they are the values of the ``bot`` column); one no call has selects none.
+
+    Examples
+    --------
+    >>> from toolkit.selection import as_bots
+    >>> as_bots("spot-mm"), as_bots(["spot-mm", "futures-arb"]), as_bots(None)
+    (('spot-mm',), ('spot-mm', 'futures-arb'), None)
+    >>> as_bots(["spot-mm", 5], "error_rate")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.ParameterError: error_rate(): bot must be a bot's name or a list of them, not ['spot-mm', 5]
+    """
+    if bot is None:
+        return None
+    names = (bot,) if isinstance(bot, str) else tuple(bot) if isinstance(bot, (list, tuple)) else None
+    if not names or any(not isinstance(b, str) or not b for b in names):
+        raise ParameterError(f"{_prefix(func)}bot must be a bot's name or a list of them, not {bot!r}")
+    return names
+
+
 def require(df: pd.DataFrame, columns, func: str) -> None:
     """Refuse anything but a DataFrame with ``columns``, naming the function and the columns it lacks.
 
@@ -290,15 +316,17 @@ def times(df: pd.DataFrame, func: str, column: str = "ts", allow_nat: bool = Fal
 
 @dataclass(frozen=True)
 class Selection:
-    """Calls with ``start <= ts < end`` in one of ``markets`` (None: no bound / every market)."""
+    """Calls with ``start <= ts < end`` in one of ``markets`` and made by one of ``bots`` (None: no bound /
+    every market / every bot)."""
 
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     markets: tuple[str, ...] | None = None
+    bots: tuple[str, ...] | None = None
 
     @property
     def everything(self) -> bool:
-        return self.start is None and self.end is None and self.markets is None
+        return self.start is None and self.end is None and self.markets is None and self.bots is None
 
     def mask(self, df: pd.DataFrame) -> np.ndarray:
         """A boolean array: which rows of ``df`` are selected."""
@@ -311,6 +339,8 @@ class Selection:
                 keep &= (ts < self.end).to_numpy(dtype=bool, na_value=False)
         if self.markets is not None:
             keep &= df["market"].isin(self.markets).to_numpy(dtype=bool, na_value=False)
+        if self.bots is not None:
+            keep &= df["bot"].isin(self.bots).to_numpy(dtype=bool, na_value=False)
         return keep
 
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -325,28 +355,29 @@ class Selection:
         return out
 
 
-def selection(start=None, end=None, market=None, func: str | None = None) -> Selection:
+def selection(start=None, end=None, market=None, func: str | None = None, *, bot=None) -> Selection:
     """Check and normalise the filters; errors name the parameter and repeat the value.
 
     Examples
     --------
     >>> from toolkit.selection import selection
-    >>> s = selection("2026-11-18", "2026-11-19", "spot")
-    >>> str(s.start), s.markets
-    ('2026-11-18 00:00:00+00:00', ('spot',))
+    >>> s = selection("2026-11-18", "2026-11-19", "spot", bot="spot-mm")
+    >>> str(s.start), s.markets, s.bots
+    ('2026-11-18 00:00:00+00:00', ('spot',), ('spot-mm',))
     """
-    return Selection(*as_window(start, end, func), as_markets(market, func))
+    return Selection(*as_window(start, end, func), as_markets(market, func), as_bots(bot, func))
 
 
-def select(df: pd.DataFrame, *, start=None, end=None, market=None, func: str | None = None) -> pd.DataFrame:
-    """The rows of ``df`` in ``[start, end)`` and ``market``: what every analysis function does first.
+def select(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, func: str | None = None) -> pd.DataFrame:
+    """The rows of ``df`` in ``[start, end)``, ``market`` and ``bot``: what every analysis function does first.
 
     The same as filtering the frame by hand (the index and the categories are
     kept); ``df`` itself when nothing is asked for.
     """
-    sel = selection(start, end, market, func)
+    sel = selection(start, end, market, func, bot=bot)
     if sel.everything:
         return df
     require(df, (["ts"] if sel.start is not None or sel.end is not None else [])
-            + (["market"] if sel.markets is not None else []), func or "select")
+            + (["market"] if sel.markets is not None else []) + (["bot"] if sel.bots is not None else []),
+            func or "select")
     return df[sel.mask(df)]

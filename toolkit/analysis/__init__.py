@@ -18,14 +18,16 @@ from .gaps import find_gaps
 from .incidents import find_incidents
 from .orders import uncertain_orders
 from .rates import error_rate, request_rate
-from .summary import failed_share, summary
+from .summary import BOT_SUMMARY, bot_summary, failed_share, summary
 
 __all__ = [
+    "BOT_SUMMARY",
     "CAUSES",
     "FINDINGS",
     "SIDES",
     "cause_rules",
     "WindowDescription",
+    "bot_summary",
     "clock_drift",
     "clock_offsets",
     "describe_window",

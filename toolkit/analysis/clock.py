@@ -45,8 +45,9 @@ def clock_offsets(df: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=df.index, name="offset_s")
 
 
-def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.INCIDENT_FREQ, by="market",
-                merge=defaults.INCIDENT_MERGE, min_errors: int = defaults.MIN_ERRORS, tolerance=defaults.CLOCK_TOLERANCE) -> pd.DataFrame:
+def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.INCIDENT_FREQ,
+                by="market", merge=defaults.INCIDENT_MERGE, min_errors: int = defaults.MIN_ERRORS,
+                tolerance=defaults.CLOCK_TOLERANCE) -> pd.DataFrame:
     """Stretches in which 401 ``timestamp_expired`` dominates, with the clock offset behind them.
 
     The exchange refuses a signed call whose ``ACCESS-TIMESTAMP`` is more than
@@ -75,9 +76,10 @@ def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, freq=def
         Fewest ``timestamp_expired`` errors a stretch may have.
     tolerance : str or Timedelta, default "30s"
         The documented allowance between the client's and the server's clocks.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -108,7 +110,7 @@ def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, freq=def
     0        6      31.0              True
     """
     func = "clock_drift"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", "reason", "market", *cols], func)
     outcome = [c for c in cols if c in OUTCOME_COLUMNS]

@@ -76,7 +76,7 @@ class WindowDescription:
         return "\n".join(parts)
 
 
-def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, before=defaults.BEFORE,
+def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, before=defaults.BEFORE,
                     incidents=None) -> WindowDescription:
     """What changed between ``start`` and ``end`` against the ``before`` hours before it.
 
@@ -92,6 +92,8 @@ def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, befo
         gives both.
     market : str or list of str, optional
         Only these markets; all by default.
+    bot : str or list of str, optional
+        Only the calls these bots made, in the window and the hours before it; all by default.
     before : str or Timedelta, default "3h"
         How far back the comparison period reaches from ``start``.
     incidents : DataFrame, optional
@@ -134,6 +136,7 @@ def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, befo
     span = as_duration(before, "before", func)
     names = as_markets(market, func)
     markets = None if names is None else list(names)
+    df = select(df, bot=bot, func=func)
     scope = select(df, market=market, func=func)
     t = times(scope, func)
     lo, hi, b0 = t0.value, t1.value, t0.value - span

@@ -15,7 +15,7 @@ from .retry import CALL_COLUMNS, ERROR_COLUMNS, repeat_chains
 __all__ = ["MASKS", "PATTERN_LENGTH", "fingerprint", "mask_messages", "message_masks", "retries", "top_errors"]
 
 
-def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | None = 10) -> pd.DataFrame:
+def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, n: int | None = 10) -> pd.DataFrame:
     """The most frequent kinds of error, grouped as an error tracker groups issues.
 
     Errors are grouped by a fingerprint of their market, category, reason, code
@@ -31,9 +31,10 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | 
         ``symbol``).
     n : int or None, default 10
         How many groups to return; None returns them all.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -59,7 +60,7 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, n: int | 
     0  Order <num> not found      3    1.0  BTCUSDT, ETHUSDT  Order 1764 not found
     """
     func = "top_errors"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     require(df, ["ts", "is_error", "market", "category", "reason", "code", "message", "endpoint", "symbol"], func)
     if n is not None:
         n = as_count(n, "n", func)
@@ -113,7 +114,8 @@ _RETRY_COLUMNS = {
 }
 
 
-def retries(df: pd.DataFrame, *, start=None, end=None, market=None, within=defaults.RETRY_WINDOW) -> pd.DataFrame:
+def retries(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
+            within=defaults.RETRY_WINDOW) -> pd.DataFrame:
     """Identical failing calls repeated close together, per kind of error.
 
     Calls are identical when they share market, method, endpoint and symbol
@@ -136,9 +138,10 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, within=defau
         ``retryable``; ``method`` when present).
     within : str or Timedelta, default "10s"
         Longest gap between a failure and its repeat (a bare number is refused).
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -168,7 +171,7 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, within=defau
     2
     """
     func = "retries"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     require(df, ["ts", "is_error", *(c for c in CALL_COLUMNS if c != "method"), *ERROR_COLUMNS, "retryable"], func)
     o, repeat = repeat_chains(df, within, func)
     if not repeat.any():

@@ -34,7 +34,7 @@ def _focus(calls: pd.DataFrame, inc) -> np.ndarray | None:
     return None
 
 
-def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None, market=None) -> pd.DataFrame:
+def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
     """Whose fault each incident was, with its evidence, in one sentence each.
 
     The evidence of an incident is measured from the calls of its market in its
@@ -50,9 +50,10 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         Calls as :func:`toolkit.load_logs` returns them.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns for ``df``; computed by default.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -75,7 +76,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
     the exchange's host name did not resolve (DNS); the bot repeated 99 failing calls within 10s of each other.
     """
     func = "explain_incidents"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     require(df, ["ts", "market", "is_error", "category", "reason", "endpoint"], func)
     if incidents is None:
         from .incidents import find_incidents

@@ -42,7 +42,7 @@ GAP_COLUMNS = ["start", "end", "market", "bot", "kind", "duration", "calls", "ex
 GAP_KINDS = ("stopped", "thin")
 
 
-def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.GAP_FREQ,
+def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.GAP_FREQ,
               share: float = defaults.GAP_SHARE, min_duration=defaults.GAP_MIN) -> pd.DataFrame:
     """Stretches in which a bot's or a market's calls fell far below their usual volume for that time of the week.
 
@@ -55,6 +55,8 @@ def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defau
         Only the calls in ``[start, end)``, exactly as filtering ``df`` first.
     market : str or list of str, optional
         Only these markets; all by default.
+    bot : str or list of str, optional
+        Only the calls these bots made (the silences of their calls); all by default.
     freq : str or Timedelta, default "5min"
         Bucket size: the resolution of ``start`` and ``end``.
     share : float, default 0.1
@@ -90,7 +92,7 @@ def find_gaps(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defau
     0 0 days 01:00:00      0           180.0
     """
     func = "find_gaps"
-    df = select(df, start=start, end=end, func=func)  # the market is chosen below
+    df = select(df, start=start, end=end, bot=bot, func=func)  # the market is chosen below
     require(df, ["ts", "market", "is_error", "reason"], func)
     f = as_duration(freq, "freq", func)
     span = as_duration(min_duration, "min_duration", func)

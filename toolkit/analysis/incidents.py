@@ -60,7 +60,7 @@ INCIDENT_COLUMNS = ["id", "start", "end", "market", "category", "cause", "side",
 _CAUSE_DTYPE = pd.CategoricalDtype(CAUSES)
 
 
-def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.INCIDENT_FREQ,
+def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.INCIDENT_FREQ,
                    by="market", merge=defaults.INCIDENT_MERGE, baseline=defaults.BASELINE_FREQ, min_errors: int = defaults.MIN_ERRORS,
                    ratio: float = defaults.MIN_RATIO, alpha: float = defaults.ALPHA,
                    narrow=defaults.NARROW) -> pd.DataFrame:
@@ -96,9 +96,10 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
     narrow : sequence of str, default ("reason", "endpoint")
         Columns to also seek narrow incidents by, each within the ``by``
         groups (one reason, one endpoint); ``()`` for none.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -140,7 +141,7 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, freq=
     0  client_rate  client  market    100     100           0.02
     """
     func = "find_incidents"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", "market", "category", "reason", "endpoint", *cols], func)
     f = as_duration(freq, "freq", func)

@@ -30,7 +30,7 @@ def _unsure(df: pd.DataFrame) -> np.ndarray:
     return (df["reason"] == "timeout").to_numpy(dtype=bool, na_value=False) | (status >= 500)
 
 
-def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, incidents=None,
+def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
                      within=defaults.ORDER_REPEAT_WINDOW) -> pd.DataFrame:
     """Order calls whose outcome the bot could not know, per incident, and whether the same order was sent again.
 
@@ -53,9 +53,10 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, inc
         the incident of its market it fell in. Computed from ``df`` by default.
     within : str or Timedelta, default "10s"
         How soon the same order sent again counts as a repeat.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -88,7 +89,7 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, inc
     1 2026-11-18 14:20:00+00:00  gateway_error      <NA>       False        False
     """
     func = "uncertain_orders"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     if "kind" not in df.columns:
         raise ParameterError(f"{func}() needs the column `kind` (trading, account, market_data, unknown), which tells "
                          "order-placing and cancelling calls from the rest; the frame has none. Load the recording "

@@ -25,7 +25,7 @@ __all__ = ["LimitUse", "error_rate", "limit_for", "limit_holders", "limit_use", 
            "window_counts"]
 
 
-def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.ERROR_RATE_FREQ,
+def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.ERROR_RATE_FREQ,
                by="market") -> pd.DataFrame:
     """Calls, errors and error rate per time bucket and group.
 
@@ -42,9 +42,10 @@ def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defa
         ``message``, ``retryable``) makes one group per value seen among the
         errors, and measures it against all calls of its bucket (and of its other
         ``by`` values): the rate of ``rate_limit`` is rate-limit errors per call.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -72,7 +73,7 @@ def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defa
     5 2026-11-16 21:10:00+00:00     spot      0       0         NaN
     """
     func = "error_rate"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", *cols], func)
     return rate_frame(grid(df, func, freq=as_duration(freq, "freq", func), by=cols))
@@ -243,8 +244,8 @@ def _is_rate_limited(df: pd.DataFrame) -> np.ndarray:
     return np.zeros(len(df), dtype=bool)
 
 
-def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=defaults.REQUEST_RATE_FREQ, by="market",
-                 limits=None) -> pd.DataFrame:
+def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.REQUEST_RATE_FREQ,
+                 by="market", limits=None) -> pd.DataFrame:
     """Calls per window against the documented rate limits, and how the 429s line up.
 
     The exchange counts requests per API key and market: 10 per second and 300
@@ -271,9 +272,10 @@ def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=de
     limits : str or dict, optional
         ``"regular"`` (the default), ``"market_maker"``, or a mapping of window to
         calls such as ``{"1s": 10, "1min": 300}``.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -304,7 +306,7 @@ def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, freq=de
     0   spot     10    13           1             3            1.0
     """
     func = "request_rate"
-    df = select(df, start=start, end=end, market=market, func=func)
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     outcome = [c for c in cols if c in OUTCOME_COLUMNS]
     if outcome:

@@ -1,4 +1,4 @@
-"""Counts of calls per market and category: the first table of a post-mortem."""
+"""Counts of calls per market and category, and per bot: the first tables of a post-mortem."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import pandas as pd
 from ..schema import CATEGORIES, MARKETS
 from ..selection import require, select
 
-__all__ = ["failed_share", "summary"]
+__all__ = ["BOT_SUMMARY", "bot_summary", "failed_share", "summary"]
 
 _NEEDED = ("market", "category")
 
 
-def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFrame:
+def summary(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
     """Calls per category (rows, in the taxonomy's order) and market (columns).
 
     Categories and markets with no calls are left out; a ``total`` column
@@ -23,9 +23,11 @@ def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFr
     ----------
     df : DataFrame
         Calls with ``market`` and ``category``.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
+
     Examples
     --------
     >>> import pandas as pd, toolkit
@@ -37,7 +39,7 @@ def summary(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFr
     ok             1        1      2
     rate_limit     1        0      1
     """
-    df = select(df, start=start, end=end, market=market, func="summary")
+    df = select(df, start=start, end=end, market=market, bot=bot, func="summary")
     require(df, _NEEDED, "summary")
     market = pd.Categorical(df["market"], categories=MARKETS)
     category = pd.Categorical(df["category"], categories=CATEGORIES)
@@ -62,3 +64,49 @@ def failed_share(table: pd.DataFrame) -> pd.Series:
     calls = table.sum(axis=0)
     ok = table.loc["ok"] if "ok" in table.index else 0
     return ((calls - ok) / calls.where(calls > 0)).rename("error_rate")
+
+
+#: Columns of :func:`bot_summary`.
+BOT_SUMMARY = ["bot", "markets", "key_id", "calls", "failed", "error_rate"]
+
+
+def bot_summary(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
+    """Calls and failures of each bot, with the markets it calls and the keys it signs with.
+
+    Two bots on one key share its limits: the ``key_id`` column shows it.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls with ``bot``, ``market`` and ``is_error`` (and ``key_id``, when recorded).
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
+
+    Returns
+    -------
+    DataFrame
+        One row per bot with calls, sorted by name: ``bot``, ``markets`` and ``key_id``
+        (the markets it calls, in their order, and its keys' fingerprints, each joined
+        with ``", "``), ``calls``, ``failed`` and ``error_rate``.
+
+    Examples
+    --------
+    >>> import pandas as pd, toolkit
+    >>> df = pd.DataFrame({"bot": ["mm", "mm", "arb"], "market": ["spot", "futures", "futures"],
+    ...                    "key_id": ["k-0a1b2c3d", "k-0a1b2c3d", None], "is_error": [False, True, True]})
+    >>> toolkit.bot_summary(df).values.tolist()
+    [['arb', 'futures', '', 1, 1, 1.0], ['mm', 'spot, futures', 'k-0a1b2c3d', 2, 1, 0.5]]
+    """
+    func = "bot_summary"
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
+    require(df, ["bot", "market", "is_error"], func)
+    rows = []
+    for name, calls in df.groupby(df["bot"].astype(str), sort=True):
+        markets = [m for m in MARKETS if (calls["market"] == m).any()]
+        keys = sorted(calls["key_id"].dropna().astype(str).unique()) if "key_id" in calls else []
+        failed = int(calls["is_error"].sum())
+        rows.append([name, ", ".join(markets), ", ".join(keys), len(calls), failed, failed / len(calls)])
+    out = pd.DataFrame(rows, columns=BOT_SUMMARY)
+    return out.astype({"calls": "int64", "failed": "int64", "error_rate": "float64"})

@@ -72,12 +72,14 @@ def nothing(ax, title: str):
     return ax
 
 
-def where(market, df: pd.DataFrame | None = None) -> str:
-    """The markets a plot shows, for its title: those asked for, or else those the frame holds."""
+def where(market, df: pd.DataFrame | None = None, bot=None) -> str:
+    """The markets (and the bots) a plot shows, for its title: those asked for, or else the markets the frame
+    holds."""
+    bots = "" if bot is None else ", " + (bot if isinstance(bot, str) else ", ".join(map(str, bot)))
     if market is None and df is not None and "market" in df and len(df):
         present = [m for m in MARKETS if (df["market"] == m).any()]
         if len(present) == 1:
-            return present[0]
+            return present[0] + bots
     if market is None:
-        return "all markets"
-    return market if isinstance(market, str) else ", ".join(market)
+        return "all markets" + bots
+    return (market if isinstance(market, str) else ", ".join(market)) + bots

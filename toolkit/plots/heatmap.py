@@ -16,15 +16,17 @@ from ._style import CATEGORY_COLORS, axes, naive, nothing, time_axis, where
 __all__ = ["heatmap"]
 
 
-def heatmap(df: pd.DataFrame, *, start=None, end=None, market=None, by="category", freq="1h", ax=None, **kwargs):
+def heatmap(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by="category", freq="1h", ax=None,
+            **kwargs):
     """Errors per value of ``by`` (rows) and time bucket (columns).
 
     Parameters
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot`` (each one or a list), as
+        filtering ``df`` first.
     by : str, default "category"
         The rows: ``category`` (in the taxonomy's order, label colours kept),
         ``endpoint``, ``reason``, ``symbol``, ... (by error count, at most 25).
@@ -56,9 +58,9 @@ def heatmap(df: pd.DataFrame, *, start=None, end=None, market=None, by="category
         raise ParameterError(f"heatmap(): by must name one column, not {by!r}")
     col = cols[0]
     require(df, ["ts", "market", "is_error", col], "heatmap")
-    sub = select(df, start=start, end=end, market=market, func="heatmap")
+    sub = select(df, start=start, end=end, market=market, bot=bot, func="heatmap")
     ax = axes(ax)
-    title = f"Errors by {col} per {freq}, {where(market, sub)} (UTC)"
+    title = f"Errors by {col} per {freq}, {where(market, sub, bot)} (UTC)"
     sub = sub[sub["is_error"].to_numpy(dtype=bool, na_value=False)]
     if len(sub) == 0:
         return nothing(ax, title)

@@ -15,7 +15,7 @@ from ._style import LINESTYLES, MARKET_COLORS, auto_freq, axes, naive, nothing, 
 __all__ = ["latency"]
 
 
-def latency(df: pd.DataFrame, *, start=None, end=None, market=None, by="market", freq=None,
+def latency(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by="market", freq=None,
             percentiles=defaults.PERCENTILES, ax=None, **kwargs):
     """Latency percentiles per time bucket: one line style per percentile, one colour per group.
 
@@ -23,8 +23,9 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, by="market",
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them (``ts``, ``latency_ms``).
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot`` (each one or a list), as
+        filtering ``df`` first.
     by : str or None, default "market"
         One set of lines per value of this column; None for all calls together.
     freq : str or Timedelta, optional
@@ -59,12 +60,12 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, by="market",
     q = list(percentiles) if isinstance(percentiles, (list, tuple, np.ndarray)) else None
     if not q or not all(isinstance(p, (int, float, np.integer, np.floating)) and 0 <= p <= 100 for p in q):
         raise ParameterError(f"latency(): percentiles must be numbers between 0 and 100, not {percentiles!r}")
-    sub = select(df, start=start, end=end, market=market, func="latency")
+    sub = select(df, start=start, end=end, market=market, bot=bot, func="latency")
     ax = axes(ax)
     t = times(sub, "latency")
     freq = auto_freq(t, 200) if freq is None else freq
     f = as_duration(freq, "freq", "latency")
-    title = f"Latency percentiles per {freq}, {where(market, sub)} (UTC)"
+    title = f"Latency percentiles per {freq}, {where(market, sub, bot)} (UTC)"
     if len(sub) == 0:
         return nothing(ax, title)
     bucket = t // f

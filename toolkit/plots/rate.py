@@ -15,7 +15,7 @@ from ._style import MARKET_COLORS, auto_freq, axes, naive, nothing, time_axis, w
 __all__ = ["rate"]
 
 
-def rate(df: pd.DataFrame, *, start=None, end=None, market=None, by="market", freq=defaults.REQUEST_RATE_FREQ,
+def rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by="market", freq=defaults.REQUEST_RATE_FREQ,
          limits=None, every=None, ax=None, **kwargs):
     """Peak calls per window of ``freq`` against the limit line, per group.
 
@@ -26,8 +26,9 @@ def rate(df: pd.DataFrame, *, start=None, end=None, market=None, by="market", fr
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot`` (each one or a list), as
+        filtering ``df`` first.
     by : str or None, default "market"
         One line per value of this column; None for all calls together.
     freq : str or Timedelta, default "1s"
@@ -63,9 +64,9 @@ def rate(df: pd.DataFrame, *, start=None, end=None, market=None, by="market", fr
     require(df, ["ts", *cols], "rate")
     f = as_duration(freq, "freq", "rate")
     limit = limit_for(f, rate_limits(limits, "rate"))
-    sub = select(df, start=start, end=end, market=market, func="rate")
+    sub = select(df, start=start, end=end, market=market, bot=bot, func="rate")
     ax = axes(ax)
-    title = f"Busiest {freq} window per display bucket, {where(market, sub)} (UTC)"
+    title = f"Busiest {freq} window per display bucket, {where(market, sub, bot)} (UTC)"
     if len(sub) == 0:
         return nothing(ax, title)
     t = times(sub, "rate")

@@ -19,7 +19,7 @@ from ._style import CATEGORY_COLORS, auto_freq, axes, naive, nothing, time_axis,
 __all__ = ["draw_timeline", "timeline"]
 
 
-def timeline(df: pd.DataFrame, *, start=None, end=None, market=None, freq=None, incidents=True, yscale="auto",
+def timeline(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=None, incidents=True, yscale="auto",
              ax=None, **kwargs):
     """Errors per category over time, stacked, with call volume on a second axis and incidents shaded.
 
@@ -27,8 +27,9 @@ def timeline(df: pd.DataFrame, *, start=None, end=None, market=None, freq=None, 
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one or a list), as filtering ``df`` first.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot`` (each one or a list), as
+        filtering ``df`` first.
     freq : str or Timedelta, optional
         Bucket size; by default the smallest of 1s, 10s, 1min, 5min, 15min, 1h,
         ... that keeps the plot under 800 buckets.
@@ -69,9 +70,9 @@ def timeline(df: pd.DataFrame, *, start=None, end=None, market=None, freq=None, 
     """
     require(df, ["ts", "market", "category", "is_error"], "timeline")
     _check_yscale(yscale)
-    sub = select(df, start=start, end=end, market=market, func="timeline")
+    sub = select(df, start=start, end=end, market=market, bot=bot, func="timeline")
     ax = axes(ax)
-    title = f"Errors per category, {where(market, sub)} (UTC)"
+    title = f"Errors per category, {where(market, sub, bot)} (UTC)"
     if len(sub) == 0:
         return nothing(ax, title)
     t = times(sub, "timeline")

@@ -80,7 +80,7 @@ class Load:
 
 
 def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto", pattern=None,
-              fields=None, start=None, end=None, market=None) -> Load:
+              fields=None, bot=None, start=None, end=None, market=None) -> Load:
     r"""Read recorded API calls into a tagged DataFrame, accounting for every line.
 
     Parameters
@@ -107,9 +107,19 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     fields : dict, optional
         For JSON Lines with other key names: ``{field: key}`` for any of
         ``time``, ``method``, ``url``, ``status``, ``body``, ``error``,
-        ``latency_ms``, ``latency_s`` and ``market``; a dotted key reaches into
+        ``latency_ms``, ``latency_s``, ``market`` and ``bot``; a dotted key reaches into
         nested objects (``"request.uri"``). Caddy and Traefik access logs are
         read without it. Example: ``fields={"time": "started_at", "latency_ms": "duration_ms"}``.
+    bot : dict or callable, optional
+        Which bot made each recording's calls, overriding what its records and
+        its file name say: ``{glob: name}``, each glob matched against the
+        file's path from the right as :meth:`pathlib.PurePath.match` does
+        (``{"futures/*": "futures-arb", "*.har": "browser"}``; the first match
+        wins, other files keep their own), or a function of the path returning
+        a name or None. Without it, a call's ``bot`` is its record's ``bot``
+        field, else its file's name without rotation, dates and extensions
+        (``spot-mm.20270301T000000.123Z.jsonl.gz`` -> ``spot-mm``; a file named
+        ``calls`` takes its folder's name), else ``unknown``.
     start, end : time, optional
         Keep the calls with ``start <= ts < end`` (naive times are UTC). Over
         recordings they filter :attr:`Load.frame` after parsing; ``report``
@@ -138,9 +148,10 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     >>> str(caught[0].message)
     '1 of 2 lines rejected in <stream>: 1 invalid JSON'
     """
-    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
+    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields,
+                           bot=bot)
     win = window(start, end, market)
-    if (found := _store_of(source, market_rules, format, pattern, fields)) is not None:
+    if (found := _store_of(source, market_rules, format, pattern, fields, bot)) is not None:
         store, kind = found
         return Load(*kind.load(store, win, errors))
     results, read, duplicates = [], {}, []
@@ -156,7 +167,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     return load
 
 
-def _store_of(source, market_rules, format, pattern=None, fields=None):
+def _store_of(source, market_rules, format, pattern=None, fields=None, bot=None):
     """The store directory ``source`` names and the registered source that reads it, or None for recordings."""
     items = source if isinstance(source, (list, tuple)) else [source]
     kinds = [(s, kind) for s in items if (kind := source_of(s)) is not None]
@@ -166,8 +177,8 @@ def _store_of(source, market_rules, format, pattern=None, fields=None):
     if len(items) > 1:
         raise ParameterError(f"source must be one store or recordings, not a mix: {stores[0]!s} is a store; "
                          "ingest the recordings into it with toolkit.store.ingest")
-    if market_rules is not None or format != "auto" or pattern is not None or fields is not None:
-        raise ParameterError(f"market_rules, format, pattern and fields apply when recordings are parsed; "
+    if market_rules is not None or format != "auto" or pattern is not None or fields is not None or bot is not None:
+        raise ParameterError(f"market_rules, format, pattern, fields and bot apply when recordings are parsed; "
                              f"{stores[0]!s} is a store, so pass them to toolkit.store.ingest")
     return kinds[0]
 
@@ -241,7 +252,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     (192, '2026-11-18 14:00:10.264000+00:00')
     """
     if (found := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
-                           kwargs.get("pattern"), kwargs.get("fields"))) is not None:
+                           kwargs.get("pattern"), kwargs.get("fields"), kwargs.get("bot"))) is not None:
         store, kind = found
         return kind.calls(store, window(start, end, market))
     return read_logs(source, start=start, end=end, market=market, **kwargs).frame

@@ -4,16 +4,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from contextvars import ContextVar
 
+import numpy as np
 import pandas as pd
 
 from ..defaults import MAX_REJECTS_KEPT
 from ..errors import LogFormatError
-from ..schema import REJECT_DTYPES, REPORT_DTYPES
+from ..schema import REJECT_DTYPES, REPORT_DTYPES, STRING, UNKNOWN_BOT
 from . import _files
+from ._bots import bot_from_path, bot_given
 from ._excerpt import excerpt, no_surrogates
 from ._frame import finish
 from ._rows import Batch
@@ -143,6 +146,11 @@ class FileResult(_Kept):
     ``errors`` decide whether a reject raises). A piece that does not start the
     file gives ``start_line``, the lines before it; :attr:`last_line` is then
     the number of the last line merged, where the next piece goes on from.
+
+    The file's bot is told here, once: :attr:`bot`, the name the options' ``bot``
+    gives ``source`` (it wins over the records' own), else None; :attr:`file_bot`,
+    what the file's name says (:func:`~toolkit.read._bots.bot_from_path`), for the
+    records that do not say. The pieces parse with options without ``bot``.
     Rejects beyond the first :data:`toolkit.defaults.MAX_REJECTS_KEPT` are counted (:attr:`reject_count`),
     not kept.
     """
@@ -150,7 +158,9 @@ class FileResult(_Kept):
     def __init__(self, source: str, fmt: str, options, *, start_line: int = 0):
         self.source = source
         self.format = fmt
-        self.options = options
+        self.bot = bot_given(options.bot, source)
+        self.file_bot = bot_from_path(source) or UNKNOWN_BOT
+        self.options = options if options.bot is None else dataclasses.replace(options, bot=None)
         self.errors = options.errors
         self.frames = []
         self.rejects: list[tuple[int, str, str]] = []
@@ -206,11 +216,18 @@ class FileResult(_Kept):
         for frame in chunk.frames:
             if off:
                 frame["line"] += off
+            frame["bot"] = self._bots(frame["bot"].array)
             self.frames.append(frame)
         self.blank += chunk.blank
         self.skipped += chunk.skipped
         self.skip_reasons.update(chunk.skip_reasons)
         self.last_line += chunk.size
+
+    def _bots(self, recorded: pd.Categorical) -> pd.Categorical:
+        """The bot of every row of a piece: :attr:`bot` when given, else the record's own, else :attr:`file_bot`."""
+        if self.bot is None and (recorded.codes >= 0).all():
+            return recorded
+        return bots_of(recorded, [self], np.zeros(len(recorded), np.intp))
 
     def summary(self) -> str | None:
         """The warning text for this file's rejects, or None when there are none."""
@@ -221,6 +238,34 @@ class FileResult(_Kept):
         unit = "entries" if self.format in ("har", "vcr") else "lines"
         kept = f" (the first {len(self.rejects):,} kept)" if self.more_rejects else ""
         return f"{self.reject_count:,} of {self.lines:,} {unit} rejected in {self.source}: {parts}{kept}"
+
+
+def bots_of(recorded: pd.Categorical, results: list, of: np.ndarray) -> pd.Categorical:
+    """The bot of every row, the row of ``results[of[i]]``: that file's :attr:`~FileResult.bot` when given,
+    else the record's own (``recorded``), else the file's :attr:`~FileResult.file_bot`. The one rule, for a
+    file's pieces and for small recordings finished together.
+
+    Examples
+    --------
+    >>> from toolkit.read.engine import read_options
+    >>> a, b = FileResult("spot-mm.jsonl", "jsonl", read_options()), FileResult("arb.jsonl", "jsonl", read_options())
+    >>> rec = pd.Categorical(["gw", None, None], categories=pd.Index(["gw"], dtype="string"))
+    >>> list(bots_of(rec, [a, b], np.array([0, 0, 1])))
+    ['gw', 'spot-mm', 'arb']
+    """
+    given = [r.bot for r in results]
+    names = list(recorded.categories) + [n for n in given if n is not None] + [r.file_bot for r in results]
+    cats = pd.Index(list(dict.fromkeys(names)), dtype=STRING)
+    code = {n: i for i, n in enumerate(cats)}
+    remap = np.array([code[n] for n in recorded.categories] + [-1], np.int64)  # -1: no bot recorded
+    own = remap[recorded.codes]  # code -1 indexes the last slot
+    fallback = np.array([code[r.file_bot] for r in results], np.int64)[of]
+    out = np.where(own >= 0, own, fallback)
+    if any(n is not None for n in given):
+        forced = np.array([-1 if n is None else code[n] for n in given], np.int64)[of]
+        out = np.where(forced >= 0, forced, out)
+    used = np.unique(out)
+    return pd.Categorical.from_codes(np.searchsorted(used, out), categories=cats[used])
 
 
 def rejects_frame(rejects=()) -> pd.DataFrame:

@@ -97,18 +97,31 @@ def _standard_dates(uniq: pa.Array) -> np.ndarray:
 
 
 def iso_ms_utc(text: pa.Array) -> np.ndarray:
-    """int64 ns of the times written exactly ``2026-11-20T21:05:00.123Z`` (as the recorder writes them;
-    a real date and time, year 1678-2261), read straight from their bytes; ``_NAT`` for any other value."""
+    """int64 ns of the times written exactly ``2026-11-20T21:05:00.123Z`` or ``2026-11-20T21:05:00.123456Z``
+    (as loggers and the recorder write them; a real date and time, year 1678-2261), read straight from their
+    bytes; ``_NAT`` for any other value.
+
+    Examples
+    --------
+    >>> iso_ms_utc(pa.array(["2026-11-20T21:05:00.123Z", "2026-11-20T21:05:00.123456Z", "x"])).tolist()
+    [1795208700123000000, 1795208700123456000, -9223372036854775808]
+    """
     out = np.full(len(text), _NAT, np.int64)
-    rows, c = _fixed_width(text, 24)
-    if not len(rows):
-        return out
-    d, ok = _digits(c, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22])
-    ok &= (c[4] == 45) & (c[7] == 45) & (c[10] == 84) & (c[13] == 58) & (c[16] == 58) & (c[19] == 46) & (c[23] == 90)
-    ns, real = _civil_ns(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], d[4] * 10 + d[5], d[6] * 10 + d[7],
-                         d[8] * 10 + d[9], d[10] * 10 + d[11], d[12] * 10 + d[13])
-    ok &= real
-    out[rows[ok]] = (ns + (d[14] * 100 + d[15] * 10 + d[16]).astype(np.int64) * 1_000_000)[ok]
+    for width, unit in ((24, 1_000_000), (27, 1_000)):  # milliseconds, microseconds
+        rows, c = _fixed_width(text, width)
+        if not len(rows):
+            continue
+        fraction = list(range(20, width - 1))
+        d, ok = _digits(c, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, *fraction])
+        ok &= (c[4] == 45) & (c[7] == 45) & (c[10] == 84) & (c[13] == 58) & (c[16] == 58) & (c[19] == 46)
+        ok &= c[width - 1] == 90
+        ns, real = _civil_ns(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], d[4] * 10 + d[5], d[6] * 10 + d[7],
+                             d[8] * 10 + d[9], d[10] * 10 + d[11], d[12] * 10 + d[13])
+        ok &= real
+        frac = np.zeros(len(rows), np.int64)
+        for digit in d[14:]:
+            frac = frac * 10 + digit
+        out[rows[ok]] = (ns + frac * unit)[ok]
     return out
 
 

@@ -12,7 +12,7 @@ import re
 
 import orjson
 
-from ..secrets import MASK, is_secret_name, redact
+from ..secrets import MASK, is_key_id, is_secret_name, redact
 
 EXCERPT = 200
 _TEXT_LIMIT = 64 << 10  # characters of a raw line masked before the excerpt is cut from it
@@ -110,7 +110,7 @@ def _key(key) -> str:
 def _scalar(value, secret: bool) -> str:
     if value is None or type(value) is bool:
         return orjson.dumps(value).decode()
-    if secret and type(value) in (str, int, float, bytes):
+    if secret and type(value) in (str, int, float, bytes) and not is_key_id(value):
         return f'"{MASK}"'
     if type(value) is int or type(value) is float:
         return repr(value)[:40]

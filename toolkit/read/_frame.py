@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from .. import classify
 from ..classify import matcher
 from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
-from ..secrets import redact
+from ..secrets import is_key_id, key_id, redact
 from ._dates import _http_date, _http_dates, iso_ms_utc  # noqa: F401 - readers import _http_date from here
 from ._excerpt import bounded_json, excerpt  # noqa: F401 - readers import excerpt from here
 from ._rows import CODE, NO_BODY, NO_CODE, NOT_JSON, ROW, Batch, Row
@@ -221,6 +221,11 @@ def clean_text(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
+def _fingerprint(value: str) -> str | None:
+    """A recorded ``key_id`` as it is; any other value (an ``ACCESS-KEY`` header) as its :func:`key_id`."""
+    return value if is_key_id(value) else key_id(value)
+
+
 def _apply_unique(arr: pa.Array, func, type=pa.string()) -> pa.Array:
     """Apply ``func`` once per distinct non-null value of ``arr``; map back onto the rows."""
     enc = pc.dictionary_encode(arr)
@@ -230,6 +235,18 @@ def _apply_unique(arr: pa.Array, func, type=pa.string()) -> pa.Array:
 
 def _pd_string(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
     return pd.array(arr.to_pandas(types_mapper={pa.string(): STRING, pa.large_string(): STRING}.get), dtype=STRING)
+
+
+def _categorical_of(arr: pa.Array, func) -> pd.Categorical:
+    """A categorical of ``func`` applied once per distinct non-null value of ``arr`` (None: missing); rows whose
+    values it maps alike share a category. One dictionary encoding of the rows; the rest on the distinct values."""
+    enc = pc.dictionary_encode(arr)
+    if not len(enc.dictionary):  # no row holds a value (a file whose records name no bot)
+        return pd.Categorical.from_codes(np.full(len(arr), -1, np.int8), categories=pd.Index([], dtype=STRING))
+    codes, cats = pd.factorize(pd.array([func(v) for v in enc.dictionary.to_pylist()], dtype=STRING))
+    lut = np.append(codes, -1)  # the last slot for the rows without a value
+    rows = pc.fill_null(enc.indices, len(codes)).to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(lut[rows], categories=pd.Index(cats, dtype=STRING))
 
 
 def _categorical(arr: pa.Array) -> pd.Categorical:
@@ -369,6 +386,9 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
     frame = pd.DataFrame({
         "ts": pd.DatetimeIndex(ts).tz_localize("UTC"),
         "market": pd.Categorical.from_codes(market, dtype=DTYPES["market"]),
+        # the record's own bot (the file's name fills in the rest, per file: FileResult.merge)
+        "bot": _categorical_of(f["bot"], redact),
+        "key_id": _categorical_of(f["key"], _fingerprint),
         "method": pd.Categorical.from_codes(method_codes[method_idx], dtype=DTYPES["method"]),
         "path": _categorical(url["path"]),
         "endpoint": _categorical(url["endpoint"]),

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..classify import compile_market_rules
 from ..errors import ParameterError
+from ._bots import check_bot
 from ._registry import reader, readers
 
 
@@ -27,6 +28,10 @@ class Options:
         The compiled layout of text logs.
     fields : dict or None
         JSON Lines key names, ``{field: (key, ...)}`` (a dotted key split).
+    bot : None, tuple of (glob, name), callable or str
+        The bot ``bot=`` names each recording's calls after (see :mod:`toolkit.read._bots`); a str is one
+        recording's name fixed (:meth:`with_bot`). Applied once per file by
+        :class:`toolkit.read.engine.FileResult`, whose pieces parse without it.
     """
 
     format: str = "auto"
@@ -35,10 +40,15 @@ class Options:
     rules: list = dataclasses.field(default_factory=lambda: compile_market_rules(None))
     pattern: Any = None
     fields: dict | None = None
+    bot: Any = None
 
     def with_format(self, fmt: str) -> "Options":
         """The same options with the format fixed (a file's, once told)."""
         return dataclasses.replace(self, format=_check_format(fmt))
+
+    def with_bot(self, name: str | None) -> "Options":
+        """The same options with every recording's bot fixed to ``name`` (None: each record's, or its file's)."""
+        return dataclasses.replace(self, bot=name)
 
 
 def _check_format(format) -> str:
@@ -48,13 +58,14 @@ def _check_format(format) -> str:
 
 
 def read_options(*, format: str = "auto", errors: str = "report", market_rules=None, pattern=None,
-                 fields=None) -> Options:
+                 fields=None, bot=None) -> Options:
     """Check the parsing parameters of :func:`toolkit.read_logs` and compile them into :class:`Options`.
 
     Raises :class:`toolkit.errors.ParameterError` (a ``ValueError``) for a bad
     value and :class:`toolkit.errors.ParameterTypeError` (a ``TypeError``) for a
     value of the wrong kind, with the same words whichever function was given it.
-    ``pattern`` and ``fields`` are checked by the format that takes them.
+    ``pattern`` and ``fields`` are checked by the format that takes them; ``bot`` as
+    :func:`toolkit.read._bots.check_bot` checks it.
 
     Examples
     --------
@@ -82,4 +93,4 @@ def read_options(*, format: str = "auto", errors: str = "report", market_rules=N
         raise ParameterError(str(exc)) from None
     rules = None if market_rules is None else dict(market_rules)
     checked = {option: owners[option].options[option](value) for option, value in given.items()}
-    return Options(format, errors, rules, compiled, checked["pattern"], checked["fields"])
+    return Options(format, errors, rules, compiled, checked["pattern"], checked["fields"], check_bot(bot))

@@ -19,7 +19,7 @@ names its fields all the same: ``row[STATUS]`` with the positions below, or
 Examples
 --------
 >>> row = (7, "2026-11-20T21:05:00Z", None, "GET", "/api/v1/x", 429, NO_BODY, None, None, None, 41.5,
-...        None, None, None, None, None, None)
+...        None, None, None, None, None, None, "spot-mm", None)
 >>> row[STATUS], Row._make(row).latency
 (429, 41.5)
 >>> ROW.names[:3], ROW.field("status").type
@@ -54,6 +54,8 @@ class Row(NamedTuple):
     server_ts: Annotated[str | None, pa.string()]   # Date response header
     items: Annotated[int | None, pa.int32()]        # a batch call's items; None when not a batch
     items_failed: Annotated[int | None, pa.int32()]  # how many of them failed
+    bot: Annotated[str | None, pa.string()]         # the record's own bot field
+    key: Annotated[str | None, pa.string()]         # the record's key_id, else its ACCESS-KEY request header
 
 
 #: :class:`Row` as an Arrow struct: the same fields, in the same order.

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import STRING
-from ._accounting import DEFERRED, FileResult
+from ._accounting import DEFERRED, FileResult, bots_of
 from ._excerpt import excerpt, no_surrogates
 from ._frame import finish
 from ._rows import LINE, Batch
@@ -75,6 +75,7 @@ def finish_deferred(results: list[FileResult], rules) -> None:
     frame["source"] = pd.Categorical.from_codes(codes[k], categories=pd.Index(names, dtype=STRING))
     index = {id(r): i for i, r in enumerate(results)}
     of_result = np.array([index[id(r)] for r, _, _, _ in items])[k]  # the result each row belongs to
+    frame["bot"] = bots_of(frame["bot"].array, results, of_result)
     rows = np.bincount(of_result, minlength=len(results))
     unverified = np.bincount(of_result, weights=(frame["reason"] == "unverified").to_numpy(dtype=bool),
                              minlength=len(results))

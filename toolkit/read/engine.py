@@ -35,6 +35,7 @@ from .._words import shown_name
 from ..errors import ParameterError
 from . import _files, _pool, _together
 from ._accounting import Chunk, FileResult, rejects_frame, report_frame
+from ._bots import bot_from_path, bot_given, check_bot
 from ._files import READ_ERRORS, read_error
 from ._options import Options, read_options
 from ._pool import count_lines, plan_pieces
@@ -335,7 +336,7 @@ def expand(source, duplicates: list | None = None) -> list:
 
 
 __all__ = ["READ_ERRORS", "SNIFF_BYTES", "SNIFF_LINES", "Chunk", "FileResult", "LineReader", "Options", "Reader",
-           "Recording", "Source", "count_lines", "expand", "open_recording", "parse", "parse_many", "parse_range",
-           "plan_pieces",
+           "Recording", "Source", "bot_from_path", "bot_given", "check_bot", "count_lines", "expand", "open_recording",
+           "parse", "parse_many", "parse_range", "plan_pieces",
            "read_error", "read_options", "reader", "readers", "register_reader", "register_source", "rejects_frame",
            "report_frame", "sniff", "source_of"]

@@ -4,7 +4,7 @@ Every HTTP exchange the client makes (redirect hops included) becomes one
 line, written and flushed before the call returns::
 
     {"ts": "2026-11-20T21:05:00.123456Z", "method": "POST", "url": "https://.../order",
-     "status": 200, "elapsed_ms": 41.5, "market": "futures",
+     "status": 200, "elapsed_ms": 41.5, "market": "futures", "bot": "futures-mm", "key_id": "k-8fa6e6a3",
      "body": {"code": 0, "msg": "success", "data": {...}},
      "request": {"headers": {"ACCESS-KEY": "***", "ACCESS-SIGN": "***", "ACCESS-TIMESTAMP": "..."},
                  "body": {"symbol": "BTCUSDT", ...}},
@@ -13,6 +13,11 @@ line, written and flushed before the call returns::
 A call that raises instead (timeout, refused or reset connection, a body cut
 short) is a line with ``"status": null`` and ``"error"``, the exception's
 type and text; the exception then reaches the caller unchanged.
+
+``bot`` is what ``attach_recorder(..., bot=)`` was given (left out without
+it: the reader then takes the file's name); ``key_id`` the one-way
+fingerprint of the request's ``ACCESS-KEY`` (:func:`toolkit.secrets.key_id`),
+left out when the request carries none.
 
 Secrets never reach the file: values of headers, query parameters, URL
 userinfo and fragments, JSON, form and multipart body fields whose names
@@ -61,7 +66,7 @@ _DAY = 86_400 * 10**9  # ns
 
 
 def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str | None = None,
-                    market: str | None = None, market_rules=None, max_body: int = MAX_BODY):
+                    market: str | None = None, market_rules=None, max_body: int = MAX_BODY, bot: str | None = None):
     """Make an HTTP client append one JSON line per call to ``path``.
 
     Parameters
@@ -85,6 +90,11 @@ def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str 
         ``{market: regex}`` tried on each URL, as in :func:`toolkit.read_logs`.
     max_body : int
         Bodies longer than this many bytes are cut (a JSON envelope keeps ``code`` and ``msg``).
+    bot : str, optional
+        The bot's name, written as ``bot`` on every line (several bots may record to one file).
+        Without it none is written, and :func:`toolkit.read_logs` names the calls after the file
+        (``logs/spot-mm.jsonl`` or ``logs/spot-mm/calls.jsonl``: ``spot-mm``). Whatever it is
+        given, a request's ``ACCESS-KEY`` is written as ``***`` and its fingerprint as ``key_id``.
 
     Returns
     -------
@@ -115,7 +125,7 @@ def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str 
     Examples
     --------
     >>> import requests, toolkit
-    >>> s = toolkit.attach_recorder(requests.Session(), "calls.jsonl", rotate="daily")  # doctest: +SKIP
+    >>> s = toolkit.attach_recorder(requests.Session(), "calls.jsonl", rotate="daily", bot="spot-mm")  # doctest: +SKIP
     >>> s.get("https://api9528mystks.mystonks.org/api/v1/stock/open-api/depth",
     ...       params={"symbol": "AAPL"})  # doctest: +SKIP
     """
@@ -123,7 +133,7 @@ def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str 
                         max_bytes=None if max_bytes is None else _size(max_bytes, "max_bytes", least=1),
                         rotate=_rotation(rotate), market=_one_market(market),
                         rules=classify.compile_market_rules(market_rules),
-                        max_body=_size(max_body, "max_body", least=0))
+                        max_body=_size(max_body, "max_body", least=0), bot=_bot(bot))
     return _attach(session, settings)
 
 
@@ -205,6 +215,18 @@ def _rotation(rotate) -> str | None:
         raise ParameterError(f"{_FUNC}(): rotate must be 'daily' or None, not {rotate!r} ('1D', a duration of one "
                              "day, means 'daily' too)")
     return DAILY
+
+
+def _bot(bot) -> str | None:
+    """``bot``: a name written on every line, or None."""
+    if bot is None:
+        return None
+    if not isinstance(bot, str):
+        raise ParameterTypeError(f"{_FUNC}(): bot must be the bot's name (a string) or None, not {type(bot).__name__}")
+    if not bot.strip() or bot != bot.strip() or any(not c.isprintable() for c in bot):
+        raise ParameterError(f"{_FUNC}(): bot must be a name without leading or trailing spaces or control "
+                             f"characters, not {bot!r}")
+    return bot
 
 
 def _one_market(market) -> str | None:

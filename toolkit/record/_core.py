@@ -7,7 +7,8 @@ line here and writes it through the file's one :class:`~._writer.Writer`.
 Secrets never reach the file: values of headers, query parameters, URL userinfo and fragments, JSON, form and
 multipart body fields whose names :func:`toolkit.secrets.is_secret_name` calls secret, every cookie, secrets in
 any text as :func:`toolkit.secrets.redact` finds them, and any other occurrence of the request's key or
-signature (a response echoing it) are written as ``***``.
+signature (a response echoing it) are written as ``***``. Of the ``ACCESS-KEY`` header only its one-way
+fingerprint is written, as ``key_id`` (:func:`toolkit.secrets.key_id`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import orjson
 from .. import classify
 from ..defaults import RECORD_MAX_DEPTH
 from ..schema import MARKETS
-from ..secrets import MASK, mentions_secret, redact, redact_data, redact_url, secret_values
+from ..secrets import MASK, key_id, mentions_secret, redact, redact_data, redact_url, secret_values
 from ._writer import Writer
 
 #: Bodies longer than this (bytes) are cut: JSON envelopes keep ``code`` and ``msg``.
@@ -53,6 +54,7 @@ class Settings(NamedTuple):
     market: str | None  # written on every line; None: each URL's market under ``rules``
     rules: list  # compiled market rules
     max_body: int
+    bot: str | None = None  # written on every line; None: not written (the reader takes the file's name)
 
 
 class Recorder:
@@ -66,13 +68,14 @@ class Recorder:
     def open(cls, settings: Settings) -> Recorder:
         """A recorder writing to ``settings.path`` (through the one writer of that file)."""
         return cls(Writer.acquire(settings.path, settings.max_bytes, settings.rotate), settings.market,
-                   settings.rules, settings.max_body)
+                   settings.rules, settings.max_body, settings.bot)
 
-    def __init__(self, writer, market, rules, max_body):
+    def __init__(self, writer, market, rules, max_body, bot=None):
         self.writer = writer
         self.market = market
         self.rules = rules
         self.max_body = max_body
+        self.bot = bot
         self._markets: dict[str, str | None] = {}
         self._released = False
 
@@ -96,6 +99,11 @@ class Recorder:
         market = self.market or self._market_of(url)
         if market:
             rec["market"] = market
+        if self.bot is not None:
+            rec["bot"] = self.bot
+        key = key_id(_get(request_headers, "ACCESS-KEY"))  # the key's one-way fingerprint; the key is masked
+        if key is not None:
+            rec["key_id"] = key
         if exc is not None:
             rec["error"] = redact(f"{type(exc).__name__}: {exc}")
         elif content is not None:

@@ -33,7 +33,7 @@ __all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "Calls", "Parameters", "PreparedReport",
            "select_calls", "styled", "to_html", "write_atomic"]
 
 
-def build_report(source, out, *, start=None, end=None, market=None, title=None, progress: bool = False,
+def build_report(source, out, *, start=None, end=None, market=None, bot=None, title=None, progress: bool = False,
                  notebook=None, timeout: int = 600) -> Path:
     """Execute the post-mortem notebook on ``source`` and write it as a self-contained HTML page.
 
@@ -45,7 +45,7 @@ def build_report(source, out, *, start=None, end=None, market=None, title=None, 
     out : str or path
         The HTML file to write. Its folder must exist. The page is written
         whole or not at all.
-    start, end, market, title
+    start, end, market, bot, title
         As in :func:`check_parameters`.
     progress : bool, default False
         Show a progress bar on stderr while the notebook runs.
@@ -62,8 +62,8 @@ def build_report(source, out, *, start=None, end=None, market=None, title=None, 
     Raises
     ------
     ReportError
-        For a bad parameter, a missing output folder, no calls, a market with no
-        calls, an empty window, or any other failure inside the notebook.
+        For a bad parameter, a missing output folder, no calls, a market or a bot
+        with no calls, an empty window, or any other failure inside the notebook.
 
     Examples
     --------
@@ -71,5 +71,6 @@ def build_report(source, out, *, start=None, end=None, market=None, title=None, 
     >>> build_report("data/sample", "build/postmortem.html", market="futures")  # doctest: +SKIP
     PosixPath('build/postmortem.html')
     """
-    prepared = prepare_report(source, out, start=start, end=end, market=market, title=title, notebook=notebook)
+    prepared = prepare_report(source, out, start=start, end=end, market=market, bot=bot, title=title,
+                              notebook=notebook)
     return run_report(prepared, progress=progress, timeout=timeout)

@@ -24,7 +24,7 @@ from ..errors import ParameterError, ReportError
 from ..read import RejectWarning, load_logs, read_logs
 from ..read.engine import expand
 from ..schema import MARKETS
-from ..selection import Selection, as_markets, as_window, selection
+from ..selection import Selection, as_bots, as_markets, as_window, selection
 from ._run import NOTEBOOK
 
 __all__ = ["Calls", "Parameters", "PreparedReport", "check_output", "check_parameters", "check_source", "load_calls",
@@ -40,11 +40,12 @@ class Parameters:
     end: pd.Timestamp | None
     market: str | None
     title: str
+    bot: str | list[str] | None = None
 
     @property
     def selection(self) -> Selection:
-        """The calls asked for: ``start <= ts < end`` in ``market``."""
-        return Selection(self.start, self.end, None if self.market is None else (self.market,))
+        """The calls asked for: ``start <= ts < end`` in ``market``, made by ``bot``."""
+        return Selection(self.start, self.end, None if self.market is None else (self.market,), as_bots(self.bot))
 
 
 def _checked(check, *args):
@@ -59,7 +60,7 @@ def _label(ts: pd.Timestamp | None, missing: str) -> str:
     return missing if ts is None else time_stamp(ts)
 
 
-def check_parameters(source, start=None, end=None, market=None, title=None) -> Parameters:
+def check_parameters(source, start=None, end=None, market=None, title=None, bot=None) -> Parameters:
     """Check the post-mortem's parameters before anything is loaded.
 
     Parameters
@@ -73,7 +74,9 @@ def check_parameters(source, start=None, end=None, market=None, title=None) -> P
     market : {"spot", "futures", "unknown"} or None
         One market, or ``None`` for all.
     title : str or None
-        The report's heading; ``None`` or ``""`` makes one from the market and the window.
+        The report's heading; ``None`` or ``""`` makes one from the market, the bot and the window.
+    bot : str, list of str or None
+        Only the calls of this bot (or these bots), or ``None`` for every bot.
 
     Returns
     -------
@@ -104,13 +107,15 @@ def check_parameters(source, start=None, end=None, market=None, title=None) -> P
     if market is not None and not isinstance(market, str):
         raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
     _checked(as_markets, market)
+    bots = _checked(as_bots, bot)
     if title is not None and not isinstance(title, str):
         raise ReportError(f"title must be a string or None, not {title!r}")
     if not title:
-        title = "Post-mortem: " + (market or "all markets")
+        title = "Post-mortem: " + (market or "all markets") + ("" if bots is None else ", " + ", ".join(bots))
         if t0 is not None or t1 is not None:
             title += f", {_label(t0, 'start')} to {_label(t1, 'end')} UTC"
-    return Parameters([os.fspath(s) for s in sources], t0, t1, market, title)
+    return Parameters([os.fspath(s) for s in sources], t0, t1, market, title,
+                      None if bots is None else bot if isinstance(bot, str) else list(bots))
 
 
 def check_source(source) -> list[str]:
@@ -158,7 +163,8 @@ class PreparedReport:
     notebook: Path
 
 
-def prepare_report(source, out, *, start=None, end=None, market=None, title=None, notebook=None) -> PreparedReport:
+def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, title=None,
+                   notebook=None) -> PreparedReport:
     """Check everything a post-mortem is given, once, before a kernel starts.
 
     The parameters (:func:`check_parameters`), the output file (:func:`check_output`),
@@ -166,7 +172,7 @@ def prepare_report(source, out, *, start=None, end=None, market=None, title=None
 
     Parameters
     ----------
-    source, out, start, end, market, title, notebook
+    source, out, start, end, market, bot, title, notebook
         As in :func:`toolkit.report.build_report`.
 
     Returns
@@ -189,7 +195,7 @@ def prepare_report(source, out, *, start=None, end=None, market=None, title=None
     ...
     toolkit.errors.ReportError: the folder 'no-such-folder' for 'postmortem.html' does not exist
     """
-    params = check_parameters(source, start, end, market, title)
+    params = check_parameters(source, start, end, market, title, bot)
     path = check_output(out)
     nb_path = Path(notebook) if notebook is not None else NOTEBOOK
     if not nb_path.is_file():
@@ -204,7 +210,7 @@ class Calls(NamedTuple):
     #: The calls read: every call of the recordings, or of a store only the market's (its partitions);
     #: the hours before an incident are described from these.
     recorded: pd.DataFrame
-    #: The calls in the window and the market, sorted by time: what the post-mortem is about.
+    #: The calls in the window, the market and of the bot, sorted by time: what the post-mortem is about.
     selected: pd.DataFrame
     #: Recordings read (for a store: those that hold calls of the market).
     files: int
@@ -213,7 +219,7 @@ class Calls(NamedTuple):
 
 
 def load_calls(params: Parameters) -> Calls:
-    """Read the calls ``params`` names and select those of its window and market, once.
+    """Read the calls ``params`` names and select those of its window, market and bot, once.
 
     A store written by :func:`toolkit.store.ingest` is read through
     :func:`toolkit.load_logs` with the market pushed down, so only that market's
@@ -236,7 +242,7 @@ def load_calls(params: Parameters) -> Calls:
     Raises
     ------
     ReportError
-        When there are no calls, ``market`` has none, or the window holds none.
+        When there are no calls, ``market`` or ``bot`` has none, or the window holds none.
 
     Examples
     --------
@@ -244,7 +250,7 @@ def load_calls(params: Parameters) -> Calls:
     >>> calls = load_calls(check_parameters("data/sample", start="2026-11-18 14:00", end="2026-11-18 15:00",
     ...                                     market="spot"))
     >>> len(calls.selected), calls.files, calls.rejects
-    (192, 2, 0)
+    (192, 3, 0)
     """
     source = params.source
     if len(source) == 1 and store.is_store(source[0]):
@@ -260,14 +266,14 @@ def load_calls(params: Parameters) -> Calls:
     return Calls(recorded, _select(recorded, params.selection), files, rejects)
 
 
-def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.DataFrame:
-    """The calls of ``df`` in ``[start, end)`` and ``market``, or a ReportError saying why there are none.
+def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
+    """The calls of ``df`` in ``[start, end)``, ``market`` and ``bot``, or a ReportError saying why there are none.
 
     Parameters
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them.
-    start, end, market
+    start, end, market, bot
         As in :func:`check_parameters`.
 
     Returns
@@ -278,7 +284,7 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
     Raises
     ------
     ReportError
-        When ``df`` has no calls, ``market`` has none, or the window holds none.
+        When ``df`` has no calls, ``market`` or ``bot`` has none, or the window holds none.
 
     Examples
     --------
@@ -293,7 +299,7 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None) -> pd.D
     ...
     toolkit.errors.ReportError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from ...
     """
-    return _select(df, _checked(selection, start, end, market))
+    return _select(df, _checked(lambda: selection(start, end, market, bot=bot)))
 
 
 def _select(df: pd.DataFrame, sel: Selection) -> pd.DataFrame:
@@ -304,6 +310,12 @@ def _select(df: pd.DataFrame, sel: Selection) -> pd.DataFrame:
     if market is not None and not df["market"].isin(sel.markets).any():
         present = [m for m in MARKETS if (df["market"] == m).any()]
         raise ReportError(f"market {market!r} has no calls in the data; it holds {', '.join(present)}")
+    if sel.bots is not None:
+        present = sorted(str(b) for b in df["bot"].dropna().unique()) if "bot" in df else []
+        missing = next((b for b in sel.bots if b not in present), None)
+        if missing is not None:
+            raise ReportError(f"bot {missing!r} has no calls in the data; it holds "
+                              f"{', '.join(present) or 'no bot column'}")
     out = df[sel.mask(df)].sort_values("ts", kind="stable")
     if out.empty:
         t0, t1 = sel.start, sel.end

@@ -36,6 +36,7 @@ def execute(params, notebook: Path, cwd: Path, progress: bool, timeout: int):
         "end": None if params.end is None else params.end.isoformat(),
         "market": params.market,
         "title": params.title,
+        "bot": params.bot,
     }
     quiet = logging.getLogger("papermill")
     level = quiet.level

@@ -22,11 +22,15 @@ as ``apiKey`` or ``signature``. In text, masked are:
 - the password of URL userinfo (``https://bot:***@host/``);
 - multipart form fields with a secret name;
 - and every other occurrence, in the same text, of a value masked there.
+
+A key's fingerprint (:func:`key_id`, ``k-`` and eight hex digits) is one-way, so
+it is never masked, under whatever name it stands (a recording's ``key_id``).
 """
 
 from ._data import redact_data
+from ._key import is_key_id, key_id
 from ._text import (MASK, MIN_ECHO, Echoes, is_secret_name, mask_values, mentions_secret, redact, redact_count,
                     redact_found, redact_mapping, redact_url, secret_values)
 
-__all__ = ["MASK", "MIN_ECHO", "Echoes", "is_secret_name", "mask_values", "mentions_secret", "redact", "redact_count",
-           "redact_data", "redact_found", "redact_mapping", "redact_url", "secret_values"]
+__all__ = ["MASK", "MIN_ECHO", "Echoes", "is_key_id", "is_secret_name", "key_id", "mask_values", "mentions_secret",
+           "redact", "redact_count", "redact_data", "redact_found", "redact_mapping", "redact_url", "secret_values"]

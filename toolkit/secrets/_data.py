@@ -5,6 +5,7 @@ Containers are walked with a stack of their own, so data nested thousands deep i
 
 from __future__ import annotations
 
+from ._key import is_key_id
 from ._text import MASK, MIN_ECHO, is_secret_name, redact_found
 
 __all__ = ["redact_data"]
@@ -117,7 +118,7 @@ class _Walk:
         t = type(obj)
         if secret:
             if t is str or t is int or t is float or t is bytes:
-                if obj != MASK and obj != MASK.encode():
+                if obj != MASK and obj != MASK.encode() and not (t is str and is_key_id(obj)):
                     self.count += 1
                     if t is not bytes and len(str(obj)) >= MIN_ECHO:
                         self.seen.add(str(obj))

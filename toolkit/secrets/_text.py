@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ._key import is_key_id
+
 __all__ = ["MASK", "MIN_ECHO", "Echoes", "is_secret_name", "mask_values", "mentions_secret", "redact", "redact_count",
            "redact_found", "redact_mapping", "redact_url", "secret_values"]
 
@@ -67,6 +69,11 @@ _MULTIPART = re.compile(
     re.I)
 _ESCAPED = re.compile(r"\\u00(?P<hex>[2-7][0-9a-fA-F])")
 MIN_ECHO = 6  # masked values at least this long are masked wherever else they appear
+
+
+def _kept(value) -> bool:
+    """Whether a value under a secret name stays as it is: already masked, or a key's fingerprint."""
+    return value == MASK or is_key_id(value)
 
 
 def is_secret_name(name: object) -> bool:
@@ -139,7 +146,7 @@ def redact_found(text: str) -> tuple[str, int, set]:
 
     def sub(m: re.Match) -> str:
         value = m.group("value")
-        if value == MASK:
+        if _kept(value):
             return m.group(0)
         counter[0] += 1
         if len(value) >= MIN_ECHO:
@@ -183,7 +190,7 @@ def redact_found(text: str) -> tuple[str, int, set]:
 
 def _item(m: re.Match, q: str, counter: list, seen: set) -> str:
     value = m.group("value") if m.group("num") is None else m.group("num")
-    if value == MASK:
+    if _kept(value):
         return m.group(0)
     counter[0] += 1
     if len(value) >= MIN_ECHO:
@@ -231,11 +238,11 @@ def secret_values(data, limit: int = 10_000) -> list[str]:
             stack.extend((v, secret or (pair and i == 1)) for i, v in reversed(list(enumerate(obj))))
         elif secret and (t is str or t is int):
             value = str(obj)
-            if len(value) >= MIN_ECHO and value != MASK:
+            if len(value) >= MIN_ECHO and not _kept(value):
                 found.add(value)
         elif t is str and "=" in obj and mentions_secret(obj):
             for m in _BARE.finditer(obj):
-                if len(m.group("value")) >= MIN_ECHO:
+                if len(m.group("value")) >= MIN_ECHO and not _kept(m.group("value")):
                     found.add(m.group("value"))
     return sorted(found, key=lambda v: (-len(v), v))
 
@@ -341,15 +348,16 @@ def redact_mapping(mapping):
     {'ACCESS-KEY': '***', 'symbol': 'BTC'}
     """
     if isinstance(mapping, dict):
-        return {k: (MASK if is_secret_name(k) else v) for k, v in mapping.items()}
+        return {k: (MASK if is_secret_name(k) and not is_key_id(v) else v) for k, v in mapping.items()}
     if isinstance(mapping, list):
         out = []
         for item in mapping:
             if isinstance(item, dict) and "name" in item:
                 item = dict(item)
-                if is_secret_name(item["name"]):
+                if is_secret_name(item["name"]) and not is_key_id(item.get("value")):
                     item["value"] = MASK
-            elif isinstance(item, (list, tuple)) and len(item) == 2 and is_secret_name(item[0]):
+            elif isinstance(item, (list, tuple)) and len(item) == 2 and is_secret_name(item[0]) \
+                    and not is_key_id(item[1]):
                 item = type(item)([item[0], MASK])
             out.append(item)
         return out

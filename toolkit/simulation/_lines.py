@@ -1,7 +1,12 @@
 """The recorded lines of the simulated calls, and the files they are written to.
 
 The spot bot logs flat JSON Lines (ISO times, the envelope under ``response``); the futures gateway the
-nested form (epoch-ms ``time``, ``request`` with its headers, ``response`` with its ``Date`` header).
+nested form (epoch-ms ``time``, ``request`` with its headers, ``response`` with its ``Date`` header); the
+second futures bot records with :func:`toolkit.attach_recorder` (its lines as ``Recorder.line`` in
+``toolkit/record/_core.py`` writes them: ``ACCESS-KEY`` and ``ACCESS-SIGN`` masked, ``key_id``, ``bot``,
+``response_headers``). Every line names its bot, and its key's fingerprint (``key_id``): the spot bot's
+logger on every line (the bot knows the key it runs with), the gateway and the recorder on the signed calls
+(those that carry an ``ACCESS-KEY``).
 """
 
 from __future__ import annotations
@@ -13,9 +18,29 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .. import _shapes
+from .. import _shapes, classify
 from .._io import atomic_file
+from ..schema import MARKETS
+from ..secrets import MASK, key_id
 from ._exchange import CO_TYPE, CODE_200_HOURS, ENDPOINTS, HOST, LEGACY_SYMBOL, OUTCOME_NAMES, OUTCOMES, SYMBOLS
+
+#: The bots of the sample and how each records: the spot bot its own log, the futures bot behind a gateway
+#: that logs its calls, and a second futures bot (arbitrage) on the same key with the toolkit's recorder.
+BOTS = {"spot-bot": "own", "futures-gateway": "gateway", "futures-arb": "recorder"}
+#: Share of the futures calls the second futures bot makes (told by each call's order id, so that a retried
+#: call stays with the bot that made it).
+ARB_EVERY = 3
+_RULES = classify.compile_market_rules(None)
+
+
+def api_key(market: str, seed: int) -> str:
+    """The (fake) API key a market's bots sign with: one for the spot bot, one the two futures bots share."""
+    return f"ak-{seed:04d}-5f1e9c2a7b" if market == "futures" else f"ak-{seed:04d}-3c8d0b6e41"
+
+
+def arb_calls(calls: pd.DataFrame) -> np.ndarray:
+    """Which futures calls the second futures bot makes: one in :data:`ARB_EVERY`, by order id."""
+    return (calls["oid"].to_numpy() % ARB_EVERY) == 0
 
 
 def _iso(ns: np.ndarray) -> list[str]:
@@ -27,12 +52,15 @@ def _http_date(ns: np.ndarray) -> list[str]:
     return pd.DatetimeIndex(ns, tz="UTC").strftime("%a, %d %b %Y %H:%M:%S GMT").tolist()
 
 
-def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp):
-    """The recorded line (JSON bytes) of every call of :func:`~toolkit.simulation._traffic.market_calls`."""
+def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp, bot: str):
+    """The recorded line (JSON bytes) of every call of :func:`~toolkit.simulation._traffic.market_calls` that
+    ``bot`` made, as it records them (:data:`BOTS`)."""
     eps, syms = ENDPOINTS[market], SYMBOLS[market]
-    iso = _iso(calls["t"].to_numpy()) if market == "spot" else None
+    form = BOTS[bot]
+    iso = _iso(calls["t"].to_numpy()) if form != "gateway" else None
     dates = _http_date(calls["t"].to_numpy()) if market == "futures" else None
-    key = f"ak-{seed:04d}-5f1e9c2a7b"
+    key = api_key(market, seed)
+    fingerprint = key_id(key)
     code_200_until = (t0 + pd.Timedelta(hours=CODE_200_HOURS)).value if market == "futures" else 0
     for i, (t, e, o, lat, s, u, oid, off, zh, fails) in enumerate(calls.itertuples(index=False, name=None)):
         method, tmpl, _, signed, role = eps[e]
@@ -65,8 +93,12 @@ def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp):
         if signed:
             headers = {"ACCESS-KEY": key, "ACCESS-SIGN": f"{oid * 7919:x}=",
                        "ACCESS-TIMESTAMP": str(int(t // 1_000_000 + off))}
-        if market == "spot":
-            rec = {"ts": iso[i], "method": method, "url": url}
+        if form == "recorder":
+            yield orjson.dumps(_recorded(iso[i][:-1] + "000Z", method, url, status, lat, bot, headers, sent, body,
+                                         error, dates[i], fingerprint))
+            continue
+        if form == "own":  # the bot's own logger names the key it runs with on every line, signed or not
+            rec = {"ts": iso[i], "method": method, "url": url, "bot": bot, "key_id": fingerprint}
             req = {}
             if headers:
                 req["headers"] = headers
@@ -86,7 +118,9 @@ def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp):
                 req["headers"] = {**headers, "Content-Type": "application/json"} if sent is not None else headers
             if sent is not None:
                 req["body"] = sent
-            rec = {"time": int(t // 1_000_000), "request": req}
+            rec = {"time": int(t // 1_000_000), "bot": bot, "request": req}
+            if headers:
+                rec["key_id"] = fingerprint
             if status is None:
                 rec["response"] = None
                 rec["error"] = error
@@ -94,6 +128,28 @@ def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp):
                 rec["response"] = {"status": status, "headers": {"Date": dates[i]}, "body": body}
             rec["duration_ms"] = lat
         yield orjson.dumps(rec)
+
+
+def _recorded(ts, method, url, status, latency, bot, headers, sent, body, error, date, fingerprint) -> dict:
+    """A call as the toolkit's recorder writes it (``Recorder.line``): secrets masked, the key's fingerprint."""
+    rec = {"ts": ts, "method": method, "url": url, "status": status, "elapsed_ms": latency}
+    market = MARKETS[classify.url_market(url.split("?", 1)[0].split("://", 1)[-1], _RULES)]
+    if market != "unknown":  # the recorder leaves out a market its URL rules do not tell
+        rec["market"] = market
+    rec["bot"] = bot
+    if headers:
+        rec["key_id"] = fingerprint
+    if error is not None:
+        rec["error"] = error
+    elif body is not None:
+        rec["body"] = body
+    sent_headers = {**headers, "ACCESS-KEY": MASK, "ACCESS-SIGN": MASK} if headers else {}
+    if sent is not None:
+        sent_headers["Content-Type"] = "application/json"
+    rec["request"] = {"headers": sent_headers, **({"body": sent} if sent is not None else {})}
+    if status is not None:
+        rec["response_headers"] = {"Date": date, "Content-Type": "application/json"}
+    return rec
 
 
 def _gzip_opener(name: str):

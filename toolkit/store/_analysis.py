@@ -12,6 +12,8 @@ larger than memory gives what the pandas functions give on
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -39,6 +41,9 @@ def _where(win: Selection) -> tuple[str, dict]:
     if win.markets is not None:
         terms.append(f"market IN ({', '.join(f'$market{i}' for i in range(len(win.markets)))})")
         params.update({f"market{i}": m for i, m in enumerate(win.markets)})
+    if win.bots is not None:
+        terms.append(f"bot IN ({', '.join(f'$bot{i}' for i in range(len(win.bots)))})")
+        params.update({f"bot{i}": b for i, b in enumerate(win.bots)})
     return " AND ".join(terms), params
 
 
@@ -73,7 +78,7 @@ def _categories(store: Store, con, cols, where, params) -> dict:
 
 
 def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None, end=None,
-               market=None, **config) -> pd.DataFrame:
+               market=None, bot=None, **config) -> pd.DataFrame:
     """:func:`toolkit.error_rate` over a store, computed by DuckDB.
 
     Parameters
@@ -84,6 +89,8 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
         As for :func:`toolkit.error_rate`.
     start, end, market :
         Which calls, as for :func:`toolkit.load_logs`.
+    bot : str or list of str, optional
+        Only the calls of these bots, as for :func:`toolkit.error_rate`.
     **config
         DuckDB settings, e.g. ``memory_limit="2GB"``.
 
@@ -91,7 +98,7 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
     -------
     DataFrame
         What ``toolkit.error_rate(toolkit.load_logs(store, start=..., end=...,
-        market=...), freq=..., by=...)`` returns.
+        market=...), bot=..., freq=..., by=...)`` returns.
 
     Examples
     --------
@@ -106,7 +113,7 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
     func = "error_rate"
     cols = as_by(by, empty_frame(), func)
     f = as_duration(freq, "freq", func)
-    win = window(start, end, market)
+    win = window(start, end, market, func, bot=bot)
     store = Store(store)
     where, params = _where(win)
     # one row per bucket and group with its calls and errors; an outcome column holds the outcome of the
@@ -117,7 +124,8 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
     try:
         counts = execute(store, con, f"SELECT {_bucket(f)} AS bucket{keys}, count(*) AS calls, "
                                      f"count_if(is_error) AS errors FROM calls WHERE {where} GROUP BY ALL", params)
-        cats = _categories(store, con, cols, where, params)
+        # the categories of the calls loaded for the window, whichever bots are kept of them
+        cats = _categories(store, con, cols, *_where(dataclasses.replace(win, bots=None)))
     finally:
         con.close()
     counts = _typed(counts, cols, cats)
@@ -134,7 +142,8 @@ def _mask_sql(rules) -> tuple[str, dict]:
     return expr, params
 
 
-def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, **config) -> pd.DataFrame:
+def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, bot=None,
+               **config) -> pd.DataFrame:
     """:func:`toolkit.top_errors` over a store, computed by DuckDB.
 
     Messages are masked with the same rules (:data:`toolkit.analysis.errors.MASKS`
@@ -149,6 +158,8 @@ def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, 
         As for :func:`toolkit.top_errors`.
     start, end, market :
         Which calls, as for :func:`toolkit.load_logs`.
+    bot : str or list of str, optional
+        Only the calls of these bots, as for :func:`toolkit.top_errors`.
     **config
         DuckDB settings, e.g. ``memory_limit="2GB"``.
 
@@ -156,7 +167,7 @@ def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, 
     -------
     DataFrame
         What ``toolkit.top_errors(toolkit.load_logs(store, start=..., end=...,
-        market=...), n=...)`` returns.
+        market=...), bot=..., n=...)`` returns.
 
     Examples
     --------
@@ -172,7 +183,7 @@ def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, 
     func = "top_errors"
     if n is not None:
         n = as_count(n, "n", func)
-    win = window(start, end, market)
+    win = window(start, end, market, func, bot=bot)
     store = Store(store)
     where, params = _where(win)
     con = open_views(store, win, config)

@@ -21,8 +21,8 @@ import pandas as pd
 from .._words import shown_name
 from ..errors import LogFormatError, ParameterError, ParameterTypeError
 from ..read import RejectWarning
-from ..read.engine import expand, open_recording, parse, read_options, reader
-from ..schema import STRING
+from ..read.engine import bot_given, expand, open_recording, parse, read_options, reader
+from ..schema import COLUMNS, STRING
 from ._batch import SMALL, Together
 from ._lines import Hashing, after_last_newline, blocks, line_end
 from ._manifest import Store, StoreError, has_parts, new_manifest, wait_seconds
@@ -81,7 +81,7 @@ class Ingest:
 
 
 def ingest(source, store, *, market_rules=None, pattern=None, fields=None, format: str = "auto",
-           errors: str = "report", wait="0s") -> Ingest:
+           errors: str = "report", wait="0s", bot=None) -> Ingest:
     """Parse recordings into a Parquet store, adding only what is not in it yet.
 
     The store (a directory) holds the calls partitioned by UTC date and market
@@ -117,6 +117,11 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
         How long to wait when another ingest is writing to the store
         (``"30s"``, ``"5min"``); then :class:`StoreLockedError`. ``None`` waits
         as long as it takes; the default ``"0s"`` does not wait.
+    bot : dict or callable, optional
+        Which bot made each recording's calls, as for :func:`toolkit.read_logs`
+        (matched against the recording's absolute path). Fixed for a recording
+        when it is first ingested: later runs keep it (naming it otherwise then
+        is a :class:`toolkit.ParameterError`, before anything is read).
 
     Returns
     -------
@@ -139,7 +144,8 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report["status"].tolist()
     ['unchanged']
     """
-    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields)
+    options = read_options(format=format, errors=errors, market_rules=market_rules, pattern=pattern, fields=fields,
+                           bot=bot)
     seconds = wait_seconds(wait, "ingest")
     rules = options.market_rules
     layout = None if options.pattern is None else [options.pattern.pattern, options.pattern.flags]
@@ -173,6 +179,8 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
         else:
             manifest = new_manifest(rules, layout, keys)
             store.write_manifest(manifest)
+        bots = _bots(files, options.bot, manifest)
+        manifest["columns"] = COLUMNS  # a store written before bot and key_id gains them: its new parts hold them
         store.clean(manifest)
         stored = manifest.get("pattern")
         options = read_options(errors=errors, market_rules=manifest["market_rules"],
@@ -188,7 +196,7 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
                 if src in seen:
                     continue
                 seen.add(src)
-                rows.append(_Recording(store, manifest, src, options, together).ingest())
+                rows.append(_Recording(store, manifest, src, options.with_bot(bots[src]), together).ingest())
             together.commit()
         finally:
             store.save(manifest, force=True)
@@ -204,6 +212,23 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
             warnings.warn(f"{r.rejects:,} of {r.rows + r.rejects + r.skipped:,} new lines rejected in {r.source} "
                           f"(kept in the store's rejects)", RejectWarning, stacklevel=2)
     return Ingest(str(store.root), report)
+
+
+def _bots(files, rule, manifest) -> dict:
+    """The bot ``bot=`` names each recording after (None: its records' and its file name's), as fixed when
+    it was first ingested; a :class:`ParameterError` when ``bot=`` names one ingested before otherwise."""
+    out = {}
+    for path in files:
+        src = os.path.realpath(path)  # as the recordings are known below
+        name, entry = bot_given(rule, src), manifest["sources"].get(src)
+        if entry is not None and entry["units"]:
+            fixed = entry.get("bot")
+            if name is not None and name != fixed:
+                was = repr(fixed) if fixed is not None else "its records' and its file name's"
+                raise ParameterError(f"bot must stay as {src} was first ingested with ({was}), not {name!r}")
+            name = fixed
+        out[src] = name
+    return out
 
 
 def _gone(manifest, source, seen) -> list[dict]:
@@ -378,7 +403,8 @@ class _Recording:
     def _entry(self, fmt, head: bytes) -> dict:
         if self.entry is None:
             self.entry = self.manifest["sources"][self.src] = {
-                "format": fmt, "size": None, "mtime_ns": None, "pending": 0, "head": [0, _sha(b"")], "units": []}
+                "format": fmt, "size": None, "mtime_ns": None, "pending": 0, "head": [0, _sha(b"")], "units": [],
+                "bot": self.options.bot}
         if not self.entry["units"] and head:  # fingerprint the start from the first unit on
             hlen = min(HEAD, len(head))
             self.entry["head"] = [hlen, _sha(head[:hlen])]

@@ -36,12 +36,19 @@ import orjson
 
 from .._io import write_atomic
 from ..errors import StoreError, StoreLockedError
-from ..schema import COLUMNS
+from ..schema import COLUMNS, UNKNOWN_BOT
 from ..selection import as_duration
 
 META = ".toolkit"
 MANIFEST = "manifest.json"
 VERSION = 1
+#: The layout of the calls parts written now, named on each part in the manifest (``schema``).
+PART_SCHEMA = 2
+#: Columns the calls parts gained with layout 2, and what the calls of a part of layout 1 (named without a
+#: ``schema``, written before them) read as: their bot is not known, nor their key.
+ADDED = {"bot": UNKNOWN_BOT, "key_id": None}
+#: The columns of a store written before :data:`ADDED`, which is read still (and gains them when ingested into).
+COLUMNS_BEFORE = [c for c in COLUMNS if c not in ADDED]
 CALLS, REJECTS = "calls", "rejects"
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
@@ -94,7 +101,8 @@ def units(manifest: dict):
 
 
 def parts(manifest: dict) -> list[dict]:
-    """Every committed calls part, once: ``path`` (relative to the store), ``date``, ``market``, ``rows``.
+    """Every committed calls part, once: ``path`` (relative to the store), ``date``, ``market``, ``rows`` and,
+    for parts with the ``bot`` and ``key_id`` columns, ``schema`` (2).
 
     Small recordings ingested together share their parts, each unit naming the rows it has in them:
     a part's ``rows`` here are all of them."""
@@ -172,6 +180,8 @@ def check_manifest(manifest: dict) -> str | None:
                 return f"{where}: {key} is not a count"
         if not _count(entry.get("pending", 0)):
             return f"{where}: pending is not a count"
+        if entry.get("bot") is not None and not isinstance(entry.get("bot"), str):
+            return f"{where}: bot is not a name"
         head = entry.get("head", [0, ""])
         if not (isinstance(head, list) and len(head) == 2 and _count(head[0]) and isinstance(head[1], str)):
             return f"{where}: head is not [length, sha256]"
@@ -208,7 +218,8 @@ def _check_unit(unit) -> str | None:
     for part in calls:
         if not (isinstance(part, dict) and isinstance(part.get("path"), str)
                 and _CALLS_PART.fullmatch(part["path"]) and _count(part.get("rows"))
-                and isinstance(part.get("date"), str) and isinstance(part.get("market"), str)):
+                and isinstance(part.get("date"), str) and isinstance(part.get("market"), str)
+                and part.get("schema", 1) in (1, 2) and type(part.get("schema", 1)) is int):
             return f"calls part {_shown(part)} is not a part of this store"
     rejects = unit.get("rejects_part")
     if rejects is not None and not (isinstance(rejects, dict) and isinstance(rejects.get("path"), str)
@@ -253,7 +264,7 @@ class Store:
                              "but cannot be listed without it") from None
         if not isinstance(manifest, dict) or manifest.get("toolkit_store") != VERSION:
             raise StoreError(f"{self.manifest_path} is not a version {VERSION} toolkit store manifest")
-        if manifest.get("columns") != COLUMNS:
+        if manifest.get("columns") not in (COLUMNS, COLUMNS_BEFORE):
             raise StoreError(f"{self.root} was written with other columns than this toolkit reads; "
                              "ingest the recordings into a new store")
         problem = check_manifest(manifest)

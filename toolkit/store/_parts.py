@@ -24,7 +24,7 @@ from .._words import shown_name
 from ..read import concat_frames
 from ..read.engine import rejects_frame
 from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, as_arrow, to_table, used_only
-from ._manifest import CALLS, REJECTS, Store, no_space_hint
+from ._manifest import CALLS, PART_SCHEMA, REJECTS, Store, no_space_hint
 
 _DAY_NS = 86_400 * 10**9
 
@@ -56,7 +56,8 @@ def write_units(store: Store, members: list[Member], settings: dict) -> tuple[st
     Every part carries, in its footer, the units whose rows it holds (``toolkit_units``: the store's
     ``settings``, each unit's recording, format, fingerprint, byte range and row count in the part), from
     which :func:`toolkit.store.repair` rebuilds a lost manifest. Returns the parts' common id and, for each
-    member, its calls parts (``path``, ``date``, ``market``, its ``rows`` in it) and its rejects part (``path``,
+    member, its calls parts (``path``, ``date``, ``market``, its ``rows`` in it, ``schema``:
+    their layout) and its rejects part (``path``,
     ``rows``; None when it has none), all already moved into place and synced.
     """
     uid = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
@@ -76,7 +77,8 @@ def write_units(store: Store, members: list[Member], settings: dict) -> tuple[st
             write_part(table, staging / rel, _about(settings, described, counts))
             written.append(rel)
             for k in np.flatnonzero(counts):
-                calls[k].append({"path": rel, "date": date, "market": market, "rows": int(counts[k])})
+                calls[k].append({"path": rel, "date": date, "market": market, "rows": int(counts[k]),
+                                 "schema": PART_SCHEMA})
         kept = np.array([len(m.result.rejects) for m in members])
         if kept.any():
             rel = f"{REJECTS}/part-{uid}.parquet"

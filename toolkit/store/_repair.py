@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from .._words import shown_name
 from ..errors import StoreError
-from ._manifest import CALLS, REJECTS, Store, new_manifest, parts, reject_parts, wait_seconds
+from ._manifest import ADDED, CALLS, PART_SCHEMA, REJECTS, Store, new_manifest, parts, reject_parts, wait_seconds
 from ._verify import damaged_parts, signature
 
 _COLUMNS = {"source": "string[pyarrow]", "unit": "string[pyarrow]", "rows": "int64", "problem": "string[pyarrow]",
@@ -159,7 +159,8 @@ def rebuild(store: Store) -> tuple[dict, list, set]:
                                               held["head"]])
                 if top == CALLS:
                     date, market = (part.split("=", 1)[1] for part in rel.split("/")[1:3])
-                    entry[0]["parts"].append({"path": rel, "date": date, "market": market, "rows": held["rows"]})
+                    entry[0]["parts"].append({"path": rel, "date": date, "market": market, "rows": held["rows"],
+                                              **_layout(path)})
                 else:
                     entry[0]["rejects_part"] = {"path": rel, "rows": held["rows"]}
     if settings is None and not found:
@@ -189,6 +190,15 @@ def rebuild(store: Store) -> tuple[dict, list, set]:
     out += [(shown_name(src), u["id"], u["rows"], "shares a part with a unit set aside", os.path.exists(src))
             for src, u in dropped]
     return manifest, out, strays | gaps | bad
+
+
+def _layout(path) -> dict:
+    """A calls part's layout as the manifest names it: ``schema`` 2 when it holds ``bot`` and ``key_id``."""
+    try:
+        names = pq.read_schema(path).names
+    except (OSError, ValueError, pa.ArrowException):
+        return {}
+    return {"schema": PART_SCHEMA} if all(c in names for c in ADDED) else {}
 
 
 def _about(path) -> dict | None:

@@ -9,7 +9,7 @@ from ..errors import ParameterTypeError
 from ..selection import Selection
 from ..schema import COLUMNS
 from ._arrow import _MAPPER, CALLS_SCHEMA, REJECT_SCHEMA
-from ._manifest import Store, parts, reject_parts
+from ._manifest import ADDED, PART_SCHEMA, Store, parts, reject_parts
 from ._read import select_parts
 from ._verify import damage, damaged_parts, verify
 
@@ -71,12 +71,18 @@ def open_views(store: Store, window: Selection | None, config: dict):
     verify(store, manifest, chosen + reject_parts(manifest))  # only parts checked whole, since they last changed
     con = duckdb.connect(config=config)
     con.execute("SET TimeZone = 'UTC'")
-    calls = [p["path"] for p in chosen]
     rejects = [p["path"] for p in reject_parts(manifest)]
-    columns = ", ".join(COLUMNS)
+    selects = []
+    for layout in (PART_SCHEMA, 1):  # parts written before bot and key_id: their calls' bot unknown, no key
+        calls = [p["path"] for p in chosen if p.get("schema", 1) == layout]
+        if calls:
+            columns = ", ".join(c if layout == PART_SCHEMA or c not in ADDED else
+                                f"{'NULL' if ADDED[c] is None else _literal(ADDED[c])}::VARCHAR AS {c}"
+                                for c in COLUMNS)
+            selects.append(f"SELECT {columns} FROM read_parquet({_files(store, calls)}, hive_partitioning = true, "
+                           "hive_types = {'date': DATE, 'market': VARCHAR})")
     views = {
-        "calls": (f"SELECT {columns} FROM read_parquet({_files(store, calls)}, hive_partitioning = true, "
-                  "hive_types = {'date': DATE, 'market': VARCHAR})") if calls else _empty(con, CALLS_SCHEMA),
+        "calls": " UNION ALL ".join(selects) if selects else _empty(con, CALLS_SCHEMA),
         "rejects": (f"SELECT {', '.join(REJECT_SCHEMA.names)} FROM read_parquet({_files(store, rejects)})"
                     if rejects else _empty(con, REJECT_SCHEMA)),
     }

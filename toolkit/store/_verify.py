@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from ..errors import StoreError, StoreLockedError
 from ..schema import CATEGORIES, METHODS
 from ..secrets import redact
-from ._arrow import FILE_SCHEMA, REJECT_SCHEMA
+from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, file_schema
 from ._manifest import REJECTS, Store, parts, reject_parts
 
 _VOCABULARY = {"category": CATEGORIES, "method": METHODS}
@@ -34,18 +34,23 @@ def signature(path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def part_problem(store: Store, path, rows: int | None, con=None) -> str | None:
+def part_problem(store: Store, path, part: dict | None, con=None) -> str | None:
     """What is wrong with one part (missing, unreadable, damaged, not the part the manifest names), or None.
 
-    ``rows`` is the row count the manifest gives it (None: not checked); ``con``, a DuckDB connection to read
-    it with (one is opened when None)."""
+    ``part`` is the manifest's entry for it: its ``rows`` are checked, and its columns are those of its layout
+    (``schema``, :func:`~._arrow.file_schema`); None checks neither count nor layout (either is a part's).
+    ``con``, a DuckDB connection to read it with (one is opened when None)."""
     rel = os.path.relpath(path, store.root)
     if not os.path.exists(path):
         return "missing"
-    schema = REJECT_SCHEMA if rel.startswith(REJECTS + os.sep) else FILE_SCHEMA
+    rows = None if part is None else part.get("rows")
+    if rel.startswith(REJECTS + os.sep):
+        schemas = [REJECT_SCHEMA]
+    else:
+        schemas = [file_schema(part.get("schema", 1))] if part is not None else [FILE_SCHEMA, file_schema(1)]
     try:
         f = pq.ParquetFile(path, page_checksum_verification=True)
-        if not f.schema_arrow.remove_metadata().equals(schema):
+        if not any(f.schema_arrow.remove_metadata().equals(schema) for schema in schemas):
             return "not a part of this store (other columns)"
         if rows is not None and f.metadata.num_rows != rows:
             return f"not the part the manifest names ({f.metadata.num_rows:,} rows, not {rows:,})"
@@ -119,11 +124,12 @@ def damaged_parts(store: Store, paths) -> list[tuple[str, str]]:
     each checked whole (:func:`part_problem`)."""
     try:
         manifest = store.read_manifest()
-        rows = {str(store.path(p["path"])): p["rows"] for p in parts(manifest) + reject_parts(manifest)}
+        named = {str(store.path(p["path"])): p for p in parts(manifest) + reject_parts(manifest)}
     except StoreError:
-        rows = {}
+        named = {}
     with _connection() as con:
-        return [(path, problem) for path in paths if (problem := part_problem(store, path, rows.get(str(path)), con))]
+        return [(path, problem) for path in paths
+                if (problem := part_problem(store, path, named.get(str(path)), con))]
 
 
 def _connection():
@@ -168,7 +174,7 @@ def verify(store: Store, manifest: dict, chosen: list[dict]) -> None:
     if not todo:
         return
     with _connection() as con:
-        bad = [(str(path), why) for p, path, mark in todo if (why := part_problem(store, path, p["rows"], con))]
+        bad = [(str(path), why) for p, path, mark in todo if (why := part_problem(store, path, p, con))]
     if bad:
         raise damage_error(store, bad)
     found = {p["path"]: mark for p, _, mark in todo}

@@ -73,13 +73,15 @@ class _Debounce:
             self.func()
 
 
-def explore(df: pd.DataFrame, *, start=None, end=None, market=None, incidents=None,
+def explore(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
             debounce=defaults.EXPLORER_DEBOUNCE, export_dir=".") -> Explorer:
     """An app to narrow failures down: timeline, top errors, incidents and raw rows, kept in sync.
 
-    Controls: the time range (a slider, debounced), the market, the error
-    categories (``ok`` too, to include the calls that succeeded), the endpoint
-    (type part of a path: every endpoint containing it) and the bucket size.
+    Controls: the time range (a slider, debounced), the market, the bot (when
+    the frame holds two or more), the error categories (``ok`` too, to include
+    the calls that succeeded), the endpoint (type part of a path: every
+    endpoint containing it) and the bucket size. The status line counts the
+    calls and failures of each bot in view.
     Choosing an incident zooms to it and shows what :func:`toolkit.describe_window`
     says about it; "export rows in view" writes those rows to a CSV file.
 
@@ -87,9 +89,10 @@ def explore(df: pd.DataFrame, *, start=None, end=None, market=None, incidents=No
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them. It is not modified.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns; computed from the calls by default.
     debounce : str or Timedelta, default "250ms"
@@ -118,7 +121,7 @@ def explore(df: pd.DataFrame, *, start=None, end=None, market=None, incidents=No
     >>> app.rows_in_view()["category"].tolist()
     ['ok', 'ok']
     """
-    return Explorer(df, start=start, end=end, market=market, incidents=incidents, debounce=debounce,
+    return Explorer(df, start=start, end=end, market=market, bot=bot, incidents=incidents, debounce=debounce,
                     export_dir=export_dir)
 
 
@@ -129,9 +132,10 @@ class Explorer(widgets.VBox):
     ----------
     view : toolkit.widgets.View
         The view model the controls drive: the state and everything computed from it.
-    time_range, market, categories, endpoint, bucket, incident : ipywidgets
-        The controls. ``market.value`` is ``""`` for all markets, ``endpoint.value``
-        ``""`` for all endpoints, ``incident.value`` the row of the chosen incident.
+    time_range, market, bot, categories, endpoint, bucket, incident : ipywidgets
+        The controls. ``market.value`` is ``""`` for all markets, ``bot.value`` ``""`` for all
+        bots (shown when the frame holds two or more), ``endpoint.value`` ``""`` for all
+        endpoints, ``incident.value`` the row of the chosen incident.
     reset_button, export_button : ipywidgets.Button
     plot : ipywidgets.Image
         The timeline, as PNG, drawn as :func:`toolkit.plots.timeline` draws it.
@@ -151,10 +155,10 @@ class Explorer(widgets.VBox):
         How many redraws so far, and how long the last one took.
     """
 
-    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, incidents=None,
+    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
                  debounce=defaults.EXPLORER_DEBOUNCE, export_dir="."):
         delay = as_duration(debounce, "debounce", "explore", zero=True) / 1e9
-        self.view = View(df, start=start, end=end, market=market, incidents=incidents)
+        self.view = View(df, start=start, end=end, market=market, bot=bot, incidents=incidents)
         self._export_dir = export_dir
         self._held = 0
         self._syncing = False
@@ -182,6 +186,8 @@ class Explorer(widgets.VBox):
         self.time_label = widgets.HTML(layout=widgets.Layout(width="auto", min_width="300px", margin="0 0 0 8px"))
         self.market = widgets.Dropdown(options=[("all markets", "")] + [(m, m) for m in view.markets], value="",
                                        description="market", style=_LABEL_WIDTH, layout=widgets.Layout(width="220px"))
+        self.bot = widgets.Dropdown(options=[("all bots", "")] + [(b, b) for b in view.bots], value=view.bot,
+                                    description="bot", style=_LABEL_WIDTH, layout=widgets.Layout(width="220px"))
         self.bucket = widgets.Dropdown(options=BUCKETS, value=view.bucket, description="bucket", style=_LABEL_WIDTH,
                                        layout=widgets.Layout(width="220px"))
         self.categories = widgets.SelectMultiple(
@@ -192,18 +198,18 @@ class Explorer(widgets.VBox):
             continuous_update=False, description="endpoint", style=_LABEL_WIDTH, layout=widgets.Layout(width="440px"))
         self.reset_button = widgets.Button(description="whole recording", icon="undo",
                                            layout=widgets.Layout(width="auto"),
-                                           tooltip="all times, markets, error categories and endpoints")
+                                           tooltip="all times, markets, bots, error categories and endpoints")
         self.export_button = widgets.Button(description="export rows in view", icon="download",
                                             layout=widgets.Layout(width="auto"),
                                             tooltip="write the rows in view to a CSV file")
-        self._tag(time=self.time_range, market=self.market, bucket=self.bucket, categories=self.categories,
+        self._tag(time=self.time_range, market=self.market, bot=self.bot, bucket=self.bucket, categories=self.categories,
                   endpoint=self.endpoint, reset=self.reset_button, export=self.export_button)
         buttons = widgets.HBox([self.reset_button, self.export_button], layout=widgets.Layout(margin="8px 0 0 84px"))
+        beside = [self.market, self.bot, self.bucket] if len(view.bots) > 1 else [self.market, self.bucket]
         return widgets.VBox([
             widgets.HTML(_html.CSS),
             widgets.HBox([self.time_range, self.time_label]),
-            widgets.HBox([widgets.VBox([self.market, self.bucket]), self.categories,
-                          widgets.VBox([self.endpoint, buttons])]),
+            widgets.HBox([widgets.VBox(beside), self.categories, widgets.VBox([self.endpoint, buttons])]),
         ])
 
     def _build_outputs(self) -> list[widgets.Widget]:
@@ -241,7 +247,7 @@ class Explorer(widgets.VBox):
 
     def _observe(self) -> None:
         self.time_range.observe(lambda _: self._slider_moved(), names="index")
-        for w in (self.market, self.categories, self.endpoint, self.bucket):
+        for w in (self.market, self.bot, self.categories, self.endpoint, self.bucket):
             w.observe(lambda _: self._changed(), names="value")
         self.incident.observe(lambda change: None if self._syncing else self._incident_chosen(change["new"]),
                               names="value")
@@ -254,16 +260,17 @@ class Explorer(widgets.VBox):
         """The controls' values into the view model."""
         view = self.view
         view.index = tuple(int(i) for i in self.time_range.index)
-        view.market, view.endpoint, view.bucket = self.market.value, self.endpoint.value, self.bucket.value
+        view.market, view.bot = self.market.value, self.bot.value
+        view.endpoint, view.bucket = self.endpoint.value, self.bucket.value
         view.categories = tuple(self.categories.value)
 
     def _push(self) -> None:
         """The view model's state into the controls (held: one redraw follows)."""
         # read first: each control set is observed and pulls the controls' values into the view again
-        index, market, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.endpoint,
-                                                       self.view.bucket, self.view.categories)
+        index, market, bot, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.bot,
+                                                            self.view.endpoint, self.view.bucket, self.view.categories)
         self.time_range.index = index
-        self.market.value, self.endpoint.value, self.bucket.value = market, endpoint, bucket
+        self.market.value, self.bot.value, self.endpoint.value, self.bucket.value = market, bot, endpoint, bucket
         self.categories.value = categories
 
     @contextlib.contextmanager
@@ -294,7 +301,7 @@ class Explorer(widgets.VBox):
             self.incident.value = None
 
     def _sync_incidents(self) -> None:
-        """List only the incidents of the market in view."""
+        """List only the incidents of the market in view (and of the markets the bot in view calls)."""
         options = self.view.incident_options()
         if list(self.incident.options) != options:
             chosen = self.incident.value
@@ -334,7 +341,7 @@ class Explorer(widgets.VBox):
         self._slider_redraw.flush()
 
     def reset(self) -> None:
-        """Back to the whole recording: all times, markets, error categories and endpoints."""
+        """Back to the whole recording: all times, markets, bots, error categories and endpoints."""
         with self._hold():
             self.view.reset()
             self.incident.value = None
@@ -354,7 +361,7 @@ class Explorer(widgets.VBox):
             self._push()
 
     def rows_in_view(self) -> pd.DataFrame:
-        """The calls in the time range, market, categories and endpoint, in time order (a new frame)."""
+        """The calls in the time range, market, bot, categories and endpoint, in time order (a new frame)."""
         self._pull()
         return self.view.rows_in_view()
 
@@ -375,7 +382,7 @@ class Explorer(widgets.VBox):
         self.redraws += 1
         self.last_redraw_s = time.perf_counter() - began
         self.time_label.value = _html.window_label(snap.window)
-        self.status.value = _html.status(snap, self.view.market, self.last_redraw_s)
+        self.status.value = _html.status(snap, self.view.market, self.last_redraw_s, self.view.bot)
 
     def _png(self, snap) -> bytes:
         """The timeline as PNG bytes, drawn by the view on the app's one figure."""

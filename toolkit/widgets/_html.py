@@ -72,11 +72,18 @@ def window_label(window: tuple[int, int]) -> str:
     return f"{time_words(window[0])} to {time_words(window[1])}"
 
 
-def status(snap: Snapshot, market: str, seconds: float) -> str:
-    """The status line after a redraw: the view, its size, the bucket and how long the redraw took."""
-    return (f"<span>{window_label(snap.window)} UTC · {market or 'all markets'} · "
+def status(snap: Snapshot, market: str, seconds: float, bot: str = "") -> str:
+    """The status line after a redraw: the view, its size, the bucket and how long the redraw took; with two
+    bots or more, the calls and failures of each in the window, market and endpoint (the one in view in bold)."""
+    where = html.escape(f"{market or 'all markets'}{' · ' + bot if bot else ''}")
+    line = (f"<span>{window_label(snap.window)} UTC · {where} · "
             f"{snap.calls:,} calls, {snap.rows:,} rows in view · {snap.counts.freq} buckets · "
             f"redrawn in {seconds * 1000:.0f} ms</span>")
+    if len(snap.bots) < 2:
+        return line
+    each = [f"{'<b>' if name == bot else ''}{html.escape(name)}: {calls:,} calls, {errors:,} failed"
+            f"{'</b>' if name == bot else ''}" for name, (calls, errors) in snap.bots.items()]
+    return line + "<br><span>per bot: " + " · ".join(each) + "</span>"
 
 
 def message(text: str) -> str:

@@ -1,8 +1,8 @@
 """The explorer's view model: what is in view and what it shows, with no widgets.
 
 :class:`View` holds the explorer's state (the time window as two positions of the
-slider's steps, the market, the error categories, the endpoint search, the bucket
-size and the incident chosen) and computes what the app shows from it: the counts
+slider's steps, the market, the bot, the error categories, the endpoint search, the
+bucket size and the incident chosen) and computes what the app shows from it: the counts
 per bucket, the rows in view, the top errors, a sample of rows, the explanation of
 an incident and the export file. The app in :mod:`toolkit.widgets._app` only copies
 its controls' values here and puts the results into its widgets.
@@ -18,7 +18,8 @@ by construction, and they are drawn by :func:`toolkit.plots.draw_timeline`, as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,8 @@ class Snapshot:
     rows: int
     top: pd.DataFrame
     sample: pd.DataFrame
+    #: calls and errors of each bot in the window, market and endpoint (whichever bot is chosen)
+    bots: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def timeline(self) -> pd.DataFrame:
@@ -106,9 +109,10 @@ class View:
     ----------
     df : DataFrame
         Calls as :func:`toolkit.load_logs` returns them. It is not modified.
-    start, end, market : optional
-        Only the calls in ``[start, end)`` and of ``market`` (one market or a
-        list), exactly as filtering ``df`` first; see :mod:`toolkit.selection`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns; computed from ``df`` by default.
 
@@ -116,8 +120,10 @@ class View:
     ----------
     index : (int, int)
         The window, as positions in :attr:`positions` (start included, end excluded).
-    market, endpoint : str
-        ``""`` for all markets, all endpoints; the endpoint is searched as text.
+    market, bot, endpoint : str
+        ``""`` for all markets, all bots, all endpoints; the endpoint is searched as text.
+    bots : list of str
+        The bots in the frame (its ``bot`` column), sorted; empty for a frame without one.
     categories : tuple of str
         The categories in view (``ok`` too, to include the calls that succeeded).
     bucket : str
@@ -138,9 +144,9 @@ class View:
     ('1min', True)
     """
 
-    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, incidents=None):
+    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None):
         require(df, NEEDED, "explore")
-        df = select(df, start=start, end=end, market=market, func="explore")
+        df = select(df, start=start, end=end, market=market, bot=bot, func="explore")
         if df.empty:
             raise ParameterError("explore(): the frame holds no calls; check the source passed to toolkit.load_logs")
         if incidents is not None and (not isinstance(incidents, pd.DataFrame)
@@ -171,6 +177,9 @@ class View:
         self._k = _codes(df["category"], CATEGORIES)[self._order].astype(np.int8)  # the kernel's codes
         self._err = df["is_error"].to_numpy(dtype=bool, na_value=False)[self._order]
         self._e = _codes(df["endpoint"], self.endpoints)[self._order].astype(np.int16)
+        self.bots = sorted(str(b) for b in df["bot"].dropna().unique()) if "bot" in df else []
+        self._b = (_codes(df["bot"], self.bots)[self._order] if self.bots else np.zeros(len(df))).astype(np.int32)
+        self._bot_markets: dict[str, set] = {}
         first, last = int(self._t[0]), int(self._t[-1])
         for step in defaults.EXPLORER_TIME_STEPS:
             ns = _NS[step]
@@ -187,9 +196,9 @@ class View:
         return tuple(c for c in self.cats if c != "ok")
 
     def reset(self) -> None:
-        """The whole recording: all times, markets, error categories and endpoints."""
+        """The whole recording: all times, markets, bots, error categories and endpoints."""
         self.index = (0, len(self.positions) - 1)
-        self.market, self.endpoint, self.bucket = "", "", "auto"
+        self.market, self.bot, self.endpoint, self.bucket = "", "", "", "auto"
         self.categories = self.error_categories
         self.forget()
 
@@ -228,13 +237,26 @@ class View:
         lo, hi = np.searchsorted(self._t, [(row["start"] - pd.Timedelta(defaults.BEFORE)).value, row["end"].value])
         known = {"start", "end", "market", "cause", "id"} <= set(self.incidents)
         explanation = describe_window(self.df.take(self._order[lo:hi]), start=row["start"], end=row["end"],
-                                      market=row["market"], incidents=self.incidents if known else None)
+                                      market=row["market"], bot=self.bot or None,
+                                      incidents=self.incidents if known else None)
         self.zoom(row["start"] - pad, row["end"] + pad, str(row["market"]))
         self.incident, self.explanation = i, explanation
 
     def incident_options(self) -> list[tuple[str, int]]:
-        """(label, row) of the incidents of the market in view (all of them for all markets)."""
-        return [(text, i) for text, i in self._labels if not self.market or self._spans[i][2] == self.market]
+        """(label, row) of the incidents of the market in view (all of them for all markets), and of the
+        markets the bot in view calls."""
+        markets = self._markets_of(self.bot)
+        return [(text, i) for text, i in self._labels if (not self.market or self._spans[i][2] == self.market)
+                and (markets is None or self._spans[i][2] in markets)]
+
+    def _markets_of(self, bot: str):
+        """The markets ``bot`` has calls in (None: every market, for all bots)."""
+        if not bot:
+            return None
+        if bot not in self._bot_markets:
+            codes = np.unique(self._m[self._b == self.bots.index(bot)])
+            self._bot_markets[bot] = {self.markets[c] for c in codes if c >= 0}
+        return self._bot_markets[bot]
 
     def _incident_labels(self) -> list[tuple[str, int]]:
         out = []
@@ -262,8 +284,9 @@ class View:
         name = step_for(t1 - t0, defaults.EXPLORER_MAX_BUCKETS, BUCKETS[1:])
         return name, _NS[name]
 
-    def _scope(self) -> tuple[int, int, np.ndarray]:
-        """The calls in the window (positions ``lo:hi`` in time order) and, of those, the market and endpoint."""
+    def _scope(self, bot: bool = True) -> tuple[int, int, np.ndarray]:
+        """The calls in the window (positions ``lo:hi`` in time order) and, of those, the market, endpoint and
+        (unless ``bot`` is false) bot."""
         lo, hi = np.searchsorted(self._t, self.window(), side="left")
         keep = np.ones(hi - lo, dtype=bool)
         if self.market:
@@ -273,7 +296,19 @@ class View:
             lut = np.zeros(len(self.endpoints) + 1, dtype=bool)  # the extra slot: code -1, no endpoint
             lut[[i for i, e in enumerate(self.endpoints) if text in e.lower()]] = True
             keep &= lut[self._e[lo:hi]]
+        if bot and self.bot:
+            keep &= self._b[lo:hi] == self.bots.index(self.bot)
         return int(lo), int(hi), keep
+
+    def per_bot(self) -> dict[str, tuple[int, int]]:
+        """Calls and errors of each bot in the window, market and endpoint, whichever bot is in view."""
+        if not self.bots:
+            return {}
+        lo, hi, keep = self._scope(bot=False)
+        b = self._b[lo:hi][keep]
+        calls = np.bincount(b[b >= 0], minlength=len(self.bots))
+        errors = np.bincount(b[(b >= 0) & self._err[lo:hi][keep]], minlength=len(self.bots))
+        return {name: (int(c), int(e)) for name, c, e in zip(self.bots, calls, errors)}
 
     def _rows(self, lo: int, hi: int, keep: np.ndarray) -> np.ndarray:
         """Positions in the frame of the rows in view: the scope, in the chosen categories, in time order."""
@@ -324,14 +359,14 @@ class View:
             pick = np.random.default_rng(0).choice(len(rows), defaults.EXPLORER_SAMPLE_ROWS, replace=False)
             sample = rows[np.sort(pick)]
         return Snapshot(self.window(), self._counts(lo, hi, keep), int(keep.sum()), len(rows), top,
-                        self._row_frame.take(sample).reset_index(drop=True))
+                        self._row_frame.take(sample).reset_index(drop=True), self.per_bot())
 
     # -- the picture and the export ----------------------------------------------------------------------
 
     def title(self) -> str:
-        """The timeline's title, naming the market in view."""
+        """The timeline's title, naming the market (and the bot) in view."""
         where = self.market or (self.markets[0] if len(self.markets) == 1 else "all markets")
-        return f"Errors per category, {where} (UTC)"
+        return f"Errors per category, {where}{', ' + self.bot if self.bot else ''} (UTC)"
 
     def spans(self) -> list[tuple[int, int, str]]:
         """(start, end, category) of the incidents of the market in view that overlap the window."""
@@ -348,10 +383,11 @@ class View:
                                    title=self.title(), spans=self.spans(), xlim=self.window(), right=right)
 
     def export_name(self) -> str:
-        """The export file's name without its suffix: the window, and the market when one is chosen."""
+        """The export file's name without its suffix: the window, and the market and bot when chosen."""
         t0, t1 = (pd.Timestamp(v, unit="ns") for v in self.window())
         name = f"toolkit-rows-{t0:%Y%m%d-%H%M}-{t1:%Y%m%d-%H%M}"
-        return f"{name}-{self.market}" if self.market else name
+        name = f"{name}-{self.market}" if self.market else name
+        return f"{name}-{re.sub(r'[^A-Za-z0-9._-]+', '_', self.bot)}" if self.bot else name
 
     def export(self, folder) -> Path | None:
         """Write the rows in view to a new CSV file in ``folder``; None (and nothing written) when there are none.

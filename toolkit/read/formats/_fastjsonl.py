@@ -14,7 +14,8 @@ A line takes this path only when its result is certain to be the same:
 - it satisfies the simple predicates below (status 100-599, a known method,
   a body with an integer ``code`` and a text message and ``data`` that is not
   a batch's, or no ``code`` at all, times and numbers that fit 64 bits, the
-  ``Date`` and ``ACCESS-TIMESTAMP`` headers spelled so when headers are given,
+  ``Date``, ``ACCESS-TIMESTAMP`` and (without a ``key_id``) ``ACCESS-KEY`` headers
+  spelled so when headers are given,
   no secret echoed in the message, no access-log or structured-logger keys);
 - and its bytes are valid UTF-8, which :mod:`orjson` requires and msgspec
   does not check where it skips a value. (A number beyond a double's range
@@ -78,6 +79,7 @@ class _Dated(msgspec.Struct, gc=False):
 
 class _Signed(msgspec.Struct, gc=False):
     stamp: str | _Int64 | None = field(name="ACCESS-TIMESTAMP", default=None)
+    key: str | None = field(name="ACCESS-KEY", default=None)
 
 
 class _Symbol(msgspec.Struct, gc=False):
@@ -134,6 +136,8 @@ class Rec(msgspec.Struct, gc=False):
     symbol: str | None = None
     params: _Symbol | None = None
     request: _Req | None = None
+    bot: str | None = None
+    key_id: str | None = None
     # structured loggers' and access logs' keys: read by the general path
     logger: _Absent = 0
     traefik_status: _Absent = field(name="DownstreamStatus", default=0)
@@ -327,22 +331,28 @@ def row(r: Rec, line: int) -> tuple | None:
     if symbol is None and r.params is not None:
         symbol = r.params.symbol or None
     client_ts = None
+    key = r.key_id
     if req is not None:
         if symbol is None:
             if req.params is not None:
                 symbol = req.params.symbol or None
             if symbol is None and req.body is not None:
                 symbol = req.body.symbol or None
-        if req.headers is not None:
-            stamp = req.headers.stamp
+        headers = req.headers
+        if headers is not None:
+            stamp = headers.stamp
             if type(stamp) is str and stamp.isascii() and stamp.isdigit() and len(stamp) < 19:
                 client_ts = int(stamp)
             elif type(stamp) is int:
                 client_ts = stamp
             else:  # absent (perhaps spelled in another case) or written otherwise
                 return None
+            if key is None:
+                key = headers.key
+                if key is None:  # absent, or perhaps spelled in another case
+                    return None
     return (line, ts_str, ts_int, method, url, status, kind, code, message, error,
-            latency, r.market, symbol, client_ts, server_ts, None, None)
+            latency, r.market, symbol, client_ts, server_ts, None, None, r.bot, key)
 
 
 def read(data: bytes, bounds: tuple[np.ndarray, np.ndarray], first_line: int, append, general,

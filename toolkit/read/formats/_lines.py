@@ -162,4 +162,4 @@ def call_row(line: int, ts: str | None, method, url: str, status, body_text, err
         kind, code, message, items, failed = parse_body(None if body_text is None else parse_text_body(body_text))
         error = None
     return (line, ts, ts_int, method, url, status, kind, code, message, error, latency, None, symbol, None,
-            server_ts, items, failed)
+            server_ts, items, failed, None, None)  # a log line names neither its bot nor its key: the file's name does

@@ -14,7 +14,7 @@ they record no bodies, so a 2xx is ``ok`` with reason ``unverified``.
 
 Any other layout: ``fields={"time": "started_at", "status": "DownstreamStatus", ...}``
 names the keys of the flat record (``time``, ``method``, ``url``, ``status``,
-``body``, ``error``, ``latency_ms``, ``latency_s``, ``market``); a dotted
+``body``, ``error``, ``latency_ms``, ``latency_s``, ``market``, ``bot``); a dotted
 name reaches into nested objects (``"request.uri"``).
 """
 
@@ -26,7 +26,7 @@ from ...errors import ParameterError, ParameterTypeError
 
 #: The flat record's fields a ``fields=`` mapping may name, and the key each becomes.
 FIELDS = {"time": "ts", "method": "method", "url": "url", "status": "status", "body": "body", "error": "error",
-          "latency_ms": "elapsed_ms", "latency_s": "elapsed", "market": "market"}
+          "latency_ms": "elapsed_ms", "latency_s": "elapsed", "market": "market", "bot": "bot"}
 
 
 def check_fields(fields) -> dict | None:

@@ -2,8 +2,9 @@
 
 Per entry: time from ``startedDateTime``, latency from ``time`` (ms), body
 from ``response.content.text`` (base64 when ``content.encoding`` says so),
-``ACCESS-TIMESTAMP`` from the request headers and ``Date`` from the response
-headers. Status 0 or an ``_error`` field means no response came.
+``ACCESS-TIMESTAMP`` from the request headers (and from ``ACCESS-KEY`` the
+key's fingerprint, ``key_id``) and ``Date`` from the response headers.
+Status 0 or an ``_error`` field means no response came.
 
 Every entry is a row except, skipped and counted with their reason
 (:attr:`toolkit.Load.skips`): CORS preflights (``OPTIONS``), static assets
@@ -166,10 +167,13 @@ def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
         error = None
     latency = entry.get("time")
     latency = latency_of(latency, None) if type(latency) in (int, float) and latency >= 0 else None
-    client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
+    headers = request.get("headers")
+    client_ts = as_int(header(headers, "ACCESS-TIMESTAMP"))
+    key = header(headers, "ACCESS-KEY")
     server_ts = header(response.get("headers"), "Date")
     row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
-           _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed)
+           _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed,
+           None, key if isinstance(key, str) else None)
     seen = secret_values(request)
     if echoes is not None:
         echoes.add(seen)

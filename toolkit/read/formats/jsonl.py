@@ -12,6 +12,8 @@ Flat form (key aliases in brackets)::
     body   [response, body, response_body]     object, JSON string or text
     latency [elapsed_ms, latency_ms, duration_ms] in ms, or [elapsed] in s
     error, market, method, request {headers, params, body}
+    bot    the bot that made the call (else the file's name says)
+    key_id the fingerprint of its API key (else one is made of request.headers ACCESS-KEY)
 
 Nested form, as gateways and proxies write it::
 
@@ -147,6 +149,12 @@ def record(rec: dict, line: int) -> tuple:
         if params is not None:
             symbol = symbol_of(params)
     client_ts = None
+    bot = get("bot")
+    if bot is not None and type(bot) is not str:
+        bot = None
+    key = get("key_id")
+    if key is not None and type(key) is not str:
+        key = None
     if type(req) is dict:
         if symbol is None:
             params = req.get("params")
@@ -170,13 +178,17 @@ def record(rec: dict, line: int) -> tuple:
                     client_ts = int(client_ts)  # the common case, quickly
                 else:
                     client_ts = as_int(client_ts)
+            if key is None:
+                key = header(headers, "ACCESS-KEY")  # a list of values (Caddy, vcrpy): the first
+                if type(key) is not str:
+                    key = None
 
     if code is not None and not _INT64[0] <= code < _INT64[1]:
         kind, code = NO_CODE, None
     if client_ts is not None and not _INT64[0] <= client_ts < _INT64[1]:
         client_ts = None
     return (line, ts_str, ts_int, method, url, status, kind, code, message, error,
-            latency, market, symbol, client_ts, server_ts, items, failed)
+            latency, market, symbol, client_ts, server_ts, items, failed, bot, key)
 
 
 _BLANK = object()

@@ -9,6 +9,7 @@ response's ``Date`` header (to the second), or failing that the request's
 ``ACCESS-TIMESTAMP``. Headers are ``{name: [values]}``; bodies are
 ``{string: ...}``, text or ``!!binary`` bytes, compressed when the response
 had ``Content-Encoding: gzip`` (or ``deflate``). Cassettes store no latency.
+An ``ACCESS-KEY`` request header the cassette kept gives the key's fingerprint (``key_id``).
 Rows are numbered by their 1-based interaction index; a file that is not a
 cassette is one reject at line 0 (the whole file).
 """
@@ -130,6 +131,7 @@ def interaction_row(item, line: int, echoes: Echoes | None = None):
     headers = response.get("headers")
     date = header(headers, "Date")
     client_ts = as_int(header(request.get("headers"), "ACCESS-TIMESTAMP"))
+    key = header(request.get("headers"), "ACCESS-KEY")
     ts = item.get(RECORDED)  # betamax / Ruby VCR: the interaction's recorded_at
     if ts is None:
         ts = _date_ns(date) if isinstance(date, str) else None
@@ -144,7 +146,8 @@ def interaction_row(item, line: int, echoes: Echoes | None = None):
     if isinstance(request_body, bytes):
         request_body = request_body.decode("utf-8", "replace")
     row = (line, None, ts, method, url, status, kind, code, message, None, None, None,
-           symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed)
+           symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed,
+           None, key if isinstance(key, str) else None)
     seen = secret_values(request)
     if echoes is not None:
         echoes.add(seen)
