@@ -46,12 +46,14 @@ def installed(tmp_path_factory):
     shutil.copytree(ROOT / "toolkit", src / "toolkit", ignore=shutil.ignore_patterns("__pycache__"))
     run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
         "-w", tmp / "dist", src)
-    wheel = next((tmp / "dist").glob("toolkit-*.whl"))
+    assert [w.name.split("-")[0] for w in (tmp / "dist").glob("*.whl")] == ["bot_postmortem"]
     venv = tmp / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
     site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
-    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index", wheel)
+    # installed by its name on the package index, found among the built wheels
+    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index",
+        "--find-links", tmp / "dist", "bot-postmortem")
     # after the install, or pip would take the checkout's editable install for this one
     (site / "_toolkit_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"

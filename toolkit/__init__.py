@@ -45,8 +45,10 @@ def __getattr__(name):
     if name == "__version__":
         from importlib import metadata
 
+        from .defaults import DISTRIBUTION
+
         try:
-            version = metadata.version("toolkit")
+            version = metadata.version(DISTRIBUTION)
         except metadata.PackageNotFoundError:  # pragma: no cover - imported from a source tree never installed
             version = "0+unknown"
         globals()["__version__"] = version
