@@ -83,7 +83,8 @@ def test_httpx_failures_are_recorded_and_reraised_unchanged(tmp_path, exchange, 
 
 def test_httpx_client_under_many_threads(tmp_path, exchange):
     path = tmp_path / "calls.jsonl"
-    client = toolkit.attach_recorder(httpx.Client(base_url=exchange.url, timeout=60)  # a busy machine is slow, not broken, path)
+    # timeouts long enough for a busy machine: a slow answer is not what is tested
+    client = toolkit.attach_recorder(httpx.Client(base_url=exchange.url, timeout=60), path)
     errors = []
 
     def work(i):
