@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["CATEGORIES", "COLUMNS", "ORDER_FIELDS", "DATA_CATEGORIES", "DTYPES", "FORMATS", "KINDS", "MARKETS", "METHODS",
+__all__ = ["ACTIONS", "CATEGORIES", "COLUMNS", "ORDER_FIELDS", "DATA_CATEGORIES", "DTYPES", "FORMATS", "KINDS", "MARKETS", "METHODS",
            "REJECT_DTYPES", "REPORT_DTYPES", "STRING", "TS", "empty_frame"]
 
 #: Markets, in the order plots and groupbys list them.
@@ -37,6 +37,10 @@ CATEGORIES = [
 
 #: Endpoint kinds (the endpoint catalog's ``kind``; ``unknown`` for paths it does not list).
 KINDS = ["trading", "account", "market_data", "unknown"]
+
+#: What an endpoint does with orders (the endpoint catalog's ``action``): places them, cancels them, shows them
+#: (orders, fills or positions: a bot's reconciliation), or none of these.
+ACTIONS = ["place", "cancel", "query", "other"]
 
 #: HTTP methods a recording may carry (upper case).
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
