@@ -27,7 +27,7 @@ _LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", 
 #: Public names defined in a module that loads on first use: {name: module}.
 _LAZY_NAMES = {
     **dict.fromkeys(("bot_summary", "cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
-                     "find_incidents", "findings", "request_rate", "retries", "summary", "top_errors",
+                     "find_incidents", "findings", "orders", "request_rate", "retries", "summary", "top_errors",
                      "uncertain_orders"),
                     "analysis"),
     **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
@@ -92,6 +92,7 @@ __all__ = [
     "read_logs",
     "recording_session",
     "report",
+    "orders",
     "request_rate",
     "retries",
     "scrub",
