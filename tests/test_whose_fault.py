@@ -77,7 +77,7 @@ def test_a_slow_burn_on_one_endpoint_is_found_and_named(found, weeks):
 def test_explanations_name_the_cause_and_the_evidence_of_their_own_window(weeks, found):
     table = toolkit.explain_incidents(weeks, found)
     assert list(table.columns) == ["id", "when", "market", "scope", "side", "cause", "follows", "evidence",
-                                   "explanation"]
+                                   "orders_unknown", "orders_placed", "explanation"]
     assert table["id"].tolist() == found["id"].tolist()
     p = planted()
     words = {"client_rate": "calls/s", "client_clock": "client clock was", "client_funds": "funds or margin",
@@ -97,6 +97,11 @@ def test_explanations_name_the_cause_and_the_evidence_of_their_own_window(weeks,
     # figures from the window only: the outage (within the limits) does not borrow the storm's rate
     outage = by_what["futures outage: 1001, 500, 502"]["evidence"]
     assert "stayed within the limits" in outage and "against a limit" not in outage
+    # the outage left orders of unknown outcome; the scenario's bot never asks what became of them
+    futures = by_what["futures outage: 1001, 500, 502"]
+    assert futures["orders_unknown"] > 0 and futures["orders_placed"] == 0
+    assert f"{futures['orders_unknown']:,} orders of unknown outcome, 0 of them placed" in futures["explanation"]
+    assert (table["orders_placed"] <= table["orders_unknown"]).all()
 
 
 def test_clock_offsets_are_those_of_the_window(weeks, found):

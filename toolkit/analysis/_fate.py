@@ -34,6 +34,7 @@ _FINISHED = ("historyOrders",)
 _OPEN = ("openOrders",)
 
 BY_OID, BY_ID, BY_LOOKS = "by clientOid", "by order id", "by symbol, side, quantity and price"
+LATER = "lists its clientOid's order, made after the call"
 
 
 def _num(v):
@@ -72,13 +73,13 @@ def listings(ts, market, account, symbol, endpoint, text) -> list[Listing]:
     return out
 
 
-def settle(att: dict, lists: list[Listing], slack: int, given: set) -> tuple[list, list, list]:
+def settle(att: dict, lists: list[Listing], slack: int, given: set, horizon: int) -> tuple[list, list, list]:
     """(fate, evidence_ts, evidence) of each attempt in ``att`` (dict of per-attempt lists and arrays).
 
     ``att``: ``ts``, ``end`` (int ns), ``account``, ``market``, ``action``, ``unknown`` (needs a fate),
     ``sent``, ``client_oid``, ``order_id``, ``symbol``, ``side``, ``price``, ``quantity`` (floats),
     ``endpoint``, ``accepted``; ``given``: (market, order id) of every accepted placement, whose order is no
-    unknown one's.
+    unknown one's; ``horizon``: how long after an attempt a listing is read for it.
     """
     n = len(att["ts"])
     fate = [None] * n
@@ -105,6 +106,10 @@ def settle(att: dict, lists: list[Listing], slack: int, given: set) -> tuple[lis
     for group in by_looks.values():
         group.sort(key=lambda i: att["ts"][i])
     starts = {k: [att["ts"][i] for i in g] for k, g in by_looks.items()}
+    starts_of = defaultdict(list)  # (market, account, clientOid) -> start of every placement with it
+    for i in range(n):
+        if att["action"][i] == "place" and att["client_oid"][i] is not None:
+            starts_of[(att["market"][i], att["account"][i], att["client_oid"][i])].append(att["ts"][i])
     by_id = defaultdict(list)
     for i in cancel:
         by_id[(att["market"][i], att["account"][i], att["order_id"][i])].append(i)
@@ -115,13 +120,19 @@ def settle(att: dict, lists: list[Listing], slack: int, given: set) -> tuple[lis
         for item in lst.items:
             oid, coid = item[0], item[1]
             if coid is not None:
-                for i in by_oid.get(key + (coid,), ()):
-                    if fate[i] is None and att["ts"][i] < lst.ts:
+                made = item[8] * 1_000_000 if type(item[8]) is int else None
+                group = by_oid.get(key + (coid,), ())
+                for i in group:
+                    if fate[i] is None and att["ts"][i] < lst.ts <= att["ts"][i] + horizon:
+                        if made is not None and (made > att["end"][i] + slack or any(
+                                att["ts"][i] < t <= made + slack for t in starts_of[key + (coid,)])):  # a later one
+                            fate[i], ev_ts[i], ev[i] = "absent", lst.ts, f"{_name(lst.endpoint)} {LATER}"
+                            continue
                         fate[i], ev_ts[i], ev[i] = "placed", lst.ts, f"{_name(lst.endpoint)} {BY_OID}"
                         found[i] = oid
             if oid is not None:
                 for i in by_id.get(key + (oid,), ()):
-                    if fate[i] is None and att["ts"][i] < lst.ts:
+                    if fate[i] is None and att["ts"][i] < lst.ts <= att["ts"][i] + horizon:
                         status = item[7]
                         if status in _CANCELLED:
                             got = "cancelled"
@@ -142,13 +153,14 @@ def settle(att: dict, lists: list[Listing], slack: int, given: set) -> tuple[lis
             if j < 0:
                 continue
             i = group[j]
-            if c <= att["end"][i] + slack and att["ts"][i] < lst.ts and (coid is None or att["client_oid"][i] is None):
+            if (c <= att["end"][i] + slack and att["ts"][i] < lst.ts <= att["ts"][i] + horizon
+                    and (coid is None or att["client_oid"][i] is None)):
                 taken.add((market, oid))
                 if fate[i] is None:
                     fate[i], ev_ts[i], ev[i] = "placed", lst.ts, f"{_name(lst.endpoint)} {BY_LOOKS}"
                     found[i] = oid
     _later_cancels(att, cancel, fate, ev_ts, ev)
-    _absent(att, place, lists, fate, ev_ts, ev)
+    _absent(att, place, lists, fate, ev_ts, ev, horizon)
     for i in todo:
         if fate[i] is None:
             fate[i] = "unknown"
@@ -179,7 +191,7 @@ def _later_cancels(att, cancel, fate, ev_ts, ev) -> None:
             fate[i], ev_ts[i], ev[i] = "not_cancelled", min(later), f"{_name(att['endpoint'][i])} accepted later"
 
 
-def _absent(att, place, lists, fate, ev_ts, ev) -> None:
+def _absent(att, place, lists, fate, ev_ts, ev, horizon) -> None:
     """Placements still without a fate that a later listing which would have to show them does not show."""
     rest = [i for i in place if fate[i] is None]
     if not rest:
@@ -191,7 +203,7 @@ def _absent(att, place, lists, fate, ev_ts, ev) -> None:
 
         def fits(k):
             lst = lists[k]
-            return (lst.ts > att["end"][i] and lst.market == att["market"][i] and lst.account == acc
+            return (att["end"][i] < lst.ts <= t + horizon and lst.market == att["market"][i] and lst.account == acc
                     and (lst.symbol is None or lst.symbol == sym))
         full = next((k for k in cover if fits(k) and lists[k].oldest <= t), None)
         if full is None:
@@ -248,4 +260,4 @@ def duplicates(att: dict, fate: list, within: int) -> list:
     return out
 
 
-__all__ = ["BY_ID", "BY_LOOKS", "BY_OID", "Listing", "duplicates", "listings", "settle"]
+__all__ = ["BY_ID", "BY_LOOKS", "BY_OID", "LATER", "Listing", "duplicates", "listings", "settle"]

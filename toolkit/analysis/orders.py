@@ -324,7 +324,8 @@ def _fates(df, t, action, att, per, own, within) -> tuple:
     mine &= pd.Series(ids).isin(listed).to_numpy()  # only ids a listing shows can matter
     given = set(zip(_objects(per["market"])[mine].tolist(), ids[mine].tolist()))
     slack = as_duration(defaults.ORDER_CLOCK_SLACK, "ORDER_CLOCK_SLACK")
-    f, et, e = settle(part, lists, slack, given)
+    horizon = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
+    f, et, e = settle(part, lists, slack, given, horizon)
     d = duplicates(part, f, within)
     fate = np.full(n, None, dtype=object)
     ev_ts = np.full(n, _NAT, dtype=np.int64)
