@@ -16,15 +16,19 @@ from .explain import explain_incidents
 from .findings import FINDINGS, findings
 from .gaps import find_gaps
 from .incidents import find_incidents
-from .orders import orders, uncertain_orders
+from .orders import ANSWERS, FATES, ORDER_COLUMNS, UNCERTAIN_COLUMNS, orders, uncertain_orders
 from .rates import error_rate, request_rate
 from .summary import BOT_SUMMARY, bot_summary, failed_share, summary
 
 __all__ = [
+    "ANSWERS",
     "BOT_SUMMARY",
     "CAUSES",
+    "FATES",
     "FINDINGS",
+    "ORDER_COLUMNS",
     "SIDES",
+    "UNCERTAIN_COLUMNS",
     "cause_rules",
     "WindowDescription",
     "bot_summary",

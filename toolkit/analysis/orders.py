@@ -21,7 +21,8 @@ from .._grid import utc
 from ..classify import endpoints
 from ..errors import ParameterError
 from ..schema import ACTIONS, ORDER_FIELDS, STRING
-from ..selection import as_duration, require, select, times
+from ..selection import as_duration, require, select, selection, times
+from ..store import is_store
 from ._fate import duplicates, listings, settle
 
 __all__ = ["ANSWERS", "FATES", "ORDER_COLUMNS", "UNCERTAIN_COLUMNS", "orders", "uncertain_orders"]
@@ -99,10 +100,12 @@ def orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
 
     Parameters
     ----------
-    df : DataFrame
-        Calls as :func:`toolkit.load_logs` returns them (of recordings or a store): ``ts``, ``market``,
-        ``endpoint``, ``http_status``, ``reason``, ``category``; the order columns (``client_oid``, ...,
-        ``order_items``), ``bot``, ``key_id``, ``message``, ``latency_ms``, ``source``, ``line`` where present.
+    df : DataFrame or path
+        Calls as :func:`toolkit.load_logs` returns them (of recordings or a store), or a store written by
+        :func:`toolkit.store.ingest`, of which only the calls that place, cancel or show orders are read:
+        ``ts``, ``market``, ``endpoint``, ``http_status``, ``reason``, ``category``; the order columns
+        (``client_oid``, ..., ``order_items``), ``bot``, ``key_id``, ``message``, ``latency_ms``, ``source``,
+        ``line`` where present.
     within : str or Timedelta, default "30s"
         How soon after the end of a call of unknown answer the same order sent again is a repeat of it.
     start, end, market, bot : optional
@@ -143,8 +146,42 @@ def orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
     'order/entrust-history by symbol, side, quantity and price'
     """
     func = "orders"
+    if not isinstance(df, pd.DataFrame) and is_store(df):
+        df = _store_calls(df, selection(start, end, market, func, bot=bot))
     df = select(df, start=start, end=end, market=market, bot=bot, func=func)
     return _attempts(df, as_duration(within, "within", func), func)[0]
+
+
+#: The columns :func:`orders` reads.
+_READS = ["ts", "market", "bot", "key_id", "endpoint", "http_status", "reason", "category", "message", "latency_ms",
+          "source", "line", "symbol", *ORDER_FIELDS]
+
+
+def _store_calls(store, win) -> pd.DataFrame:
+    """The calls of a store that place, cancel or show orders, in the window: DuckDB reads only those rows and
+    the columns :func:`orders` reads."""
+    from .. import store as stores
+
+    eps = endpoints()
+    paths = eps.loc[eps["action"] != "other", "path"].tolist()
+    terms = [f"endpoint IN ({', '.join(f'$p{i}' for i in range(len(paths)))})"]
+    params = {f"p{i}": p for i, p in enumerate(paths)}
+    if win.start is not None:
+        terms.append("ts >= $start::TIMESTAMPTZ_NS")
+        params["start"] = win.start.isoformat()
+    if win.end is not None:
+        terms.append("ts < $end::TIMESTAMPTZ_NS")
+        params["end"] = win.end.isoformat()
+    for name, values in (("market", win.markets), ("bot", win.bots)):
+        if values is not None:
+            terms.append(f"{name} IN ({', '.join(f'${name}{i}' for i in range(len(values)))})")
+            params.update({f"{name}{i}": v for i, v in enumerate(values)})
+    sql = f"SELECT {', '.join(_READS)} FROM calls WHERE {' AND '.join(terms)} ORDER BY ts, source, line"
+    got = stores.query(store, sql, params)
+    got["ts"] = pd.to_datetime(got["ts"], utc=True)
+    for c in ("market", "bot", "key_id", "endpoint", "source", *ORDER_FIELDS):
+        got[c] = _strings(got[c])
+    return got
 
 
 #: Columns an attempt takes from its call (as categoricals of text), and those a batch item has of its own.
@@ -270,9 +307,9 @@ def _items(items: np.ndarray, batch: np.ndarray, call: dict):
             pos.append(k)
             for c, i in _ITEM_AT.items():
                 values[c].append(it[i])
-            if call["answer"][b] == 0 and it[9] is False:  # accepted call, failed item: rejected, with why
-                answers.append(1)
-                reasons.append(it[10] or "item_failed")
+            if call["answer"][b] != 2 and type(it[9]) is bool:  # the item's own result: its errorMsg, if it failed
+                answers.append(0 if it[9] else 1)
+                reasons.append("ok" if it[9] else (it[10] or "item_failed"))
             else:
                 answers.append(call["answer"][b])
                 reasons.append(call["reason"][b])
