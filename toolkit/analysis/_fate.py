@@ -47,13 +47,20 @@ def _num(v):
 class Listing:
     """A query call's answer: when, whose, of which symbol, which endpoint, and its items."""
 
-    __slots__ = ("ts", "market", "account", "symbol", "endpoint", "items", "oldest")
+    __slots__ = ("ts", "market", "account", "symbol", "endpoint", "items", "_oldest")
 
     def __init__(self, ts, market, account, symbol, endpoint, items):
         self.ts, self.market, self.account, self.symbol = ts, market, account, symbol
         self.endpoint, self.items = endpoint, items
-        created = [i[8] for i in items if type(i[8]) is int]
-        self.oldest = min(created) * 1_000_000 if created else None  # epoch ms as ns
+        self._oldest = False
+
+    @property
+    def oldest(self):
+        """The creation time of its oldest item, int ns (None without one): how far back it reaches."""
+        if self._oldest is False:
+            created = [i[8] for i in self.items if type(i[8]) is int]
+            self._oldest = min(created) * 1_000_000 if created else None  # epoch ms as ns
+        return self._oldest
 
     def shows(self, kinds) -> bool:
         return self.endpoint.endswith(kinds)
@@ -196,24 +203,37 @@ def _absent(att, place, lists, fate, ev_ts, ev, horizon) -> None:
     rest = [i for i in place if fate[i] is None]
     if not rest:
         return
-    cover = [k for k, lst in enumerate(lists) if lst.shows(_ALL_ORDERS + _FINISHED) and lst.oldest is not None]
-    opened = [k for k, lst in enumerate(lists) if lst.shows(_OPEN)]
-    for i in rest:
-        t, acc, sym = att["ts"][i], att["account"][i], att["symbol"][i]
+    cover, opened = defaultdict(list), defaultdict(list)  # (market, account) -> listings, in time order
+    for lst in lists:
+        if lst.shows(_ALL_ORDERS + _FINISHED):
+            cover[(lst.market, lst.account)].append(lst)
+        elif lst.shows(_OPEN):
+            opened[(lst.market, lst.account)].append(lst)
+    cover_ts = {k: [x.ts for x in v] for k, v in cover.items()}
+    opened_ts = {k: [x.ts for x in v] for k, v in opened.items()}
 
-        def fits(k):
-            lst = lists[k]
-            return (att["end"][i] < lst.ts <= t + horizon and lst.market == att["market"][i] and lst.account == acc
-                    and (lst.symbol is None or lst.symbol == sym))
-        full = next((k for k in cover if fits(k) and lists[k].oldest <= t), None)
+    def first(found, stamps, i, reach):
+        """The first listing after the attempt's end, within the horizon, of its symbol (or of all)."""
+        key = (att["market"][i], att["account"][i])
+        got, ts = found.get(key, ()), stamps.get(key, ())
+        for k in range(bisect.bisect_right(ts, att["end"][i]), len(got)):
+            lst = got[k]
+            if lst.ts > att["ts"][i] + horizon:
+                return None
+            if (lst.symbol is None or lst.symbol == att["symbol"][i]) and (not reach or (
+                    lst.oldest is not None and lst.oldest <= att["ts"][i])):
+                return lst
+        return None
+    for i in rest:
+        full = first(cover, cover_ts, i, True)
         if full is None:
             continue
-        if lists[full].shows(_FINISHED):  # spot: finished orders; an open one shows in a later openOrders
-            opens = next((k for k in opened if fits(k)), None)
+        if full.shows(_FINISHED):  # spot: finished orders; an open one shows in a later openOrders
+            opens = first(opened, opened_ts, i, False)
             if opens is None:
                 continue
-            full = max(full, opens, key=lambda k: lists[k].ts)
-        fate[i], ev_ts[i], ev[i] = "absent", lists[full].ts, f"{_name(lists[full].endpoint)} does not list it"
+            full = max(full, opens, key=lambda x: x.ts)
+        fate[i], ev_ts[i], ev[i] = "absent", full.ts, f"{_name(full.endpoint)} does not list it"
 
 
 def duplicates(att: dict, fate: list, within: int) -> list:

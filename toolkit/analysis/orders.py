@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from .. import defaults
 from .._grid import utc
@@ -66,8 +67,8 @@ def _strings(col: pd.Series) -> pd.Categorical:
     """A column as a categorical of text (categoricals as they are; text and numbers factorized)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.array
-    values = col.astype(STRING)
-    return pd.Categorical(values, categories=pd.Index(values.dropna().unique(), dtype=STRING))
+    codes, uniques = pd.factorize(col.astype(STRING))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=STRING))
 
 
 def _column(df: pd.DataFrame, c: str, rows: np.ndarray) -> pd.Categorical:
@@ -79,6 +80,11 @@ def _column(df: pd.DataFrame, c: str, rows: np.ndarray) -> pd.Categorical:
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.array.take(rows)
     return _strings(col.take(rows))
+
+
+def _text(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An object array of str or None as ``string[pyarrow]``, built by Arrow."""
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
 
 
 def _objects(cat: pd.Categorical) -> np.ndarray:
@@ -246,14 +252,12 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
         **{c: own[c] for c in ("side", "order_type", "price", "quantity")},
         "sent": att["sent"],
         "answer": pd.Categorical.from_codes(answer, categories=ANSWERS),
-        "reason": pd.array(reason, dtype=STRING),
+        "reason": _text(reason),
         "fate": pd.Categorical(fate, categories=FATES),
         "evidence_ts": utc(ev_ts),
-        "evidence": pd.array(ev, dtype=STRING),
+        "evidence": _text(ev),
         "duplicate_of": pd.array(dup, dtype="Int64"),
     })
-    if isinstance(df["market"].dtype, pd.CategoricalDtype):
-        out["market"] = pd.Categorical(out["market"].astype(object), dtype=df["market"].dtype)
     return out, call["http_status"][take]
 
 
@@ -271,10 +275,8 @@ def _join(cat: pd.Categorical, values: np.ndarray) -> pd.Categorical:
 def _calls(df: pd.DataFrame, rows: np.ndarray, t: np.ndarray, action: np.ndarray) -> dict:
     """Per placing or cancelling call: its answer (code into :data:`ANSWERS`), whether it was sent, and more."""
     status = df["http_status"].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
-    reason = df["reason"].take(rows).astype(object).to_numpy()
-    reason = np.where(pd.isna(reason), None, reason)
-    category = (df["category"].take(rows).astype(object).to_numpy() if "category" in df
-                else np.where(reason == "ok", "ok", None))
+    reason = _objects(_column(df, "reason", rows))
+    category = _objects(_column(df, "category", rows)) if "category" in df else np.where(reason == "ok", "ok", None)
     no_response = np.isnan(status)
     unknown = ((no_response & np.isin(reason, _NO_RESPONSE_UNKNOWN + ("dns_failure",)))
                | (status >= 500) | (reason == "system_error") | (category == "malformed"))
