@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # what type checkers see of the names above, which load on fi
     from .analysis import (cause_rules, clock_drift, clock_offsets, describe_window, error_rate, explain_incidents,
                            find_gaps, find_incidents, request_rate, retries, top_errors, uncertain_orders)
     from .analysis.findings import findings  # the functions, not the modules of the same names
+    from .analysis.orders import orders
     from .analysis.summary import bot_summary, summary
     from .record import RecordingWarning, attach_recorder, recording_session
     from .simulation import simulate

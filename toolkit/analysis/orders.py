@@ -12,6 +12,8 @@ the unknown ones the bot's own later queries say what happened (see
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import orjson
 import pandas as pd
@@ -100,7 +102,7 @@ def _numbers(cat: pd.Categorical) -> np.ndarray:
     return per[np.where(cat.codes < 0, len(per) - 1, cat.codes)]
 
 
-def orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
+def orders(df: pd.DataFrame | str | os.PathLike, *, start=None, end=None, market=None, bot=None,
            within=defaults.ORDER_REPEAT_WINDOW) -> pd.DataFrame:
     """One row per order attempt: who sent which order, what the answer was, and when unknown, what became of it.
 
