@@ -8,7 +8,7 @@ import pandas as pd
 from .. import defaults
 from .._words import window_words
 from ..schema import STRING
-from ..selection import require, select, times
+from ..selection import as_duration, require, select, times
 from .causes import CAUSE_WORDS, CAUSES, evidence, row_causes, side_of
 
 __all__ = ["EXPLAIN_COLUMNS", "explain_incidents"]
@@ -87,7 +87,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         incidents = find_incidents(df)
     require(incidents, ["start", "end", "market", "category", "cause"], func)
     t = times(df, func)
-    unsure = _unsure_orders(df)
+    unsure = _unsure_orders(df, t, incidents)
     df = df[[c for c in ("ts", "market", "is_error", "category", "reason", "code", "http_status", "endpoint", "bot", "key_id",
                          "client_ts", "server_ts") if c in df]]  # what the evidence reads
     codes, names = pd.factorize(df["market"], use_na_sentinel=False)
@@ -109,13 +109,25 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         "explanation": STRING})
 
 
-def _unsure_orders(df: pd.DataFrame) -> dict:
-    """Time, market and whether placed, of the orders sent whose answer was unknown (none when the frame lacks
-    what :func:`toolkit.orders` reads)."""
-    if not all(c in df for c in ("endpoint", "http_status", "reason")):
-        return {"ts": np.zeros(0, np.int64), "market": np.zeros(0, object), "placed": np.zeros(0, bool)}
+def _unsure_orders(df: pd.DataFrame, t: np.ndarray, incidents: pd.DataFrame) -> dict:
+    """Time, market and whether placed, of the orders sent whose answer was unknown in the incidents (none when
+    the frame lacks what :func:`toolkit.orders` reads): read from the calls of the incidents' windows and the
+    evidence window after them only."""
+    none = {"ts": np.zeros(0, np.int64), "market": np.zeros(0, object), "placed": np.zeros(0, bool)}
+    if not all(c in df for c in ("endpoint", "http_status", "reason")) or incidents.empty:
+        return none
     from .orders import orders
-    o = orders(df)
+    after = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
+    keep = np.zeros(len(t), dtype=bool)
+    ordered = bool(np.all(t[:-1] <= t[1:]))
+    for s, e in zip(incidents["start"], incidents["end"]):
+        s, e = pd.Timestamp(s).value, pd.Timestamp(e).value + after
+        if ordered:
+            lo, hi = np.searchsorted(t, [s, e])
+            keep[lo:hi] = True
+        else:
+            keep |= (t >= s) & (t < e)
+    o = orders(df[keep])
     o = o[(o["sent"] & (o["answer"] == "unknown")).to_numpy()]
     return {"ts": o["ts"].to_numpy("datetime64[ns]").view(np.int64), "market": o["market"].astype(str).to_numpy(),
             "placed": (o["fate"] == "placed").to_numpy(dtype=bool, na_value=False)}
