@@ -240,8 +240,9 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
     if unknown.any():
         per = {c: cols[c].take(take) for c in ("bot", "market", "endpoint", "key_id")}
         fate, ev_ts, ev, dup, found = _fates(df, t, action, att, per, own, w)
-        ids = _objects(own["order_id"])
-        own["order_id"] = _join(own["order_id"][:0], np.where(ids == None, found, ids))  # noqa: E711
+        if (found != None).any():  # noqa: E711 - the listed order's id, for an order found placed
+            ids = _objects(own["order_id"])
+            own["order_id"] = _join(own["order_id"][:0], np.where(ids == None, found, ids))  # noqa: E711
     out = pd.DataFrame({
         "id": att["id"],
         "ts": utc(att["ts"]),
@@ -264,14 +265,11 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
 
 
 def _join(cat: pd.Categorical, values: np.ndarray) -> pd.Categorical:
-    """``cat`` followed by ``values`` (str or None) as one categorical: its categories, then the new ones."""
-    present = pd.Index(pd.unique(values[values != None]).astype(object))  # noqa: E711
-    cats = cat.categories.append(pd.Index(present.difference(cat.categories), dtype=STRING)) \
-        if len(present) else cat.categories
-    codes = cats.get_indexer(pd.Index(values.astype(object))) if len(values) else np.zeros(0, np.int64)
-    codes[values == None] = -1  # noqa: E711
-    return pd.Categorical.from_codes(np.concatenate([cat.codes.astype(np.int64), codes]),
-                                     categories=pd.Index(cats, dtype=STRING))
+    """``cat`` followed by ``values`` (str or None) as one categorical of text."""
+    if not len(values):
+        return cat
+    codes, uniques = pd.factorize(np.concatenate([_objects(cat), values.astype(object)]))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=STRING))
 
 
 def _calls(df: pd.DataFrame, rows: np.ndarray, t: np.ndarray, action: np.ndarray) -> dict:
