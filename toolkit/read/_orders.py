@@ -117,6 +117,18 @@ def answer_data(body):
     return None
 
 
+def names_orders(url) -> bool:
+    """Whether a call's URL is about orders (``order``, ``Order``, ``trades``, ``position`` in it): the only calls
+    whose order fields are read, so that the millions of market-data calls cost nothing.
+
+    Examples
+    --------
+    >>> names_orders("https://h/api/v1/stock/open-api/batchOrder"), names_orders("/api/v1/stock/open-api/depth")
+    (True, False)
+    """
+    return type(url) is str and ("rder" in url or "trades" in url or "osition" in url)
+
+
 def order_fields(params, body, data, *more) -> tuple:
     """The seven order fields (:data:`FIELDS`) of a call: ``params`` and ``body`` of its request (dicts, text,
     or None; ``more``: further request dicts, looked at last) and the ``data`` of its answer (any JSON value)."""
@@ -205,4 +217,4 @@ def _listed(o: dict, status) -> list:
             created if type(created) is int and -(1 << 63) <= created < (1 << 63) else None, None, None]
 
 
-__all__ = ["FIELDS", "ITEM", "MAX_ITEMS", "NO_ORDER", "answer_data", "as_mapping", "order_fields", "text"]
+__all__ = ["FIELDS", "ITEM", "MAX_ITEMS", "NO_ORDER", "answer_data", "as_mapping", "names_orders", "order_fields", "text"]

@@ -37,7 +37,8 @@ import pyarrow as pa
 from msgspec import UNSET, Raw, UnsetType, field
 
 from ...secrets import mentions_secret
-from ._fastorders import _Order, _Probe, _Symbol, order_of
+from .._orders import NO_ORDER
+from ._fastorders import _Order, _Probe, _Symbol, lean, order_of
 from ._fields import _ECHO, _METHODS, may_echo
 from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE
 
@@ -336,10 +337,18 @@ def row(r: Rec, line: int) -> tuple | None:
                 key = headers.key
                 if key is None:  # absent, or perhaps spelled in another case
                     return None
-    order = order_of(req.params, req.body, r.params, body) if req is not None else \
-        order_of(None, None, r.params, body)
-    if order is None:
-        return None
+    if "rder" in url or "trades" in url or "osition" in url:  # a call about orders (names_orders)
+        order = None
+        if r.params is None and (req is None or req.params is None):
+            order = lean(None if req is None else req.body,
+                         None if body is None or type(body) is list else body.data)
+        if order is None:
+            order = order_of(req.params, req.body, r.params, body) if req is not None else \
+                order_of(None, None, r.params, body)
+            if order is None:
+                return None
+    else:
+        order = NO_ORDER
     return (line, ts_str, ts_int, method, url, status, kind, code, message, error,
             latency, r.market, symbol, client_ts, server_ts, None, None, r.bot, key, *order)
 

@@ -12,7 +12,7 @@ import orjson
 
 from .._excerpt import clean_data
 from .._frame import parse_body
-from .._orders import NO_ORDER, order_fields
+from .._orders import NO_ORDER, names_orders, order_fields
 from .._rows import NO_BODY, Batch
 from ..engine import Chunk
 
@@ -163,7 +163,7 @@ def call_row(line: int, ts: str | None, method, url: str, status, body_text, err
     else:
         body = None if body_text is None else parse_text_body(body_text)
         kind, code, message, items, failed = parse_body(body)
-        if type(body) is dict:  # the answer names the order (a logged request body is its own, skipped line)
+        if type(body) is dict and names_orders(url):  # the answer names the order (a logged request body is its own, skipped line)
             order = order_fields(None, None, body.get("data"))
         error = None
     return (line, ts, ts_int, method, url, status, kind, code, message, error, latency, None, symbol, None,

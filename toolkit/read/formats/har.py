@@ -33,7 +33,7 @@ import orjson
 
 from .._excerpt import bounded_json, clean_data
 from .._frame import as_int, excerpt, parse_body
-from .._orders import answer_data, order_fields
+from .._orders import NO_ORDER, answer_data, names_orders, order_fields
 from .._rows import NO_BODY, Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ...secrets import Echoes, secret_values
@@ -188,7 +188,8 @@ def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
     server_ts = header(response.get("headers"), "Date")
     row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed,
-           None, key if isinstance(key, str) else None, *order_fields(None, _post(request), data))
+           None, key if isinstance(key, str) else None,
+           *(order_fields(None, _post(request), data) if names_orders(url) else NO_ORDER))
     seen = secret_values(request)
     if echoes is not None:
         echoes.add(seen)
