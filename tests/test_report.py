@@ -200,7 +200,7 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
     page = out.read_text()
     for heading in ("Whose fault", "Incidents", "Cascades and scope", "Timeline", "Top errors", "Latency",
                     "Request rate against the limits", "Clock drift", "Retries", "Silences",
-                    "Orders of unknown outcome", "Findings"):
+                    "Did the orders go through?", "Findings"):
         assert f">{heading}<" in page, heading
     assert page.index(">Whose fault<") < page.index(">Incidents<")  # the report opens with whose fault it was
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3  # timeline, latency, request rate
@@ -220,6 +220,10 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
         assert bot in bots
     assert bots.count(toolkit.secrets.key_id(toolkit.simulation.api_key("futures", 7))) == 2
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
+    # the orders section: none placed twice on the sample, then the still unknown, then the counts
+    orders = page[page.index(">Did the orders go through?<"):page.index(">Findings<")]
+    assert "No order was placed twice." in orders and "orders still of unknown outcome" in orders
+    assert orders.index("still of unknown outcome") < orders.index(">absent<")
 
 
 def test_findings_name_the_evidence_of_their_own_window(sample_load):
