@@ -118,6 +118,8 @@ def frame(ts, **columns):
         "client_ts": col("client_ts", pd.NaT),
         "server_ts": col("server_ts", pd.NaT),
     }
+    for c in ("client_oid", "order_id", "side", "order_type", "price", "quantity", "order_items"):
+        data[c] = col(c, None)
     data["path"] = data["endpoint"]
     data["is_error"] = [c != "ok" for c in category]
     df = pd.DataFrame({c: pd.Series(data[c], dtype=object) if c != "ts" else data[c] for c in COLUMNS})

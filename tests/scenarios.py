@@ -346,6 +346,9 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
     # which bot made each call and the fingerprint of the key it signed with, when the scenario says
     df["bot"] = pd.Categorical(cols["bot"] if "bot" in cols else np.full(n, "unknown", dtype=object))
     df["key_id"] = pd.array(cols["key_id"] if "key_id" in cols else [None] * n, dtype=DTYPES["symbol"])
+    for c in DTYPES:  # the order columns, set below for the order calls
+        if c not in df:
+            df[c] = None
     for c, dtype in DTYPES.items():
         if c in DATA_CATEGORIES:
             df[c] = df[c].astype(DTYPES["symbol"]).astype("category")
@@ -358,6 +361,7 @@ def _assemble(rng, parts: list[dict]) -> pd.DataFrame:
     df["client_oid"] = pd.array(oid, dtype=DTYPES["symbol"])
     df["side"] = pd.array(np.where(trading, np.where(cols["side"] == 0, "buy", "sell"), None), dtype=DTYPES["symbol"])
     df["size"] = pd.array(np.where(trading, cols["size"], None), dtype="Int64")
+    df["quantity"] = pd.Categorical(np.where(trading, cols["size"].astype(str), None))
     return df
 
 

@@ -52,6 +52,8 @@ def test_every_packaged_table_passes_its_spec(name, spec):
      "toolkit/data/endpoints.csv line 2: path '/a?b=1' is not a path starting with '/' without a query"),
     ("endpoints.csv", endpoints._SPEC, lambda t: t.assign(auth=t["auth"].mask(t.index == 0, "yes")),
      "toolkit/data/endpoints.csv line 2: auth 'yes' is not one of ['true', 'false']"),
+    ("endpoints.csv", endpoints._SPEC, lambda t: t.assign(action=t["action"].mask(t.index == 1, "buy")),
+     "toolkit/data/endpoints.csv line 3: action 'buy' is not one of ['place', 'cancel', 'query', 'other']"),
 ])
 def test_a_broken_table_is_a_catalog_error_naming_file_and_line(name, spec, edit, expected):
     with pytest.raises(toolkit.CatalogError) as info:

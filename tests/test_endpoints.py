@@ -37,13 +37,19 @@ def test_every_endpoint_tags_its_calls(tmp_path, row, path, symbol):
 
 
 def test_the_catalog_lists_the_documented_endpoints():
-    assert list(ENDPOINTS.columns) == ["market", "method", "path", "auth", "kind", "envelope", "description",
-                                       "documented", "note"]
+    assert list(ENDPOINTS.columns) == ["market", "method", "path", "auth", "kind", "action", "envelope",
+                                       "description", "documented", "note"]
     per_module = ENDPOINTS.groupby([ENDPOINTS["market"], ENDPOINTS["envelope"]]).size().to_dict()
     assert per_module == {("spot", "code"): 13, ("futures", "code"): 15, ("futures", "bare"): 3}
     assert ENDPOINTS["documented"].all() and not ENDPOINTS["path"].duplicated().any()
     assert set(ENDPOINTS["kind"].astype(str)) == {"trading", "account", "market_data"}
     assert ENDPOINTS.loc[ENDPOINTS["kind"] == "market_data", "auth"].eq(False).all()
+    # every endpoint says what it does with orders; only trading ones place or cancel them
+    actions = ENDPOINTS.groupby(["market", "action"], observed=True).size().to_dict()
+    assert actions == {("spot", "place"): 2, ("spot", "cancel"): 2, ("spot", "query"): 4, ("spot", "other"): 5,
+                       ("futures", "place"): 1, ("futures", "cancel"): 1, ("futures", "query"): 5,
+                       ("futures", "other"): 11}
+    assert set(ENDPOINTS.loc[ENDPOINTS["action"].isin(["place", "cancel"]), "kind"].astype(str)) == {"trading"}
     # only the futures market data has a path parameter
     assert ENDPOINTS.loc[ENDPOINTS["path"].str.contains("{", regex=False), "path"].str.split("/").str[-2].tolist() == [
         "orderbook", "ticker", "price-steps"]

@@ -206,7 +206,7 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
     out = build_report(SAMPLE, tmp_path / "postmortem.html")
     page = out.read_text()
     for heading in ("Whose fault", "Timeline", "Top errors", "Latency", "Request rate against the limits",
-                    "Clock drift", "Retries", "Silences", "Orders of unknown outcome"):
+                    "Clock drift", "Retries", "Silences", "Did the orders go through?"):
         assert f">{heading}<" in page, heading
     # the verdict first, right under the title: whose fault, the causes in words, the worst incident
     verdict = ("9 incidents: 5 the bot's (request rate ×2, clock ×2, funds), 3 the exchange's (outage ×3), 1 the "
@@ -242,6 +242,10 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
         assert bot in bots
     assert bots.count(toolkit.secrets.key_id(toolkit.simulation.api_key("futures", 7))) == 2
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
+    # the orders section: none placed twice on the sample, then the still unknown, then the counts
+    orders = page[page.index(">Did the orders go through?<"):page.index(">Findings<")]
+    assert "No order was placed twice." in orders and "orders still of unknown outcome" in orders
+    assert orders.index("still of unknown outcome") < orders.index(">absent<")
 
 
 def test_findings_name_the_evidence_of_their_own_window(sample_load):

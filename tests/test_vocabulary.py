@@ -25,6 +25,7 @@ FUNCTIONS = {
     "explain_incidents": lambda df, **kw: toolkit.explain_incidents(df, **kw),
     "find_gaps": lambda df, **kw: toolkit.find_gaps(df, **kw),
     "uncertain_orders": lambda df, **kw: toolkit.uncertain_orders(df, **kw),
+    "orders": lambda df, **kw: toolkit.orders(df, **kw),
 }
 
 

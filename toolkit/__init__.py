@@ -42,7 +42,7 @@ _LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", 
 #: Public names defined in a module that loads on first use: {name: module}.
 _LAZY_NAMES = {
     **dict.fromkeys(("bot_summary", "cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
-                     "find_incidents", "findings", "request_rate", "retries", "summary", "top_errors",
+                     "find_incidents", "findings", "orders", "request_rate", "retries", "summary", "top_errors",
                      "uncertain_orders", "verdict"),
                     "analysis"),
     **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # what type checkers see of the names above, which load on fi
     from .analysis import (cause_rules, clock_drift, clock_offsets, describe_window, error_rate, explain_incidents,
                            find_gaps, find_incidents, request_rate, retries, top_errors, uncertain_orders, verdict)
     from .analysis.findings import findings  # the functions, not the modules of the same names
+    from .analysis.orders import orders
     from .analysis.summary import bot_summary, summary
     from .record import RecordingWarning, attach_recorder, recording_session
     from .simulation import simulate
@@ -119,6 +120,7 @@ __all__ = [
     "read_logs",
     "recording_session",
     "report",
+    "orders",
     "request_rate",
     "retries",
     "scrub",

@@ -11,7 +11,8 @@ __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_
            "BASELINE_FREQ", "BASELINE_BY", "BASELINE_MIN_CALLS", "BASELINE_MAX_ENDPOINTS", "BASELINE_MAX_CELLS", "BASELINE_PRIOR_ERRORS", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
            "CLOCK_SHIFT_GAIN", "CLOCK_SHIFT_DAYS", "CLOCK_SHIFT_MIN_CALLS", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
            "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_FLOOR", "CASCADE_MIN",
-           "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW", "BEFORE",
+           "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW",
+           "ORDER_EVIDENCE_WINDOW", "ORDER_CLOCK_SLACK", "BEFORE",
            "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "REPORT_PROBE_BYTES", "MAX_BUCKETS", "STEPS",
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
            "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
@@ -126,8 +127,14 @@ GAP_SHARE = 0.1
 GAP_MIN = "15min"
 GAP_MIN_EXPECTED = 20
 
-#: :func:`toolkit.uncertain_orders`: the same order sent again this soon counts as a repeat.
-ORDER_REPEAT_WINDOW = "10s"
+#: :func:`toolkit.orders`: the same order sent again this soon after the end of a call of unknown answer is a
+#: repeat of it.
+ORDER_REPEAT_WINDOW = "30s"
+#: :func:`toolkit.orders`: how long after an order of unknown answer the bot's queries are read for its fate.
+ORDER_EVIDENCE_WINDOW = "1h"
+#: :func:`toolkit.orders`: how far a listed order's creation time may fall outside the call that placed it
+#: (the exchange's clock against the recorder's).
+ORDER_CLOCK_SLACK = "2s"
 
 #: How far back :func:`toolkit.describe_window` looks for its "before".
 BEFORE = "3h"

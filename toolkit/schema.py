@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["CATEGORIES", "COLUMNS", "DATA_CATEGORIES", "DTYPES", "FORMATS", "KINDS", "MARKETS", "METHODS",
+__all__ = ["ACTIONS", "CATEGORIES", "COLUMNS", "ORDER_FIELDS", "DATA_CATEGORIES", "DTYPES", "FORMATS", "KINDS", "MARKETS", "METHODS",
            "REJECT_DTYPES", "REPORT_DTYPES", "STRING", "TS", "empty_frame"]
 
 #: Markets, in the order plots and groupbys list them.
@@ -37,6 +37,10 @@ CATEGORIES = [
 
 #: Endpoint kinds (the endpoint catalog's ``kind``; ``unknown`` for paths it does not list).
 KINDS = ["trading", "account", "market_data", "unknown"]
+
+#: What an endpoint does with orders (the endpoint catalog's ``action``): places them, cancels them, shows them
+#: (orders, fills or positions: a bot's reconciliation), or none of these.
+ACTIONS = ["place", "cancel", "query", "other"]
 
 #: HTTP methods a recording may carry (upper case).
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -74,7 +78,19 @@ DTYPES: dict[str, object] = {
     "line": pd.Int64Dtype(),
     "client_ts": TS,
     "server_ts": TS,
+    # the order's identity (request first, then answer), as recorded; NA where not (toolkit.orders reads them)
+    "client_oid": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "order_id": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "side": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "order_type": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "price": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "quantity": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "order_items": pd.CategoricalDtype(pd.Index([], dtype=STRING)),  # batch and query calls only: JSON text
 }
+
+#: The order columns, in order (:data:`DTYPES`); text as recorded, categoricals so that a frame of millions of
+#: calls pays a few bytes of codes a row for them.
+ORDER_FIELDS = ["client_oid", "order_id", "side", "order_type", "price", "quantity", "order_items"]
 
 #: Column order of a loaded frame.
 COLUMNS = list(DTYPES)

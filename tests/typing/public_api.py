@@ -24,6 +24,8 @@ gaps: pd.DataFrame = toolkit.find_gaps(df, bot="futures-arb")
 retried: pd.DataFrame = toolkit.retries(df)
 per_second: pd.DataFrame = toolkit.request_rate(df, market="spot")
 clock: pd.DataFrame = toolkit.clock_drift(df)
+attempts: pd.DataFrame = toolkit.orders(df, within="30s", market="spot")
+unsure: pd.DataFrame = toolkit.uncertain_orders(df, incidents=incidents)
 described = toolkit.describe_window(df, start="2026-11-16 21:20", end="2026-11-16 21:30", market="spot")
 summary_text: str = described.summary
 found: pd.DataFrame = toolkit.findings(df, incidents)

@@ -4,7 +4,7 @@ One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
 (grouped errors, retries), :mod:`.retry` (what a retry is), :mod:`.incidents` (finding incidents),
 :mod:`.describe` (explaining a window), :mod:`.clock` (clock drift), :mod:`.causes`
 (the cause-rule table and the evidence of each cause), :mod:`.explain` (whose fault each
-incident was), :mod:`.gaps` (silences), :mod:`.orders` (orders of unknown outcome),
+incident was), :mod:`.gaps` (silences), :mod:`.orders` (every order attempt, its answer and fate; orders of unknown outcome),
 :mod:`.findings` (a post-mortem's closing table: one row per incident, with its evidence),
 :mod:`.verdict` (the post-mortem's first line: how many incidents were whose fault, and the worst).
 """
@@ -17,16 +17,20 @@ from .explain import explain_incidents
 from .findings import FINDINGS, findings
 from .gaps import find_gaps
 from .incidents import find_incidents
-from .orders import uncertain_orders
+from .orders import ANSWERS, FATES, ORDER_COLUMNS, UNCERTAIN_COLUMNS, orders, uncertain_orders
 from .rates import error_rate, request_rate
 from .summary import BOT_SUMMARY, bot_summary, failed_share, summary
 from .verdict import verdict, worst_incident
 
 __all__ = [
+    "ANSWERS",
     "BOT_SUMMARY",
     "CAUSES",
+    "FATES",
     "FINDINGS",
+    "ORDER_COLUMNS",
     "SIDES",
+    "UNCERTAIN_COLUMNS",
     "cause_rules",
     "WindowDescription",
     "bot_summary",
@@ -39,6 +43,7 @@ __all__ = [
     "find_gaps",
     "findings",
     "find_incidents",
+    "orders",
     "request_rate",
     "retries",
     "summary",

@@ -8,13 +8,14 @@ import pandas as pd
 from .. import defaults
 from .._words import window_words
 from ..schema import MARKETS, STRING
-from ..selection import require, select, times
+from ..selection import as_duration, require, select, times
 from .causes import CAUSE_WORDS, CAUSES, evidence, row_causes, side_of
 
 __all__ = ["EXPLAIN_COLUMNS", "explain_incidents"]
 
 #: Columns of :func:`explain_incidents`.
-EXPLAIN_COLUMNS = ["id", "when", "market", "scope", "side", "cause", "follows", "evidence", "explanation"]
+EXPLAIN_COLUMNS = ["id", "when", "market", "scope", "side", "cause", "follows", "evidence", "orders_unknown",
+                   "orders_placed", "explanation"]
 
 #: How an earlier incident is named when a later one follows it.
 _EARLIER = {
@@ -60,8 +61,11 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
     DataFrame
         The "whose fault" table: ``id``, ``when`` (the window in words, UTC),
         ``market``, ``scope``, ``side``, ``cause``, ``follows``, ``evidence``
-        (one sentence of figures) and ``explanation`` (the whole story in one
-        sentence), in the incidents' order.
+        (one sentence of figures), ``orders_unknown`` (orders sent in it whose
+        answer the bot never got, :func:`toolkit.uncertain_orders`) and
+        ``orders_placed`` (how many of them the bot's later queries show were
+        placed), and ``explanation`` (the whole story in one sentence), in the
+        incidents' order.
 
     Examples
     --------
@@ -83,6 +87,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         incidents = find_incidents(df)
     require(incidents, ["start", "end", "market", "category", "cause"], func)
     t = times(df, func)
+    unsure = _unsure_orders(df, t, incidents)
     df = df[[c for c in ("ts", "market", "is_error", "category", "reason", "code", "http_status", "endpoint", "bot", "key_id",
                          "client_ts", "server_ts") if c in df]]  # what the evidence reads
     codes, names = pd.factorize(df["market"], use_na_sentinel=False)
@@ -95,10 +100,37 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         calls = df[sel]
         cause = str(inc.cause)
         ev = evidence(calls, cause, start=inc.start, end=inc.end, failed=_focus(calls, inc))
-        rows.append(_row(inc, i, m, cause, ev, by_id, incidents, _bots_failing(calls)))
+        hit = ((unsure["market"] == m) & (unsure["ts"] >= inc.start.value) & (unsure["ts"] < inc.end.value))
+        counts = (int(hit.sum()), int((hit & unsure["placed"]).sum()))
+        rows.append(_row(inc, i, m, cause, ev, by_id, incidents, _bots_failing(calls), counts))
     return pd.DataFrame(rows, columns=EXPLAIN_COLUMNS).astype({
         "id": np.int64, "when": STRING, "market": STRING, "scope": STRING, "side": STRING, "cause": STRING,
-        "follows": "Int64", "evidence": STRING, "explanation": STRING})
+        "follows": "Int64", "evidence": STRING, "orders_unknown": np.int64, "orders_placed": np.int64,
+        "explanation": STRING})
+
+
+def _unsure_orders(df: pd.DataFrame, t: np.ndarray, incidents: pd.DataFrame) -> dict:
+    """Time, market and whether placed, of the orders sent whose answer was unknown in the incidents (none when
+    the frame lacks what :func:`toolkit.orders` reads): read from the calls of the incidents' windows and the
+    evidence window after them only."""
+    none = {"ts": np.zeros(0, np.int64), "market": np.zeros(0, object), "placed": np.zeros(0, bool)}
+    if not all(c in df for c in ("endpoint", "http_status", "reason")) or incidents.empty:
+        return none
+    from .orders import orders
+    after = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
+    keep = np.zeros(len(t), dtype=bool)
+    ordered = bool(np.all(t[:-1] <= t[1:]))
+    for s, e in zip(incidents["start"], incidents["end"]):
+        s, e = pd.Timestamp(s).value, pd.Timestamp(e).value + after
+        if ordered:
+            lo, hi = np.searchsorted(t, [s, e])
+            keep[lo:hi] = True
+        else:
+            keep |= (t >= s) & (t < e)
+    o = orders(df[keep])
+    o = o[(o["sent"] & (o["answer"] == "unknown")).to_numpy()]
+    return {"ts": o["ts"].to_numpy("datetime64[ns]").view(np.int64), "market": o["market"].astype(str).to_numpy(),
+            "placed": (o["fate"] == "placed").to_numpy(dtype=bool, na_value=False)}
 
 
 def explain_one(inc, m: str, cause: str, ev: str, incidents: pd.DataFrame, calls: pd.DataFrame | None = None) -> str:
@@ -114,7 +146,7 @@ def _bots_failing(calls: pd.DataFrame) -> int:
     return max(1, int(calls.loc[calls["is_error"].to_numpy(dtype=bool, na_value=False), "bot"].nunique()))
 
 
-def _row(inc, i, m, cause, ev, by_id, incidents, bots: int = 1) -> list:
+def _row(inc, i, m, cause, ev, by_id, incidents, bots: int = 1, orders=(0, 0)) -> list:
     side = str(getattr(inc, "side", side_of(cause)))
     words = [f"{CAUSE_WORDS.get(cause, cause)} ({side} side): {ev}"]
     level = str(getattr(inc, "level", "market"))
@@ -143,10 +175,13 @@ def _row(inc, i, m, cause, ev, by_id, incidents, bots: int = 1) -> list:
                           or [x for x in MARKETS if x not in (m, "unknown")])
         whose = "exchange-wide" if scope == "exchange-wide" else "bot-wide (the bot's own fault, not one market's)"
         words.append(f"the same {inc.category} hit {names} at the same time: {whose}")
+    if orders[0]:
+        words.append(f"{orders[0]:,} order{'s' if orders[0] != 1 else ''} of unknown outcome, {orders[1]:,} of them "
+                     "placed")
     when = window_words(inc.start, inc.end)
     text = f"{when} {m}: " + "; ".join(words) + "."
     ident = int(inc.id) if hasattr(inc, "id") else i + 1
-    return [ident, when, m, scope, side, cause, follows, ev, text]
+    return [ident, when, m, scope, side, cause, follows, ev, *orders, text]
 
 
 def window_cause(calls: pd.DataFrame) -> str:

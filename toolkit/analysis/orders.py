@@ -1,165 +1,454 @@
-"""Orders of unknown outcome: order-placing and cancelling calls that timed out or got a 5xx.
+"""Did my order go through? Every order attempt's identity, the answer it got and, when that was unknown, its fate.
 
-When an order call times out, or a gateway answers 5xx, the exchange may or may
-not have acted on it: the bot cannot know. Sending it again may place it twice.
-Order calls are the rows whose ``kind`` is ``trading`` (the endpoint catalog's
-kind for ``/api/v1/stock/open-api/order``, ``cancelOrder``, ``batchOrder``,
-``/api/v1/futures/open-api/order/create``, ``order/cancel``, ...).
+An order attempt is a call whose endpoint places or cancels orders (the
+endpoint catalog's ``action``), and each item of a batch call. Its answer is
+``accepted``, ``rejected`` (with the reason) or ``unknown``: a read timeout, a
+reset or remote disconnect, a 5xx or a gateway's page, futures code 1001; the
+request may have reached the exchange or not. One that cannot have left the bot
+(a connect timeout, a DNS failure, a refused connection) is not ``sent``. For
+the unknown ones the bot's own later queries say what happened (see
+:mod:`._fate`).
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import orjson
 import pandas as pd
+import pyarrow as pa
 
 from .. import defaults
-from ..schema import STRING
 from .._grid import utc
+from ..classify import endpoints
 from ..errors import ParameterError
-from ..selection import as_duration, require, select, times
+from ..schema import ACTIONS, ORDER_FIELDS, STRING
+from ..selection import as_duration, require, select, selection, times
+from ..store import is_store
+from ._fate import duplicates, listings, settle
 
-__all__ = ["ORDER_COLUMNS", "uncertain_orders"]
+__all__ = ["ANSWERS", "FATES", "ORDER_COLUMNS", "UNCERTAIN_COLUMNS", "orders", "uncertain_orders"]
 
+#: What an order attempt's call was answered.
+ANSWERS = ["accepted", "rejected", "unknown"]
+#: What became of an order whose answer was unknown.
+FATES = ["placed", "absent", "cancelled", "not_cancelled", "unknown"]
+#: Columns of :func:`orders`.
+ORDER_COLUMNS = ["id", "ts", "bot", "market", "endpoint", "action", "source", "line", "item", "client_oid", "order_id",
+                 "symbol", "side", "order_type", "price", "quantity", "sent", "answer", "reason", "fate",
+                 "evidence_ts", "evidence", "duplicate_of"]
 #: Columns of :func:`uncertain_orders`.
-ORDER_COLUMNS = ["ts", "market", "method", "endpoint", "symbol", "client_oid", "http_status", "reason", "incident",
-                 "sent_again", "again_at", "again_reason", "maybe_twice"]
+UNCERTAIN_COLUMNS = ["id", "ts", "bot", "market", "endpoint", "action", "symbol", "client_oid", "order_id", "side",
+                     "price", "quantity", "http_status", "reason", "incident", "fate", "evidence_ts", "evidence",
+                     "duplicate_of"]
+
+#: Texts of a failure before the request left the bot: connect timeouts, refused connections, DNS failures
+#: (requests/urllib3, httpx, aiohttp and Python's own wording).
+NEVER_LEFT = (r"ConnectTimeout|connect timeout|NewConnectionError|Failed to establish a new connection|"
+              r"Connection refused|ConnectionRefused|Cannot connect to host|Connect call failed|ConnectError|"
+              r"NameResolution|Name or service not known|getaddrinfo|nodename nor servname")
+_NO_RESPONSE_UNKNOWN = ("timeout", "connection_error", "transport_error")
 
 
-def _unsure(df: pd.DataFrame) -> np.ndarray:
-    status = df["http_status"].to_numpy(dtype=np.float64, na_value=np.nan)
-    return (df["reason"] == "timeout").to_numpy(dtype=bool, na_value=False) | (status >= 500)
+def _actions(df: pd.DataFrame) -> np.ndarray:
+    """Each call's action code (index into :data:`~toolkit.schema.ACTIONS`), by its endpoint."""
+    eps = endpoints()
+    lut = dict(zip(eps["path"], eps["action"].astype(str)))
+    other = ACTIONS.index("other")
+    col = df["endpoint"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, cats = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, cats = pd.factorize(col)
+    per = np.array([ACTIONS.index(lut.get(str(c), "other")) for c in cats] + [other], dtype=np.int8)
+    return per[np.where(codes < 0, len(cats), codes)]
 
 
-def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
-                     within=defaults.ORDER_REPEAT_WINDOW) -> pd.DataFrame:
-    """Order calls whose outcome the bot could not know, per incident, and whether the same order was sent again.
+def _strings(col: pd.Series) -> pd.Categorical:
+    """A column as a categorical of text (categoricals as they are; text and numbers factorized)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.array
+    codes, uniques = pd.factorize(col.astype(STRING))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=STRING))
 
-    An order call (``kind == "trading"``) is uncertain when it timed out or got
-    an HTTP 5xx. It was *sent again* when a later order call of the same market
-    and endpoint, at most ``within`` after it, carries the same ``client_oid``
-    (when the frame has that column and both values are recorded) or else the
-    same ``symbol`` (and ``side`` and ``size``, when the frame has them). If the
-    call sent again succeeded or was itself uncertain, the order may have been
-    filled twice (``maybe_twice``).
+
+def _column(df: pd.DataFrame, c: str, rows: np.ndarray) -> pd.Categorical:
+    """Column ``c`` at ``rows`` as a categorical of text (a categorical column's own categories); all missing
+    without the column."""
+    if c not in df:
+        return pd.Categorical.from_codes(np.full(len(rows), -1, np.int8), categories=pd.Index([], dtype=STRING))
+    col = df[c]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.array.take(rows)
+    return _strings(col.take(rows))
+
+
+def _text(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An object array of str or None as ``string[pyarrow]``, built by Arrow."""
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+
+
+def _objects(cat: pd.Categorical) -> np.ndarray:
+    """A categorical's values as an object array of str or None."""
+    cats = np.append(cat.categories.astype(object).to_numpy(), None)
+    return cats[np.where(cat.codes < 0, len(cats) - 1, cat.codes)]
+
+
+def _numbers(cat: pd.Categorical) -> np.ndarray:
+    """A categorical of numbers written as text, as floats (NaN where not a number): parsed once per category."""
+    per = np.append(pd.to_numeric(pd.Series(cat.categories, dtype=object), errors="coerce")
+                    .to_numpy(dtype=np.float64), np.nan)
+    return per[np.where(cat.codes < 0, len(per) - 1, cat.codes)]
+
+
+def orders(df: pd.DataFrame | str | os.PathLike, *, start=None, end=None, market=None, bot=None,
+           within=defaults.ORDER_REPEAT_WINDOW) -> pd.DataFrame:
+    """One row per order attempt: who sent which order, what the answer was, and when unknown, what became of it.
 
     Parameters
     ----------
-    df : DataFrame
-        Calls with ``ts``, ``market``, ``kind``, ``endpoint``, ``symbol``,
-        ``http_status``, ``reason``, ``is_error``; ``method``, ``client_oid``,
-        ``side`` and ``size`` when present.
-    incidents : DataFrame, optional
-        What :func:`toolkit.find_incidents` returns; each call gets the ``id`` of
-        the incident of its market it fell in. Computed from ``df`` by default.
-    within : str or Timedelta, default "10s"
-        How soon the same order sent again counts as a repeat.
+    df : DataFrame or path
+        Calls as :func:`toolkit.load_logs` returns them (of recordings or a store), or a store written by
+        :func:`toolkit.store.ingest`, of which only the calls that place, cancel or show orders are read:
+        ``ts``, ``market``, ``endpoint``, ``http_status``, ``reason``, ``category``; the order columns
+        (``client_oid``, ..., ``order_items``), ``bot``, ``key_id``, ``message``, ``latency_ms``, ``source``,
+        ``line`` where present.
+    within : str or Timedelta, default "30s"
+        How soon after the end of a call of unknown answer the same order sent again is a repeat of it.
     start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot`` (each one name or a list), exactly
+        as filtering ``df`` first; see :mod:`toolkit.selection`.
 
     Returns
     -------
     DataFrame
-        One row per uncertain call: ``ts``, ``market``, ``method``,
-        ``endpoint``, ``symbol``, ``client_oid`` (NA without the column),
-        ``http_status`` (NA for a timeout), ``reason``, ``incident`` (NA outside
-        incidents), ``sent_again``, ``again_at``, ``again_reason`` (what the
-        repeat got) and ``maybe_twice``. Sorted by ``ts``; RangeIndex.
+        :data:`ORDER_COLUMNS`, one row per attempt (each batch item a row, ``item`` its 0-based position,
+        ``<NA>`` for a single order), sorted by ``ts``: ``id`` (1, 2, ...), the call's ``ts``, ``bot``,
+        ``market``, ``endpoint``, ``action`` (``place``, ``cancel``), ``source``, ``line``, the order's
+        ``client_oid``, ``order_id`` (of an order found placed, the listed one's), ``symbol``, ``side``,
+        ``order_type``, ``price``, ``quantity``; ``sent``
+        (False when the request cannot have reached the exchange), ``answer`` (:data:`ANSWERS`) and its
+        ``reason``; for unknown answers the ``fate`` (:data:`FATES`), ``evidence_ts`` and ``evidence`` (the
+        later call that showed it, and how); ``duplicate_of``, the ``id`` of the earlier attempt of the same
+        intent that was also placed.
 
-    Raises
-    ------
-    ValueError
-        When the frame has no ``kind`` column, which tells order calls from the rest.
+    Examples
+    --------
+    >>> import pandas as pd, toolkit
+    >>> F = "/api/v1/futures/open-api/"
+    >>> df = pd.DataFrame({
+    ...     "ts": pd.to_datetime(["2026-11-18 14:12:00", "2026-11-18 14:12:11", "2026-11-18 14:13:00"], utc=True),
+    ...     "market": "futures", "endpoint": [F + "order/create", F + "order/create", F + "order/entrust-history"],
+    ...     "http_status": [None, 200, 200], "reason": ["timeout", "ok", "ok"], "category": ["transport", "ok", "ok"],
+    ...     "latency_ms": [10000.0, 80.0, 60.0], "symbol": "BTCUSDT", "side": ["1", "1", None],
+    ...     "price": ["98000", "98000", None], "quantity": ["2", "2", None], "order_id": [None, "72", None],
+    ...     "order_items": [None, None, '[["71",null,"BTCUSDT","1","1","98000","2","1",1795011120050,null,null],'
+    ...                                 '["72",null,"BTCUSDT","1","1","98000","2","1",1795011131020,null,null]]']})
+    >>> got = toolkit.orders(df)
+    >>> got[["id", "answer", "fate", "order_id", "duplicate_of"]]
+       id    answer    fate order_id  duplicate_of
+    0   1   unknown  placed       71          <NA>
+    1   2  accepted     NaN       72             1
+    >>> got["evidence"].iloc[0]
+    'order/entrust-history by symbol, side, quantity and price'
+    """
+    func = "orders"
+    if not isinstance(df, pd.DataFrame) and is_store(df):
+        df = _store_calls(df, selection(start, end, market, func, bot=bot))
+    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
+    return _attempts(df, as_duration(within, "within", func), func)[0]
+
+
+#: The columns :func:`orders` reads.
+_READS = ["ts", "market", "bot", "key_id", "endpoint", "http_status", "reason", "category", "message", "latency_ms",
+          "source", "line", "symbol", *ORDER_FIELDS]
+
+
+def _store_calls(store, win) -> pd.DataFrame:
+    """The calls of a store that place, cancel or show orders, in the window: DuckDB reads only those rows and
+    the columns :func:`orders` reads."""
+    from .. import store as stores
+
+    eps = endpoints()
+    paths = eps.loc[eps["action"] != "other", "path"].tolist()
+    terms = [f"endpoint IN ({', '.join(f'$p{i}' for i in range(len(paths)))})"]
+    params = {f"p{i}": p for i, p in enumerate(paths)}
+    if win.start is not None:
+        terms.append("ts >= $start::TIMESTAMPTZ_NS")
+        params["start"] = win.start.isoformat()
+    if win.end is not None:
+        terms.append("ts < $end::TIMESTAMPTZ_NS")
+        params["end"] = win.end.isoformat()
+    for name, values in (("market", win.markets), ("bot", win.bots)):
+        if values is not None:
+            terms.append(f"{name} IN ({', '.join(f'${name}{i}' for i in range(len(values)))})")
+            params.update({f"{name}{i}": v for i, v in enumerate(values)})
+    sql = f"SELECT {', '.join(_READS)} FROM calls WHERE {' AND '.join(terms)} ORDER BY ts, source, line"
+    got = stores.query(store, sql, params)
+    got["ts"] = pd.to_datetime(got["ts"], utc=True)
+    for c in ("market", "bot", "key_id", "endpoint", "source", *ORDER_FIELDS):
+        got[c] = _strings(got[c])
+    return got
+
+
+#: Columns an attempt takes from its call (as categoricals of text), and those a batch item has of its own.
+_PER_CALL = ("bot", "market", "endpoint", "source", "symbol")
+_IDENTITY = ("client_oid", "order_id", "side", "order_type", "price", "quantity")
+_ITEM_AT = {"order_id": 0, "client_oid": 1, "symbol": 2, "side": 3, "order_type": 4, "price": 5, "quantity": 6}
+_NAT = np.iinfo(np.int64).min
+
+
+def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`orders` of a selected frame, and the HTTP status of each attempt's call."""
+    require(df, ["ts", "market", "endpoint", "http_status", "reason"], func)
+    t = times(df, func)
+    for c in ("bot", "key_id"):  # one set of codes for a hand-built frame's text, as a loaded frame has
+        if c in df and not isinstance(df[c].dtype, pd.CategoricalDtype):
+            df = df.assign(**{c: _strings(df[c])})
+    action = _actions(df)
+    rows = np.flatnonzero(action <= ACTIONS.index("cancel"))
+    call = _calls(df, rows, t, action)
+    cols = {c: _column(df, c, rows) for c in _PER_CALL + _IDENTITY + ("key_id",)}
+    line = df["line"].to_numpy(dtype=np.float64, na_value=np.nan)[rows] if "line" in df else np.full(len(rows), np.nan)
+    items = _objects(_column(df, "order_items", rows))
+    batch = np.flatnonzero(items != None)  # noqa: E711 - elementwise on an object array
+    take = np.flatnonzero(items == None)  # noqa: E711
+    item = np.full(len(take), -1, np.int64)
+    answer, reason = call["answer"][take], call["reason"][take]
+    own = {c: cols[c].take(take) for c in _IDENTITY + ("symbol",)}
+    if len(batch):
+        at, pos, values, answers, reasons = _items(items, batch, call)
+        take = np.concatenate([take, at])
+        item = np.concatenate([item, pos])
+        answer = np.concatenate([answer, answers])
+        reason = np.concatenate([reason, reasons])
+        for c, v in values.items():
+            fallback = _objects(cols[c].take(at)) if c == "symbol" else np.full(len(at), None, object)
+            own[c] = _join(own[c], np.where(v != None, v, fallback))  # noqa: E711
+    order = np.argsort(call["ts"][take], kind="stable")
+    take, item, answer, reason = take[order], item[order], answer[order], reason[order]
+    own = {c: v.take(order) for c, v in own.items()}
+    n = len(take)
+    att = {"ts": call["ts"][take], "end": call["end"][take], "sent": call["sent"][take], "answer": answer,
+           "action_code": call["action_code"][take], "id": np.arange(1, n + 1)}
+    fate = np.full(n, None, dtype=object)
+    ev_ts = np.full(n, _NAT, dtype=np.int64)
+    ev = np.full(n, None, dtype=object)
+    dup = np.full(n, None, dtype=object)
+    unknown = answer == ANSWERS.index("unknown")
+    if unknown.any():
+        per = {c: cols[c].take(take) for c in ("bot", "market", "endpoint", "key_id")}
+        fate, ev_ts, ev, dup, found = _fates(df, t, action, att, per, own, w)
+        if (found != None).any():  # noqa: E711 - the listed order's id, for an order found placed
+            ids = _objects(own["order_id"])
+            own["order_id"] = _join(own["order_id"][:0], np.where(ids == None, found, ids))  # noqa: E711
+    out = pd.DataFrame({
+        "id": att["id"],
+        "ts": utc(att["ts"]),
+        **{c: cols[c].take(take) for c in ("bot", "market", "endpoint")},
+        "action": pd.Categorical.from_codes(att["action_code"], categories=ACTIONS[:2]),
+        "source": cols["source"].take(take),
+        "line": pd.array(np.where(np.isnan(line[take]), None, line[take]).astype(object), dtype="Int64"),
+        "item": pd.array(np.where(item < 0, None, item).astype(object), dtype="Int32"),
+        "client_oid": own["client_oid"], "order_id": own["order_id"], "symbol": own["symbol"],
+        **{c: own[c] for c in ("side", "order_type", "price", "quantity")},
+        "sent": att["sent"],
+        "answer": pd.Categorical.from_codes(answer, categories=ANSWERS),
+        "reason": _text(reason),
+        "fate": pd.Categorical(fate, categories=FATES),
+        "evidence_ts": utc(ev_ts),
+        "evidence": _text(ev),
+        "duplicate_of": pd.array(dup, dtype="Int64"),
+    })
+    return out, call["http_status"][take]
+
+
+def _join(cat: pd.Categorical, values: np.ndarray) -> pd.Categorical:
+    """``cat`` followed by ``values`` (str or None) as one categorical of text."""
+    if not len(values):
+        return cat
+    codes, uniques = pd.factorize(np.concatenate([_objects(cat), values.astype(object)]))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=STRING))
+
+
+def _calls(df: pd.DataFrame, rows: np.ndarray, t: np.ndarray, action: np.ndarray) -> dict:
+    """Per placing or cancelling call: its answer (code into :data:`ANSWERS`), whether it was sent, and more."""
+    status = df["http_status"].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
+    reason = _objects(_column(df, "reason", rows))
+    category = _objects(_column(df, "category", rows)) if "category" in df else np.where(reason == "ok", "ok", None)
+    no_response = np.isnan(status)
+    unknown = ((no_response & np.isin(reason, _NO_RESPONSE_UNKNOWN + ("dns_failure",)))
+               | (status >= 500) | (reason == "system_error") | (category == "malformed"))
+    accepted = ~unknown & (category == "ok")
+    answer = np.where(unknown, 2, np.where(accepted, 0, 1)).astype(np.int8)
+    sent = ~(no_response & (reason == "dns_failure"))
+    if "message" in df and no_response.any():
+        msg = df["message"].take(rows[no_response]).astype(STRING)
+        sent[no_response] &= ~msg.str.contains(NEVER_LEFT, regex=True).fillna(False).to_numpy(dtype=bool)
+    latency = (df["latency_ms"].to_numpy(dtype=np.float64, na_value=np.nan)[rows] if "latency_ms" in df
+               else np.full(len(rows), np.nan))
+    dur = np.where(np.isnan(latency), 0, latency * 1e6).astype(np.int64)
+    return {"ts": t[rows], "end": t[rows] + dur, "answer": answer, "sent": sent, "reason": reason,
+            "action_code": action[rows], "http_status": status}
+
+
+def _items(items: np.ndarray, batch: np.ndarray, call: dict):
+    """A batch call's items: the call each comes from, its position, identity, answer and reason."""
+    at, pos, answers, reasons = [], [], [], []
+    values = {c: [] for c in _ITEM_AT}
+    for b in batch.tolist():
+        try:
+            got = orjson.loads(items[b])
+        except orjson.JSONDecodeError:
+            continue
+        for k, it in enumerate(got if type(got) is list else []):
+            if type(it) is not list or len(it) != 11:
+                continue
+            at.append(b)
+            pos.append(k)
+            for c, i in _ITEM_AT.items():
+                values[c].append(it[i])
+            if call["answer"][b] != 2 and type(it[9]) is bool:  # the item's own result: its errorMsg, if it failed
+                answers.append(0 if it[9] else 1)
+                reasons.append("ok" if it[9] else (it[10] or "item_failed"))
+            else:
+                answers.append(call["answer"][b])
+                reasons.append(call["reason"][b])
+    return (np.asarray(at, np.int64), np.asarray(pos, np.int64), {c: np.asarray(v, object) for c, v in values.items()},
+            np.asarray(answers, np.int8), np.asarray(reasons, object))
+
+
+def _codes(cat: pd.Categorical) -> np.ndarray:
+    return cat.codes.astype(np.int64)
+
+
+def _key(*arrays) -> np.ndarray:
+    """One int64 group number per row for the rows' values of ``arrays`` (NaN a value like any other)."""
+    frame = pd.DataFrame({i: a for i, a in enumerate(arrays)})
+    return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy(np.int64)
+
+
+def _fates(df, t, action, att, per, own, within) -> tuple:
+    """Fate, evidence, duplicates and the listed order ids, worked out on the attempts that bear on an unknown
+    one: the unknown ones, the placements that look the same or share their ``clientOid``, the cancels of the
+    same order."""
+    n = len(att["ts"])
+    unknown = att["answer"] == 2
+    place = att["action_code"] == 0
+    accepted = att["answer"] == 0
+    account = np.where(per["key_id"].codes >= 0, _codes(per["key_id"]), -2 - _codes(per["bot"]))
+    who = _codes(per["market"]) * (1 << 40) + account
+    looks = _key(who, _codes(own["symbol"]), _codes(own["side"]), _numbers(own["price"]),
+                 _numbers(own["quantity"]))
+    coid = np.where(own["client_oid"].codes >= 0, _key(who, _codes(own["client_oid"])), -1)
+    oid = np.where(own["order_id"].codes >= 0, _key(who, _codes(own["order_id"])), -1)
+    near = (unknown | (place & np.isin(looks, looks[unknown & place]))
+            | ((coid >= 0) & np.isin(coid, coid[unknown & (coid >= 0)]))
+            | (~place & (oid >= 0) & np.isin(oid, oid[unknown & ~place & (oid >= 0)])))
+    sub = np.flatnonzero(near)
+    part = {k: v[sub].tolist() for k, v in att.items()}
+    part.update({
+        "unknown": unknown[sub].tolist(), "accepted": accepted[sub].tolist(),
+        "action": [ACTIONS[a] for a in part["action_code"]],
+        "account": account[sub].tolist(), "market": _objects(per["market"])[sub].tolist(),
+        "endpoint": _objects(per["endpoint"])[sub].tolist(),
+        **{c: _objects(own[c].take(sub)).tolist() for c in ("client_oid", "order_id", "symbol", "side")},
+        **{c: [None if x != x else x for x in _numbers(own[c].take(sub)).tolist()] for c in ("price", "quantity")},
+    })
+    lists = _listings(df, t, action, att, unknown, per)
+    listed = {item[0] for lst in lists for item in lst.items if item[0] is not None}
+    ids = _objects(own["order_id"])
+    mine = place & accepted & (own["order_id"].codes >= 0)
+    mine &= pd.Series(ids).isin(listed).to_numpy()  # only ids a listing shows can matter
+    given = set(zip(_objects(per["market"])[mine].tolist(), ids[mine].tolist()))
+    slack = as_duration(defaults.ORDER_CLOCK_SLACK, "ORDER_CLOCK_SLACK")
+    horizon = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
+    f, et, e = settle(part, lists, slack, given, horizon)
+    d = duplicates(part, f, within)
+    fate = np.full(n, None, dtype=object)
+    ev_ts = np.full(n, _NAT, dtype=np.int64)
+    ev = np.full(n, None, dtype=object)
+    dup = np.full(n, None, dtype=object)
+    found = np.full(n, None, dtype=object)
+    fate[sub], ev[sub], dup[sub], found[sub] = f, e, d, part["found_id"]
+    ev_ts[sub] = [_NAT if x is None else x for x in et]
+    return fate, ev_ts, ev, dup, found
+
+
+def _listings(df, t, action, att, unknown, per) -> list:
+    """The query answers of the bot's account after an unknown attempt of its market, within the horizon."""
+    if "order_items" not in df:
+        return []
+    q = np.flatnonzero((action == ACTIONS.index("query")) & df["order_items"].notna().to_numpy())
+    if "category" in df:
+        q = q[(df["category"].to_numpy(dtype=object)[q] == "ok")]
+    horizon = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
+    market = _objects(_column(df, "market", q))
+    attempt_market = _objects(per["market"])
+    keep = np.zeros(len(q), dtype=bool)
+    for m in np.unique(attempt_market[unknown].astype(str)):
+        starts = np.sort(att["ts"][unknown & (attempt_market == m)])
+        at = np.searchsorted(starts, t[q], side="left") - 1  # the latest unknown attempt before the query
+        keep |= (market == m) & (at >= 0) & (t[q] - starts[np.maximum(at, 0)] <= horizon)
+    q = q[keep]
+    key, bot = _column(df, "key_id", q), _column(df, "bot", q)
+    account = np.where(key.codes >= 0, _codes(key), -2 - _codes(bot))
+    # account codes are those of the attempts' own columns: the same categories, as both are taken from df
+    return listings(t[q], market[keep], account, _objects(_column(df, "symbol", q)),
+                    _objects(_column(df, "endpoint", q)), _objects(_column(df, "order_items", q)))
+
+
+def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
+                     within=defaults.ORDER_REPEAT_WINDOW) -> pd.DataFrame:
+    """The orders whose answer the bot never got: :func:`orders` that were sent and got an unknown answer.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Calls as :func:`toolkit.load_logs` returns them; see :func:`orders`.
+    incidents : DataFrame, optional
+        What :func:`toolkit.find_incidents` returns; each order gets the ``id`` of the incident of its market
+        it fell in. Computed from ``df`` by default.
+    within : str or Timedelta, default "30s"
+        As for :func:`orders`.
+    start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``; see :mod:`toolkit.selection`.
+
+    Returns
+    -------
+    DataFrame
+        :data:`UNCERTAIN_COLUMNS`: the attempt's ``id`` in :func:`orders`, its identity, the call's
+        ``http_status`` and ``reason``, the ``incident`` it fell in (NA outside incidents), its ``fate`` with
+        ``evidence_ts`` and ``evidence``, and ``duplicate_of``. Sorted by ``ts``; RangeIndex.
 
     Examples
     --------
     >>> import pandas as pd, toolkit
     >>> df = pd.DataFrame({
-    ...     "ts": pd.to_datetime(["2026-11-18 14:12:00", "2026-11-18 14:12:02", "2026-11-18 14:20:00"], utc=True),
-    ...     "market": "futures", "kind": "trading", "method": "POST",
-    ...     "endpoint": "/api/v1/futures/open-api/order/create", "symbol": "BTCUSDT",
-    ...     "client_oid": ["bot-17", "bot-17", "bot-18"], "http_status": [None, 200, 502],
-    ...     "reason": ["timeout", "ok", "gateway_error"], "is_error": [True, False, True]})
-    >>> outage = pd.DataFrame({"id": [1], "market": ["futures"], "start": [pd.Timestamp("2026-11-18 14:10", tz="UTC")],
-    ...                        "end": [pd.Timestamp("2026-11-18 14:15", tz="UTC")]})
-    >>> toolkit.uncertain_orders(df, incidents=outage)[["ts", "reason", "incident", "sent_again", "maybe_twice"]]
-                             ts         reason  incident  sent_again  maybe_twice
-    0 2026-11-18 14:12:00+00:00        timeout         1        True         True
-    1 2026-11-18 14:20:00+00:00  gateway_error      <NA>       False        False
+    ...     "ts": pd.to_datetime(["2026-11-18 14:12:00", "2026-11-18 14:20:00"], utc=True), "market": "spot",
+    ...     "endpoint": ["/api/v1/stock/open-api/order", "/api/v1/stock/open-api/ticker"],
+    ...     "http_status": [504, 200], "reason": ["gateway_error", "ok"], "category": ["server_error", "ok"]})
+    >>> toolkit.uncertain_orders(df, incidents=pd.DataFrame())[["id", "http_status", "fate"]]
+       id  http_status     fate
+    0   1          504  unknown
     """
     func = "uncertain_orders"
     df = select(df, start=start, end=end, market=market, bot=bot, func=func)
-    if "kind" not in df.columns:
-        raise ParameterError(f"{func}() needs the column `kind` (trading, account, market_data, unknown), which tells "
-                         "order-placing and cancelling calls from the rest; the frame has none. Load the recording "
-                         "with a toolkit whose loader tags kind, or add it from the endpoint catalog")
-    require(df, ["ts", "market", "kind", "endpoint", "symbol", "http_status", "reason", "is_error"], func)
-    w = as_duration(within, "within", func)
-    t = times(df, func)
-    trading = (df["kind"] == "trading").to_numpy(dtype=bool, na_value=False)
-    rows = np.flatnonzero(trading)
-    keep = [c for c in ("ts", "market", "method", "endpoint", "symbol", "side", "size", "client_oid", "http_status",
-                        "reason", "is_error") if c in df]
-    sub = df[keep].take(rows)
-    ts = t[rows]
-    unsure = _unsure(sub)
-    # the order's identity: client_oid where recorded, else market, endpoint, symbol (side, size)
-    base = [c for c in ("market", "endpoint", "symbol", "side", "size") if c in sub]
-    key = np.zeros(len(sub), dtype=np.int64)
-    for c in base:
-        codes_, uniques = pd.factorize(sub[c], use_na_sentinel=False)
-        key = key * (len(uniques) + 1) + codes_
-    if "client_oid" in sub:
-        oid = sub["client_oid"]
-        has = oid.notna().to_numpy()
-        oc, _ = pd.factorize(oid, use_na_sentinel=True)
-        mk = np.zeros(len(sub), dtype=np.int64)
-        for c in ("market", "endpoint"):
-            codes_, uniques = pd.factorize(sub[c], use_na_sentinel=False)
-            mk = mk * (len(uniques) + 1) + codes_
-        key = np.where(has, -(oc.astype(np.int64) * (int(mk.max(initial=0)) + 1) + mk + 1), key)
-    order = np.lexsort((ts, key))
-    k_o, t_o = key[order], ts[order]
-    nxt = np.full(len(sub), -1, dtype=np.int64)
-    same = np.zeros(len(order), dtype=bool)
-    same[:-1] = (k_o[1:] == k_o[:-1]) & (t_o[1:] - t_o[:-1] <= w)
-    nxt[order[:-1][same[:-1]]] = order[1:][same[:-1]]
-    pick = np.flatnonzero(unsure)
-    again = nxt[pick]
-    sent = again >= 0
-    reason = sub["reason"].astype(object).to_numpy()
-    again_reason = np.where(sent, reason[np.maximum(again, 0)], None)
-    again_ok = sent & np.where(sent, ~sub["is_error"].to_numpy(dtype=bool, na_value=False)[np.maximum(again, 0)]
-                               | unsure[np.maximum(again, 0)], False)
-    picked = sub.iloc[pick]
+    if "endpoint" not in df.columns:
+        raise ParameterError(f"{func}() needs the column `endpoint`, whose catalog action tells order-placing and "
+                             "cancelling calls from the rest; the frame has none")
+    every, status = _attempts(df, as_duration(within, "within", func), func)
+    pick = (every["sent"] & (every["answer"] == "unknown")).to_numpy()
+    status = status[pick]
+    view = every[pick].reset_index(drop=True)
+    view["http_status"] = pd.array(np.where(np.isnan(status), None, status).astype(object), dtype="Int16")
     if incidents is None:
         from .incidents import find_incidents
         incidents = find_incidents(df)
-    incident = _incident_of(picked, ts[pick], incidents)
-    nat = np.iinfo(np.int64).min
-    out = pd.DataFrame({
-        "ts": picked["ts"].to_numpy(),
-        "market": picked["market"].to_numpy(),
-        "method": picked["method"].to_numpy() if "method" in picked else pd.array([pd.NA] * len(picked), STRING),
-        "endpoint": picked["endpoint"].to_numpy(),
-        "symbol": pd.array(picked["symbol"].astype(object).to_numpy(), dtype=STRING),
-        "client_oid": pd.array(picked["client_oid"].astype(object).to_numpy() if "client_oid" in picked
-                               else [pd.NA] * len(picked), dtype=STRING),
-        "http_status": pd.array(picked["http_status"].to_numpy(dtype=np.float64, na_value=np.nan), dtype="Int16")
-        if len(picked) else pd.array([], dtype="Int16"),
-        "reason": pd.array(picked["reason"].astype(object).to_numpy(), dtype=STRING),
-        "incident": pd.array(incident, dtype="Int64"),
-        "sent_again": sent,
-        "again_at": utc(np.where(sent, ts[np.maximum(again, 0)] if len(ts) else nat, nat)),
-        "again_reason": pd.array(again_reason, dtype=STRING),
-        "maybe_twice": again_ok,
-    })
-    for c in ("market", "endpoint", "method"):
-        if c in df and isinstance(df[c].dtype, pd.CategoricalDtype):
-            out[c] = pd.Categorical(out[c].astype(object), dtype=df[c].dtype)
-    out["ts"] = pd.to_datetime(out["ts"], utc=True)
-    return out.sort_values("ts", kind="stable").reset_index(drop=True)
+    view["incident"] = pd.array(_incident_of(view, view["ts"].to_numpy("datetime64[ns]").view("int64"), incidents),
+                                dtype="Int64")
+    return view[UNCERTAIN_COLUMNS]
 
 
 def _incident_of(calls: pd.DataFrame, ts: np.ndarray, incidents: pd.DataFrame) -> list:

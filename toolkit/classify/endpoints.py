@@ -3,7 +3,9 @@
 The table is ``toolkit/data/endpoints.csv``, one row per
 endpoint: its ``market``, ``method``, full ``path`` template (a path symbol
 is written ``{symbol}``), whether it needs ``auth``, its ``kind``
-(``trading``, ``account`` or ``market_data``), its ``envelope`` (``code``
+(``trading``, ``account`` or ``market_data``), its ``action`` on orders
+(``place``, ``cancel``, ``query`` for the calls that show orders or positions,
+``other``), its ``envelope`` (``code``
 for the ``{"code", "msg", "data"}`` envelope, ``bare`` for the legacy market
 data's plain JSON), a ``description``, ``documented`` and a ``note``.
 
@@ -24,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..data import Column, Spec, read_table
-from ..schema import KINDS, MARKETS, METHODS
+from ..schema import ACTIONS, KINDS, MARKETS, METHODS
 
 __all__ = ["endpoints", "matcher"]
 
@@ -48,6 +50,7 @@ _SPEC = Spec(
         Column("path", pattern=r"/[^?]*", what="a path starting with '/' without a query", dtype="string"),
         Column("auth", dtype="bool"),
         Column("kind", values=KINDS[:-1], dtype=KINDS),
+        Column("action", values=ACTIONS, dtype=ACTIONS),
         Column("envelope", values=("code", "bare"), dtype="string"),
         Column("description", dtype="string"),
         Column("documented", dtype="bool"),
@@ -69,7 +72,8 @@ def endpoints() -> pd.DataFrame:
     Columns: ``market`` (``spot`` or ``futures``), ``method``, ``path`` (the
     full path template, ``{symbol}`` for a path symbol), ``auth`` (private
     endpoint), ``kind`` (``trading``, ``account``, ``market_data``),
-    ``envelope`` (``code``: the ``{"code", "msg", "data"}`` envelope;
+    ``action`` (``place``, ``cancel``, ``query``: shows orders or positions,
+    ``other``), ``envelope`` (``code``: the ``{"code", "msg", "data"}`` envelope;
     ``bare``: plain JSON, the legacy ``/api/v1/fdata`` market data),
     ``description``, ``documented`` and ``note``.
 
@@ -79,6 +83,8 @@ def endpoints() -> pd.DataFrame:
     >>> eps = toolkit.endpoints()
     >>> eps.loc[eps["path"] == "/api/v1/futures/open-api/order/create", ["method", "kind"]].iloc[0].tolist()
     ['POST', 'trading']
+    >>> eps.loc[eps["path"].str.endswith("/batchCancelOrder"), "action"].iloc[0]
+    'cancel'
     >>> eps.groupby("market", observed=True).size().to_dict()
     {'futures': 18, 'spot': 13}
     """

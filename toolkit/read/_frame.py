@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from .. import classify
 from ..classify import matcher
-from ..schema import DTYPES, KINDS, METHODS, STRING, empty_frame
+from ..schema import DTYPES, KINDS, METHODS, ORDER_FIELDS, STRING, empty_frame
 from ..secrets import is_key_id, key_id, redact
 from ._dates import _http_date, _http_dates, iso_ms_utc  # noqa: F401 - readers import _http_date from here
 from ._excerpt import bounded_json, excerpt  # noqa: F401 - readers import excerpt from here
@@ -323,8 +323,36 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
         "legacy": legacy[idx_np],
         "exchange": exchange[idx_np],
         "query_symbol": query_symbol,
+        "query": (queries, urls.indices),
         "market": per_base_market[idx_np],
     }
+
+
+_QUERY_ORDER = r"(?:^|&)(?:orderId|clientOid|side|price|quantity|vol|amt)="
+_QUERY_KEYS = {"clientOid": "client_oid", "orderId": "order_id", "side": "side", "type": "order_type",
+               "orderType": "order_type", "price": "price", "quantity": "quantity", "vol": "quantity",
+               "amt": "quantity"}
+
+
+def _order_columns(f: dict, query: tuple) -> dict:
+    """The order columns: the row's fields, else the query string's (``orderDetail?orderId=``), worked out once
+    per distinct query that names an order."""
+    queries, at = query
+    fields = {c: f[c] for c in ORDER_FIELDS}
+    has = pc.fill_null(pc.match_substring_regex(queries, _QUERY_ORDER), False)
+    if pc.any(has).as_py():
+        found = {c: [None] * len(queries) for c in ORDER_FIELDS[:-1]}
+        for i in np.flatnonzero(has.to_numpy(zero_copy_only=False)):
+            pairs = [p.partition("=") for p in queries[int(i)].as_py().split("&")]
+            for k, _, v in pairs:
+                c = _QUERY_KEYS.get(k)
+                v = unquote(v)
+                if c is not None and v and found[c][i] is None and (c != "order_type" or any(
+                        p[0] == "side" for p in pairs)) and len(v) <= 64:
+                    found[c][i] = v
+        for c, vals in found.items():
+            fields[c] = pc.coalesce(fields[c], pc.take(pa.array(vals, pa.string()), at))
+    return {c: _categorical(fields[c]) for c in ORDER_FIELDS}
 
 
 def _query_symbol(query: pa.Array) -> pa.Array:
@@ -411,5 +439,6 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
         "line": f["line"].to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
         "client_ts": pd.DatetimeIndex(_times(pa.nulls(n, pa.string()), f["client_ts"])).tz_localize("UTC"),
         "server_ts": pd.DatetimeIndex(_int_ns(_http_dates(f["server_ts"]))).tz_localize("UTC"),
+        **_order_columns(f, url["query"]),
     })
     return frame, rejects

@@ -19,7 +19,7 @@ names its fields all the same: ``row[STATUS]`` with the positions below, or
 Examples
 --------
 >>> row = (7, "2026-11-20T21:05:00Z", None, "GET", "/api/v1/x", 429, NO_BODY, None, None, None, 41.5,
-...        None, None, None, None, None, None, "spot-mm", None)
+...        None, None, None, None, None, None, "spot-mm", None) + (None,) * 7
 >>> row[STATUS], Row._make(row).latency
 (429, 41.5)
 >>> ROW.names[:3], ROW.field("status").type
@@ -56,6 +56,14 @@ class Row(NamedTuple):
     items_failed: Annotated[int | None, pa.int32()]  # how many of them failed
     bot: Annotated[str | None, pa.string()]         # the record's own bot field
     key: Annotated[str | None, pa.string()]         # the record's key_id, else its ACCESS-KEY request header
+    # the order's identity (:mod:`._orders`): request first, answer where the request has none
+    client_oid: Annotated[str | None, pa.string()]
+    order_id: Annotated[str | None, pa.string()]
+    side: Annotated[str | None, pa.string()]
+    order_type: Annotated[str | None, pa.string()]
+    price: Annotated[str | None, pa.string()]
+    quantity: Annotated[str | None, pa.string()]    # spot quantity, futures vol or amt
+    order_items: Annotated[str | None, pa.string()]  # a batch's items or a query's listed orders, as JSON text
 
 
 #: :class:`Row` as an Arrow struct: the same fields, in the same order.
@@ -64,6 +72,8 @@ ROW = pa.struct([(name, hint.__metadata__[0]) for name, hint in get_type_hints(R
 #: Where these fields stand in a row: ``row[STATUS]``.
 STATUS, MESSAGE, ERROR = (Row._fields.index(name) for name in ("status", "message", "error"))
 LINE, URL = (Row._fields.index(name) for name in ("line", "url"))
+#: Where the order's fields start: ``row[ORDER:]`` are :data:`._orders.FIELDS`.
+ORDER = Row._fields.index("client_oid")
 
 
 class Batch:
@@ -80,5 +90,5 @@ class Batch:
         return len(self.rows)
 
 
-__all__ = ["CODE", "ERROR", "LINE", "MESSAGE", "NOT_JSON", "NO_BODY", "NO_CODE", "ROW", "STATUS", "URL", "Batch",
+__all__ = ["CODE", "ERROR", "LINE", "MESSAGE", "NOT_JSON", "NO_BODY", "NO_CODE", "ORDER", "ROW", "STATUS", "URL", "Batch",
            "Row"]

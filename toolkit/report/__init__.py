@@ -23,12 +23,13 @@ from pathlib import Path
 
 from .._io import write_atomic
 from ..errors import ReportError
+from ._orders import OrderTables, order_tables
 from ._page import styled
 from ._parameters import (Calls, Parameters, PreparedReport, check_output, check_parameters, check_source, load_calls,
                           prepare_report, select_calls)
 from ._run import NOTEBOOK, NOTEBOOK_ONLY, run_report, to_html
 
-__all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "Calls", "Parameters", "PreparedReport", "ReportError", "build_report",
+__all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "Calls", "OrderTables", "Parameters", "PreparedReport", "ReportError", "build_report",
            "check_output", "check_parameters", "check_source", "load_calls", "prepare_report", "run_report",
            "select_calls", "styled", "to_html", "write_atomic"]
 

@@ -36,11 +36,12 @@ from ._exchange import (BACKGROUND, BACKGROUND_RATE, BATCH_ITEM_FAILURE, CHINESE
                         SYMBOLS)
 from ._incidents import CAUSES, DEFAULT_START, Incident, plan, planted
 from ._lines import BOTS, api_key, arb_calls, lines, write
+from ._orders import simulate_orders
 from ._traffic import market_calls
 
 __all__ = ["BACKGROUND", "BACKGROUND_RATE", "BATCH_ITEM_FAILURE", "BOTS", "CAUSES", "CHINESE_SHARE", "CODE_200_HOURS",
            "CONCURRENT_ORDERS", "DEFAULT_START", "ENDPOINTS", "HOST", "IN_FLIGHT_MS", "Incident", "LIMIT_PER_MIN",
-           "LIMIT_PER_S", "OUTCOMES", "SYMBOLS", "api_key", "planted", "simulate"]
+           "LIMIT_PER_S", "OUTCOMES", "SYMBOLS", "api_key", "planted", "simulate", "simulate_orders"]
 
 
 def simulate(dest, *, seed: int = 7, start=DEFAULT_START, days: int = 7, calls: int | None = None,

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import COLUMNS, DTYPES, REJECT_DTYPES, STRING, empty_frame
-from ._manifest import ADDED, PART_SCHEMA
+from ._manifest import ADDED, LAYOUT_OF, PART_SCHEMA
 
 
 def arrow_type(dtype) -> pa.DataType:
@@ -53,15 +53,17 @@ READ_SCHEMA = pa.schema(
 REJECT_SCHEMA = pa.schema([(c, arrow_type(d)) for c, d in REJECT_DTYPES.items()])
 
 def file_schema(layout: int) -> pa.Schema:
-    """The columns of a calls part of ``layout`` (:data:`~._manifest.PART_SCHEMA` now; 1 before
-    :data:`~._manifest.ADDED`).
+    """The columns of a calls part of ``layout`` (:data:`~._manifest.PART_SCHEMA` now; 1 before ``bot`` and
+    ``key_id``, 2 before the order columns: :data:`~._manifest.ADDED_IN`).
 
     Examples
     --------
-    >>> len(file_schema(PART_SCHEMA).names) - len(file_schema(1).names)
-    2
+    >>> len(file_schema(PART_SCHEMA).names) - len(file_schema(2).names), len(file_schema(2).names) - len(file_schema(1).names)
+    (7, 2)
     """
-    return FILE_SCHEMA if layout >= 2 else pa.schema([f for f in FILE_SCHEMA if f.name not in ADDED])
+    return pa.schema([f for f in FILE_SCHEMA if LAYOUT_OF[f.name] <= layout])
+
+
 _MAPPER = {pa.string(): STRING, pa.large_string(): STRING, pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
            pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
 
@@ -123,7 +125,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
 
     ``path``, ``endpoint``, ``source``, ``bot`` and ``key_id`` get the categories of the values present,
     sorted. Rows of parts written before ``bot`` and ``key_id`` (:data:`~._manifest.ADDED`) read as
-    their calls' bot ``unknown`` and no key.
+    their calls' bot ``unknown`` and no key; before the order columns, as no order recorded.
     """
     if table.num_rows == 0:
         return empty_frame()
@@ -133,7 +135,7 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     for c in COLUMNS:
         out[c] = _categorical(table.column(c), DTYPES[c], c) if c in CATEGORICAL else frame[c]
     for c, value in ADDED.items():
-        if value is not None and out[c].isna().any():  # rows of parts of layout 1
+        if value is not None and out[c].isna().any():  # rows of parts of an earlier layout
             if value not in out[c].categories:
                 out[c] = out[c].add_categories(pd.Index([value], dtype=STRING))
             out[c] = out[c].fillna(value).reorder_categories(out[c].categories.sort_values())

@@ -36,19 +36,25 @@ import orjson
 
 from .._io import write_atomic
 from ..errors import StoreError, StoreLockedError
-from ..schema import COLUMNS, UNKNOWN_BOT
+from ..schema import COLUMNS, ORDER_FIELDS, UNKNOWN_BOT
 from ..selection import as_duration
 
 META = ".toolkit"
 MANIFEST = "manifest.json"
 VERSION = 1
 #: The layout of the calls parts written now, named on each part in the manifest (``schema``).
-PART_SCHEMA = 2
-#: Columns the calls parts gained with layout 2, and what the calls of a part of layout 1 (named without a
-#: ``schema``, written before them) read as: their bot is not known, nor their key.
-ADDED = {"bot": UNKNOWN_BOT, "key_id": None}
-#: The columns of a store written before :data:`ADDED`, which is read still (and gains them when ingested into).
-COLUMNS_BEFORE = [c for c in COLUMNS if c not in ADDED]
+PART_SCHEMA = 3
+#: Columns the calls parts gained with each layout, and what the calls of a part of an earlier layout read as:
+#: layout 2 added ``bot`` and ``key_id`` (a part of layout 1, named without a ``schema``: its calls' bot is not
+#: known, nor their key), layout 3 the order's identity (not recorded).
+ADDED_IN = {2: {"bot": UNKNOWN_BOT, "key_id": None}, 3: dict.fromkeys(ORDER_FIELDS)}
+#: Every added column and what the calls of a part without it read as.
+ADDED = {c: v for added in ADDED_IN.values() for c, v in added.items()}
+#: The layout each column came with (1: the first).
+LAYOUT_OF = {c: next((n for n, added in ADDED_IN.items() if c in added), 1) for c in COLUMNS}
+#: The columns of a store's manifest written before a layout's columns, which is read still (and gains them
+#: when ingested into).
+COLUMNS_BEFORE = [[c for c in COLUMNS if LAYOUT_OF[c] <= n] for n in range(1, PART_SCHEMA)]
 CALLS, REJECTS = "calls", "rejects"
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
@@ -102,7 +108,7 @@ def units(manifest: dict):
 
 def parts(manifest: dict) -> list[dict]:
     """Every committed calls part, once: ``path`` (relative to the store), ``date``, ``market``, ``rows`` and,
-    for parts with the ``bot`` and ``key_id`` columns, ``schema`` (2).
+    for parts with the ``bot`` and ``key_id`` columns, ``schema`` (2, and 3 with the order columns too).
 
     Small recordings ingested together share their parts, each unit naming the rows it has in them:
     a part's ``rows`` here are all of them."""
@@ -219,7 +225,7 @@ def _check_unit(unit) -> str | None:
         if not (isinstance(part, dict) and isinstance(part.get("path"), str)
                 and _CALLS_PART.fullmatch(part["path"]) and _count(part.get("rows"))
                 and isinstance(part.get("date"), str) and isinstance(part.get("market"), str)
-                and part.get("schema", 1) in (1, 2) and type(part.get("schema", 1)) is int):
+                and part.get("schema", 1) in range(1, PART_SCHEMA + 1) and type(part.get("schema", 1)) is int):
             return f"calls part {_shown(part)} is not a part of this store"
     rejects = unit.get("rejects_part")
     if rejects is not None and not (isinstance(rejects, dict) and isinstance(rejects.get("path"), str)
@@ -264,7 +270,7 @@ class Store:
                              "but cannot be listed without it") from None
         if not isinstance(manifest, dict) or manifest.get("toolkit_store") != VERSION:
             raise StoreError(f"{self.manifest_path} is not a version {VERSION} toolkit store manifest")
-        if manifest.get("columns") not in (COLUMNS, COLUMNS_BEFORE):
+        if manifest.get("columns") not in (COLUMNS, *COLUMNS_BEFORE):
             raise StoreError(f"{self.root} was written with other columns than this toolkit reads; "
                              "ingest the recordings into a new store")
         problem = check_manifest(manifest)

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from .._words import shown_name
 from ..errors import StoreError
-from ._manifest import ADDED, CALLS, PART_SCHEMA, REJECTS, Store, new_manifest, parts, reject_parts, wait_seconds
+from ._manifest import ADDED_IN, CALLS, PART_SCHEMA, REJECTS, Store, new_manifest, parts, reject_parts, wait_seconds
 from ._verify import damaged_parts, signature
 
 _COLUMNS = {"source": "string[pyarrow]", "unit": "string[pyarrow]", "rows": "int64", "problem": "string[pyarrow]",
@@ -193,12 +193,18 @@ def rebuild(store: Store) -> tuple[dict, list, set]:
 
 
 def _layout(path) -> dict:
-    """A calls part's layout as the manifest names it: ``schema`` 2 when it holds ``bot`` and ``key_id``."""
+    """A calls part's layout as the manifest names it: the last layout whose columns it holds all of
+    (``schema`` 2 with ``bot`` and ``key_id``, 3 with the order columns too; none named for layout 1)."""
     try:
         names = pq.read_schema(path).names
     except (OSError, ValueError, pa.ArrowException):
         return {}
-    return {"schema": PART_SCHEMA} if all(c in names for c in ADDED) else {}
+    layout = 1
+    for n in range(2, PART_SCHEMA + 1):
+        if not all(c in names for c in ADDED_IN[n]):
+            break
+        layout = n
+    return {"schema": layout} if layout > 1 else {}
 
 
 def _about(path) -> dict | None:

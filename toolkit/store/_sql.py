@@ -9,7 +9,7 @@ from ..errors import ParameterTypeError
 from ..selection import Selection
 from ..schema import COLUMNS
 from ._arrow import _MAPPER, CALLS_SCHEMA, REJECT_SCHEMA
-from ._manifest import ADDED, PART_SCHEMA, Store, parts, reject_parts
+from ._manifest import ADDED, LAYOUT_OF, PART_SCHEMA, Store, parts, reject_parts
 from ._read import select_parts
 from ._verify import damage, damaged_parts, verify
 
@@ -73,10 +73,10 @@ def open_views(store: Store, window: Selection | None, config: dict):
     con.execute("SET TimeZone = 'UTC'")
     rejects = [p["path"] for p in reject_parts(manifest)]
     selects = []
-    for layout in (PART_SCHEMA, 1):  # parts written before bot and key_id: their calls' bot unknown, no key
+    for layout in range(PART_SCHEMA, 0, -1):  # parts of earlier layouts: what their calls lack reads as ADDED says
         calls = [p["path"] for p in chosen if p.get("schema", 1) == layout]
         if calls:
-            columns = ", ".join(c if layout == PART_SCHEMA or c not in ADDED else
+            columns = ", ".join(c if LAYOUT_OF[c] <= layout else
                                 f"{'NULL' if ADDED[c] is None else _literal(ADDED[c])}::VARCHAR AS {c}"
                                 for c in COLUMNS)
             selects.append(f"SELECT {columns} FROM read_parquet({_files(store, calls)}, hive_partitioning = true, "

@@ -21,7 +21,7 @@ from ..errors import StoreError, StoreLockedError
 from ..schema import CATEGORIES, METHODS
 from ..secrets import redact
 from ._arrow import FILE_SCHEMA, REJECT_SCHEMA, file_schema
-from ._manifest import REJECTS, Store, parts, reject_parts
+from ._manifest import PART_SCHEMA, REJECTS, Store, parts, reject_parts
 
 _VOCABULARY = {"category": CATEGORIES, "method": METHODS}
 
@@ -47,7 +47,8 @@ def part_problem(store: Store, path, part: dict | None, con=None) -> str | None:
     if rel.startswith(REJECTS + os.sep):
         schemas = [REJECT_SCHEMA]
     else:
-        schemas = [file_schema(part.get("schema", 1))] if part is not None else [FILE_SCHEMA, file_schema(1)]
+        schemas = [file_schema(part.get("schema", 1))] if part is not None else \
+            [FILE_SCHEMA] + [file_schema(n) for n in range(1, PART_SCHEMA)]
     try:
         f = pq.ParquetFile(path, page_checksum_verification=True)
         if not any(f.schema_arrow.remove_metadata().equals(schema) for schema in schemas):

@@ -139,7 +139,7 @@ class Explorer(widgets.VBox):
     reset_button, export_button : ipywidgets.Button
     plot : ipywidgets.Image
         The timeline, as PNG, drawn as :func:`toolkit.plots.timeline` draws it.
-    top_table, rows_table, incident_summary, status, time_label : ipywidgets.HTML
+    top_table, rows_table, orders_table, incident_summary, status, time_label : ipywidgets.HTML
     timeline : DataFrame
         What the plot shows, laid out as ``toolkit.error_rate(view, freq=..., by="category")``
         lays it out, for the chosen error categories and over the whole time range.
@@ -229,18 +229,21 @@ class Explorer(widgets.VBox):
         self.top_table = widgets.HTML()
         self.rows_table = widgets.HTML()
         self.incident_summary = widgets.HTML()
+        self.orders_table = widgets.HTML()
         self.incident = widgets.Select(options=self.view.incident_options(), value=None, rows=6,
                                        layout=widgets.Layout(width="98%"))
         self._tag(timeline=self.plot, status=self.status, messages=self.messages, **{"top-errors": self.top_table},
-                  rows=self.rows_table,
-                  incidents=self.incident, **{"incident-summary": self.incident_summary})
+                  rows=self.rows_table, incidents=self.incident, **{"incident-summary": self.incident_summary},
+                  orders=self.orders_table)
         heading = widgets.HTML
         # the incidents over the whole width, so that every label shows whole; the top errors below them
         incidents = widgets.VBox([heading("<b>Incidents</b> (choose one to zoom in and explain it)"), self.incident,
                                   self.incident_summary], layout=widgets.Layout(width="100%"))
         top = widgets.VBox([heading("<b>Top errors in view</b>"), self.top_table], layout=widgets.Layout(width="100%"))
         rows = widgets.VBox([heading("<b>Raw rows in view</b>"), self.rows_table])
-        return [self.status, self.messages, self.plot, incidents, top, rows]
+        orders = widgets.VBox([heading("<b>Orders of unknown outcome in view</b> (did they go through?)"),
+                               self.orders_table])
+        return [self.status, self.messages, self.plot, incidents, top, rows, orders]
 
     @staticmethod
     def _tag(**named) -> None:
@@ -379,6 +382,7 @@ class Explorer(widgets.VBox):
             self.plot.value = self._png(snap)
             self.top_table.value = _html.top_table(snap.top)
             self.rows_table.value = _html.rows_table(snap.sample, snap.rows)
+            self.orders_table.value = _html.orders_table(self.view.orders_in_view())
         except Exception as exc:
             self.messages.value = _html.message(f"redraw failed: {type(exc).__name__}: {exc}")
             raise

@@ -61,6 +61,23 @@ def rows_table(sample: pd.DataFrame, total: int) -> str:
     return f"<p>{note}</p>" + _table(table)
 
 
+#: The columns of the explorer's orders list.
+ORDER_LIST = ["ts", "bot", "endpoint", "symbol", "client_oid", "order_id", "side", "price", "quantity", "reason",
+              "fate", "evidence", "duplicate_of"]
+
+
+def orders_table(orders: pd.DataFrame, rows: int = 50) -> str:
+    """The orders of unknown outcome in view, what became of each, the duplicates first."""
+    if orders.empty:
+        return "<p>No order of unknown outcome in view.</p>"
+    first = orders.assign(d=orders["duplicate_of"].isna()).sort_values(["d", "ts"], kind="stable")
+    table = first[ORDER_LIST].head(rows).assign(ts=first["ts"].head(rows).dt.strftime("%Y-%m-%d %H:%M:%S"),
+                                                endpoint=first["endpoint"].head(rows).astype(str).str.rsplit(
+                                                    "/open-api/", n=1).str[-1])
+    fates = ", ".join(f"{n:,} {f}" for f, n in orders["fate"].value_counts(sort=False).items() if n)
+    return f"<p>{len(orders):,} orders of unknown outcome in view ({fates})</p>" + _table(table)
+
+
 def explanation(window) -> str:
     """Whose fault an incident was and what :func:`toolkit.describe_window` said about it."""
     whose = SIDE_WORDS.get(window.side, window.side).removesuffix("'s").removeprefix("of ")

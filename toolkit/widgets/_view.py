@@ -29,7 +29,7 @@ from .. import defaults, plots
 from .._grid import grid, utc
 from .._io import write_atomic
 from .._words import window_words
-from ..analysis import describe_window, find_incidents, top_errors
+from ..analysis import describe_window, find_incidents, top_errors, uncertain_orders
 from ..errors import ParameterError
 from ..schema import CATEGORIES, MARKETS
 from ..selection import as_markets, as_window, require, select, step_for, times
@@ -164,6 +164,7 @@ class View:
         self._spans = [(pd.Timestamp(r.start).value, pd.Timestamp(r.end).value, str(r.market), str(r.category))
                        for r in self.incidents.itertuples()]
         self._labels = self._incident_labels()
+        self._orders = None
         self.reset()
 
     def _index(self, df: pd.DataFrame) -> None:
@@ -322,6 +323,21 @@ class View:
     def rows_in_view(self) -> pd.DataFrame:
         """The calls in the window, market, categories and endpoint, in time order (a new frame)."""
         return self.df.take(self._rows(*self._scope()))
+
+    def orders_in_view(self) -> pd.DataFrame:
+        """The orders of unknown outcome (:func:`toolkit.uncertain_orders`, with their fate) in the window, market
+        and bot; worked out for the whole frame once."""
+        if self._orders is None:
+            self._orders = uncertain_orders(self.df, incidents=self.incidents)
+        o = self._orders
+        t0, t1 = self.window()
+        t = o["ts"].to_numpy("datetime64[ns]").view(np.int64)
+        keep = (t >= t0) & (t < t1)
+        if self.market:
+            keep &= (o["market"].astype(str) == self.market).to_numpy()
+        if self.bot:
+            keep &= (o["bot"].astype(str) == self.bot).to_numpy()
+        return o[keep].reset_index(drop=True)
 
     def counts(self) -> Counts:
         """Calls and errors per bucket over the window, counted by the analysis kernel of :func:`toolkit.error_rate`."""

@@ -37,6 +37,8 @@ import pyarrow as pa
 from msgspec import UNSET, Raw, UnsetType, field
 
 from ...secrets import mentions_secret
+from .._orders import NO_ORDER
+from ._fastorders import _Order, _Probe, _Symbol, lean, order_of
 from ._fields import _ECHO, _METHODS, may_echo
 from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE
 
@@ -50,24 +52,12 @@ _Status = Annotated[int, msgspec.Meta(ge=100, le=599)]
 _Absent = Annotated[int, msgspec.Meta(ge=1, le=0)]  # no value fits: the key is to be absent
 
 
-class _Probe(msgspec.Struct, gc=False):
-    """A body's ``data`` object: only whether it holds a batch's ``results``."""
-
-    results: object = UNSET
-
-
-class _Item(msgspec.Struct, gc=False):
-    """The first item of a list in ``data``: only whether it carries a batch item's ``success`` flag."""
-
-    success: object = UNSET
-
-
 class _Body(msgspec.Struct, gc=False):
     code: _Int64 | None = None
     msg: str | None = None
     message: str | None = None
     error: str | None = None
-    data: _Probe | list[_Item | list[Raw] | str | int | float | bool | None] | str | int | float | bool | None = None
+    data: _Probe | list[_Order | list[Raw] | str | int | float | bool | None] | str | int | float | bool | None = None
 
 
 _AnyBody = _Body | list[Raw] | None  # a bare JSON array as the body has no envelope
@@ -80,10 +70,6 @@ class _Dated(msgspec.Struct, gc=False):
 class _Signed(msgspec.Struct, gc=False):
     stamp: str | _Int64 | None = field(name="ACCESS-TIMESTAMP", default=None)
     key: str | None = field(name="ACCESS-KEY", default=None)
-
-
-class _Symbol(msgspec.Struct, gc=False):
-    symbol: str | None = None
 
 
 class _Resp(_Body, gc=False):
@@ -307,7 +293,7 @@ def row(r: Rec, line: int) -> tuple | None:
             kind = CODE
             data = body.data
             if type(data) is list:
-                if data and type(data[0]) is _Item and data[0].success is not UNSET:  # a batch's items
+                if data and type(data[0]) is _Order and data[0].success is not UNSET:  # a batch's items
                     return None
                 message = body.msg or body.message or body.error
             else:
@@ -351,8 +337,20 @@ def row(r: Rec, line: int) -> tuple | None:
                 key = headers.key
                 if key is None:  # absent, or perhaps spelled in another case
                     return None
+    if "rder" in url or "trades" in url or "osition" in url:  # a call about orders (names_orders)
+        order = None
+        if r.params is None and (req is None or req.params is None):
+            order = lean(None if req is None else req.body,
+                         None if body is None or type(body) is list else body.data)
+        if order is None:
+            order = order_of(req.params, req.body, r.params, body) if req is not None else \
+                order_of(None, None, r.params, body)
+            if order is None:
+                return None
+    else:
+        order = NO_ORDER
     return (line, ts_str, ts_int, method, url, status, kind, code, message, error,
-            latency, r.market, symbol, client_ts, server_ts, None, None, r.bot, key)
+            latency, r.market, symbol, client_ts, server_ts, None, None, r.bot, key, *order)
 
 
 def read(data: bytes, bounds: tuple[np.ndarray, np.ndarray], first_line: int, append, general,

@@ -12,6 +12,7 @@ import orjson
 
 from .._excerpt import clean_data
 from .._frame import parse_body
+from .._orders import NO_ORDER, names_orders, order_fields
 from .._rows import NO_BODY, Batch
 from ..engine import Chunk
 
@@ -156,10 +157,14 @@ def call_row(line: int, ts: str | None, method, url: str, status, body_text, err
     ``ts`` is the time as logged (ISO-8601 text); ``ts_int`` an epoch number for a line that has none. The
     row is a :class:`~.._rows.Row`'s fields, as every reader hands them over.
     """
+    order = NO_ORDER
     if status is None:
         kind, code, message, items, failed = NO_BODY, None, None, None, None
     else:
-        kind, code, message, items, failed = parse_body(None if body_text is None else parse_text_body(body_text))
+        body = None if body_text is None else parse_text_body(body_text)
+        kind, code, message, items, failed = parse_body(body)
+        if type(body) is dict and names_orders(url):  # the answer names the order (a logged request body is its own, skipped line)
+            order = order_fields(None, None, body.get("data"))
         error = None
     return (line, ts, ts_int, method, url, status, kind, code, message, error, latency, None, symbol, None,
-            server_ts, items, failed, None, None)  # a log line names neither its bot nor its key: the file's name does
+            server_ts, items, failed, None, None, *order)  # a log line names neither its bot nor its key: the file's name does

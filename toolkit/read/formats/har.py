@@ -33,6 +33,7 @@ import orjson
 
 from .._excerpt import bounded_json, clean_data
 from .._frame import as_int, excerpt, parse_body
+from .._orders import NO_ORDER, answer_data, names_orders, order_fields
 from .._rows import NO_BODY, Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ...secrets import Echoes, secret_values
@@ -131,6 +132,17 @@ def _symbol(request: dict):
     return None
 
 
+def _post(request: dict):
+    """The request's body: ``postData.text``, else its form ``params`` as a dict."""
+    post = request.get("postData")
+    if not isinstance(post, dict):
+        return None
+    if post.get("text"):
+        return post["text"]
+    pairs = {i.get("name"): i.get("value") for i in _items(post.get("params")) if isinstance(i, dict)}
+    return {k: v for k, v in pairs.items() if isinstance(k, str)} or None
+
+
 def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
     """One HAR entry as a row (a :class:`~.._rows.Row`'s fields); the skip reason (a str) when it is not an
     API row; :class:`Reject` when bad.
@@ -159,11 +171,14 @@ def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
     error = entry.get("_error") or response.get("_error")
     raw_status = response.get("status")
     status = None if raw_status in (0, -1) else status_of(raw_status)  # -1: Playwright's "no response"
+    data = None
     if status is None:
         status, kind, code, message, error = None, NO_BODY, None, None, no_response_text(error)
         items = failed = None
     else:
-        kind, code, message, items, failed = parse_body(_body(response))
+        body = _body(response)
+        kind, code, message, items, failed = parse_body(body)
+        data = answer_data(body)
         error = None
     latency = entry.get("time")
     latency = latency_of(latency, None) if type(latency) in (int, float) and latency >= 0 else None
@@ -173,7 +188,8 @@ def entry_row(entry, line: int, rules, echoes: Echoes | None = None):
     server_ts = header(response.get("headers"), "Date")
     row = (line, ts, None, method, url, status, kind, code, message, error, latency, None,
            _symbol(request), client_ts, server_ts if isinstance(server_ts, str) else None, items, failed,
-           None, key if isinstance(key, str) else None)
+           None, key if isinstance(key, str) else None,
+           *(order_fields(None, _post(request), data) if names_orders(url) else NO_ORDER))
     seen = secret_values(request)
     if echoes is not None:
         echoes.add(seen)

@@ -36,6 +36,7 @@ import orjson
 from ...secrets import mentions_secret
 from .._excerpt import bounded_json, clean_data
 from .._frame import _INT64, as_int, parse_body
+from .._orders import NO_ORDER, answer_data, names_orders, order_fields
 from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE, Batch
 from ..engine import Chunk, LineReader, Options, register_reader
 from . import _fastjsonl as fast
@@ -149,6 +150,7 @@ def record(rec: dict, line: int) -> tuple:
         if params is not None:
             symbol = symbol_of(params)
     client_ts = None
+    rparams = rbody = None
     bot = get("bot")
     if bot is not None and type(bot) is not str:
         bot = None
@@ -156,6 +158,7 @@ def record(rec: dict, line: int) -> tuple:
     if key is not None and type(key) is not str:
         key = None
     if type(req) is dict:
+        rparams, rbody = req.get("params"), req.get("body")
         if symbol is None:
             params = req.get("params")
             if params is not None:
@@ -187,8 +190,10 @@ def record(rec: dict, line: int) -> tuple:
         kind, code = NO_CODE, None
     if client_ts is not None and not _INT64[0] <= client_ts < _INT64[1]:
         client_ts = None
+    order = order_fields(rparams, rbody, None if body is None else answer_data(body), get("params")) \
+        if names_orders(url) else NO_ORDER
     return (line, ts_str, ts_int, method, url, status, kind, code, message, error,
-            latency, market, symbol, client_ts, server_ts, items, failed, bot, key)
+            latency, market, symbol, client_ts, server_ts, items, failed, bot, key, *order)
 
 
 _BLANK = object()

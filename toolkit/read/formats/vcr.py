@@ -23,6 +23,7 @@ import re
 import zlib
 
 from .._frame import _http_date, as_int, excerpt, parse_body
+from .._orders import NO_ORDER, answer_data, names_orders, order_fields
 from .._rows import Batch
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ...secrets import Echoes, secret_values
@@ -147,7 +148,8 @@ def interaction_row(item, line: int, echoes: Echoes | None = None):
         request_body = request_body.decode("utf-8", "replace")
     row = (line, None, ts, method, url, status, kind, code, message, None, None, None,
            symbol_of(request_body), client_ts, date if isinstance(date, str) else None, items, failed,
-           None, key if isinstance(key, str) else None)
+           None, key if isinstance(key, str) else None,
+           *(order_fields(None, request_body, answer_data(body)) if names_orders(url) else NO_ORDER))
     seen = secret_values(request)
     if echoes is not None:
         echoes.add(seen)
