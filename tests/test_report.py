@@ -243,7 +243,7 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
     assert bots.count(toolkit.secrets.key_id(toolkit.simulation.api_key("futures", 7))) == 2
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
     # the orders section: none placed twice on the sample, then the still unknown, then the counts
-    orders = page[page.index(">Did the orders go through?<"):page.index(">Findings<")]
+    orders = page[page.index(">Did the orders go through?<"):]  # the last section
     assert "No order was placed twice." in orders and "orders still of unknown outcome" in orders
     assert orders.index("still of unknown outcome") < orders.index(">absent<")
 
