@@ -53,7 +53,8 @@ def test_caddy_access_log_every_line_a_row_with_latency(tmp_path):
     assert load.report.loc[0, ["format", "rows", "rejects", "skipped", "unverified"]].tolist() == ["jsonl", 5, 0, 0, 1]
     df = load.frame
     assert df["latency_ms"].round(1).tolist() == [41.2, 3600500.0, 1.0, 30000.0, 200.0]
-    assert df["category"].astype(str).tolist() == ["ok", "unknown", "unknown", "transport", "server_error"]
+    assert df["category"].astype(str).tolist() == ["ok", "ok", "ok", "transport", "server_error"]
+    assert df["reason"].tolist()[1:3] == ["informational", "not_modified"]  # an upgrade and a cached file: no errors
     assert df["symbol"].tolist()[0] == "AAPL"
     assert str(df.loc[0, "ts"]) == "2026-11-20 21:05:00.250000+00:00"
     assert "ak-CADDY-0001" not in df.astype(str).to_csv()

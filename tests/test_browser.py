@@ -174,7 +174,8 @@ def test_explorer_in_jupyterlab(lab, chromium, tmp_path):
         page.locator(".toolkit-incidents select").select_option(index=pick)
         page.wait_for_function(CHANGED, arg=[".toolkit-status", before], timeout=30_000)
         explanation = page.locator(".toolkit-incident-summary").inner_text()
-        assert explanation.startswith("Whose fault: exchange (exchange): 56 calls failed on the exchange's side")
+        assert explanation.startswith("Whose fault: the exchange (an exchange outage): 56 calls failed on the "
+                                      "exchange's side")
         assert "spot: 57 of 73 calls failed (78%) between Wed 18 Nov 14:11 and 14:36 UTC" in explanation
         assert "Wed 18 Nov 13:30 to Wed 18 Nov 15:15 UTC · spot" in page.locator(".toolkit-status").inner_text()
 
@@ -219,5 +220,40 @@ def test_report_reads_offline_in_the_browser(chromium, tmp_path):
         page.set_viewport_size({"width": 1200, "height": 1400})
         page.screenshot(path=shot)
         keep(shot, "report.png")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The post-mortem of the bundled week and of a fifteen-minute window inside Wednesday's outage."""
+    from toolkit.report import build_report
+
+    folder = tmp_path_factory.mktemp("reports")
+    return {"week": build_report(SAMPLE, folder / "week.html"),
+            "15min": build_report(SAMPLE, folder / "15min.html", start="2026-11-18 14:15", end="2026-11-18 14:30")}
+
+
+@pytest.mark.parametrize("width", [1366, 800])
+@pytest.mark.parametrize("window", ["week", "15min"])
+def test_the_report_opens_with_its_verdict_and_fits_the_window(chromium, reports, tmp_path, window, width):
+    context = browser(chromium, tmp_path / "profile")
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(reports[window].as_uri())
+        page.wait_for_load_state("load")
+        first = page.evaluate("() => document.querySelector('h1').closest('.jp-OutputArea-output')"
+                              ".querySelector('p').innerText")
+        assert first == page.locator("p.verdict").inner_text()
+        assert first.startswith("9 incidents: 5 the bot's" if window == "week" else "2 incidents: 2 the exchange's")
+        assert "The worst: incident" in first
+        # nothing wider than the page: no table, image or paragraph sticks out, and no sideways scrolling
+        assert page.evaluate(FITS, ["main", "table, img, p, li"]) == []
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        assert page.evaluate("() => [...document.images].every(i => i.alt.startsWith('Plot: '))")
+        shot = tmp_path / f"report-{window}-{width}.png"
+        page.screenshot(path=shot, full_page=True)
+        keep(shot, f"report-{window}-{width}.png")
     finally:
         context.close()

@@ -67,6 +67,8 @@ CHINESE = {
 
 
 def _url(row):
+    if row.reason == "path_not_found":  # a web page beside the exchange's API
+        return "https://www.example.com/static/app.js"
     if row.reason in ("invalid_symbol_format", "unsupported_symbol", "no_data_returned") or row.code == "bare":
         return LEGACY
     return FUTURES if row.market in ("futures", "*") else SPOT
@@ -78,7 +80,7 @@ def _record(row, msg):
         code = int(row.code) if row.code else 9999
         return call(url, 200, {"code": code, "message": msg})
     if row.layer == "http":
-        status = int(row.code) if row.code.isdigit() else (502 if row.code == "5xx" else 418)
+        status = int(row.code) if row.code.isdigit() else {"1xx": 101, "3xx": 302, "5xx": 502}.get(row.code, 418)
         if url == LEGACY:  # the legacy market data answers {"error": ...} and nothing else
             return call(url, status, {"error": msg}, method="GET")
         return call(url, status, {"code": status, "message": msg})
@@ -146,7 +148,10 @@ def test_catalog_is_the_documented_table():
 def test_observed_rows_are_marked_undocumented_with_a_note():
     observed = CATALOG[~CATALOG["documented"]]
     assert observed[["code", "category", "reason"]].values.tolist() == [
-        ["200", "ok", "ok"], ["1006", "rate_limit", "concurrent_order_limit"]]
+        ["200", "ok", "ok"], ["1006", "rate_limit", "concurrent_order_limit"],
+        # plain HTTP semantics the exchange's documentation does not list
+        ["1xx", "ok", "informational"], ["304", "ok", "not_modified"], ["3xx", "ok", "redirect"],
+        ["404", "not_found", "path_not_found"]]
     assert observed["note"].str.len().gt(20).all()
     assert CATALOG.loc[CATALOG["documented"], "note"].isin(["", *observed["note"]]).sum() >= 0
 
@@ -256,8 +261,12 @@ def _broken_package(tmp_path, name, edit):
      "toolkit/data/endpoints.csv line 3: kind 'tradng' is not one of"),
     ("data/endpoints.csv", lambda ls: ls[:2] + [ls[2].replace("/order", "/order/{orderId}")] + ls[3:],
      "toolkit/data/endpoints.csv line 3: path parameter {orderId}"),
+    ("data/reason_scopes.csv", lambda ls: ls[:2] + [ls[2].replace("trading_pair_not_found", "pair_not_found")] + ls[3:],
+     "reason_scopes.csv: reason 'pair_not_found' is not a reason of catalog.csv"),
+    ("data/reason_scopes.csv", lambda ls: ls[:1] + [ls[1].replace(",exchange,", ",exchanges,")] + ls[2:],
+     "toolkit/data/reason_scopes.csv line 2: applies_to 'exchanges' is not one of"),
 ], ids=["bad-regex", "unknown-category", "duplicate-catalog-row", "duplicate-endpoint", "unknown-kind",
-        "unknown-path-parameter"])
+        "unknown-path-parameter", "scope-of-an-unknown-reason", "unknown-scope"])
 def test_a_broken_data_file_fails_at_import_naming_file_and_line(tmp_path, name, edit, expected):
     done = _broken_package(tmp_path, name, edit)
     assert done.returncode != 0
@@ -266,9 +275,40 @@ def test_a_broken_data_file_fails_at_import_naming_file_and_line(tmp_path, name,
 
 @pytest.mark.parametrize("market,url", [("unknown", "https://x.example/api/v1/order"), ("spot", SPOT)])
 def test_spot_rules_apply_to_unknown_market_http_errors(tmp_path, market, url):
-    df = toolkit.load_logs(jsonl(tmp_path / "c.jsonl", call(url, 404, {"code": 404, "msg": "Order not found"})))
+    df = toolkit.load_logs(jsonl(tmp_path / "c.jsonl", call(url, 401, {"code": 401, "msg": "签名错误"})))
     assert df.loc[0, "market"] == market
-    assert (df.loc[0, "category"], df.loc[0, "reason"]) == ("not_found", "order_not_found")
+    assert (df.loc[0, "category"], df.loc[0, "reason"]) == ("auth", "signature_invalid")
+
+
+@pytest.mark.parametrize("url,reason", [
+    (SPOT, "order_not_found"),  # the exchange's orderDetail: its 404 is a missing order
+    ("https://api9528mystks.mystonks.org/api/v1/stock/open-api/orderStatus", "order_not_found"),  # its API folder
+    ("https://x.example/api/v1/order", "path_not_found"),  # not the exchange's
+    ("https://www.example.com/about", "path_not_found"),  # a web page
+])
+def test_reasons_naming_the_exchanges_objects_only_on_its_endpoints(tmp_path, url, reason):
+    df = toolkit.load_logs(jsonl(tmp_path / "c.jsonl", call(url, 404, {"code": 404, "msg": "Order not found"})))
+    assert (df.loc[0, "category"], df.loc[0, "reason"]) == ("not_found", reason)
+    assert set(CATALOG.loc[CATALOG["reason"] == reason, "category"]) == {"not_found"}
+
+
+def test_a_web_page_400_is_not_a_missing_trading_pair(tmp_path):
+    recs = [call("https://www.example.com/search", 400, "<html><h1>Page not found</h1></html>", method="GET"),
+            call(SPOT, 400, {"code": 400, "msg": "交易对不存在"})]
+    df = toolkit.load_logs(jsonl(tmp_path / "c.jsonl", *recs))
+    assert df["reason"].tolist() == ["invalid_parameters", "trading_pair_not_found"]
+
+
+@pytest.mark.parametrize("status,reason", [(101, "informational"), (301, "redirect"), (302, "redirect"),
+                                           (307, "redirect"), (304, "not_modified")])
+def test_1xx_and_3xx_answers_are_not_errors(tmp_path, status, reason):
+    # a browser's recording: a WebSocket upgrade, redirects and cache revalidations (HAR, mitmproxy, caddy)
+    recs = [call("https://www.example.com/page", status, None, response=None, method="GET"),
+            call(SPOT, status, None, response=None)]
+    df = toolkit.load_logs(jsonl(tmp_path / "c.jsonl", *recs))
+    assert df["category"].astype(str).tolist() == ["ok", "ok"]
+    assert df["reason"].tolist() == [reason, reason]
+    assert not df["is_error"].any()
 
 
 def test_futures_table_applies_to_unknown_market_business_codes(tmp_path):

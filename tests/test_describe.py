@@ -135,3 +135,16 @@ def test_explains_a_found_incident(sample_load):
     assert w.summary.startswith("futures: ") and "insufficient_funds (mostly insufficient_margin)" in w.summary
     assert w.reasons["reason"].iloc[0] == "insufficient_margin"
     assert str(w.endpoints["endpoint"].iloc[0]).startswith("/api/v1/futures/")
+
+
+def test_a_description_of_one_market_says_the_other_was_hit_too(sample_load):
+    """Scope is judged on every market's calls: Wednesday's outage of futures hit spot as well."""
+    df = sample_load.frame
+    w = toolkit.describe_window(df, start="2026-11-18 14:11", end="2026-11-18 14:36", market="futures")
+    assert (w.cause, w.side, w.scope) == ("exchange", "exchange", "exchange-wide")
+    assert w.summary.endswith("The same server_error hit spot at the same time: exchange-wide.")
+    alone = toolkit.describe_window(df[(df["market"] == "futures").to_numpy(bool)], start="2026-11-18 14:11",
+                                    end="2026-11-18 14:36", market="futures")
+    assert alone.scope == "market" and "hit spot" not in alone.summary
+    calm = toolkit.describe_window(df, start="2026-11-19 02:11", end="2026-11-19 02:40", market="futures")
+    assert calm.scope == "market"

@@ -1,6 +1,7 @@
 """Plots: rendered to PNG under Agg, inspected through the returned Axes."""
 
 import io
+import re
 
 import matplotlib
 import matplotlib.colors as mcolors
@@ -140,8 +141,9 @@ def test_docs_figure_is_committed():
 
 
 def test_the_week_timeline_is_legible(sample_load):
-    """Two big 429 spikes next to small incidents: a log scale, the calls behind the bars, every band named,
-    and the legend inside the figure even without an ``ax``."""
+    """Two big 429 spikes next to small incidents: a log scale, the calls behind the bars, one legend entry for
+    the bands, each band labelled with its incident's id, at most eight legend entries, and the legend inside
+    the figure even without an ``ax``."""
     df = sample_load.frame
     found = toolkit.find_incidents(df)
     plt.figure()
@@ -151,7 +153,11 @@ def test_the_week_timeline_is_legible(sample_load):
     assert ax.get_zorder() > right.get_zorder() and not ax.patch.get_visible()
     legend = ax.get_legend()
     names = [t.get_text() for t in legend.get_texts()]
-    assert {f"incident: {c}" for c in found["category"].astype(str)} <= set(names) and "calls" in names
+    assert len(names) <= 8 and {"incidents", "calls", "other errors"} <= set(names)
+    labels = " ".join(t.get_text() for t in ax.texts)
+    assert set(re.findall(r"\d+", labels)) == {str(i) for i in found["id"]}  # every incident by its id
+    line = right.get_lines()[0]
+    assert line.get_label() == "calls" and line.get_alpha() >= 0.7 and line.get_linewidth() >= 1  # visible
     fig = ax.figure
     fig.canvas.draw()
     box, page = legend.get_window_extent(), fig.bbox
@@ -160,3 +166,21 @@ def test_the_week_timeline_is_legible(sample_load):
     assert flat.get_yscale() == "linear"
     with pytest.raises(ValueError, match="yscale must be 'auto', 'linear' or 'symlog', not 'log2'"):
         toolkit.plots.timeline(df, yscale="log2", ax=plt.subplots()[1])
+
+
+@pytest.mark.parametrize("start,end", [(None, None), ("2026-11-18 14:00", "2026-11-18 15:00")], ids=["week", "hour"])
+def test_the_reports_timeline_reads_at_a_glance_for_a_week_and_an_hour(sample_load, start, end):
+    """Linear counts, the incidents in view labelled by id, at most eight legend entries, the calls drawn."""
+    df = sample_load.frame
+    found = toolkit.find_incidents(df)
+    fig, ax = plt.subplots(figsize=(11, 3.8))
+    toolkit.plots.timeline(df, start=start, end=end, incidents=found, yscale="linear", ax=ax)
+    assert ax.get_yscale() == "linear"
+    names = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(names) <= 8 and "calls" in names and "incidents" in names
+    shown = found if start is None else found[(found["end"] > pd.Timestamp(start, tz="UTC"))
+                                              & (found["start"] < pd.Timestamp(end, tz="UTC"))]
+    labels = " ".join(t.get_text() for t in ax.texts)
+    assert set(re.findall(r"\d+", labels)) == {str(i) for i in shown["id"]}
+    assert len(shown) and max(right.get_ylim()[1] for right in fig.axes if right is not ax) > 0
+    plt.close(fig)

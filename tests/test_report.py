@@ -1,5 +1,6 @@
 """``toolkit report`` and :mod:`toolkit.report`: the post-mortem as one HTML page, or a clear error and no page."""
 
+import html
 import re
 
 import pandas as pd
@@ -49,6 +50,9 @@ def test_report_for_one_market_and_window(tmp_path, capfd):
     heading = re.search(r"<p>([\d,]+ calls \(.*?\) from .*?)</p>", page).group(1)
     assert re.match(r"[\d,]+ calls \(spot [\d,]+\) from Wed 18 Nov 2026 12:0\d to Wed 18 Nov 17:5\d UTC", heading)
     assert "futures" not in heading
+    # the outage hit futures too: scope is decided before the market filter
+    assert "no event hit both markets" not in page
+    assert "the same server_error hit futures at the same time: exchange-wide" in page
 
 
 def test_report_of_a_store_for_one_market_reads_only_its_partitions(tmp_path, capfd):
@@ -87,6 +91,7 @@ def tiny(tmp_path):
     (["--start", "tuesday"], "start must be a time such as '2026-11-16 21:05' (UTC), not 'tuesday'"),
     (["--start", "2026-11-21", "--end", "2026-11-20"], "end must be after start"),
     (["--market", "options"], "market must be one of spot, futures, unknown (or a list of them), not 'options'"),
+    # nothing to report: status 1
     (["--market", "spot"], "market 'spot' has no calls in the data; it holds futures"),
     (["--bot", "spot-mm"], "bot 'spot-mm' has no calls in the data; it holds rec"),  # rec/calls.jsonl
     (["--start", "2026-11-21"], "no calls from 2026-11-21 00:00:00 UTC to the end: the recording runs from "
@@ -96,10 +101,12 @@ def test_report_bad_input_is_one_clean_line_and_no_page(tiny, tmp_path, capfd, e
     out = tmp_path / "out" / "postmortem.html"
     out.parent.mkdir()
     out.write_text("the previous report")
-    assert main(["report", str(tiny), *extra, "--out", str(out)]) == 2
+    nothing = "has no calls" in message or message.startswith("no calls")
+    assert main(["report", str(tiny), *extra, "--out", str(out)]) == (1 if nothing else 2)
     err = capfd.readouterr().err
     last = err.strip().splitlines()[-1]
-    assert last.startswith("toolkit report: error: ") and message in last
+    assert last.startswith("toolkit report: nothing to report: " if nothing else "toolkit report: error: ")
+    assert message in last
     assert "Traceback" not in err
     assert out.read_text() == "the previous report"  # untouched, and no part file left beside it
     assert [p.name for p in out.parent.iterdir()] == ["postmortem.html"]
@@ -109,8 +116,8 @@ def test_report_of_an_empty_source(tmp_path, capfd):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     out = tmp_path / "postmortem.html"
-    assert main(["report", str(empty), "--out", str(out)]) == 2
-    assert "the source holds no calls" in capfd.readouterr().err
+    assert main(["report", str(empty), "--out", str(out)]) == 1
+    assert "nothing to report: the source holds no calls" in capfd.readouterr().err
     assert not out.exists()
 
 
@@ -198,22 +205,37 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
 
     out = build_report(SAMPLE, tmp_path / "postmortem.html")
     page = out.read_text()
-    for heading in ("Whose fault", "Incidents", "Cascades and scope", "Timeline", "Top errors", "Latency",
-                    "Request rate against the limits", "Clock drift", "Retries", "Silences",
-                    "Did the orders go through?", "Findings"):
+    for heading in ("Whose fault", "Timeline", "Top errors", "Latency", "Request rate against the limits",
+                    "Clock drift", "Retries", "Silences", "Did the orders go through?"):
         assert f">{heading}<" in page, heading
-    assert page.index(">Whose fault<") < page.index(">Incidents<")  # the report opens with whose fault it was
+    # the verdict first, right under the title: whose fault, the causes in words, the worst incident
+    verdict = ("9 incidents: 5 the bot's (request rate ×2, clock ×2, funds), 3 the exchange's (outage ×3), 1 the "
+               "network's. The worst: incident 9, Sat 21 Nov 20:42–20:52 on futures, the bot's request rate: "
+               "6,518 failed calls.")
+    top = re.search(r"</h1>\s*<p class=\"verdict\"><b>(.*?)</b></p>", page)
+    assert top and html.unescape(top.group(1)) == verdict
+    # each incident once: one row of the whose-fault table, then one explanation, and no other table of them
+    table = page[page.index(">Whose fault<"):page.index("<ul class")]
+    assert len(re.findall(r"<tr>", table)) == 1 + 9
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", table)]
+    for words in ("the bot's request rate", "the bot's clock", "the bot's funds", "an exchange outage", "the network",
+                  "the bot", "the exchange"):
+        assert words in cells, words
+    assert ">client_rate<" not in page  # causes in words, not internal ids
+    for heading in ("Incidents", "Cascades and scope", "Findings"):
+        assert f">{heading}<" not in page, heading
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3  # timeline, latency, request rate
+    alts = re.findall(r'<img alt="([^"]+)"', page)
+    assert [a.split(".")[0] for a in alts] == ["Plot: Timeline", "Plot: Latency", "Plot: Request rate against the limits"]
     for inc in toolkit.simulation.planted().itertuples():
         # found within three minutes of its planted start, as test_incidents asks
         assert any(f"{inc.start + pd.Timedelta(minutes=m):%a %d %b %H:%M}" in page for m in range(4)), inc
     assert "spot: 5,729 of 7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC" in page
     assert "the bot sent 13.0 calls/s (peak 25 in one second) against a limit of 10/s" in page
     assert "the client clock of futures-arb and futures-gateway was 32–59 s ahead of the exchange's" in page
-    assert "retrying cannot fix (insufficient_margin)" in page
-    for cause in ("client_rate", "client_clock", "client_funds", "exchange", "network"):
-        assert f">{cause}<" in page, cause
+    assert "176 calls failed for want of funds or margin" in page
     assert "bot-wide" in page and "exchange-wide" in page  # the clock drift and the outage hit both markets
+    assert "client_oid" not in page  # a column with no value in any row is left out
     # near the top, each bot's calls and failures, and the key two of them share
     bots = page[page.index("<h1>"):page.index(">Whose fault<")]
     for bot in ("futures-arb", "futures-gateway", "spot-bot"):
@@ -221,7 +243,7 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
     assert bots.count(toolkit.secrets.key_id(toolkit.simulation.api_key("futures", 7))) == 2
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
     # the orders section: none placed twice on the sample, then the still unknown, then the counts
-    orders = page[page.index(">Did the orders go through?<"):page.index(">Findings<")]
+    orders = page[page.index(">Did the orders go through?<"):]  # the last section
     assert "No order was placed twice." in orders and "orders still of unknown outcome" in orders
     assert orders.index("still of unknown outcome") < orders.index(">absent<")
 

@@ -1,6 +1,8 @@
 """Whose fault: causes, cascades, scope, narrow incidents, silences and orders of unknown outcome,
 on two weeks of simulated traffic with planted incidents (tests/scenarios.py, a fifth of the full volume)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,6 +65,23 @@ def test_an_outage_of_both_markets_is_one_exchange_wide_event(found):
     assert sorted(rows["market"].astype(str)) == ["futures", "spot"]
     assert (rows["scope"] == "exchange-wide").all()
     assert (found.loc[~found["id"].isin(rows["id"]), "scope"] == "market").all()
+
+
+@pytest.mark.parametrize("market", ["spot", "futures"])
+def test_narrowed_to_one_market_the_outage_is_still_exchange_wide(weeks, found, market):
+    """Scope is decided before the market filter: the other market's half of the event still counts."""
+    p = planted()
+    outage = p[p["scope"] == "exchange-wide"].iloc[0]
+    one = toolkit.find_incidents(weeks, market=market)
+    hit = matches(one, SimpleNamespace(**{**outage.to_dict(), "market": market}))
+    assert hit["scope"].tolist() == ["exchange-wide"]
+    # everything else is as filtering the calls first
+    alone = toolkit.find_incidents(weeks[(weeks["market"] == market).to_numpy(bool)])
+    assert alone.loc[alone["start"] == hit["start"].iloc[0], "scope"].tolist() == ["market"]
+    assert one.drop(columns="scope").equals(alone.drop(columns="scope"))
+    text = toolkit.explain_incidents(weeks[(weeks["market"] == market).to_numpy(bool)], one)
+    other = {"spot": "futures", "futures": "spot"}[market]
+    assert f"hit {other} at the same time: exchange-wide" in text.set_index("id").loc[hit["id"].iloc[0], "explanation"]
 
 
 def test_a_slow_burn_on_one_endpoint_is_found_and_named(found, weeks):

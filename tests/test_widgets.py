@@ -148,7 +148,7 @@ def test_choosing_an_incident_zooms_and_explains_it(app, df, incidents):
     assert t0 <= inc["start"] and inc["end"] <= t1 and t1 - t0 <= pd.Timedelta("3h")
     window = toolkit.describe_window(df, start=inc["start"], end=inc["end"], market="spot", incidents=incidents)
     shown = html.unescape(re.sub("<[^>]+>", "", app.incident_summary.value))
-    assert shown == f"Whose fault: exchange (exchange): {window.evidence}" + window.summary
+    assert shown == f"Whose fault: the exchange (an exchange outage): {window.evidence}" + window.summary
     assert "server_error" in window.summary and "exchange-wide" in window.summary  # the outage hit both markets
     assert "calls failed on the exchange's side" in window.evidence
     for name, table in window.tables().items():
@@ -203,14 +203,15 @@ def test_export_writes_the_rows_in_view(df, incidents, tmp_path):
     assert len(back) == len(view) == app.view_rows > 0
     assert list(back.columns) == list(df.columns)
     assert set(back["category"]) == {"upstream_error"}
-    assert str(files[0].resolve()) in app.status.value
+    assert str(files[0].resolve()) in app.messages.value
+    assert app.status.value.startswith(f"<span>{app.time_label.value}")  # the status line stays as it was
 
 
 def test_export_to_a_missing_folder_says_so(df, incidents, tmp_path):
     app = explore(df, incidents=incidents, export_dir=tmp_path / "nope")
     with pytest.raises(FileNotFoundError, match="export_dir .* does not exist"):
         app.export()
-    assert "export failed" in app.status.value
+    assert "export failed" in app.messages.value
 
 
 def test_the_frame_is_left_alone(df, incidents):
@@ -474,7 +475,7 @@ def test_exports_never_overwrite_and_an_empty_view_says_so(df, incidents, tmp_pa
     assert first.read_text() == second.read_text()
     app.categories.value = ()
     assert app.export() is None
-    assert "nothing to export: no rows in view" in app.status.value
+    assert "nothing to export: no rows in view" in app.messages.value
     assert len(list(tmp_path.iterdir())) == 2
 
 
@@ -514,8 +515,9 @@ def test_missing_values_read_the_same_in_the_explorer_and_the_report(app):
     app.categories.value = ("transport",)  # timeouts: no HTTP status, no code
     cells = [c for row in table_rows(app.rows_table.value) for c in row]
     assert defaults.MISSING in cells and "<NA>" not in cells and "nan" not in cells
-    page = styled(app.sample).to_html()
+    page = styled(app.sample, drop_empty=False).to_html()
     assert f">{defaults.MISSING}</td>" in page and "&lt;NA&gt;" not in page
+    assert "http_status" not in styled(app.sample).to_html()  # the report leaves out a column with no value
 
 
 def test_the_tables_wrap_their_long_text(app):
@@ -586,3 +588,37 @@ def test_the_export_opens_safely_in_a_spreadsheet(tmp_path):
     assert len(rows) == len(hostile)  # a CR inside a message splits no row
     assert [r["message"] for r in rows] == ["'" + m if m[0] in "=+-@\t\r" else m for m in hostile]
     assert all(r["latency_ms"] == "" or not r["latency_ms"].startswith("'") for r in rows)
+
+
+def test_an_explorer_of_one_market_still_says_the_outage_was_exchange_wide(df):
+    """Scope is decided before the market filter: the spot half of Wednesday's outage still counts."""
+    view = View(df, market="futures", start="2026-11-18 12:00", end="2026-11-18 18:00")
+    outage = view.incidents[view.incidents["category"].astype(str) == "server_error"]
+    assert outage["market"].astype(str).tolist() == ["futures"]
+    assert outage["scope"].tolist() == ["exchange-wide"]
+
+
+def test_the_explorer_shows_every_category_whole_labels_and_words(df, incidents):
+    app = explore(df, incidents=incidents, debounce="0s")
+    assert app.categories.rows == len(app.categories.options)  # every category in view, none below a scroll
+    box = [w for w in _boxes(app) if app.incident in getattr(w, "children", ())][0]
+    assert box.layout.width == "100%"  # the incidents' list runs the app's width: labels are not cut off
+    app.incident.value = int(incidents.index[incidents["category"].astype(str) == "server_error"][0])
+    assert "Whose fault: the exchange</b> (an exchange outage)" in app.incident_summary.value
+
+
+def test_the_error_axis_is_scaled_to_the_view(df, incidents):
+    app = explore(df, incidents=incidents, debounce="0s")
+    assert app._ax.get_ylim()[1] > 1000  # the week, with its 429 storms
+    timeouts = df.loc[(df["category"] == "transport").to_numpy(bool), "ts"].sort_values()
+    gap = timeouts.diff().idxmax()  # the longest stretch without a timeout
+    start = timeouts.loc[:gap].iloc[-2]  # the last timeout before it
+    app.categories.value = ("transport",)
+    app.zoom(start + pd.Timedelta("1min"), start + pd.Timedelta("31min"))
+    assert app.view_rows == 0 and app._ax.get_ylim()[1] < 5
+
+
+def _boxes(w):
+    yield w
+    for child in getattr(w, "children", ()):
+        yield from _boxes(child)

@@ -11,11 +11,25 @@ and why::
 """
 
 import importlib
+import os as _os
+import signal as _signal
+import sys as _sys
 from typing import TYPE_CHECKING
 
+
+def _interrupted_while_starting(signum, frame):  # pragma: no cover - the command line, before main() runs
+    _os.write(2, b"toolkit: interrupted; nothing was written\n")
+    _os._exit(130)
+
+
+# the ``toolkit`` command (or ``python -m toolkit``): ^C while the libraries load is one line too, not a traceback
+if _sys.argv and (_sys.argv[0] == "-m" or _os.path.basename(_sys.argv[0]) == "toolkit") \
+        and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    _signal.signal(_signal.SIGINT, _interrupted_while_starting)
+
 from .classify import catalog, endpoints
-from .errors import (CatalogError, LogFormatError, ParameterError, ParameterTypeError, ReportError, StoreError,
-                     StoreLockedError, ToolkitError)
+from .errors import (CatalogError, LogFormatError, NoCallsError, ParameterError, ParameterTypeError, ReportError,
+                     StoreError, StoreLockedError, ToolkitError)
 from .read import Load, RejectWarning, load_logs, read_logs
 from .schema import CATEGORIES, COLUMNS, MARKETS
 from . import store  # registers the store as a source read_logs opens; its functions load on first use
@@ -29,7 +43,7 @@ _LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", 
 _LAZY_NAMES = {
     **dict.fromkeys(("bot_summary", "cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
                      "find_incidents", "findings", "orders", "request_rate", "retries", "summary", "top_errors",
-                     "uncertain_orders"),
+                     "uncertain_orders", "verdict"),
                     "analysis"),
     **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
     "simulate": "simulation",
@@ -38,7 +52,7 @@ _LAZY_NAMES = {
 if TYPE_CHECKING:  # what type checkers see of the names above, which load on first use at run time
     from . import analysis, plots, record, report, simulation, widgets
     from .analysis import (cause_rules, clock_drift, clock_offsets, describe_window, error_rate, explain_incidents,
-                           find_gaps, find_incidents, request_rate, retries, top_errors, uncertain_orders)
+                           find_gaps, find_incidents, request_rate, retries, top_errors, uncertain_orders, verdict)
     from .analysis.findings import findings  # the functions, not the modules of the same names
     from .analysis.orders import orders
     from .analysis.summary import bot_summary, summary
@@ -76,6 +90,7 @@ __all__ = [
     "COLUMNS",
     "CatalogError",
     "MARKETS",
+    "NoCallsError",
     "ParameterError",
     "ParameterTypeError",
     "ReportError",
@@ -114,6 +129,7 @@ __all__ = [
     "summary",
     "top_errors",
     "uncertain_orders",
+    "verdict",
     "widgets",
     "__version__",
 ]

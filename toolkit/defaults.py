@@ -6,16 +6,18 @@ The figures for limits and the clock come from the exchange's documentation.
 
 from __future__ import annotations
 
-__all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MERGE",
+__all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_RATE_FREQ", "INCIDENT_FREQ", "INCIDENT_MAX_BUCKETS",
+           "INCIDENT_BUCKETS_PER_CALL", "INCIDENT_MERGE",
            "BASELINE_FREQ", "BASELINE_BY", "BASELINE_MIN_CALLS", "BASELINE_MAX_ENDPOINTS", "BASELINE_MAX_CELLS", "BASELINE_PRIOR_ERRORS", "CELL_MIN_DAYS", "CELL_MIN_VALUES",
            "CLOCK_SHIFT_GAIN", "CLOCK_SHIFT_DAYS", "CLOCK_SHIFT_MIN_CALLS", "MIN_ERRORS", "MIN_RATIO", "ALPHA", "SCAN_WINDOWS", "NARROW", "NARROW_FREQ",
            "NARROW_MERGE", "NARROW_MIN_ERRORS", "NARROW_RATIO", "NARROW_FLOOR", "CASCADE_MIN",
-           "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW", "ORDER_EVIDENCE_WINDOW", "ORDER_CLOCK_SLACK", "BEFORE",
-           "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "MAX_BUCKETS", "STEPS",
+           "FOLLOW_WITHIN", "GAP_FREQ", "GAP_SHARE", "GAP_MIN", "GAP_MIN_EXPECTED", "ORDER_REPEAT_WINDOW",
+           "ORDER_EVIDENCE_WINDOW", "ORDER_CLOCK_SLACK", "BEFORE",
+           "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "REPORT_PROBE_BYTES", "MAX_BUCKETS", "STEPS",
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
            "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
-           "TIMELINE_SYMLOG_RATIO", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO", "GZIP_RATIO_AFTER",
-           "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "DISTRIBUTION", "PROGRESS_AFTER"]
+           "TIMELINE_SYMLOG_RATIO", "PLOT_FONTS", "TIMELINE_MAX_LEGEND", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO",
+           "GZIP_RATIO_AFTER", "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "DISTRIBUTION", "PROGRESS_AFTER"]
 
 #: Documented request limits, counted separately for each market: calls per window.
 RATE_LIMITS: dict[str, dict[str, int]] = {
@@ -36,8 +38,13 @@ CLOCK_TOLERANCE = "30s"
 #: Bucket size of :func:`toolkit.error_rate`.
 ERROR_RATE_FREQ = "5min"
 
-#: Bucket size of :func:`toolkit.find_incidents` and :func:`toolkit.clock_drift`.
+#: Bucket size of :func:`toolkit.clock_drift`, and the finest :func:`toolkit.find_incidents` picks with
+#: ``freq="auto"`` (:func:`toolkit.selection.scan_freq`): the smallest of ``STEPS`` from here up that cuts the
+#: calls' span into at most ``INCIDENT_MAX_BUCKETS`` buckets and at most ``INCIDENT_BUCKETS_PER_CALL``
+#: buckets a call (a busy week: one minute; calls strewn over years: hours or days).
 INCIDENT_FREQ = "1min"
+INCIDENT_MAX_BUCKETS = 100_000
+INCIDENT_BUCKETS_PER_CALL = 1
 
 #: Flagged buckets this close together make one incident window.
 INCIDENT_MERGE = "5min"
@@ -144,6 +151,11 @@ MAX_LISTED = 5
 #: Latency percentiles reported and plotted.
 PERCENTILES = (50, 90, 99)
 
+#: ``toolkit report`` and :func:`toolkit.report.build_report` read recordings of at most this many bytes (on disk)
+#: once before the notebook's kernel starts, to say at once when the window holds no call (reading 32 MB of
+#: gzipped JSON Lines takes a few seconds; starting the kernel 6 to 10).
+REPORT_PROBE_BYTES = 32 << 20
+
 #: More buckets than this in one result is a mistake (a tiny freq over a long recording).
 MAX_BUCKETS = 20_000_000
 
@@ -172,6 +184,16 @@ EXPLORER_DEBOUNCE = "250ms"
 #: ``plots.timeline(yscale="auto")`` uses a symmetric log scale when the busiest bucket holds more
 #: than this many times the errors of a typical (median) failing bucket.
 TIMELINE_SYMLOG_RATIO = 20
+
+#: The fonts plots are drawn in, in order, those installed: matplotlib takes each glyph from the first that has
+#: it, so the exchange's Chinese messages read in a plot wherever a CJK font is installed (Debian:
+#: ``fonts-noto-cjk``; ``.ci/run`` installs it) instead of showing boxes.
+PLOT_FONTS = ("DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
+              "Microsoft YaHei", "PingFang SC", "Arial Unicode MS")
+
+#: ... and names at most this many things in its legend (the categories with most errors, "other errors",
+#: the calls and the incidents), so that a trader reads it at a glance.
+TIMELINE_MAX_LEGEND = 8
 
 #: How a missing value (no HTTP status for a timeout, no symbol, ...) is shown in the explorer's and the
 #: report's tables: one rendering everywhere, never ``<NA>``, ``nan`` or a blank cell.

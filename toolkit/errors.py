@@ -23,8 +23,8 @@ Timestamp or a datetime)
 
 from __future__ import annotations
 
-__all__ = ["CatalogError", "LogFormatError", "ParameterError", "ParameterTypeError", "ReportError", "StoreError",
-           "StoreLockedError", "ToolkitError"]
+__all__ = ["CatalogError", "LogFormatError", "NoCallsError", "ParameterError", "ParameterTypeError", "ReportError",
+           "StoreError", "StoreLockedError", "ToolkitError"]
 
 
 class ToolkitError(Exception):
@@ -57,3 +57,10 @@ class StoreLockedError(StoreError):
 
 class ReportError(ToolkitError, ValueError):
     """A post-mortem that cannot be made: a bad parameter, no calls, an empty window."""
+
+
+class NoCallsError(ReportError):
+    """Nothing to report: the source holds no calls, or none in the window, market or bot asked for.
+
+    The command line ends such a run with status 1, every other error of the toolkit with 2.
+    """

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,11 +53,14 @@ from .errors import ParameterError, ParameterTypeError
 from .schema import DATA_CATEGORIES, MARKETS
 
 __all__ = ["Selection", "as_bots", "as_by", "as_columns", "as_count", "as_duration", "as_markets", "as_time",
-           "as_window", "require", "select", "selection", "step_for", "times", "to_utc"]
+           "as_window", "require", "scan_freq", "select", "selection", "step_for", "times", "to_utc"]
 
 
 def _prefix(func: str | None) -> str:
     return f"{func}(): " if func else ""
+
+
+_BARE_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
 def _is_number(value) -> bool:
@@ -151,7 +155,7 @@ def as_duration(value, name: str, func: str | None = None, *, zero: bool = False
     toolkit.errors.ParameterError: retries(): within must be a positive duration such as '5min' or '1h', not the bare number 10 (a duration is a string or a Timedelta)
     """
     wanted = f"{_prefix(func)}{name} must be a {'' if zero else 'positive '}duration such as '5min' or '1h'"
-    if _is_number(value):
+    if _is_number(value) or (isinstance(value, str) and _BARE_NUMBER.fullmatch(value)):  # "5" would be 5 ns
         raise ParameterError(f"{wanted}, not the bare number {value!r} (a duration is a string or a Timedelta)")
     try:
         td = pd.Timedelta(value)
@@ -179,6 +183,35 @@ def step_for(span: int, most: int, steps=None) -> str:
         if span // as_duration(step, "step") < most:
             return step
     return steps[-1]
+
+
+def scan_freq(freq, ts: np.ndarray, name: str = "freq", func: str | None = None) -> int:
+    """The bucket of an incident scan in ns: ``freq`` as given, or for ``"auto"`` one picked from the calls' span and density.
+
+    ``"auto"`` is the smallest of :data:`toolkit.defaults.STEPS` from
+    :data:`~toolkit.defaults.INCIDENT_FREQ` up that cuts the span of ``ts`` (int64
+    ns) into at most :data:`~toolkit.defaults.INCIDENT_MAX_BUCKETS` buckets and at
+    most :data:`~toolkit.defaults.INCIDENT_BUCKETS_PER_CALL` buckets a call: a
+    busy week keeps one-minute buckets; calls strewn over twelve years get days.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from toolkit.selection import scan_freq
+    >>> week = pd.date_range("2026-11-16", periods=1_000_000, freq="604ms", unit="ns").asi8
+    >>> years = pd.date_range("2014-01-01", "2026-01-01", periods=5_000, unit="ns").asi8
+    >>> [str(pd.Timedelta(scan_freq("auto", t))) for t in (week, years)]
+    ['0 days 00:01:00', '1 days 00:00:00']
+    >>> str(pd.Timedelta(scan_freq("10min", years)))
+    '0 days 00:10:00'
+    """
+    if not (isinstance(freq, str) and freq == "auto"):
+        return as_duration(freq, name, func)
+    finest = as_duration(defaults.INCIDENT_FREQ, "INCIDENT_FREQ")
+    steps = [s for s in defaults.STEPS if as_duration(s, "STEPS") >= finest]
+    span = int(ts.max()) - int(ts.min()) + 1 if len(ts) else 0
+    most = min(defaults.INCIDENT_MAX_BUCKETS, max(1, defaults.INCIDENT_BUCKETS_PER_CALL * len(ts)))
+    return as_duration(step_for(span, most + 1, steps), "STEPS")
 
 
 def as_count(value, name: str, func: str, minimum: int = 1) -> int:

@@ -55,6 +55,9 @@ class WindowDescription:
     cause: str = field(default="unknown")
     side: str = field(default="unknown")
     evidence: str = field(default="")
+    #: ``exchange-wide`` or ``bot-wide`` when the same category rose in another market at the same time (judged on
+    #: every market's calls, whatever ``market`` narrows the description to), else ``market``.
+    scope: str = field(default="market")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name, in the order they are shown."""
@@ -170,7 +173,35 @@ def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, bot=
     )
     w.summary = _summary(w, scope)
     _cause(w, during, match, incidents)
+    if match is None and w.errors and markets is not None:
+        _other_markets(w, df, t0.value, t1.value, b0, markets)
     return w
+
+
+def _other_markets(w: WindowDescription, df: pd.DataFrame, lo: int, hi: int, b0: int, markets: list[str]) -> None:
+    """When the description is of some markets: whether the window's main category rose in another one too."""
+    top = w.categories
+    if not len(top):
+        return
+    category = str(top["category"].iloc[0])
+    rest = [m for m in MARKETS if m not in markets and m != "unknown"]
+    others = select(df, market=rest or None, func="describe_window")
+    if len(others) == len(df) or others.empty:
+        return
+    t = times(others, "describe_window")
+    hit = []
+    for m in sorted({str(x) for x in others["market"].unique()}):
+        own = (others["market"].astype(str) == m).to_numpy(bool)
+        err = (own & others["is_error"].to_numpy(bool, na_value=False)
+               & (others["category"].astype(str) == category).to_numpy(bool))
+        during, before = (t >= lo) & (t < hi), (t >= b0) & (t < lo)
+        n_d, n_b = int((own & during).sum()), int((own & before).sum())
+        e_d, e_b = int((err & during).sum()), int((err & before).sum())
+        if e_d >= defaults.MIN_ERRORS and e_d / max(n_d, 1) >= defaults.MIN_RATIO * (e_b / n_b if n_b else 0.0):
+            hit.append(m)
+    if hit:
+        w.scope = "bot-wide" if w.side == "client" else "exchange-wide"
+        w.summary += f" The same {category} hit {', '.join(hit)} at the same time: {w.scope}."
 
 
 def _cause(w: WindowDescription, during: pd.DataFrame, match, incidents) -> None:
@@ -178,6 +209,7 @@ def _cause(w: WindowDescription, during: pd.DataFrame, match, incidents) -> None
     if not w.errors:
         return
     if match is not None and hasattr(match, "cause"):
+        w.scope = str(getattr(match, "scope", "market"))
         cause, m = str(match.cause), str(match.market)
         calls = during[(during["market"].astype(str) == m).to_numpy(bool)]
         ev = evidence(calls, cause, start=w.start, end=w.end, failed=_focus(calls, match))

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import defaults
 from .._words import window_words
-from ..schema import STRING
+from ..schema import MARKETS, STRING
 from ..selection import as_duration, require, select, times
 from .causes import CAUSE_WORDS, CAUSES, evidence, row_causes, side_of
 
@@ -170,7 +170,9 @@ def _row(inc, i, m, cause, ev, by_id, incidents, bots: int = 1, orders=(0, 0)) -
         others = incidents[(incidents["market"].astype(str) != m)
                            & (incidents["category"].astype(str) == str(inc.category))
                            & (incidents["start"] < inc.end) & (incidents["end"] > inc.start)]
-        names = ", ".join(sorted({str(x) for x in others["market"]}))
+        # the other market's incident may have been filtered out (a report of one market): the other known market
+        names = ", ".join(sorted({str(x) for x in others["market"]})
+                          or [x for x in MARKETS if x not in (m, "unknown")])
         whose = "exchange-wide" if scope == "exchange-wide" else "bot-wide (the bot's own fault, not one market's)"
         words.append(f"the same {inc.category} hit {names} at the same time: {whose}")
     if orders[0]:

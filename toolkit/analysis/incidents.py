@@ -43,7 +43,7 @@ from .. import defaults
 from .._grid import Grid, codes, grid, utc, window_of, window_sums
 from ..errors import ParameterError
 from ..schema import MARKETS, STRING
-from ..selection import as_by, as_columns, as_count, as_duration, require, select, times
+from ..selection import as_by, as_columns, as_count, as_duration, require, scan_freq, select, times
 from ._baseline import Baseline, series_of
 from ._cascade import split_cascades
 from ._week import HOUR
@@ -60,7 +60,7 @@ INCIDENT_COLUMNS = ["id", "start", "end", "market", "category", "cause", "side",
 _CAUSE_DTYPE = pd.CategoricalDtype(CAUSES)
 
 
-def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.INCIDENT_FREQ,
+def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq="auto",
                    by="market", merge=defaults.INCIDENT_MERGE, baseline=defaults.BASELINE_FREQ, min_errors: int = defaults.MIN_ERRORS,
                    ratio: float = defaults.MIN_RATIO, alpha: float = defaults.ALPHA,
                    narrow=defaults.NARROW) -> pd.DataFrame:
@@ -76,8 +76,12 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
         Calls as :func:`toolkit.load_logs` returns them (``ts``, ``is_error``,
         ``market``, ``category``, ``reason``, ``endpoint`` and the ``by`` columns;
         ``code``, ``method`` and ``symbol`` when present).
-    freq : str or Timedelta, default "1min"
-        Bucket size: the resolution of ``start`` and ``end``.
+    freq : str or Timedelta, default "auto"
+        Bucket size: the resolution of ``start`` and ``end``. ``"auto"`` picks it
+        from the calls' span and density (:func:`toolkit.selection.scan_freq`):
+        one minute for a busy week, hours or days for calls strewn over years.
+        Narrow incidents use buckets of :data:`~toolkit.defaults.NARROW_FREQ`, or
+        of ``freq`` when that is larger.
     by : str, list of str or None, default "market"
         The groups, each with its own baseline. Outcome columns (``category``,
         ``reason``, ...) split the errors and keep all calls as the denominator,
@@ -98,8 +102,8 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
         groups (one reason, one endpoint); ``()`` for none.
     start, end, market, bot : optional
         Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+        (each one name or a list), exactly as filtering ``df`` first, but for
+        ``scope``; see :mod:`toolkit.selection`.
 
     Returns
     -------
@@ -111,7 +115,8 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
         (the cause of most of its errors, see :func:`toolkit.cause_rules`),
         ``side`` (``client``, ``exchange``, ``network`` or ``unknown``),
         ``scope`` (``exchange-wide`` when the same category rose in another
-        market at overlapping times, ``bot-wide`` when that category is the
+        market at overlapping times, judged before ``market`` and ``bot`` narrow
+        the calls, so an incident of one market still says so, ``bot-wide`` when that category is the
         bot's own fault, its clock or its key, on both markets; else ``market``), ``follows`` (the ``id`` of
         the incident this one came on the heels of, in the same market, with the
         bot's repeated calls rising: a retry storm after an outage; NA if none),
@@ -141,10 +146,11 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
     0  client_rate  client  market    100     100           0.02
     """
     func = "find_incidents"
-    df = select(df, start=start, end=end, market=market, bot=bot, func=func)
+    whole = select(df, start=start, end=end, func=func)
+    df = select(whole, market=market, bot=bot, func=func)
     cols = as_by(by, df, func)
     require(df, ["ts", "is_error", "market", "category", "reason", "endpoint", *cols], func)
-    f = as_duration(freq, "freq", func)
+    f = scan_freq(freq, times(df, func), "freq", func)
     gap = as_duration(merge, "merge", func) // f
     per = max(1, as_duration(baseline, "baseline", func) // f)
     min_errors = as_count(min_errors, "min_errors", func)
@@ -153,12 +159,26 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
         raise ParameterError(f"{func}(): alpha must be a probability between 0 and 1, not {alpha!r}")
     narrow_cols = _as_narrow(narrow, df, cols, func)
+    scan_args = (cols, f, gap, per, min_errors, float(ratio), float(alpha), narrow_cols, func)
+    out = _find(df, *scan_args)
+    if len(out) and len(df) < len(whole):
+        # scope is decided before the market and bot filter: the same event in the other market, among the
+        # same bots' calls (bot-wide) or anyone's (exchange-wide), counts though it was filtered out
+        own = whole if bot is None else select(whole, bot=bot, func=func)
+        own_wider = _find(own, *scan_args, full=False) if market is not None and len(own) > len(df) else None
+        anyone = own_wider if bot is None else _find(whole, *scan_args, full=False)
+        out["scope"] = _scope(out, own_wider, anyone)
+    return out
+
+
+def _find(df, cols, f, gap, per, min_errors, ratio, alpha, narrow_cols, func, full=True) -> pd.DataFrame:
+    """The incidents of ``df`` (selected and checked); ``full=False`` leaves out ``repeats`` and ``follows``."""
     g = grid(df[["ts", "is_error", *cols]], func, freq=f, by=cols)
     extra = [c for c in cols if c not in ("market", "category")]
     if g.calls.size == 0 or not g.errors.any():
         return _empty(df, extra)
     tags = _tags(df)
-    test = Significance(g.errors.sum(axis=1).max(), min_errors, float(ratio), float(np.log(alpha)))
+    test = Significance(g.errors.sum(axis=1).max(), min_errors, ratio, float(np.log(alpha)))
     memo: dict = {}  # each row's series, shared by the scans of the same call groups
     base = Baseline(g, series_of(df, g, cols, memo), per)
     group, lo, hi, expected = scan(g, test, lambda skip: base.pooled(skip, None), gap=gap, first=base.median)
@@ -168,7 +188,7 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
     level = "market" if cols == ["market"] else ", ".join(cols) or "all"
     pieces = [_rows(tags, g, group, lo, hi, expected, level, extra)] if len(group) else []
     wide = pieces[0] if pieces else None
-    narrow_rows = [_narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo) for col in narrow_cols]
+    narrow_rows = [_narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo, f) for col in narrow_cols]
     narrow_rows = [n for n in narrow_rows if n is not None and len(n)]
     if narrow_rows:
         pieces.append(_keep_narrow(pd.concat(narrow_rows, ignore_index=True), wide))
@@ -178,8 +198,10 @@ def find_incidents(df: pd.DataFrame, *, start=None, end=None, market=None, bot=N
     out = out.sort_values(["start", "market", "end"], kind="stable").reset_index(drop=True)
     out = out.drop(columns=["_tail"])
     out.insert(0, "id", np.arange(1, len(out) + 1, dtype=np.int64))
-    out["repeats"] = _repeats(df, out, g)
     out["scope"] = _scope(out)
+    if not full:
+        return out
+    out["repeats"] = _repeats(df, out, g)
     out["follows"] = _follows(out, as_duration(defaults.FOLLOW_WITHIN, "FOLLOW_WITHIN", func))
     return out[INCIDENT_COLUMNS + extra]
 
@@ -256,9 +278,9 @@ def _dominant(tags, g: Grid, group, lo, hi) -> dict:
     return out
 
 
-def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo) -> pd.DataFrame | None:
+def _narrow(df, tags, cols, col, wide, min_errors, alpha, extra, func, memo, f) -> pd.DataFrame | None:
     """Incidents of one reason or one endpoint within each ``by`` group, against its time-of-day rate."""
-    nf = as_duration(defaults.NARROW_FREQ, "NARROW_FREQ", func)
+    nf = max(as_duration(defaults.NARROW_FREQ, "NARROW_FREQ", func), f)
     g = grid(df[["ts", "is_error", *cols, col]], func, freq=nf, by=[*cols, col])
     has = g.errors.sum(axis=1) > 0
     if not has.any():
@@ -323,18 +345,31 @@ def _repeats(df: pd.DataFrame, inc: pd.DataFrame, g: Grid) -> np.ndarray:
     return out
 
 
-def _scope(inc: pd.DataFrame) -> pd.array:
+def _scope(inc: pd.DataFrame, own_wider: pd.DataFrame | None = None, anyone: pd.DataFrame | None = None) -> pd.array:
     """Where the same category rose in another market at overlapping times: ``exchange-wide`` for the exchange's
-    or the network's faults, ``bot-wide`` for the bot's own (its clock, its key); else ``market``."""
-    market = inc["market"].astype(str).to_numpy()
-    cat = inc["category"].astype(str).to_numpy()
-    s, e = inc["start"].to_numpy(), inc["end"].to_numpy()
-    known = np.isin(market, [m for m in MARKETS if m != "unknown"])
-    both = ((market[:, None] != market[None, :]) & (cat[:, None] == cat[None, :]) & known[:, None]
-            & known[None, :] & (s[:, None] < e[None, :]) & (s[None, :] < e[:, None]))
+    or the network's faults, ``bot-wide`` for the bot's own (its clock, its key); else ``market``.
+
+    ``own_wider`` and ``anyone``: the incidents of the same bots' calls in every market, and of everyone's, when
+    ``inc`` is of a market or bots filtered out of them (the bot's own faults are judged against the former)."""
     own = inc["side"].astype(str).to_numpy() == "client"
+    both = _elsewhere(inc, inc)
+    if own_wider is not None:
+        both |= own & _elsewhere(inc, own_wider)
+    if anyone is not None:
+        both |= ~own & _elsewhere(inc, anyone)
     wide = np.where(own, "bot-wide", "exchange-wide")
-    return pd.array(np.where(both.any(axis=1), wide, "market"), dtype=STRING)
+    return pd.array(np.where(both, wide, "market"), dtype=STRING)
+
+
+def _elsewhere(inc: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
+    """Per incident of ``inc``: whether ``other`` holds one of the same category in another known market, overlapping it."""
+    known_markets = [m for m in MARKETS if m != "unknown"]
+    m1, m2 = inc["market"].astype(str).to_numpy(), other["market"].astype(str).to_numpy()
+    c1, c2 = inc["category"].astype(str).to_numpy(), other["category"].astype(str).to_numpy()
+    s1, e1, s2, e2 = (x.to_numpy() for x in (inc["start"], inc["end"], other["start"], other["end"]))
+    hit = ((m1[:, None] != m2[None, :]) & (c1[:, None] == c2[None, :]) & np.isin(m1, known_markets)[:, None]
+           & np.isin(m2, known_markets)[None, :] & (s1[:, None] < e2[None, :]) & (s2[None, :] < e1[:, None]))
+    return hit.any(axis=1)
 
 
 def _follows(inc: pd.DataFrame, within: int) -> pd.array:

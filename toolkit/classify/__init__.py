@@ -23,17 +23,20 @@ Examples
 """
 
 from .calls import classify_calls
-from .catalog import LAYERS, catalog, rules
-from .causes import CAUSE_WORDS, CAUSES, SIDES, cause_rules, row_causes, side_of
+from .catalog import LAYERS, SCOPES, catalog, reason_scopes, rules
+from .causes import CAUSE_SHORT, CAUSE_WORDS, CAUSES, SIDE_WORDS, SIDES, cause_rules, row_causes, side_of
 from .endpoints import endpoints, matcher
 from .markets import DEFAULT_MARKET_RULES, compile_market_rules, detect_market, url_market
 
 __all__ = [
     "CAUSES",
+    "CAUSE_SHORT",
     "CAUSE_WORDS",
     "DEFAULT_MARKET_RULES",
     "LAYERS",
+    "SCOPES",
     "SIDES",
+    "SIDE_WORDS",
     "catalog",
     "cause_rules",
     "classify_calls",
@@ -41,6 +44,7 @@ __all__ = [
     "detect_market",
     "endpoints",
     "matcher",
+    "reason_scopes",
     "row_causes",
     "rules",
     "side_of",

@@ -29,7 +29,7 @@ def _first_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def classify_calls(market: np.ndarray, status: np.ndarray, kind: np.ndarray, code: np.ndarray,
                    text: pa.Array, legacy: np.ndarray | None = None, failed: np.ndarray | None = None,
-                   ) -> tuple[np.ndarray, pa.Array, pd.api.extensions.ExtensionArray]:
+                   exchange: np.ndarray | None = None) -> tuple[np.ndarray, pa.Array, pd.api.extensions.ExtensionArray]:
     """Classify calls from their shape: category, reason and retryable flag, from the error catalog.
 
     Each distinct call shape is looked up in the catalog once.
@@ -51,6 +51,9 @@ def classify_calls(market: np.ndarray, status: np.ndarray, kind: np.ndarray, cod
         Calls to the bare-JSON legacy market data.
     failed : ndarray of bool, optional
         Batch calls with at least one failed item.
+    exchange : ndarray of bool, optional
+        Calls to the exchange's endpoints (all, by default): a reason that names the
+        exchange's objects applies only to them (``toolkit/data/reason_scopes.csv``).
 
     Returns
     -------
@@ -74,6 +77,7 @@ def classify_calls(market: np.ndarray, status: np.ndarray, kind: np.ndarray, cod
         return np.empty(0, np.int8), pa.array([], pa.string()), pd.array([], dtype="boolean")
     legacy = np.zeros(n, bool) if legacy is None else legacy
     failed = np.zeros(n, bool) if failed is None else failed
+    exchange = np.ones(n, bool) if exchange is None else exchange
     is_2xx = (status >= 200) & (status < 300)
     failed = failed & is_2xx & (kind == 0)
     # the text only matters for non-2xx responses, transport failures and failed batch items
@@ -82,8 +86,8 @@ def classify_calls(market: np.ndarray, status: np.ndarray, kind: np.ndarray, cod
     text_idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     kind_i = np.where(is_2xx, kind, 0).astype(np.int64)
     code_idx, code_values = pd.factorize(np.where(is_2xx & (kind == 0), code, -1))
-    flags = legacy.astype(np.int64) * 2 + failed
-    key = (((market.astype(np.int64) * 1024 + status.astype(np.int64) + 1) * 4 + kind_i) * 4 + flags) * len(code_values)
+    flags = (exchange.astype(np.int64) * 2 + legacy) * 2 + failed
+    key = (((market.astype(np.int64) * 1024 + status.astype(np.int64) + 1) * 4 + kind_i) * 8 + flags) * len(code_values)
     key = (key + code_idx) * (len(texts) + 1) + (text_idx + 1)
     group, first_rows = _first_rows(key)
     cats, reasons, retry = [], [], []
@@ -93,7 +97,7 @@ def classify_calls(market: np.ndarray, status: np.ndarray, kind: np.ndarray, cod
         s, t = int(status[i]), text_idx[i]
         category, reason, retryable = r.classify(
             MARKETS[market[i]], None if s < 0 else s, kinds[kind_i[i]], int(code_values[code_idx[i]]),
-            None if t < 0 else texts[t], bool(legacy[i]), bool(failed[i]))
+            None if t < 0 else texts[t], bool(legacy[i]), bool(failed[i]), bool(exchange[i]))
         cats.append(CATEGORIES.index(category))
         reasons.append(reason)
         retry.append(retryable)

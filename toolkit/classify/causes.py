@@ -1,6 +1,7 @@
 """Whose fault: the cause-rule table, and the cause of each failed call.
 
-The rules are ``toolkit/data/causes.csv``. Each row maps an error, by
+The rules are ``toolkit/data/causes.csv``; what each cause and side is called in
+words, ``toolkit/data/cause_words.csv`` beside it. Each row maps an error, by
 ``category`` and optionally ``reason`` and ``code``, to a ``cause`` and the
 ``side`` it lies on; an empty cell matches anything, rows are tried in file
 order and the first match wins (so ``auth`` / ``timestamp_expired`` is the
@@ -16,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ..data import Column, Spec, read_table
+from ..errors import CatalogError
 from ..schema import CATEGORIES
 
-__all__ = ["CAUSES", "CAUSE_WORDS", "SIDES", "cause_rules", "row_causes", "side_of"]
+__all__ = ["CAUSES", "CAUSE_SHORT", "CAUSE_WORDS", "SIDES", "SIDE_WORDS", "cause_rules", "row_causes", "side_of"]
 
 #: The causes, in the order the rule table and the reports list them.
 CAUSES = ["client_rate", "client_clock", "client_funds", "client_auth", "client_request", "exchange", "network",
@@ -27,12 +29,36 @@ CAUSES = ["client_rate", "client_clock", "client_funds", "client_auth", "client_
 #: Who is at fault: the bot (its rate, clock, funds, key or requests), the exchange, or the network between.
 SIDES = ["client", "exchange", "network", "unknown"]
 
-#: What each cause is called in a sentence.
-CAUSE_WORDS = {
-    "client_rate": "the bot's request rate", "client_clock": "the bot's clock", "client_funds": "the bot's funds",
-    "client_auth": "the bot's API key", "client_request": "the bot's requests", "exchange": "an exchange outage",
-    "network": "the network", "unknown": "an unknown cause",
-}
+#: ``cause_words.csv``: each cause and side in words, beside the rules; every cause and side listed once.
+_WORDS_SPEC = Spec((
+    Column("kind", values=("cause", "side")),
+    Column("name", pattern=r"[a-z][a-z_]*", what="snake_case"),
+    Column("words"),
+    Column("short"),
+), check=lambda row: None if row.name in (CAUSES if row.kind == "cause" else SIDES)
+   else f"{row.kind} {row.name!r} is not one of {CAUSES if row.kind == 'cause' else SIDES}",
+   key=lambda row: f"{row.kind} {row.name}")
+
+
+def _words() -> dict[tuple[str, str], tuple[str, str]]:
+    table = read_table("cause_words.csv", _WORDS_SPEC)
+    words = {(r.kind, r.name): (r.words, r.short) for r in table.itertuples(index=False)}
+    missing = [f"{k} {n}" for k, names in (("cause", CAUSES), ("side", SIDES)) for n in names if (k, n) not in words]
+    if missing:
+        raise CatalogError(f"toolkit/data/cause_words.csv: no words for {', '.join(missing)}")
+    return words
+
+
+_WORDS = _words()
+
+#: What each cause is called in a sentence ("the bot's request rate"), from ``toolkit/data/cause_words.csv``.
+CAUSE_WORDS = {name: words for (kind, name), (words, _) in _WORDS.items() if kind == "cause"}
+
+#: ... and in a list of causes ("request rate") ...
+CAUSE_SHORT = {name: short for (kind, name), (_, short) in _WORDS.items() if kind == "cause"}
+
+#: ... and whose fault each side is ("the bot's", "the exchange's").
+SIDE_WORDS = {name: words for (kind, name), (words, _) in _WORDS.items() if kind == "side"}
 
 
 #: ``causes.csv``: what each column may hold; cells stay strings (an empty one matches anything).

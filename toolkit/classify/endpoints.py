@@ -111,6 +111,18 @@ class _Matcher:
         # the legacy base: the directory every bare-envelope endpoint shares
         bare = [p for p, b in zip(paths, self.bare) if b]
         self.legacy_base = _common_dir(bare) if bare else None
+        # the exchange's API folders: the common folder of each market's endpoints of one envelope
+        groups: dict[tuple, list[str]] = {}
+        for p, m, b in zip(paths, self.market, self.bare):
+            groups.setdefault((int(m), bool(b)), []).append(p)
+        self.roots = sorted({_common_dir(ps) for ps in groups.values()} - {"/"})
+
+    def on_exchange(self, paths: pa.Array, row: np.ndarray) -> np.ndarray:
+        """Whether each path is one of the exchange's endpoints: listed (``row >= 0``) or in one of its API folders."""
+        inside = row >= 0
+        for root in self.roots:
+            inside |= pc.fill_null(pc.starts_with(paths, root), False).to_numpy(zero_copy_only=False)
+        return inside
 
     def match(self, paths: pa.Array) -> tuple[np.ndarray, pa.Array]:
         """Catalog row per path (``-1``: none) and the path's symbol (null where none)."""
@@ -152,7 +164,9 @@ def matcher() -> _Matcher:
     -------
     _Matcher
         ``match(paths)`` gives each path's catalog row (``-1``: none) and its
-        symbol; ``market``, ``kind`` and ``bare`` hold each row's codes.
+        symbol; ``market``, ``kind`` and ``bare`` hold each row's codes;
+        ``roots`` are the exchange's API folders and ``on_exchange(paths, row)``
+        tells the exchange's endpoints from other URLs.
 
     Examples
     --------
@@ -160,6 +174,8 @@ def matcher() -> _Matcher:
     >>> row, symbol = matcher().match(pa.array(["/api/v1/stock/open-api/order/", "/nowhere"]))
     >>> [endpoints()["path"][i] if i >= 0 else None for i in row]
     ['/api/v1/stock/open-api/order', None]
+    >>> matcher().roots
+    ['/api/v1/fdata/', '/api/v1/futures/open-api/', '/api/v1/stock/open-api/']
     """
     return _Matcher(_table())
 

@@ -1,9 +1,10 @@
 """The packaged tables, and the one loader that reads and checks them.
 
 The toolkit's data lives in CSV files in this folder: ``catalog.csv`` (the
-error catalog, :func:`toolkit.catalog`), ``endpoints.csv`` (the endpoint
+error catalog, :func:`toolkit.catalog`), ``reason_scopes.csv`` (where a
+reason applies, :func:`toolkit.classify.reason_scopes`), ``endpoints.csv`` (the endpoint
 catalog, :func:`toolkit.endpoints`), ``causes.csv`` (the cause rules,
-:func:`toolkit.cause_rules`) and ``masks.csv`` (how messages are masked before
+:func:`toolkit.cause_rules`), ``cause_words.csv`` (each cause and side in words) and ``masks.csv`` (how messages are masked before
 errors are grouped, :func:`masks`). Each is read by :func:`read_table`, through
 :mod:`importlib.resources` (so it works from an installed wheel), and checked
 against a :class:`Spec` its module declares: the header, then every cell (the

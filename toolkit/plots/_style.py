@@ -7,6 +7,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
+from .. import defaults
 from ..schema import CATEGORIES, MARKETS
 from ..selection import step_for, to_utc
 
@@ -36,6 +37,20 @@ MARKET_COLORS: dict[str, str] = {"spot": "#2ca02c", "futures": "#393b79", "unkno
 
 #: One line style per percentile, in order.
 LINESTYLES = ["-", "--", ":", "-."]
+
+
+def use_fonts() -> list[str]:
+    """Draw in the fonts of :data:`toolkit.defaults.PLOT_FONTS` that are installed, a CJK one among them when
+    there is one: set once, when the plots are first imported, and only where ``font.family`` is still
+    matplotlib's default. Returns the families in use."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    families = [f for f in defaults.PLOT_FONTS if f in installed]
+    if len(families) > 1 and matplotlib.rcParams["font.family"] == ["sans-serif"]:
+        matplotlib.rcParams["font.family"] = families
+    return list(matplotlib.rcParams["font.family"])
 
 
 def axes(ax):
@@ -83,3 +98,6 @@ def where(market, df: pd.DataFrame | None = None, bot=None) -> str:
     if market is None:
         return "all markets" + bots
     return (market if isinstance(market, str) else ", ".join(market)) + bots
+
+
+use_fonts()

@@ -1,4 +1,4 @@
-"""Latency percentiles over time: one line style per percentile, one colour per group."""
+"""Latency percentiles over time: one line style per percentile, one colour per group, a tail percentile shaded."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ __all__ = ["latency"]
 
 
 def latency(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by="market", freq=None,
-            percentiles=defaults.PERCENTILES, ax=None, **kwargs):
+            percentiles=defaults.PERCENTILES, band=None, ax=None, **kwargs):
     """Latency percentiles per time bucket: one line style per percentile, one colour per group.
 
     Parameters
@@ -32,7 +32,11 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by
         Bucket size; by default the smallest of 1s, 10s, 1min, 5min, 15min, 1h,
         ... that keeps the plot under 200 buckets (a week: one hour).
     percentiles : sequence of numbers, default (50, 90, 99)
-        Between 0 and 100.
+        Between 0 and 100, each a line.
+    band : number, optional
+        A percentile shaded from the highest line up, rather than drawn as a line: a
+        tail percentile (p99) zig-zags over a long window, and a band shows its reach
+        without hiding the lines. ``percentiles=(50, 90), band=99`` is what the report draws.
     ax : matplotlib Axes, optional
         Where to draw; the current Axes by default.
     **kwargs
@@ -51,6 +55,9 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by
     >>> fig, ax = plt.subplots()
     >>> len(toolkit.plots.latency(df, percentiles=[50, 99], ax=ax).get_lines())
     2
+    >>> ax = toolkit.plots.latency(df, percentiles=[50, 90], band=99, ax=ax)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][-3:]
+    ['spot p50', 'spot p90', 'spot p90–p99']
     >>> plt.close(fig)
     """
     cols = as_by(by, df, "latency")
@@ -60,6 +67,8 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by
     q = list(percentiles) if isinstance(percentiles, (list, tuple, np.ndarray)) else None
     if not q or not all(isinstance(p, (int, float, np.integer, np.floating)) and 0 <= p <= 100 for p in q):
         raise ParameterError(f"latency(): percentiles must be numbers between 0 and 100, not {percentiles!r}")
+    if band is not None and not (isinstance(band, (int, float, np.integer, np.floating)) and max(q) < band <= 100):
+        raise ParameterError(f"latency(): band must be a percentile above the highest of percentiles, not {band!r}")
     sub = select(df, start=start, end=end, market=market, bot=bot, func="latency")
     ax = axes(ax)
     t = times(sub, "latency")
@@ -74,7 +83,8 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by
     if cols:
         frame["group"] = sub[cols[0]].to_numpy()
         keys = ["group", "bucket"]
-    stats = frame.dropna().groupby(keys, sort=True, observed=True)["latency"].quantile([p / 100 for p in q])
+    wanted = [p / 100 for p in q] + ([] if band is None else [band / 100])
+    stats = frame.dropna().groupby(keys, sort=True, observed=True)["latency"].quantile(wanted)
     stats = stats.unstack(-1)
     groups = stats.index.get_level_values("group").unique() if cols else [None]
     if cols and cols[0] == "market":
@@ -87,9 +97,13 @@ def latency(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, by
             name = f"p{p:g}" if g is None else f"{g} p{p:g}"
             ax.plot(x, part[p / 100].to_numpy(), color=color, linestyle=LINESTYLES[j % len(LINESTYLES)],
                     label=name, **kwargs)
+        if band is not None:
+            name = f"p{max(q):g}–p{band:g}" if g is None else f"{g} p{max(q):g}–p{band:g}"
+            ax.fill_between(x, part[max(q) / 100].to_numpy(), part[band / 100].to_numpy(), color=color, alpha=0.15,
+                            linewidth=0, label=name)
     ax.set_yscale("log")
     ax.set_ylabel("latency (ms)")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize="small", ncol=max(1, len(q)))
+    ax.legend(loc="upper left", fontsize="small", ncol=max(1, len(q) + (band is not None)))
     time_axis(ax)
     return ax

@@ -89,7 +89,7 @@ def timeline(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, f
                                  f"category columns such as find_incidents returns, not {type(incidents).__name__}")
         if market is not None and "market" in found:
             found = select(found, market=market, func="timeline")
-        spans = [(row.start, row.end, str(row.category)) for row in found.itertuples()
+        spans = [(row.start, row.end, str(row.category), getattr(row, "id", None)) for row in found.itertuples()
                  if row.end.value > t.min() and row.start.value <= t.max()]  # those in the window shown
     starts = naive(total["ts"]).asi8
     return draw_timeline(ax, starts, total["calls"].to_numpy(), errors, freq=freq, title=title, spans=spans,
@@ -125,8 +125,9 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
         Errors per bucket for each category drawn, in the order to stack them.
     freq, title : str
         The bucket size (for the axis labels) and the title, which names the market(s) shown.
-    spans : sequence of (start, end, category)
-        Incident windows to shade (times as Timestamps or int64 ns).
+    spans : sequence of (start, end, category) or (start, end, category, id)
+        Incident windows to shade (times as Timestamps or int64 ns), coloured by
+        category, one legend entry for them all; each labelled with its ``id`` when given.
     yscale : {"auto", "linear", "symlog"}, default "auto"
         As in :func:`timeline`.
     xlim : (start, end), optional
@@ -156,6 +157,7 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
     _check_yscale(yscale)
     x = np.asarray(starts, dtype=np.int64).view("datetime64[ns]")
     calls = np.asarray(calls)
+    errors = _at_most(errors, defaults.TIMELINE_MAX_LEGEND - 2)  # room for the calls and the incidents
     present = list(errors)
     ys = [np.asarray(errors[c]) for c in present]
     if ys:
@@ -169,19 +171,23 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
         typical = float(np.median(failing)) if len(failing) else 0.0
         yscale = "symlog" if typical and total.max() > defaults.TIMELINE_SYMLOG_RATIO * typical else "linear"
     ax.set_yscale("symlog", linthresh=10, linscale=0.5) if yscale == "symlog" else ax.set_yscale("linear")
-    ax.set_ylim(bottom=0)
+    # the errors' axis scaled to what is drawn now (an app drawing again on the same Axes keeps no old limits):
+    # with no error in view it runs to 1, not to the last view's peak
+    peak = float(total.max()) if len(total) else 0.0
+    ax.set_ylim(0, max(peak, 1.0) * 1.05) if yscale == "linear" else ax.set_ylim(bottom=0)
     ax.set_title(title)
     right = ax.twinx() if right is None else right
-    right.plot(x, calls, color="#555555", linewidth=0.6, alpha=0.45, drawstyle="steps-post", label="calls")
+    right.plot(x, calls, color="#333333", linewidth=1.0, alpha=0.75, drawstyle="steps-post", label="calls")
     right.set_ylabel(f"calls per {freq}")
     right.set_ylim(bottom=0)
     ax.set_zorder(right.get_zorder() + 1)  # the errors in front of the calls line, which never hides a bar
     ax.patch.set_visible(False)
-    named = set()
-    for start, end, category in spans:  # one band per incident, a handful of them
+    labelled = []
+    for i, (start, end, category, *ident) in enumerate(spans):  # one band per incident, a handful of them
         ax.axvspan(_ns(start), _ns(end), color=CATEGORY_COLORS.get(category, "#7f7f7f"), alpha=0.2, linewidth=0,
-                   zorder=0, label=f"incident: {category}" if category not in named else "_incident")
-        named.add(category)
+                   zorder=0, label="incidents" if i == 0 else "_incident")
+        if ident and ident[0] is not None and not pd.isna(ident[0]):
+            labelled.append((_ns(start), str(int(ident[0]))))
     if xlim is not None:
         ax.set_xlim(_ns(xlim[0]), _ns(xlim[1]))
     handles, labels = ax.get_legend_handles_labels()
@@ -194,5 +200,42 @@ def draw_timeline(ax, starts, calls, errors, *, freq, title: str, spans=(), ysca
         ax.set_ylim(top=top * 10 ** (0.35 * rows) if ax.get_yscale() == "symlog" else top * (1 + 0.12 * rows))
         right.set_ylim(top=right.get_ylim()[1] * (1 + 0.12 * rows))  # nor the calls line under the legend
         ax.legend(handles + h2, labels + l2, loc="upper left", fontsize="x-small", ncols=ncols, framealpha=0.85)
+    _label_incidents(ax, labelled)
     time_axis(ax)
     return ax
+
+
+def _at_most(errors: dict, most: int) -> dict:
+    """The categories with most errors, the rest summed as ``other errors`` so that at most ``most`` are drawn."""
+    if len(errors) <= most:
+        return errors
+    totals = {c: int(np.sum(v)) for c, v in errors.items()}
+    keep = set(sorted(totals, key=totals.get, reverse=True)[:most - 1])
+    out = {c: v for c, v in errors.items() if c in keep}
+    out["other errors"] = np.sum([np.asarray(v) for c, v in errors.items() if c not in keep], axis=0)
+    return out
+
+
+def _label_incidents(ax, labelled) -> None:
+    """Each incident's id just above its band, over the Axes' top edge; ids that would overlap share one label."""
+    if not labelled:
+        return
+    import matplotlib.dates as mdates
+
+    lo, hi = ax.get_xlim()
+    width = ax.figure.get_figwidth() * ax.get_position().width * 72  # points
+    placed: list[tuple[float, list[str]]] = []
+    for x, ident in sorted(labelled):
+        at = float(mdates.date2num(x))
+        if not lo <= at <= hi:
+            continue
+        pos = (at - lo) / (hi - lo) * width if hi > lo else 0.0
+        if placed and pos - placed[-1][0] < 7 * (len(", ".join(placed[-1][1])) + 1):
+            placed[-1][1].append(ident)
+        else:
+            placed.append((pos, [ident]))
+    for pos, ids in placed:  # above the Axes' top edge, clear of the legend inside it; the title moves up
+        ax.annotate(", ".join(ids), xy=(lo + pos / width * (hi - lo), 1), xycoords=("data", "axes fraction"),
+                    xytext=(0, 1.5), textcoords="offset points", ha="center", va="bottom", fontsize="x-small",
+                    fontweight="bold", color="#333333", annotation_clip=False)
+    ax.set_title(ax.get_title(), pad=14)

@@ -270,7 +270,7 @@ _NULL_STR = pa.scalar(None, pa.string())
 
 
 def _urls(url: pa.Array, compiled_rules) -> dict:
-    """Path, endpoint, kind, path symbol, legacy flag, the query's ``symbol`` and market for every row.
+    """Path, endpoint, kind, path symbol, legacy flag, whether it is the exchange's, the query's ``symbol`` and market for every row.
 
     Work is done once per distinct URL (without its query): the endpoint
     catalog is matched with vectorised Arrow passes over the distinct paths,
@@ -309,6 +309,7 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
     if known.any():
         per_base_endpoint = pc.if_else(pa.array(known), pc.take(cat.templates, pa.array(at)), per_base_endpoint)
         per_base_market = np.where(known, cat.market[at], per_base_market).astype(np.int8)
+    exchange = cat.on_exchange(paths, row)
     legacy = known & cat.bare[at]
     if cat.legacy_base is not None:  # any path under the legacy base answers bare JSON
         legacy |= ~known & pc.fill_null(pc.starts_with(paths, cat.legacy_base), False).to_numpy(zero_copy_only=False)
@@ -320,6 +321,7 @@ def _urls(url: pa.Array, compiled_rules) -> dict:
         "kind": per_base_kind[idx_np],
         "symbol": pc.take(path_symbol, idx),
         "legacy": legacy[idx_np],
+        "exchange": exchange[idx_np],
         "query_symbol": query_symbol,
         "query": (queries, urls.indices),
         "market": per_base_market[idx_np],
@@ -402,7 +404,8 @@ def finish(b: Batch, source: str, rules_compiled) -> tuple[pd.DataFrame, list[tu
     text = pc.if_else(no_response, pc.coalesce(f["error"], f["message"]), f["message"])
     failed = pc.fill_null(f["items_failed"], 0).to_numpy(zero_copy_only=False) > 0
     category, reason, retryable = classify.classify_calls(market, status, kind, code, text,
-                                                          legacy=url["legacy"], failed=failed)
+                                                          legacy=url["legacy"], failed=failed,
+                                                          exchange=url["exchange"])
     # the message users see: the envelope's msg; other bodies and exception texts as a clean excerpt
     needs_clean = pa.array((kind == NOT_JSON) | (status < 0))
     shown = pc.if_else(needs_clean, _apply_unique(text, clean_text), _apply_unique(text, redact))

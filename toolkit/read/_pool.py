@@ -29,9 +29,17 @@ def _executor():
     if _pool is None:
         import concurrent.futures
 
-        _pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
+        _pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"),
+                                                       initializer=_leave_interrupts_to_the_parent)
         atexit.register(_pool.shutdown)
     return _pool
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores ^C: the terminal sends it to the whole group, and the parent alone reports it, in one line."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def in_parallel() -> bool:

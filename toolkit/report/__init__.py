@@ -34,7 +34,8 @@ __all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "Calls", "OrderTables", "Parameters", "P
            "select_calls", "styled", "to_html", "write_atomic"]
 
 
-def build_report(source, out, *, start=None, end=None, market=None, bot=None, title=None, progress: bool = False,
+def build_report(source, out, *, start=None, end=None, market=None, bot=None, title=None, freq="auto",
+                 progress: bool = False,
                  notebook=None, timeout: int = 600) -> Path:
     """Execute the post-mortem notebook on ``source`` and write it as a self-contained HTML page.
 
@@ -46,7 +47,7 @@ def build_report(source, out, *, start=None, end=None, market=None, bot=None, ti
     out : str or path
         The HTML file to write. Its folder must exist. The page is written
         whole or not at all.
-    start, end, market, bot, title
+    start, end, market, bot, title, freq
         As in :func:`check_parameters`.
     progress : bool, default False
         Show a progress bar on stderr while the notebook runs.
@@ -72,6 +73,6 @@ def build_report(source, out, *, start=None, end=None, market=None, bot=None, ti
     >>> build_report("data/sample", "build/postmortem.html", market="futures")  # doctest: +SKIP
     PosixPath('build/postmortem.html')
     """
-    prepared = prepare_report(source, out, start=start, end=end, market=market, bot=bot, title=title,
+    prepared = prepare_report(source, out, start=start, end=end, market=market, bot=bot, title=title, freq=freq,
                               notebook=notebook)
     return run_report(prepared, progress=progress, timeout=timeout)

@@ -17,8 +17,11 @@ _SHORT_TEXT = 12
 _break_after = re.compile(r"(?<=.)([_/])(?=.)")
 
 
-def styled(df: pd.DataFrame, *, rows: int | None = None):
+def styled(df: pd.DataFrame, *, rows: int | None = None, drop_empty: bool = True):
     """``df`` for display in the report: no index, times as 'Mon 16 Nov 21:20', rates and shares as percentages.
+
+    Columns with no value in any row shown (a ``client_oid`` that is "–" throughout) are left
+    out, unless ``drop_empty`` is False.
 
     Text is HTML-escaped (messages come from the exchange and gateways) and left-aligned.
     Times, numbers and short words do not wrap; long text (messages, patterns, paths)
@@ -34,8 +37,12 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
     >>> page = styled(t).to_html()
     >>> "Mon 16 Nov 21:20" in page and "72.7%" in page and "port=&lt;num&gt;" in page
     True
+    >>> "client_oid" in styled(t.assign(client_oid=None)).to_html()
+    False
     """
     df = df if rows is None else df.head(rows)
+    if drop_empty and len(df):
+        df = df[[c for c in df.columns if df[c].notna().any()]]
     formats, times, text = {}, [], []
     for c in df.columns:
         dtype = df[c].dtype
@@ -55,7 +62,8 @@ def styled(df: pd.DataFrame, *, rows: int | None = None):
         formats[c] = lambda v: defaults.MISSING if pd.isna(v) else _break_after.sub(r"\1<wbr>", str(v))
     return (df.style.format(formats, na_rep=defaults.MISSING, escape="html").hide(axis="index")
             .set_properties(subset=text + times, **{"text-align": "left"})
-            .set_properties(subset=[c for c in df.columns if c not in long], **{"white-space": "nowrap"})
+            .set_properties(subset=[c for c in df.columns if c not in long],
+                            **{"white-space": "nowrap", "overflow-wrap": "normal"})
             .set_properties(subset=long, **{"min-width": "6em"})
             .set_properties(subset=names, **{"overflow-wrap": "normal"})
             .format_index(lambda c: html.escape(str(c)).replace("_", "_<wbr>"), axis="columns")  # error_<wbr>rate

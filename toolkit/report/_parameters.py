@@ -18,13 +18,13 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .. import store
+from .. import defaults, store
 from .._words import time_stamp
-from ..errors import ParameterError, ReportError
+from ..errors import NoCallsError, ParameterError, ReportError
 from ..read import RejectWarning, load_logs, read_logs
 from ..read.engine import expand
 from ..schema import MARKETS
-from ..selection import Selection, as_bots, as_markets, as_window, selection
+from ..selection import Selection, as_bots, as_duration, as_markets, as_window, selection
 from ._run import NOTEBOOK
 
 __all__ = ["Calls", "Parameters", "PreparedReport", "check_output", "check_parameters", "check_source", "load_calls",
@@ -41,6 +41,8 @@ class Parameters:
     market: str | None
     title: str
     bot: str | list[str] | None = None
+    #: The incident scan's bucket: ``"auto"`` (picked from the span and density of the calls) or a duration.
+    freq: str = "auto"
 
     @property
     def selection(self) -> Selection:
@@ -60,7 +62,7 @@ def _label(ts: pd.Timestamp | None, missing: str) -> str:
     return missing if ts is None else time_stamp(ts)
 
 
-def check_parameters(source, start=None, end=None, market=None, title=None, bot=None) -> Parameters:
+def check_parameters(source, start=None, end=None, market=None, title=None, bot=None, freq="auto") -> Parameters:
     """Check the post-mortem's parameters before anything is loaded.
 
     Parameters
@@ -77,6 +79,8 @@ def check_parameters(source, start=None, end=None, market=None, title=None, bot=
         The report's heading; ``None`` or ``""`` makes one from the market, the bot and the window.
     bot : str, list of str or None
         Only the calls of this bot (or these bots), or ``None`` for every bot.
+    freq : str or Timedelta, default "auto"
+        The bucket of the incident scan, as :func:`toolkit.find_incidents` takes it.
 
     Returns
     -------
@@ -108,6 +112,8 @@ def check_parameters(source, start=None, end=None, market=None, title=None, bot=
         raise ReportError(f"market must be one of {', '.join(MARKETS)} or None, not {market!r}")
     _checked(as_markets, market)
     bots = _checked(as_bots, bot)
+    if not (isinstance(freq, str) and freq == "auto"):
+        freq = str(pd.Timedelta(_checked(as_duration, freq, "freq"), unit="ns"))
     if title is not None and not isinstance(title, str):
         raise ReportError(f"title must be a string or None, not {title!r}")
     if not title:
@@ -115,7 +121,7 @@ def check_parameters(source, start=None, end=None, market=None, title=None, bot=
         if t0 is not None or t1 is not None:
             title += f", {_label(t0, 'start')} to {_label(t1, 'end')} UTC"
     return Parameters([os.fspath(s) for s in sources], t0, t1, market, title,
-                      None if bots is None else bot if isinstance(bot, str) else list(bots))
+                      None if bots is None else bot if isinstance(bot, str) else list(bots), freq)
 
 
 def check_source(source) -> list[str]:
@@ -136,7 +142,7 @@ def check_source(source) -> list[str]:
         except FileNotFoundError as exc:
             raise ReportError(str(exc)) from None
         if not found and not store.is_store(s):
-            raise ReportError(f"the folder {str(s)!r} holds no recordings (.jsonl, .har, .yaml, .log, ... or .gz)")
+            raise NoCallsError(f"the folder {str(s)!r} holds no recordings (.jsonl, .har, .yaml, .log, ... or .gz)")
         files.extend(found)
     return files
 
@@ -163,16 +169,20 @@ class PreparedReport:
     notebook: Path
 
 
-def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, title=None,
+def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, title=None, freq="auto",
                    notebook=None) -> PreparedReport:
     """Check everything a post-mortem is given, once, before a kernel starts.
 
     The parameters (:func:`check_parameters`), the output file (:func:`check_output`),
-    the notebook and the sources (:func:`check_source`), in that order.
+    the notebook and the sources (:func:`check_source`), in that order; then, when
+    the recordings are small enough to read in a moment (at most
+    :data:`toolkit.defaults.REPORT_PROBE_BYTES` on disk, not a store), whether the
+    window, the market and the bot hold any call (:func:`load_calls`), so that
+    nothing to report is said at once rather than after a kernel has started.
 
     Parameters
     ----------
-    source, out, start, end, market, bot, title, notebook
+    source, out, start, end, market, bot, title, freq, notebook
         As in :func:`toolkit.report.build_report`.
 
     Returns
@@ -182,7 +192,8 @@ def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, 
     Raises
     ------
     ReportError
-        Saying what is wrong, for the first thing that is.
+        Saying what is wrong, for the first thing that is; a :class:`~toolkit.NoCallsError`
+        when there is nothing to report.
 
     Examples
     --------
@@ -195,13 +206,34 @@ def prepare_report(source, out, *, start=None, end=None, market=None, bot=None, 
     ...
     toolkit.errors.ReportError: the folder 'no-such-folder' for 'postmortem.html' does not exist
     """
-    params = check_parameters(source, start, end, market, title, bot)
+    params = check_parameters(source, start, end, market, title, bot, freq)
     path = check_output(out)
     nb_path = Path(notebook) if notebook is not None else NOTEBOOK
     if not nb_path.is_file():
         raise ReportError(f"the notebook {str(nb_path)!r} does not exist")
-    check_source([os.path.expanduser(s) for s in params.source])
+    files = check_source([os.path.expanduser(s) for s in params.source])
+    if not any(store.is_store(s) for s in params.source) and _size(files) <= defaults.REPORT_PROBE_BYTES:
+        _probe(params)  # a NoCallsError when the source, the window, the market or the bot holds no call
     return PreparedReport(params, path, nb_path)
+
+
+def _probe(params: Parameters) -> None:
+    """:func:`load_calls` in a thread of its own: small recordings are read in place there, never by forked
+    workers, which a process that runs other threads (a browser driver, a server) must not start."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="toolkit-probe") as pool:
+        pool.submit(load_calls, params).result()
+
+
+def _size(files) -> int:
+    total = 0
+    for f in files:
+        try:
+            total += os.path.getsize(f)
+        except OSError:  # gone since it was listed: reading it will say so
+            pass
+    return total
 
 
 class Calls(NamedTuple):
@@ -256,7 +288,7 @@ def load_calls(params: Parameters) -> Calls:
     if len(source) == 1 and store.is_store(source[0]):
         recorded = load_logs(source[0], market=params.market)
         if recorded.empty and params.market is not None:
-            raise ReportError(f"market {params.market!r} has no calls in the store {source[0]}")
+            raise NoCallsError(f"market {params.market!r} has no calls in the store {source[0]}")
         files, rejects = recorded["source"].nunique(), len(store.read_rejects(source[0]))
     else:
         with warnings.catch_warnings():
@@ -297,7 +329,7 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None, bot=Non
     >>> select_calls(df, start="2026-11-17")
     Traceback (most recent call last):
     ...
-    toolkit.errors.ReportError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from ...
+    toolkit.errors.NoCallsError: no calls from 2026-11-17 00:00:00 UTC to the end: the recording runs from ...
     """
     return _select(df, _checked(lambda: selection(start, end, market, bot=bot)))
 
@@ -305,16 +337,16 @@ def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None, bot=Non
 def _select(df: pd.DataFrame, sel: Selection) -> pd.DataFrame:
     """The rows of ``df`` inside ``sel`` (checked already), sorted by time, or a ReportError saying why none is."""
     if df.empty:
-        raise ReportError("the source holds no calls: nothing to report on")
+        raise NoCallsError("the source holds no calls")
     market = None if sel.markets is None else sel.markets[0] if len(sel.markets) == 1 else list(sel.markets)
     if market is not None and not df["market"].isin(sel.markets).any():
         present = [m for m in MARKETS if (df["market"] == m).any()]
-        raise ReportError(f"market {market!r} has no calls in the data; it holds {', '.join(present)}")
+        raise NoCallsError(f"market {market!r} has no calls in the data; it holds {', '.join(present)}")
     if sel.bots is not None:
         present = sorted(str(b) for b in df["bot"].dropna().unique()) if "bot" in df else []
         missing = next((b for b in sel.bots if b not in present), None)
         if missing is not None:
-            raise ReportError(f"bot {missing!r} has no calls in the data; it holds "
+            raise NoCallsError(f"bot {missing!r} has no calls in the data; it holds "
                               f"{', '.join(present) or 'no bot column'}")
     out = df[sel.mask(df)].sort_values("ts", kind="stable")
     if out.empty:
@@ -324,5 +356,5 @@ def _select(df: pd.DataFrame, sel: Selection) -> pd.DataFrame:
         where = f" on {', '.join(sel.markets)}" if market else ""
         ts = df.loc[Selection(markets=sel.markets).mask(df), "ts"]  # the market's calls: when the recording runs
         first, last = (time_stamp(t, seconds=True) for t in (ts.min(), ts.max()))
-        raise ReportError(f"no calls{where} {window}: the recording runs from {first} to {last} UTC")
+        raise NoCallsError(f"no calls{where} {window}: the recording runs from {first} to {last} UTC")
     return out

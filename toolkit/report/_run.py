@@ -4,15 +4,17 @@ report's template) into one HTML page, written whole or not at all."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import logging
 import os
+import re
 from pathlib import Path
 
 from .._io import write_atomic
 from .._progress import ENVIRONMENT as PROGRESS_ENV
-from ..errors import ReportError
+from ..errors import NoCallsError, ReportError
 
-__all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "TEMPLATES", "execute", "run_report", "to_html"]
+__all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "TEMPLATES", "execute", "run_report", "to_html", "with_alt_text"]
 
 #: The notebook :func:`toolkit.report.build_report` executes.
 NOTEBOOK = Path(__file__).resolve().parent / "postmortem.ipynb"
@@ -39,6 +41,7 @@ def execute(params, notebook: Path, cwd: Path, progress: bool, timeout: int):
         "market": params.market,
         "title": params.title,
         "bot": params.bot,
+        "freq": params.freq,
     }
     quiet = logging.getLogger("papermill")
     level = quiet.level
@@ -49,10 +52,13 @@ def execute(params, notebook: Path, cwd: Path, progress: bool, timeout: int):
         return papermill.execute_notebook(
             str(notebook), None, parameters=values, cwd=str(cwd), progress_bar=progress,
             kernel_name="python3", execution_timeout=timeout, request_save_on_cell_execute=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # not its notice about plain TCP on localhost
+            # not its notice about plain TCP on localhost, nor, after ^C, its complaint that this process has gone
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as exc:
         if exc.ename == "KeyboardInterrupt":  # ^C reached the kernel too: one interruption, not its traceback
             raise KeyboardInterrupt from None
+        if exc.ename == "NoCallsError":
+            raise NoCallsError(exc.evalue) from None
         if exc.ename == "ReportError":
             raise ReportError(exc.evalue) from None
         raise ReportError(f"the post-mortem notebook failed in cell {exc.exec_count}: "
@@ -80,7 +86,41 @@ def to_html(nb, title: str) -> str:
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={NOTEBOOK_ONLY}), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    return with_alt_text(body)
+
+
+_HEADING = re.compile(r"<h([1-3])[^>]*>(.*?)</h\1>|<img(?![^>]*\balt=)", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+_NO_ALT = "No description has been provided for this image"
+
+
+def with_alt_text(page: str) -> str:
+    """Every image without alt text gets one: the plot's section and the first sentence of its caption.
+
+    Examples
+    --------
+    >>> with_alt_text('<h2 id="t">Timeline<a href="#t">¶</a></h2><p>Errors per bucket.</p><img src="x.png">')
+    '<h2 id="t">Timeline<a href="#t">¶</a></h2><p>Errors per bucket.</p><img alt="Plot: Timeline. Errors per bucket." src="x.png">'
+    """
+    page = page.replace(f' alt="{_NO_ALT}"', "")  # nbconvert's stand-in says nothing
+    out, last, section = [], 0, "the report"
+    for m in _HEADING.finditer(page):
+        if m.group(1):
+            section = html.unescape(_TAGS.sub("", m.group(2))).rstrip("¶").strip()
+            continue
+        out.append(page[last:m.start(0)])
+        out.append(f'<img alt="{html.escape(_alt(section, page, m.start(0)))}"')
+        last = m.end(0)
+    out.append(page[last:])
+    return "".join(out)
+
+
+def _alt(section: str, page: str, at: int) -> str:
+    """``Plot: <section>. <the last paragraph before the image, first sentence>``."""
+    before = page[max(0, at - 4000):at]
+    paragraphs = re.findall(r"<p>(.*?)</p>", before, re.S)
+    words = html.unescape(_TAGS.sub("", paragraphs[-1])).split(". ")[0].strip().rstrip(".") if paragraphs else ""
+    return f"Plot: {section}." + (f" {' '.join(words.split())}." if words else "")
 
 
 def run_report(prepared, *, progress: bool = False, timeout: int = 600) -> Path:

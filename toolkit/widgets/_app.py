@@ -191,7 +191,7 @@ class Explorer(widgets.VBox):
         self.bucket = widgets.Dropdown(options=BUCKETS, value=view.bucket, description="bucket", style=_LABEL_WIDTH,
                                        layout=widgets.Layout(width="220px"))
         self.categories = widgets.SelectMultiple(
-            options=view.cats, value=view.categories, rows=min(7, len(view.cats)),
+            options=view.cats, value=view.categories, rows=len(view.cats),  # every category seen, no scrolling
             description="categories", style=_LABEL_WIDTH, layout=widgets.Layout(width="300px"))
         self.endpoint = widgets.Combobox(
             options=view.endpoints, value="", placeholder="all endpoints (type to search)", ensure_option=False,
@@ -225,22 +225,25 @@ class Explorer(widgets.VBox):
         self._right = self._ax.twinx()
         self.plot = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="1056px"))
         self.status = widgets.HTML()
+        self.messages = widgets.HTML()  # an export written, a failure: on a line of their own, below the status
         self.top_table = widgets.HTML()
         self.rows_table = widgets.HTML()
         self.incident_summary = widgets.HTML()
         self.orders_table = widgets.HTML()
         self.incident = widgets.Select(options=self.view.incident_options(), value=None, rows=6,
                                        layout=widgets.Layout(width="98%"))
-        self._tag(timeline=self.plot, status=self.status, **{"top-errors": self.top_table}, rows=self.rows_table,
-                  incidents=self.incident, **{"incident-summary": self.incident_summary}, orders=self.orders_table)
+        self._tag(timeline=self.plot, status=self.status, messages=self.messages, **{"top-errors": self.top_table},
+                  rows=self.rows_table, incidents=self.incident, **{"incident-summary": self.incident_summary},
+                  orders=self.orders_table)
         heading = widgets.HTML
+        # the incidents over the whole width, so that every label shows whole; the top errors below them
         incidents = widgets.VBox([heading("<b>Incidents</b> (choose one to zoom in and explain it)"), self.incident,
-                                  self.incident_summary], layout=widgets.Layout(width="40%", margin="0 12px 0 0"))
-        top = widgets.VBox([heading("<b>Top errors in view</b>"), self.top_table], layout=widgets.Layout(width="60%"))
+                                  self.incident_summary], layout=widgets.Layout(width="100%"))
+        top = widgets.VBox([heading("<b>Top errors in view</b>"), self.top_table], layout=widgets.Layout(width="100%"))
         rows = widgets.VBox([heading("<b>Raw rows in view</b>"), self.rows_table])
         orders = widgets.VBox([heading("<b>Orders of unknown outcome in view</b> (did they go through?)"),
                                self.orders_table])
-        return [self.status, self.plot, widgets.HBox([incidents, top]), rows, orders]
+        return [self.status, self.messages, self.plot, incidents, top, rows, orders]
 
     @staticmethod
     def _tag(**named) -> None:
@@ -381,7 +384,7 @@ class Explorer(widgets.VBox):
             self.rows_table.value = _html.rows_table(snap.sample, snap.rows)
             self.orders_table.value = _html.orders_table(self.view.orders_in_view())
         except Exception as exc:
-            self.status.value = _html.message(f"redraw failed: {type(exc).__name__}: {exc}")
+            self.messages.value = _html.message(f"redraw failed: {type(exc).__name__}: {exc}")
             raise
         self.redraws += 1
         self.last_redraw_s = time.perf_counter() - began
@@ -414,12 +417,12 @@ class Explorer(widgets.VBox):
         try:
             path = self.view.export(self._export_dir)
         except FileNotFoundError:
-            self.status.value = _html.message(f"export failed: the folder {self._export_dir} does not exist")
+            self.messages.value = _html.message(f"export failed: the folder {self._export_dir} does not exist")
             raise
         if path is None:
-            self.status.value = _html.message("nothing to export: no rows in view")
+            self.messages.value = _html.message("nothing to export: no rows in view")
         else:
-            self.status.value = _html.message(f"wrote {self.view_rows:,} rows to {path.resolve()}")
+            self.messages.value = _html.message(f"wrote {self.view_rows:,} rows to {path.resolve()}")
         return path
 
     def close(self) -> None:

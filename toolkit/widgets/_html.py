@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import defaults
 from .._words import time_words
+from ..classify import CAUSE_WORDS, SIDE_WORDS
 from ._view import Snapshot
 
 TOP_COLUMNS = ["count", "share", "market", "category", "code", "pattern"]
@@ -79,8 +80,10 @@ def orders_table(orders: pd.DataFrame, rows: int = 50) -> str:
 
 def explanation(window) -> str:
     """Whose fault an incident was and what :func:`toolkit.describe_window` said about it."""
-    cause = (f"<p class='toolkit-cause'><b>Whose fault: {html.escape(window.side)}</b> "
-             f"({html.escape(window.cause)}): {html.escape(window.evidence)}</p>" if window.errors else "")
+    whose = SIDE_WORDS.get(window.side, window.side).removesuffix("'s").removeprefix("of ")
+    cause = (f"<p class='toolkit-cause'><b>Whose fault: {html.escape(whose)}</b> "
+             f"({html.escape(CAUSE_WORDS.get(window.cause, window.cause))}): {html.escape(window.evidence)}</p>"
+             if window.errors else "")
     return cause + f"<p class='toolkit-explanation'>{html.escape(window.summary)}</p>"
 
 

@@ -146,6 +146,7 @@ class View:
 
     def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None):
         require(df, NEEDED, "explore")
+        given = df
         df = select(df, start=start, end=end, market=market, bot=bot, func="explore")
         if df.empty:
             raise ParameterError("explore(): the frame holds no calls; check the source passed to toolkit.load_logs")
@@ -157,7 +158,9 @@ class View:
         # the columns the tables show, selected once: a selection per redraw would leave pandas a reference to clean up
         self._top_frame, self._row_frame = df[_TOP_NEEDS], df[ROW_COLUMNS]
         self._index(df)
-        self.incidents = (find_incidents(df) if incidents is None else incidents).reset_index(drop=True)
+        if incidents is None:  # scope judged on every call given, before the market and the bot narrow them
+            incidents = find_incidents(given, start=start, end=end, market=market, bot=bot)
+        self.incidents = incidents.reset_index(drop=True)
         self._spans = [(pd.Timestamp(r.start).value, pd.Timestamp(r.end).value, str(r.market), str(r.category))
                        for r in self.incidents.itertuples()]
         self._labels = self._incident_labels()
