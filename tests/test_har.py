@@ -65,7 +65,7 @@ def test_devtools_export_becomes_the_expected_rows():
 def test_preflights_and_non_api_entries_are_skipped_and_counted():
     load = read(HAR)
     assert load.report.to_dict("records") == [
-        {"source": str(HAR), "format": "har", "rows": 9, "rejects": 2, "skipped": 3, "unverified": 1}]
+        {"source": str(HAR), "format": "har", "rows": 9, "rejects": 2, "skipped": 3, "unverified": 1, "frames": 0}]
     assert load.skips[["reason", "count"]].values.tolist() == [["preflight", 1], ["static", 2]]
     assert "OPTIONS" not in set(load.frame["method"].astype(str))
     assert load.lines == 14 == len(load.frame) + len(load.rejects) + load.report["skipped"].sum()
