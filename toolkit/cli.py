@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "with every secret value replaced by ***; everything else is kept.")
     p.add_argument("source", help="the recording to scrub")
     p.add_argument("--out", metavar="FILE", help="write here instead of replacing SOURCE")
-    p.add_argument("--format", default="auto", choices=["auto", "jsonl", "har", "vcr", "text"],
+    p.add_argument("--format", default="auto", choices=["auto", "jsonl", "har", "vcr", "text", "wslog"],
                    help="the recording's format (default: told from its content)")
     p.set_defaults(func=_scrub)
     return parser

@@ -103,7 +103,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         ``"report"`` collects bad lines in :attr:`Load.rejects` and warns with a
         summary per file; ``"raise"`` raises :class:`LogFormatError` at the first.
         A HAR or cassette that cannot be parsed at all is one reject at line 0.
-    format : {"auto", "jsonl", "har", "vcr", "text"}
+    format : {"auto", "jsonl", "har", "vcr", "text", "wslog"}
         ``"auto"`` tells the format of each file from its content (the file
         name breaks ties); a name forces it for every file.
     pattern : str or re.Pattern, optional

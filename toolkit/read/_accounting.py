@@ -90,6 +90,7 @@ class Chunk(_Kept):
         self.deferred: list = []  # (lines before, batch, source) left to finish, while DEFERRED is set
         self.ws: list = []  # frames of WebSocket rows (:data:`toolkit.schema.WS_DTYPES`)
         self.ws_units = 0  # lines (or entries, or HAR frames) that became WebSocket rows only
+        self.ws_rows: list = []  # WebSocket rows read but not yet typed (:class:`toolkit.read._ws.WsRows`)
 
     def add_ws(self, frame: pd.DataFrame, units: int) -> None:
         """Add the WebSocket rows a reader read from ``units`` lines (or entries and frames)."""

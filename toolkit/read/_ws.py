@@ -256,6 +256,70 @@ class WsRows:
                           None, None, bot, market))
 
 
+_DIRECTIONS = frozenset(("sent", "received"))
+_EVENTS = frozenset(("open", "handshake_failed", "close", "error"))
+_OPCODES = {9: "ping", 10: "pong", 8: "close", 2: "other"}
+
+
+def _text(value):
+    return value if type(value) is str else None
+
+
+def _int(value):
+    return value if type(value) is int and not isinstance(value, bool) else None
+
+
+def recorded_row(rec: dict, line: int):
+    """The row of one WebSocket line as :func:`toolkit.attach_recorder` writes it; the reason (a str) when it
+    cannot be one.
+
+    A frame: ``{"ts", "ws": "sent"|"received", "connection", "url", "data": <text>, "size"}``, or with
+    ``"opcode"`` 2 (binary, ``size`` only), 8 (close, with ``code`` and ``reason``), 9 or 10 (ping, pong);
+    an event: ``{"ts", "ws": "event", "event": "open"|"close"|"error"|"handshake_failed", "connection",
+    "url", "code", "reason", "status", "error"}``; each perhaps with ``market`` and ``bot``.
+
+    Examples
+    --------
+    >>> r = recorded_row({"ts": "2026-03-02T08:15:02.417Z", "ws": "received", "connection": "c1",
+    ...                   "url": "wss://x/api/v1/spot/ws", "data": '{"event":"pong","time":1772439302400}'}, 7)
+    >>> r[5], r[11]
+    ('pong', 1772439302400)
+    >>> recorded_row({"ts": "2026-03-02T08:15:02Z", "ws": "sideways", "connection": "c1"}, 8)
+    "WebSocket line's ws is not 'sent', 'received' or 'event': 'sideways'"
+    """
+    ts = rec.get("ts")
+    ts = iso_ns(ts) if type(ts) is str else (int(ts * 1e9) if type(ts) in (int, float) and ts > 0 else None)
+    if ts is None:
+        return "WebSocket line has no time"
+    way = rec.get("ws")
+    conn = rec.get("connection")
+    if type(conn) is not str or not conn:
+        return "WebSocket line has no connection"
+    url, bot, market = _text(rec.get("url")), _text(rec.get("bot")), _text(rec.get("market"))
+    if way == "event":
+        kind = rec.get("event")
+        if kind not in _EVENTS:
+            return f"WebSocket event is not one of {sorted(_EVENTS)}: {kind!r}"
+        detail = _text(rec.get("reason")) or _text(rec.get("error"))
+        return (line, ts, url, conn, "event", kind, None, _int(rec.get("code")), _int(rec.get("status")), detail,
+                None, None, None, None, bot, market)
+    if way not in _DIRECTIONS:
+        return f"WebSocket line's ws is not 'sent', 'received' or 'event': {way!r}"
+    size = _int(rec.get("size"))
+    opcode = rec.get("opcode", 1)
+    if opcode != 1:
+        kind = _OPCODES.get(opcode, "other")
+        return (line, ts, url, conn, way, kind, None, _int(rec.get("code")) if kind == "close" else None, None,
+                _text(rec.get("reason")), size, None, None, None, bot, market)
+    data = rec.get("data")
+    if type(data) is not str:
+        return "WebSocket frame has no text data"
+    kind, stream, event_ms, first, last, detail = (classify_cut(data) if rec.get("cut")
+                                                  else classify_payload(data, way == "sent"))
+    return (line, ts, url, conn, way, kind, stream, None, None, detail, size if size is not None else len(data.encode()),
+            event_ms, first, last, bot, market)
+
+
 _URL_CACHE: dict = {}
 
 
@@ -348,4 +412,4 @@ def empty_ws() -> pd.DataFrame:
     return ws_frame([], "", [])
 
 
-__all__ = ["PUSH_A", "WsRows", "classify_cut", "classify_payload", "empty_ws", "iso_ns", "ws_frame"]
+__all__ = ["PUSH_A", "WsRows", "classify_cut", "classify_payload", "empty_ws", "iso_ns", "recorded_row", "ws_frame"]
