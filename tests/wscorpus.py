@@ -615,7 +615,8 @@ def expected(name: str) -> dict:
                     gaps.append([i, key, prev_u + 1, r["U"]])
                 prev_u = r["u"]
         streams.append(counts if shape["streams"] else {})
-        if shape["streams"]:
+        shown_subscribe = not (shape["streams"] == "cut" and "..." in _elide(subscribe(a.subscribed)))
+        if shape["streams"] and shown_subscribe:  # a subscription cut short names no stream
             unacked += [[i, s] for s in a.subscribed if s not in a.acked]
         pings = [t for t, d, p in a.frames if p == PING]
         pongs = [t for t, d, p in a.frames if d == "received" and '"pong"' in p]

@@ -15,7 +15,8 @@ __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
            "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
            "TIMELINE_SYMLOG_RATIO", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO", "GZIP_RATIO_AFTER",
-           "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH"]
+           "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "WS_MIN_SILENCE", "WS_PONG_WITHIN", "WS_RECONNECT_GAP",
+           "WS_RECONNECT_MIN"]
 
 #: Documented request limits, counted separately for each market: calls per window.
 RATE_LIMITS: dict[str, dict[str, int]] = {
@@ -119,6 +120,14 @@ GAP_FREQ = "5min"
 GAP_SHARE = 0.1
 GAP_MIN = "15min"
 GAP_MIN_EXPECTED = 20
+
+#: WebSocket feeds (:mod:`toolkit.analysis.websocket`): a stream silent this long while another of its
+#: connection pushes is stale; a ping without a pong this soon is unanswered; connection attempts this close
+#: together, at least this many, are a reconnect burst.
+WS_MIN_SILENCE = "10s"
+WS_PONG_WITHIN = "10s"
+WS_RECONNECT_GAP = "30s"
+WS_RECONNECT_MIN = 3
 
 #: :func:`toolkit.uncertain_orders`: the same order sent again this soon counts as a repeat.
 ORDER_REPEAT_WINDOW = "10s"

@@ -211,6 +211,9 @@ def classify_cut(text: str) -> tuple:
         stream = _ALL_MARKET.get(channel.group(1)) if channel else None
         return "data", stream, event_ms, None, None, None
     kinds = {"pong": "pong", "subscribed": "ack", "unsubscribed": "ack", "connected": "welcome"}
+    if name in ("subscribed", "unsubscribed"):  # which streams is cut; the channel may be left: "subscribed: ticker"
+        channel = _CHANNEL.search(text.split("...", 1)[0])
+        return "ack", None, event_ms, None, None, f"{name}: {channel.group(1)}" if channel else name
     return kinds.get(name, "other"), None, event_ms, None, None, None
 
 
