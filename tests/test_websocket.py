@@ -139,3 +139,24 @@ def test_the_analysis_keeps_to_the_window_and_refuses_bad_parameters():
         toolkit.stale_streams(ws, min_silence=10)
     with pytest.raises(toolkit.ParameterError, match=r"ws_sessions\(\) needs the column"):
         toolkit.ws_sessions(pd.DataFrame({"ts": []}))
+
+
+def test_the_report_has_a_websocket_section_and_counts_feed_drops_in_whose_fault(tmp_path):
+    from toolkit.report import build_report
+
+    page = build_report(sorted(p for p in DATA.iterdir() if p.name != "expected.json"), tmp_path / "pm.html")
+    text = page.read_text()
+    assert "WebSocket feeds" in text and "Reconnect storms" in text and "Stale streams" in text
+    assert "Market-data feed drops, and whose fault each was" in text
+    assert "ETHUSDT@book_ticker" in text  # the stale stream is listed
+
+
+def test_a_feed_drop_with_rest_5xx_around_it_is_the_exchanges():
+    ws = read(DATA / "recorder-spot.jsonl").websocket
+    alone = toolkit.feed_drops(ws)
+    assert alone[["close_code", "closed_by", "side"]].values.tolist() == [[1012, "server", "exchange"],
+                                                                        [1006, "network", "network"]]
+    calls = pd.DataFrame({"ts": pd.to_datetime(["2026-03-02 08:18:20", "2026-03-02 08:18:25"], utc=True),
+                          "market": ["spot", "futures"], "category": ["server_error", "server_error"]})
+    both = toolkit.feed_drops(ws, calls)
+    assert both["rest_5xx"].tolist() == [0, 1] and both["side"].tolist() == ["exchange", "exchange"]

@@ -16,7 +16,7 @@ __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_
            "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
            "TIMELINE_SYMLOG_RATIO", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO", "GZIP_RATIO_AFTER",
            "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "WS_MIN_SILENCE", "WS_PONG_WITHIN", "WS_RECONNECT_GAP",
-           "WS_RECONNECT_MIN"]
+           "WS_RECONNECT_MIN", "WS_DROP_WITHIN"]
 
 #: Documented request limits, counted separately for each market: calls per window.
 RATE_LIMITS: dict[str, dict[str, int]] = {
@@ -128,6 +128,8 @@ WS_MIN_SILENCE = "10s"
 WS_PONG_WITHIN = "10s"
 WS_RECONNECT_GAP = "30s"
 WS_RECONNECT_MIN = 3
+#: A feed drop with the REST API's 5xx this close to it, in its market, is the exchange's (:func:`toolkit.feed_drops`).
+WS_DROP_WITHIN = "1min"
 
 #: :func:`toolkit.uncertain_orders`: the same order sent again this soon counts as a repeat.
 ORDER_REPEAT_WINDOW = "10s"
