@@ -160,3 +160,24 @@ def test_a_feed_drop_with_rest_5xx_around_it_is_the_exchanges():
                           "market": ["spot", "futures"], "category": ["server_error", "server_error"]})
     both = toolkit.feed_drops(ws, calls)
     assert both["rest_5xx"].tolist() == [0, 1] and both["side"].tolist() == ["exchange", "exchange"]
+
+
+def test_the_explorer_lists_the_sessions_in_view():
+    load = read(sorted(p for p in DATA.iterdir() if p.name != "expected.json"))
+    app = toolkit.widgets.explore(load.frame, ws=load.websocket, debounce="0s")
+    try:
+        assert set(app.sessions["market"]) == {"spot", "futures"}
+        assert "WebSocket sessions in view" in str([w.value for w in app.children if hasattr(w, "children")
+                                                   for w in w.children if hasattr(w, "value")])
+        app.market.value = "futures"
+        app.redraw()
+        # the view ends at the last REST call (09:01:32): the futures sessions that had frames before it
+        assert set(app.sessions["close_code"].dropna()) == {1001}
+        assert "1001" in app.sessions_table.value and "server" in app.sessions_table.value
+    finally:
+        app.close()
+    plain = toolkit.widgets.explore(load.frame, debounce="0s")
+    try:
+        assert plain.sessions is None and plain.sessions_table is None
+    finally:
+        plain.close()
