@@ -37,7 +37,7 @@ STALE_COLUMNS = ["connection", "stream", "start", "end", "duration"]
 #: Columns of :func:`sequence_gaps`.
 GAP_COLUMNS = ["connection", "stream", "ts", "expected", "got"]
 #: Columns of :func:`reconnects`.
-RECONNECT_COLUMNS = ["start", "end", "attempts", "opened", "failed", "close_codes", "statuses"]
+RECONNECT_COLUMNS = ["start", "end", "bot", "market", "attempts", "opened", "failed", "close_codes", "statuses"]
 
 _RATE = re.compile(r"@\d+ms$")
 _DEPTH = re.compile(r"@order_book\d+$")
@@ -313,13 +313,14 @@ def sequence_gaps(ws: pd.DataFrame, *, start=None, end=None, market=None, bot=No
 
 def reconnects(ws: pd.DataFrame, *, start=None, end=None, market=None, bot=None, within=defaults.WS_RECONNECT_GAP,
                min_attempts: int = defaults.WS_RECONNECT_MIN) -> pd.DataFrame:
-    """Bursts of reconnects: connection attempts (opened or refused) each ``within`` of the previous, at least
-    ``min_attempts`` of them.
+    """Bursts of reconnects: a bot's connection attempts to a market (opened or refused) each ``within`` of the
+    previous, at least ``min_attempts`` of them.
 
     Returns
     -------
     DataFrame
-        :data:`RECONNECT_COLUMNS`: ``start`` and ``end`` (the first and last attempt), ``attempts`` (in the
+        :data:`RECONNECT_COLUMNS`: ``start`` and ``end`` (the first and last attempt), ``bot``, ``market``,
+        ``attempts`` (in the
         densest minute of the burst), ``opened``, ``failed`` (refused upgrades and failed connects),
         ``close_codes`` (the closes that came just before and during it) and ``statuses`` (the refusals' HTTP
         statuses), each a sorted list of the distinct values.
@@ -336,27 +337,33 @@ def reconnects(ws: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
     df = _frame(ws, start, end, market, bot, "reconnects")
     kind = df["kind"].astype(object).to_numpy()
     tries = df[np.isin(kind, ["open", "handshake_failed"])].drop_duplicates("connection")
-    t = tries["ts"].to_numpy("datetime64[ns]").astype(np.int64)
     closes = df[(kind == "close") & (df["direction"].astype(object).to_numpy() == "event")]
-    ct = closes["ts"].to_numpy("datetime64[ns]").astype(np.int64)
     rows = []
-    if len(t):
+    who = ["bot", "market"] if "bot" in df else ["market"]
+    for key, mine in tries.groupby([tries[c].astype(object) for c in who], sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        t = mine["ts"].to_numpy("datetime64[ns]").astype(np.int64)
+        same = np.ones(len(closes), bool)
+        for c, v in zip(who, key):
+            same &= (closes[c].astype(object) == v).to_numpy()
+        ct = closes["ts"].to_numpy("datetime64[ns]").astype(np.int64)[same]
+        codes_of = closes["close_code"][same]
         breaks = np.flatnonzero(np.diff(t) > gap) + 1
         for a, z in zip(np.r_[0, breaks], np.r_[breaks, len(t)]):
             if z - a < least:
                 continue
-            run = tries.iloc[a:z]
-            rt = t[a:z]
+            run, rt = mine.iloc[a:z], t[a:z]
             densest = int((np.searchsorted(rt, rt + _MINUTE, side="left") - np.arange(len(rt))).max())
             k = run["kind"].astype(object).to_numpy()
             near = (ct >= rt[0] - gap) & (ct <= rt[-1])
-            codes = sorted({int(x) for x in closes["close_code"][near].dropna()})
-            statuses = sorted({int(x) for x in run["status"].dropna()})
-            rows.append((pd.Timestamp(rt[0], tz="UTC"), pd.Timestamp(rt[-1], tz="UTC"), densest,
-                         int((k == "open").sum()), int((k == "handshake_failed").sum()), codes, statuses))
-    return pd.DataFrame(rows, columns=RECONNECT_COLUMNS).astype(
-        {"start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]", "attempts": "int64", "opened": "int64",
-         "failed": "int64"})
+            rows.append((pd.Timestamp(rt[0], tz="UTC"), pd.Timestamp(rt[-1], tz="UTC"), *key,
+                         densest, int((k == "open").sum()), int((k == "handshake_failed").sum()),
+                         sorted({int(x) for x in codes_of[near].dropna()}),
+                         sorted({int(x) for x in run["status"].dropna()})))
+    columns = RECONNECT_COLUMNS if len(who) == 2 else [c for c in RECONNECT_COLUMNS if c != "bot"]
+    out = pd.DataFrame(rows, columns=columns).sort_values("start", kind="stable", ignore_index=True)
+    return out.astype({"start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]", "attempts": "int64",
+                       "opened": "int64", "failed": "int64"})
 
 
 def _empty(columns) -> pd.DataFrame:
