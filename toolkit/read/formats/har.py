@@ -225,7 +225,7 @@ class HarReader(Reader):
         chunk.size = len(entries)
         batch.rows = mask_echoes(batch.rows, echoes)
         chunk.add(batch, result.source, rules)
-        chunk.add_ws(ws_frame(ws.rows, result.source, rules), ws_units)
+        chunk.add_ws(ws_frame(ws, result.source, rules), ws_units)
         result.merge(chunk)
 
     @staticmethod

@@ -40,7 +40,7 @@ from ...secrets import mentions_secret
 from .._excerpt import bounded_json, clean_data
 from .._frame import _INT64, as_int, parse_body
 from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE, Batch
-from .._ws import recorded_row, ws_frame
+from .._ws import WsRows, recorded_row, ws_frame
 from ..engine import Chunk, LineReader, Options, register_reader
 from . import _fastjsonl as fast
 from ._fields import (_ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of,
@@ -256,11 +256,11 @@ def _read_line(raw: bytes, line: int, out: Chunk, fields, append) -> None:
         out.reject(line, f"not a JSON object ({name})", raw)
         return
     if "ws" in rec:
-        row = recorded_row(rec, line)
-        if type(row) is str:
-            out.reject(line, row, raw)
+        got = recorded_row(rec, line)
+        if type(got) is str:
+            out.reject(line, got, raw)
         else:
-            out.ws_rows.append(row)
+            out.ws_rows.append(got)
         return
     if fields is not None or "logger" in rec or "DownstreamStatus" in rec or "RequestPath" in rec:
         rec = adapt(rec, fields)
@@ -315,7 +315,10 @@ def parse_chunk(data: bytes, source: str, options: Options) -> Chunk:
     out = Chunk()
     out.add(_parse_lines(data, 1, out, options.fields), source, options.rules)
     if out.ws_rows:
-        out.add_ws(ws_frame(out.ws_rows, source, options.rules), len(out.ws_rows))
+        rows = WsRows(source)
+        for row, payload in out.ws_rows:
+            rows.add(row, payload)
+        out.add_ws(ws_frame(rows, source, options.rules), len(out.ws_rows))
         out.ws_rows = []
     return out
 

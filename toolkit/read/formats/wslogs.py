@@ -32,7 +32,6 @@ Lines of a connection that carry no row (handshake headers, keepalive notes, tea
 
 from __future__ import annotations
 
-import ast
 import re
 
 import orjson
@@ -40,6 +39,7 @@ import orjson
 from .._ws import WsRows, iso_ns, ws_frame
 from ..engine import Chunk, Reader, register_reader, reader
 from ._lines import opening_time, parse_text_body
+from ._wsstate import Log, bytes_text, status_in, str_text
 
 # --- the websockets library -------------------------------------------------------------------------------
 _WS_PREFIX = re.compile(r"^.*?\bwebsockets(?:\.\w+)+:?\s+(?:-\s+)?")
@@ -56,7 +56,6 @@ _CONTROL = re.compile(r"^([<>]) (PING|PONG) .*\[(?:binary, |text, )?(\d+) bytes\
 _NOTE = re.compile(r"^(?:% |[<>] EOF\s*$|x (?:half-)?closing TCP connection|! failing connection)")
 _PONG_TIMEOUT = re.compile(r"^- timed out waiting for keepalive pong")
 _RETRY = re.compile(r"connect failed; reconnecting in [\d.]+ seconds: (.*)$")
-_HTTP_IN_TEXT = re.compile(r"\bHTTP (\d{3})\b|^(\d{3}), message=")
 
 # --- websocket-client --------------------------------------------------------------------------------------
 _WC_DECODED = re.compile(r"\+\+(Sent|Rcv) decoded: fin=\d opcode=(\d+) data=(b(['\"]).*\4)\s*$")
@@ -81,106 +80,20 @@ _HB_CLOSED = re.compile(r"^The websocket connection was closed \((.*)\)\s*$")
 _HB_CODE = re.compile(r"Close code = (\d+) msg data: (\S+)")
 _HB_ERROR = re.compile(r"^Unexpected error occurred when listening to order book streams")
 
+#: How the websockets library's messages begin (``= connection is``, ``> TEXT``, ``% sent``, ``x closing``, ...).
+_WS_FIRST = frozenset(("= ", "< ", "> ", "% ", "x ", "! ", "- "))
 _MARKERS = re.compile(r"(?:= connection is |[<>] (?:TEXT|CLOSE|PING|PONG|GET /\S*ws\b)|\+\+(?:Sent|Rcv) decoded|"
                       r"--- request header ---|Websocket connected|connecting to wss?://|on_close \d|"
                       r"The websocket connection was closed|Subscribed to public .*channels)")
 
 
-class _Conn:
-    """The connection a log is on: its id, URL, how far it got, and the close code its frames showed."""
-
-    __slots__ = ("id", "url", "opened", "closed", "failed", "code")
-
-    def __init__(self, conn_id, url):
-        self.id, self.url = conn_id, url
-        self.opened = self.closed = self.failed = False
-        self.code = None
-
-
-class _Log:
-    """The state of a WebSocket log read in order: the current connection, the pending handshake."""
-
-    def __init__(self, rows: WsRows):
-        self.rows = rows
-        self.conn: _Conn | None = None
-        self.path = self.host = None
-        self.block = None  # websocket-client's header block being read: "request" or "response"
-        self.market = None  # the market the log names, when it names no URL
-
-    def attempt(self, url=None) -> _Conn:
-        self.conn = _Conn(self.rows.connection(), url)
-        return self.conn
-
-    def current(self) -> _Conn:
-        """The connection frames belong to (one begun now, without an open row, when the log starts mid-way)."""
-        if self.conn is None or self.conn.closed or self.conn.failed:
-            return self.attempt(self._url())
-        return self.conn
-
-    def _url(self):
-        if self.host is None:
-            return None
-        return f"wss://{self.host}{self.path or ''}"
-
-    def open(self, line, ts, detail=None):
-        c = self.conn
-        if c is None or c.opened or c.closed or c.failed:
-            c = self.attempt(self._url())
-        if c.url is None:
-            c.url = self._url()
-        c.opened = True
-        self.rows.event(line, ts, c.url, c.id, "open", detail=detail)
-
-    def failed(self, line, ts, status=None, detail=None):
-        c = self.conn
-        if c is None or c.opened or c.closed or c.failed:
-            c = self.attempt(self._url())
-        c.failed = True
-        self.rows.event(line, ts, c.url or self._url(), c.id, "handshake_failed", status=status, detail=detail)
-
-    def close(self, line, ts, code, detail=None) -> bool:
-        """A close row for the open connection; False when there is none (already closed, never opened)."""
-        c = self.conn
-        if c is None or c.closed or not c.opened:
-            return False
-        c.closed = True
-        self.rows.event(line, ts, c.url, c.id, "close", close_code=code, detail=detail)
-        return True
-
-
-def _bytes_text(literal: str):
-    """The bytes of a ``b'...'`` repr."""
-    if "\\" not in literal:
-        return literal[2:-1].encode()
-    try:
-        return ast.literal_eval(literal)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
-def _str_text(literal: str) -> str | None:
-    """The text of a ``'...'`` repr (the websockets log's payload)."""
-    if len(literal) >= 2 and literal[0] == literal[-1] and literal[0] in "'\"" and "\\" not in literal:
-        return literal[1:-1]
-    try:
-        value = ast.literal_eval(literal)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return literal.strip("'\"")
-    return value if isinstance(value, str) else None
-
-
-def _status_in(text: str):
-    m = _HTTP_IN_TEXT.search(text)
-    return int(m.group(1) or m.group(2)) if m else None
-
-
-def _websockets(msg: str, line, ts, log: _Log) -> str | None:
+def _websockets(msg: str, line, ts, log: Log) -> str | None:
     """One message of the websockets log; returns a skip reason, "" when it made rows, None when not its."""
     rows = log.rows
     if (m := _TEXT.match(msg)) is not None:
         c = log.current()
         shown, size = m.group(2), int(m.group(3))
-        text = _str_text(shown)
+        text = str_text(shown)
         cut = text is None or ("..." in shown and len(text.encode()) < size)
         rows.frame(line, ts, c.url, c.id, "sent" if m.group(1) == ">" else "received", text or shown, size=size,
                    cut=cut)
@@ -243,15 +156,17 @@ def _websockets(msg: str, line, ts, log: _Log) -> str | None:
     if (m := _RETRY.search(msg)) is not None:
         if log.conn is not None and log.conn.failed:
             return "reconnect note"
-        log.failed(line, ts, _status_in(m.group(1)), m.group(1))
+        log.failed(line, ts, status_in(m.group(1)), m.group(1))
         return ""
     return None
 
 
-def _websocket_client(msg: str, line, ts, log: _Log) -> str | None:
+def _websocket_client(msg: str, line, ts, log: Log) -> str | None:
     rows = log.rows
-    if (m := _WC_DECODED.search(msg)) is not None:
-        data = _bytes_text(m.group(3))
+    if "++" in msg and "raw: " in msg and _WC_RAW.search(msg):
+        return "raw frame bytes"
+    if "decoded: " in msg and (m := _WC_DECODED.search(msg)) is not None:
+        data = bytes_text(m.group(3))
         direction = "sent" if m.group(1) == "Sent" else "received"
         opcode = int(m.group(2))
         c = log.current()
@@ -284,7 +199,7 @@ def _websocket_client(msg: str, line, ts, log: _Log) -> str | None:
     if (m := _WC_CLOSED.search(msg)) is not None:
         return "" if log.close(line, ts, int(m.group(1)), m.group(2)) else "close note"
     if (m := _WC_OLD_CLOSE.search(msg)) is not None:
-        data = _bytes_text(m.group(1)) or b""
+        data = bytes_text(m.group(1)) or b""
         code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
         return "" if log.close(line, ts, code) else "close note"
     if (m := _WC_HANDSHAKE.search(msg)) is not None:
@@ -301,7 +216,7 @@ def _websocket_client(msg: str, line, ts, log: _Log) -> str | None:
     if (m := _WC_FAILED.match(msg)) is not None and log.conn is not None:
         c = log.conn
         if not c.opened and not c.failed:
-            log.failed(line, ts, _status_in(m.group(1)), m.group(1))
+            log.failed(line, ts, status_in(m.group(1)), m.group(1))
         elif c.opened and not c.closed:
             rows.event(line, ts, c.url, c.id, "error", detail=m.group(1))
             log.close(line, ts, c.code if c.code is not None else 1006, m.group(1))
@@ -311,7 +226,7 @@ def _websocket_client(msg: str, line, ts, log: _Log) -> str | None:
     return None
 
 
-def _ccxt(msg: str, line, ts, log: _Log) -> str | None:
+def _ccxt(msg: str, line, ts, log: Log) -> str | None:
     m = _CX.match(msg)
     if m is None:
         return None
@@ -344,7 +259,7 @@ def _ccxt(msg: str, line, ts, log: _Log) -> str | None:
         return "" if log.close(line, ts, code) else "close note"
     elif word == "on_error ":
         if not c.opened and not c.failed:
-            log.failed(line, ts, _status_in(rest), rest)
+            log.failed(line, ts, status_in(rest), rest)
         else:
             rows.event(line, ts, c.url, c.id, "error", detail=rest)
     elif word.startswith(("ping", "pong")):
@@ -354,7 +269,7 @@ def _ccxt(msg: str, line, ts, log: _Log) -> str | None:
     return ""
 
 
-def _hummingbot(msg: str, line, ts, log: _Log) -> str | None:
+def _hummingbot(msg: str, line, ts, log: Log) -> str | None:
     if _HB_SUBSCRIBED.match(msg):
         log.attempt()
         log.open(line, ts, detail=msg)
@@ -381,6 +296,14 @@ def _hummingbot(msg: str, line, ts, log: _Log) -> str | None:
 
 def _message(text: str):
     """``(ts text or None, message, dialect)`` of a line."""
+    if len(text) > 24 and text[23] == " " and text[19] == "," and text[10] == " " and text[24] not in "-[":
+        # logging's asctime and one space (the websockets docs' format): no pattern to try
+        rest = text[24:]
+        if rest[:1] in "DIWE" and rest.startswith(("DEBUG ", "INFO ", "WARNING ", "ERROR ")):
+            rest = rest.split(" ", 1)[1]
+        elif "websockets." in rest[:120]:
+            rest = _LEVEL.sub("", _WS_PREFIX.sub("", rest, count=1), count=1)
+        return text[:23], rest, None
     m = opening_time(text)
     if m is None:
         return None, text.strip(), None
@@ -395,7 +318,7 @@ def _message(text: str):
     return ts, _LEVEL.sub("", rest, count=1), None
 
 
-def _header_line(msg: str, log: _Log) -> bool:
+def _header_line(msg: str, log: Log) -> bool:
     """A line of websocket-client's header blocks (which carry no prefix)."""
     if msg.startswith("-----------------------"):
         log.block = None
@@ -420,44 +343,49 @@ def _header_line(msg: str, log: _Log) -> bool:
 def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
     """The WebSocket rows of a log's bytes; the lines they took; the chunk of their skips and rejects."""
     rows, out = WsRows(source), Chunk()
-    log = _Log(rows)
+    log = Log(rows)
     taken = []
-    market = None
-    for line, raw in enumerate(data.split(b"\n"), 1):
-        text = raw.decode("utf-8", "replace").rstrip("\r")
-        if not text.strip():
+    took = taken.append
+    for line, text in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+        if text[-1:] == "\r":
+            text = text[:-1]
+        if not text or text.isspace():
             continue
         ts_text, msg, dialect = _message(text)
         if log.block is not None and _header_line(msg, log):
             out.skip("handshake")
-            taken.append(line)
+            took(line)
             continue
         before = len(rows.rows)
+        ts = iso_ns(ts_text) if ts_text is not None else None
         if type(dialect) is tuple:  # hummingbot: no URL logged; a derivative connector's logger is futures
             log.market = "futures" if ".derivative." in dialect[1] or "perpetual" in dialect[1] else "spot"
-            got = _hummingbot(msg, line, None, log)
+            got = _hummingbot(msg, line, ts, log)
         elif dialect == "ccxt":
-            got = _ccxt(msg, line, None, log)
-        else:
-            got = _websockets(msg, line, None, log)
+            got = _ccxt(msg, line, ts, log)
+        elif msg[:2] in _WS_FIRST or "connect failed;" in msg:
+            got = _websockets(msg, line, ts, log)
             if got is None:
-                got = _websocket_client(msg, line, None, log)
+                got = _websocket_client(msg, line, ts, log)
+        else:
+            got = _websocket_client(msg, line, ts, log)
         if got is None:
             continue
-        taken.append(line)
+        took(line)
         if got:
             out.skip(got)
             continue
-        ts = iso_ns(ts_text) if ts_text is not None else None
         if ts is None:
             del rows.rows[before:]
+            rows.pending = [p for p in rows.pending if p[0] < before]
             out.reject(line, "WebSocket line without a time", text)
             continue
         out.ws_units += 1
-        market = log.market
-        for i in range(before, len(rows.rows)):
-            r = rows.rows[i]
-            rows.rows[i] = (r[0], ts, *r[2:15], market if r[15] is None else r[15])
+        if log.market is not None:
+            for i in range(before, len(rows.rows)):
+                r = rows.rows[i]
+                if r[15] is None:
+                    rows.rows[i] = (*r[:15], log.market)
     return taken, rows, out
 
 
@@ -475,14 +403,18 @@ class WebSocketLogReader(Reader):
         lines = data.split(b"\n")
         for line in taken:  # the text format reads the other lines, numbered as they are in the file
             lines[line - 1] = b""
-        chunk = reader("text").parse_chunk(b"\n".join(lines), result.source, result.options)
-        chunk.blank -= len(taken)
+        if any(line.strip() for line in lines):
+            chunk = reader("text").parse_chunk(b"\n".join(lines), result.source, result.options)
+            chunk.blank -= len(taken)
+        else:  # every line a WebSocket one: nothing for the text format
+            chunk = Chunk()
+            chunk.size = len(lines) - (1 if lines and not lines[-1] else 0)
         for line, reason, text in out.rejects:
             chunk.reject(line, reason, text)
         chunk.more_rejects.update(out.more_rejects)
         chunk.skipped += out.skipped
         chunk.skip_reasons.update(out.skip_reasons)
-        chunk.add_ws(ws_frame(rows.rows, result.source, result.options.rules), out.ws_units)
+        chunk.add_ws(ws_frame(rows, result.source, result.options.rules), out.ws_units)
         result.merge(chunk)
 
     @staticmethod
