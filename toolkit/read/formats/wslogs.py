@@ -80,6 +80,8 @@ _HB_CLOSED = re.compile(r"^The websocket connection was closed \((.*)\)\s*$")
 _HB_CODE = re.compile(r"Close code = (\d+) msg data: (\S+)")
 _HB_ERROR = re.compile(r"^Unexpected error occurred when listening to order book streams")
 
+#: Whole messages that are notes of a client's loops, not frames or events (ccxt pro's): skipped at once.
+_NOTES = {"receive loop": "connection note", "ping loop": "connection note"}
 #: How the websockets library's messages begin (``= connection is``, ``> TEXT``, ``% sent``, ``x closing``, ...).
 _WS_FIRST = frozenset(("= ", "< ", "> ", "% ", "x ", "! ", "- "))
 _MARKERS = re.compile(r"(?:= connection is |[<>] (?:TEXT|CLOSE|PING|PONG|GET /\S*ws\b)|\+\+(?:Sent|Rcv) decoded|"
@@ -296,6 +298,8 @@ def _hummingbot(msg: str, line, ts, log: Log) -> str | None:
 
 def _message(text: str):
     """``(ts text or None, message, dialect)`` of a line."""
+    if len(text) > 25 and text[24] == " " and text[23] == "Z" and text[10] == "T" and text[19] == ".":
+        return text[:24], text[25:], "ccxt"  # ccxt's iso8601(milliseconds()) and a space
     if len(text) > 24 and text[23] == " " and text[19] == "," and text[10] == " " and text[24] not in "-[":
         # logging's asctime and one space (the websockets docs' format): no pattern to try
         rest = text[24:]
@@ -354,6 +358,10 @@ def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
         ts_text, msg, dialect = _message(text)
         if log.block is not None and _header_line(msg, log):
             out.skip("handshake")
+            took(line)
+            continue
+        if msg in _NOTES or (msg[:2] == "++" and " raw: " in msg[:12]):
+            out.skip(_NOTES.get(msg, "raw frame bytes"))  # a line a frame's line repeats, or a loop's note
             took(line)
             continue
         before = len(rows.rows)
