@@ -270,8 +270,8 @@ def ws_frame(rows, source: str, rules) -> pd.DataFrame:
     ts_ns = pa.array(ts, pa.int64())
     ev_ns = pa.compute.multiply(pa.array(event_ms, pa.int64()), 1_000_000)
     received = pa.compute.equal(pa.array(direction, pa.string()), "received")
-    latency = pa.compute.if_else(received, pa.compute.divide(pa.compute.cast(pa.compute.subtract(ts_ns, ev_ns),
-                                                                              pa.float64()), 1e6), None)
+    apart = pa.compute.cast(pa.compute.subtract(ts_ns, ev_ns), pa.float64(), safe=False)  # days apart: rounded
+    latency = pa.compute.if_else(received, pa.compute.divide(apart, 1e6), None)
     urls = _categorical(url, _masked_url)
     out = {
         "ts": _times(ts_ns).array,
