@@ -181,3 +181,51 @@ def test_the_explorer_lists_the_sessions_in_view():
         assert plain.sessions is None and plain.sessions_table is None
     finally:
         plain.close()
+
+
+# -- any input: no exception but the documented ones, every line accounted for, no planted secret --------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
+PAYLOAD = st.one_of(ANY_TEXT, st.builds(json.dumps, st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["action", "event", "result", "data", "s", "U", "u", "t", "E", "streams", "channel",
+                         "stream", "message", "time", "timestamp"]), inner, max_size=4), max_leaves=8)))
+PLANTED = "sk-PLANTED-7f3a9c"
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["send", "receive", "error", 7]), PAYLOAD,
+                          st.sampled_from([1772439302.5, 1772439302417.0, -1, "x"]), st.sampled_from([1, 2, None])),
+                max_size=6))
+def test_any_har_frames_are_rows_rejects_or_skips_and_keep_no_secret(tmp_path_factory, frames):
+    path = tmp_path_factory.mktemp("har") / "x.har"
+    entry = {"startedDateTime": "2026-03-02T08:15:02.000Z", "_resourceType": "websocket",
+             "request": {"method": "GET", "url": f"wss://h/api/v1/spot/ws?token={PLANTED}", "headers": []},
+             "response": {"status": 101, "headers": []},
+             "_webSocketMessages": [{"type": k, "data": d, "time": t, "opcode": o} for k, d, t, o in frames]}
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load = toolkit.read_logs(path)
+    assert load.lines == 1 + len(frames) == len(load.websocket) + len(load.rejects)
+    assert PLANTED not in load.websocket.astype(str).to_string()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["> TEXT ", "< TEXT ", "< CLOSE ", "= connection is ", "connecting to ",
+                                           "++Rcv decoded: fin=1 opcode=1 data=", "message ", "sending "]),
+                          PAYLOAD), min_size=1, max_size=8))
+def test_any_websocket_log_lines_are_rows_rejects_or_skips(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("log") / "x.log"
+    text = "".join(f"2026-03-02 08:15:02,{i:03d} {head}{body!r} [9 bytes] {PLANTED}\n"
+                   for i, (head, body) in enumerate(lines))
+    path.write_text("2026-03-02 08:15:01,000 = connection is OPEN\n" + text.replace("\r", " "))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load = toolkit.read_logs(path, format="wslog")
+    assert load.lines == len([t for t in path.read_text().splitlines() if t.strip()])
+    assert PLANTED not in load.websocket.astype(str).to_string()

@@ -44,8 +44,8 @@ def _frame_ns(t) -> int | None:
 def read_entry(entry: dict, request: dict, line: int, rows: WsRows, reject) -> int:
     """Add one WebSocket entry's rows to ``rows``; frames it cannot read go to ``reject(line, reason, raw)``.
 
-    Returns the units it accounts for besides a REST row: its frames, plus the entry itself when it is not a
-    REST row (an opened socket or a failure without a status).
+    Returns the units it accounts for besides a REST row and the rejects: its frames that are rows, plus the entry
+    itself when it is not a REST row (an opened socket or a failure without a status).
     """
     url = request.get("url")
     started = iso_ns(entry.get("startedDateTime"))
@@ -61,19 +61,23 @@ def read_entry(entry: dict, request: dict, line: int, rows: WsRows, reject) -> i
         return 0 if code is not None else 1
     conn = rows.connection()
     rows.event(line, started, url, conn, "open")
+    rejected = 0
     for m in messages:
         if not isinstance(m, dict):
             reject(line, "WebSocket message is not an object", m)
+            rejected += 1
             continue
         kind, ts, opcode, data = m.get("type"), _frame_ns(m.get("time")), m.get("opcode"), m.get("data")
         if ts is None:
             reject(line, "WebSocket message has no time", m)
+            rejected += 1
             continue
         if kind == "error":
             rows.event(line, ts, url, conn, "error", detail=data if isinstance(data, str) else None)
             continue
         if kind not in ("send", "receive") or not isinstance(data, str):
             reject(line, "WebSocket message has no type send/receive and text data", m)
+            rejected += 1
             continue
         direction = "sent" if kind == "send" else "received"
         if opcode == 2:
@@ -81,11 +85,12 @@ def read_entry(entry: dict, request: dict, line: int, rows: WsRows, reject) -> i
                 raw = base64.b64decode(data, validate=True)
             except (binascii.Error, ValueError):
                 reject(line, "binary WebSocket message is not valid base64", m)
+                rejected += 1
                 continue
             rows.control(line, ts, url, conn, direction, "other", size=len(raw))
         else:
             rows.frame(line, ts, url, conn, direction, data)
-    return 1 + len(messages)
+    return 1 + len(messages) - rejected
 
 
 __all__ = ["is_websocket", "read_entry"]
