@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench screenshots clean
+.PHONY: demo test docs bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
+
+# the documentation site, its pages and notebooks executed on the sample; any warning fails the build
+docs: $(VENV)/.installed-dev
+	$(PY) -m sphinx -W --keep-going -q -b html docs build/docs
+	@echo "the documentation is in build/docs/index.html"
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_load.py

@@ -5,7 +5,17 @@
    (ts, market, method, path, http_status, code, message, is_error) in SQL;
 3. the obvious pandas way: ``pandas.read_json(lines=True)`` then deriving the same columns.
 
-Each runs at every size asked for (default 500,000 and 1,000,000 lines) on two files of the
+First, the folder users really have (``--folder``, about 2.5 million calls): three bots' recordings over
+three weeks, rotated daily and gzipped as the recorder and logrotate leave them (63 ``.jsonl.gz`` files
+named ``spot-bot.20261116T000004.341Z.jsonl.gz``), with the whole response bodies the simulator writes
+(tickers, order books, order lists, product lists, the legacy market data's arrays), in the three shapes
+of the sample (the spot bot's own lines, the futures gateway's nested ones, the recorder's). It is loaded
+by ``toolkit.load_logs(folder)`` and by the narrow DuckDB read: ``read_ndjson`` over the glob with explicit
+columns, the envelope (``body``, ``response``) as a STRUCT of ``code``, ``msg``, ``message``, and the base
+columns (ts, market, method, path, http_status, code, message, latency_ms) derived in SQL. The folder is
+written once into ``benchmarks/out/`` and reused.
+
+Then each runs at every size asked for (default 500,000 and 1,000,000 lines) on two files of the
 same calls: the flat form (ISO times, the envelope under ``response``, as the simulated spot
 bot writes it) and the nested gateway form (epoch-ms ``time``, ``request``/``response``
 objects). Then one line each for HAR, cassettes and text logs: entries/s of
@@ -15,12 +25,13 @@ The toolkit and DuckDB run ``--repeat`` times (3) per file, alternated, and the 
 time is shown with the spread; pandas runs once. Peak memory is the largest resident set of the process *and its children* (the loader
 parses big files in worker processes), sampled every 50 ms from /proc.
 
-    python benchmarks/bench_load.py [--calls 500000 1000000] [--repeat 3] [--skip-pandas]
+    python benchmarks/bench_load.py [--folder 2500000] [--calls 500000 1000000] [--repeat 3] [--skip-pandas]
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import tempfile
 import textwrap
@@ -61,6 +72,35 @@ select coalesce(try_cast(ts as timestamptz), make_timestamp(time * 1000)) as ts,
        try_cast(body->>'code' as bigint) as code,
        coalesce(body->>'msg', body->>'message', error) as message,
        not (http_status between 200 and 299 and try_cast(body->>'code' as bigint) = 0) as is_error
+from raw
+'''
+df = duckdb.sql(sql.replace('SOURCE', repr(PATH))).df()
+rows, mem = len(df), df.memory_usage(deep=True).sum()
+"""
+
+NARROW = """
+import duckdb
+duckdb.sql("SET enable_progress_bar = false")
+env = "STRUCT(code BIGINT, msg VARCHAR, message VARCHAR)"
+sql = f'''
+with raw as (
+  select * from read_ndjson(SOURCE, columns={{ts: 'VARCHAR', time: 'BIGINT', method: 'VARCHAR', url: 'VARCHAR',
+      status: 'INTEGER', error: 'VARCHAR', market: 'VARCHAR', elapsed_ms: 'DOUBLE', duration_ms: 'DOUBLE',
+      body: '{env}', response: 'STRUCT(status INTEGER, code BIGINT, msg VARCHAR, message VARCHAR, body {env})',
+      request: 'STRUCT(method VARCHAR, url VARCHAR)'}}, ignore_errors = true)
+)
+select coalesce(try_cast(ts as timestamptz), make_timestamp(time * 1000)) as ts,
+       coalesce(market, case when regexp_matches(coalesce(url, request.url), '(?i)futures?|contract|swap|perp')
+                             then 'futures'
+                             when regexp_matches(coalesce(url, request.url), '(?i)stock|spot') then 'spot'
+                             else 'unknown' end) as market,
+       upper(coalesce(method, request.method)) as method,
+       regexp_extract(coalesce(url, request.url), '^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1) as path,
+       coalesce(status, response.status) as http_status,
+       coalesce(body.code, response.body.code, response.code) as code,
+       coalesce(body.msg, body.message, response.body.msg, response.body.message, response.msg, response.message,
+                error) as message,
+       coalesce(elapsed_ms, duration_ms) as latency_ms
 from raw
 '''
 df = duckdb.sql(sql.replace('SOURCE', repr(PATH))).df()
@@ -211,6 +251,58 @@ class _Unaliased(yaml.SafeDumper):
         return True
 
 
+def write_folder(calls: int, dest: Path) -> Path:
+    """Three bots' calls over three weeks as daily rotated, gzipped files (see the module's docstring); written
+    once into ``dest`` (a folder named after the size) and reused."""
+    import toolkit
+
+    folder = dest / f"folder-{calls}"
+    if (folder / "done").exists():
+        return folder
+    raw = dest / f"raw-{calls}"
+    toolkit.simulate(raw, days=21, calls=int(calls * 0.985), compress=False)  # storms come on top
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.jsonl.gz"):
+        old.unlink()
+    for path in sorted(raw.glob("*.jsonl")):
+        bot, day, out = path.name.split(".")[0], None, None
+        with open(path, "rb") as f:
+            for line in f:
+                rec = orjson.loads(line)
+                when = (datetime.fromisoformat(rec["ts"].replace("Z", "+00:00")) if "ts" in rec
+                        else datetime.fromtimestamp(rec["time"] / 1000, timezone.utc))
+                if when.date() != day:  # rotated at midnight UTC, named by the file's first call
+                    if out:
+                        out.close()
+                    day = when.date()
+                    name = f"{bot}.{when:%Y%m%dT%H%M%S}.{when.microsecond // 1000:03d}Z.jsonl.gz"
+                    out = gzip.open(folder / name, "wb", compresslevel=6)
+                out.write(line)
+        if out:
+            out.close()
+        path.unlink()
+    raw.rmdir()
+    (folder / "done").write_text("")
+    return folder
+
+
+def compare(path: Path, runs: list, repeat: int, lines: int, label: str, base: str) -> dict:
+    """Run each of ``runs`` on ``path`` ``repeat`` times, alternated; print the medians against ``base``."""
+    trials = {name: [] for name, _ in runs}
+    for i in range(repeat):  # alternated, so that a busy moment hits every loader alike
+        for name, body in runs:
+            if i == 0 or name != "pandas read_json":
+                trials[name].append(run(name, body, path))
+    res = {name: _median(t) for name, t in trials.items()}
+    ref = res[base]["wall"]
+    print(label)
+    for name, r in res.items():
+        runs_ = f"{r['spread'][0]:.2f}-{r['spread'][1]:.2f}" if r["spread"][0] != r["spread"][1] else "1 run"
+        print(f"  {name:26} {r['wall']:7.2f} {runs_:>13} {lines / r['wall']:10,.0f} {r['peak_mb']:8,.0f} "
+              f"{r['frame_mb'] / r['rows'] * 1e6:12,.0f} {r['wall'] / ref:9.2f}x")
+    return res
+
+
 def format_files(dest: Path, entries: int) -> dict:
     """HAR, cassette and text-log files of about ``entries`` entries each, from the test fixtures."""
     data = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -236,6 +328,8 @@ def run_format(path: Path, body: str) -> tuple[int, float]:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--folder", type=int, default=2_500_000,
+                    help="calls in the folder of daily rotated gzipped files of three bots (0: leave it out)")
     ap.add_argument("--calls", type=int, nargs="+", default=[500_000, 1_000_000], help="sizes, in lines")
     ap.add_argument("--skip-pandas", action="store_true", help="leave out the slow pandas baseline")
     ap.add_argument("--repeat", type=int, default=3,
@@ -258,24 +352,38 @@ def main(argv=None) -> None:
     runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB)]
     if not args.skip_pandas:
         runs.append(("pandas read_json", PANDAS))
-    print(f"\n{'':28} {'wall s':>7} {'runs':>13} {'lines/s':>10} {'peak MB':>8} {'frame MB/1M':>12} {'vs duckdb':>10}")
+    header = f"{'':28} {'wall s':>7} {'runs':>13} {'lines/s':>10} {'peak MB':>8} {'frame MB/1M':>12}"
+    if args.folder:
+        t0 = time.perf_counter()
+        out = Path(__file__).resolve().parent / "out"
+        folder = write_folder(args.folder, out)
+        gz = sorted(folder.glob("*.jsonl.gz"))
+        lines = 0
+        for p in gz:
+            with gzip.open(p, "rb") as f:
+                lines += sum(1 for _ in f)
+        size = sum(p.stat().st_size for p in gz)
+        print(f"folder ready in {time.perf_counter() - t0:.0f} s: {len(gz)} files, {lines:,} lines, "
+              f"{size / 1e6:,.0f} MB gzipped")
+        print(f"\n{header} {'vs narrow':>10}")
+        res = compare(folder / "*.jsonl.gz", [("toolkit.load_logs", TOOLKIT), ("duckdb narrow", NARROW),
+                                              ("duckdb read_ndjson", DUCKDB)], args.repeat, lines,
+                      f"folder: {len(gz)} daily gzipped files of 3 bots", "duckdb narrow")
+        tk, narrow = res["toolkit.load_logs"], res["duckdb narrow"]
+        print(f"  toolkit / duckdb narrow {tk['wall'] / narrow['wall']:.2f}x wall (target <= 1.0x); "
+              f"peak {tk['peak_mb']:,.0f} MB (target <= 1,500)")
+
+    runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB)]
+    if not args.skip_pandas:
+        runs.append(("pandas read_json", PANDAS))
+    print(f"\n{header} {'vs duckdb':>10}")
     for n, paths in files.items():
         for form, path in paths.items():
             lines = sum(1 for _ in open(path, "rb"))
-            trials = {name: [] for name, _ in runs}
-            for i in range(args.repeat):  # alternated, so that a busy moment hits every loader alike
-                for name, body in runs:
-                    if i == 0 or name != "pandas read_json":
-                        trials[name].append(run(name, body, path))
-            res = {name: _median(t) for name, t in trials.items()}
-            duck = res["duckdb read_ndjson"]["wall"]
-            print(f"{form} {lines:,} lines, {path.stat().st_size / 1e6:,.0f} MB")
-            for name, r in res.items():
-                runs_ = f"{r['spread'][0]:.2f}-{r['spread'][1]:.2f}" if r["spread"][0] != r["spread"][1] else "1 run"
-                print(f"  {name:26} {r['wall']:7.2f} {runs_:>13} {lines / r['wall']:10,.0f} {r['peak_mb']:8,.0f} "
-                      f"{r['frame_mb'] / r['rows'] * 1e6:12,.0f} {r['wall'] / duck:9.2f}x")
-            tk = res["toolkit.load_logs"]["wall"]
-            pandas = (f", pandas / toolkit {res['pandas read_json']['wall'] / tk:.1f}x (target >= 20x)"
+            res = compare(path, runs, args.repeat, lines, f"{form} {lines:,} lines, {path.stat().st_size / 1e6:,.0f} MB",
+                          "duckdb read_ndjson")
+            tk, duck = res["toolkit.load_logs"]["wall"], res["duckdb read_ndjson"]["wall"]
+            pandas = (f", pandas / toolkit {res['pandas read_json']['wall'] / tk:.1f}x"
                       if "pandas read_json" in res else "")
             print(f"  toolkit / duckdb {tk / duck:.2f}x (target <= 1.0x){pandas}")
     print(f"\n{'entries (or lines) per s':28} {'entries':>8} {'toolkit':>10} {'plain':>10} {'ratio':>6}")

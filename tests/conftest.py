@@ -7,6 +7,9 @@ import matplotlib
 import orjson
 import pytest
 
+#: tests/typing/ is type-checked by mypy (tests/test_typing.py), not run
+collect_ignore = ["typing"]
+
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent

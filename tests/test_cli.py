@@ -113,4 +113,4 @@ def test_toolkit_dask_without_dask_says_what_to_install():
     code = ("import sys; sys.modules['dask'] = None\n"
             "try:\n    import toolkit.dask\nexcept ImportError as exc:\n    print(exc)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "pip install 'toolkit[dask]'" in out
+    assert "pip install 'bot-postmortem[dask]'" in out

@@ -76,7 +76,8 @@ def test_all_markets_and_displays(storm):
     text = str(w)
     assert text.startswith(w.summary) and "categories:" in text and "rate_limit" in text
     page = w._repr_html_()
-    assert page.startswith("<p>spot and futures") and "<table" in page and "<details>" in page
+    assert page.startswith('<div class="toolkit-card"') and "<p>spot and futures" in page  # a card, its summary
+    assert "<table" in page and "<details open><summary>categories" in page and "<details><summary>reasons" in page
 
 
 def test_a_window_with_no_calls(storm):

@@ -6,6 +6,7 @@ dependencies already installed for the tests through a ``.pth`` file, so the
 test needs no network and checks only what the wheel itself carries.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -46,12 +47,14 @@ def installed(tmp_path_factory):
     shutil.copytree(ROOT / "toolkit", src / "toolkit", ignore=shutil.ignore_patterns("__pycache__"))
     run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
         "-w", tmp / "dist", src)
-    wheel = next((tmp / "dist").glob("toolkit-*.whl"))
+    assert [w.name.split("-")[0] for w in (tmp / "dist").glob("*.whl")] == ["bot_postmortem"]
     venv = tmp / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
     site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
-    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index", wheel)
+    # installed by its name on the package index, found among the built wheels
+    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index",
+        "--find-links", tmp / "dist", "bot-postmortem")
     # after the install, or pip would take the checkout's editable install for this one
     (site / "_toolkit_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
@@ -79,3 +82,34 @@ def test_toolkit_report_runs_from_the_installed_package(installed, tmp_path):
     html = page.read_text()
     assert "Post-mortem: futures" in html and "<img" in html
     assert sorted(p.name for p in tmp_path.iterdir()) == ["postmortem.html"]  # nothing else written
+
+
+def test_the_getting_started_page_runs_from_the_installed_package(installed, tmp_path):
+    """A new user follows docs/getting-started.md with the wheel installed and gets the figures it quotes."""
+    import re
+
+    page = (ROOT / "docs" / "getting-started.md").read_text()
+    cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", page, re.S)
+    assert len(cells) >= 5
+    shutil.copytree(SAMPLE, tmp_path / "data" / "sample")
+    (tmp_path / "cells.json").write_text(json.dumps(cells))
+    # each cell run as a notebook runs it: the value of its last line, when an expression, is shown
+    script = """
+import ast, json, matplotlib, pandas
+matplotlib.use("Agg")
+pandas.set_option("display.width", 250)
+pandas.set_option("display.max_columns", 20)
+ns = {}
+for cell in json.load(open("cells.json")):
+    tree = ast.parse(cell)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), ns)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), ns)
+        if value is not None:
+            print(value)
+"""
+    out = run(installed / "python", "-c", script, cwd=tmp_path).stdout
+    for quoted in re.findall(r"On the sample[^`]*`([^`]+)`", page):
+        assert quoted in out, quoted
+    assert "futures-arb" in out and "client_rate" in out

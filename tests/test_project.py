@@ -17,9 +17,9 @@ def _names(requirements):
 
 def test_environment_yml_lists_the_pyproject_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = _names(project["dependencies"]) | _names(
-        r for extra in project.get("optional-dependencies", {}).values() for r in extra)
-    conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    wanted = (_names(project["dependencies"]) | _names(
+        r for extra in project.get("optional-dependencies", {}).values() for r in extra)) - {project["name"]}
+    conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]  # dev includes [docs]
     conda_names = _names(d for d in conda if isinstance(d, str)) - {"python", "pip"}
     conda_to_pypi = {"python-duckdb": "duckdb"}
     assert {conda_to_pypi.get(n, n) for n in conda_names} == wanted

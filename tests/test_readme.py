@@ -1,4 +1,5 @@
-"""The README, followed as a reader follows it: every ```python block runs, in order, in one namespace.
+"""The README and the user guide, followed as a reader follows them: every ```python block runs, page after
+page in reading order (:data:`PAGES`), in one namespace.
 
 The blocks run in a temporary working copy laid out like the checkout (``data/sample/`` is the sample),
 with stand-ins for the reader's own files the blocks name (``logs/``, ``session.har``, ...) and the
@@ -24,6 +25,8 @@ from tests.local_exchange import LocalExchange
 from toolkit.cli import build_parser, main
 
 README = ROOT / "README.md"
+#: The pages a reader follows, in order: the README, then the user guide's pages in its table of contents.
+PAGES = [README]
 DATA = ROOT / "tests" / "data"
 HOST = "https://api9528mystks.mystonks.org"
 #: Extras a block may need; without them its test is skipped.
@@ -56,28 +59,33 @@ def headings(text: str) -> list[tuple[int, int, str]]:
 
 
 def section(title: str) -> str:
-    """The text of the README's section ``title``, its subsections included."""
-    text = README.read_text()
-    found = headings(text)
-    i = next((i for i, (_, _, t) in enumerate(found) if t == title), None)
-    assert i is not None, f"the README has no section {title!r}"
-    start, level, _ = found[i]
-    end = next((offset for offset, lv, _ in found[i + 1:] if lv <= level), len(text))
-    return text[start:end]
+    """The text of the section ``title`` of whichever page has it, its subsections included."""
+    for page in PAGES:
+        text = page.read_text()
+        found = headings(text)
+        i = next((i for i, (_, _, t) in enumerate(found) if t == title), None)
+        if i is not None:
+            start, level, _ = found[i]
+            end = next((offset for offset, lv, _ in found[i + 1:] if lv <= level), len(text))
+            return text[start:end]
+    raise AssertionError(f"no page has a section {title!r}")
 
 
-def blocks() -> list[tuple[str, str]]:
-    """(test id, code) of every ```python block, in order; the id is its section's title and its number there.
+def blocks() -> list[tuple[str, str, Path]]:
+    """(test id, code, page) of every ```python block of the pages, in order; the id is its section's title
+    and its number there.
 
-    The code starts on its line of the README, so that a traceback names the README's line.
+    The code starts on its line of its page, so that a traceback names the page's line.
     """
-    text = README.read_text()
-    found = headings(text)
     out, count = [], {}
-    for m in re.finditer(r"^```python\n(.*?)^```", text, flags=re.M | re.S):
-        title = next((t for offset, _, t in reversed(found) if offset < m.start()), "README")
-        count[title] = count.get(title, 0) + 1
-        out.append((f"{title}, block {count[title]}", "\n" * text.count("\n", 0, m.start(1)) + m.group(1)))
+    for page in PAGES:
+        text = page.read_text()
+        found = headings(text)
+        for m in re.finditer(r"^```python\n(.*?)^```", text, flags=re.M | re.S):
+            title = next((t for offset, _, t in reversed(found) if offset < m.start()), page.stem)
+            count[title] = count.get(title, 0) + 1
+            out.append((f"{title}, block {count[title]}", "\n" * text.count("\n", 0, m.start(1)) + m.group(1),
+                        page))
     return out
 
 
@@ -159,14 +167,14 @@ class Reader:
     def run(self, i: int, capsys) -> str:
         """Run the blocks before block ``i`` not yet run, then block ``i``; return what block ``i`` printed."""
         while self.done <= i:
-            name, code = BLOCKS[self.done]
+            name, code, page = BLOCKS[self.done]
             if self.failed is not None:
                 pytest.skip(f"follows {self.failed!r}, which failed")
             for module in imported(code) & OPTIONAL:
                 pytest.importorskip(module)
             capsys.readouterr()
             try:
-                exec(compile(code.replace(HOST, self.exchange.url), str(README), "exec"), self.namespace)
+                exec(compile(code.replace(HOST, self.exchange.url), str(page), "exec"), self.namespace)
                 if name in CHECKS:
                     CHECKS[name](self.namespace, capsys.readouterr().out)
             except BaseException:
@@ -213,14 +221,14 @@ def reader(tmp_path_factory):
 
 
 @pytest.mark.filterwarnings("ignore::toolkit.RejectWarning")  # the stand-in HAR and cassette hold bad entries too
-@pytest.mark.parametrize("i", range(len(BLOCKS)), ids=[name for name, _ in BLOCKS])
+@pytest.mark.parametrize("i", range(len(BLOCKS)), ids=[name for name, _, _ in BLOCKS])
 def test_the_block_runs(i, reader, monkeypatch, capsys):
     monkeypatch.chdir(reader.root)
     reader.run(i, capsys)
 
 
 def test_the_readme_has_its_blocks_and_every_check_names_one():
-    names = [name for name, _ in BLOCKS]
+    names = [name for name, _, _ in BLOCKS]
     assert names and len(set(names)) == len(names)
     assert set(CHECKS) <= set(names), f"checks of blocks the README no longer has: {set(CHECKS) - set(names)}"
 

@@ -16,8 +16,8 @@ PACKAGE = ROOT / "toolkit"
 
 #: Floors, lowest first: a unit may import its own floor and the floors below it.
 FLOORS = [
-    {"errors", "schema", "defaults", "_io", "secrets", "data"},
-    {"selection", "_grid", "_fingerprint", "_words", "_shapes"},
+    {"errors", "schema", "defaults", "_io", "secrets", "data", "_progress"},
+    {"selection", "_grid", "_fingerprint", "_words", "_shapes", "_cards"},
     {"classify"},
     {"read", "store", "record", "simulation", "scrub"},
     {"analysis"},

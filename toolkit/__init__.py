@@ -11,6 +11,7 @@ and why::
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from .classify import catalog, endpoints
 from .errors import (CatalogError, LogFormatError, ParameterError, ParameterTypeError, ReportError, StoreError,
@@ -34,6 +35,16 @@ _LAZY_NAMES = {
     "simulate": "simulation",
 }
 
+if TYPE_CHECKING:  # what type checkers see of the names above, which load on first use at run time
+    from . import analysis, plots, record, report, simulation, widgets
+    from .analysis import (cause_rules, clock_drift, clock_offsets, describe_window, error_rate, explain_incidents,
+                           feed_drops, find_gaps, find_incidents, reconnects, request_rate, retries, sequence_gaps,
+                           stale_streams, top_errors, uncertain_orders, ws_sessions, ws_streams)
+    from .analysis.findings import findings  # the functions, not the modules of the same names
+    from .analysis.summary import bot_summary, summary
+    from .record import RecordingWarning, attach_recorder, recording_session
+    from .simulation import simulate
+
 
 def __getattr__(name):
     if name in _LAZY_MODULES:
@@ -45,8 +56,10 @@ def __getattr__(name):
     if name == "__version__":
         from importlib import metadata
 
+        from .defaults import DISTRIBUTION
+
         try:
-            version = metadata.version("toolkit")
+            version = metadata.version(DISTRIBUTION)
         except metadata.PackageNotFoundError:  # pragma: no cover - imported from a source tree never installed
             version = "0+unknown"
         globals()["__version__"] = version

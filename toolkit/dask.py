@@ -26,8 +26,10 @@ try:
     from dask.dataframe.utils import clear_known_categories
     from dask.utils import parse_bytes
 except ImportError as exc:  # the optional extra is not installed
+    from .defaults import DISTRIBUTION
+
     raise ImportError(f"toolkit.dask needs Dask, which is not installed ({exc}); "
-                      "install it with: pip install 'toolkit[dask]'", name=exc.name) from exc
+                      f"install it with: pip install '{DISTRIBUTION}[dask]'", name=exc.name) from exc
 
 from ._words import shown_name
 from .errors import ParameterError, ParameterTypeError

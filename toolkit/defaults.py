@@ -15,8 +15,8 @@ __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
            "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
            "TIMELINE_SYMLOG_RATIO", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO", "GZIP_RATIO_AFTER",
-           "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "WS_MIN_SILENCE", "WS_PONG_WITHIN", "WS_RECONNECT_GAP",
-           "WS_RECONNECT_MIN", "WS_DROP_WITHIN"]
+           "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "DISTRIBUTION", "PROGRESS_AFTER", "WS_MIN_SILENCE",
+           "WS_PONG_WITHIN", "WS_RECONNECT_GAP", "WS_RECONNECT_MIN", "WS_DROP_WITHIN"]
 
 #: Documented request limits, counted separately for each market: calls per window.
 RATE_LIMITS: dict[str, dict[str, int]] = {
@@ -200,3 +200,10 @@ MAX_REJECTS_KEPT = 10_000
 
 #: The recorder writes a body nested deeper than this many levels cut there, with a marker.
 RECORD_MAX_DEPTH = 200
+
+#: The project's name on the package index (``pip install bot-postmortem``, extras ``[record]``, ``[dask]``);
+#: the import name and the command are ``toolkit``.
+DISTRIBUTION = "bot-postmortem"
+
+#: Seconds a load or an ingest runs before its progress bar appears (quick work shows none).
+PROGRESS_AFTER = 2.0

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .. import defaults
-from .._words import duration_words, end_words, time_words
+from .._cards import card
+from .._words import duration_words, end_words, time_words, window_words
 from ..schema import MARKETS, STRING
 from ..selection import as_duration, as_markets, as_window, require, select, times
 from .causes import CAUSE_WORDS, evidence, side_of
@@ -68,12 +68,15 @@ class WindowDescription:
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
-        parts = [f"<p>{html.escape(self.summary)}</p>"]
-        for name, table in self.tables().items():
-            body = (table.head(10).to_html(index=False, float_format=lambda x: f"{x:.3g}") if len(table)
-                    else "<p>(none)</p>")
-            parts.append(f"<details><summary>{name}</summary>{body}</details>")
-        return "\n".join(parts)
+        """A card in Jupyter: the window, whose fault and the evidence, the summary; the tables a click away."""
+        facts = [("window", f"{window_words(self.start, self.end)} UTC"),
+                 ("markets", ", ".join(self.market) if self.market else "all"),
+                 ("failed", f"{self.errors:,} of {self.calls:,} calls, against {self.before_errors:,} of "
+                            f"{self.before_calls:,} in the {duration_words(self.before.value, long=True)} before"),
+                 ("whose fault", f"{self.side}: {CAUSE_WORDS.get(self.cause, self.cause)}")]
+        if self.evidence:
+            facts.append(("evidence", self.evidence))
+        return card("What changed", facts, note=self.summary, tables=self.tables(), open_first=True)
 
 
 def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, before=defaults.BEFORE,

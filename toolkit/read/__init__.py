@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from .._words import shown_name
+from .._cards import card
+from .._progress import progress
+from .._words import shown_name, window_words
 from ..errors import LogFormatError, ParameterError
 from ..schema import COLUMNS, WS_COLUMNS, empty_frame
 from ..selection import selection as window
@@ -78,11 +80,35 @@ class Load:
         return pd.DataFrame(rows, columns=["source", "reason", "count"]).astype(
             {"source": "string", "reason": "string", "count": "int64"})
 
+    def _facts(self) -> list[tuple[str, str]]:
+        """What was read, as the plain and the HTML representations show it."""
+        counts = {c: int(self.report[c].sum()) if len(self.report) else 0
+                  for c in ("rows", "rejects", "skipped", "unverified")}
+        facts = [("calls", f"{len(self.frame):,} from {len(self.report):,} file(s)"),
+                 ("lines", f"{self.lines:,}: {counts['rejects']:,} rejected, {counts['skipped']:,} skipped")]
+        if len(self.frame) and self.frame["ts"].notna().any():
+            ts = self.frame["ts"]
+            facts.append(("span", f"{window_words(ts.min(), ts.max())} UTC"))
+        for column in ("market", "bot"):
+            if column in self.frame and len(self.frame):
+                seen = self.frame[column].value_counts(sort=True)
+                facts.append((f"{column}s", ", ".join(f"{k} {v:,}" for k, v in seen.items() if v)))
+        if counts["unverified"]:
+            facts.append(("unverified", f"{counts['unverified']:,} 2xx logged without a body (counted ok)"))
+        return facts
+
     def __repr__(self) -> str:
         rejects = int(self.report["rejects"].sum()) if len(self.report) else 0
-        return (f"Load({len(self.frame):,} rows, {rejects:,} rejects, "
-                f"{int(self.report['skipped'].sum()) if len(self.report) else 0:,} skipped "
-                f"from {len(self.report):,} files)")
+        skipped = int(self.report["skipped"].sum()) if len(self.report) else 0
+        span = dict(self._facts()).get("span")
+        return (f"Load({len(self.frame):,} rows, {rejects:,} rejects, {skipped:,} skipped from "
+                f"{len(self.report):,} files" + (f"; {span}" if span else "") + ")")
+
+    def _repr_html_(self) -> str:
+        """A card in Jupyter: what was read, the time span, the calls per market and bot; the files, the
+        rejects and the skips a click away."""
+        return card("Load", self._facts(), tables={"files": self.report, "rejects": self.rejects,
+                                                   "skips": self.skips})
 
 
 def read_logs(source, *, market_rules=None, errors: str = "report", format: str = "auto", pattern=None,
@@ -162,7 +188,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         return Load(*kind.load(store, win, errors))
     results, read, duplicates = [], {}, []
     files = expand(source, duplicates)
-    for src, result in zip(files, parse_many(files, options)):
+    for src, result in zip(files, progress(parse_many(files, options), desc="reading", total=len(files))):
         read[src] = result
         results.append(result)
         if errors == "report" and (msg := result.summary()):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from pathlib import Path
 
 from .._io import write_atomic
+from .._progress import ENVIRONMENT as PROGRESS_ENV
 from ..errors import ReportError
 
 __all__ = ["NOTEBOOK", "NOTEBOOK_ONLY", "TEMPLATES", "execute", "run_report", "to_html"]
@@ -41,6 +43,8 @@ def execute(params, notebook: Path, cwd: Path, progress: bool, timeout: int):
     quiet = logging.getLogger("papermill")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # papermill warns about optional formatters it does not find
+    watched = os.environ.get(PROGRESS_ENV)
+    os.environ[PROGRESS_ENV] = "0"  # the kernel inherits it: no progress bars in the report
     try:
         return papermill.execute_notebook(
             str(notebook), None, parameters=values, cwd=str(cwd), progress_bar=progress,
@@ -61,6 +65,10 @@ def execute(params, notebook: Path, cwd: Path, progress: bool, timeout: int):
         raise ReportError(f"the notebook's kernel died ({exc}); is the machine short of memory?") from None
     finally:
         quiet.setLevel(level)
+        if watched is None:
+            os.environ.pop(PROGRESS_ENV, None)
+        else:
+            os.environ[PROGRESS_ENV] = watched
 
 
 def to_html(nb, title: str) -> str:

@@ -15,6 +15,7 @@ Only :func:`ingest` and :func:`repair` write to it, one at a time.
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from ..read.engine import Source, register_source
 from ._manifest import StoreError, StoreLockedError, is_store
@@ -28,6 +29,13 @@ _LAZY_NAMES = {
     "repair": "._repair",
     **dict.fromkeys(("connect", "query"), "._sql"),
 }
+
+if TYPE_CHECKING:  # what type checkers see of the names above, which load on first use at run time
+    from ._analysis import error_rate, top_errors
+    from ._ingest import STATUSES, Ingest, IngestWarning, ingest
+    from ._read import read_calls, read_rejects
+    from ._repair import repair
+    from ._sql import connect, query
 
 
 def __getattr__(name):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .._words import shown_name
+from .._progress import progress
 from ..errors import LogFormatError, ParameterError, ParameterTypeError
 from ..read import RejectWarning
 from ..read.engine import bot_given, expand, open_recording, parse, read_options, reader
@@ -191,7 +192,7 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
         seen = set()
         together = Together(store, manifest, options)  # small recordings, committed together
         try:
-            for path in files:
+            for path in progress(files, desc="ingesting"):
                 src = os.path.realpath(path)  # known by what it is: a link and its file are one recording
                 if src in seen:
                     continue
