@@ -402,8 +402,9 @@ class WebSocketLogReader(Reader):
 
     name = "wslog"
     title = "WebSocket logs"
-    suffixes = (".log", ".txt", ".out")
-    rank = 35
+    suffixes = ()  # a directory walk finds them as text logs (.log, .txt); their content tells them apart
+    rank = 50
+    whole_file = True  # read whole, in order; a WebSocket client's line in the sample decides the format
 
     def read(self, stream, result, path: str | None = None) -> None:
         data = stream.read()
@@ -427,7 +428,10 @@ class WebSocketLogReader(Reader):
 
     @staticmethod
     def sniff(lines: list[bytes], options) -> float:
-        """1.0 when a sample line is a WebSocket client's (the file's other lines are read as ``text``), else 0."""
+        """1.0 when a sample line is a WebSocket client's (the file's other lines are read as ``text``) and most
+        are not JSON objects (JSON Lines, whose text may mention anything), else 0."""
+        if sum(raw.lstrip()[:1] == b"{" for raw in lines) * 2 > len(lines):
+            return 0.0
         return 1.0 if any(_MARKERS.search(raw.decode("utf-8", "replace")) for raw in lines) else 0.0
 
 
