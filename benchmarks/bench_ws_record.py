@@ -92,7 +92,8 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
     try:
         url = f"ws://127.0.0.1:{server.stdout.readline().strip()}/api/v1/spot/ws"
-        print(f"{'client':28} {'frames':>8} {'bare µs/frame':>14} {'recorded µs/frame':>18} {'recorder µs/frame':>18}")
+        print(f"{'client':28} {'frames':>8} {'bare µs/frame':>14} {'recorded µs/frame':>18} "
+              f"{'recorder µs/frame':>18}")
         with tempfile.TemporaryDirectory() as tmp:
             for title, client in (("websockets (record.connect)", websockets_client),
                                   ("aiohttp ws_connect", aiohttp_client)):

@@ -99,7 +99,8 @@ def _count(name: str, data: bytes):
             for h in e["request"].get("headers") or []:
                 if SECRET_HEADERS.search(h["name"]) and len(h["value"]) >= 8:
                     secrets.add(h["value"])
-        sockets = [e for e in entries if "_webSocketMessages" in e or (e.get("_resourceType") or "").lower() == "websocket"]
+        sockets = [e for e in entries
+                   if "_webSocketMessages" in e or (e.get("_resourceType") or "").lower() == "websocket"]
         return len(entries) - len(sockets) + _websocket_units(sockets), _expected_har_skips(entries), secrets
     text = data.decode("utf-8", "replace")
     if name.endswith((".yaml", ".yml")):

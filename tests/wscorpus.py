@@ -208,7 +208,8 @@ def _rest_entry(ms, creator):
     """A REST call recorded beside the sockets (a folder, and a HAR, may hold both)."""
     return {"startedDateTime": _iso(ms), "time": 41.5,
             "request": {"method": "GET", "url": f"https://{HOST}/api/v1/stock/open-api/depth?symbol=BTCUSDT",
-                        "httpVersion": "HTTP/1.1", "headers": [], "queryString": [{"name": "symbol", "value": "BTCUSDT"}],
+                        "httpVersion": "HTTP/1.1", "headers": [],
+                        "queryString": [{"name": "symbol", "value": "BTCUSDT"}],
                         "cookies": [], "headersSize": -1, "bodySize": 0},
             "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
                          "content": {"size": 52, "mimeType": "application/json",

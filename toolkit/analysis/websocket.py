@@ -157,7 +157,8 @@ def ws_streams(ws: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
     DataFrame
         :data:`STREAM_COLUMNS`: ``subscribed`` (NaT for pushes of a stream the recording never subscribed),
         ``acked`` (NA when an ack came whose streams the recording cut, and it cannot be told which of the
-        connection's streams it was for), ``first_data``, ``messages`` (data pushes only: acks and pongs are not counted),
+        connection's streams it was for), ``first_data``, ``messages`` (data pushes only: acks and pongs are not
+        counted),
         ``median_interval`` between pushes, ``latency_ms_median`` (receive minus exchange time),
         ``stale_periods`` (:func:`stale_streams` with ``min_silence``). Pushes whose stream the shape
         cannot show are one row with ``stream`` NA.

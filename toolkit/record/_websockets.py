@@ -1,11 +1,12 @@
 """Recording the ``websockets`` library's client (``websockets.asyncio.client``, 13 and later).
 
 :func:`toolkit.record.connect` is ``websockets.connect`` with a recording connection class
-(``create_connection=``): the sans-I/O protocol's ``send_frame`` and ``recv_frame`` pass every frame through the recorder as it goes (keepalive pings and pongs and close frames too), the handshake
-writes ``open`` or ``handshake_failed`` (with the HTTP status of a refused upgrade), and ``connection_lost``
-writes ``close`` with the protocol's close code (1006 when no close frame came). A connection that cannot
-be made at all is a ``handshake_failed`` line too. It works the same awaited, in ``async with`` and in the
-reconnecting ``async for``.
+(``create_connection=``): the sans-I/O protocol's ``send_frame`` and ``recv_frame`` pass every frame through
+the recorder as it goes (keepalive pings and pongs and close frames too), the handshake writes ``open`` or
+``handshake_failed`` (with the HTTP status of a refused upgrade), and ``connection_lost`` writes ``close``
+with the protocol's close code (1006 when no close frame came). A connection that cannot be made at all is a
+``handshake_failed`` line too. It works the same awaited, in ``async with`` and in the reconnecting
+``async for``.
 """
 
 from __future__ import annotations
