@@ -58,7 +58,6 @@ _PONG_TIMEOUT = re.compile(r"^- timed out waiting for keepalive pong")
 _RETRY = re.compile(r"connect failed; reconnecting in [\d.]+ seconds: (.*)$")
 
 # --- websocket-client --------------------------------------------------------------------------------------
-_WC_DECODED = re.compile(r"\+\+(Sent|Rcv) decoded: fin=\d opcode=(\d+) data=(b(['\"]).*\4)\s*$")
 _WC_RAW = re.compile(r"\+\+(?:Sent|Rcv) raw: ")
 _WC_CLOSED = re.compile(r"Connection closed(?: normally)? \(code (\d+)\)(?:: (.*?))?(?: - (?:reconnect|goodbye))?\s*$")
 _WC_OLD_CLOSE = re.compile(r"fin=\d opcode=8 data=(b(['\"]).*\2) - (?:reconnect|goodbye)\s*$")
@@ -163,14 +162,29 @@ def _websockets(msg: str, line, ts, log: Log) -> str | None:
     return None
 
 
+def _decoded(msg: str, at: int):
+    """``(direction, opcode, payload bytes)`` of websocket-client's ``++Sent decoded: fin=1 opcode=1 data=b'...'``
+    (``ABNF.__str__``), or None when the line is not one."""
+    head = msg[max(0, at - 7):at]
+    if not head.endswith(("++Sent ", "++Rcv ")):
+        return None
+    op = msg.find(" opcode=", at)
+    end = msg.find(" data=", op)
+    if op < 0 or end < 0 or not msg[op + 8:end].isdigit():
+        return None
+    literal = msg[end + 6:].rstrip()
+    if not (literal[:2] in ("b'", 'b"') and literal[-1:] == literal[1:2]):
+        return None
+    return ("sent" if head.endswith("++Sent ") else "received"), int(msg[op + 8:end]), bytes_text(literal)
+
+
 def _websocket_client(msg: str, line, ts, log: Log) -> str | None:
     rows = log.rows
     if "++" in msg and "raw: " in msg and _WC_RAW.search(msg):
         return "raw frame bytes"
-    if "decoded: " in msg and (m := _WC_DECODED.search(msg)) is not None:
-        data = bytes_text(m.group(3))
-        direction = "sent" if m.group(1) == "Sent" else "received"
-        opcode = int(m.group(2))
+    at = msg.find("decoded: fin=")
+    if at >= 0 and (m := _decoded(msg, at)) is not None:
+        direction, opcode, data = m
         c = log.current()
         if opcode == 1 and data is not None:
             rows.frame(line, ts, c.url, c.id, direction, data)
@@ -350,6 +364,7 @@ def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
     log = Log(rows)
     taken = []
     took = taken.append
+    last_text = last_ts = None  # lines of one record share their time: read it once
     for line, text in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
         if text[-1:] == "\r":
             text = text[:-1]
@@ -365,7 +380,9 @@ def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
             took(line)
             continue
         before = len(rows.rows)
-        ts = iso_ns(ts_text) if ts_text is not None else None
+        if ts_text != last_text:
+            last_text, last_ts = ts_text, (iso_ns(ts_text) if ts_text is not None else None)
+        ts = last_ts
         if type(dialect) is tuple:  # hummingbot: no URL logged; a derivative connector's logger is futures
             log.market = "futures" if ".derivative." in dialect[1] or "perpetual" in dialect[1] else "spot"
             got = _hummingbot(msg, line, ts, log)
