@@ -229,3 +229,13 @@ def test_any_websocket_log_lines_are_rows_rejects_or_skips(tmp_path_factory, lin
         load = toolkit.read_logs(path, format="wslog")
     assert load.lines == len([t for t in path.read_text().splitlines() if t.strip()])
     assert PLANTED not in load.websocket.astype(str).to_string()
+
+
+def test_a_store_keeps_the_rest_calls_of_websocket_recordings(tmp_path):
+    files = sorted(p for p in DATA.iterdir() if p.name != "expected.json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        toolkit.store.ingest(files, tmp_path / "store")
+    stored = toolkit.load_logs(tmp_path / "store")
+    assert sorted(stored["path"].astype(str)) == sorted(read(files).frame["path"].astype(str))
+    assert "wslog" in set(toolkit.read_logs(tmp_path / "store").report["format"].astype(str))
