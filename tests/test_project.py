@@ -21,7 +21,7 @@ def test_environment_yml_lists_the_pyproject_dependencies():
         r for extra in project.get("optional-dependencies", {}).values() for r in extra)) - {project["name"]}
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]  # dev includes [docs]
     conda_names = _names(d for d in conda if isinstance(d, str)) - {"python", "pip"}
-    conda_to_pypi = {"python-duckdb": "duckdb"}
+    conda_to_pypi = {"python-duckdb": "duckdb", "python-isal": "isal"}
     assert {conda_to_pypi.get(n, n) for n in conda_names} == wanted
 
 
@@ -38,7 +38,7 @@ def test_environment_yml_has_the_pyproject_lower_bounds():
     for d in conda:
         m = bound.match(d) if isinstance(d, str) else None
         if m:
-            got[{"python-duckdb": "duckdb"}.get(m.group(1).lower(), m.group(1).lower())] = m.group(2)
+            got[{"python-duckdb": "duckdb", "python-isal": "isal"}.get(m.group(1).lower(), m.group(1).lower())] = m.group(2)
     got.pop("python", None)
     assert got == wanted
 
