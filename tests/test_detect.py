@@ -55,6 +55,12 @@ def test_one_odd_line_does_not_change_a_file_s_format(tmp_path):
     (b"", "empty.log", "text"),          # nothing to go on: the name decides
     (b"", "empty.har", "har"),
     (b"", "empty.jsonl", "jsonl"),
+    # a WebSocket client's line decides, whatever the name (websockets' DEBUG log; ccxt pro's verbose output)
+    (b"2026-03-02 08:15:02,080 = connection is OPEN\n2026-03-02 08:15:02,100 > TEXT '{}' [2 bytes]\n", "bot.log",
+     "wslog"),
+    (b"2026-03-02T08:15:02.301Z connecting to wss://h/api/v1/spot/ws with timeout 10000 ms\n", "out.txt", "wslog"),
+    # JSON Lines that mention a WebSocket stay JSON Lines
+    (b'{"ts": 1, "url": "/api/v1/x", "status": 200, "msg": "connecting to wss://h/ws"}\n', "x.log", "jsonl"),
 ])
 def test_sniff_tells_the_format(head, name, fmt):
     assert sniff(head, name) == fmt
@@ -64,7 +70,7 @@ def test_format_forces_a_reader(tmp_path):
     path = jsonl(tmp_path / "calls.jsonl", call())
     load = read(path, format="text")
     assert load.report.loc[0, ["format", "rows", "skipped"]].tolist() == ["text", 0, 1]
-    with pytest.raises(ValueError, match=r"format must be 'auto' or one of \['har', 'jsonl', 'text', 'vcr'\], "
+    with pytest.raises(ValueError, match=r"format must be 'auto' or one of \['har', 'jsonl', 'text', 'vcr', 'wslog'\], "
                                          r"not 'csv'"):
         toolkit.read_logs(path, format="csv")
 

@@ -32,7 +32,7 @@ def callers(path, tmp_path):
 
 
 @pytest.mark.parametrize("bad, words", [
-    ({"format": "csv"}, "format must be 'auto' or one of ['har', 'jsonl', 'text', 'vcr'], not 'csv'"),
+    ({"format": "csv"}, "format must be 'auto' or one of ['har', 'jsonl', 'text', 'vcr', 'wslog'], not 'csv'"),
     ({"format": "har", "pattern": LAYOUT}, "pattern applies to text logs; it cannot be used with format='har'"),
     ({"pattern": r"(?P<when>\S+)"}, "pattern has unknown named groups ['when']"),
     ({"pattern": "("}, "pattern is not a valid regex"),

@@ -65,7 +65,7 @@ def test_devtools_export_becomes_the_expected_rows():
 def test_preflights_and_non_api_entries_are_skipped_and_counted():
     load = read(HAR)
     assert load.report.to_dict("records") == [
-        {"source": str(HAR), "format": "har", "rows": 9, "rejects": 2, "skipped": 3, "unverified": 1}]
+        {"source": str(HAR), "format": "har", "rows": 9, "rejects": 2, "skipped": 3, "unverified": 1, "frames": 0}]
     assert load.skips[["reason", "count"]].values.tolist() == [["preflight", 1], ["static", 2]]
     assert "OPTIONS" not in set(load.frame["method"].astype(str))
     assert load.lines == 14 == len(load.frame) + len(load.rejects) + load.report["skipped"].sum()
@@ -173,7 +173,7 @@ def test_status_0_or_minus_1_is_a_transport_row(tmp_path):
     assert load.frame["http_status"].isna().all()
 
 
-def test_static_assets_preflights_and_websockets_are_counted_skips(tmp_path):
+def test_static_assets_and_preflights_are_counted_skips_and_websockets_are_frames(tmp_path):
     api = "https://api9528mystks.mystonks.org/api/v1/futures/open-api/products"
     entries = [
         entry("https://api9528mystks.mystonks.org/static/app.js?v=3", method="GET"),          # URL ending
@@ -189,8 +189,10 @@ def test_static_assets_preflights_and_websockets_are_counted_skips(tmp_path):
     entries[2]["response"]["content"]["mimeType"] = "font/woff2"
     entries[5]["response"]["content"]["mimeType"] = "text/html"
     load = read(har(tmp_path / "x.har", *entries))
-    assert load.report.loc[0, ["rows", "rejects", "skipped"]].tolist() == [2, 0, 5]
-    assert load.skips[["reason", "count"]].values.tolist() == [["preflight", 1], ["static", 3], ["websocket", 1]]
+    assert load.report.loc[0, ["rows", "rejects", "skipped", "frames"]].tolist() == [2, 0, 4, 2]
+    assert load.skips[["reason", "count"]].values.tolist() == [["preflight", 1], ["static", 3]]
+    assert load.websocket["kind"].tolist() == ["open", "other"]  # the socket opened, and its one frame
+    assert load.lines == 8 == len(entries) + 1
     assert load.frame["path"].tolist() == ["/", "/api/v1/futures/open-api/products"]
 
 

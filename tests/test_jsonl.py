@@ -176,7 +176,7 @@ def test_every_line_is_accounted_for(tmp_path):
     assert load_.lines == 6  # blank lines are not counted
     assert len(load_.frame) + len(load_.rejects) + load_.report["skipped"].sum() == load_.lines
     assert load_.report.to_dict("records") == [
-        {"source": str(path), "format": "jsonl", "rows": 2, "rejects": 4, "skipped": 0, "unverified": 0}]
+        {"source": str(path), "format": "jsonl", "rows": 2, "rejects": 4, "skipped": 0, "unverified": 0, "frames": 0}]
 
 
 def test_errors_raise_names_file_and_line(tmp_path):

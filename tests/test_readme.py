@@ -39,6 +39,10 @@ WORKING_COPY = {
     "tests/cassettes/orders.yaml": DATA / "cassette.yaml",
     "bot.log": DATA / "bot.log",
     "gateway.log": "2026-11-20T21:05:00Z GET /api/v1/futures/open-api/ticker/BTCUSDT 429 rate limited\n",
+    "feeds/chrome-spot.har": DATA / "websocket" / "chrome-spot.har",
+    "feeds/websockets-spot.log": DATA / "websocket" / "websockets-spot.log",
+    "feeds/hummingbot-spot.log": DATA / "websocket" / "hummingbot-spot.log",
+    "feeds/spot-mm.jsonl": DATA / "websocket" / "recorder-spot.jsonl",
 }
 
 
@@ -130,6 +134,15 @@ def _the_dask_block(ns, out):
     assert len(ns["outage"]) == in_outage.sum()
 
 
+def _the_websocket_block(ns, out):
+    assert set(ns["load"].report["format"].astype(str)) == {"har", "wslog", "jsonl"}
+    assert ns["load"].report["frames"].sum() == len(ns["ws"]) > 0
+    assert set(ns["stale"]["stream"]) == {"ETHUSDT@book_ticker"} and len(ns["gaps"]) == 2  # the HAR and the recorder
+    assert ns["storms"]["failed"].tolist() == [6, 6, 6, 6]  # one storm per recording of it, the attempts kept apart
+    assert set(ns["drops"]["side"]) == {"exchange", "network"}
+    assert "(1012, 'server')" in out
+
+
 CHECKS = {
     "Recording and other formats, block 1": _the_record_block,
     "Recording and other formats, block 2": _the_formats_block,
@@ -137,6 +150,7 @@ CHECKS = {
     "Analysing failures, block 1": _the_analysis_block,
     "Large recordings, block 1": _the_store_block,
     "Large recordings, block 2": _the_dask_block,
+    "WebSocket feeds, block 1": _the_websocket_block,
 }
 
 

@@ -68,21 +68,30 @@ def _har_entries(data: bytes) -> list:
 
 
 def _expected_har_skips(entries) -> int:
-    """Preflights, WebSockets and static assets, by the README's definition."""
+    """Preflights and static assets, by the README's definition (WebSocket entries are WebSocket rows)."""
     n = 0
     for e in entries:
         req, resp = e["request"], e.get("response") or {}
         kind = (e.get("_resourceType") or "").lower()
         mime = ((resp.get("content") or {}).get("mimeType") or "").lower()
         path = req["url"].split("#")[0].split("?")[0].lower()
-        n += (req["method"] == "OPTIONS" or kind in ("preflight", "websocket") or "_webSocketMessages" in e
+        if kind == "websocket" or "_webSocketMessages" in e:
+            continue
+        n += (req["method"] == "OPTIONS" or kind == "preflight"
               or kind in STATIC_TYPES or mime.split("/")[0] in ("image", "font", "audio", "video")
               or "css" in mime or "javascript" in mime or path.endswith(STATIC_ENDINGS))
     return n
 
 
+def _websocket_units(entries) -> int:
+    """The WebSocket rows a HAR's WebSocket entries give: an open row and one row per frame each."""
+    return sum(1 + len(e.get("_webSocketMessages") or []) for e in entries
+               if (e.get("_resourceType") or "").lower() == "websocket" or "_webSocketMessages" in e)
+
+
 def _count(name: str, data: bytes):
-    """(units in the file, expected skips or None when any skip is allowed, request-header secrets)."""
+    """(units in the file, expected skips or None when any skip is allowed, request-header secrets); a HAR's
+    units are its entries, and its WebSocket entries' frames besides."""
     secrets = set()
     if name.endswith((".har", ".har.gz")):
         entries = _har_entries(data)
@@ -90,7 +99,9 @@ def _count(name: str, data: bytes):
             for h in e["request"].get("headers") or []:
                 if SECRET_HEADERS.search(h["name"]) and len(h["value"]) >= 8:
                     secrets.add(h["value"])
-        return len(entries), _expected_har_skips(entries), secrets
+        sockets = [e for e in entries
+                   if "_webSocketMessages" in e or (e.get("_resourceType") or "").lower() == "websocket"]
+        return len(entries) - len(sockets) + _websocket_units(sockets), _expected_har_skips(entries), secrets
     text = data.decode("utf-8", "replace")
     if name.endswith((".yaml", ".yml")):
         return len(re.findall(r"^- request:", text, re.M)), 0, secrets
@@ -114,13 +125,14 @@ def test_every_corpus_file_reads_right(name):
         warnings.simplefilter("always")
         load = toolkit.read_logs(CORPUS / name)
     report = load.report.iloc[0]
-    assert load.lines == units == report["rows"] + report["rejects"] + report["skipped"]
+    assert load.lines == units == report["rows"] + report["rejects"] + report["skipped"] + report["frames"]
     assert len(load.frame) == report["rows"] and len(load.rejects) == report["rejects"]
     if skips is not None:
         assert report["skipped"] == skips
-        assert set(load.skips["reason"]) <= {"preflight", "static", "websocket"}
+        assert set(load.skips["reason"]) <= {"preflight", "static"}
     if name.endswith((".har", ".har.gz", ".yaml", ".yml")) or report["format"] == "vcr":
-        assert report["rows"] + report["rejects"] + report["skipped"] == units  # every exchange accounted for
+        # every exchange accounted for (a WebSocket entry by its rows in load.websocket)
+        assert report["rows"] + report["rejects"] + report["skipped"] + report["frames"] == units
     df = load.frame
     assert not df["ts"].isna().any() and (df["ts"] > pd.Timestamp("2000-01-01", tz="UTC")).all()
     for line, ts, method, path, status in SAMPLE.get(name, []):
@@ -130,7 +142,7 @@ def test_every_corpus_file_reads_right(name):
         assert row["ts"] == pd.Timestamp(ts, tz="UTC"), (name, line)
         assert (row["method"], row["path"]) == (method, path), (name, line)
         assert (None if pd.isna(row["http_status"]) else int(row["http_status"])) == status, (name, line)
-    everything = (df.astype(str).to_csv() + load.rejects.to_csv()
+    everything = (df.astype(str).to_csv() + load.rejects.to_csv() + load.websocket.astype(str).to_csv()
                   + "".join(str(w.message) for w in caught))
     for secret in secrets:
         assert secret not in everything, (name, secret[:6])
@@ -141,10 +153,12 @@ def test_the_corpus_together():
         warnings.simplefilter("ignore")
         load = toolkit.read_logs(CORPUS)
     assert len(load.report) == len(FILES)
-    assert load.lines == len(load.frame) + len(load.rejects) + int(load.report["skipped"].sum())
+    assert load.lines == (len(load.frame) + len(load.rejects) + int(load.report["skipped"].sum())
+                          + len(load.websocket))
     # the tools' own exports of real API calls are rows, not skips
     harto = load.report[load.report["source"].str.endswith("all-status-and-method.har.gz")].iloc[0]
     assert (harto["rows"], harto["rejects"], harto["skipped"]) == (604, 1, 60)
-    websocket = load.skips[load.skips["source"].str.endswith("mitmproxy-websocket.har")]
-    assert websocket[["reason", "count"]].values.tolist() == [["websocket", 3]]
+    # mitmproxy's WebSocket flows: three sockets opened, five frames, in load.websocket
+    websocket = load.websocket[load.websocket["source"].astype(str).str.endswith("mitmproxy-websocket.har")]
+    assert websocket["kind"].astype(str).value_counts().to_dict() == {"other": 5, "open": 3}
     assert Path(CORPUS).is_dir()

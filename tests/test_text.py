@@ -54,7 +54,7 @@ def test_other_lines_are_skipped_and_counted():
     load = read(BOT)
     # start-up, "sending POST ...", strategy output (twice), two traceback lines; the blank line is not counted
     assert load.report.to_dict("records") == [
-        {"source": str(BOT), "format": "text", "rows": 8, "rejects": 0, "skipped": 7, "unverified": 0}]
+        {"source": str(BOT), "format": "text", "rows": 8, "rejects": 0, "skipped": 7, "unverified": 0, "frames": 0}]
     assert load.lines == 15
 
 

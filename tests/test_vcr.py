@@ -39,7 +39,7 @@ def test_cassette_becomes_the_expected_rows():
     clock = df.loc[2]
     assert clock["client_ts"] - clock["server_ts"] == pd.Timedelta("45s")
     assert load.report.to_dict("records") == [
-        {"source": str(CASSETTE), "format": "vcr", "rows": 5, "rejects": 3, "skipped": 0, "unverified": 0}]
+        {"source": str(CASSETTE), "format": "vcr", "rows": 5, "rejects": 3, "skipped": 0, "unverified": 0, "frames": 0}]
     assert load.rejects[["line", "reason"]].values.tolist() == [
         [6, "response body is corrupt gzip"],
         [7, "interaction has no response"],

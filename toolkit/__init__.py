@@ -43,7 +43,8 @@ _LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", 
 _LAZY_NAMES = {
     **dict.fromkeys(("bot_summary", "cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
                      "find_incidents", "findings", "orders", "request_rate", "retries", "summary", "top_errors",
-                     "uncertain_orders", "verdict"),
+                     "uncertain_orders", "verdict", "feed_drops", "reconnects", "sequence_gaps", "stale_streams",
+                     "ws_sessions", "ws_streams"),
                     "analysis"),
     **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
     "simulate": "simulation",
@@ -52,7 +53,8 @@ _LAZY_NAMES = {
 if TYPE_CHECKING:  # what type checkers see of the names above, which load on first use at run time
     from . import analysis, plots, record, report, simulation, widgets
     from .analysis import (cause_rules, clock_drift, clock_offsets, describe_window, error_rate, explain_incidents,
-                           find_gaps, find_incidents, request_rate, retries, top_errors, uncertain_orders, verdict)
+                           feed_drops, find_gaps, find_incidents, reconnects, request_rate, retries, sequence_gaps,
+                           stale_streams, top_errors, uncertain_orders, verdict, ws_sessions, ws_streams)
     from .analysis.findings import findings  # the functions, not the modules of the same names
     from .analysis.orders import orders
     from .analysis.summary import bot_summary, summary
@@ -130,6 +132,12 @@ __all__ = [
     "top_errors",
     "uncertain_orders",
     "verdict",
+    "feed_drops",
+    "reconnects",
+    "sequence_gaps",
+    "stale_streams",
+    "ws_sessions",
+    "ws_streams",
     "widgets",
     "__version__",
 ]

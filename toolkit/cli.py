@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="the recording, or the folder of recordings, to scrub")
     p.add_argument("--out", metavar="PATH",
                    help="write here instead of replacing SOURCE (a folder, laid out as SOURCE, when SOURCE is one)")
-    p.add_argument("--format", default="auto", choices=["auto", "jsonl", "har", "vcr", "text"],
+    p.add_argument("--format", default="auto", choices=["auto", "jsonl", "har", "vcr", "text", "wslog"],
                    help="the recording's format (default: told from its content)")
     p.set_defaults(func=_scrub)
     return parser

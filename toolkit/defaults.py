@@ -17,7 +17,8 @@ __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
            "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
            "TIMELINE_SYMLOG_RATIO", "PLOT_FONTS", "TIMELINE_MAX_LEGEND", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO",
-           "GZIP_RATIO_AFTER", "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "DISTRIBUTION", "PROGRESS_AFTER"]
+           "GZIP_RATIO_AFTER", "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "DISTRIBUTION", "PROGRESS_AFTER",
+           "WS_MIN_SILENCE", "WS_PONG_WITHIN", "WS_RECONNECT_GAP", "WS_RECONNECT_MIN", "WS_DROP_WITHIN"]
 
 #: Documented request limits, counted separately for each market: calls per window.
 RATE_LIMITS: dict[str, dict[str, int]] = {
@@ -135,6 +136,16 @@ ORDER_EVIDENCE_WINDOW = "1h"
 #: :func:`toolkit.orders`: how far a listed order's creation time may fall outside the call that placed it
 #: (the exchange's clock against the recorder's).
 ORDER_CLOCK_SLACK = "2s"
+
+#: WebSocket feeds (:mod:`toolkit.analysis.websocket`): a stream silent this long while another of its
+#: connection pushes is stale; a ping without a pong this soon is unanswered; connection attempts this close
+#: together, at least this many, are a reconnect burst.
+WS_MIN_SILENCE = "10s"
+WS_PONG_WITHIN = "10s"
+WS_RECONNECT_GAP = "30s"
+WS_RECONNECT_MIN = 3
+#: A feed drop with the REST API's 5xx this close to it, in its market, is the exchange's (:func:`toolkit.feed_drops`).
+WS_DROP_WITHIN = "1min"
 
 #: How far back :func:`toolkit.describe_window` looks for its "before".
 BEFORE = "3h"

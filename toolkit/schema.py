@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["ACTIONS", "CATEGORIES", "COLUMNS", "ORDER_FIELDS", "DATA_CATEGORIES", "DTYPES", "FORMATS", "KINDS", "MARKETS", "METHODS",
-           "REJECT_DTYPES", "REPORT_DTYPES", "STRING", "TS", "empty_frame"]
+__all__ = ["ACTIONS", "CATEGORIES", "COLUMNS", "ORDER_FIELDS", "DATA_CATEGORIES", "DTYPES", "FORMATS", "KINDS", "MARKETS",
+           "METHODS", "REJECT_DTYPES", "REPORT_DTYPES", "STRING", "TS", "WS_COLUMNS", "WS_DIRECTIONS", "WS_DTYPES",
+           "WS_KINDS", "empty_frame"]
 
 #: Markets, in the order plots and groupbys list them.
 MARKETS = ["spot", "futures", "unknown"]
@@ -49,7 +50,7 @@ METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 UNKNOWN_BOT = "unknown"
 
 #: Input formats named in :attr:`toolkit.Load.report`.
-FORMATS = ["jsonl", "har", "vcr", "text"]
+FORMATS = ["jsonl", "har", "vcr", "text", "wslog"]
 
 TS = pd.DatetimeTZDtype("ns", "UTC")
 STRING = pd.StringDtype("pyarrow")
@@ -112,7 +113,42 @@ REPORT_DTYPES: dict[str, object] = {
     "rejects": pd.Int64Dtype(),
     "skipped": pd.Int64Dtype(),
     "unverified": pd.Int64Dtype(),  # 2xx rows whose body was not recorded (reason ``unverified``)
+    "frames": pd.Int64Dtype(),  # rows of ``Load.websocket``: WebSocket frames and connection events
 }
+
+#: Which way a WebSocket row went: a frame the bot sent or received, or a connection event.
+WS_DIRECTIONS = ["sent", "received", "event"]
+
+#: What a WebSocket row is: connection events (open, a refused upgrade, close, error), control and keepalive
+#: frames (protocol or the exchange's ``{"action": "ping"}``), subscriptions and their acks, the futures
+#: welcome, market-data pushes, and anything else.
+WS_KINDS = ["open", "handshake_failed", "close", "error", "ping", "pong", "subscribe", "unsubscribe", "ack",
+            "welcome", "data", "other"]
+
+#: The columns of :attr:`toolkit.Load.websocket`: one row per WebSocket frame or connection event.
+WS_DTYPES: dict[str, object] = {
+    "ts": TS,
+    "bot": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "market": pd.CategoricalDtype(MARKETS),
+    "url": pd.CategoricalDtype(pd.Index([], dtype=STRING)),  # secrets masked
+    "connection": pd.CategoricalDtype(pd.Index([], dtype=STRING)),  # unique within a load
+    "direction": pd.CategoricalDtype(WS_DIRECTIONS),
+    "kind": pd.CategoricalDtype(WS_KINDS),
+    "stream": STRING,  # the stream a push belongs to; a subscription's streams joined with ","
+    "close_code": pd.Int32Dtype(),  # of a close; NA where the shape does not record it
+    "status": pd.Int16Dtype(),  # the HTTP status of a refused upgrade (``handshake_failed``)
+    "detail": STRING,  # a close reason, an error's text (secrets masked)
+    "size": pd.Int64Dtype(),  # payload bytes; NA when the shape does not say
+    "event_ts": TS,  # the exchange's time in the frame
+    "latency_ms": pd.Float64Dtype(),  # receive time minus event_ts
+    "first_seq": pd.Int64Dtype(),  # ``U`` of an order_book_update
+    "last_seq": pd.Int64Dtype(),  # ``u`` of an order_book_update or book_ticker
+    "source": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+    "line": pd.Int64Dtype(),
+}
+
+#: Column order of :attr:`toolkit.Load.websocket`.
+WS_COLUMNS = list(WS_DTYPES)
 
 
 def empty_frame(dtypes: dict[str, object] | None = None) -> pd.DataFrame:

@@ -64,7 +64,7 @@ def scrub(source, out=None, *, format: str = "auto", pattern=None) -> Scrubbed:
         bits of ``source``, and an error or ^C while writing leaves ``source``
         and ``out`` as they were. When nothing is masked ``source`` is left
         untouched and ``out`` gets an exact copy of it.
-    format : {"auto", "jsonl", "har", "vcr", "text"}
+    format : {"auto", "jsonl", "har", "vcr", "text", "wslog"}
         As in :func:`toolkit.read_logs`.
     pattern : str or re.Pattern, optional
         The layout of text logs, as in :func:`toolkit.read_logs`: with it, a
@@ -315,6 +315,6 @@ def _cassette_raw(raw: bytes, name: str) -> tuple[bytes, int]:
         raise LogFormatError(f"{name}: nested too deeply to be written again as YAML; nothing was written") from None
 
 
-_SCRUBBERS = {"jsonl": _jsonl, "text": _text, "har": _document(_json_raw), "vcr": _document(_cassette_raw)}
+_SCRUBBERS = {"jsonl": _jsonl, "text": _text, "wslog": _text, "har": _document(_json_raw), "vcr": _document(_cassette_raw)}
 
 __all__ = ["scrub", "Scrubbed"]

@@ -5,6 +5,8 @@ One module per concern: :mod:`.rates` (error and request rates), :mod:`.errors`
 :mod:`.describe` (explaining a window), :mod:`.clock` (clock drift), :mod:`.causes`
 (the cause-rule table and the evidence of each cause), :mod:`.explain` (whose fault each
 incident was), :mod:`.gaps` (silences), :mod:`.orders` (every order attempt, its answer and fate; orders of unknown outcome),
+:mod:`.websocket` (WebSocket sessions, streams, stale streams, sequence gaps, reconnects), :mod:`.feeds` (whose fault a
+feed drop was),
 :mod:`.findings` (a post-mortem's closing table: one row per incident, with its evidence),
 :mod:`.verdict` (the post-mortem's first line: how many incidents were whose fault, and the worst).
 """
@@ -20,6 +22,8 @@ from .incidents import find_incidents
 from .orders import ANSWERS, FATES, ORDER_COLUMNS, UNCERTAIN_COLUMNS, orders, uncertain_orders
 from .rates import error_rate, request_rate
 from .summary import BOT_SUMMARY, bot_summary, failed_share, summary
+from .feeds import feed_drops
+from .websocket import reconnects, sequence_gaps, stale_streams, ws_sessions, ws_streams
 from .verdict import verdict, worst_incident
 
 __all__ = [
@@ -49,6 +53,12 @@ __all__ = [
     "summary",
     "top_errors",
     "uncertain_orders",
+    "feed_drops",
+    "reconnects",
+    "sequence_gaps",
+    "stale_streams",
+    "ws_sessions",
+    "ws_streams",
     "verdict",
     "worst_incident",
 ]

@@ -17,9 +17,10 @@ from .._cards import card
 from .._progress import progress
 from .._words import shown_name, window_words
 from ..errors import LogFormatError, ParameterError
-from ..schema import COLUMNS, empty_frame
+from ..schema import COLUMNS, WS_COLUMNS, empty_frame
 from ..selection import selection as window
 from . import formats  # noqa: F401 - each format registers its reader with the engine
+from ._ws import empty_ws
 from .engine import FileResult, expand, parse_many, read_options, rejects_frame, report_frame, source_of
 
 
@@ -40,12 +41,16 @@ class Load:
         characters) for every input line that could not become a row, up to the first
         :data:`toolkit.defaults.MAX_REJECTS_KEPT` of each file; ``report["rejects"]`` counts them all.
     report : DataFrame
-        One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``
-        and ``unverified`` (rows counted ``ok`` because a 2xx was logged without
+        One row per file: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``,
+        ``unverified`` (rows counted ``ok`` because a 2xx was logged without
         its body, as access logs and urllib3 lines are: a business error could
-        hide in them).
+        hide in them) and ``frames`` (rows of :attr:`websocket`).
     lines : int
-        Non-blank lines (or entries) read; equals rows + rejects + skipped.
+        Non-blank lines (or entries, and a HAR's WebSocket frames) read; equals rows + rejects + skipped
+        + the lines that became WebSocket rows only.
+    websocket : DataFrame
+        One row per WebSocket frame or connection event (see the README's WebSocket section for the
+        columns); empty when the recordings hold none.
     """
 
     frame: pd.DataFrame
@@ -53,6 +58,7 @@ class Load:
     report: pd.DataFrame
     lines: int = 0
     _files: list = field(default_factory=list, repr=False)
+    websocket: pd.DataFrame = field(default_factory=empty_ws, repr=False)
 
     @property
     def skips(self) -> pd.DataFrame:
@@ -123,7 +129,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
         ``"report"`` collects bad lines in :attr:`Load.rejects` and warns with a
         summary per file; ``"raise"`` raises :class:`LogFormatError` at the first.
         A HAR or cassette that cannot be parsed at all is one reject at line 0.
-    format : {"auto", "jsonl", "har", "vcr", "text"}
+    format : {"auto", "jsonl", "har", "vcr", "text", "wslog"}
         ``"auto"`` tells the format of each file from its content (the file
         name breaks ties); a name forces it for every file.
     pattern : str or re.Pattern, optional
@@ -190,6 +196,7 @@ def read_logs(source, *, market_rules=None, errors: str = "report", format: str 
     results += [FileResult.same_file(shown_name(path), read[first]) for path, first in duplicates]
     load = _assemble(results)
     load.frame = win.apply(load.frame)
+    load.websocket = win.apply(load.websocket)
     return load
 
 
@@ -213,20 +220,26 @@ def _assemble(results: list[FileResult]) -> Load:
     frame = concat_frames([f for r in results for f in r.frames])
     if len(results) > 1:  # several files (rotated logs, one per bot): one timeline, in time order
         frame = frame.sort_values("ts", kind="stable", ignore_index=True)
-    return Load(frame[COLUMNS], rejects_frame(results), report_frame(results), sum(r.lines for r in results), results)
+    ws = [f for r in results for f in r.ws]
+    websocket = concat_frames(ws, WS_COLUMNS) if ws else empty_ws()
+    if len(ws) > 1:
+        websocket = websocket.sort_values(["ts", "source", "line"], kind="stable", ignore_index=True)
+    return Load(frame[COLUMNS], rejects_frame(results), report_frame(results), sum(r.lines for r in results), results,
+                websocket)
 
 
-def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def concat_frames(frames: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
     """Concatenate loaded frames, keeping categoricals categorical (categories are unioned).
 
     Column by column: the loader's frames share their columns and dtypes, so each
     column's arrays are joined as they are, without pandas' general alignment.
+    ``columns`` are those of the calls' frame unless given (:data:`toolkit.schema.WS_COLUMNS`).
     """
     if not frames:
         return empty_frame()
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
-    return pd.DataFrame({c: _concat_arrays([f[c].array for f in frames]) for c in COLUMNS}, copy=False)
+    return pd.DataFrame({c: _concat_arrays([f[c].array for f in frames]) for c in columns or COLUMNS}, copy=False)
 
 
 def _concat_arrays(arrays: list):

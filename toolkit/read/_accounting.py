@@ -88,6 +88,15 @@ class Chunk(_Kept):
         self.skip_reasons: Counter = Counter()  # why lines were skipped, for the skips a reader names
         self.size = 0  # lines in the piece, blank ones included
         self.deferred: list = []  # (lines before, batch, source) left to finish, while DEFERRED is set
+        self.ws: list = []  # frames of WebSocket rows (:data:`toolkit.schema.WS_DTYPES`)
+        self.ws_units = 0  # lines (or entries, or HAR frames) that became WebSocket rows only
+        self.ws_rows: list = []  # WebSocket rows read but not yet typed (:class:`toolkit.read._ws.WsRows`)
+
+    def add_ws(self, frame: pd.DataFrame, units: int) -> None:
+        """Add the WebSocket rows a reader read from ``units`` lines (or entries and frames)."""
+        if len(frame):
+            self.ws.append(frame)
+        self.ws_units += units
 
     def skip(self, reason: str, n: int = 1) -> None:
         """Count ``n`` lines (or entries) skipped for ``reason``."""
@@ -117,6 +126,11 @@ class Chunk(_Kept):
                 self.rejects.append((line + off, reason, text))
         self.more_rejects.update(other.more_rejects)
         self.deferred.extend((before + off, batch, source) for before, batch, source in other.deferred)
+        for frame in other.ws:
+            if off:
+                frame["line"] += off
+            self.ws.append(frame)
+        self.ws_units += other.ws_units
         self.blank += other.blank
         self.skipped += other.skipped
         self.skip_reasons.update(other.skip_reasons)
@@ -171,6 +185,8 @@ class FileResult(_Kept):
         self.last_line = start_line
         self.deferred: list = []  # (lines before, batch, source) of pieces whose rows are left to finish
         self.counted: tuple[int, int] | None = None  # (rows, unverified) when its rows are in another's frame
+        self.ws: list = []  # frames of WebSocket rows
+        self.ws_units = 0  # lines (or entries, or HAR frames) that became WebSocket rows only
 
     @property
     def rows(self) -> int:
@@ -179,9 +195,15 @@ class FileResult(_Kept):
         return sum(len(f) for f in self.frames)
 
     @property
+    def frames_count(self) -> int:
+        """Rows of :attr:`toolkit.Load.websocket` read from this file: WebSocket frames and connection events."""
+        return sum(len(f) for f in self.ws)
+
+    @property
     def lines(self) -> int:
-        """Non-blank lines (or entries) read: rows + rejects + skipped."""
-        return self.rows + self.reject_count + self.skipped
+        """Non-blank lines (or entries, and a HAR's WebSocket frames) read: rows + rejects + skipped, and those
+        that became WebSocket rows only."""
+        return self.rows + self.reject_count + self.skipped + self.ws_units
 
     @property
     def unverified(self) -> int:
@@ -218,6 +240,12 @@ class FileResult(_Kept):
                 frame["line"] += off
             frame["bot"] = self._bots(frame["bot"].array)
             self.frames.append(frame)
+        for frame in chunk.ws:
+            if off:
+                frame["line"] += off
+            frame["bot"] = self._bots(frame["bot"].array)
+            self.ws.append(frame)
+        self.ws_units += chunk.ws_units
         self.blank += chunk.blank
         self.skipped += chunk.skipped
         self.skip_reasons.update(chunk.skip_reasons)
@@ -289,18 +317,20 @@ def rejects_frame(rejects=()) -> pd.DataFrame:
 
 
 def report_frame(files=()) -> pd.DataFrame:
-    """One row per file read: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``, ``unverified``.
+    """One row per file read: ``source``, ``format``, ``rows``, ``rejects``, ``skipped``, ``unverified``,
+    ``frames`` (WebSocket rows).
 
     Parameters
     ----------
     files : list of FileResult, or of tuples
-        Parsed files, or those six values per file (as a store counts them).
+        Parsed files, or those values per file (as a store counts them; ``frames`` 0 when left out).
 
     Examples
     --------
     >>> report_frame([("bot.log", "text", 10, 1, 2, 3)]).astype(str).values.tolist()
-    [['bot.log', 'text', '10', '1', '2', '3']]
+    [['bot.log', 'text', '10', '1', '2', '3', '0']]
     """
-    rows = [f if isinstance(f, tuple) else (f.source, f.format, f.rows, f.reject_count, f.skipped, f.unverified)
+    rows = [(f + (0,) if len(f) == 6 else f) if isinstance(f, tuple)
+            else (f.source, f.format, f.rows, f.reject_count, f.skipped, f.unverified, f.frames_count)
             for f in files]
     return pd.DataFrame(rows, columns=list(REPORT_DTYPES)).astype(REPORT_DTYPES)

@@ -101,7 +101,7 @@ def reader(name: str) -> Reader:
     >>> reader("csv")
     Traceback (most recent call last):
     ...
-    toolkit.errors.ParameterError: format must be 'auto' or one of ['har', 'jsonl', 'text', 'vcr'], not 'csv'
+    toolkit.errors.ParameterError: format must be 'auto' or one of ['har', 'jsonl', 'text', 'vcr', 'wslog'], not 'csv'
     """
     found = _READERS.get(name)
     if found is None:

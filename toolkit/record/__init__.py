@@ -44,6 +44,14 @@ its adapter; every adapter writes the same line through the same recorder
   ``ccxt``; for ``ccxt.async_support`` the ``aiohttp.ClientSession`` it
   creates in ``open()``, now or whenever it creates a new one).
 
+WebSockets are recorded to the same file, one line per frame and per connection event (open, close with its
+code, a refused upgrade with its status, errors; see :mod:`toolkit.record._ws` for the lines):
+
+- an ``aiohttp.ClientSession`` given to :func:`attach_recorder` also records the sockets of its
+  ``ws_connect`` (and so does ccxt pro, which runs on aiohttp);
+- the ``websockets`` library's client is opened with :func:`connect` instead of
+  ``websockets.connect``: the same arguments, plus the file and the recorder's settings.
+
 Every adapter is safe under many threads or tasks: the only shared state is
 the file writer, which has its own lock.
 """
@@ -55,11 +63,12 @@ import os
 from .. import classify
 from ..errors import ParameterError, ParameterTypeError
 from ..selection import as_duration, as_markets
-from . import _aiohttp, _ccxt, _httpx, _requests
+from . import _aiohttp, _ccxt, _httpx, _requests, _websockets
 from ._core import MAX_BODY, Settings
 from ._writer import DAILY, RecordingWarning
+from ._ws import WsRecorder
 
-__all__ = ["attach_recorder", "recording_session", "RecordingWarning"]
+__all__ = ["attach_recorder", "connect", "recording_session", "RecordingWarning"]
 
 _FUNC = "attach_recorder"
 _DAY = 86_400 * 10**9  # ns
@@ -135,6 +144,42 @@ def attach_recorder(session, path, *, max_bytes: int | None = None, rotate: str 
                         rules=classify.compile_market_rules(market_rules),
                         max_body=_size(max_body, "max_body", least=0), bot=_bot(bot))
     return _attach(session, settings)
+
+
+def connect(url, path, *, max_bytes: int | None = None, rotate: str | None = None, market: str | None = None,
+            market_rules=None, bot: str | None = None, **kwargs):
+    """``websockets.connect(url, **kwargs)`` (the ``websockets`` library's asyncio client), recording every frame
+    and connection event to ``path``.
+
+    Use it wherever ``websockets.connect`` would be: awaited, in ``async with``, or in ``async for`` to
+    reconnect after each drop. Each connection attempt is a new ``connection`` id in the file.
+
+    Parameters
+    ----------
+    url : str
+        The ``ws://`` or ``wss://`` URL (secrets in its query are masked in the file).
+    path, max_bytes, rotate, market, market_rules, bot
+        As for :func:`attach_recorder`; several clients may record to one file.
+    **kwargs
+        Passed to ``websockets.asyncio.client.connect`` (``ping_interval``, ``additional_headers`` ...).
+
+    Examples
+    --------
+    >>> import toolkit.record
+    >>> async def feed():  # doctest: +SKIP
+    ...     url = "wss://api9528mystks.mystonks.org/api/v1/spot/ws"
+    ...     async for ws in toolkit.record.connect(url, "logs/feed.jsonl", bot="spot-mm", rotate="daily"):
+    ...         await ws.send('{"action":"subscribe","streams":["BTCUSDT@ticker"]}')
+    ...         async for message in ws:
+    ...             ...
+    """
+    if not isinstance(url, str):
+        raise ParameterTypeError(f"connect(): url must be a ws:// or wss:// URL (a string), not {type(url).__name__}")
+    settings = Settings(path=_file_path(path),
+                        max_bytes=None if max_bytes is None else _size(max_bytes, "max_bytes", least=1),
+                        rotate=_rotation(rotate), market=_one_market(market),
+                        rules=classify.compile_market_rules(market_rules), max_body=MAX_BODY, bot=_bot(bot))
+    return _websockets.connect(url, WsRecorder.open(settings), **kwargs)
 
 
 def recording_session(path, **kwargs):

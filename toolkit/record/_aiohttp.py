@@ -3,11 +3,14 @@
 A trace config times each request and copies the request body as it is sent, and the session's response
 class copies the body when it is read (``await resp.json()``, ``text()``, ``read()``); a response released
 without being read (or streamed from ``resp.content``) is recorded without its body, when it is released.
+The session's WebSockets (``ws_connect``) are recorded to the same file by :mod:`._aiohttp_ws`.
 """
 
 from __future__ import annotations
 
+from . import _aiohttp_ws
 from ._core import Recorder, Settings, decoded, elapsed_ms, start
+from ._ws import WsRecorder
 
 
 def attach(session, settings: Settings):
@@ -49,6 +52,7 @@ def attach(session, settings: Settings):
         finally:
             recorder.release()
 
+    _aiohttp_ws.attach(session, WsRecorder(recorder))  # and its WebSockets (ws_connect), to the same file
     object.__setattr__(session, "close", recording_close)
     object.__setattr__(session, "_toolkit_recorder", recorder)
     return session

@@ -23,7 +23,7 @@ from .._words import time_stamp
 from ..errors import NoCallsError, ParameterError, ReportError
 from ..read import RejectWarning, load_logs, read_logs
 from ..read.engine import expand
-from ..schema import MARKETS
+from ..schema import MARKETS, WS_DTYPES, empty_frame
 from ..selection import Selection, as_bots, as_duration, as_markets, as_window, selection
 from ._run import NOTEBOOK
 
@@ -248,6 +248,9 @@ class Calls(NamedTuple):
     files: int
     #: Lines of the recordings that could not be read.
     rejects: int
+    #: The WebSocket frames and connection events read (:attr:`toolkit.Load.websocket`) in the window, the market
+    #: and of the bot; empty for a store, which keeps none.
+    websocket: pd.DataFrame | None = None
 
 
 def load_calls(params: Parameters) -> Calls:
@@ -269,7 +272,7 @@ def load_calls(params: Parameters) -> Calls:
     Returns
     -------
     Calls
-        ``recorded``, ``selected``, ``files``, ``rejects``.
+        ``recorded``, ``selected``, ``files``, ``rejects``, ``websocket``.
 
     Raises
     ------
@@ -295,7 +298,9 @@ def load_calls(params: Parameters) -> Calls:
             warnings.simplefilter("ignore", RejectWarning)  # counted in the heading instead
             load = read_logs(source)
         recorded, files, rejects = load.frame, len(load.report), int(load.report["rejects"].sum())
-    return Calls(recorded, _select(recorded, params.selection), files, rejects)
+        return Calls(recorded, _select(recorded, params.selection), files, rejects,
+                     params.selection.apply(load.websocket))
+    return Calls(recorded, _select(recorded, params.selection), files, rejects, empty_frame(WS_DTYPES))
 
 
 def select_calls(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:

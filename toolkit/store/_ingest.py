@@ -108,7 +108,7 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     fields : dict, optional
         JSON Lines key names, as for :func:`toolkit.read_logs`; fixed when the
         store is created.
-    format : {"auto", "jsonl", "har", "vcr", "text"}
+    format : {"auto", "jsonl", "har", "vcr", "text", "wslog"}
         As for :func:`toolkit.read_logs`.
     errors : {"report", "raise"}
         ``"report"`` keeps bad lines in the rejects dataset (and warns);

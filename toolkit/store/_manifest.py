@@ -36,7 +36,7 @@ import orjson
 
 from .._io import write_atomic
 from ..errors import StoreError, StoreLockedError
-from ..schema import COLUMNS, ORDER_FIELDS, UNKNOWN_BOT
+from ..schema import COLUMNS, FORMATS, ORDER_FIELDS, UNKNOWN_BOT
 from ..selection import as_duration
 
 META = ".toolkit"
@@ -176,7 +176,7 @@ def check_manifest(manifest: dict) -> str | None:
         where = f"source {src!r}"
         if not isinstance(entry, dict):
             return f"{where} is not a mapping"
-        if entry.get("format") not in ("jsonl", "har", "vcr", "text"):
+        if entry.get("format") not in FORMATS:
             return f"{where}: format {str(entry.get('format'))[:20]!r} is unknown"
         missing = [key for key in ("size", "mtime_ns", "pending", "head", "units") if key not in entry]
         if missing:

@@ -74,7 +74,7 @@ class _Debounce:
 
 
 def explore(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
-            debounce=defaults.EXPLORER_DEBOUNCE, export_dir=".") -> Explorer:
+            debounce=defaults.EXPLORER_DEBOUNCE, export_dir=".", ws=None) -> Explorer:
     """An app to narrow failures down: timeline, top errors, incidents and raw rows, kept in sync.
 
     Controls: the time range (a slider, debounced), the market, the bot (when
@@ -99,6 +99,9 @@ def explore(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, in
         How long the time slider must rest before the app redraws (``"0s"``: at once).
     export_dir : str or path, default "."
         Where the export button writes its CSV files.
+    ws : DataFrame, optional
+        :attr:`toolkit.Load.websocket`: the WebSocket sessions with frames in view are listed under the
+        timeline (who closed each, its close code, unanswered pings, its streams).
 
     Returns
     -------
@@ -122,7 +125,7 @@ def explore(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, in
     ['ok', 'ok']
     """
     return Explorer(df, start=start, end=end, market=market, bot=bot, incidents=incidents, debounce=debounce,
-                    export_dir=export_dir)
+                    export_dir=export_dir, ws=ws)
 
 
 class Explorer(widgets.VBox):
@@ -140,6 +143,8 @@ class Explorer(widgets.VBox):
     plot : ipywidgets.Image
         The timeline, as PNG, drawn as :func:`toolkit.plots.timeline` draws it.
     top_table, rows_table, orders_table, incident_summary, status, time_label : ipywidgets.HTML
+    sessions_table : ipywidgets.HTML or None
+        The WebSocket sessions in view, when ``ws`` was given.
     timeline : DataFrame
         What the plot shows, laid out as ``toolkit.error_rate(view, freq=..., by="category")``
         lays it out, for the chosen error categories and over the whole time range.
@@ -147,6 +152,8 @@ class Explorer(widgets.VBox):
         The top errors shown: :func:`toolkit.top_errors` of the rows in view.
     sample : DataFrame
         The raw rows shown.
+    sessions : DataFrame or None
+        The WebSocket sessions shown (:func:`toolkit.ws_sessions` of the frames in view), when ``ws`` was given.
     explanation : toolkit.analysis.WindowDescription or None
         What :func:`toolkit.describe_window` said about the chosen incident.
     view_calls, view_rows : int
@@ -156,9 +163,9 @@ class Explorer(widgets.VBox):
     """
 
     def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
-                 debounce=defaults.EXPLORER_DEBOUNCE, export_dir="."):
+                 debounce=defaults.EXPLORER_DEBOUNCE, export_dir=".", ws=None):
         delay = as_duration(debounce, "debounce", "explore", zero=True) / 1e9
-        self.view = View(df, start=start, end=end, market=market, bot=bot, incidents=incidents)
+        self.view = View(df, start=start, end=end, market=market, bot=bot, incidents=incidents, ws=ws)
         self._export_dir = export_dir
         self._held = 0
         self._syncing = False
@@ -243,7 +250,13 @@ class Explorer(widgets.VBox):
         rows = widgets.VBox([heading("<b>Raw rows in view</b>"), self.rows_table])
         orders = widgets.VBox([heading("<b>Orders of unknown outcome in view</b> (did they go through?)"),
                                self.orders_table])
-        return [self.status, self.messages, self.plot, incidents, top, rows, orders]
+        if self.view.ws is None:
+            self.sessions_table = None
+            return [self.status, self.messages, self.plot, incidents, top, rows, orders]
+        self.sessions_table = widgets.HTML()
+        self._tag(sessions=self.sessions_table)
+        feeds = widgets.VBox([heading("<b>WebSocket sessions in view</b>"), self.sessions_table])
+        return [self.status, self.messages, self.plot, incidents, top, feeds, rows, orders]
 
     @staticmethod
     def _tag(**named) -> None:
@@ -383,6 +396,9 @@ class Explorer(widgets.VBox):
             self.top_table.value = _html.top_table(snap.top)
             self.rows_table.value = _html.rows_table(snap.sample, snap.rows)
             self.orders_table.value = _html.orders_table(self.view.orders_in_view())
+            self.sessions = snap.sessions
+            if self.sessions_table is not None:
+                self.sessions_table.value = _html.sessions_table(snap.sessions)
         except Exception as exc:
             self.messages.value = _html.message(f"redraw failed: {type(exc).__name__}: {exc}")
             raise

@@ -50,6 +50,19 @@ def top_table(top: pd.DataFrame) -> str:
     return _table(top[TOP_COLUMNS].assign(share=top["share"].map("{:.0%}".format)))
 
 
+def sessions_table(sessions: pd.DataFrame | None) -> str:
+    """The WebSocket sessions in view (:func:`toolkit.ws_sessions`), the streams last (they wrap)."""
+    if sessions is None:
+        return ""
+    if sessions.empty:
+        return "<p>No WebSocket session in view.</p>"
+    stamp = lambda s: s.dt.strftime("%Y-%m-%d %H:%M:%S")
+    table = sessions.assign(opened=stamp(sessions["opened"]), closed=stamp(sessions["closed"]),
+                            duration=sessions["duration"].astype(str).str.replace("0 days ", "", regex=False))
+    return _table(table[["bot", "market", "opened", "closed", "duration", "close_code", "closed_by", "received",
+                         "unanswered_pings", "streams"]])
+
+
 def rows_table(sample: pd.DataFrame, total: int) -> str:
     """The sample of raw rows, with how many rows are in view."""
     if sample.empty:

@@ -29,7 +29,7 @@ from .. import defaults, plots
 from .._grid import grid, utc
 from .._io import write_atomic
 from .._words import window_words
-from ..analysis import describe_window, find_incidents, top_errors, uncertain_orders
+from ..analysis import describe_window, find_incidents, top_errors, uncertain_orders, ws_sessions
 from ..errors import ParameterError
 from ..schema import CATEGORIES, MARKETS
 from ..selection import as_markets, as_window, require, select, step_for, times
@@ -96,6 +96,9 @@ class Snapshot:
     sample: pd.DataFrame
     #: calls and errors of each bot in the window, market and endpoint (whichever bot is chosen)
     bots: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: the WebSocket sessions with frames in the window, market and bot (:func:`toolkit.ws_sessions`); None
+    #: without WebSocket frames
+    sessions: pd.DataFrame | None = None
 
     @property
     def timeline(self) -> pd.DataFrame:
@@ -115,6 +118,8 @@ class View:
         :mod:`toolkit.selection`.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns; computed from ``df`` by default.
+    ws : DataFrame, optional
+        :attr:`toolkit.Load.websocket`: the sessions in view are shown too (:meth:`sessions`).
 
     Attributes
     ----------
@@ -144,9 +149,13 @@ class View:
     ('1min', True)
     """
 
-    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None):
+    def __init__(self, df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None, ws=None):
         require(df, NEEDED, "explore")
         given = df
+        if ws is not None:
+            require(ws, ["ts", "connection", "kind", "direction", "stream", "market", "bot"], "explore")
+            ws = select(ws, start=start, end=end, market=market, bot=bot, func="explore")
+        self.ws = ws
         df = select(df, start=start, end=end, market=market, bot=bot, func="explore")
         if df.empty:
             raise ParameterError("explore(): the frame holds no calls; check the source passed to toolkit.load_logs")
@@ -378,7 +387,15 @@ class View:
             pick = np.random.default_rng(0).choice(len(rows), defaults.EXPLORER_SAMPLE_ROWS, replace=False)
             sample = rows[np.sort(pick)]
         return Snapshot(self.window(), self._counts(lo, hi, keep), int(keep.sum()), len(rows), top,
-                        self._row_frame.take(sample).reset_index(drop=True), self.per_bot())
+                        self._row_frame.take(sample).reset_index(drop=True), self.per_bot(), self.sessions())
+
+    def sessions(self) -> pd.DataFrame | None:
+        """The WebSocket sessions with frames in the window, of the market and the bot in view; None without
+        WebSocket frames."""
+        if self.ws is None:
+            return None
+        t0, t1 = (pd.Timestamp(t, tz="UTC") for t in self.window())
+        return ws_sessions(self.ws, start=t0, end=t1, market=self.market or None, bot=self.bot or None)
 
     # -- the picture and the export ----------------------------------------------------------------------
 

@@ -126,6 +126,7 @@ class Rec(msgspec.Struct, gc=False):
     key_id: str | None = None
     # structured loggers' and access logs' keys: read by the general path
     logger: _Absent = 0
+    ws: _Absent = 0  # the recorder's WebSocket lines: read by the general path
     traefik_status: _Absent = field(name="DownstreamStatus", default=0)
     traefik_path: _Absent = field(name="RequestPath", default=0)
 

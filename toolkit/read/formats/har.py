@@ -11,8 +11,9 @@ Every entry is a row except, skipped and counted with their reason
 (resource type image, stylesheet, script, font, media, manifest or
 texttrack; a response MIME type image/*, font/*, audio/*, video/*, CSS or
 JavaScript; or a URL ending in .js .mjs .css .png .jpg .jpeg .gif .svg .ico
-.webp .avif .woff .woff2 .ttf .otf .eot .mp4 .webm .mp3 .map) and WebSocket
-entries. A recorded status wins over ``_error`` (Chrome writes
+.webp .avif .woff .woff2 .ttf .otf .eot .mp4 .webm .mp3 .map). WebSocket
+entries are rows of :attr:`toolkit.Load.websocket` (:mod:`._harws`): an ``open`` row and one row per
+``_webSocketMessages`` frame; a refused upgrade is a REST row and a ``handshake_failed`` row. A recorded status wins over ``_error`` (Chrome writes
 ``net::ERR_ABORTED`` on responses that did arrive); status 0 or -1 means no
 response came (``transport``). A URL's ``#fragment`` is not part of its path;
 escaped lone surrogates (``"\\ud83d"``) are read as U+FFFD. Rows are numbered by
@@ -35,10 +36,12 @@ from .._excerpt import bounded_json, clean_data
 from .._frame import as_int, excerpt, parse_body
 from .._orders import NO_ORDER, answer_data, names_orders, order_fields
 from .._rows import NO_BODY, Batch
+from .._ws import WsRows, ws_frame
 from ..engine import Chunk, FileResult, Reader, register_reader
 from ...secrets import Echoes, secret_values
 from ._fields import Reject, header, latency_of, mask_echoes, mask_values_of, method_of, status_of, symbol_of
 from ._harskip import skip_reason
+from ._harws import is_websocket, read_entry
 
 _SIGNATURE = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 _NET_ERROR = re.compile(r"\bERR_([A-Z_]+)")
@@ -219,6 +222,7 @@ class HarReader(Reader):
         echoes = Echoes()  # what any entry's request sends, masked wherever it reappears in the document
         batch = Batch(lambda n: brief(entries[n - 1].get("request"), entries[n - 1].get("response"),
                                       startedDateTime=entries[n - 1].get("startedDateTime")))
+        ws, ws_units = WsRows(result.source), 0
         for line, entry in enumerate(entries, 1):
             try:
                 row = entry_row(entry, line, rules, echoes)
@@ -226,6 +230,10 @@ class HarReader(Reader):
                 raw = brief(entry.get("request"), entry.get("response")) if isinstance(entry, dict) else entry
                 chunk.reject(line, str(exc), raw)
                 continue
+            if (row == "websocket" or not isinstance(row, str)) and is_websocket(entry, entry["request"]):
+                ws_units += read_entry(entry, entry["request"], line, ws, chunk.reject)
+                if isinstance(row, str):
+                    continue
             if isinstance(row, str):
                 chunk.skip(row)
             else:
@@ -233,6 +241,7 @@ class HarReader(Reader):
         chunk.size = len(entries)
         batch.rows = mask_echoes(batch.rows, echoes)
         chunk.add(batch, result.source, rules)
+        chunk.add_ws(ws_frame(ws, result.source, rules), ws_units)
         result.merge(chunk)
 
     @staticmethod

@@ -20,6 +20,9 @@ Nested form, as gateways and proxies write it::
     {"time": ..., "request": {"method", "url", "headers"},
      "response": {"status", "headers", "body"}, "duration_ms": ...}
 
+A line with a ``ws`` key is a WebSocket frame or connection event as :func:`toolkit.attach_recorder`
+writes it, a row of :attr:`toolkit.Load.websocket` (:func:`.._ws.recorded_row`).
+
 Caddy and Traefik access logs, and any layout a ``fields=`` mapping names,
 are brought to the flat form first (:mod:`.access`). A structured logger's
 record with a time and a message but no URL (freqtrade's JSON log, go-zero)
@@ -38,6 +41,7 @@ from .._excerpt import bounded_json, clean_data
 from .._frame import _INT64, as_int, parse_body
 from .._orders import NO_ORDER, answer_data, names_orders, order_fields
 from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE, Batch
+from .._ws import WsRows, recorded_row, ws_frame
 from ..engine import Chunk, LineReader, Options, register_reader
 from . import _fastjsonl as fast
 from ._fields import (_ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of,
@@ -256,6 +260,13 @@ def _read_line(raw: bytes, line: int, out: Chunk, fields, append) -> None:
                 "float": "a number", "bool": "a boolean"}.get(name, name)
         out.reject(line, f"not a JSON object ({name})", raw)
         return
+    if "ws" in rec:
+        got = recorded_row(rec, line)
+        if type(got) is str:
+            out.reject(line, got, raw)
+        else:
+            out.ws_rows.append(got)
+        return
     if fields is not None or "logger" in rec or "DownstreamStatus" in rec or "RequestPath" in rec:
         rec = adapt(rec, fields)
     try:
@@ -308,6 +319,12 @@ def parse_chunk(data: bytes, source: str, options: Options) -> Chunk:
     """Parse bytes of whole JSON Lines; line numbers count from 1 within ``data``."""
     out = Chunk()
     out.add(_parse_lines(data, 1, out, options.fields), source, options.rules)
+    if out.ws_rows:
+        rows = WsRows(source)
+        for row, payload in out.ws_rows:
+            rows.add(row, payload)
+        out.add_ws(ws_frame(rows, source, options.rules), len(out.ws_rows))
+        out.ws_rows = []
     return out
 
 

@@ -1,0 +1,317 @@
+"""WebSocket rows: what a frame or a connection event becomes, told once for every recording shape.
+
+Every WebSocket reader (HAR ``_webSocketMessages``, the text logs of WebSocket libraries, the recorder's
+JSON Lines) hands its frames to one :class:`WsRows`, which tells a frame's ``kind``, ``stream``, exchange time
+and sequence numbers from its payload (:mod:`._wspayload`, the MSX frame vocabulary of ``endpoints.md`` §5),
+and ends in one vectorised step (:func:`ws_frame`) that types the columns of
+:data:`toolkit.schema.WS_DTYPES`, tells each URL's market and masks secrets in URLs, streams and texts.
+
+Examples
+--------
+>>> rows = WsRows("feed.har")
+>>> c = rows.connection()
+>>> rows.event(1, 1772439302_000_000_000, "wss://x/api/v1/spot/ws", c, "open")
+>>> rows.frame(2, 1772439302_500_000_000, "wss://x/api/v1/spot/ws", c, "received",
+...            '{"action":"ticker","result":{"s":"BTCUSDT","c":"1","E":1772439302400}}')
+>>> from toolkit.classify import compile_market_rules
+>>> df = ws_frame(rows, "feed.har", compile_market_rules(None))
+>>> df[["connection", "kind", "stream", "market"]].values.tolist()
+[['feed.har#1', 'open', <NA>, 'spot'], ['feed.har#1', 'data', 'BTCUSDT@ticker', 'spot']]
+>>> df["latency_ms"].tolist()
+[<NA>, 100.0]
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
+
+from .. import classify
+from ..schema import MARKETS, STRING, WS_DTYPES
+from ..secrets import redact, redact_url
+from ._wspayload import classify_cut, classify_many
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECONDS: dict = {}
+
+
+def iso_ns(text) -> int | None:
+    """Epoch ns of an ISO 8601 time (``T`` or space, ``.`` or ``,`` before the fraction; naive is UTC), or None.
+
+    Examples
+    --------
+    >>> iso_ns("2026-03-02 08:15:02,417"), iso_ns("2026-03-02T08:15:02.417Z"), iso_ns("soon")
+    (1772439302417000000, 1772439302417000000, None)
+    """
+    if type(text) is not str:
+        return None
+    base = _SECONDS.get(text[:19])  # the second, parsed once; the fraction read here
+    rest = text[19:]
+    if rest.endswith("Z"):
+        rest = rest[:-1]
+    elif rest.endswith("+00:00"):
+        rest = rest[:-6]
+    if base is not None and (not rest or (rest[0] in ".," and rest[1:].isdigit() and len(rest) <= 10)):
+        return base + (int(rest[1:].ljust(9, "0")) if rest else 0)
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    delta = t - _EPOCH
+    ns = (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+    if len(text) >= 19 and text[10] in "T " and t.tzinfo is timezone.utc and len(_SECONDS) < 100_000:
+        if not rest or rest[0] in ".,":
+            _SECONDS[text[:19]] = ns - delta.microseconds * 1000
+    return ns
+
+
+class WsRows:
+    """The WebSocket rows of one recording, as its reader finds them; :func:`ws_frame` types them.
+
+    A row is a plain tuple: ``(line, ts_ns, url, connection, direction, kind, stream, close_code, status,
+    detail, size, event_ms, first_seq, last_seq, bot, market)``.
+    """
+
+    __slots__ = ("rows", "source", "opened", "pending")
+
+    def __init__(self, source: str):
+        self.rows: list[tuple] = []
+        self.source = source
+        self.opened = 0
+        self.pending: list[tuple] = []  # (row index, payload): text frames whose payload is told in one batch
+
+    def connection(self) -> str:
+        """A new connection id, unique within the load (the source's name and a count)."""
+        self.opened += 1
+        return f"{self.source}#{self.opened}"
+
+    def frame(self, line, ts_ns, url, conn, direction, payload, *, size=None, cut=False, bot=None,
+              market=None) -> None:
+        """A text frame (``payload`` a str or bytes of JSON text), sent or received; its kind and stream are told
+        when the rows are typed (:meth:`resolve`)."""
+        if size is None:
+            size = len(payload.encode() if type(payload) is str else payload)
+        if cut:
+            kind, stream, event_ms, first, last, detail = classify_cut(payload)
+        else:
+            if type(payload) is not str:
+                payload = payload.decode("utf-8", "replace")
+            self.pending.append((len(self.rows), payload))
+            kind = stream = event_ms = first = last = detail = None
+        self.rows.append((line, ts_ns, url, conn, direction, kind, stream, None, None, detail, size, event_ms,
+                          first, last, bot, market))
+
+    def add(self, row: tuple, payload: str | None = None) -> None:
+        """A row made elsewhere (:func:`recorded_row`), with the payload still to tell when it has one."""
+        if payload is not None:
+            self.pending.append((len(self.rows), payload))
+        self.rows.append(row)
+
+    def resolve(self) -> list[tuple]:
+        """The rows, every text frame's kind, stream, exchange time and sequence numbers told (in batches)."""
+        rows, pending = self.rows, self.pending
+        for at in range(0, len(pending), 8192):
+            part = pending[at:at + 8192]
+            for (i, _), (kind, stream, event_ms, first, last, detail) in zip(part, classify_many([p for _, p in part])):
+                r = rows[i]
+                rows[i] = (r[0], r[1], r[2], r[3], r[4], kind, stream, None, None, detail, r[10], event_ms, first,
+                           last, r[14], r[15])
+        self.pending = []
+        return rows
+
+    def control(self, line, ts_ns, url, conn, direction, kind, *, size=None, close_code=None, detail=None,
+                bot=None, market=None) -> None:
+        """A frame whose kind is known without a payload (protocol ping/pong/close, a binary frame: other)."""
+        self.rows.append((line, ts_ns, url, conn, direction, kind, None, close_code, None, detail, size, None,
+                          None, None, bot, market))
+
+    def event(self, line, ts_ns, url, conn, kind, *, close_code=None, status=None, detail=None, bot=None,
+              market=None) -> None:
+        """A connection event: ``open``, ``handshake_failed`` (with its HTTP ``status``), ``close``, ``error``."""
+        self.rows.append((line, ts_ns, url, conn, "event", kind, None, close_code, status, detail, None, None,
+                          None, None, bot, market))
+
+
+_DIRECTIONS = frozenset(("sent", "received"))
+_EVENTS = frozenset(("open", "handshake_failed", "close", "error"))
+_OPCODES = {9: "ping", 10: "pong", 8: "close", 2: "other"}
+
+
+def _text(value):
+    return value if type(value) is str else None
+
+
+def _int(value):
+    return value if type(value) is int and not isinstance(value, bool) else None
+
+
+def recorded_row(rec: dict, line: int):
+    """The row of one WebSocket line as :func:`toolkit.attach_recorder` writes it, with the text payload whose kind
+    is still to tell (:meth:`WsRows.add`; None for events and control frames); the reason (a str) when it cannot
+    be one.
+
+    A frame: ``{"ts", "ws": "sent"|"received", "connection", "url", "data": <text>, "size"}``, or with
+    ``"opcode"`` 2 (binary, ``size`` only), 8 (close, with ``code`` and ``reason``), 9 or 10 (ping, pong);
+    an event: ``{"ts", "ws": "event", "event": "open"|"close"|"error"|"handshake_failed", "connection",
+    "url", "code", "reason", "status", "error"}``; each perhaps with ``market`` and ``bot``.
+
+    Examples
+    --------
+    >>> rows = WsRows("feed.jsonl")
+    >>> rows.add(*recorded_row({"ts": "2026-03-02T08:15:02.417Z", "ws": "received", "connection": "c1",
+    ...                         "url": "wss://x/api/v1/spot/ws", "data": '{"event":"pong","time":1772439302400}'}, 7))
+    >>> r = rows.resolve()[0]
+    >>> r[5], r[11]
+    ('pong', 1772439302400)
+    >>> recorded_row({"ts": "2026-03-02T08:15:02Z", "ws": "sideways", "connection": "c1"}, 8)
+    "WebSocket line's ws is not 'sent', 'received' or 'event': 'sideways'"
+    """
+    ts = rec.get("ts")
+    ts = iso_ns(ts) if type(ts) is str else (int(ts * 1e9) if type(ts) in (int, float) and ts > 0 else None)
+    if ts is None:
+        return "WebSocket line has no time"
+    way = rec.get("ws")
+    conn = rec.get("connection")
+    if type(conn) is not str or not conn:
+        return "WebSocket line has no connection"
+    url, bot, market = _text(rec.get("url")), _text(rec.get("bot")), _text(rec.get("market"))
+    if way == "event":
+        kind = rec.get("event")
+        if kind not in _EVENTS:
+            return f"WebSocket event is not one of {sorted(_EVENTS)}: {kind!r}"
+        detail = _text(rec.get("reason")) or _text(rec.get("error"))
+        return (line, ts, url, conn, "event", kind, None, _int(rec.get("code")), _int(rec.get("status")), detail,
+                None, None, None, None, bot, market), None
+    if way not in _DIRECTIONS:
+        return f"WebSocket line's ws is not 'sent', 'received' or 'event': {way!r}"
+    size = _int(rec.get("size"))
+    opcode = rec.get("opcode", 1)
+    if opcode != 1:
+        kind = _OPCODES.get(opcode, "other")
+        return (line, ts, url, conn, way, kind, None, _int(rec.get("code")) if kind == "close" else None, None,
+                _text(rec.get("reason")), size, None, None, None, bot, market), None
+    data = rec.get("data")
+    if type(data) is not str:
+        return "WebSocket frame has no text data"
+    return (line, ts, url, conn, way, None, None, None, None, None, size if size is not None else len(data.encode()),
+            None, None, None, bot, market), data
+
+
+_URL_CACHE: dict = {}
+
+
+def _masked_url(url):
+    if url is None:
+        return None
+    got = _URL_CACHE.get(url)
+    if got is None:
+        got = redact_url(url.split("#", 1)[0])
+        if len(_URL_CACHE) < 10_000:
+            _URL_CACHE[url] = got
+    return got
+
+
+def _categorical(values, names=None) -> pd.Categorical:
+    """A categorical of strings (None missing), its categories the values present, in order of appearance."""
+    enc = pa.array(values, pa.string()).dictionary_encode()
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    cats = pd.Index(enc.dictionary.to_pylist(), dtype=STRING)
+    if names is not None:  # masked names for the values (each distinct value masked once)
+        cats = pd.Index([names(c) for c in cats], dtype=STRING)
+        if cats.has_duplicates:  # two values masked alike: one category
+            unique = cats.unique()
+            lut = np.append(unique.get_indexer(cats), -1).astype(np.int32)
+            return pd.Categorical.from_codes(lut[codes], categories=unique)
+    return pd.Categorical.from_codes(codes, categories=cats)
+
+
+def _fixed(values, dtype) -> pd.Categorical:
+    """A categorical of a fixed vocabulary (:data:`toolkit.schema.WS_DTYPES`)."""
+    enc = pa.array(values, pa.string()).dictionary_encode()
+    lut = np.array([dtype.categories.get_loc(v) for v in enc.dictionary.to_pylist()] + [-1], dtype=np.int32)
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(lut[codes], dtype=dtype)
+
+
+def _masked(values) -> pd.api.extensions.ExtensionArray:
+    """Texts with secrets masked (each distinct value once), as the schema's strings."""
+    enc = pa.array(values, pa.string()).dictionary_encode()
+    clean = pa.array([redact(v) for v in enc.dictionary.to_pylist()], pa.string())
+    return pd.array(clean.take(enc.indices), dtype=STRING)
+
+
+def _ints(values, patype, dtype):
+    return pd.array(pa.array(values, patype).to_pandas(types_mapper={patype: dtype}.get).array, dtype=dtype)
+
+
+def _times(ns) -> pd.Series:
+    return pa.array(ns, pa.timestamp("ns", tz="UTC")).to_pandas()
+
+
+def ws_frame(rows, source: str, rules) -> pd.DataFrame:
+    """The typed frame (:data:`toolkit.schema.WS_DTYPES`) of a reader's rows (a :class:`WsRows`, or its rows
+    told already), in their order.
+
+    ``rules`` are the compiled market rules: a row without its own market takes its URL's.
+    """
+    if isinstance(rows, WsRows):
+        rows = rows.resolve()
+    if not rows:
+        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in WS_DTYPES.items()})
+    (line, ts, url, conn, direction, kind, stream, close_code, status, detail, size, event_ms, first, last, bot,
+     market) = zip(*rows)
+    n = len(rows)
+    ts_ns = pa.array(ts, pa.int64())
+    ev_ns = pa.compute.multiply(pa.array(event_ms, pa.int64()), 1_000_000)
+    received = pa.compute.equal(pa.array(direction, pa.string()), "received")
+    apart = pa.compute.cast(pa.compute.subtract(ts_ns, ev_ns), pa.float64(), safe=False)  # days apart: rounded
+    latency = pa.compute.if_else(received, pa.compute.divide(apart, 1e6), None)
+    urls = _categorical(url, _masked_url)
+    out = {
+        "ts": _times(ts_ns).array,
+        "bot": _categorical(bot),
+        "market": _markets(urls, market, rules),
+        "url": urls,
+        "connection": _categorical(conn),
+        "direction": _fixed(direction, WS_DTYPES["direction"]),
+        "kind": _fixed(kind, WS_DTYPES["kind"]),
+        "stream": _masked(stream),
+        "close_code": _ints(close_code, pa.int32(), pd.Int32Dtype()),
+        "status": _ints(status, pa.int16(), pd.Int16Dtype()),
+        "detail": _masked(detail),
+        "size": _ints(size, pa.int64(), pd.Int64Dtype()),
+        "event_ts": _times(ev_ns).array,
+        "latency_ms": pd.array(latency.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get).array,
+                               dtype=pd.Float64Dtype()),
+        "first_seq": _ints(first, pa.int64(), pd.Int64Dtype()),
+        "last_seq": _ints(last, pa.int64(), pd.Int64Dtype()),
+        "source": pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([source], dtype=STRING)),
+        "line": _ints(line, pa.int64(), pd.Int64Dtype()),
+    }
+    return pd.DataFrame(out, copy=False)
+
+
+def _markets(urls: pd.Categorical, own: tuple, rules) -> pd.Categorical:
+    """Each row's own market when it names one, else its URL's under ``rules`` (each distinct URL told once)."""
+    unknown = MARKETS.index("unknown")
+    by_url = np.array([classify.url_market(u.split("?", 1)[0].split("://", 1)[-1], rules) for u in urls.categories]
+                      + [unknown], dtype=np.int8)
+    codes = by_url[urls.codes]
+    if any(m is not None for m in own):
+        mine = _fixed([m if m in MARKETS else None for m in own], WS_DTYPES["market"]).codes
+        codes = np.where(mine >= 0, mine, codes).astype(np.int8)
+    return pd.Categorical.from_codes(codes, dtype=WS_DTYPES["market"])
+
+
+def empty_ws() -> pd.DataFrame:
+    """An empty frame of :data:`toolkit.schema.WS_DTYPES`."""
+    return ws_frame([], "", [])
+
+
+__all__ = ["WsRows", "empty_ws", "iso_ns", "recorded_row", "ws_frame"]
