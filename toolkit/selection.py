@@ -53,7 +53,8 @@ from .errors import ParameterError, ParameterTypeError
 from .schema import DATA_CATEGORIES, MARKETS
 
 __all__ = ["Selection", "as_bots", "as_by", "as_columns", "as_count", "as_duration", "as_markets", "as_time",
-           "as_window", "require", "scan_freq", "select", "selection", "step_for", "times", "to_utc"]
+           "as_window", "documented", "require", "scan_freq", "select", "selection", "step_for", "times", "to_utc",
+           "WINDOW_PARAMETERS"]
 
 
 def _prefix(func: str | None) -> str:
@@ -414,3 +415,32 @@ def select(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, fun
             + (["market"] if sel.markets is not None else []) + (["bot"] if sel.bots is not None else []),
             func or "select")
     return df[sel.mask(df)]
+
+
+#: The one description of the window parameters, which :func:`documented` puts where a docstring says
+#: ``%(window)s`` (the parameter list's indentation).
+WINDOW_PARAMETERS = """start, end, market, bot : optional
+        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
+        (each one name or a list), exactly as filtering ``df`` first; see
+        :mod:`toolkit.selection`."""
+
+
+def documented(func):
+    """``func`` with ``%(window)s`` in its docstring replaced by :data:`WINDOW_PARAMETERS`.
+
+    Examples
+    --------
+    >>> @documented
+    ... def f(df, *, start=None, end=None, market=None, bot=None):
+    ...     \"\"\"Count.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     %(window)s
+    ...     \"\"\"
+    >>> "exactly as filtering ``df`` first" in f.__doc__
+    True
+    """
+    if func.__doc__:
+        func.__doc__ = func.__doc__.replace("%(window)s", WINDOW_PARAMETERS)
+    return func

@@ -8,7 +8,7 @@ import pandas as pd
 from .. import defaults
 from .._grid import OUTCOME_COLUMNS, grid, runs, utc, window_of, window_sums
 from ..errors import ParameterError
-from ..selection import as_by, as_count, as_duration, require, select, times
+from ..selection import as_by, as_count, as_duration, documented, require, select, times
 
 __all__ = ["clock_drift", "clock_offsets"]
 
@@ -45,6 +45,7 @@ def clock_offsets(df: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=df.index, name="offset_s")
 
 
+@documented
 def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.INCIDENT_FREQ,
                 by="market", merge=defaults.INCIDENT_MERGE, min_errors: int = defaults.MIN_ERRORS,
                 tolerance=defaults.CLOCK_TOLERANCE) -> pd.DataFrame:
@@ -76,10 +77,7 @@ def clock_drift(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None
         Fewest ``timestamp_expired`` errors a stretch may have.
     tolerance : str or Timedelta, default "30s"
         The documented allowance between the client's and the server's clocks.
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Returns
     -------

@@ -9,12 +9,13 @@ from .. import defaults
 from .._fingerprint import MASKS, PATTERN_LENGTH, fingerprint, listing, mask_messages, message_masks, top_table
 from .._grid import groups, utc
 from ..schema import STRING
-from ..selection import as_count, require, select, times
+from ..selection import as_count, documented, require, select, times
 from .retry import CALL_COLUMNS, ERROR_COLUMNS, repeat_chains
 
 __all__ = ["MASKS", "PATTERN_LENGTH", "fingerprint", "mask_messages", "message_masks", "retries", "top_errors"]
 
 
+@documented
 def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, n: int | None = 10) -> pd.DataFrame:
     """The most frequent kinds of error, grouped as an error tracker groups issues.
 
@@ -31,10 +32,7 @@ def top_errors(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
         ``symbol``).
     n : int or None, default 10
         How many groups to return; None returns them all.
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Returns
     -------
@@ -114,6 +112,7 @@ _RETRY_COLUMNS = {
 }
 
 
+@documented
 def retries(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
             within=defaults.RETRY_WINDOW) -> pd.DataFrame:
     """Identical failing calls repeated close together, per kind of error.
@@ -138,10 +137,7 @@ def retries(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
         ``retryable``; ``method`` when present).
     within : str or Timedelta, default "10s"
         Longest gap between a failure and its repeat (a bare number is refused).
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Returns
     -------

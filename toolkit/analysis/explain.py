@@ -8,7 +8,7 @@ import pandas as pd
 from .. import defaults
 from .._words import window_words
 from ..schema import MARKETS, STRING
-from ..selection import as_duration, require, select, times
+from ..selection import as_duration, documented, require, select, times
 from .causes import CAUSE_WORDS, CAUSES, evidence, row_causes, side_of
 
 __all__ = ["EXPLAIN_COLUMNS", "explain_incidents"]
@@ -35,6 +35,7 @@ def _focus(calls: pd.DataFrame, inc) -> np.ndarray | None:
     return None
 
 
+@documented
 def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
     """Whose fault each incident was, with its evidence, in one sentence each.
 
@@ -51,10 +52,7 @@ def explain_incidents(df: pd.DataFrame, incidents=None, *, start=None, end=None,
         Calls as :func:`toolkit.load_logs` returns them.
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns for ``df``; computed by default.
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Returns
     -------

@@ -19,12 +19,13 @@ from .._grid import OUTCOME_COLUMNS, grid, groups, rate_frame, utc
 from ..errors import ParameterError
 from .._words import duration_words
 from ..schema import STRING
-from ..selection import as_by, as_duration, require, select, times
+from ..selection import as_by, as_duration, documented, require, select, times
 
 __all__ = ["LimitUse", "error_rate", "limit_for", "limit_holders", "limit_use", "rate_limits", "request_rate",
            "window_counts"]
 
 
+@documented
 def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.ERROR_RATE_FREQ,
                by="market") -> pd.DataFrame:
     """Calls, errors and error rate per time bucket and group.
@@ -42,10 +43,7 @@ def error_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None,
         ``message``, ``retryable``) makes one group per value seen among the
         errors, and measures it against all calls of its bucket (and of its other
         ``by`` values): the rate of ``rate_limit`` is rate-limit errors per call.
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Returns
     -------
@@ -244,6 +242,7 @@ def _is_rate_limited(df: pd.DataFrame) -> np.ndarray:
     return np.zeros(len(df), dtype=bool)
 
 
+@documented
 def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, freq=defaults.REQUEST_RATE_FREQ,
                  by="market", limits=None) -> pd.DataFrame:
     """Calls per window against the documented rate limits, and how the 429s line up.
@@ -272,10 +271,7 @@ def request_rate(df: pd.DataFrame, *, start=None, end=None, market=None, bot=Non
     limits : str or dict, optional
         ``"regular"`` (the default), ``"market_maker"``, or a mapping of window to
         calls such as ``{"1s": 10, "1min": 300}``.
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Returns
     -------

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ..schema import CATEGORIES, MARKETS
-from ..selection import require, select
+from ..selection import documented, require, select
 
 __all__ = ["BOT_SUMMARY", "bot_summary", "failed_share", "summary"]
 
 _NEEDED = ("market", "category")
 
 
+@documented
 def summary(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
     """Calls per category (rows, in the taxonomy's order) and market (columns).
 
@@ -23,10 +24,7 @@ def summary(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) ->
     ----------
     df : DataFrame
         Calls with ``market`` and ``category``.
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Examples
     --------
@@ -70,6 +68,7 @@ def failed_share(table: pd.DataFrame) -> pd.Series:
 BOT_SUMMARY = ["bot", "markets", "key_id", "calls", "failed", "error_rate"]
 
 
+@documented
 def bot_summary(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None) -> pd.DataFrame:
     """Calls and failures of each bot, with the markets it calls and the keys it signs with.
 
@@ -79,10 +78,7 @@ def bot_summary(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None
     ----------
     df : DataFrame
         Calls with ``bot``, ``market`` and ``is_error`` (and ``key_id``, when recorded).
-    start, end, market, bot : optional
-        Only the calls in ``[start, end)``, of ``market`` and made by ``bot``
-        (each one name or a list), exactly as filtering ``df`` first; see
-        :mod:`toolkit.selection`.
+    %(window)s
 
     Returns
     -------
