@@ -43,7 +43,9 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -425,7 +427,10 @@ WINDOW_PARAMETERS = """start, end, market, bot : optional
         :mod:`toolkit.selection`."""
 
 
-def documented(func):
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def documented(func: _F) -> _F:
     """``func`` with ``%(window)s`` in its docstring replaced by :data:`WINDOW_PARAMETERS`.
 
     Examples
