@@ -172,18 +172,9 @@ def _store_calls(store, win) -> pd.DataFrame:
 
     eps = endpoints()
     paths = eps.loc[eps["action"] != "other", "path"].tolist()
-    terms = [f"endpoint IN ({', '.join(f'$p{i}' for i in range(len(paths)))})"]
-    params = {f"p{i}": p for i, p in enumerate(paths)}
-    if win.start is not None:
-        terms.append("ts >= $start::TIMESTAMPTZ_NS")
-        params["start"] = win.start.isoformat()
-    if win.end is not None:
-        terms.append("ts < $end::TIMESTAMPTZ_NS")
-        params["end"] = win.end.isoformat()
-    for name, values in (("market", win.markets), ("bot", win.bots)):
-        if values is not None:
-            terms.append(f"{name} IN ({', '.join(f'${name}{i}' for i in range(len(values)))})")
-            params.update({f"{name}{i}": v for i, v in enumerate(values)})
+    where, params = stores.window_sql(win)
+    params.update({f"p{i}": p for i, p in enumerate(paths)})
+    terms = [f"endpoint IN ({', '.join(f'$p{i}' for i in range(len(paths)))})", where]
     sql = f"SELECT {', '.join(_READS)} FROM calls WHERE {' AND '.join(terms)} ORDER BY ts, source, line"
     got = stores.query(store, sql, params)
     got["ts"] = pd.to_datetime(got["ts"], utc=True)

@@ -23,7 +23,7 @@ from ._manifest import StoreError, StoreLockedError, is_store
 #: Public names and the module that defines them; each loads on first use (pyarrow.dataset, DuckDB),
 #: so that registering the store as a source costs ``import toolkit`` nothing.
 _LAZY_NAMES = {
-    **dict.fromkeys(("error_rate", "top_errors"), "._analysis"),
+    **dict.fromkeys(("error_rate", "top_errors", "window_sql"), "._analysis"),
     **dict.fromkeys(("STATUSES", "Ingest", "IngestWarning", "ingest"), "._ingest"),
     **dict.fromkeys(("read_calls", "read_rejects"), "._read"),
     "repair": "._repair",
@@ -31,7 +31,7 @@ _LAZY_NAMES = {
 }
 
 if TYPE_CHECKING:  # what type checkers see of the names above, which load on first use at run time
-    from ._analysis import error_rate, top_errors
+    from ._analysis import error_rate, top_errors, window_sql
     from ._ingest import STATUSES, Ingest, IngestWarning, ingest
     from ._read import read_calls, read_rejects
     from ._repair import repair
@@ -78,4 +78,5 @@ __all__ = [
     "read_rejects",
     "repair",
     "top_errors",
+    "window_sql",
 ]

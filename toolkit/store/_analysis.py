@@ -29,8 +29,9 @@ from ._sql import execute, open_views
 _NS = "epoch_ns(ts)"
 
 
-def _where(win: Selection) -> tuple[str, dict]:
-    """SQL conditions and named parameters for a window over the ``calls`` view."""
+def window_sql(win: Selection) -> tuple[str, dict]:
+    """SQL conditions and named parameters for a window (times, markets, bots) over the ``calls`` view: the one
+    way a store's readers narrow it in SQL."""
     terms, params = ["true"], {}
     if win.start is not None:
         terms.append("ts >= $start::TIMESTAMPTZ_NS")
@@ -115,7 +116,7 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
     f = as_duration(freq, "freq", func)
     win = window(start, end, market, func, bot=bot)
     store = Store(store)
-    where, params = _where(win)
+    where, params = window_sql(win)
     # one row per bucket and group with its calls and errors; an outcome column holds the outcome of the
     # row's errors (NULL for the calls that succeeded), which is all count_grid needs to split them
     keys = "".join(f", {c}" if c not in OUTCOME_COLUMNS else f", CASE WHEN is_error THEN {c} END AS {c}"
@@ -125,7 +126,7 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
         counts = execute(store, con, f"SELECT {_bucket(f)} AS bucket{keys}, count(*) AS calls, "
                                      f"count_if(is_error) AS errors FROM calls WHERE {where} GROUP BY ALL", params)
         # the categories of the calls loaded for the window, whichever bots are kept of them
-        cats = _categories(store, con, cols, *_where(dataclasses.replace(win, bots=None)))
+        cats = _categories(store, con, cols, *window_sql(dataclasses.replace(win, bots=None)))
     finally:
         con.close()
     counts = _typed(counts, cols, cats)
@@ -185,7 +186,7 @@ def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, 
         n = as_count(n, "n", func)
     win = window(start, end, market, func, bot=bot)
     store = Store(store)
-    where, params = _where(win)
+    where, params = window_sql(win)
     con = open_views(store, win, config)
     try:
         symbols = execute(store, con, f"SELECT DISTINCT symbol FROM calls WHERE {where} AND symbol IS NOT NULL",
@@ -224,4 +225,4 @@ def top_errors(store, *, n: int | None = 10, start=None, end=None, market=None, 
     return top_table(top, total=total, **pairs)
 
 
-__all__ = ["error_rate", "top_errors"]
+__all__ = ["error_rate", "top_errors", "window_sql"]
