@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import defaults
+from .._gc import paused
 from .._grid import utc
 from ..classify import endpoints
 from ..errors import ParameterError
@@ -90,9 +91,15 @@ def _text(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
 
 
 def _objects(cat: pd.Categorical) -> np.ndarray:
-    """A categorical's values as an object array of str or None."""
+    """A categorical's values as an object array of str or None (only the values taken converted, when fewer
+    than its categories)."""
+    codes = cat.codes
+    if len(codes) < len(cat.categories):
+        out = cat.categories.take(np.where(codes < 0, 0, codes)).to_numpy(dtype=object)
+        out[codes < 0] = None
+        return out
     cats = np.append(cat.categories.astype(object).to_numpy(), None)
-    return cats[np.where(cat.codes < 0, len(cats) - 1, cat.codes)]
+    return cats[np.where(codes < 0, len(cats) - 1, codes)]
 
 
 def _numbers(cat: pd.Categorical) -> np.ndarray:
@@ -157,7 +164,8 @@ def orders(df: pd.DataFrame | str | os.PathLike, *, start=None, end=None, market
     if not isinstance(df, pd.DataFrame) and is_store(df):
         df = _store_calls(df, selection(start, end, market, func, bot=bot))
     df = select(df, start=start, end=end, market=market, bot=bot, func=func)
-    return _attempts(df, as_duration(within, "within", func), func)[0]
+    with paused():  # the attempts and listings are kept until the table is built
+        return _attempts(df, as_duration(within, "within", func), func)[0]
 
 
 #: The columns :func:`orders` reads.
@@ -259,8 +267,14 @@ def _join(cat: pd.Categorical, values: np.ndarray) -> pd.Categorical:
     """``cat`` followed by ``values`` (str or None) as one categorical of text."""
     if not len(values):
         return cat
-    codes, uniques = pd.factorize(np.concatenate([_objects(cat), values.astype(object)]))
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=STRING))
+    vcodes, uniques = pd.factorize(values.astype(object))
+    cats = cat.categories
+    at = cats.get_indexer(pd.Index(uniques, dtype=STRING)) if len(cats) else np.full(len(uniques), -1)
+    new = at < 0
+    at[new] = len(cats) + np.arange(int(new.sum()))
+    codes = np.concatenate([cat.codes.astype(np.int64), np.where(vcodes < 0, -1, at[vcodes])])
+    categories = cats.append(pd.Index(uniques[new], dtype=STRING)) if new.any() else cats
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=STRING))
 
 
 def _calls(df: pd.DataFrame, rows: np.ndarray, t: np.ndarray, action: np.ndarray) -> dict:
@@ -347,11 +361,20 @@ def _fates(df, t, action, att, per, own, within) -> tuple:
         **{c: _objects(own[c].take(sub)).tolist() for c in ("client_oid", "order_id", "symbol", "side")},
         **{c: [None if x != x else x for x in _numbers(own[c].take(sub)).tolist()] for c in ("price", "quantity")},
     })
-    lists = _listings(df, t, action, att, unknown, per)
+    todo = [i for i, u in enumerate(part["unknown"]) if u and part["sent"][i]]
+    wanted = ({part["client_oid"][i] for i in todo if part["action"][i] == "place"} - {None},
+              {part["order_id"][i] for i in todo if part["action"][i] == "cancel"} - {None},
+              {part["price"][i] for i in todo if part["action"][i] == "place"} - {None})
+    lists = _listings(df, t, action, att, unknown, per, wanted)
     listed = {item[0] for lst in lists for item in lst.items if item[0] is not None}
     ids = _objects(own["order_id"])
     mine = place & accepted & (own["order_id"].codes >= 0)
-    mine &= pd.Series(ids).isin(listed).to_numpy()  # only ids a listing shows can matter
+    codes = own["order_id"].codes
+    cats = own["order_id"].categories
+    seen = np.unique(codes[mine])
+    shown = np.zeros(len(cats), dtype=bool)  # only ids a listing shows can matter: looked up once per id
+    shown[seen] = [c in listed for c in cats.take(seen).to_numpy(dtype=object).tolist()]
+    mine[mine] = shown[codes[mine]]
     given = set(zip(_objects(per["market"])[mine].tolist(), ids[mine].tolist()))
     slack = as_duration(defaults.ORDER_CLOCK_SLACK, "ORDER_CLOCK_SLACK")
     horizon = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
@@ -367,7 +390,7 @@ def _fates(df, t, action, att, per, own, within) -> tuple:
     return fate, ev_ts, ev, dup, found
 
 
-def _listings(df, t, action, att, unknown, per) -> list:
+def _listings(df, t, action, att, unknown, per, wanted) -> list:
     """The query answers of the bot's account after an unknown attempt of its market, within the horizon."""
     if "order_items" not in df:
         return []
@@ -387,7 +410,7 @@ def _listings(df, t, action, att, unknown, per) -> list:
     account = np.where(key.codes >= 0, _codes(key), -2 - _codes(bot))
     # account codes are those of the attempts' own columns: the same categories, as both are taken from df
     return listings(t[q], market[keep], account, _objects(_column(df, "symbol", q)),
-                    _objects(_column(df, "endpoint", q)), _objects(_column(df, "order_items", q)))
+                    _objects(_column(df, "endpoint", q)), _objects(_column(df, "order_items", q)), wanted)
 
 
 def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
@@ -429,7 +452,8 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot
     if "endpoint" not in df.columns:
         raise ParameterError(f"{func}() needs the column `endpoint`, whose catalog action tells order-placing and "
                              "cancelling calls from the rest; the frame has none")
-    every, status = _attempts(df, as_duration(within, "within", func), func)
+    with paused():
+        every, status = _attempts(df, as_duration(within, "within", func), func)
     pick = (every["sent"] & (every["answer"] == "unknown")).to_numpy()
     status = status[pick]
     view = every[pick].reset_index(drop=True)
