@@ -89,6 +89,16 @@ def _items_of(text) -> list:
     return [i for i in items if type(i) is list and len(i) == 11] if type(items) is list else []
 
 
+def decode_items(text: list) -> list | None:
+    """Each text's items, all texts decoded in one go; None unless every text is a list of eleven-field items
+    (the reader's own ``order_items`` are)."""
+    try:
+        parsed = _ALL_ITEMS.decode("[" + ",".join(text) + "]") if text else []
+    except (msgspec.DecodeError, TypeError):
+        return None
+    return parsed if len(parsed) == len(text) else None  # (a text holding a comma-separated run of lists)
+
+
 def listings(ts, market, account, symbol, endpoint, text, wanted=None) -> list[Listing]:
     """The query answers (already cut to those that can be evidence), parsed once, in time order.
 
@@ -99,11 +109,8 @@ def listings(ts, market, account, symbol, endpoint, text, wanted=None) -> list[L
     together, not one listing at a time.
     """
     text = list(text)
-    try:  # the reader's own order_items: all of them in one decode
-        parsed = _ALL_ITEMS.decode("[" + ",".join(text) + "]") if text else []
-    except (msgspec.DecodeError, TypeError):
-        parsed = [_items_of(x) for x in text]
-    if len(parsed) != len(text):  # a text holding a comma-separated run of lists
+    parsed = decode_items(text)
+    if parsed is None:
         parsed = [_items_of(x) for x in text]
     rows = zip(ts.tolist(), market, account, symbol, endpoint)
     if wanted is None:

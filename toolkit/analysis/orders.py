@@ -27,7 +27,7 @@ from ..errors import ParameterError
 from ..schema import ACTIONS, ORDER_FIELDS, STRING
 from ..selection import as_duration, require, select, selection, times
 from ..store import is_store
-from ._fate import duplicates, listings, settle
+from ._fate import decode_items, duplicates, listings, settle
 
 __all__ = ["ANSWERS", "FATES", "ORDER_COLUMNS", "UNCERTAIN_COLUMNS", "orders", "uncertain_orders"]
 
@@ -300,6 +300,25 @@ def _calls(df: pd.DataFrame, rows: np.ndarray, t: np.ndarray, action: np.ndarray
 
 def _items(items: np.ndarray, batch: np.ndarray, call: dict):
     """A batch call's items: the call each comes from, its position, identity, answer and reason."""
+    parsed = decode_items(items[batch].tolist())
+    if parsed is None:
+        return _items_one_by_one(items, batch, call)
+    lens = np.fromiter(map(len, parsed), np.int64, len(parsed))
+    at = np.repeat(batch, lens)
+    pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    fields = list(zip(*(item for got in parsed for item in got))) or [()] * 11
+    values = {c: np.array(fields[i], dtype=object) for c, i in _ITEM_AT.items()}
+    result = np.array(fields[9], dtype=object)
+    own = np.array([type(x) is bool for x in fields[9]], dtype=bool) & (call["answer"][at] != 2)
+    ok = own & (result == True)  # noqa: E712 - elementwise on an object array
+    answers = np.where(own, np.where(ok, 0, 1), call["answer"][at]).astype(np.int8)
+    failed = np.array([m or "item_failed" for m in fields[10]], dtype=object)  # its errorMsg, if it failed
+    reasons = np.where(own, np.where(ok, "ok", failed), call["reason"][at]).astype(object)
+    return at.astype(np.int64), pos.astype(np.int64), values, answers, reasons
+
+
+def _items_one_by_one(items: np.ndarray, batch: np.ndarray, call: dict):
+    """:func:`_items` of texts that are not all lists of eleven-field items: each read on its own."""
     at, pos, answers, reasons = [], [], [], []
     values = {c: [] for c in _ITEM_AT}
     for b in batch.tolist():
