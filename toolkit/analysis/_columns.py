@@ -64,7 +64,7 @@ def join(cat: pd.Categorical, values: np.ndarray) -> pd.Categorical:
     at = cats.get_indexer(pd.Index(uniques, dtype=STRING)) if len(cats) else np.full(len(uniques), -1)
     new = at < 0
     at[new] = len(cats) + np.arange(int(new.sum()))
-    codes = np.concatenate([cat.codes.astype(np.int64), np.where(vcodes < 0, -1, at[vcodes])])
+    codes = np.concatenate([cat.codes.astype(np.int64), np.append(at, -1)[vcodes]])  # (-1, missing, stays -1)
     categories = cats.append(pd.Index(uniques[new], dtype=STRING)) if new.any() else cats
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=STRING))
 
