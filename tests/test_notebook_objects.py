@@ -17,14 +17,14 @@ def load():
 
 
 def test_a_load_reads_as_what_was_read(load):
-    assert repr(load) == ("Load(126,646 rows, 0 rejects, 0 skipped from 3 files; "
+    assert repr(load) == ("Load(126,804 rows, 0 rejects, 0 skipped from 3 files; "
                           "Mon 16 Nov 00:00 – Sun 22 Nov 23:59 UTC)")
 
 
 def test_a_load_is_a_card_in_jupyter(load):
     card = load._repr_html_()
-    for fact in ("126,646 from 3 file(s)", "Mon 16 Nov 00:00 – Sun 22 Nov 23:59 UTC", "futures 96,658, spot 29,988",
-                 "futures-gateway 64,294", "<summary>files (3)</summary>", "<summary>rejects (0)</summary>"):
+    for fact in ("126,804 from 3 file(s)", "Mon 16 Nov 00:00 – Sun 22 Nov 23:59 UTC", "futures 96,761, spot 30,043",
+                 "futures-gateway 64,363", "<summary>files (3)</summary>", "<summary>rejects (0)</summary>"):
         assert fact in card, fact
 
 

@@ -67,7 +67,7 @@ def test_explorer_shows_the_timeline_tables_and_incidents(app, df, incidents):
     rows = table_rows(app.rows_table.value)
     assert len(rows) == 12 and all(r[5] != "ok" for r in rows)
     assert "of 15,560 rows in view" in app.rows_table.value
-    assert "all markets · 126,646 calls, 15,560 rows in view" in app.status.value
+    assert "all markets · 126,804 calls, 15,560 rows in view" in app.status.value
     assert app.view_rows == int(df["is_error"].sum())
 
 
@@ -171,7 +171,7 @@ def test_reset_brings_back_every_control(app):
     assert app.categories.value == tuple(c for c in app.categories.options if c != "ok")
     assert app.time_range.index == (0, len(app.time_range.options) - 1)
     assert (app.view.market, app.view.endpoint, app.view.categories) == ("", "", app.categories.value)
-    assert "all markets · 126,646 calls, 15,560 rows in view" in app.status.value
+    assert "all markets · 126,804 calls, 15,560 rows in view" in app.status.value
 
 
 def test_zoom_from_code(app):
@@ -563,13 +563,13 @@ def test_the_explorer_offers_buckets_from_the_one_ladder():
 def test_the_bot_control_narrows_every_output(app, df):
     assert [v for _, v in app.bot.options] == ["", "futures-arb", "futures-gateway", "spot-bot"]
     assert app.bot in app.children[0].children[2].children[0].children  # beside the market
-    assert "per bot: futures-arb: 32,364 calls" in app.status.value
+    assert "per bot: futures-arb: 32,398 calls" in app.status.value
     app.bot.value = "futures-arb"
     mine = df[df["bot"] == "futures-arb"]
     assert app.view_calls == len(mine) and app.view_rows == int(mine["is_error"].sum())
     assert set(app.rows_in_view()["bot"].astype(str)) == {"futures-arb"}
     pd.testing.assert_frame_equal(app.top, toolkit.top_errors(app.rows_in_view(), n=8))
-    assert "<b>futures-arb: 32,364 calls" in app.status.value and "· futures-arb ·" in app.status.value
+    assert "<b>futures-arb: 32,398 calls" in app.status.value and "· futures-arb ·" in app.status.value
     assert [i for _, i in app.incident.options] == [
         i for i, m in enumerate(app.view.incidents["market"].astype(str)) if m == "futures"]  # the bot's market
     app.reset_button.click()
