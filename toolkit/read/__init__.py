@@ -270,7 +270,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> import toolkit
     >>> df = toolkit.load_logs("data/sample/")
     >>> df["market"].value_counts().to_dict()
-    {'futures': 96658, 'spot': 29988, 'unknown': 0}
+    {'futures': 96761, 'spot': 30043, 'unknown': 0}
 
     JSON Lines with other key names, mapped with ``fields=``:
 
@@ -288,7 +288,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> hour = toolkit.load_logs(store, start="2026-11-18 14:00", end="2026-11-18 15:00", market="spot")
     >>> len(hour), str(hour["ts"].min())
-    (192, '2026-11-18 14:00:10.264000+00:00')
+    (207, '2026-11-18 14:00:10.264000+00:00')
     """
     if (found := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
                            kwargs.get("pattern"), kwargs.get("fields"), kwargs.get("bot"))) is not None:
