@@ -12,8 +12,11 @@ named ``spot-bot.20261116T000004.341Z.jsonl.gz``), with the whole response bodie
 of the sample (the spot bot's own lines, the futures gateway's nested ones, the recorder's). It is loaded
 by ``toolkit.load_logs(folder)`` and by the narrow DuckDB read: ``read_ndjson`` over the glob with explicit
 columns, the envelope (``body``, ``response``) as a STRUCT of ``code``, ``msg``, ``message``, and the base
-columns (ts, market, method, path, http_status, code, message, latency_ms) derived in SQL. The folder is
-written once into ``benchmarks/out/`` and reused.
+columns (ts, market, method, path, http_status, code, message, latency_ms) derived in SQL; and by
+``load_logs`` with the order fields left unread (``toolkit.read._orders.READ`` off: the seven order columns
+all NA), which says what they cost. The folder is written once into ``benchmarks/out/`` and reused. CPU time
+is that of the measured process and its worker processes (``RUSAGE_CHILDREN`` around each run): the machine
+may be shared, and CPU time moves less than wall time when it is.
 
 Then each runs at every size asked for (default 500,000 and 1,000,000 lines) on two files of the
 same calls: the flat form (ISO times, the envelope under ``response``, as the simulated spot
@@ -26,6 +29,7 @@ time is shown with the spread; pandas runs once. Peak memory is the largest resi
 parses big files in worker processes), sampled every 50 ms from /proc.
 
     python benchmarks/bench_load.py [--folder 2500000] [--calls 500000 1000000] [--repeat 3] [--skip-pandas]
+                                    [--entries 20000]    (``--calls`` alone, ``--entries 0``: leave those out)
 """
 
 from __future__ import annotations
@@ -402,7 +406,7 @@ def main(argv=None) -> None:
         print(f"  the order fields cost {tk['wall'] / bare['wall']:.2f}x wall, {tk['cpu'] / bare['cpu']:.2f}x CPU "
               f"of the load without them (target <= 1.05x)")
 
-    runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB)]
+    runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB), ("duckdb narrow", NARROW)]
     if not args.skip_pandas:
         runs.append(("pandas read_json", PANDAS))
     if files:
@@ -413,9 +417,11 @@ def main(argv=None) -> None:
             res = compare(path, runs, args.repeat, lines, f"{form} {lines:,} lines, {path.stat().st_size / 1e6:,.0f} MB",
                           "duckdb read_ndjson")
             tk, duck = res["toolkit.load_logs"]["wall"], res["duckdb read_ndjson"]["wall"]
+            narrow = res["duckdb narrow"]["wall"]
             pandas = (f", pandas / toolkit {res['pandas read_json']['wall'] / tk:.1f}x"
                       if "pandas read_json" in res else "")
-            print(f"  toolkit / duckdb {tk / duck:.2f}x (target <= 1.0x){pandas}")
+            print(f"  toolkit / duckdb {tk / duck:.2f}x, toolkit / duckdb narrow {tk / narrow:.2f}x "
+                  f"(target <= 1.0x){pandas}")
     if not args.entries:
         tmp.cleanup()
         return
