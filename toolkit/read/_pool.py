@@ -15,6 +15,7 @@ import itertools
 import multiprocessing
 import os
 import threading
+from concurrent.futures import Future
 
 from ._accounting import DEFERRED, Chunk, FileResult
 from ._files import Replay, iter_chunks, read_range
@@ -53,6 +54,17 @@ def in_parallel() -> bool:
     if WORKERS < 2 or threading.current_thread() is not threading.main_thread() or DEFERRED.get():
         return False  # (rows left to finish with other recordings' stay in this process)
     return not multiprocessing.current_process().daemon and multiprocessing.parent_process() is None
+
+
+def submit(fn, *args, **kwargs) -> Future:
+    """``fn(*args, **kwargs)`` run in a worker process: a future of its result (see :func:`result`). Only where
+    :func:`in_parallel` says the workers may be used."""
+    return _executor().submit(fn, *args, **kwargs)
+
+
+def result(job):
+    """What :func:`submit` gave, once done (waiting for it; its error raised here), or ``job`` itself."""
+    return job.result() if isinstance(job, Future) else job
 
 
 def _parse(parse_chunk, data: bytes, source, options, long=None) -> Chunk:
