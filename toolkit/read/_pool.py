@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import atexit
 import collections
-import gc
 import itertools
 import multiprocessing
 import os
 import threading
 from concurrent.futures import Future
 
+from .._gc import paused
 from ._accounting import DEFERRED, Chunk, FileResult
 from ._files import Replay, iter_chunks, read_range
 
@@ -71,13 +71,8 @@ def _parse(parse_chunk, data: bytes, source, options, long=None) -> Chunk:
     """``parse_chunk`` with the cycle collector paused: a piece allocates a few objects a line and frees none
     of them until it is done, so collections during it find nothing and only cost time (some 10%).
     ``long``, a line too long to be read that ends the piece, is its last line, a reject."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         chunk = parse_chunk(data, source, options) if data else Chunk()
-    finally:
-        if was_on:
-            gc.enable()
     if long is not None:
         chunk.long_line(long)
     return chunk
