@@ -221,8 +221,8 @@ def _store_of(source, market_rules, format, pattern=None, fields=None, bot=None)
 def _assemble(results: list[FileResult]) -> Load:
     report, lines = report_frame(results), sum(r.lines for r in results)
     frames = [f for r in results for f in r.frames]
-    for r in results:  # the pieces are let go as they are joined (the counts they gave are kept)
-        r.counted, r.frames = (r.rows, r.unverified), []
+    for r in results:  # the pieces are let go as they are joined (what they counted is kept)
+        r.counted, r.pieces, r.frames = (r.rows, r.unverified), len(r.frames), []
     # several files (rotated logs, one per bot): one timeline, in time order
     frame = concat_frames(frames, in_time_order=len(results) > 1, release=True)
     ws = [f for r in results for f in r.ws]

@@ -144,17 +144,7 @@ _CLIENT_OID, _ORDER_ID, _TYPE, _QUANTITY = ("clientOid", "client_oid", "clientOr
     ("type", "orderType"), ("quantity", "vol", "amt")
 
 
-def _plain(v):
-    """A decoded value as the row holds it, when :func:`~toolkit.read._orders.text` would keep it as it is (a
-    short non-empty text, or an int of 64 bits as its digits); ``False`` for any other value (the long way)."""
-    if v is None:
-        return None
-    t = type(v)
-    if t is str:
-        return v if 0 < len(v) <= 64 else False
-    if t is int and -(1 << 63) <= v < (1 << 63):
-        return str(v)
-    return False
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def lean(rbody, data):
@@ -183,8 +173,18 @@ def lean(rbody, data):
             coid = data.clientOid
         if oid is None:
             oid = data.orderId if data.orderId is not None else data.orderNo
-    out = (_plain(coid), _plain(oid), _plain(side), _plain(typ), _plain(price), _plain(qty), None)
-    return None if False in out else out
+    # each value as the row holds it, when text() would keep it as it is (a short non-empty text, or an int of
+    # 64 bits as its digits); any other value is read the long way
+    out = []
+    for v in (coid, oid, side, typ, price, qty):
+        if v is None or (type(v) is str and 0 < len(v) <= 64):
+            out.append(v)
+        elif type(v) is int and _I64_MIN <= v <= _I64_MAX:
+            out.append(str(v))
+        else:
+            return None
+    out.append(None)
+    return tuple(out)
 
 
 def order_of(params, rbody, top, body):
