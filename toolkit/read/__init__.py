@@ -306,13 +306,21 @@ def _union_text(arrays: list) -> pd.Categorical:
     >>> u.tolist(), u.categories.tolist()
     (['x', <NA>, 'y', 'z', 'y'], ['y', 'x', 'z'])
     """
-    cats = [pa.array(a.categories.array) for a in arrays]
-    enc = pc.dictionary_encode(pa.concat_arrays([c.cast(pa.large_string()) for c in cats]))
-    lut = np.append(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), -1)  # the last slot: no value
-    starts = np.cumsum([0] + [len(c) for c in cats[:-1]])
-    codes = np.concatenate([np.where(a.codes >= 0, a.codes + start, -1) for a, start in zip(arrays, starts)])
+    # Arrow's hash table of half a million orders' ids is some 60 MB, freed at once: from the system's allocator it
+    # goes back to the system then, where Arrow's own pool would keep it for the rest of the load
+    pool = pa.system_memory_pool()
+    cats = [pa.array(a.categories.array).cast(pa.large_string(), memory_pool=pool) for a in arrays]
+    enc = pc.dictionary_encode(pa.concat_arrays(cats, memory_pool=pool), memory_pool=pool)
+    lut = np.append(enc.indices.to_numpy(zero_copy_only=False), np.int32(-1))  # the last slot: no value
+    codes = np.empty(sum(len(a) for a in arrays), np.int32)
+    at = start = 0
+    for a, c in zip(arrays, cats):
+        piece = a.codes.astype(np.int32)
+        codes[at:at + len(a)] = np.where(piece >= 0, piece + start, -1)
+        at, start = at + len(a), start + len(c)
+    del cats
     categories = pd.Index(pd.array(enc.dictionary, dtype=STRING))
-    return pd.Categorical.from_codes(lut[codes], categories=categories)
+    return pd.Categorical.from_codes(np.take(lut, codes, out=codes), categories=categories)
 
 
 def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.DataFrame:
