@@ -173,6 +173,8 @@ def test_explorer_in_jupyterlab(lab, chromium, tmp_path):
         before = page.locator(".toolkit-status").inner_text()
         page.locator(".toolkit-incidents select").select_option(index=pick)
         page.wait_for_function(CHANGED, arg=[".toolkit-status", before], timeout=30_000)
+        page.wait_for_function("() => (document.querySelector('.toolkit-incident-summary') || {}).innerText"
+                               "?.includes('spot: 57 of')", timeout=30_000)  # its widgets' updates come one by one
         explanation = page.locator(".toolkit-incident-summary").inner_text()
         assert explanation.startswith("Whose fault: the exchange (an exchange outage): 56 calls failed on the "
                                       "exchange's side")

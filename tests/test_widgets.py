@@ -645,3 +645,19 @@ def _boxes(w):
     yield w
     for child in getattr(w, "children", ()):
         yield from _boxes(child)
+
+
+def test_a_front_end_fitting_the_zoom_handles_to_its_old_positions_changes_nothing(app, incidents):
+    # JupyterLab's slider, sent new positions and handles together, may first fit the handles to its old
+    # positions and send that back: the app puts its own handles back, and the chosen incident stays explained
+    app.reset()
+    old = len(app.time_zoom.options)  # the whole week, an hour a step
+    pick = int(incidents.index[(incidents["market"] == "spot") & (incidents["category"] == "server_error")][0])
+    app.incident.value = pick
+    chosen = app.time_zoom.index
+    assert chosen[1] > old - 1
+    app.time_zoom.index = (chosen[0], old - 1)  # as the front end sends it back
+    assert app.time_zoom.index == chosen and app.view.detail == chosen
+    assert app.incident.value == pick and app.explanation is not None and app.incident_summary.value
+    app.time_zoom.index = (chosen[0] + 2, chosen[1])  # a real move still moves the window
+    assert app.view.detail == (chosen[0] + 2, chosen[1]) and app.explanation is None

@@ -128,6 +128,7 @@ class Explorer(widgets.VBox):
         self._held = 0
         self._syncing = False
         self._pushing = False
+        self._old_zoom_length = 0  # how many positions the zoom slider had before the app last changed them
         self._slider_redraw = Debounce(self.redraw, delay)
         self.redraws, self.last_redraw_s = 0, 0.0
         controls = self._build_controls()
@@ -306,9 +307,12 @@ class Explorer(widgets.VBox):
     def _push_zoom(self) -> None:
         """The zoom slider over the view's overview selection, at the view's window."""
         options, detail = self._zoom_options(), self.view.detail
-        if list(self.time_zoom.options) != options:
-            self.time_zoom.options = options
-        self.time_zoom.index = detail
+        with self.time_zoom.hold_sync():  # options and handles reach the front end in one message
+            if list(self.time_zoom.options) != options:
+                # a front end may first fit the new handles to the old options and send that back: see _zoom_moved
+                self._old_zoom_length = len(self.time_zoom.options)
+                self.time_zoom.options = options
+            self.time_zoom.index = detail
 
     def _slider_moved(self) -> None:
         if self._pushing:
@@ -317,6 +321,8 @@ class Explorer(widgets.VBox):
         fixed = self.view.handles(*index)  # handles never swap nor share a pixel
         if fixed != index:
             self.time_range.index = fixed  # observed again, with the corrected handles
+            return
+        if fixed == self.view.index:  # the front end echoing what the app set: nothing moved
             return
         self.view.overview(*fixed)  # the zoom slider spans the new selection, all of it the window
         self._pushing = True
@@ -330,6 +336,12 @@ class Explorer(widgets.VBox):
         if self._pushing:
             return
         index = tuple(int(i) for i in self.time_zoom.index)
+        if index == self.view.detail:  # the front end echoing what the app set: nothing moved
+            return
+        last = self._old_zoom_length - 1
+        if index == tuple(min(i, last) for i in self.view.detail):  # the app's handles fitted to the old options
+            self._push_zoom()  # (by the front end, before the new ones came): put them back
+            return
         fixed = self.view.detail_handles(*index)  # handles never swap nor meet
         if fixed != index:
             self.time_zoom.index = fixed  # observed again, with the corrected handles
