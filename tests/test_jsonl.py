@@ -321,7 +321,7 @@ def test_parallel_chunks_match_a_serial_read(tmp_path, monkeypatch):
         monkeypatch.setattr(_pool, "CHUNK", 4096)  # many pieces, parsed in worker processes
         for src in (path, gz):
             parallel = toolkit.read_logs(src)
-            assert len(parallel._files[0].frames) > 10
+            assert parallel._files[0].pieces > 10  # the pieces' frames, joined
             pd.testing.assert_frame_equal(parallel.frame.drop(columns="source"), serial.frame.drop(columns="source"))
             assert parallel.rejects["line"].tolist() == [1235]
     assert serial.frame["line"].iloc[-1] == 3000
@@ -341,6 +341,25 @@ def test_errors_raise_in_a_parallel_read_names_the_first_bad_line_and_drops_the_
         toolkit.read_logs(path, errors="raise")
     assert len(submitted) > 100
     assert any(f.cancelled() for f in submitted)  # the pieces not started were not parsed after the error
+
+
+def test_several_bots_files_join_into_one_timeline_and_the_load_keeps_no_second_copy_of_their_rows(tmp_path):
+    folder = tmp_path / "logs"
+    toolkit.simulate(folder, days=2, calls=4000)  # the recorder's three bots, one .jsonl.gz each
+    load = toolkit.read_logs(folder)
+    files = sorted(folder.glob("*.jsonl.gz"))
+    one_by_one = [toolkit.load_logs(f) for f in files]
+    # the rows of all files, in time order; rows of the same time keep the order of the files and their lines
+    expected = pd.concat([f.astype({c: object for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)})
+                          for f in one_by_one], ignore_index=True).sort_values("ts", kind="stable", ignore_index=True)
+    got = load.frame
+    assert len(files) == 3 and got["ts"].is_monotonic_increasing
+    for c in ("ts", "line", "endpoint", "order_id", "client_oid", "order_items", "bot", "key_id", "category"):
+        assert got[c].astype(object).tolist() == expected[c].tolist(), c
+    # what each file counted is kept, and its frames, joined into the load's, are let go
+    assert load.report["rows"].tolist() == [len(f) for f in one_by_one]
+    assert load.report["unverified"].sum() == (got["reason"] == "unverified").sum()
+    assert all(r.frames == [] and r.pieces >= 1 for r in load._files)
 
 
 def test_a_folder_of_gzipped_logs_parsed_file_by_file_in_the_workers_reads_as_one_process_does(tmp_path,

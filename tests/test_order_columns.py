@@ -193,3 +193,26 @@ def test_an_order_books_answer_names_no_order_on_either_path(tmp_path):
         finally:
             fast.ENABLED = True
         assert df[IDENTITY + ["order_items"]].isna().all(axis=None)
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_an_order_detail_asked_by_id_gives_its_ids_and_the_order_as_its_item(tmp_path, monkeypatch, fast_path):
+    # spot orderDetail (endpoints.md: symbol and orderId asked; the order answered with its status and createdAt),
+    # the query's parameters recorded as the request's params
+    detail = {"code": 0, "msg": "success", "data": {
+        "orderId": "881", "clientOid": "mm-7", "symbol": "AAPL", "side": "buy", "type": "limit", "price": "101.50",
+        "quantity": "2", "filledQty": "2", "filledAmount": "203", "avgPrice": "101.50", "status": "filled",
+        "fee": "0.2", "createdAt": 1795208700123, "updatedAt": 1795208701000}}
+    path = jsonl(tmp_path / "calls.jsonl",
+                 call(HOST + "/api/v1/stock/open-api/orderDetail", method="GET", body=detail,
+                      request={"params": {"symbol": "AAPL", "orderId": "881"}}))
+    monkeypatch.setattr(fast, "ENABLED", fast_path)
+    if fast_path:
+        data = path.read_bytes()
+        general = []
+        fast.read(data, fast.line_bounds(data), 1, lambda row: None, lambda raw, line: general.append(line))
+        assert general == []
+    df = read(path).frame
+    assert values(df) == [["mm-7", "881", None, None, None, None]]  # the answer names its clientOid
+    assert orjson.loads(df["order_items"].iloc[0]) == [
+        ["881", "mm-7", "AAPL", "buy", "limit", "101.50", "2", "filled", 1795208700123, None, None]]

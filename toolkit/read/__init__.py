@@ -219,29 +219,59 @@ def _store_of(source, market_rules, format, pattern=None, fields=None, bot=None)
 
 
 def _assemble(results: list[FileResult]) -> Load:
-    frame = concat_frames([f for r in results for f in r.frames])
-    if len(results) > 1:  # several files (rotated logs, one per bot): one timeline, in time order
-        frame = frame.sort_values("ts", kind="stable", ignore_index=True)
+    report, lines = report_frame(results), sum(r.lines for r in results)
+    frames = [f for r in results for f in r.frames]
+    for r in results:  # the pieces are let go as they are joined (what they counted is kept)
+        r.counted, r.pieces, r.frames = (r.rows, r.unverified), len(r.frames), []
+    # several files (rotated logs, one per bot): one timeline, in time order
+    frame = concat_frames(frames, in_time_order=len(results) > 1, release=True)
     ws = [f for r in results for f in r.ws]
     websocket = concat_frames(ws, WS_COLUMNS) if ws else empty_ws()
     if len(ws) > 1:
         websocket = websocket.sort_values(["ts", "source", "line"], kind="stable", ignore_index=True)
-    return Load(frame[COLUMNS], rejects_frame(results), report_frame(results), sum(r.lines for r in results), results,
-                websocket)
+    return Load(frame[COLUMNS], rejects_frame(results), report, lines, results, websocket)
 
 
-def concat_frames(frames: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
+def concat_frames(frames: list[pd.DataFrame], columns: list[str] | None = None, *, in_time_order: bool = False,
+                  release: bool = False) -> pd.DataFrame:
     """Concatenate loaded frames, keeping categoricals categorical (categories are unioned).
 
     Column by column: the loader's frames share their columns and dtypes, so each
     column's arrays are joined as they are, without pandas' general alignment.
     ``columns`` are those of the calls' frame unless given (:data:`toolkit.schema.WS_COLUMNS`).
+    ``in_time_order`` sorts the rows by ``ts`` (stable: rows of one time keep their order), each column as it
+    is joined; ``release`` empties ``frames`` first and lets go of each column's pieces once it is joined, so
+    the pieces and the whole are held together once, not the whole twice as well.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"ts": pd.to_datetime([3, 1]), "x": pd.Categorical(["c", "a"])})
+    >>> b = pd.DataFrame({"ts": pd.to_datetime([2]), "x": pd.Categorical(["b"])})
+    >>> concat_frames([a, b], ["ts", "x"], in_time_order=True)["x"].tolist()
+    ['a', 'b', 'c']
     """
+    columns = columns or COLUMNS
     if not frames:
         return empty_frame()
-    if len(frames) == 1:
+    if len(frames) == 1 and not in_time_order:
         return frames[0].reset_index(drop=True)
-    frame = pd.DataFrame({c: _concat_arrays([f[c].array for f in frames]) for c in columns or COLUMNS}, copy=False)
+    pieces = [{c: f[c].array for c in columns} for f in frames]
+    if release:
+        frames.clear()
+    order = None
+    if in_time_order:
+        ts = np.concatenate([p["ts"].asi8 for p in pieces])
+        if len(ts) > 1 and not (ts[1:] >= ts[:-1]).all():
+            order = np.argsort(ts, kind="stable")
+        del ts
+    out = {}
+    for c in columns:
+        parts = [p.pop(c) if release else p[c] for p in pieces]
+        joined = _concat_arrays(parts) if len(parts) > 1 else parts[0]
+        del parts
+        out[c] = joined if order is None else joined.take(order)
+        del joined
+    frame = pd.DataFrame(out, copy=False)
     for c in frame.columns:  # the hash tables pandas built to check that the categories are unique, dropped
         if isinstance(frame[c].dtype, pd.CategoricalDtype):  # (a third of the frame's memory for the orders' ids;
             getattr(frame[c].cat.categories, "_cache", {}).clear()  # a lookup by category builds its own again)
@@ -276,13 +306,21 @@ def _union_text(arrays: list) -> pd.Categorical:
     >>> u.tolist(), u.categories.tolist()
     (['x', <NA>, 'y', 'z', 'y'], ['y', 'x', 'z'])
     """
-    cats = [pa.array(a.categories.array) for a in arrays]
-    enc = pc.dictionary_encode(pa.concat_arrays([c.cast(pa.large_string()) for c in cats]))
-    lut = np.append(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), -1)  # the last slot: no value
-    starts = np.cumsum([0] + [len(c) for c in cats[:-1]])
-    codes = np.concatenate([np.where(a.codes >= 0, a.codes + start, -1) for a, start in zip(arrays, starts)])
+    # Arrow's hash table of half a million orders' ids is some 60 MB, freed at once: from the system's allocator it
+    # goes back to the system then, where Arrow's own pool would keep it for the rest of the load
+    pool = pa.system_memory_pool()
+    cats = [pa.array(a.categories.array).cast(pa.large_string(), memory_pool=pool) for a in arrays]
+    enc = pc.dictionary_encode(pa.concat_arrays(cats, memory_pool=pool), memory_pool=pool)
+    lut = np.append(enc.indices.to_numpy(zero_copy_only=False), np.int32(-1))  # the last slot: no value
+    codes = np.empty(sum(len(a) for a in arrays), np.int32)
+    at = start = 0
+    for a, c in zip(arrays, cats):
+        piece = a.codes.astype(np.int32)
+        codes[at:at + len(a)] = np.where(piece >= 0, piece + start, -1)
+        at, start = at + len(a), start + len(c)
+    del cats
     categories = pd.Index(pd.array(enc.dictionary, dtype=STRING))
-    return pd.Categorical.from_codes(lut[codes], categories=categories)
+    return pd.Categorical.from_codes(np.take(lut, codes, out=codes), categories=categories)
 
 
 def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.DataFrame:

@@ -185,6 +185,7 @@ class FileResult(_Kept):
         self.last_line = start_line
         self.deferred: list = []  # (lines before, batch, source) of pieces whose rows are left to finish
         self.counted: tuple[int, int] | None = None  # (rows, unverified) when its rows are in another's frame
+        self.pieces = 0  # frames of rows it gave, once they are joined into a load's frame (and let go)
         self.ws: list = []  # frames of WebSocket rows
         self.ws_units = 0  # lines (or entries, or HAR frames) that became WebSocket rows only
 

@@ -1,17 +1,17 @@
 """The order's fields on the JSON Lines fast path (:mod:`._fastjsonl`): the typed shapes of a request's
 parameters and body and of an answer's ``data`` that name orders, and the same seven fields
-:func:`toolkit.read._orders.order_fields` gives the general path: read from the structs for a single order, and
-for an answer that lists orders made by the functions that function uses (:func:`~toolkit.read._orders.identity`,
-:func:`~toolkit.read._orders.listed`), each listed order turned back into the dict they read by msgspec.
+:func:`toolkit.read._orders.order_fields` gives the general path, read from the structs: a listed order's
+item as :func:`~toolkit.read._orders.listed` makes it of the dict, and a call that names an order in its request
+by :func:`~toolkit.read._orders.identity`.
 """
 
 from __future__ import annotations
 
 import msgspec
+import orjson
 from msgspec import UNSET, UnsetType
-from msgspec.structs import asdict
 
-from .._orders import MAX_ITEMS, NO_ORDER, identity, listed, text
+from .._orders import MAX_ITEMS, NO_ORDER, identity, text
 
 _Scalar = str | int | float | None  # an order field: a bool or an object fails the decode, and the general path reads it
 
@@ -48,23 +48,46 @@ class _Probe(_Order, gc=False):
     trades: list[_Order] | UnsetType = UNSET
 
 
+def _item(o, status) -> list:
+    """The :data:`~toolkit.read._orders.ITEM` list of a listed order's struct: what
+    :func:`~toolkit.read._orders.listed` makes of the same order as a dict, read from the struct's fields."""
+    side = o.side
+    if side is None:
+        side = o.longFlag  # futures: longFlag 1 long-buy, 2 short-sell, as order/create's side
+    created = o.ctime
+    if created is None:
+        created = o.createdAt
+    return [text(o.orderId) or text(o.id) or text(o.orderNo), text(o.clientOid), text(o.symbol), text(side),
+            text(o.type or o.orderType), text(o.price), text(o.quantity or o.vol or o.amt),
+            status or text(o.status), created if type(created) is int and -(1 << 63) <= created < (1 << 63) else None,
+            None, None]
+
+
 def _listing(params, rbody, top, data):
     """The order fields of a call whose answer lists orders: ``data`` an object with ``orders`` or ``trades``
     (or ``orderDetail``'s order with its status), or a list of orders; None when the general path must read it
     (a list of mixed items). What :func:`~toolkit.read._orders.order_fields` gives for the same dicts."""
-    reqs = [d for d in (_fields(rbody), _fields(params), _fields(top)) if d]
     if type(data) is _Probe:
         if data.orders is not UNSET:
-            items = listed([asdict(o) for o in data.orders[:MAX_ITEMS]])
+            items = [_item(o, None) for o in data.orders[:MAX_ITEMS]]
         elif data.trades is not UNSET:
-            items = listed([asdict(o) for o in data.trades[:MAX_ITEMS]], "trade")
+            items = [_item(o, "trade") for o in data.trades[:MAX_ITEMS]]
         else:
-            items = listed([asdict(data)])
-        return identity(reqs, {"clientOid": data.clientOid, "orderId": data.orderId, "orderNo": data.orderNo}, items)
-    for o in data:
-        if type(o) is not _Order:
-            return None
-    return identity(reqs, None, listed([asdict(o) for o in data[:MAX_ITEMS]]))
+            items = [_item(data, None)]
+        answer = data
+    else:
+        for o in data:
+            if type(o) is not _Order:
+                return None
+        items = [_item(o, None) for o in data[:MAX_ITEMS]]
+        answer = None
+    if not (_names_order(rbody) or _names_order(params) or _names_order(top)):
+        # no request field: a query's answer, its order an item (what identity gives with no request dicts)
+        return (None, None, None, None, None, None, orjson.dumps(items).decode())
+    reqs = [d for d in (_fields(rbody), _fields(params), _fields(top)) if d]
+    if answer is not None:
+        answer = {"clientOid": answer.clientOid, "orderId": answer.orderId, "orderNo": answer.orderNo}
+    return identity(reqs, answer, items)
 
 
 class _Symbol(msgspec.Struct, gc=False):
@@ -121,17 +144,7 @@ _CLIENT_OID, _ORDER_ID, _TYPE, _QUANTITY = ("clientOid", "client_oid", "clientOr
     ("type", "orderType"), ("quantity", "vol", "amt")
 
 
-def _plain(v):
-    """A decoded value as the row holds it, when :func:`~toolkit.read._orders.text` would keep it as it is (a
-    short non-empty text, or an int of 64 bits as its digits); ``False`` for any other value (the long way)."""
-    if v is None:
-        return None
-    t = type(v)
-    if t is str:
-        return v if 0 < len(v) <= 64 else False
-    if t is int and -(1 << 63) <= v < (1 << 63):
-        return str(v)
-    return False
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def lean(rbody, data):
@@ -160,8 +173,18 @@ def lean(rbody, data):
             coid = data.clientOid
         if oid is None:
             oid = data.orderId if data.orderId is not None else data.orderNo
-    out = (_plain(coid), _plain(oid), _plain(side), _plain(typ), _plain(price), _plain(qty), None)
-    return None if False in out else out
+    # each value as the row holds it, when text() would keep it as it is (a short non-empty text, or an int of
+    # 64 bits as its digits); any other value is read the long way
+    out = []
+    for v in (coid, oid, side, typ, price, qty):
+        if v is None or (type(v) is str and 0 < len(v) <= 64):
+            out.append(v)
+        elif type(v) is int and _I64_MIN <= v <= _I64_MAX:
+            out.append(str(v))
+        else:
+            return None
+    out.append(None)
+    return tuple(out)
 
 
 def order_of(params, rbody, top, body):
