@@ -45,16 +45,18 @@ _TOLD = tuple((_INDEX[name], j) for j, name in enumerate(("kind", "stream", "eve
                                                            "detail")))
 _BATCH = 8192  # text frames decoded in one call
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NS_MIN, _NS_MAX = -(2**63) + 1, 2**63  # the epoch ns a timestamp holds (-2**63 is NaT)
 _SECONDS: dict = {}
 
 
 def iso_ns(text) -> int | None:
-    """Epoch ns of an ISO 8601 time (``T`` or space, ``.`` or ``,`` before the fraction; naive is UTC), or None.
+    """Epoch ns of an ISO 8601 time (``T`` or space, ``.`` or ``,`` before the fraction; naive is UTC), or None
+    (also for a time a timestamp cannot hold: before 1677 or after 2262).
 
     Examples
     --------
-    >>> iso_ns("2026-03-02 08:15:02,417"), iso_ns("2026-03-02T08:15:02.417Z"), iso_ns("soon")
-    (1772439302417000000, 1772439302417000000, None)
+    >>> iso_ns("2026-03-02 08:15:02,417"), iso_ns("2026-03-02T08:15:02.417Z"), iso_ns("soon"), iso_ns("9026-03-02")
+    (1772439302417000000, 1772439302417000000, None, None)
     """
     if type(text) is not str:
         return None
@@ -74,6 +76,8 @@ def iso_ns(text) -> int | None:
         t = t.replace(tzinfo=timezone.utc)
     delta = t - _EPOCH
     ns = (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+    if not _NS_MIN < ns < _NS_MAX - 10**9:  # a time no timestamp holds (the second's fraction fits if cached)
+        return None
     if len(text) >= 19 and text[10] in "T " and t.tzinfo is timezone.utc and len(_SECONDS) < 100_000:
         if not rest or rest[0] in ".,":
             _SECONDS[text[:19]] = ns - delta.microseconds * 1000
@@ -119,7 +123,7 @@ class WsRows:
                           first, last, bot, market))
 
     def add(self, row: tuple, payload: str | None = None) -> None:
-        """A row made elsewhere (:func:`recorded_row`), with the payload still to tell when it has one."""
+        """A row made elsewhere (:func:`._wsrecorded.recorded_row`), with the payload still to tell when it has one."""
         if payload is not None:
             self.pending.append((len(self.rows), payload))
         self.rows.append(row)
@@ -190,11 +194,6 @@ class WsRows:
                           None, None, bot, market))
 
 
-_DIRECTIONS = frozenset(("sent", "received"))
-_EVENTS = frozenset(("open", "handshake_failed", "close", "error"))
-_OPCODES = {9: "ping", 10: "pong", 8: "close", 2: "other"}
-
-
 def _tell(cols: list[list], at: list[int] | None, payloads: list[str]) -> None:
     """Put the kind, stream, exchange time, sequence numbers and detail of text frames (their ``payloads``) in the
     rows ``at`` of ``cols`` (every row, in order, when ``at`` is None), told in batches."""
@@ -208,66 +207,6 @@ def _tell(cols: list[list], at: list[int] | None, payloads: list[str]) -> None:
     kind, stream, event_ms, first, last, detail = (cols[k] for k, _ in _TOLD)
     for i, (k, s, e, f, la, d) in zip(at, told):
         kind[i], stream[i], event_ms[i], first[i], last[i], detail[i] = k, s, e, f, la, d
-
-
-def _text(value):
-    return value if type(value) is str else None
-
-
-def _int(value):
-    return value if type(value) is int and not isinstance(value, bool) else None
-
-
-def recorded_row(rec: dict, line: int):
-    """The row of one WebSocket line as :func:`toolkit.attach_recorder` writes it, with the text payload whose kind
-    is still to tell (:meth:`WsRows.add`; None for events and control frames); the reason (a str) when it cannot
-    be one.
-
-    A frame: ``{"ts", "ws": "sent"|"received", "connection", "url", "data": <text>, "size"}``, or with
-    ``"opcode"`` 2 (binary, ``size`` only), 8 (close, with ``code`` and ``reason``), 9 or 10 (ping, pong);
-    an event: ``{"ts", "ws": "event", "event": "open"|"close"|"error"|"handshake_failed", "connection",
-    "url", "code", "reason", "status", "error"}``; each perhaps with ``market`` and ``bot``.
-
-    Examples
-    --------
-    >>> rows = WsRows("feed.jsonl")
-    >>> rows.add(*recorded_row({"ts": "2026-03-02T08:15:02.417Z", "ws": "received", "connection": "c1",
-    ...                         "url": "wss://x/api/v1/spot/ws", "data": '{"event":"pong","time":1772439302400}'}, 7))
-    >>> r = rows.resolve()[0]
-    >>> r[5], r[11]
-    ('pong', 1772439302400)
-    >>> recorded_row({"ts": "2026-03-02T08:15:02Z", "ws": "sideways", "connection": "c1"}, 8)
-    "WebSocket line's ws is not 'sent', 'received' or 'event': 'sideways'"
-    """
-    ts = rec.get("ts")
-    ts = iso_ns(ts) if type(ts) is str else (int(ts * 1e9) if type(ts) in (int, float) and ts > 0 else None)
-    if ts is None:
-        return "WebSocket line has no time"
-    way = rec.get("ws")
-    conn = rec.get("connection")
-    if type(conn) is not str or not conn:
-        return "WebSocket line has no connection"
-    url, bot, market = _text(rec.get("url")), _text(rec.get("bot")), _text(rec.get("market"))
-    if way == "event":
-        kind = rec.get("event")
-        if kind not in _EVENTS:
-            return f"WebSocket event is not one of {sorted(_EVENTS)}: {kind!r}"
-        detail = _text(rec.get("reason")) or _text(rec.get("error"))
-        return (line, ts, url, conn, "event", kind, None, _int(rec.get("code")), _int(rec.get("status")), detail,
-                None, None, None, None, bot, market), None
-    if way not in _DIRECTIONS:
-        return f"WebSocket line's ws is not 'sent', 'received' or 'event': {way!r}"
-    size = _int(rec.get("size"))
-    opcode = rec.get("opcode", 1)
-    if opcode != 1:
-        kind = _OPCODES.get(opcode, "other")
-        return (line, ts, url, conn, way, kind, None, _int(rec.get("code")) if kind == "close" else None, None,
-                _text(rec.get("reason")), size, None, None, None, bot, market), None
-    data = rec.get("data")
-    if type(data) is not str:
-        return "WebSocket frame has no text data"
-    return (line, ts, url, conn, way, None, None, None, None, None, size if size is not None else len(data.encode()),
-            None, None, None, bot, market), data
 
 
 _URL_CACHE: dict = {}
@@ -314,7 +253,13 @@ def _masked(values) -> pd.api.extensions.ExtensionArray:
 
 
 def _ints(values, patype, dtype):
-    return pd.array(pa.array(values, patype).to_pandas(types_mapper={patype: dtype}.get).array, dtype=dtype)
+    """Integers as the column's type; one it cannot hold (a close code of 2**40) is NA."""
+    try:
+        arr = pa.array(values, patype)
+    except (OverflowError, pa.ArrowInvalid):
+        info = np.iinfo(patype.to_pandas_dtype())
+        arr = pa.array([v if v is None or info.min <= v <= info.max else None for v in values], patype)
+    return pd.array(arr.to_pandas(types_mapper={patype: dtype}.get).array, dtype=dtype)
 
 
 def _times(ns) -> pd.Series:
@@ -383,4 +328,4 @@ def empty_ws() -> pd.DataFrame:
     return ws_frame([], "", [])
 
 
-__all__ = ["COLUMNS", "WsRows", "empty_ws", "iso_ns", "recorded_row", "ws_frame"]
+__all__ = ["COLUMNS", "WsRows", "empty_ws", "iso_ns", "ws_frame"]
