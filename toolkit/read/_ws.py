@@ -128,6 +128,12 @@ class WsRows:
             self.pending.append((len(self.rows), payload))
         self.rows.append(row)
 
+    def add_all(self, rows: list[tuple]) -> None:
+        """Rows made elsewhere, each ``(row, payload)`` as :meth:`add` takes them."""
+        at = len(self.rows)
+        self.pending += [(at + i, p) for i, (_, p) in enumerate(rows) if p is not None]
+        self.rows += [r for r, _ in rows]
+
     def many(self, payloads: list, **columns) -> None:
         """Rows found many at once, after the rows so far, as columns: each of ``columns`` (named as in
         :data:`COLUMNS`) a list with a value for each row or one value for all of them (an absent one: None);

@@ -182,6 +182,13 @@ class RecordedLines:
                 continue
             if type(d.ts) is not str:
                 ts = _epoch_ns(d.ts)
+            way, data, conn = d.ws, d.data, d.connection
+            if (way == "received" or way == "sent") and d.opcode == 1 and data is not None and conn and ts is not None:
+                size = d.size  # a text frame, its fields of the types _row takes as they are
+                ws_rows.append(((line, ts, d.url, conn, way, None, None, None, None, None,
+                                 size if size is not None else len(data.encode()), None, None, None, d.bot, d.market),
+                                data))
+                continue
             got = _row(line, ts, d.ws, d.connection, d.url, d.bot, d.market, d.event, d.reason, d.error, d.code,
                        d.status, d.size, d.opcode, d.data)
             if type(got) is str:

@@ -326,8 +326,7 @@ def parse_chunk(data: bytes, source: str, options: Options) -> Chunk:
     out.add(_parse_lines(data, 1, out, options.fields), source, options.rules)
     if out.ws_rows:
         rows = WsRows(source)
-        for row, payload in out.ws_rows:
-            rows.add(row, payload)
+        rows.add_all(out.ws_rows)
         out.add_ws(ws_frame(rows, source, options.rules), len(out.ws_rows))
         out.ws_rows = []
     return out

@@ -78,6 +78,7 @@ _HB_CLOSED = re.compile(r"^The websocket connection was closed \((.*)\)\s*$")
 _HB_CODE = re.compile(r"Close code = (\d+) msg data: (\S+)")
 _HB_ERROR = re.compile(r"^Unexpected error occurred when listening to order book streams")
 
+_ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
 #: Whole messages that are notes of a client's loops, not frames or events (ccxt pro's): skipped at once.
 _NOTES = {"receive loop": "connection note", "ping loop": "connection note"}
 #: How the websockets library's messages begin (``= connection is``, ``> TEXT``, ``% sent``, ``x closing``, ...).
@@ -355,8 +356,9 @@ def _header_line(msg: str, log: Log) -> bool:
     return False
 
 
-def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
-    """The WebSocket rows of a log's bytes; the lines they took; the chunk of their skips and rejects.
+def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk, int]:
+    """The WebSocket rows of a log's bytes; the lines they took; the chunk of their skips and rejects; how many
+    lines they left to the text format (lines neither taken nor blank).
 
     The frames and notes most of a busy log is made of are found for the whole text at once (:mod:`._wsfast`);
     the other lines are read one at a time, in order.
@@ -372,22 +374,25 @@ def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
             general(line, line_text)
     else:
         _wsfast.merge(found, text, log, out, taken, general)
-    return taken, rows, out
+    return taken, rows, out, general.left
 
 
 class _General:
     """Reads one line of a log at a time, in order: a row, a skip, a reject, or a line left to the text format."""
 
-    __slots__ = ("log", "out", "took", "last_text", "last_ts")
+    __slots__ = ("log", "out", "took", "last_text", "last_ts", "left")
 
     def __init__(self, log: Log, out: Chunk, taken: list[int]):
         self.log, self.out, self.took = log, out, taken.append
         self.last_text = self.last_ts = None  # lines of one record share their time: read it once
+        self.left = 0  # lines left to the text format
 
     def __call__(self, line: int, text: str) -> None:
         if text[-1:] == "\r":
             text = text[:-1]
         if not text or text.isspace():
+            if text.strip(_ASCII_SPACE):  # blank here, not to the text format (a no-break space)
+                self.left += 1
             return
         log, out, took = self.log, self.out, self.took
         rows = log.rows
@@ -416,6 +421,7 @@ class _General:
         else:
             got = _websocket_client(msg, line, ts, log)
         if got is None:
+            self.left += 1
             return
         took(line)
         if got:
@@ -445,16 +451,16 @@ class WebSocketLogReader(Reader):
 
     def read(self, stream, result, path: str | None = None) -> None:
         data = stream.read()
-        taken, rows, out = read_log(data, result.source)
-        lines = data.split(b"\n")
-        for line in taken:  # the text format reads the other lines, numbered as they are in the file
-            lines[line - 1] = b""
-        if any(line.strip() for line in lines):
+        taken, rows, out, left = read_log(data, result.source)
+        if left:
+            lines = data.split(b"\n")
+            for line in taken:  # the text format reads the other lines, numbered as they are in the file
+                lines[line - 1] = b""
             chunk = reader("text").parse_chunk(b"\n".join(lines), result.source, result.options)
             chunk.blank -= len(taken)
-        else:  # every line a WebSocket one: nothing for the text format
+        else:  # every line a WebSocket one or blank: nothing for the text format
             chunk = Chunk()
-            chunk.size = len(lines) - (1 if lines and not lines[-1] else 0)
+            chunk.size = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         for line, reason, text in out.rejects:
             chunk.reject(line, reason, text)
         chunk.more_rejects.update(out.more_rejects)
