@@ -33,7 +33,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/bench_engines.py
 	$(PY) benchmarks/bench_explorer.py
 
-# the README's screenshots of the explorer and the report, taken by the browser tests
+# the documentation's screenshots of the explorer and the report, taken by the browser tests
 screenshots: $(VENV)/.installed-dev
 	TOOLKIT_SCREENSHOTS=docs $(PY) -m pytest -m browser tests/test_browser.py
 

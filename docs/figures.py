@@ -1,4 +1,4 @@
-"""Draw the README's figure from the bundled sample: ``python docs/figures.py``."""
+"""Draw the user guide's timeline figure from the bundled sample: ``python docs/figures.py``."""
 
 from pathlib import Path
 

@@ -176,8 +176,8 @@ def test_explorer_in_jupyterlab(lab, chromium, tmp_path):
         explanation = page.locator(".toolkit-incident-summary").inner_text()
         assert explanation.startswith("Whose fault: the exchange (an exchange outage): 56 calls failed on the "
                                       "exchange's side")
-        assert "spot: 57 of 73 calls failed (78%) between Wed 18 Nov 14:11 and 14:36 UTC" in explanation
-        assert "Wed 18 Nov 13:30 to Wed 18 Nov 15:15 UTC · spot" in page.locator(".toolkit-status").inner_text()
+        assert "spot: 57 of 88 calls failed (65%) between Wed 18 Nov 14:11 and 14:36 UTC" in explanation
+        assert "Wed 18 Nov 13:41 to Wed 18 Nov 15:06 UTC · spot" in page.locator(".toolkit-status").inner_text()
 
         assert page.evaluate(FITS, [".toolkit-explorer", ".toolkit-top-errors table, .toolkit-rows table"]) == []
 

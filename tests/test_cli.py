@@ -15,7 +15,7 @@ def test_summarize_prints_the_incidents(capsys):
     lines = out[out.index("9 incident(s)"):].splitlines()[2:]
     assert re.split(r"\s{2,}", lines[0]) == ["start", "end", "market", "category", "cause", "calls", "errors",
                                             "error_rate", "top_reason"]
-    assert re.split(r"\s{2,}", lines[1]) == ["Mon 16 21:20", "21:30", "spot", "rate_limit", "client_rate", "7,821",
+    assert re.split(r"\s{2,}", lines[1]) == ["Mon 16 21:20", "21:30", "spot", "rate_limit", "client_rate", "7,825",
                                             "5,729", "73%", "rate_limited"]
     assert len(lines) == 10
 
@@ -25,12 +25,12 @@ def test_summarize_counts_each_bot_and_narrows_to_one(capsys):
     out = capsys.readouterr().out
     table = out[out.index("3 bots"):out.index("9 incident(s)")].strip().splitlines()[3:]  # below the header
     assert [re.split(r"\s{2,}", line)[:4] for line in table] == [
-        ["futures-arb", "32,364", "9.3%", "futures"], ["futures-gateway", "64,294", "9.6%", "futures"],
-        ["spot-bot", "29,988", "21.3%", "spot"]]
+        ["futures-arb", "32,398", "9.2%", "futures"], ["futures-gateway", "64,363", "9.6%", "futures"],
+        ["spot-bot", "30,043", "21.3%", "spot"]]
     assert table[0].split()[-1] == table[1].split()[-1] != table[2].split()[-1]  # the futures bots share a key
     assert main(["summarize", str(SAMPLE), "--bot", "spot-bot"]) == 0
     out = capsys.readouterr().out
-    assert "29,988 of them made by spot-bot" in out and "futures" not in out and "bots\n" not in out
+    assert "30,043 of them made by spot-bot" in out and "futures" not in out and "bots\n" not in out
     assert main(["summarize", str(SAMPLE), "--bot", "nobody"]) == 1  # nothing to report
     assert capsys.readouterr().err.strip() == ("toolkit summarize: nothing to report: bot 'nobody' has no calls in "
                                                "the data; it holds futures-arb, futures-gateway, spot-bot")

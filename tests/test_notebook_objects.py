@@ -1,4 +1,4 @@
-"""What a notebook shows of the toolkit's objects: a card for a load and for a window's description, a
+"""What a notebook shows of the toolkit's objects: a card for a load, a window's description and whose fault, a
 readable plain repr, and progress bars only where someone watches."""
 
 import os
@@ -17,14 +17,14 @@ def load():
 
 
 def test_a_load_reads_as_what_was_read(load):
-    assert repr(load) == ("Load(126,646 rows, 0 rejects, 0 skipped from 3 files; "
+    assert repr(load) == ("Load(126,804 rows, 0 rejects, 0 skipped from 3 files; "
                           "Mon 16 Nov 00:00 – Sun 22 Nov 23:59 UTC)")
 
 
 def test_a_load_is_a_card_in_jupyter(load):
     card = load._repr_html_()
-    for fact in ("126,646 from 3 file(s)", "Mon 16 Nov 00:00 – Sun 22 Nov 23:59 UTC", "futures 96,658, spot 29,988",
-                 "futures-gateway 64,294", "<summary>files (3)</summary>", "<summary>rejects (0)</summary>"):
+    for fact in ("126,804 from 3 file(s)", "Mon 16 Nov 00:00 – Sun 22 Nov 23:59 UTC", "futures 96,761, spot 30,043",
+                 "futures-gateway 64,363", "<summary>files (3)</summary>", "<summary>rejects (0)</summary>"):
         assert fact in card, fact
 
 
@@ -51,6 +51,30 @@ def test_a_window_is_a_card_with_its_verdict(load):
     assert "client: the bot&#x27;s request rate" in card  # whose fault, the cause in words
     assert "<details open><summary>categories" in card
     assert described.summary.split(" between ")[0].replace("'", "&#x27;") in card
+
+
+def test_whose_fault_is_a_card_with_the_verdict_and_the_evidence(load):
+    fault = toolkit.whose_fault(load.frame)
+    card = fault._repr_html_()
+    assert fault.verdict.startswith("9 incidents: 5 the bot's (request rate ×2, clock ×2, funds)")
+    assert fault.verdict.replace("'", "&#x27;") in card
+    assert ("5 incidents: request rate ×2 (12,247 failed), clock ×2 (399 failed), funds (180 failed)" in card
+            and "3 incidents: outage ×3 (435 failed)" in card and "1 incident: network (36 failed)" in card)
+    assert "<b>worst</b>" not in card and ">worst</th><td style=\"text-align:left\">incident 9, Sat 21 Nov" in card
+    assert "<details open><summary>incidents, each explained (9)</summary>" in card
+    assert "the bot&#x27;s request rate" in card and "client_rate" not in card  # causes in words, not ids
+    text = repr(fault)
+    assert text.splitlines()[0] == fault.verdict and "an exchange outage" in text and len(text.splitlines()) == 12  # verdict, a blank line, header, 9 rows
+    counts = fault.by_side()
+    assert counts["incidents"].sum() == len(fault.table) == 9
+    assert counts.groupby("side", sort=False)["incidents"].sum().to_dict() == {
+        "the bot's": 5, "the exchange's": 3, "the network's": 1}
+
+
+def test_whose_fault_of_a_quiet_window_says_so(load):
+    fault = toolkit.whose_fault(load.frame, start="2026-11-16 01:00", end="2026-11-16 02:00")
+    assert repr(fault) == "No incident: errors stayed near their usual rate." and fault.by_side().empty
+    assert "No incident" in fault._repr_html_()
 
 
 def _load_in_a_subprocess(env: dict, tmp_path) -> str:

@@ -160,3 +160,17 @@ def test_a_cancel_of_unknown_answer_is_settled_by_the_order_listed_later():
         got = toolkit.orders(df)
         assert got["action"].astype(str).tolist() == ["cancel"] and got["fate"].astype(str).tolist() == [fate]
         assert got["evidence"].iloc[0] == "orderDetail by order id"
+
+
+def test_a_batch_cancel_whose_items_name_no_client_oid_is_one_row_per_item():
+    # batchCancelOrder's results carry order ids only (endpoints.md §3): every item's clientOid is missing, and
+    # a batch item whose own result failed is rejected with its errorMsg
+    items = ('[["881",null,"AAPL",null,null,null,null,null,null,true,""],'
+             '["882",null,"AAPL",null,null,null,null,null,null,false,"订单不存在"]]')
+    df = calls(endpoint=[S + "batchCancelOrder", S + "ticker"], http_status=[200, 200], reason=["ok", "ok"],
+               category=["ok", "ok"], symbol="AAPL", order_items=[items, None])
+    got = toolkit.orders(df)
+    assert got["item"].tolist() == [0, 1] and got["order_id"].tolist() == ["881", "882"]
+    assert got["client_oid"].isna().all() and got["action"].astype(str).tolist() == ["cancel", "cancel"]
+    assert got["answer"].astype(str).tolist() == ["accepted", "rejected"]
+    assert got["reason"].tolist() == ["ok", "订单不存在"]

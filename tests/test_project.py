@@ -103,7 +103,7 @@ def test_sample_never_leaks_the_recorded_keys(sample_load):
 def test_cli_summarize_prints_the_table(capsys):
     assert main(["summarize", str(SAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "126,646 calls from 3 file(s); 0 lines rejected" in out
+    assert "126,804 calls from 3 file(s); 0 lines rejected" in out
     assert re.search(r"rate_limit\s+\d+\s+\d+\s+\d+", out)
     assert "error rate  spot" in out
 

@@ -25,8 +25,20 @@ from tests.local_exchange import LocalExchange
 from toolkit.cli import build_parser, main
 
 README = ROOT / "README.md"
+GUIDE = ROOT / "docs" / "guide"
+
+
+def _toctree(index: Path) -> list[Path]:
+    """The pages of a ``{toctree}`` block, in its order."""
+    block = re.search(r"```\{toctree\}\n(.*?)```", index.read_text(), flags=re.S).group(1)
+    return [index.parent / f"{line.strip()}.md" for line in block.splitlines() if line.strip() and
+            not line.startswith(":")]
+
+
+#: The guide page on the analysis, by its title.
+ANALYSIS = "Analysing failures: whose fault, silences, rate, clock and orders"
 #: The pages a reader follows, in order: the README, then the user guide's pages in its table of contents.
-PAGES = [README]
+PAGES = [README, *_toctree(GUIDE / "index.md")]
 DATA = ROOT / "tests" / "data"
 HOST = "https://api9528mystks.mystonks.org"
 #: Extras a block may need; without them its test is skipped.
@@ -117,7 +129,7 @@ def _the_explorer_block(ns, out):
 def _the_analysis_block(ns, out):
     assert isinstance(ns["incidents"], pd.DataFrame) and len(ns["incidents"]) == 9
     assert len(ns["fault"]) == len(ns["incidents"])
-    assert out.startswith("spot: 5,729 of 7,821 calls failed (73%)")
+    assert out.startswith("spot: 5,729 of 7,825 calls failed (73%)")
 
 
 def _the_store_block(ns, out):
@@ -144,12 +156,12 @@ def _the_websocket_block(ns, out):
 
 
 CHECKS = {
-    "Recording and other formats, block 1": _the_record_block,
-    "Recording and other formats, block 2": _the_formats_block,
+    "Every format, recording and scrubbing, block 1": _the_record_block,
+    "Every format, recording and scrubbing, block 2": _the_formats_block,
     "The explorer, block 1": _the_explorer_block,
-    "Analysing failures, block 1": _the_analysis_block,
-    "Large recordings, block 1": _the_store_block,
-    "Large recordings, block 2": _the_dask_block,
+    f"{ANALYSIS}, block 1": _the_analysis_block,
+    "Large recordings: the store and Dask, block 1": _the_store_block,
+    "Large recordings: the store and Dask, block 2": _the_dask_block,
     "WebSocket feeds, block 1": _the_websocket_block,
 }
 
@@ -238,26 +250,39 @@ def test_the_readme_has_its_blocks_and_every_check_names_one():
 def test_quick_start_quotes_what_summarize_prints(capsys):
     assert main(["summarize", str(SAMPLE)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    quoted = re.search(r"```\n(126,646 calls.*?)```", section("Quick start"), flags=re.S).group(1).splitlines()
+    quoted = re.search(r"```\n(126,804 calls.*?)```", section("Quick start"), flags=re.S).group(1).splitlines()
     for line in quoted:
         if line and line != "..." and not line.startswith("wrote "):
             assert line in printed or line.rstrip() in [p.rstrip() for p in printed], line
 
 
-def test_notebooks_section_follows_quick_start():
-    titles = [t for _, level, t in headings(README.read_text()) if level == 2]
-    assert titles[titles.index("Quick start") + 1] == "Notebooks and the post-mortem report"
+def test_the_readme_is_a_front_page_that_links_every_guide_page():
+    text = README.read_text()
+    assert len(text.splitlines()) < 200
+    titles = [t for _, level, t in headings(text) if level == 2]
+    assert titles[0] == "Quick start"
+    for page in PAGES[1:]:
+        assert f"](docs/guide/{page.name})" in text, page.name
+
+
+def test_every_link_between_pages_finds_its_page():
+    for page in [README, *sorted((ROOT / "docs").rglob("*.md"))]:
+        if "data" in page.relative_to(ROOT).parts[1:2]:
+            continue
+        for target in re.findall(r"\]\((?!https?://|#)([^)#\s]+)", page.read_text()):
+            assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
 
 
 def test_the_screenshots_are_there():
-    text = section("Notebooks and the post-mortem report")
-    for name in ("docs/explorer.png", "docs/report.png"):
-        assert f"]({name})" in text
-        assert (ROOT / name).read_bytes().startswith(b"\x89PNG")
+    assert "](docs/report.png)" in README.read_text()
+    text = section("The explorer and the post-mortem report")
+    for name in ("explorer.png", "report.png"):
+        assert f"](../{name})" in text
+        assert (ROOT / "docs" / name).read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_report_command_uses_real_options():
-    text = section("Notebooks and the post-mortem report")
+    text = section("The explorer and the post-mortem report")
     command = re.search(r"\$ toolkit report (.*?)\n```", text, flags=re.S).group(1)
     options = set(re.findall(r"--\w+", command))
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["report"]
@@ -265,13 +290,13 @@ def test_the_report_command_uses_real_options():
 
 
 def test_the_formats_section_shows_recording_and_every_format():
-    record, load = re.findall(r"```python\n(.*?)```", section("Recording and other formats"), re.S)
+    record, load = re.findall(r"```python\n(.*?)```", section("Every format, recording and scrubbing"), re.S)
     assert "toolkit.attach_recorder(" in record and "toolkit.recording_session(" in record
     assert all(f in load for f in ('"session.har"', '"tests/cassettes/"', '"bot.log"', "pattern="))
 
 
 def test_every_text_shape_the_readme_lists_reads_as_one_call(tmp_path):
-    [block] = re.findall(r"```text\n(.*?)```", section("Recording and other formats"), re.S)
+    [block] = re.findall(r"```text\n(.*?)```", section("Every format, recording and scrubbing"), re.S)
     examples = [part.split("\n", 1) for part in block.split("# ")[1:]]
     assert len(examples) == 8
     for i, (shape, lines) in enumerate(examples):
@@ -288,17 +313,17 @@ def test_the_quoted_summary_is_what_describe_window_says(sample_load):
     df = sample_load.frame
     first = toolkit.find_incidents(df).iloc[0]
     summary = toolkit.describe_window(df, start=first["start"], end=first["end"], market=first["market"]).summary
-    quoted = re.search(r"\*(spot: .*?)\*", section("Analysing failures"), flags=re.S).group(1)
+    quoted = re.search(r"\*(spot: .*?)\*", section(ANALYSIS), flags=re.S).group(1)
     assert " ".join(quoted.split()) == summary
 
 
 def test_the_timeline_figure_is_referenced_and_drawn_by_the_script():
-    assert "(docs/timeline.png)" in section("Analysing failures")
+    assert "(../timeline.png)" in section(ANALYSIS)
     assert "timeline.png" in (ROOT / "docs" / "figures.py").read_text()
 
 
 def test_the_large_recordings_figures_name_their_benchmarks():
-    text = section("Large recordings")
+    text = section("Large recordings: the store and Dask")
     for script in ("bench_store_query.py", "bench_ingest.py", "bench_dask.py"):
         assert f"benchmarks/{script}" in text and (ROOT / "benchmarks" / script).is_file()
     assert "50,830,550 calls" in text and "lines/s" in text

@@ -2,7 +2,7 @@
 
 For each file: no exception; every line or entry is a row, a reject or a
 counted skip, checked against a count made here without the toolkit; HAR
-skips are only the preflights, static assets and WebSockets the README
+skips are only the preflights, static assets and WebSockets the user guide
 defines (counted here by that definition); time, method, path and status
 match a hand-checked sample; no request-header secret reaches any output.
 """
@@ -68,7 +68,7 @@ def _har_entries(data: bytes) -> list:
 
 
 def _expected_har_skips(entries) -> int:
-    """Preflights and static assets, by the README's definition (WebSocket entries are WebSocket rows)."""
+    """Preflights and static assets, by the user guide's definition (WebSocket entries are WebSocket rows)."""
     n = 0
     for e in entries:
         req, resp = e["request"], e.get("response") or {}

@@ -16,7 +16,7 @@ PACKAGE = ROOT / "toolkit"
 
 #: Floors, lowest first: a unit may import its own floor and the floors below it.
 FLOORS = [
-    {"errors", "schema", "defaults", "_io", "secrets", "data", "_progress"},
+    {"errors", "schema", "defaults", "_io", "secrets", "data", "_progress", "_gc"},
     {"selection", "_grid", "_fingerprint", "_words", "_shapes", "_cards"},
     {"classify"},
     {"read", "store", "record", "simulation", "scrub"},

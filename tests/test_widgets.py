@@ -11,7 +11,7 @@ import pytest
 
 import toolkit
 from toolkit.widgets import Explorer, View, explore
-from toolkit.widgets._app import _Debounce
+from toolkit.widgets._debounce import Debounce as _Debounce
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_explorer_shows_the_timeline_tables_and_incidents(app, df, incidents):
     rows = table_rows(app.rows_table.value)
     assert len(rows) == 12 and all(r[5] != "ok" for r in rows)
     assert "of 15,560 rows in view" in app.rows_table.value
-    assert "all markets · 126,646 calls, 15,560 rows in view" in app.status.value
+    assert "all markets · 126,804 calls, 15,560 rows in view" in app.status.value
     assert app.view_rows == int(df["is_error"].sum())
 
 
@@ -144,8 +144,10 @@ def test_choosing_an_incident_zooms_and_explains_it(app, df, incidents):
     app.incident.value = int(pick)
     assert app.redraws == before + 1  # one redraw for market, time range and summary together
     assert app.market.value == "spot"
-    t0, t1 = (pd.Timestamp(v, tz="UTC") for v in app.time_range.value)
+    t0, t1 = (pd.Timestamp(v, tz="UTC") for v in app.time_zoom.value)  # the window: the incident, and around it
     assert t0 <= inc["start"] and inc["end"] <= t1 and t1 - t0 <= pd.Timedelta("3h")
+    o0, o1 = (pd.Timestamp(v, tz="UTC") for v in app.time_range.value)  # the overview holds it
+    assert o0 <= t0 and t1 <= o1
     window = toolkit.describe_window(df, start=inc["start"], end=inc["end"], market="spot", incidents=incidents)
     shown = html.unescape(re.sub("<[^>]+>", "", app.incident_summary.value))
     assert shown == f"Whose fault: the exchange (an exchange outage): {window.evidence}" + window.summary
@@ -169,13 +171,13 @@ def test_reset_brings_back_every_control(app):
     assert app.categories.value == tuple(c for c in app.categories.options if c != "ok")
     assert app.time_range.index == (0, len(app.time_range.options) - 1)
     assert (app.view.market, app.view.endpoint, app.view.categories) == ("", "", app.categories.value)
-    assert "all markets · 126,646 calls, 15,560 rows in view" in app.status.value
+    assert "all markets · 126,804 calls, 15,560 rows in view" in app.status.value
 
 
 def test_zoom_from_code(app):
     app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="futures")
-    assert app.time_range.value == (pd.Timestamp("2026-11-18 14:00", tz="UTC").value,
-                                    pd.Timestamp("2026-11-18 15:00", tz="UTC").value)
+    assert app.time_zoom.value == (pd.Timestamp("2026-11-18 14:00", tz="UTC").value,
+                                   pd.Timestamp("2026-11-18 15:00", tz="UTC").value)
     assert app.market.value == "futures" and "server_error" in set(app.timeline["category"].astype(str))
     with pytest.raises(ValueError, match="zoom\\(\\): market must be one of spot, futures, unknown .*not 'options'"):
         app.zoom("2026-11-18 14:00", "2026-11-18 15:00", market="options")
@@ -380,7 +382,8 @@ def test_the_view_model_alone(df, incidents, tmp_path):
     assert len(rows) == shown.rows == len(want) and rows.index.tolist() == want.sort_values("ts").index.tolist()
     pd.testing.assert_frame_equal(shown.top, toolkit.top_errors(rows, n=8))
     assert list(shown.counts.errors) == ["rate_limit"] and shown.counts.freq == "1min"
-    assert view.handles(7, 7) == (7, 8) and view.handles(9, 2) == (2, 9)
+    assert view.handles(7, 7) == (7, 24) and view.handles(9, 2) == (2, 19)  # the overview: 17 steps of a week
+    assert view.detail_handles(7, 7) == (7, 8) and view.detail_handles(9, 2) == (2, 9)  # the zoom slider: one
     assert [i for _, i in view.incident_options()] == [i for i in range(len(incidents))
                                                        if incidents["market"].iloc[i] == "futures"]
     path = view.export(tmp_path)
@@ -497,15 +500,35 @@ def test_the_incident_list_follows_the_market(app, incidents):
     assert len(app.incident.options) == len(incidents)
 
 
-@pytest.mark.parametrize("index, want", [((5, 5), (5, 6)), ((9, 3), (3, 9)), ("last", "last")])
-def test_the_time_handles_keep_their_order_and_a_minimum_width(app, index, want):
-    last = len(app.time_range.options) - 1
+@pytest.mark.parametrize("index, want", [((5, 5), (5, 22)), ((9, 3), (3, 20)), ((30, 60), (30, 60)),
+                                         ("last", "last")])
+def test_the_overview_handles_keep_their_order_and_never_share_a_pixel(app, index, want):
+    last = len(app.time_range.options) - 1  # a week in 15-minute steps: handles 1/40 of it (17 steps) apart
     if index == "last":
-        index, want = (last, last), (last - 1, last)
+        index, want = (last, last), (last - 17, last)
     app.time_range.index = index
     assert app.time_range.index == want
-    t0, t1 = app.time_range.value
-    assert t0 < t1
+    assert app.time_zoom.value == app.time_range.value  # the zoom slider spans the selection, all of it in view
+
+
+def test_a_window_of_minutes_is_easy_to_drag(app, df):
+    app.zoom("2026-11-18 14:11", "2026-11-18 14:26")  # 15 minutes of a week
+    t0, t1 = (pd.Timestamp(v, tz="UTC") for v in app.time_zoom.value)
+    assert (t0, t1) == (pd.Timestamp("2026-11-18 14:11", tz="UTC"), pd.Timestamp("2026-11-18 14:26", tz="UTC"))
+    steps = np.diff([v for _, v in app.time_zoom.options])
+    assert set(steps) == {pd.Timedelta("1min").value}  # the zoom slider moves a minute at a time ...
+    d0, d1 = app.time_zoom.index
+    assert (d1 - d0) / (len(app.time_zoom.options) - 1) >= 1 / 40  # ... its handles far apart on it
+    o0, o1 = app.time_range.index
+    assert o1 - o0 >= (len(app.time_range.options) - 1) / 40  # and the overview's too
+    assert app.time_label.value.startswith("Wed 18 Nov 14:11 to Wed 18 Nov 14:26")
+    rows = app.rows_in_view()
+    assert rows["ts"].between(t0, t1, inclusive="left").all()
+    assert len(rows) == int(((df["ts"] >= t0) & (df["ts"] < t1) & df["is_error"]).sum())
+    app.time_zoom.index = (d0 + 5, d1)  # narrowed on the zoom slider: the overview stays
+    assert app.time_range.index == (o0, o1) and app.view.window()[0] == (t0 + pd.Timedelta("5min")).value
+    app.time_zoom.index = (d0, d0)
+    assert app.time_zoom.index == (d0, d0 + 1)  # never on one position
 
 
 def test_missing_values_read_the_same_in_the_explorer_and_the_report(app):
@@ -540,13 +563,13 @@ def test_the_explorer_offers_buckets_from_the_one_ladder():
 def test_the_bot_control_narrows_every_output(app, df):
     assert [v for _, v in app.bot.options] == ["", "futures-arb", "futures-gateway", "spot-bot"]
     assert app.bot in app.children[0].children[2].children[0].children  # beside the market
-    assert "per bot: futures-arb: 32,364 calls" in app.status.value
+    assert "per bot: futures-arb: 32,398 calls" in app.status.value
     app.bot.value = "futures-arb"
     mine = df[df["bot"] == "futures-arb"]
     assert app.view_calls == len(mine) and app.view_rows == int(mine["is_error"].sum())
     assert set(app.rows_in_view()["bot"].astype(str)) == {"futures-arb"}
     pd.testing.assert_frame_equal(app.top, toolkit.top_errors(app.rows_in_view(), n=8))
-    assert "<b>futures-arb: 32,364 calls" in app.status.value and "· futures-arb ·" in app.status.value
+    assert "<b>futures-arb: 32,398 calls" in app.status.value and "· futures-arb ·" in app.status.value
     assert [i for _, i in app.incident.options] == [
         i for i, m in enumerate(app.view.incidents["market"].astype(str)) if m == "futures"]  # the bot's market
     app.reset_button.click()

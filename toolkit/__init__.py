@@ -43,7 +43,7 @@ _LAZY_MODULES = ("analysis", "dask", "plots", "record", "report", "simulation", 
 _LAZY_NAMES = {
     **dict.fromkeys(("bot_summary", "cause_rules", "clock_drift", "clock_offsets", "describe_window", "error_rate", "explain_incidents", "find_gaps",
                      "find_incidents", "findings", "orders", "request_rate", "retries", "summary", "top_errors",
-                     "uncertain_orders", "verdict", "feed_drops", "reconnects", "sequence_gaps", "stale_streams",
+                     "uncertain_orders", "verdict", "whose_fault", "feed_drops", "reconnects", "sequence_gaps", "stale_streams",
                      "ws_sessions", "ws_streams"),
                     "analysis"),
     **dict.fromkeys(("RecordingWarning", "attach_recorder", "recording_session"), "record"),
@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # what type checkers see of the names above, which load on fi
     from . import analysis, plots, record, report, simulation, widgets
     from .analysis import (cause_rules, clock_drift, clock_offsets, describe_window, error_rate, explain_incidents,
                            feed_drops, find_gaps, find_incidents, reconnects, request_rate, retries, sequence_gaps,
-                           stale_streams, top_errors, uncertain_orders, verdict, ws_sessions, ws_streams)
+                           stale_streams, top_errors, uncertain_orders, verdict, whose_fault, ws_sessions, ws_streams)
     from .analysis.findings import findings  # the functions, not the modules of the same names
     from .analysis.orders import orders
     from .analysis.summary import bot_summary, summary
@@ -132,6 +132,7 @@ __all__ = [
     "top_errors",
     "uncertain_orders",
     "verdict",
+    "whose_fault",
     "feed_drops",
     "reconnects",
     "sequence_gaps",

@@ -157,3 +157,36 @@ def data(path: str, symbol: str, co_type: int, legacy: str, u: float, oid: int, 
     if name == "account/leverage":
         return {"symbol": symbol, "leverage": 10, "marginMode": 1}
     return {"symbol": symbol, "marginMode": 2}
+
+
+def listing(path: str, symbol: str, co_type: int, u: float, listed: tuple):
+    """The success ``data`` of a reconciliation query (spot ``openOrders``/``historyOrders``, futures
+    ``order/entrust-history``) after an order of unknown answer.
+
+    ``listed``: ``(attempt start ns, attempt oid, placed, re-send start ns or -1, re-send oid)``. Open orders list
+    the attempt's order when it was placed and the re-sent one; finished orders and the futures history
+    (every order) list an older filled order too, created half an hour before the attempt, so the listing
+    reaches back before it. The orders are the attempt's (its side, price and quantity, created 20 ms after its
+    call started) and keep the shapes of :func:`data`.
+    """
+    t, oid, placed, again_t, again_oid = listed
+    mine = ([(oid, t)] if placed else []) + ([(again_oid, again_t)] if again_t >= 0 else [])
+    older = (oid - 500_000, t - 1_800_000_000_000)
+    px = f"{100 + u * 50:.2f}"
+    if "/stock/" in path:
+        def spot(order_id, ns, status):
+            return {"orderId": str(order_id), "clientOid": f"bot-{order_id}", "symbol": symbol,
+                    "side": "buy" if u < 0.5 else "sell", "type": "limit", "price": px,
+                    "quantity": str(1 + int(u * 10)), "filledQty": "0" if status == "pending" else
+                    str(1 + int(u * 10)), "status": status, "createdAt": ns // 1_000_000 + 20}
+        orders = ([spot(i, ns, "pending") for i, ns in mine] if path.endswith("openOrders")
+                  else [spot(*older, "filled")])
+        return {"orders": orders, "total": len(orders), "page": 1, "size": 20}
+
+    def futures(order_id, ns, status):
+        return {"id": order_id, "symbol": symbol, "price": px, "status": status,
+                "orderNo": f"CO{20261116000000 + order_id % 1000000}", "openFlag": 1, "longFlag": 1 if u < 0.5 else 2,
+                "vol": str(1 + int(u * 5)), "filledVol": "0" if status == 1 else str(1 + int(u * 5)), "orderType": 1,
+                "leverage": 10, "ctime": ns // 1_000_000 + 20, "marginMode": 1, "coType": co_type}
+    return [futures(i, ns, 1) for i, ns in reversed(mine)] + [futures(*older, 2)]  # newest first, as paged
+

@@ -15,7 +15,7 @@ __all__ = ["RATE_LIMITS", "RATE_TIER", "LIMIT_SHARE", "CLOCK_TOLERANCE", "ERROR_
            "ORDER_EVIDENCE_WINDOW", "ORDER_CLOCK_SLACK", "BEFORE",
            "REQUEST_RATE_FREQ", "RETRY_WINDOW", "MAX_LISTED", "PERCENTILES", "REPORT_PROBE_BYTES", "MAX_BUCKETS", "STEPS",
            "EXPLORER_BUCKETS", "EXPLORER_MAX_BUCKETS", "EXPLORER_TIME_STEPS", "EXPLORER_MAX_POSITIONS",
-           "EXPLORER_MIN_STEPS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
+           "EXPLORER_MIN_STEPS", "EXPLORER_OVERVIEW_MIN_SHARE", "EXPLORER_ZOOM_POSITIONS", "EXPLORER_TOP_ERRORS", "EXPLORER_SAMPLE_ROWS", "EXPLORER_DEBOUNCE",
            "TIMELINE_SYMLOG_RATIO", "PLOT_FONTS", "TIMELINE_MAX_LEGEND", "MISSING", "MAX_LINE_BYTES", "MAX_GZIP_RATIO",
            "GZIP_RATIO_AFTER", "MAX_REJECTS_KEPT", "RECORD_MAX_DEPTH", "DISTRIBUTION", "PROGRESS_AFTER",
            "WS_MIN_SILENCE", "WS_PONG_WITHIN", "WS_RECONNECT_GAP", "WS_RECONNECT_MIN", "WS_DROP_WITHIN"]
@@ -182,8 +182,13 @@ EXPLORER_MAX_BUCKETS = 600
 #: ... the steps of its time slider (the smallest that keeps it under this many positions) ...
 EXPLORER_TIME_STEPS = ("1min", "5min", "15min", "1h", "6h", "1D", "7D")
 EXPLORER_MAX_POSITIONS = 1000
-#: The fewest slider steps between the explorer's two time handles (they never meet or cross).
+#: The fewest slider steps between the explorer's two time handles (they never meet or cross) ...
 EXPLORER_MIN_STEPS = 1
+#: ... and the overview slider's handles at least this share of its length apart (about 17 px of 700: never
+#: on one pixel), while the zoom slider below it spans the overview's selection in the finest steps (1min, ...)
+#: that keep it under this many positions: a window of minutes stays easy to drag after a week's overview.
+EXPLORER_OVERVIEW_MIN_SHARE = 1 / 40
+EXPLORER_ZOOM_POSITIONS = 400
 
 #: ... the rows it shows of the top errors and of the raw calls ...
 EXPLORER_TOP_ERRORS = 8

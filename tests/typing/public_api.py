@@ -20,6 +20,8 @@ rate: pd.DataFrame = toolkit.error_rate(df, freq="1h", by="bot")
 top: pd.DataFrame = toolkit.top_errors(df, n=5, start="2026-11-16 21:00", end="2026-11-16 22:00")
 incidents: pd.DataFrame = toolkit.find_incidents(df, market=["spot"])
 fault: pd.DataFrame = toolkit.explain_incidents(df, incidents)
+judged: toolkit.analysis.WhoseFault = toolkit.whose_fault(df, incidents, market="spot")
+first_line: str = judged.verdict
 gaps: pd.DataFrame = toolkit.find_gaps(df, bot="futures-arb")
 retried: pd.DataFrame = toolkit.retries(df)
 per_second: pd.DataFrame = toolkit.request_rate(df, market="spot")

@@ -8,7 +8,8 @@ incident was), :mod:`.gaps` (silences), :mod:`.orders` (every order attempt, its
 :mod:`.websocket` (WebSocket sessions, streams, stale streams, sequence gaps, reconnects), :mod:`.feeds` (whose fault a
 feed drop was),
 :mod:`.findings` (a post-mortem's closing table: one row per incident, with its evidence),
-:mod:`.verdict` (the post-mortem's first line: how many incidents were whose fault, and the worst).
+:mod:`.verdict` (the post-mortem's first line: how many incidents were whose fault, and the worst),
+:mod:`.fault` (the verdict, the count by side and cause and each incident explained, as one notebook object).
 """
 
 from .causes import CAUSES, SIDES, cause_rules
@@ -25,6 +26,7 @@ from .summary import BOT_SUMMARY, bot_summary, failed_share, summary
 from .feeds import feed_drops
 from .websocket import reconnects, sequence_gaps, stale_streams, ws_sessions, ws_streams
 from .verdict import verdict, worst_incident
+from .fault import WhoseFault, whose_fault
 
 __all__ = [
     "ANSWERS",
@@ -37,6 +39,7 @@ __all__ = [
     "UNCERTAIN_COLUMNS",
     "cause_rules",
     "WindowDescription",
+    "WhoseFault",
     "bot_summary",
     "clock_drift",
     "clock_offsets",
@@ -60,5 +63,6 @@ __all__ = [
     "ws_sessions",
     "ws_streams",
     "verdict",
+    "whose_fault",
     "worst_incident",
 ]

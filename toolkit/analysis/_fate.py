@@ -23,7 +23,12 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 
+from typing import Any
+
+import msgspec
+import numpy as np
 import orjson
+import pandas as pd
 
 # listed statuses: spot words, futures numbers (0 init, 1 new, 2 filled, 3 part_filled, 4 canceled, ...)
 _CANCELLED = frozenset(("cancelled", "canceled", "4"))
@@ -49,10 +54,10 @@ class Listing:
 
     __slots__ = ("ts", "market", "account", "symbol", "endpoint", "items", "_oldest")
 
-    def __init__(self, ts, market, account, symbol, endpoint, items):
+    def __init__(self, ts, market, account, symbol, endpoint, items, oldest=False):
         self.ts, self.market, self.account, self.symbol = ts, market, account, symbol
         self.endpoint, self.items = endpoint, items
-        self._oldest = False
+        self._oldest = oldest
 
     @property
     def oldest(self):
@@ -66,18 +71,79 @@ class Listing:
         return self.endpoint.endswith(kinds)
 
 
-def listings(ts, market, account, symbol, endpoint, text) -> list[Listing]:
-    """The query answers (already cut to those that can be evidence), parsed once, in time order."""
-    out = []
-    for t, m, a, s, e, x in zip(ts.tolist(), market, account, symbol, endpoint, text):
-        try:
-            items = orjson.loads(x)
-        except orjson.JSONDecodeError:
-            continue
-        if type(items) is list:
-            out.append(Listing(t, m, a, s, e, [i for i in items if type(i) is list and len(i) == 11]))
+#: One listing's items as the reader writes them (``order_items``): lists of eleven fields.
+_ITEMS = msgspec.json.Decoder(list[tuple[(Any,) * 11]])  # type: ignore[misc]
+_ALL_ITEMS = msgspec.json.Decoder(list[list[tuple[(Any,) * 11]]])  # type: ignore[misc]
+
+
+def _items_of(text) -> list:
+    """A listing's items, each a sequence of eleven fields; anything else in it left out."""
+    try:
+        return _ITEMS.decode(text)
+    except (msgspec.DecodeError, TypeError):
+        pass
+    try:
+        items = orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
+        return []
+    return [i for i in items if type(i) is list and len(i) == 11] if type(items) is list else []
+
+
+def decode_items(text: list) -> list | None:
+    """Each text's items, all texts decoded in one go; None unless every text is a list of eleven-field items
+    (the reader's own ``order_items`` are)."""
+    try:
+        parsed = _ALL_ITEMS.decode("[" + ",".join(text) + "]") if text else []
+    except (msgspec.DecodeError, TypeError):
+        return None
+    return parsed if len(parsed) == len(text) else None  # (a text holding a comma-separated run of lists)
+
+
+def listings(ts, market, account, symbol, endpoint, text, wanted=None) -> list[Listing]:
+    """The query answers (already cut to those that can be evidence), parsed once, in time order.
+
+    ``wanted``: ``(client order ids, order ids, prices)`` of the attempts that need a fate. With it, a listing
+    keeps only the items that can speak for one of them (its ``clientOid`` or order id is one of those, or it
+    has a creation time and its price is one of those or none), its ``oldest`` still taken over all its items;
+    and a listing left without items is kept only where it can prove an order absent. The items are checked
+    together, not one listing at a time.
+    """
+    text = list(text)
+    parsed = decode_items(text)
+    if parsed is None:
+        parsed = [_items_of(x) for x in text]
+    rows = zip(ts.tolist(), market, account, symbol, endpoint)
+    if wanted is None:
+        out = [Listing(*row, items) for row, items in zip(rows, parsed)]
+    else:
+        out = _wanted(list(rows), parsed, wanted)
     out.sort(key=lambda x: x.ts)
     return out
+
+
+def _wanted(rows: list, parsed: list, wanted) -> list[Listing]:
+    """The listings of ``rows`` with only the items that can match ``wanted`` (see :func:`listings`)."""
+    coids, oids, prices = wanted
+    lens = np.fromiter(map(len, parsed), np.int64, len(parsed))
+    flat = [item for items in parsed for item in items]
+    owner = np.repeat(np.arange(len(parsed)), lens)
+    made = np.array([c if type(c) is int else np.nan for c in (item[8] for item in flat)], dtype=np.float64)
+    oldest = np.full(len(parsed), np.inf)
+    np.minimum.at(oldest, owner, np.where(np.isnan(made), np.inf, made))
+    price = pd.to_numeric(pd.Series([item[5] for item in flat], dtype=object), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    hit = (np.fromiter((item[1] in coids or item[0] in oids for item in flat), bool, len(flat))
+           | (~np.isnan(made) & (np.isnan(price) | np.isin(price, np.array(sorted(prices), dtype=np.float64)))))
+    keep = np.zeros(len(parsed), dtype=bool)
+    keep[owner[hit]] = True
+    at, kinds = pd.factorize(np.array([row[4] for row in rows], dtype=object))
+    keep |= np.array([k.endswith(_ALL_ORDERS + _FINISHED + _OPEN) for k in kinds], dtype=bool)[at]
+    items = [[] for _ in parsed]
+    for j in np.flatnonzero(hit).tolist():
+        items[owner[j]].append(flat[j])
+    first = np.where(oldest == np.inf, -1, oldest).astype(np.int64) * 1_000_000
+    return [Listing(*rows[k], items[k], None if first[k] < 0 else int(first[k]))
+            for k in np.flatnonzero(keep).tolist()]
 
 
 def settle(att: dict, lists: list[Listing], slack: int, given: set, horizon: int) -> tuple[list, list, list]:
@@ -245,7 +311,8 @@ def duplicates(att: dict, fate: list, within: int) -> list:
     """
     n = len(att["ts"])
     out = [None] * n
-    ids = [att["order_id"][i] or att.get("found_id", [None] * n)[i] for i in range(n)]
+    found = att.get("found_id") or [None] * n
+    ids = [a or b for a, b in zip(att["order_id"], found)]
     placed = [att["action"][i] == "place" and (att["accepted"][i] or fate[i] == "placed") for i in range(n)]
     order = sorted((i for i in range(n) if placed[i]), key=lambda i: att["ts"][i])
     first = {}

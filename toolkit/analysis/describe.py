@@ -112,7 +112,7 @@ def describe_window(df: pd.DataFrame, *, start=None, end=None, market=None, bot=
     -------
     WindowDescription
         Tables (see :class:`WindowDescription`) and ``summary``, e.g. "spot: 5,729 of
-        7,821 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC, 100%
+        7,825 calls failed (73%) between Mon 16 Nov 21:20 and 21:30 UTC, 100%
         rate_limit (mostly rate_limited), against 1.9% in the 3 hours before;
         requests ran at 13.0/s (peak 25 in one second) against a limit of 10/s".
 

@@ -20,13 +20,16 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import defaults
+from .._gc import paused
 from .._grid import utc
 from ..classify import endpoints
 from ..errors import ParameterError
 from ..schema import ACTIONS, ORDER_FIELDS, STRING
 from ..selection import as_duration, require, select, selection, times
 from ..store import is_store
-from ._fate import duplicates, listings, settle
+from ._columns import codes as _codes, column as _column, join as _join, key as _key
+from ._columns import numbers as _numbers, objects as _objects, strings as _strings, text as _text
+from ._fate import decode_items, duplicates, listings, settle
 
 __all__ = ["ANSWERS", "FATES", "ORDER_COLUMNS", "UNCERTAIN_COLUMNS", "orders", "uncertain_orders"]
 
@@ -65,41 +68,9 @@ def _actions(df: pd.DataFrame) -> np.ndarray:
     return per[np.where(codes < 0, len(cats), codes)]
 
 
-def _strings(col: pd.Series) -> pd.Categorical:
-    """A column as a categorical of text (categoricals as they are; text and numbers factorized)."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.array
-    codes, uniques = pd.factorize(col.astype(STRING))
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=STRING))
 
 
-def _column(df: pd.DataFrame, c: str, rows: np.ndarray) -> pd.Categorical:
-    """Column ``c`` at ``rows`` as a categorical of text (a categorical column's own categories); all missing
-    without the column."""
-    if c not in df:
-        return pd.Categorical.from_codes(np.full(len(rows), -1, np.int8), categories=pd.Index([], dtype=STRING))
-    col = df[c]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.array.take(rows)
-    return _strings(col.take(rows))
 
-
-def _text(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """An object array of str or None as ``string[pyarrow]``, built by Arrow."""
-    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
-
-
-def _objects(cat: pd.Categorical) -> np.ndarray:
-    """A categorical's values as an object array of str or None."""
-    cats = np.append(cat.categories.astype(object).to_numpy(), None)
-    return cats[np.where(cat.codes < 0, len(cats) - 1, cat.codes)]
-
-
-def _numbers(cat: pd.Categorical) -> np.ndarray:
-    """A categorical of numbers written as text, as floats (NaN where not a number): parsed once per category."""
-    per = np.append(pd.to_numeric(pd.Series(cat.categories, dtype=object), errors="coerce")
-                    .to_numpy(dtype=np.float64), np.nan)
-    return per[np.where(cat.codes < 0, len(per) - 1, cat.codes)]
 
 
 def orders(df: pd.DataFrame | str | os.PathLike, *, start=None, end=None, market=None, bot=None,
@@ -157,7 +128,8 @@ def orders(df: pd.DataFrame | str | os.PathLike, *, start=None, end=None, market
     if not isinstance(df, pd.DataFrame) and is_store(df):
         df = _store_calls(df, selection(start, end, market, func, bot=bot))
     df = select(df, start=start, end=end, market=market, bot=bot, func=func)
-    return _attempts(df, as_duration(within, "within", func), func)[0]
+    with paused():  # the attempts and listings are kept until the table is built
+        return _attempts(df, as_duration(within, "within", func), func)[0]
 
 
 #: The columns :func:`orders` reads.
@@ -255,13 +227,6 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
     return out, call["http_status"][take]
 
 
-def _join(cat: pd.Categorical, values: np.ndarray) -> pd.Categorical:
-    """``cat`` followed by ``values`` (str or None) as one categorical of text."""
-    if not len(values):
-        return cat
-    codes, uniques = pd.factorize(np.concatenate([_objects(cat), values.astype(object)]))
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=STRING))
-
 
 def _calls(df: pd.DataFrame, rows: np.ndarray, t: np.ndarray, action: np.ndarray) -> dict:
     """Per placing or cancelling call: its answer (code into :data:`ANSWERS`), whether it was sent, and more."""
@@ -286,6 +251,25 @@ def _calls(df: pd.DataFrame, rows: np.ndarray, t: np.ndarray, action: np.ndarray
 
 def _items(items: np.ndarray, batch: np.ndarray, call: dict):
     """A batch call's items: the call each comes from, its position, identity, answer and reason."""
+    parsed = decode_items(items[batch].tolist())
+    if parsed is None:
+        return _items_one_by_one(items, batch, call)
+    lens = np.fromiter(map(len, parsed), np.int64, len(parsed))
+    at = np.repeat(batch, lens)
+    pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    fields = list(zip(*(item for got in parsed for item in got))) or [()] * 11
+    values = {c: np.array(fields[i], dtype=object) for c, i in _ITEM_AT.items()}
+    result = np.array(fields[9], dtype=object)
+    own = np.array([type(x) is bool for x in fields[9]], dtype=bool) & (call["answer"][at] != 2)
+    ok = own & (result == True)  # noqa: E712 - elementwise on an object array
+    answers = np.where(own, np.where(ok, 0, 1), call["answer"][at]).astype(np.int8)
+    failed = np.array([m or "item_failed" for m in fields[10]], dtype=object)  # its errorMsg, if it failed
+    reasons = np.where(own, np.where(ok, "ok", failed), call["reason"][at]).astype(object)
+    return at.astype(np.int64), pos.astype(np.int64), values, answers, reasons
+
+
+def _items_one_by_one(items: np.ndarray, batch: np.ndarray, call: dict):
+    """:func:`_items` of texts that are not all lists of eleven-field items: each read on its own."""
     at, pos, answers, reasons = [], [], [], []
     values = {c: [] for c in _ITEM_AT}
     for b in batch.tolist():
@@ -310,14 +294,6 @@ def _items(items: np.ndarray, batch: np.ndarray, call: dict):
             np.asarray(answers, np.int8), np.asarray(reasons, object))
 
 
-def _codes(cat: pd.Categorical) -> np.ndarray:
-    return cat.codes.astype(np.int64)
-
-
-def _key(*arrays) -> np.ndarray:
-    """One int64 group number per row for the rows' values of ``arrays`` (NaN a value like any other)."""
-    frame = pd.DataFrame({i: a for i, a in enumerate(arrays)})
-    return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy(np.int64)
 
 
 def _fates(df, t, action, att, per, own, within) -> tuple:
@@ -347,11 +323,20 @@ def _fates(df, t, action, att, per, own, within) -> tuple:
         **{c: _objects(own[c].take(sub)).tolist() for c in ("client_oid", "order_id", "symbol", "side")},
         **{c: [None if x != x else x for x in _numbers(own[c].take(sub)).tolist()] for c in ("price", "quantity")},
     })
-    lists = _listings(df, t, action, att, unknown, per)
+    todo = [i for i, u in enumerate(part["unknown"]) if u and part["sent"][i]]
+    wanted = ({part["client_oid"][i] for i in todo if part["action"][i] == "place"} - {None},
+              {part["order_id"][i] for i in todo if part["action"][i] == "cancel"} - {None},
+              {part["price"][i] for i in todo if part["action"][i] == "place"} - {None})
+    lists = _listings(df, t, action, att, unknown, per, wanted)
     listed = {item[0] for lst in lists for item in lst.items if item[0] is not None}
     ids = _objects(own["order_id"])
     mine = place & accepted & (own["order_id"].codes >= 0)
-    mine &= pd.Series(ids).isin(listed).to_numpy()  # only ids a listing shows can matter
+    codes = own["order_id"].codes
+    cats = own["order_id"].categories
+    seen = np.unique(codes[mine])
+    shown = np.zeros(len(cats), dtype=bool)  # only ids a listing shows can matter: looked up once per id
+    shown[seen] = [c in listed for c in cats.take(seen).to_numpy(dtype=object).tolist()]
+    mine[mine] = shown[codes[mine]]
     given = set(zip(_objects(per["market"])[mine].tolist(), ids[mine].tolist()))
     slack = as_duration(defaults.ORDER_CLOCK_SLACK, "ORDER_CLOCK_SLACK")
     horizon = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
@@ -367,7 +352,7 @@ def _fates(df, t, action, att, per, own, within) -> tuple:
     return fate, ev_ts, ev, dup, found
 
 
-def _listings(df, t, action, att, unknown, per) -> list:
+def _listings(df, t, action, att, unknown, per, wanted) -> list:
     """The query answers of the bot's account after an unknown attempt of its market, within the horizon."""
     if "order_items" not in df:
         return []
@@ -387,7 +372,7 @@ def _listings(df, t, action, att, unknown, per) -> list:
     account = np.where(key.codes >= 0, _codes(key), -2 - _codes(bot))
     # account codes are those of the attempts' own columns: the same categories, as both are taken from df
     return listings(t[q], market[keep], account, _objects(_column(df, "symbol", q)),
-                    _objects(_column(df, "endpoint", q)), _objects(_column(df, "order_items", q)))
+                    _objects(_column(df, "endpoint", q)), _objects(_column(df, "order_items", q)), wanted)
 
 
 def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
@@ -429,7 +414,8 @@ def uncertain_orders(df: pd.DataFrame, *, start=None, end=None, market=None, bot
     if "endpoint" not in df.columns:
         raise ParameterError(f"{func}() needs the column `endpoint`, whose catalog action tells order-placing and "
                              "cancelling calls from the rest; the frame has none")
-    every, status = _attempts(df, as_duration(within, "within", func), func)
+    with paused():
+        every, status = _attempts(df, as_duration(within, "within", func), func)
     pick = (every["sent"] & (every["answer"] == "unknown")).to_numpy()
     status = status[pick]
     view = every[pick].reset_index(drop=True)

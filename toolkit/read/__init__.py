@@ -35,7 +35,7 @@ class Load:
     Attributes
     ----------
     frame : DataFrame
-        One row per API call (see the README for the columns).
+        One row per API call (the user guide's page on the columns lists them).
     rejects : DataFrame
         ``source``, ``line``, ``reason``, ``excerpt`` (redacted, at most ~200
         characters) for every input line that could not become a row, up to the first
@@ -49,7 +49,7 @@ class Load:
         Non-blank lines (or entries, and a HAR's WebSocket frames) read; equals rows + rejects + skipped
         + the lines that became WebSocket rows only.
     websocket : DataFrame
-        One row per WebSocket frame or connection event (see the README's WebSocket section for the
+        One row per WebSocket frame or connection event (the user guide's WebSocket page lists the
         columns); empty when the recordings hold none.
     """
 

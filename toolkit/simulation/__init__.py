@@ -16,8 +16,10 @@ line names its bot (``bot``) and, when signed, its key's fingerprint
 Both see a background of ordinary errors (about 2%), batch items failing
 inside a success envelope, code 1006 when three or more order calls are in
 flight, a first stretch of ``code: 200`` successes from the futures
-gateway's older build, and the incidents listed by :func:`planted`. The same
-seed gives the same bytes.
+gateway's older build, and the incidents listed by :func:`planted`. After a
+single order of unknown answer the bots reconcile (spot ``openOrders`` and
+``historyOrders``, futures ``order/entrust-history``), now and then after
+sending it again at once (``_reconcile``). The same seed gives the same bytes.
 
 The exchange's side (endpoints, answers, limits, background errors) is in
 ``_exchange``, the planted incidents in ``_incidents``, the calls and their
@@ -37,6 +39,7 @@ from ._exchange import (BACKGROUND, BACKGROUND_RATE, BATCH_ITEM_FAILURE, CHINESE
 from ._incidents import CAUSES, DEFAULT_START, Incident, plan, planted
 from ._lines import BOTS, api_key, arb_calls, lines, write
 from ._orders import simulate_orders
+from ._reconcile import reconcile
 from ._traffic import market_calls
 
 __all__ = ["BACKGROUND", "BACKGROUND_RATE", "BATCH_ITEM_FAILURE", "BOTS", "CAUSES", "CHINESE_SHARE", "CODE_200_HOURS",
@@ -89,6 +92,7 @@ def simulate(dest, *, seed: int = 7, start=DEFAULT_START, days: int = 7, calls: 
     per_day = (calls if calls is not None else 110_000 * days / 7) / days
     share = {"spot": 0.2, "futures": 0.8}
     frames = {m: market_calls(m, t0, days, per_day * share[m] / 1440, rng, incidents) for m in ("spot", "futures")}
+    frames = {m: reconcile(m, calls, np.random.default_rng([seed, i])) for i, (m, calls) in enumerate(frames.items())}
     arb = arb_calls(frames["futures"])
     bots = {"spot-bot": ("spot", frames["spot"]), "futures-gateway": ("futures", frames["futures"][~arb]),
             "futures-arb": ("futures", frames["futures"][arb])}

@@ -62,7 +62,9 @@ def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp, bot: st
     key = api_key(market, seed)
     fingerprint = key_id(key)
     code_200_until = (t0 + pd.Timedelta(hours=CODE_200_HOURS)).value if market == "futures" else 0
-    for i, (t, e, o, lat, s, u, oid, off, zh, fails) in enumerate(calls.itertuples(index=False, name=None)):
+    if "listed" not in calls:  # (no reconciliation: no call lists the orders of an earlier one)
+        calls = calls.assign(listed=None)
+    for i, (t, e, o, lat, s, u, oid, off, zh, fails, listed) in enumerate(calls.itertuples(index=False, name=None)):
         method, tmpl, _, signed, role = eps[e]
         symbol = syms[s]
         co_type, legacy = CO_TYPE.get(symbol, 1), LEGACY_SYMBOL.get(symbol, "BTC-USD-PERP")
@@ -78,7 +80,8 @@ def lines(market: str, calls: pd.DataFrame, seed: int, t0: pd.Timestamp, bot: st
             body = {"error": body["error"].replace("{legacy}", legacy)}
         if status == 200 and body is None:
             failed = {j for j in range(5) if fails >> j & 1} if role == "batch" else ()
-            payload = _shapes.data(tmpl, symbol, co_type, legacy, u, oid, failed)
+            payload = (_shapes.data(tmpl, symbol, co_type, legacy, u, oid, failed) if listed is None
+                       else _shapes.listing(tmpl, symbol, co_type, u, listed))
             if role == "legacy":
                 body = payload
             elif t < code_200_until and role != "data":  # the older build: private success is code 200

@@ -3,8 +3,10 @@
 Every control copies its value into the view model, and a redraw puts what the
 view computes into the widgets: the PNG bytes of one ``Image`` (drawn on one figure
 kept for the app's life, never pyplot), the values of ``HTML`` widgets (never an
-``Output`` cleared first). The time slider is debounced: while it moves, only its
-last position redraws.
+``Output`` cleared first). Time is chosen on two sliders: the overview over the
+whole recording, and the zoom slider over the overview's selection in finer steps
+(down to a minute), so a window of minutes is as easy to drag as a day. Both are
+debounced: while one moves, only its last position redraws.
 """
 
 from __future__ import annotations
@@ -21,63 +23,18 @@ from .. import defaults
 from .._words import time_words
 from ..selection import as_duration
 from . import _html
+from ._debounce import Debounce
 from ._view import BUCKETS, View
 
 _LABEL_WIDTH = {"description_width": "80px"}
-
-
-def _running_loop_call_later():
-    """The running event loop's ``call_later`` (a Jupyter kernel's), or None outside one (a script, a test)."""
-    try:
-        return asyncio.get_running_loop().call_later
-    except RuntimeError:
-        return None
-
-
-class _Debounce:
-    """Call ``func`` once calls to this object have stopped for ``delay`` seconds.
-
-    ``call_later(delay, callback)`` schedules the call and returns a handle with
-    ``cancel()``, as :meth:`asyncio.loop.call_later` does; by default it is the
-    running event loop's, and without one ``func`` runs at once.
-    """
-
-    def __init__(self, func, delay: float, *, call_later=None):
-        self.func, self.delay, self.call_later, self._handle = func, delay, call_later, None
-
-    def __call__(self) -> None:
-        self.cancel()
-        later = self.call_later or _running_loop_call_later()
-        if later is None or self.delay <= 0:
-            self.func()
-        else:
-            self._handle = later(self.delay, self._fire)
-
-    def _fire(self) -> None:
-        self._handle = None
-        self.func()
-
-    @property
-    def pending(self) -> bool:
-        return self._handle is not None
-
-    def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-
-    def flush(self) -> None:
-        """Call ``func`` now if a call is waiting out its delay."""
-        if self._handle is not None:
-            self.cancel()
-            self.func()
 
 
 def explore(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, incidents=None,
             debounce=defaults.EXPLORER_DEBOUNCE, export_dir=".", ws=None) -> Explorer:
     """An app to narrow failures down: timeline, top errors, incidents and raw rows, kept in sync.
 
-    Controls: the time range (a slider, debounced), the market, the bot (when
+    Controls: the time (an overview slider over the whole recording and a zoom
+    slider over its selection, in steps down to a minute; debounced), the market, the bot (when
     the frame holds two or more), the error categories (``ok`` too, to include
     the calls that succeeded), the endpoint (type part of a path: every
     endpoint containing it) and the bucket size. The status line counts the
@@ -96,7 +53,7 @@ def explore(df: pd.DataFrame, *, start=None, end=None, market=None, bot=None, in
     incidents : DataFrame, optional
         What :func:`toolkit.find_incidents` returns; computed from the calls by default.
     debounce : str or Timedelta, default "250ms"
-        How long the time slider must rest before the app redraws (``"0s"``: at once).
+        How long a time slider must rest before the app redraws (``"0s"``: at once).
     export_dir : str or path, default "."
         Where the export button writes its CSV files.
     ws : DataFrame, optional
@@ -135,8 +92,9 @@ class Explorer(widgets.VBox):
     ----------
     view : toolkit.widgets.View
         The view model the controls drive: the state and everything computed from it.
-    time_range, market, bot, categories, endpoint, bucket, incident : ipywidgets
-        The controls. ``market.value`` is ``""`` for all markets, ``bot.value`` ``""`` for all
+    time_range, time_zoom, market, bot, categories, endpoint, bucket, incident : ipywidgets
+        The controls. ``time_range`` is the overview over the whole recording (its handles never on one
+        pixel), ``time_zoom`` the window within its selection (the window is ``time_zoom.value``). ``market.value`` is ``""`` for all markets, ``bot.value`` ``""`` for all
         bots (shown when the frame holds two or more), ``endpoint.value`` ``""`` for all
         endpoints, ``incident.value`` the row of the chosen incident.
     reset_button, export_button : ipywidgets.Button
@@ -169,7 +127,8 @@ class Explorer(widgets.VBox):
         self._export_dir = export_dir
         self._held = 0
         self._syncing = False
-        self._slider_redraw = _Debounce(self.redraw, delay)
+        self._pushing = False
+        self._slider_redraw = Debounce(self.redraw, delay)
         self.redraws, self.last_redraw_s = 0, 0.0
         controls = self._build_controls()
         outputs = self._build_outputs()
@@ -190,6 +149,9 @@ class Explorer(widgets.VBox):
             options=[(time_words(int(v)), int(v)) for v in view.positions], index=view.index,
             description="time (UTC)", continuous_update=True, readout=False, style=_LABEL_WIDTH,
             layout=widgets.Layout(width="70%"))
+        self.time_zoom = widgets.SelectionRangeSlider(
+            options=self._zoom_options(), index=view.detail, description="zoom", continuous_update=True,
+            readout=False, style=_LABEL_WIDTH, layout=widgets.Layout(width="70%"))
         self.time_label = widgets.HTML(layout=widgets.Layout(width="auto", min_width="300px", margin="0 0 0 8px"))
         self.market = widgets.Dropdown(options=[("all markets", "")] + [(m, m) for m in view.markets], value="",
                                        description="market", style=_LABEL_WIDTH, layout=widgets.Layout(width="220px"))
@@ -209,13 +171,13 @@ class Explorer(widgets.VBox):
         self.export_button = widgets.Button(description="export rows in view", icon="download",
                                             layout=widgets.Layout(width="auto"),
                                             tooltip="write the rows in view to a CSV file")
-        self._tag(time=self.time_range, market=self.market, bot=self.bot, bucket=self.bucket, categories=self.categories,
+        self._tag(time=self.time_range, time_zoom=self.time_zoom, market=self.market, bot=self.bot, bucket=self.bucket, categories=self.categories,
                   endpoint=self.endpoint, reset=self.reset_button, export=self.export_button)
         buttons = widgets.HBox([self.reset_button, self.export_button], layout=widgets.Layout(margin="8px 0 0 84px"))
         beside = [self.market, self.bot, self.bucket] if len(view.bots) > 1 else [self.market, self.bucket]
         return widgets.VBox([
             widgets.HTML(_html.CSS),
-            widgets.HBox([self.time_range, self.time_label]),
+            widgets.VBox([widgets.HBox([self.time_range, self.time_label]), self.time_zoom]),
             widgets.HBox([widgets.VBox(beside), self.categories, widgets.VBox([self.endpoint, buttons])]),
         ])
 
@@ -266,6 +228,7 @@ class Explorer(widgets.VBox):
 
     def _observe(self) -> None:
         self.time_range.observe(lambda _: self._slider_moved(), names="index")
+        self.time_zoom.observe(lambda _: self._zoom_moved(), names="index")
         for w in (self.market, self.bot, self.categories, self.endpoint, self.bucket):
             w.observe(lambda _: self._changed(), names="value")
         self.incident.observe(lambda change: None if self._syncing else self._incident_chosen(change["new"]),
@@ -279,6 +242,7 @@ class Explorer(widgets.VBox):
         """The controls' values into the view model."""
         view = self.view
         view.index = tuple(int(i) for i in self.time_range.index)
+        view.detail = tuple(int(i) for i in self.time_zoom.index)
         view.market, view.bot = self.market.value, self.bot.value
         view.endpoint, view.bucket = self.endpoint.value, self.bucket.value
         view.categories = tuple(self.categories.value)
@@ -288,7 +252,12 @@ class Explorer(widgets.VBox):
         # read first: each control set is observed and pulls the controls' values into the view again
         index, market, bot, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.bot,
                                                             self.view.endpoint, self.view.bucket, self.view.categories)
-        self.time_range.index = index
+        self._pushing = True  # the view is right: the sliders follow it, their observers stand by
+        try:
+            self.time_range.index = index
+            self._push_zoom()
+        finally:
+            self._pushing = False
         self.market.value, self.bot.value, self.endpoint.value, self.bucket.value = market, bot, endpoint, bucket
         self.categories.value = categories
 
@@ -331,13 +300,44 @@ class Explorer(widgets.VBox):
             finally:
                 self._syncing = False
 
+    def _zoom_options(self) -> list[tuple[str, int]]:
+        return [(time_words(int(v)), int(v)) for v in self.view.fine]
+
+    def _push_zoom(self) -> None:
+        """The zoom slider over the view's overview selection, at the view's window."""
+        options, detail = self._zoom_options(), self.view.detail
+        if list(self.time_zoom.options) != options:
+            self.time_zoom.options = options
+        self.time_zoom.index = detail
+
     def _slider_moved(self) -> None:
+        if self._pushing:
+            return
         index = tuple(int(i) for i in self.time_range.index)
-        fixed = self.view.handles(*index)  # handles never swap nor meet
+        fixed = self.view.handles(*index)  # handles never swap nor share a pixel
         if fixed != index:
             self.time_range.index = fixed  # observed again, with the corrected handles
             return
-        self.view.index = fixed
+        self.view.overview(*fixed)  # the zoom slider spans the new selection, all of it the window
+        self._pushing = True
+        try:
+            self._push_zoom()
+        finally:
+            self._pushing = False
+        self._window_moved()
+
+    def _zoom_moved(self) -> None:
+        if self._pushing:
+            return
+        index = tuple(int(i) for i in self.time_zoom.index)
+        fixed = self.view.detail_handles(*index)  # handles never swap nor meet
+        if fixed != index:
+            self.time_zoom.index = fixed  # observed again, with the corrected handles
+            return
+        self.view.detail = fixed
+        self._window_moved()
+
+    def _window_moved(self) -> None:
         if not self._held:
             self._forget_explanation()
         self.time_label.value = _html.window_label(self.view.window())  # at once; the redraw waits for the rest
@@ -368,7 +368,7 @@ class Explorer(widgets.VBox):
             self._push()
 
     def zoom(self, start, end, *, market=None) -> None:
-        """Show ``[start, end)``, widened to the slider's steps; only ``market`` when one is given.
+        """Show ``[start, end)``, widened to the zoom slider's steps; only ``market`` when one is given.
 
         Naive times are UTC. An incident's explanation is cleared: it no longer
         describes the view.

@@ -18,6 +18,7 @@ by construction, and they are drawn by :func:`toolkit.plots.draw_timeline`, as
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from .. import defaults, plots
 from .._grid import grid, utc
 from .._io import write_atomic
 from .._words import window_words
+from ._time import apart, covering
 from ..analysis import describe_window, find_incidents, top_errors, uncertain_orders, ws_sessions
 from ..errors import ParameterError
 from ..schema import CATEGORIES, MARKETS
@@ -124,7 +126,11 @@ class View:
     Attributes
     ----------
     index : (int, int)
-        The window, as positions in :attr:`positions` (start included, end excluded).
+        The overview's selection, as positions in :attr:`positions` (the whole recording, in steps that keep
+        it under ``EXPLORER_MAX_POSITIONS``).
+    detail : (int, int)
+        The window, as positions in :attr:`fine` (start included, end excluded): the overview's selection in
+        the finest steps that keep it under ``EXPLORER_ZOOM_POSITIONS`` (see :meth:`overview`).
     market, bot, endpoint : str
         ``""`` for all markets, all bots, all endpoints; the endpoint is searched as text.
     bots : list of str
@@ -210,7 +216,7 @@ class View:
 
     def reset(self) -> None:
         """The whole recording: all times, markets, bots, error categories and endpoints."""
-        self.index = (0, len(self.positions) - 1)
+        self.overview(0, len(self.positions) - 1)
         self.market, self.bot, self.endpoint, self.bucket = "", "", "", "auto"
         self.categories = self.error_categories
         self.forget()
@@ -220,13 +226,30 @@ class View:
         self.incident = self.explanation = None
 
     def handles(self, i0: int, i1: int) -> tuple[int, int]:
-        """Slider positions that never swap nor meet: in order, at least ``EXPLORER_MIN_STEPS`` apart."""
-        lo, hi = sorted((int(i0), int(i1)))
-        gap, last = defaults.EXPLORER_MIN_STEPS, len(self.positions) - 1
-        if hi - lo < gap:
-            hi = min(lo + gap, last)
-            lo = max(hi - gap, 0)
-        return lo, hi
+        """Overview positions that never swap nor share a pixel: in order, at least ``EXPLORER_MIN_STEPS`` and
+        ``EXPLORER_OVERVIEW_MIN_SHARE`` of the slider apart."""
+        last = len(self.positions) - 1
+        gap = max(defaults.EXPLORER_MIN_STEPS, math.ceil(last * defaults.EXPLORER_OVERVIEW_MIN_SHARE))
+        return apart(i0, i1, gap, last)
+
+    def detail_handles(self, i0: int, i1: int) -> tuple[int, int]:
+        """Zoom positions that never swap nor meet: in order, at least ``EXPLORER_MIN_STEPS`` apart."""
+        return apart(i0, i1, defaults.EXPLORER_MIN_STEPS, len(self.fine) - 1)
+
+    def overview(self, i0: int, i1: int) -> None:
+        """Select ``positions[i0:i1]`` in the overview (its handles kept apart, :meth:`handles`); the zoom
+        slider then spans the selection in its finest steps, and the window is all of it."""
+        self.index = self.handles(i0, i1)
+        t0, t1 = (int(self.positions[i]) for i in self.index)
+        for step in defaults.EXPLORER_TIME_STEPS:
+            ns = _NS[step]
+            if (t1 - t0) // ns <= defaults.EXPLORER_ZOOM_POSITIONS:
+                break
+        #: The zoom slider's positions, int64 ns: the overview's selection in steps of 1min, 5min, ...
+        self.fine = np.arange(t0, t1 + 1, ns, dtype=np.int64)
+        if self.fine[-1] != t1:  # (a step coarser than the overview's: its end is kept)
+            self.fine = np.append(self.fine, t1)
+        self.detail = (0, len(self.fine) - 1)
 
     def zoom(self, start, end, market=None) -> None:
         """The window ``[start, end)`` widened to the slider's steps; only ``market`` when one is given."""
@@ -235,10 +258,11 @@ class View:
             raise ParameterError(f"zoom(): market must be one market with calls in the frame, one of "
                                  f"{', '.join(self.markets)}, not {market!r}")
         t0, t1 = as_window(start, end, "zoom", required=True)
-        last = len(self.positions) - 1
-        i0 = int(np.clip(np.searchsorted(self.positions, t0.value, side="right") - 1, 0, last - 1))
-        i1 = int(np.clip(np.searchsorted(self.positions, t1.value, side="left"), i0 + 1, last))
-        self.index = (i0, i1)
+        i0, i1 = covering(self.positions, t0.value, t1.value)
+        lo, hi = self.handles(i0, i1)  # the overview keeps its handles apart: the window centred in what it shows
+        lo = int(np.clip(i0 - ((hi - lo) - (i1 - i0)) // 2, 0, len(self.positions) - 1 - (hi - lo)))
+        self.overview(lo, lo + (hi - lo))
+        self.detail = self.detail_handles(*covering(self.fine, t0.value, t1.value))
         if market is not None:
             self.market = market
 
@@ -286,8 +310,8 @@ class View:
 
     def window(self) -> tuple[int, int]:
         """The window's start and end, int64 ns."""
-        i0, i1 = self.index
-        return int(self.positions[i0]), int(self.positions[i1])
+        i0, i1 = self.detail
+        return int(self.fine[i0]), int(self.fine[i1])
 
     def freq(self) -> tuple[str, int]:
         """The bucket size: the one chosen, or the smallest that keeps the window under ``EXPLORER_MAX_BUCKETS``."""
@@ -468,3 +492,4 @@ def spreadsheet_csv(rows: pd.DataFrame) -> bytes:
             column = text.mask(risky, "'" + text)
         safe[name] = column
     return pd.DataFrame(safe).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
