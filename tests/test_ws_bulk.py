@@ -44,9 +44,10 @@ ODD = [
     "2026-03-02 08:15:02,417 DEBUG ++Sent decoded: fin=1 opcode=1 data=b'{\"a\":1}'  ",
     "2026-03-02 08:15:02,417 DEBUG --- request header ---", "2026-03-02 08:15:02,417 DEBUG --- response header ---",
     "2026-03-02 08:15:02,417 DEBUG -----------------------", "2026-03-02 08:15:02,417 INFO Websocket connected",
-    "2026-03-02 08:15:02,417 DEBUG ++Rcv raw: b'\\x81~\\x00\\x9c...'", "2026-03-02 08:15:02,417 DEBUG Connection closed "
-    "(code 1012)",
-    "2026-03-02T08:15:02.417Z receive loop\r\r", "2026-03-02T08:15:02.417Z message \r", "2026-03-02T08:15:02.417Z message ",
+    "2026-03-02 08:15:02,417 DEBUG ++Rcv raw: b'\\x81~\\x00\\x9c...'",
+    "2026-03-02 08:15:02,417 DEBUG Connection closed (code 1012)",
+    "2026-03-02T08:15:02.417Z receive loop\r\r", "2026-03-02T08:15:02.417Z message \r",
+    "2026-03-02T08:15:02.417Z message ",
     "2026-03-02T08:15:02.417Z sending {'action': 'ping', 'id': None}", "2026-03-02T08:15:02.417Z sending not a dict",
     "2026-02-30T08:15:02.417Z message {\"event\":\"pong\",\"time\":1772439302400}",
     "2026-03-02T08:15:02.417Z on_close 1006", "2026-03-02T08:15:02.417Z connected",

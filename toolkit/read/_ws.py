@@ -46,6 +46,8 @@ _TOLD = tuple((_INDEX[name], j) for j, name in enumerate(("kind", "stream", "eve
 _BATCH = 8192  # text frames decoded in one call
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NS_MIN, _NS_MAX = -(2**63) + 1, 2**63  # the epoch ns a timestamp holds (-2**63 is NaT)
+#: The epoch ns :func:`iso_ns` gives (a cached second's fraction fits); a time outside is None.
+NS_RANGE = (_NS_MIN, _NS_MAX - 10**9)
 _SECONDS: dict = {}
 
 
@@ -76,12 +78,20 @@ def iso_ns(text) -> int | None:
         t = t.replace(tzinfo=timezone.utc)
     delta = t - _EPOCH
     ns = (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
-    if not _NS_MIN < ns < _NS_MAX - 10**9:  # a time no timestamp holds (the second's fraction fits if cached)
+    if not NS_RANGE[0] < ns < NS_RANGE[1]:  # a time no timestamp holds
         return None
     if len(text) >= 19 and text[10] in "T " and t.tzinfo is timezone.utc and len(_SECONDS) < 100_000:
         if not rest or rest[0] in ".,":
             _SECONDS[text[:19]] = ns - delta.microseconds * 1000
     return ns
+
+
+def in_range(ns: pa.Array, texts: list[str]) -> list:
+    """Epoch ns Arrow cast, as a list; each time as :func:`iso_ns` reads it when one is out of its range."""
+    low, high = pa.compute.min_max(ns).values()
+    if low.as_py() is not None and NS_RANGE[0] < low.as_py() and high.as_py() < NS_RANGE[1]:
+        return ns.to_pylist()
+    return [iso_ns(t) for t in texts]
 
 
 class WsRows:
@@ -334,4 +344,4 @@ def empty_ws() -> pd.DataFrame:
     return ws_frame([], "", [])
 
 
-__all__ = ["COLUMNS", "WsRows", "empty_ws", "iso_ns", "ws_frame"]
+__all__ = ["COLUMNS", "NS_RANGE", "WsRows", "empty_ws", "in_range", "iso_ns", "ws_frame"]

@@ -23,12 +23,11 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
 from msgspec import UNSET, Meta, UnsetType
 
-from ._ws import iso_ns
+from ._ws import in_range, iso_ns
 
 _DIRECTIONS = frozenset(("sent", "received"))
 _EVENTS = frozenset(("open", "handshake_failed", "close", "error"))
 _OPCODES = {9: "ping", 10: "pong", 8: "close", 2: "other"}
-_NS_MIN, _NS_MAX = -(2**63) + 1, 2**63
 #: The times Arrow casts exactly as :func:`.._ws.iso_ns` reads them (UTC, up to ns); others are read one by one.
 _PLAIN_TIME = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|\+00:00)$"
 #: The integers msgspec reads here (orjson gives larger ones as int up to 2**64, then float: read as a JSON object).
@@ -127,7 +126,7 @@ def _times(texts: list[str]) -> list:
     arr = pa.array(texts, pa.string())
     if texts and pa.compute.all(pa.compute.match_substring_regex(arr, _PLAIN_TIME)).as_py():
         try:
-            return arr.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_pylist()
+            return in_range(arr.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()), texts)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a day or an hour that does not exist
             pass
     return [iso_ns(t) for t in texts]
@@ -167,7 +166,7 @@ class RecordedLines:
         times = [None] * len(decoded)
         at = [k for k, d in enumerate(decoded) if d is not None and type(d.ts) is str]
         for k, ns in zip(at, _times([decoded[k].ts for k in at])):
-            times[k] = ns if ns is None or _NS_MIN < ns < _NS_MAX else None
+            times[k] = ns
         out, rows, moved = self.out, self.rows, 0
         ws_rows = out.ws_rows
         for (raw, line, before), d, ts in zip(pending, decoded, times):

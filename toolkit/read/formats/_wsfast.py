@@ -18,8 +18,9 @@ from collections import Counter
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
-from .._ws import iso_ns
+from .._ws import in_range, iso_ns
 from ._lines import parse_text_body
 
 # websocket-client's trace behind logging's asctime and a level (the lines ``_message`` reads that way)
@@ -65,7 +66,8 @@ def _times(texts: list[str], comma: bool):
             ns = arr.cast(pa.timestamp("ns", tz="UTC"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a time Arrow will not read: each as iso_ns reads it
         return [iso_ns(t) for t in texts]
-    return ns.cast(pa.int64()).to_pylist()
+    return in_range(ns.cast(pa.int64()), texts)
+
 
 
 def scan(text: str) -> Scan | None:
