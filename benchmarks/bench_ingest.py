@@ -15,7 +15,11 @@ alternated, each into a new store; the run of median wall time is shown with the
 the ratio is of those medians. Peak memory is the largest resident set of the process and its children (the parser's
 worker processes), sampled every 20 ms from /proc.
 
-    python benchmarks/bench_ingest.py [--calls 1000000] [--repeat 3]
+With ``--folder`` (a folder of recordings, such as the daily rotated, gzipped logs of three bots that
+``bench_load.py`` writes into ``benchmarks/out/folder-2500000``), only the first two are run on it, alternated:
+``load_logs`` of the folder and its ingest into a new store, lines/s side by side.
+
+    python benchmarks/bench_ingest.py [--calls 1000000] [--repeat 3] [--folder benchmarks/out/folder-2500000]
 """
 
 from __future__ import annotations
@@ -55,11 +59,39 @@ def run(body: str) -> tuple[float, float, int, float]:
     return wall, float(inner), int(rows), peak_mb
 
 
+def folder(path: str, repeat: int) -> None:
+    """``load_logs`` of the recordings in ``path`` against their ingest into a new store, ``repeat`` times each,
+    alternated: the runs of median wall time, and the lines/s of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {"file": path, "store": str(Path(tmp) / "store")}
+        trials = {name: [] for name in list(STEPS)[:2]}
+        for _ in range(repeat):
+            for name in trials:
+                shutil.rmtree(paths["store"], ignore_errors=True)
+                trials[name].append(run(STEPS[name].format(**paths)))
+    print(f"folder {path}, {os.cpu_count()} cores\n")
+    print(f"{'':28} {'wall s':>8} {'in-proc s':>10} {'lines':>11} {'lines/s':>11} {'peak MB':>9} {'runs':>11}")
+    rates = {}
+    for name, runs in trials.items():
+        runs.sort()
+        wall, inner, rows, _ = runs[len(runs) // 2]
+        rates[name] = rows / wall
+        spread = f"{runs[0][0]:.2f}-{runs[-1][0]:.2f}" if len(runs) > 1 else "1 run"
+        print(f"{name:28} {wall:8.2f} {inner:10.2f} {rows:11,} {rows / wall:11,.0f} {max(r[3] for r in runs):9,.0f} "
+              f"{spread:>11}")
+    print(f"\ningest runs at {rates['ingest, new store'] / rates['load_logs (baseline)']:.2f}x the lines/s of "
+          "load_logs (target >= 0.8x)")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3, help="runs of the baseline and of the first ingest")
+    ap.add_argument("--folder", help="a folder of recordings: only load_logs and the ingest of it, compared")
     args = ap.parse_args(argv)
+    if args.folder:
+        folder(args.folder, args.repeat)
+        return
 
     import toolkit
 

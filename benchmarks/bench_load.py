@@ -12,8 +12,11 @@ named ``spot-bot.20261116T000004.341Z.jsonl.gz``), with the whole response bodie
 of the sample (the spot bot's own lines, the futures gateway's nested ones, the recorder's). It is loaded
 by ``toolkit.load_logs(folder)`` and by the narrow DuckDB read: ``read_ndjson`` over the glob with explicit
 columns, the envelope (``body``, ``response``) as a STRUCT of ``code``, ``msg``, ``message``, and the base
-columns (ts, market, method, path, http_status, code, message, latency_ms) derived in SQL. The folder is
-written once into ``benchmarks/out/`` and reused.
+columns (ts, market, method, path, http_status, code, message, latency_ms) derived in SQL; and by
+``load_logs`` with the order fields left unread (``toolkit.read._orders.READ`` off: the seven order columns
+all NA), which says what they cost. The folder is written once into ``benchmarks/out/`` and reused. CPU time
+is that of the measured process and its worker processes (``RUSAGE_CHILDREN`` around each run): the machine
+may be shared, and CPU time moves less than wall time when it is.
 
 Then each runs at every size asked for (default 500,000 and 1,000,000 lines) on two files of the
 same calls: the flat form (ISO times, the envelope under ``response``, as the simulated spot
@@ -26,6 +29,7 @@ time is shown with the spread; pandas runs once. Peak memory is the largest resi
 parses big files in worker processes), sampled every 50 ms from /proc.
 
     python benchmarks/bench_load.py [--folder 2500000] [--calls 500000 1000000] [--repeat 3] [--skip-pandas]
+                                    [--entries 20000]    (``--calls`` alone, ``--entries 0``: leave those out)
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import tempfile
 import textwrap
 import time
@@ -42,10 +47,19 @@ from pathlib import Path
 
 import orjson
 import yaml
-from _measure import run_code
+from _measure import run_code, warm_up
 
 TOOLKIT = """
 import toolkit
+df = toolkit.load_logs(PATH)
+rows, mem = len(df), df.memory_usage(deep=True).sum()
+"""
+
+# the same load with the order fields left unread (the seven order columns all NA): what they cost
+TOOLKIT_NO_ORDERS = """
+import toolkit
+from toolkit.read import _orders
+_orders.READ = False
 df = toolkit.load_logs(PATH)
 rows, mem = len(df), df.memory_usage(deep=True).sum()
 """
@@ -148,19 +162,30 @@ print(rows, mem, time.perf_counter() - t0)
 """
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user and system) of the child processes that have ended, and of theirs (the workers)."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def run(name: str, body: str, path: Path) -> dict:
+    """One run of ``body`` in its own process: wall s, CPU s of the process and its workers, peak MB, ..."""
     code = RUNNER.format(path=str(path), body=textwrap.dedent(body))
+    warm_up()
+    cpu = _children_cpu()
     wall, last, peak_mb = run_code(code, name)
+    cpu = _children_cpu() - cpu
     rows, mem, inner = last.split()
-    return {"name": name, "wall": wall, "inner": float(inner), "rows": int(rows), "frame_mb": int(mem) / 1e6,
-            "peak_mb": peak_mb}
+    return {"name": name, "wall": wall, "cpu": cpu, "inner": float(inner), "rows": int(rows),
+            "frame_mb": int(mem) / 1e6, "peak_mb": peak_mb}
 
 
 def _median(trials: list[dict]) -> dict:
-    """The run of median wall time, with the spread of all runs and the largest peak memory."""
+    """The run of median wall time, with the spread of all runs, the median CPU time and the largest peak memory."""
     ordered = sorted(trials, key=lambda r: r["wall"])
+    cpu = sorted(r["cpu"] for r in trials)
     return {**ordered[len(ordered) // 2], "spread": (ordered[0]["wall"], ordered[-1]["wall"]),
-            "peak_mb": max(r["peak_mb"] for r in trials)}
+            "cpu": cpu[len(cpu) // 2], "peak_mb": max(r["peak_mb"] for r in trials)}
 
 
 def _flat(rec: dict) -> dict:
@@ -298,8 +323,8 @@ def compare(path: Path, runs: list, repeat: int, lines: int, label: str, base: s
     print(label)
     for name, r in res.items():
         runs_ = f"{r['spread'][0]:.2f}-{r['spread'][1]:.2f}" if r["spread"][0] != r["spread"][1] else "1 run"
-        print(f"  {name:26} {r['wall']:7.2f} {runs_:>13} {lines / r['wall']:10,.0f} {r['peak_mb']:8,.0f} "
-              f"{r['frame_mb'] / r['rows'] * 1e6:12,.0f} {r['wall'] / ref:9.2f}x")
+        print(f"  {name:26} {r['wall']:7.2f} {runs_:>13} {r['cpu']:7.2f} {lines / r['wall']:10,.0f} "
+              f"{r['peak_mb']:8,.0f} {r['frame_mb'] / r['rows'] * 1e6:12,.1f} {r['wall'] / ref:9.2f}x")
     return res
 
 
@@ -330,12 +355,14 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", type=int, default=2_500_000,
                     help="calls in the folder of daily rotated gzipped files of three bots (0: leave it out)")
-    ap.add_argument("--calls", type=int, nargs="+", default=[500_000, 1_000_000], help="sizes, in lines")
+    ap.add_argument("--calls", type=int, nargs="*", default=[500_000, 1_000_000],
+                    help="sizes of the flat and nested files, in lines (none: leave them out)")
     ap.add_argument("--skip-pandas", action="store_true", help="leave out the slow pandas baseline")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of the toolkit and DuckDB per file, alternated; the median wall time is shown "
                          "(pandas runs once)")
-    ap.add_argument("--entries", type=int, default=20_000, help="HAR entries (cassettes get a quarter, text logs four times as many lines)")
+    ap.add_argument("--entries", type=int, default=20_000,
+                    help="HAR entries (cassettes get a quarter, text logs four times as many lines; 0: leave them out)")
     args = ap.parse_args(argv)
 
     import toolkit
@@ -343,16 +370,18 @@ def main(argv=None) -> None:
     tmp = tempfile.TemporaryDirectory()
     dest = Path(tmp.name)
     t0 = time.perf_counter()
-    src = dest / "calls.jsonl"
-    toolkit.simulate(src, calls=int(max(args.calls) * 0.985))  # storms come on top of the ordinary calls
-    files = {n: write_forms(src, n, dest) for n in sorted(args.calls)}
-    src.unlink()
+    files = {}
+    if args.calls:
+        src = dest / "calls.jsonl"
+        toolkit.simulate(src, calls=int(max(args.calls) * 0.985))  # storms come on top of the ordinary calls
+        files = {n: write_forms(src, n, dest) for n in sorted(args.calls)}
+        src.unlink()
     print(f"simulated and wrote {2 * len(files)} files in {time.perf_counter() - t0:.0f} s; {os.cpu_count()} cores")
 
     runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB)]
     if not args.skip_pandas:
         runs.append(("pandas read_json", PANDAS))
-    header = f"{'':28} {'wall s':>7} {'runs':>13} {'lines/s':>10} {'peak MB':>8} {'frame MB/1M':>12}"
+    header = f"{'':28} {'wall s':>7} {'runs':>13} {'CPU s':>7} {'lines/s':>10} {'peak MB':>8} {'frame MB/1M':>12}"
     if args.folder:
         t0 = time.perf_counter()
         out = Path(__file__).resolve().parent / "out"
@@ -367,25 +396,35 @@ def main(argv=None) -> None:
               f"{size / 1e6:,.0f} MB gzipped")
         print(f"\n{header} {'vs narrow':>10}")
         res = compare(folder / "*.jsonl.gz", [("toolkit.load_logs", TOOLKIT), ("duckdb narrow", NARROW),
+                                              ("toolkit, no order fields", TOOLKIT_NO_ORDERS),
                                               ("duckdb read_ndjson", DUCKDB)], args.repeat, lines,
                       f"folder: {len(gz)} daily gzipped files of 3 bots", "duckdb narrow")
-        tk, narrow = res["toolkit.load_logs"], res["duckdb narrow"]
-        print(f"  toolkit / duckdb narrow {tk['wall'] / narrow['wall']:.2f}x wall (target <= 1.0x); "
-              f"peak {tk['peak_mb']:,.0f} MB (target <= 1,500)")
+        tk, narrow, bare = res["toolkit.load_logs"], res["duckdb narrow"], res["toolkit, no order fields"]
+        print(f"  toolkit / duckdb narrow {tk['wall'] / narrow['wall']:.2f}x wall (target <= 1.0x), "
+              f"{tk['cpu'] / narrow['cpu']:.2f}x CPU (target <= 1.3x); peak {tk['peak_mb']:,.0f} MB (target <= 1,500); "
+              f"frame {tk['frame_mb'] / tk['rows'] * 1e6:.1f} MB per million rows (target <= 150)")
+        print(f"  the order fields cost {tk['wall'] / bare['wall']:.2f}x wall, {tk['cpu'] / bare['cpu']:.2f}x CPU "
+              f"of the load without them (target <= 1.05x)")
 
-    runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB)]
+    runs = [("toolkit.load_logs", TOOLKIT), ("duckdb read_ndjson", DUCKDB), ("duckdb narrow", NARROW)]
     if not args.skip_pandas:
         runs.append(("pandas read_json", PANDAS))
-    print(f"\n{header} {'vs duckdb':>10}")
+    if files:
+        print(f"\n{header} {'vs duckdb':>10}")
     for n, paths in files.items():
         for form, path in paths.items():
             lines = sum(1 for _ in open(path, "rb"))
             res = compare(path, runs, args.repeat, lines, f"{form} {lines:,} lines, {path.stat().st_size / 1e6:,.0f} MB",
                           "duckdb read_ndjson")
             tk, duck = res["toolkit.load_logs"]["wall"], res["duckdb read_ndjson"]["wall"]
+            narrow = res["duckdb narrow"]["wall"]
             pandas = (f", pandas / toolkit {res['pandas read_json']['wall'] / tk:.1f}x"
                       if "pandas read_json" in res else "")
-            print(f"  toolkit / duckdb {tk / duck:.2f}x (target <= 1.0x){pandas}")
+            print(f"  toolkit / duckdb {tk / duck:.2f}x, toolkit / duckdb narrow {tk / narrow:.2f}x "
+                  f"(target <= 1.0x){pandas}")
+    if not args.entries:
+        tmp.cleanup()
+        return
     print(f"\n{'entries (or lines) per s':28} {'entries':>8} {'toolkit':>10} {'plain':>10} {'ratio':>6}")
     for fmt, path in format_files(dest, args.entries).items():
         _, load, plain = FORMATS[fmt]

@@ -341,3 +341,31 @@ def test_errors_raise_in_a_parallel_read_names_the_first_bad_line_and_drops_the_
         toolkit.read_logs(path, errors="raise")
     assert len(submitted) > 100
     assert any(f.cancelled() for f in submitted)  # the pieces not started were not parsed after the error
+
+
+def test_a_folder_of_gzipped_logs_parsed_file_by_file_in_the_workers_reads_as_one_process_does(tmp_path,
+                                                                                                 monkeypatch):
+    from toolkit.read import _pool
+
+    folder = tmp_path / "logs"
+    toolkit.simulate(folder, days=1, calls=3000)  # the recorder's three bots, one .jsonl.gz each
+    spoiled = folder / "spot-bot.jsonl.gz"
+    lines = gzip.decompress(spoiled.read_bytes()).splitlines(keepends=True)
+    spoiled.write_bytes(gzip.compress(b"".join(lines[:7] + [b"{broken\n"] + lines[7:])))
+    submitted = []
+    submit = _pool.submit
+    monkeypatch.setattr(_pool, "submit", lambda *a, **k: submitted.append(a[1]) or submit(*a, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", toolkit.RejectWarning)
+        monkeypatch.setattr(_pool, "WORKERS", 2)
+        parallel = toolkit.read_logs(folder)
+        assert sorted(map(str, submitted)) == sorted(str(p) for p in folder.glob("*.jsonl.gz"))
+        with pytest.raises(toolkit.LogFormatError, match=r"spot-bot\.jsonl\.gz, line 8: invalid JSON"):
+            toolkit.read_logs(folder, errors="raise")
+        monkeypatch.setattr(_pool, "WORKERS", 1)  # no workers: each file read here
+        serial = toolkit.read_logs(folder)
+    assert len(submitted) == 6 and parallel.lines == serial.lines > 3000
+    pd.testing.assert_frame_equal(parallel.frame, serial.frame)
+    pd.testing.assert_frame_equal(parallel.rejects, serial.rejects)
+    pd.testing.assert_frame_equal(parallel.report, serial.report)
+    assert parallel.rejects["line"].tolist() == [8]

@@ -169,3 +169,27 @@ def test_the_store_and_dask_keep_the_order_columns(tmp_path):
     dd = pytest.importorskip("toolkit.dask")
     got = dd.read_logs(logs).compute().sort_values("line", ignore_index=True)
     assert values(got) == values(parsed)
+
+
+def test_order_fields_are_read_on_exactly_the_endpoints_the_catalog_says_are_about_orders():
+    from toolkit.read._orders import names_orders
+
+    eps = toolkit.endpoints()
+    urls = HOST + eps["path"].str.replace("{symbol}", "BTCUSDT", regex=False)
+    assert [names_orders(u) for u in urls] == (eps["action"] != "other").tolist()
+    assert not names_orders(HOST + "/api/v1/futures/open-api/orderbook/BTCUSDT?depth=20")  # market data
+
+
+def test_an_order_books_answer_names_no_order_on_either_path(tmp_path):
+    # futures orderbook/{symbol}: bids and asks under data (/work/shared/reference/endpoints.md)
+    book = call(url=HOST + "/api/v1/futures/open-api/orderbook/BTCUSDT?depth=20", status=200,
+                response={"code": 0, "msg": "success", "data": {"bids": [["98000.5", "3"]], "asks": [["98001", "1"]],
+                                                                "price": "98000.7", "side": "buy"}})
+    path = jsonl(tmp_path / "book.jsonl", book)
+    for on in (True, False):
+        fast.ENABLED = on
+        try:
+            df = toolkit.load_logs(path)
+        finally:
+            fast.ENABLED = True
+        assert df[IDENTITY + ["order_items"]].isna().all(axis=None)

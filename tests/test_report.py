@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import FUTURES, SAMPLE, SPOT, call, jsonl
 from toolkit.cli import main
-from toolkit.report import ReportError, build_report, check_parameters, load_calls, select_calls, write_atomic
+from toolkit.report import (ReportError, build_report, check_parameters, load_calls, select_calls, styled,
+                            write_atomic)
 
 
 def test_report_end_to_end(tmp_path, capfd):
@@ -235,16 +236,17 @@ def test_report_shows_the_planted_incidents_with_their_explanations(tmp_path):
     assert "the client clock of futures-arb and futures-gateway was 32–59 s ahead of the exchange's" in page
     assert "176 calls failed for want of funds or margin" in page
     assert "bot-wide" in page and "exchange-wide" in page  # the clock drift and the outage hit both markets
-    assert "client_oid" not in page  # a column with no value in any row is left out
     # near the top, each bot's calls and failures, and the key two of them share
     bots = page[page.index("<h1>"):page.index(">Whose fault<")]
     for bot in ("futures-arb", "futures-gateway", "spot-bot"):
         assert bot in bots
     assert bots.count(toolkit.secrets.key_id(toolkit.simulation.api_key("futures", 7))) == 2
     assert "port=&lt;num&gt;" in page  # messages are escaped, not read as HTML
-    # the orders section: none placed twice on the sample, then the still unknown, then the counts
+    # the orders section: the orders placed twice first (both ids), then the still unknown, then the counts
     orders = page[page.index(">Did the orders go through?<"):]  # the last section
-    assert "No order was placed twice." in orders and "orders still of unknown outcome" in orders
+    assert "7 orders placed twice, may have been filled twice" in orders
+    assert orders.index("6944664513") < orders.index("6944664516")  # the first order, then the one sent again
+    assert orders.index("7 orders placed twice") < orders.index("orders still of unknown outcome")
     assert orders.index("still of unknown outcome") < orders.index(">absent<")
 
 
@@ -340,3 +342,11 @@ def test_names_and_paths_break_only_after_underscores_and_slashes():
     own = lambda text: " ".join(body for selectors, body in rules if f"#{ids[text]}" in selectors)  # noqa: E731
     assert "overflow-wrap: normal" in own("server_<wbr>error")
     assert "overflow-wrap" not in own("K-line service unavailable")  # prose breaks as the page's rule says
+
+
+def test_a_column_with_no_value_in_any_row_is_left_out():
+    table = pd.DataFrame({"order_id": ["881", "882"], "client_oid": [None, None], "price": [pd.NA, "1.5"]})
+    page = styled(table).to_html()
+    assert "client_" not in page and "order_<wbr>id" in page and "price" in page  # (headers break at "_")
+    assert "client_<wbr>oid" in styled(table, drop_empty=False).to_html()
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -264,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         if own_process:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second ^C while the first is reported: one line still
+            _quiet_abandoned_tasks()
         _say(f"{command}: interrupted; nothing was written")
         return 130
     except NoCallsError as exc:
@@ -275,6 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if own_process:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the process is ending: a late ^C changes nothing
+
+
+def _quiet_abandoned_tasks() -> None:
+    """The report's notebook runner left a cell's task pending when ^C came: the process is ending, so asyncio's
+    "Task was destroyed but it is pending!" and the never-awaited coroutine's warning at exit would only add
+    lines after the one that says what happened."""
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
 
 
 def _say(line: str) -> None:

@@ -174,9 +174,11 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
     call = _calls(df, rows, t, action)
     cols = {c: _column(df, c, rows) for c in _PER_CALL + _IDENTITY + ("key_id",)}
     line = df["line"].to_numpy(dtype=np.float64, na_value=np.nan)[rows] if "line" in df else np.full(len(rows), np.nan)
-    items = _objects(_column(df, "order_items", rows))
-    batch = np.flatnonzero(items != None)  # noqa: E711 - elementwise on an object array
-    take = np.flatnonzero(items == None)  # noqa: E711
+    listed = _column(df, "order_items", rows)
+    batch = np.flatnonzero(listed.codes >= 0)
+    take = np.flatnonzero(listed.codes < 0)
+    items = np.full(len(rows), None, dtype=object)
+    items[batch] = _objects(listed.take(batch))  # only the batches' texts become str
     item = np.full(len(take), -1, np.int64)
     answer, reason = call["answer"][take], call["reason"][take]
     own = {c: cols[c].take(take) for c in _IDENTITY + ("symbol",)}
@@ -198,7 +200,7 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
     fate = np.full(n, None, dtype=object)
     ev_ts = np.full(n, _NAT, dtype=np.int64)
     ev = np.full(n, None, dtype=object)
-    dup = np.full(n, None, dtype=object)
+    dup = np.full(n, -1, dtype=np.int64)
     unknown = answer == ANSWERS.index("unknown")
     if unknown.any():
         per = {c: cols[c].take(take) for c in ("bot", "market", "endpoint", "key_id")}
@@ -212,8 +214,8 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
         **{c: cols[c].take(take) for c in ("bot", "market", "endpoint")},
         "action": pd.Categorical.from_codes(att["action_code"], categories=ACTIONS[:2]),
         "source": cols["source"].take(take),
-        "line": pd.array(np.where(np.isnan(line[take]), None, line[take]).astype(object), dtype="Int64"),
-        "item": pd.array(np.where(item < 0, None, item).astype(object), dtype="Int32"),
+        "line": pd.arrays.IntegerArray(np.nan_to_num(line[take]).astype(np.int64), np.isnan(line[take])),
+        "item": pd.arrays.IntegerArray(np.maximum(item, 0).astype(np.int32), item < 0),
         "client_oid": own["client_oid"], "order_id": own["order_id"], "symbol": own["symbol"],
         **{c: own[c] for c in ("side", "order_type", "price", "quantity")},
         "sent": att["sent"],
@@ -222,7 +224,7 @@ def _attempts(df: pd.DataFrame, w: int, func: str) -> tuple[pd.DataFrame, np.nda
         "fate": pd.Categorical(fate, categories=FATES),
         "evidence_ts": utc(ev_ts),
         "evidence": _text(ev),
-        "duplicate_of": pd.array(dup, dtype="Int64"),
+        "duplicate_of": pd.arrays.IntegerArray(np.maximum(dup, 0), dup < 0),
     })
     return out, call["http_status"][take]
 
@@ -345,9 +347,10 @@ def _fates(df, t, action, att, per, own, within) -> tuple:
     fate = np.full(n, None, dtype=object)
     ev_ts = np.full(n, _NAT, dtype=np.int64)
     ev = np.full(n, None, dtype=object)
-    dup = np.full(n, None, dtype=object)
+    dup = np.full(n, -1, dtype=np.int64)
     found = np.full(n, None, dtype=object)
-    fate[sub], ev[sub], dup[sub], found[sub] = f, e, d, part["found_id"]
+    fate[sub], ev[sub], found[sub] = f, e, part["found_id"]
+    dup[sub] = [-1 if x is None else x for x in d]
     ev_ts[sub] = [_NAT if x is None else x for x in et]
     return fate, ev_ts, ev, dup, found
 
@@ -358,7 +361,7 @@ def _listings(df, t, action, att, unknown, per, wanted) -> list:
         return []
     q = np.flatnonzero((action == ACTIONS.index("query")) & df["order_items"].notna().to_numpy())
     if "category" in df:
-        q = q[(df["category"].to_numpy(dtype=object)[q] == "ok")]
+        q = q[_objects(_column(df, "category", q)) == "ok"]
     horizon = as_duration(defaults.ORDER_EVIDENCE_WINDOW, "ORDER_EVIDENCE_WINDOW")
     market = _objects(_column(df, "market", q))
     attempt_market = _objects(per["market"])

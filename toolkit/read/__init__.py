@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
 from .._cards import card
 from .._progress import progress
 from .._words import shown_name, window_words
 from ..errors import LogFormatError, ParameterError
-from ..schema import COLUMNS, WS_COLUMNS, empty_frame
+from ..schema import COLUMNS, STRING, WS_COLUMNS, empty_frame
 from ..selection import selection as window
 from . import formats  # noqa: F401 - each format registers its reader with the engine
 from ._ws import empty_ws
@@ -239,7 +241,11 @@ def concat_frames(frames: list[pd.DataFrame], columns: list[str] | None = None) 
         return empty_frame()
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
-    return pd.DataFrame({c: _concat_arrays([f[c].array for f in frames]) for c in columns or COLUMNS}, copy=False)
+    frame = pd.DataFrame({c: _concat_arrays([f[c].array for f in frames]) for c in columns or COLUMNS}, copy=False)
+    for c in frame.columns:  # the hash tables pandas built to check that the categories are unique, dropped
+        if isinstance(frame[c].dtype, pd.CategoricalDtype):  # (a third of the frame's memory for the orders' ids;
+            getattr(frame[c].cat.categories, "_cache", {}).clear()  # a lookup by category builds its own again)
+    return frame
 
 
 def _concat_arrays(arrays: list):
@@ -250,10 +256,33 @@ def _concat_arrays(arrays: list):
         cats, ordered = first.categories, first.ordered
         if all(a.ordered == ordered and (a.categories is cats or a.categories.equals(cats)) for a in arrays):
             return pd.Categorical.from_codes(np.concatenate([a.codes for a in arrays]), dtype=first.dtype)
+        if all(a.categories.dtype == STRING and not a.ordered for a in arrays):
+            return _union_text(arrays)
         return union_categoricals(arrays)
     if all(a.dtype == first.dtype for a in arrays):
         return type(first)._concat_same_type(arrays)
     return pd.concat([pd.Series(a) for a in arrays], ignore_index=True).array
+
+
+def _union_text(arrays: list) -> pd.Categorical:
+    """One categorical of categoricals of text with different categories, as :func:`union_categoricals` makes it
+    (the categories in the order they first appear), their categories hashed once, by Arrow.
+
+    Examples
+    --------
+    >>> a = pd.Categorical(["x", None, "y"], categories=pd.Index(["y", "x"], dtype=STRING))
+    >>> b = pd.Categorical(["z", "y"], categories=pd.Index(["z", "y"], dtype=STRING))
+    >>> u = _union_text([a, b])
+    >>> u.tolist(), u.categories.tolist()
+    (['x', <NA>, 'y', 'z', 'y'], ['y', 'x', 'z'])
+    """
+    cats = [pa.array(a.categories.array) for a in arrays]
+    enc = pc.dictionary_encode(pa.concat_arrays([c.cast(pa.large_string()) for c in cats]))
+    lut = np.append(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), -1)  # the last slot: no value
+    starts = np.cumsum([0] + [len(c) for c in cats[:-1]])
+    codes = np.concatenate([np.where(a.codes >= 0, a.codes + start, -1) for a, start in zip(arrays, starts)])
+    categories = pd.Index(pd.array(enc.dictionary, dtype=STRING))
+    return pd.Categorical.from_codes(lut[codes], categories=categories)
 
 
 def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.DataFrame:
@@ -270,7 +299,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> import toolkit
     >>> df = toolkit.load_logs("data/sample/")
     >>> df["market"].value_counts().to_dict()
-    {'futures': 96658, 'spot': 29988, 'unknown': 0}
+    {'futures': 96761, 'spot': 30043, 'unknown': 0}
 
     JSON Lines with other key names, mapped with ``fields=``:
 
@@ -288,7 +317,7 @@ def load_logs(source, *, start=None, end=None, market=None, **kwargs) -> pd.Data
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> hour = toolkit.load_logs(store, start="2026-11-18 14:00", end="2026-11-18 15:00", market="spot")
     >>> len(hour), str(hour["ts"].min())
-    (192, '2026-11-18 14:00:10.264000+00:00')
+    (207, '2026-11-18 14:00:10.264000+00:00')
     """
     if (found := _store_of(source, kwargs.get("market_rules"), kwargs.get("format", "auto"),
                            kwargs.get("pattern"), kwargs.get("fields"), kwargs.get("bot"))) is not None:

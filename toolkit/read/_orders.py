@@ -41,6 +41,8 @@ NO_ORDER = (None,) * len(FIELDS)
 #: Most items kept of one call (a page of 100 listed orders and more).
 MAX_ITEMS = 200
 _LONGEST = 64  # a value longer than this is no order's identity
+#: Whether calls' order fields are read at all: on, but for a benchmark that measures what they cost.
+READ = True
 
 
 def text(value):
@@ -118,15 +120,20 @@ def answer_data(body):
 
 
 def names_orders(url) -> bool:
-    """Whether a call's URL is about orders (``order``, ``Order``, ``trades``, ``position`` in it): the only calls
-    whose order fields are read, so that the millions of market-data calls cost nothing.
+    """Whether a call's URL is about orders (``order``, ``Order``, ``trades``, ``position`` in it, but not an
+    order book's ``orderbook``): the only calls whose order fields are read, so that the millions of market-data
+    calls cost nothing. These are the endpoints the catalog says place, cancel or show orders (its ``action``),
+    and the like of other exchanges, told by a look at the URL alone.
 
     Examples
     --------
     >>> names_orders("https://h/api/v1/stock/open-api/batchOrder"), names_orders("/api/v1/stock/open-api/depth")
     (True, False)
+    >>> names_orders("https://h/api/v1/futures/open-api/orderbook/BTCUSDT?depth=20")
+    False
     """
-    return type(url) is str and ("rder" in url or "trades" in url or "osition" in url)
+    return type(url) is str and READ and (("rder" in url and "rderbook" not in url and "rderBook" not in url)
+                                          or "trades" in url or "osition" in url)
 
 
 def order_fields(params, body, data, *more) -> tuple:
@@ -136,7 +143,19 @@ def order_fields(params, body, data, *more) -> tuple:
     answer = data if type(data) is dict else None
     if not reqs and answer is None and type(data) is not list:
         return NO_ORDER
-    items = _items(reqs, data)
+    return identity(reqs, answer, _items(reqs, data))
+
+
+def identity(reqs: list, answer: dict | None, items: list | None) -> tuple:
+    """The seven order fields (:data:`FIELDS`) of a call from the dicts of its request (``reqs``, the first
+    that holds a field wins), its answer's ``data`` when that is an object (``answer``), and its ``items``
+    (:data:`ITEM` lists, or None when it is no batch and lists no orders).
+
+    Examples
+    --------
+    >>> identity([{"orderId": 7}], None, [["7", None, "X", "buy", None, None, None, "open", None, None, None]])
+    (None, '7', None, None, None, None, '[["7",null,"X","buy",null,null,null,"open",null,null,null]]')
+    """
     ans = [answer] if answer is not None else []
     client_oid = _first(reqs, "clientOid", "client_oid", "clientOrderId") or _first(ans, "clientOid")
     order_id = _first(reqs, "orderId", "order_id") or _first(ans, "orderId", "orderNo")
@@ -148,6 +167,17 @@ def order_fields(params, body, data, *more) -> tuple:
         client_oid = order_id = None
     return (client_oid, order_id, side, order_type, price, quantity,
             None if items is None else orjson.dumps(items[:MAX_ITEMS]).decode())
+
+
+def listed(orders: list, status=None) -> list:
+    """The :data:`ITEM` lists of the orders an answer lists (its objects; ``status`` "trade" for fills).
+
+    Examples
+    --------
+    >>> listed([{"orderNo": "CO1", "longFlag": 1, "vol": "2", "status": 2, "ctime": 1763665314858}, 5])
+    [['CO1', None, None, '1', None, None, '2', '2', 1763665314858, None, None]]
+    """
+    return [_listed(o, status) for o in orders if type(o) is dict]
 
 
 def _items(reqs: list, data) -> list | None:
@@ -163,15 +193,15 @@ def _items(reqs: list, data) -> list | None:
             return [_cancelled(v, results[i] if i < len(results) else None) for i, v in enumerate(ids)]
     if type(data) is dict:
         for key in ("orders", "trades"):
-            listed = data.get(key)
-            if type(listed) is list:
-                return [_listed(o, "trade" if key == "trades" else None) for o in listed if type(o) is dict]
+            orders = data.get(key)
+            if type(orders) is list:
+                return listed(orders, "trade" if key == "trades" else None)
         if data.get("status") is not None and (data.get("orderId") is not None or data.get("orderNo") is not None):
             return [_listed(data, None)]  # orderDetail: one order
         return None
     if type(data) is list and data and type(data[0]) is dict and data[0].get("success") is None and (
             data[0].get("orderNo") is not None or data[0].get("orderId") is not None):
-        return [_listed(o, None) for o in data if type(o) is dict]  # futures order/limit, order/history, ...
+        return listed(data)  # futures order/limit, order/history, ...
     return None
 
 
@@ -217,4 +247,5 @@ def _listed(o: dict, status) -> list:
             created if type(created) is int and -(1 << 63) <= created < (1 << 63) else None, None, None]
 
 
-__all__ = ["FIELDS", "ITEM", "MAX_ITEMS", "NO_ORDER", "answer_data", "as_mapping", "names_orders", "order_fields", "text"]
+__all__ = ["FIELDS", "ITEM", "MAX_ITEMS", "NO_ORDER", "READ", "answer_data", "as_mapping", "identity", "listed",
+           "names_orders", "order_fields", "text"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import atexit
 import collections
-import gc
 import itertools
 import multiprocessing
 import os
 import threading
+from concurrent.futures import Future
 
+from .._gc import paused
 from ._accounting import DEFERRED, Chunk, FileResult
 from ._files import Replay, iter_chunks, read_range
 
@@ -55,17 +56,23 @@ def in_parallel() -> bool:
     return not multiprocessing.current_process().daemon and multiprocessing.parent_process() is None
 
 
+def submit(fn, *args, **kwargs) -> Future:
+    """``fn(*args, **kwargs)`` run in a worker process: a future of its result (see :func:`result`). Only where
+    :func:`in_parallel` says the workers may be used."""
+    return _executor().submit(fn, *args, **kwargs)
+
+
+def result(job):
+    """What :func:`submit` gave, once done (waiting for it; its error raised here), or ``job`` itself."""
+    return job.result() if isinstance(job, Future) else job
+
+
 def _parse(parse_chunk, data: bytes, source, options, long=None) -> Chunk:
     """``parse_chunk`` with the cycle collector paused: a piece allocates a few objects a line and frees none
     of them until it is done, so collections during it find nothing and only cost time (some 10%).
     ``long``, a line too long to be read that ends the piece, is its last line, a reject."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         chunk = parse_chunk(data, source, options) if data else Chunk()
-    finally:
-        if was_on:
-            gc.enable()
     if long is not None:
         chunk.long_line(long)
     return chunk

@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import io
 import os
 
@@ -230,9 +231,11 @@ def parse(source, options: Options, *, name: str | None = None, start_line: int 
 
 
 def parse_many(jobs, options: Options):
-    """Parse recordings one after the other, yielding each one's :class:`FileResult` in order; small ones
-    (plain files of at most :data:`SMALL` bytes) are parsed together, their rows typed and classified in one
-    pass, which costs a folder of thousands of one-line files a fraction of a pass per file.
+    """Parse recordings, yielding each one's :class:`FileResult` in order; small ones (plain files of at most
+    :data:`SMALL` bytes) are parsed together, their rows typed and classified in one pass, which costs a folder
+    of thousands of one-line files a fraction of a pass per file; gzipped files, when there are several, are
+    parsed each whole in a worker process (:func:`._pool.submit`), several at a time, so that a folder of
+    rotated logs keeps every worker busy (one gzipped file alone is cut into pieces for the workers).
 
     Parameters
     ----------
@@ -251,23 +254,45 @@ def parse_many(jobs, options: Options):
     >>> [r.rows for r in parse_many(sorted(expand(d)), read_options())]
     [1, 1, 1]
     """
+    jobs = [job if isinstance(job, tuple) else (job, {}) for job in jobs]
+    whole = _pool.in_parallel() and sum(_gzipped(source, kwargs) for source, kwargs in jobs) > 1
+    ahead = 2 * _pool.WORKERS  # files given to the workers and not yet yielded, at most
+    out = collections.deque()  # in job order: a FileResult, or a future of one
     group, size = [], 0
-    for job in jobs:
-        source, kwargs = job if isinstance(job, tuple) else (job, {})
-        kwargs = dict(kwargs)
-        opts = kwargs.pop("options", options)
-        n = _small(source, kwargs)
-        if n is None:
-            yield from _parse_group(group, options)
-            group, size = [], 0
-            yield parse(source, opts, **kwargs)
-            continue
-        group.append(((source, opts), kwargs))
-        size += n
-        if len(group) >= GROUP_FILES or size >= GROUP_BYTES:
-            yield from _parse_group(group, options)
-            group, size = [], 0
-    yield from _parse_group(group, options)
+    try:
+        for source, kwargs in jobs:
+            kwargs = dict(kwargs)
+            opts = kwargs.pop("options", options)
+            n = _small(source, kwargs)
+            if n is None:
+                out.extend(_parse_group(group, options))
+                group, size = [], 0
+                if whole and _gzipped(source, kwargs):
+                    out.append(_pool.submit(parse, source, opts, **kwargs))
+                else:
+                    out.append(parse(source, opts, **kwargs))
+            else:
+                group.append(((source, opts), kwargs))
+                size += n
+                if len(group) >= GROUP_FILES or size >= GROUP_BYTES:
+                    out.extend(_parse_group(group, options))
+                    group, size = [], 0
+            while out and (not isinstance(out[0], _pool.Future) or out[0].done()
+                           or sum(isinstance(f, _pool.Future) for f in out) > ahead):
+                yield _pool.result(out.popleft())
+        out.extend(_parse_group(group, options))
+        while out:
+            yield _pool.result(out.popleft())
+    finally:  # after an error (errors="raise", an unreadable file), the files not started are dropped
+        for job in out:
+            if isinstance(job, _pool.Future):
+                job.cancel()
+
+
+def _gzipped(source, kwargs) -> bool:
+    """Whether a job reads a whole gzipped file by its path (named ``.gz``: parsed whole, in one process)."""
+    return (isinstance(source, (str, os.PathLike)) and kwargs.get("byte_range") is None
+            and os.fspath(source).endswith(".gz"))
 
 
 def _small(source, kwargs) -> int | None:

@@ -285,7 +285,7 @@ def load_calls(params: Parameters) -> Calls:
     >>> calls = load_calls(check_parameters("data/sample", start="2026-11-18 14:00", end="2026-11-18 15:00",
     ...                                     market="spot"))
     >>> len(calls.selected), calls.files, calls.rejects
-    (192, 3, 0)
+    (207, 3, 0)
     """
     source = params.source
     if len(source) == 1 and store.is_store(source[0]):

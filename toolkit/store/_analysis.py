@@ -108,7 +108,7 @@ def error_rate(store, *, freq=defaults.ERROR_RATE_FREQ, by="market", start=None,
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> toolkit.store.error_rate(store, freq="1h", start="2026-11-18 14:00", end="2026-11-18 16:00")
                              ts market  calls  errors  error_rate
-    0 2026-11-18 14:00:00+00:00   spot    192      61    0.317708
+    0 2026-11-18 14:00:00+00:00   spot    207      61    0.294686
     1 2026-11-18 15:00:00+00:00   spot    190       5    0.026316
     """
     func = "error_rate"

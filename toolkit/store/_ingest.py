@@ -141,7 +141,7 @@ def ingest(source, store, *, market_rules=None, pattern=None, fields=None, forma
     >>> import tempfile, toolkit
     >>> store = tempfile.mkdtemp() + "/calls"
     >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report[["status", "rows"]].values.tolist()
-    [['new', 29988]]
+    [['new', 30043]]
     >>> toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store).report["status"].tolist()
     ['unchanged']
     """

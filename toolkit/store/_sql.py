@@ -57,7 +57,7 @@ def connect(store, **config):
     >>> _ = toolkit.store.ingest("data/sample/spot-bot.jsonl.gz", store)
     >>> con = toolkit.store.connect(store, memory_limit="1GB")
     >>> con.execute("SELECT count(*) FROM calls WHERE market = 'spot'").fetchone()[0]
-    29988
+    30043
     """
     return open_views(Store(store), None, config)
 
@@ -122,7 +122,7 @@ def query(store, sql: str, params=None, **config) -> pd.DataFrame:
     >>> toolkit.store.query(store, "SELECT category, count(*) AS calls FROM calls "
     ...                     "WHERE ts >= ? GROUP BY ALL ORDER BY calls DESC LIMIT 2", ["2026-11-18"])
            category  calls
-    0            ok  15427
+    0            ok  15472
     1  server_error    105
     """
     if not isinstance(sql, str):

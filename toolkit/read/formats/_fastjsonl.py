@@ -37,6 +37,7 @@ import pyarrow as pa
 from msgspec import UNSET, Raw, UnsetType, field
 
 from ...secrets import mentions_secret
+from .. import _orders
 from .._orders import NO_ORDER
 from ._fastorders import _Order, _Probe, _Symbol, lean, order_of
 from ._fields import _ECHO, _METHODS, may_echo
@@ -338,7 +339,8 @@ def row(r: Rec, line: int) -> tuple | None:
                 key = headers.key
                 if key is None:  # absent, or perhaps spelled in another case
                     return None
-    if "rder" in url or "trades" in url or "osition" in url:  # a call about orders (names_orders)
+    if (("rder" in url and "rderbook" not in url and "rderBook" not in url) or "trades" in url
+            or "osition" in url) and _orders.READ:  # a call about orders (names_orders)
         order = None
         if r.params is None and (req is None or req.params is None):
             order = lean(None if req is None else req.body,

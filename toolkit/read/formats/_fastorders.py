@@ -1,15 +1,17 @@
 """The order's fields on the JSON Lines fast path (:mod:`._fastjsonl`): the typed shapes of a request's
 parameters and body and of an answer's ``data`` that name orders, and the same seven fields
-:func:`toolkit.read._orders.order_fields` gives the general path, made by that very function from the decoded
-structs turned back into the dicts it reads (for the few lines that name an order at all).
+:func:`toolkit.read._orders.order_fields` gives the general path: read from the structs for a single order, and
+for an answer that lists orders made by the functions that function uses (:func:`~toolkit.read._orders.identity`,
+:func:`~toolkit.read._orders.listed`), each listed order turned back into the dict they read by msgspec.
 """
 
 from __future__ import annotations
 
 import msgspec
 from msgspec import UNSET, UnsetType
+from msgspec.structs import asdict
 
-from .._orders import NO_ORDER, order_fields, text
+from .._orders import MAX_ITEMS, NO_ORDER, identity, listed, text
 
 _Scalar = str | int | float | None  # an order field: a bool or an object fails the decode, and the general path reads it
 
@@ -46,36 +48,23 @@ class _Probe(_Order, gc=False):
     trades: list[_Order] | UnsetType = UNSET
 
 
-_ORDER_FIELDS = tuple(f for f in _Order.__struct_fields__ if f != "success")
-
-
-def _as_dict(o: _Order) -> dict:
-    """The fields a struct holds, as the dict the general path reads (keys with a null value left out)."""
-    d = {k: v for k in _ORDER_FIELDS if (v := getattr(o, k)) is not None}
-    if o.success is not UNSET and o.success is not None:
-        d["success"] = o.success
-    return d
-
-
-def _answer(data):
-    """``data`` as the general path sees it, for the order fields: dicts and lists of dicts; None when it names
-    no order."""
+def _listing(params, rbody, top, data):
+    """The order fields of a call whose answer lists orders: ``data`` an object with ``orders`` or ``trades``
+    (or ``orderDetail``'s order with its status), or a list of orders; None when the general path must read it
+    (a list of mixed items). What :func:`~toolkit.read._orders.order_fields` gives for the same dicts."""
+    reqs = [d for d in (_fields(rbody), _fields(params), _fields(top)) if d]
     if type(data) is _Probe:
-        if (data.orderId is None and data.orderNo is None and data.clientOid is None and data.orders is UNSET
-                and data.trades is UNSET):
-            return None  # the general path finds no order in it either
-        d = _as_dict(data)
-        for key in ("orders", "trades"):
-            listed = getattr(data, key)
-            if listed is not UNSET:
-                d[key] = [_as_dict(o) for o in listed]
-        return d or None
-    if type(data) is list and data and type(data[0]) is _Order and (data[0].orderNo is not None
-                                                                   or data[0].orderId is not None):
-        if any(type(o) is not _Order for o in data):
-            return False  # a list of mixed items: the general path
-        return [_as_dict(o) for o in data]
-    return None
+        if data.orders is not UNSET:
+            items = listed([asdict(o) for o in data.orders[:MAX_ITEMS]])
+        elif data.trades is not UNSET:
+            items = listed([asdict(o) for o in data.trades[:MAX_ITEMS]], "trade")
+        else:
+            items = listed([asdict(data)])
+        return identity(reqs, {"clientOid": data.clientOid, "orderId": data.orderId, "orderNo": data.orderNo}, items)
+    for o in data:
+        if type(o) is not _Order:
+            return None
+    return identity(reqs, None, listed([asdict(o) for o in data[:MAX_ITEMS]]))
 
 
 class _Symbol(msgspec.Struct, gc=False):
@@ -181,7 +170,7 @@ def order_of(params, rbody, top, body):
     must read the line (a batch call).
 
     A single order is read from the structs here, as :func:`~toolkit.read._orders.order_fields` reads the
-    dicts; an answer that lists orders is handed to that function, as the dicts it reads."""
+    dicts; an answer that lists orders by :func:`_listing`."""
     if params is not None and (params.orders is not UNSET or params.orderIds is not UNSET):
         return None
     if rbody is not None and (rbody.orders is not UNSET or rbody.orderIds is not UNSET):
@@ -193,13 +182,12 @@ def order_of(params, rbody, top, body):
     if type(data) is _Probe:
         if (data.orders is not UNSET or data.trades is not UNSET
                 or (data.status is not None and (data.orderId is not None or data.orderNo is not None))):
-            return order_fields(_fields(params), _fields(rbody), _answer(data), _fields(top))  # a listing
+            return _listing(params, rbody, top, data)
         if data.orderId is not None or data.orderNo is not None or data.clientOid is not None:
             answer = data
     elif type(data) is list and data and type(data[0]) is _Order and (data[0].orderNo is not None
                                                                      or data[0].orderId is not None):
-        listed = _answer(data)
-        return None if listed is False else order_fields(_fields(params), _fields(rbody), listed, _fields(top))
+        return _listing(params, rbody, top, data)
     if answer is None and not (_names_order(rbody) or _names_order(params) or _names_order(top)):
         return NO_ORDER
     srcs = [s for s in (rbody, params, top) if s is not None]
