@@ -18,13 +18,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import re
+
 import msgspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
 from msgspec import UNSET, Meta, UnsetType
 
 from ._ws import in_range, iso_ns
 
+#: How the recorder begins a WebSocket line: its time, then ``ws`` (a key no REST call's line has).
+_RECORDED = re.compile(rb'^\{[ \t]*"ts"[ \t]*:[ \t]*"[^"\\\n]*"[ \t]*,[ \t]*"ws"[ \t]*:', re.M)
+RUN, RUNS = 256, 8  # runs of recorded lines read without trying them as calls first: how long, how many a piece
 _DIRECTIONS = frozenset(("sent", "received"))
 _EVENTS = frozenset(("open", "handshake_failed", "close", "error"))
 _OPCODES = {9: "ping", 10: "pong", 8: "close", 2: "other"}
@@ -155,6 +161,39 @@ class RecordedLines:
         if len(self.pending) >= self.batch:
             self.flush()
 
+    @staticmethod
+    def runs(data: bytes, starts) -> list[tuple[int, int, bool]]:
+        """``(first, end, recorded)`` index ranges covering the lines of ``data`` (that begin at ``starts``) in
+        order: the longest runs of :data:`RUN` lines or more that begin as the recorder writes a WebSocket line
+        (``{"ts":"...","ws":``, a JSON object with a ``ws`` key, which the REST fast path hands on unread), at most
+        :data:`RUNS` of them, and the lines between.
+
+        Examples
+        --------
+        >>> from toolkit.read.formats._fastjsonl import line_bounds
+        >>> call = b'{"ts":"2026-03-02T08:15:02Z","method":"GET"}\\n'
+        >>> data = call + b'{"ts":"2026-03-02T08:15:03Z","ws":"sent"}\\n' * RUN
+        >>> RecordedLines.runs(data, line_bounds(data)[0])
+        [(0, 1, False), (1, 257, True)]
+        """
+        at = np.searchsorted(starts, [m.start() for m in _RECORDED.finditer(data)])
+        breaks = np.flatnonzero(np.diff(at) != 1) + 1
+        found = sorted(((len(r), int(r[0])) for r in np.split(at, breaks) if len(r) >= RUN), reverse=True)[:RUNS]
+        out, done = [], 0
+        for length, first in sorted(found, key=lambda f: f[1]):
+            if first > done:
+                out.append((done, first, False))
+            out.append((first, first + length, True))
+            done = first + length
+        if done < len(starts):
+            out.append((done, len(starts), False))
+        return out
+
+    def read(self, data: bytes, starts, ends, first_line: int) -> None:
+        """Read lines of ``data`` (at ``starts``, ``ends``; numbered from ``first_line``) as :meth:`__call__` does."""
+        for line, (a, b) in enumerate(zip(starts.tolist(), ends.tolist()), first_line):
+            self(data[a:b], line)
+
     def flush(self) -> None:
         pending, self.pending = self.pending, []
         decoded = []
@@ -196,4 +235,4 @@ class RecordedLines:
                 ws_rows.append(got)
 
 
-__all__ = ["RecordedLines", "recorded_row"]
+__all__ = ["RUN", "RUNS", "RecordedLines", "recorded_row"]

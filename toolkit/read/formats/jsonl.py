@@ -306,11 +306,17 @@ def _parse_lines(data: bytes, first_line: int, out: Chunk, fields=None) -> Batch
     append = batch.rows.append
     if fields is None and fast.ENABLED:
         general = lambda raw, line: _read_line(raw, line, out, None, append)  # noqa: E731
-        if b'"ws"' in data:  # the recorder's WebSocket lines: many decoded at once
-            general = RecordedLines(out, batch.rows, general)
-        fast.read(data, bounds, first_line, append, general, lambda raw, line: out.reject(line, "missing time", raw))
-        if type(general) is RecordedLines:
-            general.flush()
+        no_time = lambda raw, line: out.reject(line, "missing time", raw)  # noqa: E731
+        if b'"ws"' in data:  # the recorder's WebSocket lines: many decoded at once, long runs of them not as calls
+            ws = RecordedLines(out, batch.rows, general)
+            for a, b, recorded in ws.runs(data, starts):
+                if recorded:
+                    ws.read(data, starts[a:b], ends[a:b], first_line + a)
+                else:
+                    fast.read(data, (starts[a:b], ends[a:b]), first_line + a, append, ws, no_time)
+            ws.flush()
+        else:
+            fast.read(data, bounds, first_line, append, general, no_time)
     else:
         line = first_line
         for block_starts, block_ends in fast.blocks(bounds):
