@@ -62,6 +62,7 @@ def load(path, bulk: bool, monkeypatch):
         if not bulk:
             m.setattr(_wsfast, "scan", lambda text: None)
             m.setattr(_wsrecorded.RecordedLines, "__call__", lambda self, raw, line: self.general(raw, line))
+            m.setattr(_wsrecorded.RecordedLines, "runs", staticmethod(lambda data, starts: [(0, len(starts), False)]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return toolkit.read_logs(path)
