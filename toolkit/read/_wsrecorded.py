@@ -29,7 +29,7 @@ from msgspec import UNSET, Meta, UnsetType
 from ._ws import in_range, iso_ns
 
 #: How the recorder begins a WebSocket line: its time, then ``ws`` (a key no REST call's line has).
-_RECORDED = re.compile(rb'^\{[ \t]*"ts"[ \t]*:[ \t]*"[^"\\\n]*"[ \t]*,[ \t]*"ws"[ \t]*:', re.M)
+_RECORDED = re.compile(rb'\{[ \t]*"ts"[ \t]*:[ \t]*"[^"\\\n]*"[ \t]*,[ \t]*"ws"[ \t]*:')
 RUN, RUNS = 256, 8  # runs of recorded lines read without trying them as calls first: how long, how many a piece
 _DIRECTIONS = frozenset(("sent", "received"))
 _EVENTS = frozenset(("open", "handshake_failed", "close", "error"))
@@ -176,7 +176,8 @@ class RecordedLines:
         >>> RecordedLines.runs(data, line_bounds(data)[0])
         [(0, 1, False), (1, 257, True)]
         """
-        at = np.searchsorted(starts, [m.start() for m in _RECORDED.finditer(data)])
+        match = _RECORDED.match
+        at = np.array([i for i, a in enumerate(starts.tolist()) if match(data, a)], np.int64)
         breaks = np.flatnonzero(np.diff(at) != 1) + 1
         found = sorted(((len(r), int(r[0])) for r in np.split(at, breaks) if len(r) >= RUN), reverse=True)[:RUNS]
         out, done = [], 0
