@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -35,17 +36,29 @@ from ..schema import MARKETS, STRING, WS_DTYPES
 from ..secrets import redact, redact_url
 from ._wspayload import classify_cut, classify_many
 
+#: The fields of a row, in order (a :class:`WsRows` row's tuple, or its columns).
+COLUMNS = ("line", "ts", "url", "connection", "direction", "kind", "stream", "close_code", "status", "detail", "size",
+           "event_ms", "first_seq", "last_seq", "bot", "market")
+_INDEX = {name: k for k, name in enumerate(COLUMNS)}
+#: Where what a payload tells (:func:`._wspayload.classify_payload`'s tuple) goes in the columns.
+_TOLD = tuple((_INDEX[name], j) for j, name in enumerate(("kind", "stream", "event_ms", "first_seq", "last_seq",
+                                                           "detail")))
+_BATCH = 8192  # text frames decoded in one call
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NS_MIN, _NS_MAX = -(2**63) + 1, 2**63  # the epoch ns a timestamp holds (-2**63 is NaT)
+#: The epoch ns :func:`iso_ns` gives (a cached second's fraction fits); a time outside is None.
+NS_RANGE = (_NS_MIN, _NS_MAX - 10**9)
 _SECONDS: dict = {}
 
 
 def iso_ns(text) -> int | None:
-    """Epoch ns of an ISO 8601 time (``T`` or space, ``.`` or ``,`` before the fraction; naive is UTC), or None.
+    """Epoch ns of an ISO 8601 time (``T`` or space, ``.`` or ``,`` before the fraction; naive is UTC), or None
+    (also for a time a timestamp cannot hold: before 1677 or after 2262).
 
     Examples
     --------
-    >>> iso_ns("2026-03-02 08:15:02,417"), iso_ns("2026-03-02T08:15:02.417Z"), iso_ns("soon")
-    (1772439302417000000, 1772439302417000000, None)
+    >>> iso_ns("2026-03-02 08:15:02,417"), iso_ns("2026-03-02T08:15:02.417Z"), iso_ns("soon"), iso_ns("9026-03-02")
+    (1772439302417000000, 1772439302417000000, None, None)
     """
     if type(text) is not str:
         return None
@@ -65,26 +78,38 @@ def iso_ns(text) -> int | None:
         t = t.replace(tzinfo=timezone.utc)
     delta = t - _EPOCH
     ns = (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+    if not NS_RANGE[0] < ns < NS_RANGE[1]:  # a time no timestamp holds
+        return None
     if len(text) >= 19 and text[10] in "T " and t.tzinfo is timezone.utc and len(_SECONDS) < 100_000:
         if not rest or rest[0] in ".,":
             _SECONDS[text[:19]] = ns - delta.microseconds * 1000
     return ns
 
 
+def in_range(ns: pa.Array, texts: list[str]) -> list:
+    """Epoch ns Arrow cast, as a list; each time as :func:`iso_ns` reads it when one is out of its range."""
+    low, high = pa.compute.min_max(ns).values()
+    if low.as_py() is not None and NS_RANGE[0] < low.as_py() and high.as_py() < NS_RANGE[1]:
+        return ns.to_pylist()
+    return [iso_ns(t) for t in texts]
+
+
 class WsRows:
     """The WebSocket rows of one recording, as its reader finds them; :func:`ws_frame` types them.
 
     A row is a plain tuple: ``(line, ts_ns, url, connection, direction, kind, stream, close_code, status,
-    detail, size, event_ms, first_seq, last_seq, bot, market)``.
+    detail, size, event_ms, first_seq, last_seq, bot, market)`` (:data:`COLUMNS`); a reader that finds many rows
+    at once hands them over as columns (:meth:`many`).
     """
 
-    __slots__ = ("rows", "source", "opened", "pending")
+    __slots__ = ("rows", "source", "opened", "pending", "bulk")
 
     def __init__(self, source: str):
         self.rows: list[tuple] = []
         self.source = source
         self.opened = 0
         self.pending: list[tuple] = []  # (row index, payload): text frames whose payload is told in one batch
+        self.bulk: list[tuple] = []  # (rows before them, payloads, columns): rows handed over as columns
 
     def connection(self) -> str:
         """A new connection id, unique within the load (the source's name and a count)."""
@@ -94,7 +119,7 @@ class WsRows:
     def frame(self, line, ts_ns, url, conn, direction, payload, *, size=None, cut=False, bot=None,
               market=None) -> None:
         """A text frame (``payload`` a str or bytes of JSON text), sent or received; its kind and stream are told
-        when the rows are typed (:meth:`resolve`)."""
+        when the rows are typed (:meth:`columns`)."""
         if size is None:
             size = len(payload.encode() if type(payload) is str else payload)
         if cut:
@@ -108,22 +133,69 @@ class WsRows:
                           first, last, bot, market))
 
     def add(self, row: tuple, payload: str | None = None) -> None:
-        """A row made elsewhere (:func:`recorded_row`), with the payload still to tell when it has one."""
+        """A row made elsewhere (:func:`._wsrecorded.recorded_row`), with the payload still to tell when it has one."""
         if payload is not None:
             self.pending.append((len(self.rows), payload))
         self.rows.append(row)
 
+    def add_all(self, rows: list[tuple]) -> None:
+        """Rows made elsewhere, each ``(row, payload)`` as :meth:`add` takes them."""
+        at = len(self.rows)
+        self.pending += [(at + i, p) for i, (_, p) in enumerate(rows) if p is not None]
+        self.rows += [r for r, _ in rows]
+
+    def many(self, payloads: list, **columns) -> None:
+        """Rows found many at once, after the rows so far, as columns: each of ``columns`` (named as in
+        :data:`COLUMNS`) a list with a value for each row or one value for all of them (an absent one: None);
+        ``payloads`` the text frames' payloads (str; None for a row that is not a text frame) whose kind, stream,
+        exchange time and sequence numbers are still to tell.
+
+        Examples
+        --------
+        >>> rows = WsRows("feed.log")
+        >>> rows.many(['{"action":"ping"}', '{"event":"pong","time":1772439302400}'], line=[3, 4],
+        ...           ts=[1772439302_000_000_000, 1772439302_500_000_000], url="wss://x/api/v1/spot/ws",
+        ...           connection="feed.log#1", direction=["sent", "received"], size=[17, 38])
+        >>> [(c[0], c[4], c[5], c[11]) for c in rows.resolve()]
+        [(3, 'sent', 'ping', None), (4, 'received', 'pong', 1772439302400)]
+        """
+        if payloads:
+            unknown = set(columns) - _INDEX.keys()
+            if unknown:
+                raise KeyError(f"not WebSocket row columns: {sorted(unknown)}")
+            self.bulk.append((len(self.rows), payloads, columns))
+
+    def columns(self) -> list[list]:
+        """The rows as :data:`COLUMNS` (lists, in order), every text frame's kind, stream, exchange time and
+        sequence numbers told (in batches)."""
+        rows = self.rows
+        cols = [list(map(itemgetter(k), rows)) for k in range(len(COLUMNS))]
+        if self.pending:
+            _tell(cols, [i for i, _ in self.pending], [p for _, p in self.pending])
+        if not self.bulk:
+            return cols
+        out: list[list] = [[] for _ in COLUMNS]
+        done = 0
+        for at, payloads, given in self.bulk:
+            if at > done:
+                for k, col in enumerate(out):
+                    col += cols[k][done:at]
+                done = at
+            n = len(payloads)
+            part = [given.get(name) for name in COLUMNS]
+            part = [v if type(v) is list else [v] * n for v in part]
+            told = [i for i, p in enumerate(payloads) if p is not None] if None in payloads else None
+            _tell(part, told, payloads if told is None else [payloads[i] for i in told])
+            for k, col in enumerate(out):
+                col += part[k]
+        if done < len(rows):
+            for k, col in enumerate(out):
+                col += cols[k][done:]
+        return out
+
     def resolve(self) -> list[tuple]:
-        """The rows, every text frame's kind, stream, exchange time and sequence numbers told (in batches)."""
-        rows, pending = self.rows, self.pending
-        for at in range(0, len(pending), 8192):
-            part = pending[at:at + 8192]
-            for (i, _), (kind, stream, event_ms, first, last, detail) in zip(part, classify_many([p for _, p in part])):
-                r = rows[i]
-                rows[i] = (r[0], r[1], r[2], r[3], r[4], kind, stream, None, None, detail, r[10], event_ms, first,
-                           last, r[14], r[15])
-        self.pending = []
-        return rows
+        """The rows as tuples, every text frame's kind, stream, exchange time and sequence numbers told."""
+        return list(zip(*self.columns()))
 
     def control(self, line, ts_ns, url, conn, direction, kind, *, size=None, close_code=None, detail=None,
                 bot=None, market=None) -> None:
@@ -138,69 +210,19 @@ class WsRows:
                           None, None, bot, market))
 
 
-_DIRECTIONS = frozenset(("sent", "received"))
-_EVENTS = frozenset(("open", "handshake_failed", "close", "error"))
-_OPCODES = {9: "ping", 10: "pong", 8: "close", 2: "other"}
-
-
-def _text(value):
-    return value if type(value) is str else None
-
-
-def _int(value):
-    return value if type(value) is int and not isinstance(value, bool) else None
-
-
-def recorded_row(rec: dict, line: int):
-    """The row of one WebSocket line as :func:`toolkit.attach_recorder` writes it, with the text payload whose kind
-    is still to tell (:meth:`WsRows.add`; None for events and control frames); the reason (a str) when it cannot
-    be one.
-
-    A frame: ``{"ts", "ws": "sent"|"received", "connection", "url", "data": <text>, "size"}``, or with
-    ``"opcode"`` 2 (binary, ``size`` only), 8 (close, with ``code`` and ``reason``), 9 or 10 (ping, pong);
-    an event: ``{"ts", "ws": "event", "event": "open"|"close"|"error"|"handshake_failed", "connection",
-    "url", "code", "reason", "status", "error"}``; each perhaps with ``market`` and ``bot``.
-
-    Examples
-    --------
-    >>> rows = WsRows("feed.jsonl")
-    >>> rows.add(*recorded_row({"ts": "2026-03-02T08:15:02.417Z", "ws": "received", "connection": "c1",
-    ...                         "url": "wss://x/api/v1/spot/ws", "data": '{"event":"pong","time":1772439302400}'}, 7))
-    >>> r = rows.resolve()[0]
-    >>> r[5], r[11]
-    ('pong', 1772439302400)
-    >>> recorded_row({"ts": "2026-03-02T08:15:02Z", "ws": "sideways", "connection": "c1"}, 8)
-    "WebSocket line's ws is not 'sent', 'received' or 'event': 'sideways'"
-    """
-    ts = rec.get("ts")
-    ts = iso_ns(ts) if type(ts) is str else (int(ts * 1e9) if type(ts) in (int, float) and ts > 0 else None)
-    if ts is None:
-        return "WebSocket line has no time"
-    way = rec.get("ws")
-    conn = rec.get("connection")
-    if type(conn) is not str or not conn:
-        return "WebSocket line has no connection"
-    url, bot, market = _text(rec.get("url")), _text(rec.get("bot")), _text(rec.get("market"))
-    if way == "event":
-        kind = rec.get("event")
-        if kind not in _EVENTS:
-            return f"WebSocket event is not one of {sorted(_EVENTS)}: {kind!r}"
-        detail = _text(rec.get("reason")) or _text(rec.get("error"))
-        return (line, ts, url, conn, "event", kind, None, _int(rec.get("code")), _int(rec.get("status")), detail,
-                None, None, None, None, bot, market), None
-    if way not in _DIRECTIONS:
-        return f"WebSocket line's ws is not 'sent', 'received' or 'event': {way!r}"
-    size = _int(rec.get("size"))
-    opcode = rec.get("opcode", 1)
-    if opcode != 1:
-        kind = _OPCODES.get(opcode, "other")
-        return (line, ts, url, conn, way, kind, None, _int(rec.get("code")) if kind == "close" else None, None,
-                _text(rec.get("reason")), size, None, None, None, bot, market), None
-    data = rec.get("data")
-    if type(data) is not str:
-        return "WebSocket frame has no text data"
-    return (line, ts, url, conn, way, None, None, None, None, None, size if size is not None else len(data.encode()),
-            None, None, None, bot, market), data
+def _tell(cols: list[list], at: list[int] | None, payloads: list[str]) -> None:
+    """Put the kind, stream, exchange time, sequence numbers and detail of text frames (their ``payloads``) in the
+    rows ``at`` of ``cols`` (every row, in order, when ``at`` is None), told in batches."""
+    told = []
+    for i in range(0, len(payloads), _BATCH):
+        told += classify_many(payloads[i:i + _BATCH])
+    if at is None:
+        for k, j in _TOLD:
+            cols[k] = list(map(itemgetter(j), told))
+        return
+    kind, stream, event_ms, first, last, detail = (cols[k] for k, _ in _TOLD)
+    for i, (k, s, e, f, la, d) in zip(at, told):
+        kind[i], stream[i], event_ms[i], first[i], last[i], detail[i] = k, s, e, f, la, d
 
 
 _URL_CACHE: dict = {}
@@ -247,7 +269,13 @@ def _masked(values) -> pd.api.extensions.ExtensionArray:
 
 
 def _ints(values, patype, dtype):
-    return pd.array(pa.array(values, patype).to_pandas(types_mapper={patype: dtype}.get).array, dtype=dtype)
+    """Integers as the column's type; one it cannot hold (a close code of 2**40) is NA."""
+    try:
+        arr = pa.array(values, patype)
+    except (OverflowError, pa.ArrowInvalid):
+        info = np.iinfo(patype.to_pandas_dtype())
+        arr = pa.array([v if v is None or info.min <= v <= info.max else None for v in values], patype)
+    return pd.array(arr.to_pandas(types_mapper={patype: dtype}.get).array, dtype=dtype)
 
 
 def _times(ns) -> pd.Series:
@@ -261,12 +289,14 @@ def ws_frame(rows, source: str, rules) -> pd.DataFrame:
     ``rules`` are the compiled market rules: a row without its own market takes its URL's.
     """
     if isinstance(rows, WsRows):
-        rows = rows.resolve()
-    if not rows:
+        cols = rows.columns()
+    else:
+        cols = [list(map(itemgetter(k), rows)) for k in range(len(COLUMNS))]
+    n = len(cols[0])
+    if not n:
         return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in WS_DTYPES.items()})
     (line, ts, url, conn, direction, kind, stream, close_code, status, detail, size, event_ms, first, last, bot,
-     market) = zip(*rows)
-    n = len(rows)
+     market) = cols
     ts_ns = pa.array(ts, pa.int64())
     ev_ns = pa.compute.multiply(pa.array(event_ms, pa.int64()), 1_000_000)
     received = pa.compute.equal(pa.array(direction, pa.string()), "received")
@@ -297,13 +327,13 @@ def ws_frame(rows, source: str, rules) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
-def _markets(urls: pd.Categorical, own: tuple, rules) -> pd.Categorical:
+def _markets(urls: pd.Categorical, own: list, rules) -> pd.Categorical:
     """Each row's own market when it names one, else its URL's under ``rules`` (each distinct URL told once)."""
     unknown = MARKETS.index("unknown")
     by_url = np.array([classify.url_market(u.split("?", 1)[0].split("://", 1)[-1], rules) for u in urls.categories]
                       + [unknown], dtype=np.int8)
     codes = by_url[urls.codes]
-    if any(m is not None for m in own):
+    if own.count(None) < len(own):
         mine = _fixed([m if m in MARKETS else None for m in own], WS_DTYPES["market"]).codes
         codes = np.where(mine >= 0, mine, codes).astype(np.int8)
     return pd.Categorical.from_codes(codes, dtype=WS_DTYPES["market"])
@@ -314,4 +344,4 @@ def empty_ws() -> pd.DataFrame:
     return ws_frame([], "", [])
 
 
-__all__ = ["WsRows", "empty_ws", "iso_ns", "recorded_row", "ws_frame"]
+__all__ = ["COLUMNS", "NS_RANGE", "WsRows", "empty_ws", "in_range", "iso_ns", "ws_frame"]

@@ -21,7 +21,7 @@ Nested form, as gateways and proxies write it::
      "response": {"status", "headers", "body"}, "duration_ms": ...}
 
 A line with a ``ws`` key is a WebSocket frame or connection event as :func:`toolkit.attach_recorder`
-writes it, a row of :attr:`toolkit.Load.websocket` (:func:`.._ws.recorded_row`).
+writes it, a row of :attr:`toolkit.Load.websocket` (:func:`.._wsrecorded.recorded_row`).
 
 Caddy and Traefik access logs, and any layout a ``fields=`` mapping names,
 are brought to the flat form first (:mod:`.access`). A structured logger's
@@ -41,7 +41,8 @@ from .._excerpt import bounded_json, clean_data
 from .._frame import _INT64, as_int, parse_body
 from .._orders import NO_ORDER, answer_data, names_orders, order_fields
 from .._rows import CODE, ERROR, MESSAGE, NO_BODY, NO_CODE, Batch
-from .._ws import WsRows, recorded_row, ws_frame
+from .._ws import WsRows, ws_frame
+from .._wsrecorded import RecordedLines, recorded_row
 from ..engine import Chunk, LineReader, Options, register_reader
 from . import _fastjsonl as fast
 from ._fields import (_ECHO, _METHODS, Reject, first, header, latency_of, mask_seen, may_echo, method_of, status_of,
@@ -304,8 +305,18 @@ def _parse_lines(data: bytes, first_line: int, out: Chunk, fields=None) -> Batch
     batch = Batch(lambda n: data[starts[n - first_line]:ends[n - first_line]])
     append = batch.rows.append
     if fields is None and fast.ENABLED:
-        fast.read(data, bounds, first_line, append, lambda raw, line: _read_line(raw, line, out, None, append),
-                  lambda raw, line: out.reject(line, "missing time", raw))
+        general = lambda raw, line: _read_line(raw, line, out, None, append)  # noqa: E731
+        no_time = lambda raw, line: out.reject(line, "missing time", raw)  # noqa: E731
+        if b'"ws"' in data:  # the recorder's WebSocket lines: many decoded at once, long runs of them not as calls
+            ws = RecordedLines(out, batch.rows, general)
+            for a, b, recorded in ws.runs(data, starts):
+                if recorded:
+                    ws.read(data, starts[a:b], ends[a:b], first_line + a)
+                else:
+                    fast.read(data, (starts[a:b], ends[a:b]), first_line + a, append, ws, no_time)
+            ws.flush()
+        else:
+            fast.read(data, bounds, first_line, append, general, no_time)
     else:
         line = first_line
         for block_starts, block_ends in fast.blocks(bounds):
@@ -321,8 +332,7 @@ def parse_chunk(data: bytes, source: str, options: Options) -> Chunk:
     out.add(_parse_lines(data, 1, out, options.fields), source, options.rules)
     if out.ws_rows:
         rows = WsRows(source)
-        for row, payload in out.ws_rows:
-            rows.add(row, payload)
+        rows.add_all(out.ws_rows)
         out.add_ws(ws_frame(rows, source, options.rules), len(out.ws_rows))
         out.ws_rows = []
     return out

@@ -34,11 +34,10 @@ from __future__ import annotations
 
 import re
 
-import orjson
-
 from .._ws import WsRows, iso_ns, ws_frame
 from ..engine import Chunk, Reader, register_reader, reader
-from ._lines import opening_time, parse_text_body
+from . import _wsfast
+from ._lines import opening_time
 from ._wsstate import Log, bytes_text, status_in, str_text
 
 # --- the websockets library -------------------------------------------------------------------------------
@@ -79,6 +78,7 @@ _HB_CLOSED = re.compile(r"^The websocket connection was closed \((.*)\)\s*$")
 _HB_CODE = re.compile(r"Close code = (\d+) msg data: (\S+)")
 _HB_ERROR = re.compile(r"^Unexpected error occurred when listening to order book streams")
 
+_ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
 #: Whole messages that are notes of a client's loops, not frames or events (ccxt pro's): skipped at once.
 _NOTES = {"receive loop": "connection note", "ping loop": "connection note"}
 #: How the websockets library's messages begin (``= connection is``, ``> TEXT``, ``% sent``, ``x closing``, ...).
@@ -259,9 +259,7 @@ def _ccxt(msg: str, line, ts, log: Log) -> str | None:
     c = log.current()
     rest = msg[len(word):]
     if word == "sending ":
-        value = parse_text_body(rest)
-        payload = orjson.dumps(value) if isinstance(value, (dict, list)) else rest
-        rows.frame(line, ts, c.url, c.id, "sent", payload)
+        rows.frame(line, ts, c.url, c.id, "sent", _wsfast.sent_payload(rest))
     elif word == "message ":
         rows.frame(line, ts, c.url, c.id, "received", rest)
     elif word.startswith("close "):
@@ -358,31 +356,59 @@ def _header_line(msg: str, log: Log) -> bool:
     return False
 
 
-def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
-    """The WebSocket rows of a log's bytes; the lines they took; the chunk of their skips and rejects."""
+def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk, int]:
+    """The WebSocket rows of a log's bytes; the lines they took; the chunk of their skips and rejects; how many
+    lines they left to the text format (lines neither taken nor blank).
+
+    The frames and notes most of a busy log is made of are found for the whole text at once (:mod:`._wsfast`);
+    the other lines are read one at a time, in order.
+    """
     rows, out = WsRows(source), Chunk()
     log = Log(rows)
-    taken = []
-    took = taken.append
-    last_text = last_ts = None  # lines of one record share their time: read it once
-    for line, text in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+    taken: list[int] = []
+    text = data.decode("utf-8", "replace")
+    general = _General(log, out, taken)
+    found = _wsfast.scan(text)
+    if found is None:
+        for line, line_text in enumerate(text.split("\n"), 1):
+            general(line, line_text)
+    else:
+        _wsfast.merge(found, text, log, out, taken, general)
+    return taken, rows, out, general.left
+
+
+class _General:
+    """Reads one line of a log at a time, in order: a row, a skip, a reject, or a line left to the text format."""
+
+    __slots__ = ("log", "out", "took", "last_text", "last_ts", "left")
+
+    def __init__(self, log: Log, out: Chunk, taken: list[int]):
+        self.log, self.out, self.took = log, out, taken.append
+        self.last_text = self.last_ts = None  # lines of one record share their time: read it once
+        self.left = 0  # lines left to the text format
+
+    def __call__(self, line: int, text: str) -> None:
         if text[-1:] == "\r":
             text = text[:-1]
         if not text or text.isspace():
-            continue
+            if text.strip(_ASCII_SPACE):  # blank here, not to the text format (a no-break space)
+                self.left += 1
+            return
+        log, out, took = self.log, self.out, self.took
+        rows = log.rows
         ts_text, msg, dialect = _message(text)
         if log.block is not None and _header_line(msg, log):
             out.skip("handshake")
             took(line)
-            continue
+            return
         if msg in _NOTES or (msg[:2] == "++" and " raw: " in msg[:12]):
             out.skip(_NOTES.get(msg, "raw frame bytes"))  # a line a frame's line repeats, or a loop's note
             took(line)
-            continue
+            return
         before = len(rows.rows)
-        if ts_text != last_text:
-            last_text, last_ts = ts_text, (iso_ns(ts_text) if ts_text is not None else None)
-        ts = last_ts
+        if ts_text != self.last_text:
+            self.last_text, self.last_ts = ts_text, (iso_ns(ts_text) if ts_text is not None else None)
+        ts = self.last_ts
         if type(dialect) is tuple:  # hummingbot: no URL logged; a derivative connector's logger is futures
             log.market = "futures" if ".derivative." in dialect[1] or "perpetual" in dialect[1] else "spot"
             got = _hummingbot(msg, line, ts, log)
@@ -395,23 +421,23 @@ def read_log(data: bytes, source: str) -> tuple[list[int], WsRows, Chunk]:
         else:
             got = _websocket_client(msg, line, ts, log)
         if got is None:
-            continue
+            self.left += 1
+            return
         took(line)
         if got:
             out.skip(got)
-            continue
+            return
         if ts is None:
             del rows.rows[before:]
             rows.pending = [p for p in rows.pending if p[0] < before]
             out.reject(line, "WebSocket line without a time", text)
-            continue
+            return
         out.ws_units += 1
         if log.market is not None:
             for i in range(before, len(rows.rows)):
                 r = rows.rows[i]
                 if r[15] is None:
                     rows.rows[i] = (*r[:15], log.market)
-    return taken, rows, out
 
 
 class WebSocketLogReader(Reader):
@@ -425,16 +451,16 @@ class WebSocketLogReader(Reader):
 
     def read(self, stream, result, path: str | None = None) -> None:
         data = stream.read()
-        taken, rows, out = read_log(data, result.source)
-        lines = data.split(b"\n")
-        for line in taken:  # the text format reads the other lines, numbered as they are in the file
-            lines[line - 1] = b""
-        if any(line.strip() for line in lines):
+        taken, rows, out, left = read_log(data, result.source)
+        if left:
+            lines = data.split(b"\n")
+            for line in taken:  # the text format reads the other lines, numbered as they are in the file
+                lines[line - 1] = b""
             chunk = reader("text").parse_chunk(b"\n".join(lines), result.source, result.options)
             chunk.blank -= len(taken)
-        else:  # every line a WebSocket one: nothing for the text format
+        else:  # every line a WebSocket one or blank: nothing for the text format
             chunk = Chunk()
-            chunk.size = len(lines) - (1 if lines and not lines[-1] else 0)
+            chunk.size = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         for line, reason, text in out.rejects:
             chunk.reject(line, reason, text)
         chunk.more_rejects.update(out.more_rejects)
