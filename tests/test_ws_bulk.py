@@ -182,3 +182,20 @@ def test_a_time_or_a_number_no_column_holds_is_a_reject_or_na_not_an_error(tmp_p
     assert feed.websocket["close_code"].isna().all() and feed.websocket["size"].tolist() == [pd.NA, 2**62]
     assert log.rejects["reason"].tolist() == ["WebSocket line without a time"]
     assert log.websocket["kind"].tolist() == ["open"]
+
+
+@pytest.mark.parametrize("time", [1e30, 9.3e15, 10**40])
+def test_a_har_frame_time_no_timestamp_holds_is_a_reject_not_an_error(time, tmp_path):
+    # Chrome's HAR export: _webSocketMessages on the 101 entry, each with type, time (epoch s), opcode, data
+    har = {"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-11-18T14:00:00.000Z", "time": 5,
+        "request": {"method": "GET", "url": "wss://api9528mystks.mystonks.org/api/v1/spot/ws", "headers": []},
+        "response": {"status": 101, "headers": []},
+        "_webSocketMessages": [{"type": "receive", "time": time, "opcode": 1, "data": '{"e":"ticker"}'},
+                               {"type": "receive", "time": 1763474400.5, "opcode": 1, "data": '{"e":"ticker"}'}]}]}}
+    (tmp_path / "feed.har").write_text(json.dumps(har))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load = toolkit.read_logs(tmp_path / "feed.har")
+    assert load.rejects["reason"].tolist() == ["WebSocket message has no time"]
+    assert load.websocket["kind"].astype(str).tolist() == ["open", "other"]

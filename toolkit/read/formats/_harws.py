@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from .._ws import WsRows, iso_ns
+from .._ws import NS_RANGE, WsRows, iso_ns
 from ._fields import header
 
 #: HAR frame times above this are epoch milliseconds (Playwright), below it seconds.
@@ -36,9 +36,12 @@ def is_websocket(entry: dict, request: dict) -> bool:
 
 
 def _frame_ns(t) -> int | None:
-    if type(t) not in (int, float) or t < 0 or t != t:
+    """Epoch ns of a frame's ``time`` (epoch seconds; milliseconds from Playwright), or None: not a number, or
+    a time no timestamp holds (:data:`~toolkit.read._ws.NS_RANGE`)."""
+    if type(t) not in (int, float) or t < 0 or t != t or t == float("inf"):
         return None
-    return round(t * 1000) * 1000 if t > _MS else round(t * 1e6) * 1000
+    ns = round(t * 1000) * 1000 if t > _MS else round(t * 1e6) * 1000
+    return ns if NS_RANGE[0] < ns < NS_RANGE[1] else None
 
 
 def read_entry(entry: dict, request: dict, line: int, rows: WsRows, reject) -> int:
