@@ -94,7 +94,8 @@ class Explorer(widgets.VBox):
         The view model the controls drive: the state and everything computed from it.
     time_range, time_zoom, market, bot, categories, endpoint, bucket, incident : ipywidgets
         The controls. ``time_range`` is the overview over the whole recording (its handles never on one
-        pixel), ``time_zoom`` the window within its selection (the window is ``time_zoom.value``). ``market.value`` is ``""`` for all markets, ``bot.value`` ``""`` for all
+        pixel), ``time_zoom`` the window within its selection (the window is ``time_zoom.value``).
+        ``market.value`` is ``""`` for all markets, ``bot.value`` ``""`` for all
         bots (shown when the frame holds two or more), ``endpoint.value`` ``""`` for all
         endpoints, ``incident.value`` the row of the chosen incident.
     reset_button, export_button : ipywidgets.Button
@@ -172,8 +173,9 @@ class Explorer(widgets.VBox):
         self.export_button = widgets.Button(description="export rows in view", icon="download",
                                             layout=widgets.Layout(width="auto"),
                                             tooltip="write the rows in view to a CSV file")
-        self._tag(time=self.time_range, time_zoom=self.time_zoom, market=self.market, bot=self.bot, bucket=self.bucket, categories=self.categories,
-                  endpoint=self.endpoint, reset=self.reset_button, export=self.export_button)
+        self._tag(time=self.time_range, time_zoom=self.time_zoom, market=self.market, bot=self.bot,
+                  bucket=self.bucket, categories=self.categories, endpoint=self.endpoint, reset=self.reset_button,
+                  export=self.export_button)
         buttons = widgets.HBox([self.reset_button, self.export_button], layout=widgets.Layout(margin="8px 0 0 84px"))
         beside = [self.market, self.bot, self.bucket] if len(view.bots) > 1 else [self.market, self.bucket]
         return widgets.VBox([
