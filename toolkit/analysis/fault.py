@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .._cards import card
-from ..classify import CAUSE_SHORT, CAUSE_WORDS, SIDE_WORDS, SIDES
+from ..classify import CAUSE_WORDS, SIDE_WORDS
 from ..selection import documented, select
 from .explain import explain_incidents
 from .incidents import find_incidents
-from .verdict import verdict, worst_incident
+from .verdict import cause_count, side_counts, verdict, worst_incident
 
 __all__ = ["WhoseFault", "whose_fault"]
 
@@ -45,15 +45,9 @@ class WhoseFault:
         if not len(inc):
             return pd.DataFrame({"side": [], "cause": [], "incidents": [], "failed": [], "cause_id": []}).astype(
                 {"incidents": "int64", "failed": "int64"})
-        got = (inc.assign(side=inc["side"].astype(str), cause=inc["cause"].astype(str))
-               .groupby(["side", "cause"], sort=False).agg(incidents=("id", "size"), failed=("errors", "sum"))
-               .reset_index())
-        got["order"] = got["side"].map({s: i for i, s in enumerate(SIDES)}).fillna(len(SIDES))
-        got = got.sort_values(["order", "incidents"], ascending=[True, False], kind="stable").drop(columns="order")
-        got["side"] = got["side"].map(lambda s: SIDE_WORDS.get(s, s))
-        got["cause_id"] = got["cause"]
-        got["cause"] = got["cause"].map(lambda c: CAUSE_WORDS.get(c, c))
-        return got.reset_index(drop=True).astype({"incidents": "int64", "failed": "int64"})
+        got = side_counts(inc)
+        return got.assign(side=got["side"].map(lambda s: SIDE_WORDS.get(s, s)), cause_id=got["cause"],
+                          cause=got["cause"].map(lambda c: CAUSE_WORDS.get(c, c)))
 
     def _in_words(self, columns: list[str]) -> pd.DataFrame:
         """The table's ``columns``, sides and causes in words."""
@@ -73,7 +67,7 @@ class WhoseFault:
         the table with every incident's evidence a click away."""
         facts = []
         for side, rows in self.by_side().groupby("side", sort=False):
-            causes = ", ".join(f"{CAUSE_SHORT.get(c, c)}" + (f" ×{n}" if n > 1 else "") + f" ({f:,} failed)"
+            causes = ", ".join(f"{cause_count(c, n)} ({f:,} failed)"
                                for c, n, f in zip(rows["cause_id"], rows["incidents"], rows["failed"]))
             n = int(rows["incidents"].sum())
             facts.append((side, f"{n} incident{'s' if n > 1 else ''}: {causes}"))

@@ -10,7 +10,7 @@ from ..classify import CAUSE_SHORT, CAUSE_WORDS, SIDE_WORDS, SIDES
 from ..errors import ParameterTypeError
 from ..selection import require
 
-__all__ = ["verdict", "worst_incident"]
+__all__ = ["cause_count", "side_counts", "verdict", "worst_incident"]
 
 
 def worst_incident(incidents: pd.DataFrame) -> int | None:
@@ -28,6 +28,32 @@ def worst_incident(incidents: pd.DataFrame) -> int | None:
     excess = incidents["errors"].to_numpy(np.float64) - (incidents["baseline_rate"].to_numpy(np.float64)
                                                          * incidents["calls"].to_numpy(np.float64))
     return int(incidents["id"].iloc[int(np.argmax(excess))])
+
+
+def side_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents per side and cause, by id: ``side``, ``cause``, ``incidents`` and ``failed`` (their failed
+    calls); sides in the order of :data:`~toolkit.analysis.SIDES` (others last), the most incidents first within
+    one, the first seen first among equals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inc = pd.DataFrame({"side": ["client", "exchange", "client", "client"], "errors": [5, 7, 1, 2],
+    ...                     "cause": ["client_clock", "exchange", "client_rate", "client_rate"]})
+    >>> side_counts(inc).values.tolist()
+    [['client', 'client_rate', 2, 3], ['client', 'client_clock', 1, 5], ['exchange', 'exchange', 1, 7]]
+    """
+    got = (incidents.assign(side=incidents["side"].astype(str), cause=incidents["cause"].astype(str))
+           .groupby(["side", "cause"], sort=False).agg(incidents=("cause", "size"), failed=("errors", "sum"))
+           .reset_index())
+    order = got["side"].map({s: i for i, s in enumerate(SIDES)}).fillna(len(SIDES))
+    got = got.assign(order=order).sort_values(["order", "incidents"], ascending=[True, False], kind="stable")
+    return got.drop(columns="order").reset_index(drop=True).astype({"incidents": "int64", "failed": "int64"})
+
+
+def cause_count(cause: str, n: int) -> str:
+    """A cause in short words, with how many times when more than once: ``"request rate ×2"``."""
+    return CAUSE_SHORT.get(cause, cause) + (f" ×{n}" if n > 1 else "")
 
 
 def verdict(incidents: pd.DataFrame) -> str:
@@ -67,18 +93,16 @@ def verdict(incidents: pd.DataFrame) -> str:
     if not len(incidents):
         return "No incident: errors stayed near their usual rate."
     require(incidents, ["id", "start", "end", "market", "cause", "side", "calls", "errors", "baseline_rate"], "verdict")
-    side = incidents["side"].astype(str)
-    cause = incidents["cause"].astype(str)
+    counts = side_counts(incidents)
     parts = []
     for s in SIDES:
-        mine = cause[(side == s).to_numpy(bool)]
+        mine = counts[counts["side"] == s]
         if not len(mine):
             continue
-        counts = mine.value_counts(sort=False)
-        counts = counts.iloc[np.argsort(-counts.to_numpy(), kind="stable")]
-        named = [CAUSE_SHORT.get(c, c) + (f" ×{n}" if n > 1 else "") for c, n in counts.items()
+        named = [cause_count(c, n) for c, n in zip(mine["cause"], mine["incidents"])
                  if CAUSE_SHORT.get(c, c) != SIDE_WORDS.get(s, s).removeprefix("the ").removesuffix("'s")]
-        parts.append(f"{len(mine)} {SIDE_WORDS.get(s, s)}" + (f" ({', '.join(named)})" if named else ""))
+        parts.append(f"{int(mine['incidents'].sum())} {SIDE_WORDS.get(s, s)}"
+                     + (f" ({', '.join(named)})" if named else ""))
     n = len(incidents)
     worst = incidents[incidents["id"] == worst_incident(incidents)].iloc[0]
     what = CAUSE_WORDS.get(str(worst["cause"]), str(worst["cause"]))

@@ -255,14 +255,20 @@ class Explorer(widgets.VBox):
         # read first: each control set is observed and pulls the controls' values into the view again
         index, market, bot, endpoint, bucket, categories = (self.view.index, self.view.market, self.view.bot,
                                                             self.view.endpoint, self.view.bucket, self.view.categories)
-        self._pushing = True  # the view is right: the sliders follow it, their observers stand by
-        try:
+        with self._following():
             self.time_range.index = index
             self._push_zoom()
-        finally:
-            self._pushing = False
         self.market.value, self.bot.value, self.endpoint.value, self.bucket.value = market, bot, endpoint, bucket
         self.categories.value = categories
+
+    @contextlib.contextmanager
+    def _following(self):
+        """The time sliders set from the view, which is right: their observers stand by."""
+        self._pushing = True
+        try:
+            yield
+        finally:
+            self._pushing = False
 
     @contextlib.contextmanager
     def _hold(self):
@@ -327,11 +333,8 @@ class Explorer(widgets.VBox):
         if fixed == self.view.index:  # the front end echoing what the app set: nothing moved
             return
         self.view.overview(*fixed)  # the zoom slider spans the new selection, all of it the window
-        self._pushing = True
-        try:
+        with self._following():
             self._push_zoom()
-        finally:
-            self._pushing = False
         self._window_moved()
 
     def _zoom_moved(self) -> None:
@@ -342,7 +345,8 @@ class Explorer(widgets.VBox):
             return
         last = self._old_zoom_length - 1
         if index == tuple(min(i, last) for i in self.view.detail):  # the app's handles fitted to the old options
-            self._push_zoom()  # (by the front end, before the new ones came): put them back
+            with self._following():  # (by the front end, before the new ones came): put them back
+                self._push_zoom()
             return
         fixed = self.view.detail_handles(*index)  # handles never swap nor meet
         if fixed != index:
